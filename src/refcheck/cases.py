@@ -1,0 +1,400 @@
+"""Case files: YAML in, ``Case`` out, with ``file:line:column`` for every complaint.
+
+Loading is safe and bounded: the YAML is composed into nodes (never constructed into
+objects), files over ``MAX_FILE_BYTES`` are refused before parsing, and walking the node
+graph stops after ``MAX_NODES`` visits, so an alias-expansion bomb cannot hang a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from refcheck.errors import CaseFileError, Problem
+from refcheck.model import Case, CitedUrl, Position, Source
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 100_000
+CASE_SUFFIXES = (".yaml", ".yml")
+
+TOP_KEYS = ("case", "sources", "references")
+CASE_KEYS = ("title", "institution", "id", "date")
+SOURCE_KEYS = ("id", "title", "url", "urls", "quote", "note")
+REFERENCE_KEYS = (*SOURCE_KEYS, "doi")
+
+
+@dataclass
+class LoadedCase:
+    case: Case
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str]) -> list[Path]:
+    """Expand the command-line arguments into case files; directories give their YAML files."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+            if not inside:
+                problems.append(
+                    Problem(raw, None, None, "this directory holds no case files (*.yaml, *.yml)")
+                )
+            found.extend(inside)
+        elif path.is_file():
+            found.append(path)
+        elif path.exists():
+            problems.append(Problem(raw, None, None, "not a regular file; expected a case file"))
+        else:
+            problems.append(
+                Problem(raw, None, None, "no such file or directory; expected a case file")
+            )
+    if problems:
+        raise CaseFileError(problems)
+    return found
+
+
+def load(path: Path) -> LoadedCase:
+    """Read and validate one case file. Raises ``CaseFileError`` listing every problem found."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CaseFileError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        f"file is {size:,} bytes; a case file may be at most "
+                        f"{MAX_FILE_BYTES:,} bytes",
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CaseFileError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(
+            [Problem(name, None, None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")]
+        ) from None
+    return parse(text, name)
+
+
+def parse(text: str, name: str) -> LoadedCase:
+    if not text.strip():
+        raise CaseFileError(
+            [Problem(name, None, None, "file is empty; expected a case file with `case:` and "
+                     "`sources:` (see README)")]
+        )
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "invalid YAML"
+        if mark is None:
+            raise CaseFileError([Problem(name, None, None, f"not valid YAML: {what}")]) from None
+        raise CaseFileError(
+            [Problem(name, mark.line + 1, mark.column + 1, f"not valid YAML: {what}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CaseFileError([Problem(name, None, None, f"not valid YAML: {exc}")]) from None
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        raise CaseFileError(
+            [Problem(name, None, None, "file holds no YAML document; expected `case:` and "
+                     "`sources:`")]
+        )
+    if len(documents) > 1:
+        second = documents[1]
+        raise CaseFileError(
+            [_at(name, second, "a case file holds one YAML document; found a second (`---`)")]
+        )
+    return _Reader(name).read(documents[0])
+
+
+def _at(name: str, node: yaml.Node, message: str, *, warning: bool = False) -> Problem:
+    mark = node.start_mark
+    return Problem(name, mark.line + 1, mark.column + 1, message, warning=warning)
+
+
+class _Reader:
+    """Walks a composed node tree, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.visits = 0
+
+    # -- helpers -------------------------------------------------------------------------
+    def error(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(_at(self.name, node, message))
+
+    def warn(self, node: yaml.Node, message: str) -> None:
+        self.warnings.append(_at(self.name, node, message, warning=True))
+
+    def visit(self, node: yaml.Node) -> None:
+        self.visits += 1
+        if self.visits > MAX_NODES:
+            raise CaseFileError(
+                [
+                    _at(
+                        self.name,
+                        node,
+                        f"more than {MAX_NODES:,} YAML nodes (an alias-expansion bomb?); "
+                        "a case file lists a few dozen sources",
+                    )
+                ]
+            )
+
+    def mapping(self, node: yaml.Node, what: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        self.visit(node)
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of `key: value` lines; found {_kind(node)}")
+            return
+        seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            self.visit(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, f"{what}: keys must be plain words; found {_kind(key_node)}")
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                self.error(
+                    key_node,
+                    f"{what}: `{key}` appears twice (first at line {seen[key].start_mark.line + 1})",
+                )
+                continue
+            seen[key] = key_node
+            yield key, key_node, value_node
+
+    def text(self, node: yaml.Node, what: str, *, allow_number: bool = False) -> str | None:
+        self.visit(node)
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{what} must be text; found {_kind(node)}")
+            return None
+        if node.tag == "tag:yaml.org,2002:null" or (node.value == "" and node.style is None):
+            self.error(node, f"{what} is empty; expected text")
+            return None
+        value = str(node.value)
+        numeric = node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        bool_like = node.tag == "tag:yaml.org,2002:bool"
+        if bool_like or (numeric and not allow_number):
+            self.error(node, f"{what} must be text; found `{value}` (quote it)")
+            return None
+        if not value.strip():
+            self.error(node, f"{what} is empty; expected text")
+            return None
+        return value.strip()
+
+    def unknown(self, key: str, key_node: yaml.Node, known: tuple[str, ...], what: str) -> None:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(known)}"
+        self.warn(key_node, f"{what}: unknown key `{key}` is ignored{hint}")
+
+    # -- the schema ----------------------------------------------------------------------
+    def read(self, root: yaml.Node) -> LoadedCase:
+        title: str | None = None
+        info: dict[str, str | None] = {"institution": None, "id": None}
+        date: dt.date | None = None
+        sources: list[Source] = []
+        case_node = sources_node = None
+        if not isinstance(root, yaml.MappingNode):
+            self.error(root, f"a case file is a mapping with `case:` and `sources:`; found "
+                       f"{_kind(root)}")
+            raise CaseFileError(self.problems)
+        for key, key_node, value in self.mapping(root, "the case file"):
+            if key == "case":
+                case_node = value
+                for ckey, ckey_node, cvalue in self.mapping(value, "case"):
+                    if ckey == "title":
+                        title = self.text(cvalue, "case title")
+                    elif ckey in ("institution", "id"):
+                        info[ckey] = self.text(cvalue, f"case {ckey}", allow_number=True)
+                    elif ckey == "date":
+                        date = self.date(cvalue)
+                    else:
+                        self.unknown(ckey, ckey_node, CASE_KEYS, "case")
+            elif key in ("sources", "references"):
+                if key == "sources":
+                    sources_node = value
+                sources.extend(self.source_list(value, key))
+            else:
+                self.unknown(key, key_node, TOP_KEYS, "the case file")
+        if case_node is None:
+            self.error(root, "missing `case:`; expected `case:` with at least a `title:`")
+        elif title is None and isinstance(case_node, yaml.MappingNode):
+            if not any(k.value == "title" for k, _ in case_node.value):
+                self.error(case_node, "case has no `title:`; expected the case study's title")
+        if sources_node is None:
+            self.error(root, "missing `sources:`; expected a list of the sources to corroborate "
+                       "the impact")
+        self.check_unique_ids(sources)
+        if self.problems:
+            raise CaseFileError(self.problems + self.warnings)
+        case = Case(
+            path=self.name,
+            title=title or "",
+            sources=tuple(sources),
+            institution=info["institution"],
+            id=info["id"],
+            date=date,
+        )
+        return LoadedCase(case, self.warnings)
+
+    def date(self, node: yaml.Node) -> dt.date | None:
+        value = self.text(node, "case date")
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(value[:10]) if len(value) >= 10 else _bad_date()
+        except ValueError:
+            self.error(node, f"case date `{value}` is not a date; expected YYYY-MM-DD, "
+                       "e.g. 2013-11-29")
+            return None
+
+    def source_list(self, node: yaml.Node, key: str) -> list[Source]:
+        self.visit(node)
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"`{key}` must be a list (each item starting with `- id:`); found "
+                       f"{_kind(node)}")
+            return []
+        kind = "source" if key == "sources" else "reference"
+        out = []
+        for item in node.value:
+            source = self.source(item, kind)
+            if source is not None:
+                out.append(source)
+        return out
+
+    def source(self, node: yaml.Node, kind: str) -> Source | None:
+        known = SOURCE_KEYS if kind == "source" else REFERENCE_KEYS
+        fields: dict[str, str | None] = {}
+        urls: list[CitedUrl] = []
+        url_keys: list[yaml.Node] = []
+        ok = True
+        label = kind
+        for key, key_node, value in self.mapping(node, kind):
+            if key == "id":
+                fields["id"] = self.text(value, f"{kind} id", allow_number=True)
+                if fields["id"]:
+                    label = f"{kind} {fields['id']}"
+            elif key in ("title", "quote", "note", "doi") and key in known:
+                fields[key] = self.text(value, f"{label} {key}")
+            elif key == "url":
+                url_keys.append(key_node)
+                cited = self.url(value, label)
+                ok = ok and cited is not None
+                if cited is not None:
+                    urls.append(cited)
+            elif key == "urls":
+                url_keys.append(key_node)
+                self.visit(value)
+                if not isinstance(value, yaml.SequenceNode) or not value.value:
+                    self.error(value, f"{label} urls must be a list of one or more addresses; "
+                               f"found {_kind(value)}")
+                    ok = False
+                    continue
+                for item in value.value:
+                    cited = self.url(item, label)
+                    ok = ok and cited is not None
+                    if cited is not None:
+                        urls.append(cited)
+            else:
+                self.unknown(key, key_node, known, label)
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        if len(url_keys) > 1:
+            self.error(url_keys[1], f"{label} has both `url` and `urls`; give one address with "
+                       "`url:` or several with `urls:`")
+        present = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+        if "id" not in present:
+            self.error(node, f"{kind} has no `id:`; expected its label as printed (a, E1, [3])")
+        if "title" not in present:
+            self.error(node, f"{label} has no `title:`; expected what the evidence is")
+        if not ok or not fields.get("id") or not fields.get("title"):
+            return None
+        mark = node.start_mark
+        return Source(
+            id=str(fields["id"]),
+            title=str(fields["title"]),
+            urls=tuple(urls),
+            position=Position(self.name, mark.line + 1, mark.column + 1),
+            kind=kind,
+            quote=fields.get("quote"),
+            note=fields.get("note"),
+            doi=fields.get("doi"),
+        )
+
+    def url(self, node: yaml.Node, label: str) -> CitedUrl | None:
+        value = self.text(node, f"{label} url")
+        if value is None:
+            return None
+        mark = node.start_mark
+        problem = url_problem(value)
+        if problem:
+            self.error(node, f"{label} url `{value}` {problem}")
+            return None
+        return CitedUrl(value, Position(self.name, mark.line + 1, mark.column + 1))
+
+    def check_unique_ids(self, sources: list[Source]) -> None:
+        first: dict[tuple[str, str], Source] = {}
+        for source in sources:
+            key = (source.kind, source.id)
+            if key in first:
+                earlier = first[key].position
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        source.position.line,
+                        source.position.column,
+                        f"{source.kind} id `{source.id}` is used twice (first at line "
+                        f"{earlier.line}); each {source.kind} needs its own id",
+                    )
+                )
+            else:
+                first[key] = source
+
+
+def url_problem(value: str) -> str | None:
+    """Why a written URL is not an http(s) address, or None. Unparseable hosts are left to
+    the checker, which reports them as ``invalid`` without stopping the run."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None  # reported as `invalid` when checked
+    if not parts.scheme:
+        if value.startswith("www.") or "." in value.split("/", 1)[0]:
+            return f"has no scheme; expected an address starting with https:// (https://{value}?)"
+        return "is not a web address; expected one starting with http:// or https://"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"uses `{parts.scheme}:`; refcheck checks http:// and https:// addresses only"
+    if not parts.netloc:
+        return "has no host name; expected http://host/path"
+    return None
+
+
+def _bad_date() -> dt.date:
+    raise ValueError("too short")
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == "tag:yaml.org,2002:null":
+        return "nothing"
+    return f"`{node.value}`"

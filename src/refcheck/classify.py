@@ -1,0 +1,247 @@
+"""The one place that decides: what a fetch means (a ``Verdict``) and whether to try again.
+
+Pure functions over ``Fetch`` values; no I/O. Every per-link outcome, good or bad, passes
+through ``classify``; every retry decision through ``is_retryable``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import html
+import re
+from http import HTTPStatus
+
+from refcheck.model import Answer, Fetch, FailureKind, Status, Verdict
+from refcheck.urls import is_home_page, is_login_page, is_trivial_move
+
+# -- retrying ---------------------------------------------------------------------------
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRY_FAILURES = frozenset({FailureKind.TIMEOUT, FailureKind.RESET})
+
+
+def is_retryable(fetch: Fetch) -> bool:
+    """Transient trouble is worth another try; a 404, a DNS failure or a bad certificate is not."""
+    if fetch.failure is not None:
+        return fetch.failure.kind in RETRY_FAILURES
+    answer = fetch.answer
+    if answer is None:
+        return False
+    if is_bot_challenge(answer):
+        return False
+    return answer.status in RETRY_STATUSES or 500 <= answer.status < 600
+
+
+def retry_after_seconds(headers: dict[str, str], now: dt.datetime) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or None."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> float:
+    """Capped exponential backoff; ``jitter`` in [0, 1) spreads retries from many tasks."""
+    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    return ceiling / 2 + ceiling / 2 * jitter
+
+
+# -- reading pages ----------------------------------------------------------------------
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def _clean(fragment: bytes) -> str:
+    text = fragment.decode("utf-8", errors="replace")
+    text = html.unescape(_TAG.sub(" ", text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def page_title(answer: Answer) -> str | None:
+    if answer.content_type not in HTML_TYPES:
+        return None
+    match = _TITLE.search(answer.body[:262_144])
+    return (_clean(match.group(1))[:300] or None) if match else None
+
+
+def main_heading(answer: Answer) -> str | None:
+    if answer.content_type not in HTML_TYPES:
+        return None
+    match = _H1.search(answer.body[:262_144])
+    return (_clean(match.group(1))[:300] or None) if match else None
+
+
+_ERROR_WORDING = re.compile(
+    r"\b(page|file|document|resource|article|content)s?\s+(was\s+|is\s+)?not\s+found\b"
+    r"|\b404\b|\bnot\s+found\b|no\s+longer\s+(available|exists)|has\s+been\s+(re)?moved"
+    r"|(could|can)\s*n[o']?t\s+be\s+found|cannot\s+be\s+found|does\s*n[o']?t\s+exist"
+    r"|does\s+not\s+exist|page\s+you\s+(requested|are\s+looking\s+for)"
+    r"|couldn[’']t\s+find|error\s+page|page\s+missing|we\s+can[’']t\s+find",
+    re.IGNORECASE,
+)
+
+
+def error_wording(answer: Answer) -> str | None:
+    """The title or main heading when it reads like an error page, else None."""
+    for text in (page_title(answer), main_heading(answer)):
+        if text and _ERROR_WORDING.search(text):
+            return text
+    return None
+
+
+_CHALLENGE_TITLES = re.compile(
+    r"^(just a moment|attention required|access denied|are you a robot|"
+    r"security check|verify you are human|one more step|checking your browser|"
+    r"human verification|please verify|ddos-guard|pardon our interruption|request rejected)",
+    re.IGNORECASE,
+)
+
+
+def is_bot_challenge(answer: Answer) -> bool:
+    """A bot wall (Cloudflare, Akamai, AWS WAF, LinkedIn's 999): a person must look."""
+    headers = answer.headers
+    if answer.status == 999:
+        return True
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    if headers.get("x-amzn-waf-action", "").lower() in ("captcha", "challenge"):
+        return True
+    if answer.status in (200, 403, 429, 503):
+        title = page_title(answer)
+        if title and _CHALLENGE_TITLES.match(title):
+            return True
+    return False
+
+
+# -- verdicts ---------------------------------------------------------------------------
+
+_FAILURE_TEXT = {
+    FailureKind.REFUSED: "connection refused: nothing is listening at that address",
+    FailureKind.RESET: "the server closed the connection without answering",
+    FailureKind.TIMEOUT: "timed out waiting for the server",
+    FailureKind.DEADLINE: "gave up: the server was too slow to send the page",
+    FailureKind.TLS: "secure connection failed",
+    FailureKind.REDIRECT_LOOP: "redirect loop",
+    FailureKind.TOO_MANY_REDIRECTS: "too many redirects",
+    FailureKind.BAD_REDIRECT: "the server redirected to an unusable address",
+    FailureKind.OTHER: "request failed",
+}
+
+
+def describe_status(code: int, reason: str = "") -> str:
+    try:
+        phrase = HTTPStatus(code).phrase
+    except ValueError:
+        phrase = reason or "unknown status"
+    return f"{code} {phrase}"
+
+
+def classify(fetch: Fetch) -> Verdict:
+    """Turn what the network said into a status and a plain-English detail."""
+    failure = fetch.failure
+    if failure is not None:
+        final = fetch.hops[-1].location if fetch.hops else None
+        if failure.kind is FailureKind.INVALID_URL:
+            return Verdict(Status.INVALID, f"not a usable web address: {failure.message}")
+        if failure.kind is FailureKind.DNS:
+            if fetch.hops:
+                return Verdict(
+                    Status.DEAD,
+                    f"redirects to {final}, whose host name does not exist",
+                    final_url=final,
+                )
+            return Verdict(Status.DEAD, "the host name does not exist (DNS lookup failed)")
+        text = _FAILURE_TEXT.get(failure.kind, "request failed")
+        if failure.message and failure.kind is not FailureKind.REDIRECT_LOOP:
+            text = f"{text} ({failure.message})"
+        elif failure.message:
+            text = f"{text}: {failure.message}"
+        if fetch.attempts > 1:
+            text += f"; tried {fetch.attempts} times"
+        return Verdict(Status.ERROR, text, final_url=final)
+
+    answer = fetch.answer
+    if answer is None:  # a Fetch always has one or the other; be explicit all the same
+        return Verdict(Status.ERROR, "no answer")
+    code = answer.status
+    redirected = bool(fetch.hops) and not is_trivial_move(fetch.url, answer.url)
+    final_url = answer.url if fetch.hops else None
+    via = f"redirects to {answer.url}, which answers " if redirected else ""
+    title = page_title(answer)
+
+    if is_bot_challenge(answer):
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}a bot check ({describe_status(code, answer.reason)}); check it in a browser",
+            final_url=final_url,
+            page_title=title,
+        )
+    if code in (404, 410):
+        return Verdict(Status.DEAD, via + describe_status(code, answer.reason),
+                       final_url=final_url, page_title=title)
+    if code in (401, 403, 407, 451):
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
+            "checks; check it in a browser",
+            final_url=final_url,
+            page_title=title,
+        )
+    if code == 429:
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}429 Too Many Requests after {fetch.attempts} tries: the site is rate-limiting; "
+            "check it in a browser or later",
+            final_url=final_url,
+        )
+    if 500 <= code < 600:
+        tries = f" after {fetch.attempts} tries" if fetch.attempts > 1 else ""
+        return Verdict(Status.ERROR, f"{via}{describe_status(code, answer.reason)}{tries}: "
+                       "the server failed; try again later", final_url=final_url)
+    if not 200 <= code < 300:
+        return Verdict(Status.ERROR, f"{via}unexpected answer {describe_status(code, answer.reason)}",
+                       final_url=final_url)
+
+    if fetch.hops and is_login_page(answer.url) and not is_login_page(fetch.url):
+        return Verdict(
+            Status.BLOCKED,
+            f"redirects to a login page ({answer.url}); check it in a browser, signed in if "
+            "the evidence needs it",
+            final_url=final_url,
+            page_title=title,
+        )
+    if redirected and is_home_page(answer.url) and not is_home_page(fetch.url):
+        return Verdict(
+            Status.SOFT_404,
+            f"redirects to the site's home page ({answer.url}): the cited page is gone",
+            final_url=final_url,
+            page_title=title,
+        )
+    wording = error_wording(answer)
+    if wording:
+        return Verdict(
+            Status.SOFT_404,
+            f"{via}a page that says \u201c{wording}\u201d ({describe_status(code, answer.reason)})",
+            final_url=final_url,
+            page_title=title,
+        )
+    if redirected:
+        return Verdict(Status.MOVED, f"moved to {answer.url}; cite the new address",
+                       final_url=final_url, page_title=title)
+    detail = describe_status(code, answer.reason)
+    if fetch.hops:
+        detail += f" (via {answer.url})"
+    return Verdict(Status.OK, detail, final_url=final_url, page_title=title)

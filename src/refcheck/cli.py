@@ -1,0 +1,223 @@
+"""The ``refcheck`` command: options in, exit code out. No decisions live here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from refcheck import __version__, cases
+from refcheck.checker import check, probe_url_from_env
+from refcheck.errors import CaseFileError, Problem, UsageError
+from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
+from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
+from refcheck.report import Format
+
+EPILOG = """\
+Examples:
+
+  refcheck cases/salford.yaml                  check one case file
+
+  refcheck cases/                              every *.yaml / *.yml in a folder
+
+  refcheck cases/ --format json --output report.json
+
+  refcheck cases/salford.yaml --fail-on dead,soft-404,moved
+
+Exit codes: 0 nothing needs attention; 1 a link is dead or soft-404 (see --fail-on);
+2 usage or case-file error; 3 no network, nothing concluded; 130 interrupted.
+"""
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"refcheck {__version__}")
+        raise typer.Exit()
+
+
+def parse_fail_on(text: str) -> frozenset[Status]:
+    if text.strip().lower() == "none":
+        return frozenset()
+    chosen = set()
+    for word in (w.strip().lower() for w in text.split(",")):
+        if not word:
+            continue
+        try:
+            chosen.add(Status(word))
+        except ValueError:
+            valid = ", ".join(s.value for s in Status)
+            raise UsageError(f"--fail-on: unknown status `{word}`; expected a comma-separated "
+                             f"list of: {valid} (or `none`)") from None
+    return frozenset(chosen)
+
+
+@app.command(epilog=EPILOG)
+def main_command(
+    casefiles: Annotated[list[str], typer.Argument(
+        metavar="CASEFILE...", help="Case files (YAML) or folders of them.", show_default=False)],
+    format: Annotated[Format, typer.Option(
+        "--format", "-f", help="terminal: a table for people; json: for CI and scripts.")
+    ] = Format.terminal,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the report to this file instead of standard output.")
+    ] = None,
+    fail_on: Annotated[str, typer.Option(
+        help="Statuses that make the exit code 1 (comma-separated, or `none`).")
+    ] = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
+    per_host: Annotated[int, typer.Option(
+        min=1, max=64, help="Requests in flight at once to any one host.")] = 4,
+    timeout: Annotated[float, typer.Option(
+        min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
+    deadline: Annotated[float, typer.Option(
+        min=0.1, help="Most seconds one try at a URL may take, redirects and body included.")
+    ] = 60.0,
+    retries: Annotated[int, typer.Option(
+        min=0, max=10, help="Extra tries after a time-out, reset, 429 or 5xx.")] = 2,
+    max_redirects: Annotated[int, typer.Option(min=1, max=50, help="Redirects to follow.")] = 10,
+    max_bytes: Annotated[int, typer.Option(
+        min=1024, help="Most bytes of a page body to read.")] = 2 * 1024 * 1024,
+    user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
+    ] = DEFAULT_USER_AGENT,
+    probe_url: Annotated[str | None, typer.Option(
+        help="Asked only when no link answered at all, to tell 'no network' from dead hosts; "
+             "empty to skip. [env: REFCHECK_PROBE_URL] [default: https://www.gov.uk/]",
+        show_default=False)] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Check the evidence links of REF impact case studies.
+
+    Reports, for every cited source, whether its evidence is live, moved, dead, or could not
+    be verified, and why.
+    """
+    try:
+        fail_set = parse_fail_on(fail_on)
+        loaded = load_cases(casefiles)
+    except UsageError as exc:
+        _err(f"refcheck: {exc}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            _err(str(problem))
+        _err("refcheck: nothing was checked; correct the case file and run again.")
+        raise typer.Exit(ExitCode.USAGE) from None
+
+    settings = HttpSettings(
+        concurrency=concurrency,
+        per_host=per_host,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        deadline=deadline,
+        retries=retries,
+        max_redirects=max_redirects,
+        max_bytes=max_bytes,
+        user_agent=user_agent,
+    )
+    probe = probe_url if probe_url is not None else probe_url_from_env()
+    report = RunReport(started_at=utc_now())
+    try:
+        asyncio.run(_run(loaded, settings, report, probe or None))
+    except KeyboardInterrupt:
+        report.interrupted = True
+    report.finished_at = utc_now()
+    outcome = decide(report, fail_set)
+    try:
+        with _destination(output) as out:
+            format.renderer().render(report, outcome, out)
+    except BrokenPipeError:
+        # The reader went away (`refcheck … | head`): not an error worth a message.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        _err(f"refcheck: cannot write the report to {output}: {exc.strerror}")
+        raise typer.Exit(ExitCode.USAGE) from None
+    if output is not None:
+        _err(f"refcheck: report written to {output}")
+    raise typer.Exit(outcome.exit_code)
+
+
+def load_cases(paths: list[str]) -> list[Case]:
+    """Load every case file, reporting all problems of all files before giving up."""
+    problems: list[Problem] = []
+    loaded: list[Case] = []
+    for path in cases.discover(paths):
+        try:
+            result = cases.load(path)
+        except CaseFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        for warning in result.warnings:
+            _err(str(warning))
+        loaded.append(result.case)
+    if problems:
+        raise CaseFileError(problems)
+    return loaded
+
+
+async def _run(
+    loaded: list[Case], settings: HttpSettings, report: RunReport, probe: str | None
+) -> None:
+    total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
+    with _progress(total) as advance:
+        async with Fetcher(settings) as fetcher:
+            await check(loaded, fetcher, report, on_result=advance, probe_url=probe)
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[_Advance]:
+    """A progress bar on stderr, only when a person is watching it."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield _Advance(None, None)
+        return
+    progress = Progress(
+        TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    with progress:
+        task = progress.add_task("links", total=total)
+        yield _Advance(progress, task)
+
+
+class _Advance:
+    def __init__(self, progress: Progress | None, task: object) -> None:
+        self.progress = progress
+        self.task = task
+
+    def __call__(self, result: LinkResult) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _destination(output: Path | None) -> Iterator[TextIO]:
+    if output is None:
+        yield sys.stdout
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        yield handle
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def main() -> None:
+    app(prog_name="refcheck")

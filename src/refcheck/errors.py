@@ -1,0 +1,47 @@
+"""Failures of the tool itself: a case file it cannot read, options it cannot use.
+
+A dead link is never an exception; it is a ``LinkResult``. These are the only errors that
+stop a run, and the CLI turns each into a located message and exit code 2.
+
+    RefcheckError
+     ├── CaseFileError   one or more located problems in case files
+     └── UsageError      options or arguments that cannot work together
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located complaint about a case file: ``file:line:column: message``."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        kind = "warning: " if self.warning else "error: "
+        return f"{where}: {kind}{self.message}"
+
+
+class RefcheckError(Exception):
+    """Base of the tool's own failures."""
+
+
+class CaseFileError(RefcheckError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(RefcheckError):
+    pass

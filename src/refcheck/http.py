@@ -1,0 +1,336 @@
+"""Fetching: one httpx ``AsyncClient``, concurrency limits, redirects hop by hop, capped
+bodies, and retries with injectable waits. It reports what the network said; verdicts are
+``classify``'s.
+
+Transport exceptions are translated once, here, into a ``Failure``; nothing above this module
+sees an httpx or aiohttp exception for a link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import random
+import socket
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from types import TracebackType
+
+import httpx
+
+from refcheck import __version__
+from refcheck.classify import backoff_seconds, is_retryable, retry_after_seconds
+from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
+from refcheck.urls import host_of
+
+DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Bodies are read only where refcheck looks inside them (error pages, bot walls).
+BODY_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", ""})
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpSettings:
+    """Every network limit in one place; the CLI documents and sets them."""
+
+    concurrency: int = 64
+    per_host: int = 4
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    deadline: float = 60.0
+    retries: int = 2
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    max_retry_after: float = 120.0
+    max_redirects: int = 10
+    max_bytes: int = 2 * 1024 * 1024
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
+    """aiohttp's pool behind the httpx API: far less CPU per request than httpx's own pool."""
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+
+    ssl_context = ssl.create_default_context()
+    try:
+        import certifi
+
+        ssl_context.load_verify_locations(certifi.where())
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        pass
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=settings.concurrency, ssl=ssl_context, ttl_dns_cache=300
+        )
+        # httpx keeps the cookies; aiohttp must not add a second jar behind its back.
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    transport: httpx.AsyncBaseTransport = AiohttpTransport(client=session)
+    return transport
+
+
+class Fetcher:
+    """Fetches URLs under global and per-host limits. Use as an async context manager."""
+
+    def __init__(
+        self,
+        settings: HttpSettings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings or HttpSettings()
+        self._transport = transport
+        self._sleep = sleep
+        self._jitter = jitter
+        self._clock = clock
+        self._global = asyncio.Semaphore(self.settings.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            transport=self._transport or default_transport(s),
+            follow_redirects=False,
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout, pool=None),
+            headers={
+                "User-Agent": s.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
+                "Accept-Language": "en-GB,en;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    @asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        """Wait for the host first, then take a global slot: a queue for one busy host never
+        holds slots that other hosts' links could use."""
+        gate = self._hosts.get(host)
+        if gate is None:
+            gate = self._hosts[host] = asyncio.Semaphore(self.settings.per_host)
+        async with gate, self._global:
+            yield
+
+    async def fetch(self, url: str, *, retries: int | None = None) -> Fetch:
+        """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap."""
+        allowed = self.settings.retries if retries is None else retries
+        attempt = 1
+        while True:
+            result = await self._attempt(url)
+            result = dataclasses.replace(result, attempts=attempt)
+            if attempt > allowed or not is_retryable(result):
+                return result
+            wait = backoff_seconds(
+                attempt,
+                base=self.settings.backoff_base,
+                cap=self.settings.backoff_cap,
+                jitter=self._jitter(),
+            )
+            if result.answer is not None:
+                asked = retry_after_seconds(result.answer.headers, self._clock())
+                if asked is not None:
+                    if asked > self.settings.max_retry_after:
+                        return result  # the server wants a longer pause than we will wait
+                    wait = asked
+            await self._sleep(wait)
+            attempt += 1
+
+    async def _attempt(self, url: str) -> Fetch:
+        client = self._client
+        if client is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        hops: list[Hop] = []
+        current = url
+        seen = {url.split("#", 1)[0]}
+        budget = [self.settings.deadline]  # seconds left; time queued for a slot is not spent
+        try:
+            while True:
+                hop, answer = await self._request(client, current, budget)
+                if answer is not None:
+                    return Fetch(url, tuple(hops), answer=answer)
+                assert hop is not None
+                hops.append(hop)
+                target = hop.location.split("#", 1)[0]
+                if target in seen:
+                    return Fetch(url, tuple(hops), failure=Failure(
+                        FailureKind.REDIRECT_LOOP, f"{hop.location} was already visited"))
+                if len(hops) >= self.settings.max_redirects:
+                    return Fetch(url, tuple(hops), failure=Failure(
+                        FailureKind.TOO_MANY_REDIRECTS,
+                        f"more than {self.settings.max_redirects} redirects"))
+                seen.add(target)
+                current = hop.location
+        except _DeadlinePassed:
+            return Fetch(url, tuple(hops), failure=Failure(
+                FailureKind.DEADLINE, f"no complete answer within {self.settings.deadline:g} s"))
+        except _BadRedirect as exc:
+            return Fetch(url, tuple(hops), failure=Failure(FailureKind.BAD_REDIRECT, str(exc)))
+        except (httpx.HTTPError, OSError, ValueError) as exc:
+            return Fetch(url, tuple(hops), failure=failure_from(exc))
+
+    async def _request(
+        self, client: httpx.AsyncClient, url: str, budget: list[float]
+    ) -> tuple[Hop | None, Answer | None]:
+        request = client.build_request("GET", url)
+        async with self._slot(request.url.host):
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                async with asyncio.timeout(budget[0]) as deadline:
+                    response = await client.send(request, stream=True)
+                    try:
+                        return await self._interpret(request, response)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                if deadline.expired():
+                    raise _DeadlinePassed from None
+                raise
+            finally:
+                budget[0] -= loop.time() - started
+
+    async def _interpret(
+        self, request: httpx.Request, response: httpx.Response
+    ) -> tuple[Hop | None, Answer | None]:
+        url = str(request.url)
+        status = response.status_code
+        location = response.headers.get("location")
+        if status in REDIRECT_STATUSES and location:
+            try:
+                target = str(request.url.join(location.strip()))
+            except httpx.InvalidURL as exc:
+                raise _BadRedirect(f"{location!r}: {exc}") from None
+            if not target.startswith(("http://", "https://")):
+                raise _BadRedirect(f"{location!r} is not a web address")
+            return Hop(url, status, target), None
+        headers: dict[str, str] = {}
+        for name, value in response.headers.multi_items():
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        body, truncated = b"", False
+        if content_type in BODY_TYPES:
+            body, truncated = await self._read_body(response)
+        return None, Answer(
+            url=url,
+            status=status,
+            reason=response.reason_phrase,
+            headers=headers,
+            body=body,
+            truncated=truncated,
+        )
+
+    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """Read at most ``max_bytes`` of decoded body; a gzip bomb stops at the cap too."""
+        cap = self.settings.max_bytes
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        decoder = None
+        if encoding in ("gzip", "x-gzip"):
+            decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        elif encoding not in ("", "identity"):
+            return b"", False  # an encoding we did not ask for: nothing we can read
+        out = bytearray()
+        raw_total = 0
+        async for chunk in response.aiter_raw():
+            raw_total += len(chunk)
+            if decoder is not None:
+                try:
+                    data = decoder.decompress(chunk, cap + 1 - len(out))
+                except zlib.error:
+                    return bytes(out), True
+                out += data
+                if decoder.unconsumed_tail or len(out) > cap:
+                    return bytes(out[:cap]), True
+            else:
+                out += chunk
+            if len(out) > cap or raw_total > cap:
+                return bytes(out[:cap]), True
+        return bytes(out), False
+
+
+class _BadRedirect(Exception):
+    pass
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def failure_from(exc: BaseException) -> Failure:
+    """Translate a transport exception (httpx's own, or aiohttp's through httpx-aiohttp) into
+    the most specific ``Failure``, by looking along its chain of causes."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(chain) < 12:
+        chain.append(current)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    names = {type(e).__name__ for e in chain}
+    for e in chain:
+        if isinstance(e, httpx.InvalidURL | httpx.UnsupportedProtocol):
+            return Failure(FailureKind.INVALID_URL, str(e))
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "ClientConnectorDNSError":
+            return Failure(FailureKind.DNS, "host name not found")
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return Failure(FailureKind.TLS, _certificate_problem(e))
+        if isinstance(e, ssl.SSLError):
+            return Failure(FailureKind.TLS, getattr(e, "reason", None) or str(e))
+        if isinstance(e, ConnectionRefusedError):
+            return Failure(FailureKind.REFUSED, "")
+        if isinstance(e, ConnectionResetError | BrokenPipeError):
+            return Failure(FailureKind.RESET, "connection reset")
+    if names & {"ServerDisconnectedError", "RemoteProtocolError", "ClientPayloadError",
+                "ReadError", "WriteError"}:
+        return Failure(FailureKind.RESET, "connection closed early")
+    for e in chain:
+        if isinstance(e, httpx.TimeoutException | TimeoutError) or "Timeout" in type(e).__name__:
+            return Failure(FailureKind.TIMEOUT, "")
+    # A DNS failure without a gaierror in the chain still says so in its text.
+    text = str(exc) or type(exc).__name__
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return Failure(FailureKind.DNS, "host name not found")
+    if isinstance(exc, httpx.ConnectError):
+        return Failure(FailureKind.REFUSED if "refused" in text.lower() else FailureKind.OTHER,
+                       "" if "refused" in text.lower() else text)
+    return Failure(FailureKind.OTHER, text)
+
+
+def _certificate_problem(exc: ssl.SSLCertVerificationError) -> str:
+    message = (exc.verify_message or str(exc)).strip()
+    if "expired" in message:
+        return "certificate expired"
+    if "self" in message and "signed" in message:
+        return "self-signed certificate"
+    if "hostname" in message.lower() or "mismatch" in message.lower():
+        return "certificate is for a different host name"
+    return f"certificate problem: {message}"

@@ -1,0 +1,230 @@
+"""The vocabulary every refcheck module speaks: case files, links, fetches and verdicts.
+
+Frozen dataclasses and enums only; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """What refcheck concluded about one URL. The values are a stable, documented interface."""
+
+    OK = "ok"
+    MOVED = "moved"
+    DEAD = "dead"
+    SOFT_404 = "soft-404"
+    BLOCKED = "blocked"
+    ERROR = "error"
+    INVALID = "invalid"
+    NO_URL = "no-url"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Statuses that fail a run unless ``--fail-on`` says otherwise.
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.SOFT_404})
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where something stands in a case file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class CitedUrl:
+    """One URL as written in a case file."""
+
+    url: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited piece of evidence (section 5) or an underpinning reference (section 3)."""
+
+    id: str
+    title: str
+    urls: tuple[CitedUrl, ...]
+    position: Position
+    kind: str = "source"  # "source" or "reference"
+    quote: str | None = None
+    note: str | None = None
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case file: the case study's description and what it cites."""
+
+    path: str
+    title: str
+    sources: tuple[Source, ...]
+    institution: str | None = None
+    id: str | None = None
+    date: dt.date | None = None
+
+
+class FailureKind(str, Enum):
+    """Why a fetch got no HTTP answer; translated once from transport exceptions."""
+
+    DNS = "dns"
+    REFUSED = "refused"
+    RESET = "reset"
+    TIMEOUT = "timeout"
+    DEADLINE = "deadline"
+    TLS = "tls"
+    REDIRECT_LOOP = "redirect-loop"
+    TOO_MANY_REDIRECTS = "too-many-redirects"
+    BAD_REDIRECT = "bad-redirect"
+    INVALID_URL = "invalid-url"
+    OTHER = "other"
+
+
+#: Failures that say nothing about the page, only that the network did not carry the request.
+NETWORK_FAILURES: frozenset[FailureKind] = frozenset(
+    {
+        FailureKind.DNS,
+        FailureKind.REFUSED,
+        FailureKind.RESET,
+        FailureKind.TIMEOUT,
+        FailureKind.TLS,
+        FailureKind.OTHER,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One redirect response on the way to the final answer."""
+
+    url: str
+    status: int
+    location: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The final (non-redirect) HTTP response of a fetch, with a capped body."""
+
+    url: str
+    status: int
+    reason: str
+    headers: dict[str, str]  # lower-cased names; repeated headers joined with ", "
+    body: bytes = b""
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Everything the network said about one URL: redirect hops, then an answer or a failure."""
+
+    url: str
+    hops: tuple[Hop, ...] = ()
+    answer: Answer | None = None
+    failure: Failure | None = None
+    attempts: int = 1
+
+    @property
+    def reached(self) -> bool:
+        """True when some server answered with HTTP, whatever it said."""
+        return self.answer is not None or bool(self.hops)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    detail: str
+    final_url: str | None = None
+    page_title: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The outcome for one cited URL of one source."""
+
+    case: Case
+    source: Source
+    cited: CitedUrl | None  # None for a source with no URL
+    status: Status
+    detail: str
+    checked_at: dt.datetime
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    page_title: str | None = None
+    failure: FailureKind | None = None
+
+
+@dataclass
+class RunReport:
+    """What a run found. Filled in as links complete, so an interrupted run keeps its results."""
+
+    cases: list[Case] = field(default_factory=list)
+    results: list[LinkResult] = field(default_factory=list)
+    network_unreachable: bool = False
+    interrupted: bool = False
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+    def counts(self) -> dict[Status, int]:
+        counts = dict.fromkeys(Status, 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    def total_links(self) -> int:
+        return sum(len(s.urls) or 1 for c in self.cases for s in c.sources)
+
+
+class ExitCode(int, Enum):
+    """The documented exit codes of the ``refcheck`` command."""
+
+    OK = 0
+    ATTENTION = 1
+    USAGE = 2
+    NO_NETWORK = 3
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ends: which results fail it, and the exit code that follows."""
+
+    exit_code: ExitCode
+    fail_on: frozenset[Status]
+    failing: tuple[LinkResult, ...]
+
+
+def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> Outcome:
+    failing = tuple(r for r in report.results if r.status in fail_on)
+    if report.interrupted:
+        code = ExitCode.INTERRUPTED
+    elif report.network_unreachable:
+        code = ExitCode.NO_NETWORK
+    elif failing:
+        code = ExitCode.ATTENTION
+    else:
+        code = ExitCode.OK
+    return Outcome(code, fail_on, failing)

@@ -1,0 +1,74 @@
+"""The machine-readable report (``--format json``); its shape is documented in README.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from refcheck import __version__
+from refcheck.model import Case, LinkResult, Outcome, RunReport, Status
+from refcheck.report import Renderer, ordered
+from refcheck.urls import redact, redact_text
+
+SCHEMA = "refcheck-report/1"
+
+
+def _case(case: Case) -> dict[str, Any]:
+    return {
+        "file": case.path,
+        "title": case.title,
+        "institution": case.institution,
+        "id": case.id,
+        "date": case.date.isoformat() if case.date else None,
+    }
+
+
+def _link(result: LinkResult) -> dict[str, Any]:
+    cited = result.cited
+    return {
+        "file": result.case.path,
+        "source": result.source.id,
+        "kind": result.source.kind,
+        "title": result.source.title,
+        "url": redact(cited.url) if cited else None,
+        "line": cited.position.line if cited else result.source.position.line,
+        "column": cited.position.column if cited else result.source.position.column,
+        "status": result.status.value,
+        "http_status": result.http_status,
+        "final_url": redact(result.final_url) if result.final_url else None,
+        "redirects": [
+            {"url": redact(h.url), "status": h.status, "location": redact(h.location)}
+            for h in result.redirects
+        ],
+        "detail": redact_text(result.detail),
+        "page_title": result.page_title,
+        "checked_at": result.checked_at.isoformat(timespec="seconds"),
+        "archive": None,
+    }
+
+
+class JsonRenderer(Renderer):
+    def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
+        counts = report.counts()
+        document = {
+            "schema": SCHEMA,
+            "refcheck": __version__,
+            "started_at": report.started_at.isoformat(timespec="seconds")
+            if report.started_at else None,
+            "finished_at": report.finished_at.isoformat(timespec="seconds")
+            if report.finished_at else None,
+            "complete": not report.interrupted,
+            "network": "unreachable" if report.network_unreachable else "ok",
+            "exit_code": int(outcome.exit_code),
+            "fail_on": sorted(s.value for s in outcome.fail_on),
+            "summary": {
+                "links": len(report.results),
+                "expected_links": report.total_links(),
+                "failing": len(outcome.failing),
+                "by_status": {s.value: counts[s] for s in Status},
+            },
+            "cases": [_case(c) for c in report.cases],
+            "links": [_link(r) for r in ordered(report)],
+        }
+        json.dump(document, out, indent=2, ensure_ascii=True)
+        out.write("\n")
