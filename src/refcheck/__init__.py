@@ -1,8 +1,4 @@
 """refcheck: find dead, moved and changed evidence links in REF impact case studies."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("refcheck")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The single source of the version: pyproject.toml reads it from here.
+__version__ = "0.1.0"

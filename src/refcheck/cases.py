@@ -19,6 +19,9 @@ import yaml
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source
 
+#: libyaml's parser when PyYAML was built with it (the wheels are): about 10x faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -97,7 +100,7 @@ def parse(text: str, name: str) -> LoadedCase:
                      "`sources:` (see README)")]
         )
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "invalid YAML"

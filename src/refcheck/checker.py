@@ -13,8 +13,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import httpx
-
 from refcheck.classify import classify
 from refcheck.http import Clock, Fetcher, utc_now
 from refcheck.model import (
@@ -52,13 +50,7 @@ def url_defect(url: str) -> str | None:
     if any(ch.isspace() for ch in url):
         return ("contains a space, often damage from copying out of a PDF; remove it, or write "
                 "%20 where the address really has a space")
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError) as exc:
-        return str(exc) or "cannot be parsed"
-    if not parsed.host:
-        return "has no host name"
-    return None
+    return None  # anything else httpx cannot parse comes back as an INVALID_URL failure
 
 
 def probe_url_from_env() -> str | None:

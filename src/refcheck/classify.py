@@ -12,7 +12,7 @@ import html
 import re
 from http import HTTPStatus
 
-from refcheck.model import Answer, Fetch, FailureKind, Status, Verdict
+from refcheck.model import Answer, FailureKind, Fetch, Status, Verdict
 from refcheck.urls import is_home_page, is_login_page, is_trivial_move
 
 # -- retrying ---------------------------------------------------------------------------

