@@ -113,19 +113,17 @@ def main() -> int:
             links.write_text("\n".join(f"- <{u}>" for u in urls) + "\n")
 
             refcheck = shutil.which("refcheck") or "refcheck"
-            runs: list[Measure] = []
-            for _ in range(args.repeat):
-                runs.append(measure("refcheck", [
-                    refcheck, str(case), "--format", "json", "--output", os.devnull,
-                    "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
-                    "--probe-url", ""]))
+            refcheck_argv = [
+                refcheck, str(case), "--format", "json", "--output", os.devnull,
+                "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
+                "--probe-url", ""]
+            runs = [measure("refcheck", refcheck_argv) for _ in range(args.repeat)]
             lychee = None if args.no_lychee else shutil.which("lychee")
             if lychee:
-                for _ in range(args.repeat):
-                    runs.append(measure("lychee", [
-                        lychee, "--no-progress", "--max-concurrency", str(args.concurrency),
-                        "--host-concurrency", str(args.per_host), "--max-retries", "0",
-                        str(links)]))
+                lychee_argv = [
+                    lychee, "--no-progress", "--max-concurrency", str(args.concurrency),
+                    "--host-concurrency", str(args.per_host), "--max-retries", "0", str(links)]
+                runs += [measure("lychee", lychee_argv) for _ in range(args.repeat)]
     finally:
         server.kill()
         server.wait()

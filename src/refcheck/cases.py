@@ -175,7 +175,8 @@ class _Reader:
             if key in seen:
                 self.error(
                     key_node,
-                    f"{what}: `{key}` appears twice (first at line {seen[key].start_mark.line + 1})",
+                    f"{what}: `{key}` appears twice "
+                    f"(first at line {seen[key].start_mark.line + 1})",
                 )
                 continue
             seen[key] = key_node
@@ -236,9 +237,9 @@ class _Reader:
                 self.unknown(key, key_node, TOP_KEYS, "the case file")
         if case_node is None:
             self.error(root, "missing `case:`; expected `case:` with at least a `title:`")
-        elif title is None and isinstance(case_node, yaml.MappingNode):
-            if not any(k.value == "title" for k, _ in case_node.value):
-                self.error(case_node, "case has no `title:`; expected the case study's title")
+        elif (title is None and isinstance(case_node, yaml.MappingNode)
+              and not any(k.value == "title" for k, _ in case_node.value)):
+            self.error(case_node, "case has no `title:`; expected the case study's title")
         if sources_node is None:
             self.error(root, "missing `sources:`; expected a list of the sources to corroborate "
                        "the impact")

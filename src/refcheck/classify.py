@@ -46,12 +46,12 @@ def retry_after_seconds(headers: dict[str, str], now: dt.datetime) -> float | No
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - now).total_seconds())
+    return max(0.0, float((when - now).total_seconds()))
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> float:
     """Capped exponential backoff; ``jitter`` in [0, 1) spreads retries from many tasks."""
-    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    ceiling: float = min(cap, base * 2.0 ** (attempt - 1))
     return ceiling / 2 + ceiling / 2 * jitter
 
 
@@ -212,7 +212,8 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(Status.ERROR, f"{via}{describe_status(code, answer.reason)}{tries}: "
                        "the server failed; try again later", final_url=final_url)
     if not 200 <= code < 300:
-        return Verdict(Status.ERROR, f"{via}unexpected answer {describe_status(code, answer.reason)}",
+        return Verdict(Status.ERROR,
+                       f"{via}unexpected answer {describe_status(code, answer.reason)}",
                        final_url=final_url)
 
     if fetch.hops and is_login_page(answer.url) and not is_login_page(fetch.url):

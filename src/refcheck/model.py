@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What refcheck concluded about one URL. The values are a stable, documented interface."""
 
     OK = "ok"
@@ -21,9 +21,6 @@ class Status(str, Enum):
     ERROR = "error"
     INVALID = "invalid"
     NO_URL = "no-url"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: Statuses that fail a run unless ``--fail-on`` says otherwise.
@@ -76,7 +73,7 @@ class Case:
     date: dt.date | None = None
 
 
-class FailureKind(str, Enum):
+class FailureKind(StrEnum):
     """Why a fetch got no HTTP answer; translated once from transport exceptions."""
 
     DNS = "dns"

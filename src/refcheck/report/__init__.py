@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from abc import ABC, abstractmethod
-from enum import Enum
+from enum import StrEnum
 from typing import TextIO
 
 from refcheck.model import LinkResult, Outcome, RunReport, Status
@@ -21,7 +21,7 @@ class Renderer(ABC):
         """Write the whole report to ``out``."""
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     terminal = "terminal"
     json = "json"
 

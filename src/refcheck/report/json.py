@@ -50,7 +50,7 @@ def _link(result: LinkResult) -> dict[str, Any]:
 class JsonRenderer(Renderer):
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         counts = report.counts()
-        document = {
+        document: dict[str, Any] = {
             "schema": SCHEMA,
             "refcheck": __version__,
             "started_at": report.started_at.isoformat(timespec="seconds")
@@ -72,7 +72,7 @@ class JsonRenderer(Renderer):
         }
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).
-        links = document.pop("links")
+        links: list[dict[str, Any]] = document.pop("links")
         head = json.dumps(document, indent=2, ensure_ascii=True)
         out.write(head[:-2] + ',\n  "links": [')
         for index, link in enumerate(links):
