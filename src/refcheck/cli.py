@@ -172,12 +172,17 @@ def load_cases(paths: list[str]) -> list[Case]:
     return loaded
 
 
+def make_fetcher(settings: HttpSettings) -> Fetcher:
+    """The one place the CLI builds its Fetcher; tests replace it to inject waits."""
+    return Fetcher(settings)
+
+
 async def _run(
     loaded: list[Case], settings: HttpSettings, report: RunReport, probe: str | None
 ) -> None:
     total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
     with _progress(total) as advance:
-        async with Fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher:
             await check(loaded, fetcher, report, on_result=advance, probe_url=probe)
 
 

@@ -177,13 +177,17 @@ class Fetcher:
         budget = [self.settings.deadline]  # seconds left; time queued for a slot is not spent
         try:
             while True:
+                cookies_before = len(cookies), tuple(cookies.values())
                 hop, answer = await self._request(transport, current, budget, cookies)
                 if answer is not None:
                     return Fetch(url, tuple(hops), answer=answer)
                 assert hop is not None
                 hops.append(hop)
                 target = hop.location.split("#", 1)[0]
-                if target in seen:
+                # Coming back to a page is a loop unless it just gave us a cookie to show it
+                # (the "set a cookie, try again" gate many publishers use).
+                fresh_cookie = (len(cookies), tuple(cookies.values())) != cookies_before
+                if target in seen and not fresh_cookie:
                     return Fetch(url, tuple(hops), failure=Failure(
                         FailureKind.REDIRECT_LOOP, f"{hop.location} was already visited"))
                 if len(hops) >= self.settings.max_redirects:

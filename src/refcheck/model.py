@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Status(StrEnum):
@@ -195,7 +195,7 @@ class RunReport:
         return sum(len(s.urls) or 1 for c in self.cases for s in c.sources)
 
 
-class ExitCode(int, Enum):
+class ExitCode(IntEnum):
     """The documented exit codes of the ``refcheck`` command."""
 
     OK = 0

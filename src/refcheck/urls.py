@@ -38,7 +38,12 @@ def redact(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Mask credentials in every URL inside free text (details, error messages)."""
-    return _URL_IN_TEXT.sub(lambda m: redact(m.group(0)), text)
+    def mask(match: re.Match[str]) -> str:
+        url = match.group(0)
+        core = url.rstrip(".,;:!?)\u201d")  # punctuation that ends a sentence, not the URL
+        return redact(core) + url[len(core):]
+
+    return _URL_IN_TEXT.sub(mask, text)
 
 
 def _is_secret(name: str) -> bool:

@@ -16,7 +16,7 @@ SCHEMA = "refcheck-report/1"
 def _case(case: Case) -> dict[str, Any]:
     return {
         "file": case.path,
-        "title": case.title,
+        "title": redact_text(case.title),
         "institution": case.institution,
         "id": case.id,
         "date": case.date.isoformat() if case.date else None,
@@ -29,7 +29,7 @@ def _link(result: LinkResult) -> dict[str, Any]:
         "file": result.case.path,
         "source": result.source.id,
         "kind": result.source.kind,
-        "title": result.source.title,
+        "title": redact_text(result.source.title),
         "url": redact(cited.url) if cited else None,
         "line": cited.position.line if cited else result.source.position.line,
         "column": cited.position.column if cited else result.source.position.column,
@@ -41,7 +41,7 @@ def _link(result: LinkResult) -> dict[str, Any]:
             for h in result.redirects
         ],
         "detail": redact_text(result.detail),
-        "page_title": result.page_title,
+        "page_title": redact_text(result.page_title) if result.page_title else None,
         "checked_at": result.checked_at.isoformat(timespec="seconds"),
         "archive": None,
     }

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from refcheck import cli
+from refcheck.http import Fetcher, HttpSettings
+from tests.server import EvidenceServer
+
+
+@pytest.fixture(scope="session")
+def evidence_server() -> Iterator[EvidenceServer]:
+    server = EvidenceServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def server(evidence_server: EvidenceServer) -> EvidenceServer:
+    evidence_server.reset_counts()
+    return evidence_server
+
+
+@dataclass
+class Waits:
+    """Stands in for asyncio.sleep: records what the code asked to wait, waits for nothing."""
+
+    asked: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
+    recorder = Waits()
+
+    def make(settings: HttpSettings) -> Fetcher:
+        return Fetcher(settings, sleep=recorder)
+
+    monkeypatch.setattr(cli, "make_fetcher", make)
+    return recorder
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(waits: Waits, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run `refcheck` in-process with test-friendly defaults (no real waits, local probe)."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("REFCHECK_PROBE_URL", "")
+
+    def run(*args: str) -> Run:
+        result = CliRunner().invoke(cli.app, list(args), prog_name="refcheck")
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+def write_case(directory: Path, sources: list[dict[str, Any]], *,
+               name: str = "case.yaml", date: str | None = "2013-11-29",
+               title: str = "Test case") -> Path:
+    case: dict[str, Any] = {"title": title, "institution": "Test University"}
+    if date:
+        case["date"] = date
+    path = directory / name
+    path.write_text(yaml.safe_dump({"case": case, "sources": sources}, sort_keys=False,
+                                   allow_unicode=True))
+    return path

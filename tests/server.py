@@ -1,0 +1,243 @@
+"""A real HTTP server on 127.0.0.1 that behaves like the evidence sites refcheck meets.
+
+Each route is a small function; the server runs in a thread for the length of a test
+session. Stateful routes (429 then 200, 503 then 200) count requests per path, and
+``reset_counts`` starts them afresh for each test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HTML = "text/html; charset=utf-8"
+
+
+def page(title: str, body: str = "") -> bytes:
+    return (f"<!doctype html><html><head><title>{title}</title></head>"
+            f"<body><h1>{title}</h1>{body}</body></html>").encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: EvidenceServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+    # -- helpers -------------------------------------------------------------------------
+    def send(self, status: int, body: bytes = b"", content_type: str = HTML,
+             headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def redirect(self, status: int, location: str, headers: dict[str, str] | None = None) -> None:
+        self.send(status, b"", headers={"Location": location, **(headers or {})})
+
+    def count(self) -> int:
+        with self.server.lock:
+            self.server.counts[self.path] += 1
+            return self.server.counts[self.path]
+
+    # -- dispatch ------------------------------------------------------------------------
+    def do_HEAD(self) -> None:
+        if self.path == "/head405":
+            self.send(405, b"")
+        elif self.path == "/head404":
+            self.send(404, b"")
+        else:
+            self.do_GET()
+
+    def do_GET(self) -> None:
+        with self.server.arrival:
+            self.server.seen.append(self.path)
+            self.server.arrival.notify_all()
+        path = self.path.split("?", 1)[0]
+        route = ROUTES.get(path)
+        if route is None:
+            self.send(404, page("Not Found"))
+            return
+        route(self)
+
+
+def _home(h: Handler) -> None:
+    h.send(200, page("Evidence Trust home", "<p>Welcome.</p>"))
+
+
+def _page(h: Handler) -> None:
+    h.send(200, page("Evaluation of the Springboard project",
+                     "<p>The Springboard model of family preservation.</p>"))
+
+
+def _pdf(h: Handler) -> None:
+    h.send(200, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+
+
+def _trickle(h: Handler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", HTML)
+    h.send_header("Content-Length", "1000000")
+    h.end_headers()
+    h.wfile.write(b"<html><head><title>slow")
+    try:
+        for _ in range(600):  # at most a minute, then the thread ends on its own
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(0.1)
+    except OSError:
+        pass  # the client gave up, as it should
+
+
+def _huge(h: Handler) -> None:
+    h.send_response(200)
+    h.send_header("Content-Type", HTML)
+    h.send_header("Content-Length", str(2 * 1024**3))
+    h.end_headers()
+    chunk = b"<p>" + b"x" * 65_530 + b"</p>"
+    try:
+        h.wfile.write(b"<html><head><title>Big report</title></head><body>")
+        for _ in range(32_768):  # 2 GB if nobody stops reading; the client stops at its cap
+            h.wfile.write(chunk)
+    except OSError:
+        pass
+
+
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb(h: Handler) -> None:
+    """64 MiB of HTML squeezed into ~64 KiB of gzip."""
+    if not _BOMB:
+        _BOMB.append(gzip.compress(
+            b"<html><head><title>Bomb</title></head><body>" + b"0" * (64 * 1024**2), 9))
+    h.send(200, _BOMB[0], headers={"Content-Encoding": "gzip"})
+
+
+def _reset(h: Handler) -> None:
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.close_connection = True
+
+
+def _rate_limited(h: Handler) -> None:
+    if h.count() == 1:
+        h.send(429, page("Too Many Requests"), headers={"Retry-After": "7"})
+    else:
+        _page(h)
+
+
+def _flaky(h: Handler) -> None:
+    if h.count() == 1:
+        h.send(503, page("Service Unavailable"))
+    else:
+        _page(h)
+
+
+def _login(h: Handler) -> None:
+    h.send(200, page("Sign in", "<form>user, password</form>"))
+
+
+def _challenge(h: Handler) -> None:
+    h.send(403, page("Just a moment..."), headers={"cf-mitigated": "challenge",
+                                                     "Server": "cloudflare"})
+
+
+def _markup(h: Handler) -> None:
+    h.send(200, page("[bold red]PWNED[/bold red] \x1b[31mred\x1b[0m \x07bell"))
+
+
+def _cookie_gate(h: Handler) -> None:
+    if "visited=yes" in (h.headers.get("Cookie") or ""):
+        _page(h)
+    else:
+        h.redirect(302, "/cookie-gate", headers={"Set-Cookie": "visited=yes; Path=/"})
+
+
+def _ua(h: Handler) -> None:
+    h.send(200, page(f"UA {h.headers.get('User-Agent')}"))
+
+
+ROUTES: dict[str, Callable[[Handler], None]] = {
+    "/": _home,
+    "/page": _page,
+    "/report.pdf": _pdf,
+    "/gone404": lambda h: h.send(404, page("Not Found")),
+    "/gone410": lambda h: h.send(410, page("Gone")),
+    "/chain/1": lambda h: h.redirect(301, "/chain/2"),
+    "/chain/2": lambda h: h.redirect(302, "../chain/3"),
+    "/chain/3": lambda h: h.redirect(301, "/new/home-of-evidence"),
+    "/new/home-of-evidence": _page,
+    "/loop/a": lambda h: h.redirect(302, "/loop/b"),
+    "/loop/b": lambda h: h.redirect(302, "/loop/a"),
+    "/old-news": lambda h: h.redirect(301, "/"),
+    "/folder": lambda h: h.redirect(301, "/folder/"),
+    "/folder/": _page,
+    "/soft": lambda h: h.send(200, page("Page not found", "<p>Sorry.</p>")),
+    "/head405": _page,
+    "/head404": _page,
+    "/ratelimited": _rate_limited,
+    "/flaky503": _flaky,
+    "/always500": lambda h: h.send(500, page("Internal Server Error")),
+    "/always429": lambda h: h.send(429, page("Too Many Requests"), headers={"Retry-After": "1"}),
+    "/trickle": _trickle,
+    "/challenge": _challenge,
+    "/members": lambda h: h.redirect(302, "/login?next=/members"),
+    "/login": _login,
+    "/reset": _reset,
+    "/huge": _huge,
+    "/gzip-bomb": _gzip_bomb,
+    "/markup": _markup,
+    "/cookie-gate": _cookie_gate,
+    "/ua": _ua,
+    "/forbidden": lambda h: h.send(403, page("Forbidden")),
+    "/linkedin": lambda h: h.send(999, b"", headers={}),
+}
+
+
+class EvidenceServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.seen: list[str] = []
+        self.arrival = threading.Condition()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.counts.clear()
+            self.seen.clear()
+
+    def wait_for(self, path: str, timeout: float = 10.0) -> bool:
+        """Block until a request for ``path`` has arrived (no polling, no sleeping)."""
+        with self.arrival:
+            return self.arrival.wait_for(lambda: path in self.seen, timeout=timeout)
+
+
+def free_port() -> int:
+    """A port with nothing listening: bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

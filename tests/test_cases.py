@@ -1,0 +1,205 @@
+"""Case files: every problem located as file:line:column, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from refcheck import cases
+from refcheck.errors import CaseFileError
+
+GOOD = """\
+case:
+  title: Improving outcomes
+  institution: University of Salford
+  id: 19409
+  date: 2013-11-29
+sources:
+  - id: a
+    title: Working with Troubled Families
+    url: https://www.gov.uk/report.pdf
+  - id: b
+    title: Two addresses
+    urls:
+      - http://example.org/one
+      - http://example.org/two
+    quote: Springboard model
+  - id: g
+    title: Letter from Action for Children
+    note: held by the University
+references:
+  - id: "1"
+    title: A paper
+    url: https://doi.org/10.1002/car.934
+    doi: 10.1002/car.934
+"""
+
+
+def problems(text: str, name: str = "case.yaml") -> list[str]:
+    with pytest.raises(CaseFileError) as info:
+        cases.parse(text, name)
+    return [str(p) for p in info.value.problems]
+
+
+def test_good_case_file_is_read_with_positions() -> None:
+    loaded = cases.parse(GOOD, "salford.yaml")
+    case = loaded.case
+    assert case.title == "Improving outcomes"
+    assert case.id == "19409"
+    assert case.date == dt.date(2013, 11, 29)
+    assert [s.id for s in case.sources] == ["a", "b", "g", "1"]
+    a, b, g, ref = case.sources
+    assert a.urls[0].url == "https://www.gov.uk/report.pdf"
+    assert (a.urls[0].position.line, a.urls[0].position.column) == (9, 10)
+    assert [u.position.line for u in b.urls] == [13, 14]
+    assert b.quote == "Springboard model"
+    assert g.urls == () and g.note == "held by the University"
+    assert ref.kind == "reference" and ref.doi == "10.1002/car.934"
+    assert loaded.warnings == []
+
+
+def test_shipped_salford_case_file_is_valid() -> None:
+    loaded = cases.load(Path(__file__).parent.parent / "cases" / "salford.yaml")
+    ids = [s.id for s in loaded.case.sources if s.kind == "source"]
+    assert ids == ["a", "b", "c", "d", "e", "f", "g"]
+    assert loaded.warnings == []
+    urls = [u.url for s in loaded.case.sources for u in s.urls]
+    assert not any(" " in u or "qgld" in u or "pdf file" in u for u in urls)
+    assert loaded.case.date == dt.date(2013, 11, 29)
+
+
+def test_not_yaml_is_located() -> None:
+    assert problems("case:\n  title: x\n  bad: [\n") == [
+        "case.yaml:4:1: error: not valid YAML: did not find expected node content"
+    ]
+
+
+def test_empty_file_is_refused() -> None:
+    assert "file is empty" in problems("  \n")[0]
+
+
+def test_missing_title_and_wrong_types_are_each_located() -> None:
+    text = "case:\n  institution: X\nsources:\n  - id: a\n    url: [1, 2]\n  - 7\n"
+    found = problems(text)
+    assert "case.yaml:2:3: error: case has no `title:`; expected the case study's title" in found
+    assert any(p.startswith("case.yaml:5:10: error: source a url must be text") for p in found)
+    assert any(p.startswith("case.yaml:6:5: error: source must be a mapping") for p in found)
+    assert any("source a has no `title:`" in p for p in found)
+
+
+def test_empty_url_is_an_error() -> None:
+    text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url:\n"
+    assert problems(text) == ["case.yaml:6:9: error: source a url is empty; expected text"]
+
+
+def test_duplicate_source_ids_name_both_lines() -> None:
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n  - id: a\n    title: B\n")
+    assert problems(text) == [
+        "case.yaml:6:5: error: source id `a` is used twice (first at line 4); "
+        "each source needs its own id"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://example.org/x", "uses `ftp:`; refcheck checks http:// and https:// addresses"),
+        ("www.example.org/x", "has no scheme; expected an address starting with https://"),
+        ("mailto:someone@example.org", "uses `mailto:`"),
+        ("http:///path-only", "has no host name"),
+    ],
+)
+def test_url_that_is_not_http_is_an_error(url: str, expected: str) -> None:
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    (found,) = problems(text)
+    assert found.startswith("case.yaml:6:10: error: source a url")
+    assert expected in found
+
+
+def test_unknown_key_warns_with_closest_known_key() -> None:
+    text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    ulr: http://x.org/\n"
+    loaded = cases.parse(text, "c.yaml")
+    assert [str(w) for w in loaded.warnings] == [
+        "c.yaml:6:5: warning: source a: unknown key `ulr` is ignored; did you mean `url`?"
+    ]
+    assert loaded.case.sources[0].urls == ()
+
+
+def test_url_and_urls_together_is_an_error() -> None:
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: http://x.org/\n"
+            "    urls: [http://y.org/]\n")
+    assert "source a has both `url` and `urls`" in problems(text)[0]
+
+
+def test_bad_date_is_located() -> None:
+    text = "case:\n  title: T\n  date: 29/11/2013\nsources: []\n"
+    assert problems(text) == [
+        "case.yaml:3:9: error: case date `29/11/2013` is not a date; expected YYYY-MM-DD, "
+        "e.g. 2013-11-29"
+    ]
+
+
+def test_missing_sections_are_reported() -> None:
+    found = problems("something: else\n")
+    assert any("missing `case:`" in p for p in found)
+    assert any("missing `sources:`" in p for p in found)
+
+
+def test_two_documents_are_refused() -> None:
+    assert "found a second (`---`)" in problems(GOOD + "---\ncase: {}\n")[0]
+
+
+def test_python_object_tags_are_never_constructed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f"case:\n  title: !!python/object/apply:os.system ['touch {marker}']\nsources: []\n"
+    assert problems(text) == ["case.yaml:2:10: error: case title must be text; found a list"]
+    assert not marker.exists()
+
+
+def test_billion_laughs_is_harmless() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    text = "\n".join(lines) + "\ncase:\n  title: T\nsources: *a11\n"
+    # 10**12 strings if constructed; composed, it is a dozen nodes and a prompt complaint.
+    found = problems(text)
+    assert any("source must be a mapping" in p for p in found)
+
+
+def test_alias_expansion_through_urls_hits_the_node_limit() -> None:
+    many = ", ".join(f"http://e.org/{i}" for i in range(2000))
+    sources = "\n".join(f"  - {{id: s{i}, title: t, urls: *u}}" for i in range(100))
+    text = f"u: &u [{many}]\ncase: {{title: T}}\nsources:\n{sources}\n"
+    found = problems(text)
+    assert any("more than 100,000 YAML nodes (an alias-expansion bomb?)" in p for p in found)
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"# " + b"x" * (cases.MAX_FILE_BYTES + 10) + b"\n")
+    with pytest.raises(CaseFileError) as info:
+        cases.load(path)
+    assert "a case file may be at most" in str(info.value)
+
+
+def test_missing_file_and_empty_directory(tmp_path: Path) -> None:
+    with pytest.raises(CaseFileError) as info:
+        cases.discover([str(tmp_path / "nope.yaml"), str(tmp_path)])
+    messages = [str(p) for p in info.value.problems]
+    assert messages[0].endswith("nope.yaml: error: no such file or directory; expected a case file")
+    assert "holds no case files" in messages[1]
+
+
+def test_directory_gives_its_yaml_files_sorted(tmp_path: Path) -> None:
+    for name in ("b.yml", "a.yaml", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in cases.discover([str(tmp_path)])] == ["a.yaml", "b.yml"]
+
+
+def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("case:\n  title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(CaseFileError) as info:
+        cases.load(path)
+    assert "not UTF-8 text" in str(info.value)

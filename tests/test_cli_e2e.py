@@ -1,0 +1,261 @@
+"""End to end: the real CLI against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Waits, write_case
+from tests.server import EvidenceServer, free_port
+
+# (path on the test server, or a full URL; expected status; words the detail must contain)
+BEHAVIOURS: list[tuple[str, str, str]] = [
+    ("/page", "ok", "200 OK"),
+    ("/report.pdf", "ok", "200 OK"),
+    ("/gone404", "dead", "404 Not Found"),
+    ("/gone410", "dead", "410 Gone"),
+    ("/chain/1", "moved", "moved to {base}/new/home-of-evidence"),
+    ("/loop/a", "error", "redirect loop"),
+    ("/old-news", "soft-404", "home page"),
+    ("/soft", "soft-404", "Page not found"),
+    ("/head405", "ok", "200 OK"),
+    ("/head404", "ok", "200 OK"),
+    ("/ratelimited", "ok", "200 OK"),
+    ("/flaky503", "ok", "200 OK"),
+    ("/always500", "error", "500 Internal Server Error after 3 tries"),
+    ("/always429", "blocked", "429 Too Many Requests after 3 tries"),
+    ("/trickle", "error", "too slow"),
+    ("/challenge", "blocked", "bot check"),
+    ("/members", "blocked", "login page"),
+    ("/forbidden", "blocked", "403 Forbidden"),
+    ("/linkedin", "blocked", "bot check"),
+    ("/reset", "error", "closed the connection"),
+    ("http://127.0.0.1:{refused}/evidence", "error", "connection refused"),
+    ("http://evidence-gone.invalid/report", "dead", "host name does not exist"),
+    ("/huge", "ok", "200 OK"),
+    ("/gzip-bomb", "ok", "200 OK"),
+    ("/folder", "ok", "200 OK"),
+    ("/cookie-gate", "ok", "200 OK"),
+    ("/markup", "ok", "200 OK"),
+    ("http://alice:hunter2@127.0.0.1:{port}/page?token=s3cret&page=2", "ok", "200 OK"),
+]
+
+
+def expand(template: str, server: EvidenceServer, refused: int) -> str:
+    if template.startswith("/"):
+        return server.url(template)
+    return template.format(refused=refused, port=server.server_address[1], base=server.base)
+
+
+@pytest.fixture
+def all_behaviours(tmp_path: Path, server: EvidenceServer) -> tuple[Path, list[str]]:
+    refused = free_port()
+    urls = [expand(t, server, refused) for t, _, _ in BEHAVIOURS]
+    sources = [{"id": f"s{i}", "title": f"Behaviour {t}", "url": u}
+               for i, (u, (t, _, _)) in enumerate(zip(urls, BEHAVIOURS, strict=True))]
+    sources.append({"id": "letter", "title": "Letter from the charity"})
+    return write_case(tmp_path, sources), urls
+
+
+def test_every_behaviour_gets_its_status(all_behaviours: tuple[Path, list[str]],
+                                         server: EvidenceServer, run_cli: Any,
+                                         waits: Waits) -> None:
+    case, _ = all_behaviours
+    run = run_cli(str(case), "--format", "json", "--deadline", "1", "--timeout", "5")
+    report = json.loads(run.stdout)
+    by_source = {link["source"]: link for link in report["links"]}
+    mismatches = []
+    for i, (_, status, words) in enumerate(BEHAVIOURS):
+        link = by_source[f"s{i}"]
+        words = words.format(base=server.base)
+        if link["status"] != status or words not in link["detail"]:
+            mismatches.append((BEHAVIOURS[i][0], link["status"], link["detail"]))
+    assert mismatches == []
+    assert by_source["letter"]["status"] == "no-url"
+    assert run.exit_code == 1  # dead and soft-404 links fail the run by default
+    assert report["exit_code"] == 1
+    assert 7.0 in waits.asked  # the 429's Retry-After was honoured, without sleeping
+
+
+def test_json_report_has_the_documented_fields(all_behaviours: tuple[Path, list[str]],
+                                               server: EvidenceServer, run_cli: Any) -> None:
+    case, _ = all_behaviours
+    run = run_cli(str(case), "--format", "json", "--deadline", "1")
+    report = json.loads(run.stdout)
+    assert report["schema"] == "refcheck-report/1"
+    assert report["network"] == "ok" and report["complete"] is True
+    moved = next(link for link in report["links"] if link["url"].endswith("/chain/1"))
+    assert set(moved) >= {"file", "source", "url", "line", "status", "http_status",
+                          "final_url", "redirects", "detail", "checked_at", "archive"}
+    assert moved["file"] == str(case)
+    assert moved["http_status"] == 200
+    assert moved["final_url"] == server.url("/new/home-of-evidence")
+    assert [r["status"] for r in moved["redirects"]] == [301, 302, 301]
+    assert moved["archive"] is None
+    lines = case.read_text().splitlines()
+    assert moved["url"] in lines[moved["line"] - 1]  # the line of the URL in the case file
+
+
+def test_credentials_are_masked_in_terminal_and_json(all_behaviours: tuple[Path, list[str]],
+                                                     run_cli: Any) -> None:
+    case, _ = all_behaviours
+    for fmt in ("json", "terminal"):
+        run = run_cli(str(case), "--format", fmt, "--deadline", "1")
+        assert "hunter2" not in run.stdout and "s3cret" not in run.stdout
+        assert "****:****@127.0.0.1" in run.stdout
+        assert "token=****&page=2" in run.stdout
+
+
+def test_page_title_markup_and_escape_codes_are_shown_literally(
+        all_behaviours: tuple[Path, list[str]], run_cli: Any) -> None:
+    case, _ = all_behaviours
+    run = run_cli(str(case), "--deadline", "1")
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    assert "[bold red]PWNED[/bold red] \\x1b[31mred\\x1b[0m" in run.stdout
+
+
+def test_terminal_report_reads_without_colour(tmp_path: Path, server: EvidenceServer,
+                                              run_cli: Any) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Report", "url": server.url("/page")},
+        {"id": "b", "title": "Gone", "url": server.url("/gone404")},
+    ])
+    run = run_cli(str(case))
+    assert "\x1b" not in run.stdout
+    assert "✓ ok 200" in run.stdout and "✗ dead 404" in run.stdout
+    assert "2 links in 1 case file: 1 ok, 1 dead" in run.stdout
+    assert "✗ 1 link needs attention (dead)." in run.stdout
+    assert "What to do:" in run.stdout
+    assert run.exit_code == 1
+    assert "checking" not in run.stderr  # no progress bar when stderr is not a terminal
+
+
+def test_all_fine_exits_0(tmp_path: Path, server: EvidenceServer, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": server.url("/page")}])
+    run = run_cli(str(case))
+    assert run.exit_code == 0
+    assert "✓ No link needs attention." in run.stdout
+
+
+def test_fail_on_changes_what_fails(tmp_path: Path, server: EvidenceServer,
+                                    run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Moved", "url": server.url("/chain/1")}])
+    assert run_cli(str(case)).exit_code == 0  # moved is a warning by default
+    assert run_cli(str(case), "--fail-on", "moved,dead").exit_code == 1
+    bad = run_cli(str(case), "--fail-on", "gone")
+    assert bad.exit_code == 2 and "unknown status `gone`" in bad.stderr
+
+
+def test_output_file_gets_the_report(tmp_path: Path, server: EvidenceServer,
+                                     run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": server.url("/page")}])
+    out = tmp_path / "report.json"
+    run = run_cli(str(case), "--format", "json", "--output", str(out))
+    assert run.stdout == ""
+    assert json.loads(out.read_text())["links"][0]["status"] == "ok"
+
+
+def test_directory_of_case_files(tmp_path: Path, server: EvidenceServer, run_cli: Any) -> None:
+    write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/page")}], name="a.yaml")
+    write_case(tmp_path, [{"id": "a", "title": "B", "url": server.url("/page")}], name="b.yml")
+    run = run_cli(str(tmp_path), "--format", "json")
+    assert sorted(link["file"] for link in json.loads(run.stdout)["links"]) == [
+        str(tmp_path / "a.yaml"), str(tmp_path / "b.yml")]
+
+
+def test_case_file_errors_exit_2_with_location_and_no_traceback(tmp_path: Path,
+                                                                run_cli: Any) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: ftp://x/\n")
+    run = run_cli(str(path))
+    assert run.exit_code == 2
+    assert f"{path}:6:10: error: source a url `ftp://x/` uses `ftp:`" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_missing_case_file_exits_2(tmp_path: Path, run_cli: Any) -> None:
+    run = run_cli(str(tmp_path / "nope.yaml"))
+    assert run.exit_code == 2 and "no such file or directory" in run.stderr
+
+
+def test_warnings_do_not_stop_the_run(tmp_path: Path, server: EvidenceServer,
+                                      run_cli: Any) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+                    f"    url: {server.url('/page')}\n    quoet: x\n")
+    run = run_cli(str(path))
+    assert "7:5: warning: source a: unknown key `quoet` is ignored; did you mean `quote`?" \
+        in run.stderr
+    assert run.exit_code == 0
+
+
+def test_no_network_exits_3_and_concludes_nothing(tmp_path: Path, run_cli: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFCHECK_PROBE_URL", "http://probe.invalid/")
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "A", "url": "http://www.gov.invalid/report.pdf"},
+        {"id": "b", "title": "B", "url": "http://other.invalid/page"},
+    ])
+    run = run_cli(str(case))
+    assert run.exit_code == 3
+    assert "No network: nothing at all could be reached" in run.stdout
+    assert "dead" not in run.stdout
+    report = json.loads(run_cli(str(case), "--format", "json").stdout)
+    assert report["network"] == "unreachable"
+    assert {link["status"] for link in report["links"]} == {"error"}
+
+
+def test_unknown_hosts_are_dead_when_the_probe_answers(tmp_path: Path, server: EvidenceServer,
+                                                       run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": "http://gone.invalid/x"}])
+    run = run_cli(str(case), "--probe-url", server.url("/"))
+    assert run.exit_code == 1
+    assert "✗ dead" in run.stdout
+
+
+def _subprocess_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
+    env["REFCHECK_PROBE_URL"] = ""
+    return env
+
+
+def test_python_dash_m_and_version() -> None:
+    run = subprocess.run([sys.executable, "-m", "refcheck", "--version"], capture_output=True,
+                         text=True, timeout=60, env=_subprocess_env())
+    assert run.returncode == 0 and run.stdout.startswith("refcheck ")
+
+
+def test_help_shows_examples() -> None:
+    run = subprocess.run([sys.executable, "-m", "refcheck", "--help"], capture_output=True,
+                         text=True, timeout=60, env=_subprocess_env())
+    assert run.returncode == 0
+    assert "refcheck cases/salford.yaml" in run.stdout and "Exit codes" in run.stdout
+
+
+def test_ctrl_c_prints_what_was_checked_and_exits_130(tmp_path: Path,
+                                                      server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Fast", "url": server.url("/page")},
+        {"id": "b", "title": "Slow", "url": server.url("/trickle")},
+    ])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "refcheck", str(case), "--per-host", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_subprocess_env())
+    try:
+        # per-host 1: the slow page is asked for only after the fast one's result is kept
+        assert server.wait_for("/trickle")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert "✓ ok 200" in out and "Fast" in out
+    assert "Interrupted: 1 of 2 links were checked" in out
+    assert "Traceback" not in err

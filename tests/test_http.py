@@ -1,0 +1,343 @@
+"""The fetcher against respx-mocked transports: redirects, retries, limits, caps."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from refcheck import __version__
+from refcheck.checker import check
+from refcheck.http import Fetcher, HttpSettings, failure_from
+from refcheck.model import Case, CitedUrl, FailureKind, Position, RunReport, Source, Status
+from tests.conftest import Waits
+
+HTML = {"content-type": "text/html"}
+
+
+def fetcher(router: respx.MockRouter, waits: Waits | None = None, **settings: Any) -> Fetcher:
+    return Fetcher(HttpSettings(**settings), transport=httpx.MockTransport(router.async_handler),
+                   sleep=waits or Waits(), jitter=lambda: 0.0)
+
+
+def fetch(router: respx.MockRouter, url: str, waits: Waits | None = None,
+          **settings: Any) -> Any:
+    async def go() -> Any:
+        async with fetcher(router, waits, **settings) as f:
+            return await f.fetch(url)
+    return asyncio.run(go())
+
+
+def test_redirect_chain_is_recorded_hop_by_hop_with_relative_locations() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/old").respond(301, headers={"Location": "/mid/x"})
+    router.get("https://a.test/mid/x").respond(302, headers={"Location": "../new"})
+    router.get("https://a.test/new").respond(200, html="<title>New</title>")
+    result = fetch(router, "https://a.test/old")
+    assert [(h.url, h.status, h.location) for h in result.hops] == [
+        ("https://a.test/old", 301, "https://a.test/mid/x"),
+        ("https://a.test/mid/x", 302, "https://a.test/new"),
+    ]
+    assert result.answer.url == "https://a.test/new"
+
+
+def test_redirect_loop_is_detected() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/a").respond(302, headers={"Location": "/b"})
+    router.get("https://a.test/b").respond(302, headers={"Location": "/a"})
+    result = fetch(router, "https://a.test/a")
+    assert result.failure.kind is FailureKind.REDIRECT_LOOP
+    assert len(result.hops) == 2
+
+
+def test_hop_limit_stops_endless_new_redirects() -> None:
+    router = respx.MockRouter()
+    counter = iter(range(1000))
+    router.get(url__regex=r"https://a.test/n/\d+").mock(
+        side_effect=lambda request: httpx.Response(
+            302, headers={"Location": f"/n/{next(counter) + 100}"}))
+    result = fetch(router, "https://a.test/n/0", max_redirects=5)
+    assert result.failure.kind is FailureKind.TOO_MANY_REDIRECTS
+    assert len(result.hops) == 5
+
+
+def test_503_is_retried_with_backoff_then_succeeds() -> None:
+    router = respx.MockRouter()
+    route = router.get("https://a.test/x")
+    route.side_effect = [httpx.Response(503), httpx.Response(503),
+                         httpx.Response(200, html="<title>ok</title>")]
+    waits = Waits()
+    result = fetch(router, "https://a.test/x", waits, retries=2, backoff_base=1.0)
+    assert result.answer.status == 200
+    assert result.attempts == 3
+    assert waits.asked == [0.5, 1.0]  # jitter 0: half of 1 s, then half of 2 s
+
+
+def test_429_waits_as_long_as_retry_after_says() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/x").side_effect = [
+        httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, html="ok")]
+    waits = Waits()
+    result = fetch(router, "https://a.test/x", waits)
+    assert result.answer.status == 200
+    assert waits.asked == [7.0]
+
+
+def test_retry_after_beyond_the_cap_is_not_waited_for() -> None:
+    router = respx.MockRouter()
+    route = router.get("https://a.test/x").respond(429, headers={"Retry-After": "3600"})
+    waits = Waits()
+    result = fetch(router, "https://a.test/x", waits, max_retry_after=120)
+    assert result.answer.status == 429
+    assert route.call_count == 1 and waits.asked == []
+
+
+@pytest.mark.parametrize("code", [404, 410])
+def test_404_and_410_are_not_retried(code: int) -> None:
+    router = respx.MockRouter()
+    route = router.get("https://a.test/x").respond(code)
+    result = fetch(router, "https://a.test/x")
+    assert result.answer.status == code and route.call_count == 1
+
+
+def _connect_error(cause: BaseException) -> Callable[[httpx.Request], httpx.Response]:
+    def raise_it(request: httpx.Request) -> httpx.Response:
+        try:
+            raise cause
+        except BaseException as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
+    return raise_it
+
+
+class Raising(httpx.AsyncBaseTransport):
+    """A transport whose every request fails with a chained exception, as real ones do.
+    (respx re-raises side-effect exceptions without their cause, so it cannot show this.)"""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return _connect_error(self.cause)(request)
+
+
+def fetch_with(transport: httpx.AsyncBaseTransport, url: str) -> Any:
+    async def go() -> Any:
+        async with Fetcher(HttpSettings(), transport=transport, sleep=Waits()) as f:
+            return await f.fetch(url)
+    return asyncio.run(go())
+
+
+def test_dns_failure_is_not_retried() -> None:
+    transport = Raising(socket.gaierror(-2, "Name or service not known"))
+    result = fetch_with(transport, "https://gone.test/x")
+    assert result.failure.kind is FailureKind.DNS and transport.calls == 1
+
+
+def test_tls_failure_is_not_retried_and_names_the_problem() -> None:
+    error = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    error.verify_message = "certificate has expired"
+    transport = Raising(error)
+    result = fetch_with(transport, "https://old.test/x")
+    assert result.failure.kind is FailureKind.TLS
+    assert result.failure.message == "certificate expired"
+    assert transport.calls == 1
+
+
+def test_timeouts_and_resets_are_retried() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/x").side_effect = [
+        httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("Server disconnected"),
+        httpx.Response(200, html="ok")]
+    result = fetch(router, "https://a.test/x", retries=2)
+    assert result.answer.status == 200 and result.attempts == 3
+
+
+def test_refused_connection_is_not_retried() -> None:
+    transport = Raising(ConnectionRefusedError(111, "Connection refused"))
+    result = fetch_with(transport, "https://a.test/x")
+    assert result.failure.kind is FailureKind.REFUSED and transport.calls == 1
+
+
+def test_only_get_is_used_so_a_wrong_head_answer_cannot_matter() -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    head = router.head("https://a.test/x").respond(404)
+    router.get("https://a.test/x").respond(200, html="<title>fine</title>")
+    result = fetch(router, "https://a.test/x")
+    assert result.answer.status == 200 and head.call_count == 0
+
+
+def test_user_agent_names_refcheck_and_can_be_changed() -> None:
+    router = respx.MockRouter()
+    route = router.get("https://a.test/x").respond(200)
+    fetch(router, "https://a.test/x")
+    assert route.calls.last.request.headers["User-Agent"].startswith(f"refcheck/{__version__}")
+    fetch(router, "https://a.test/x", user_agent="Mozilla/5.0 (audit)")
+    assert route.calls.last.request.headers["User-Agent"] == "Mozilla/5.0 (audit)"
+
+
+def test_body_is_capped() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/big").respond(200, headers=HTML, content=b"x" * 5_000_000)
+    result = fetch(router, "https://a.test/big", max_bytes=100_000)
+    assert len(result.answer.body) == 100_000 and result.answer.truncated
+
+
+def test_gzip_bomb_is_cut_off_at_the_cap() -> None:
+    bomb = gzip.compress(b"<title>bomb</title>" + b"0" * 50_000_000)
+    router = respx.MockRouter()
+    router.get("https://a.test/bomb").respond(
+        200, headers={**HTML, "content-encoding": "gzip"}, content=bomb)
+    result = fetch(router, "https://a.test/bomb", max_bytes=65_536)
+    assert len(result.answer.body) == 65_536 and result.answer.truncated
+    assert result.answer.body.startswith(b"<title>bomb</title>")
+
+
+def test_pdf_body_is_not_read() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/r.pdf").respond(
+        200, headers={"content-type": "application/pdf"}, content=b"%PDF" + b"0" * 1000)
+    result = fetch(router, "https://a.test/r.pdf")
+    assert result.answer.status == 200 and result.answer.body == b""
+
+
+def test_cookie_set_by_a_redirect_is_sent_on_the_next_hop() -> None:
+    router = respx.MockRouter()
+
+    def gate(request: httpx.Request) -> httpx.Response:
+        if "seen=1" in request.headers.get("cookie", ""):
+            return httpx.Response(200, html="<title>in</title>")
+        return httpx.Response(302, headers={"Location": "/gate", "Set-Cookie": "seen=1; Path=/"})
+
+    router.get("https://a.test/start").respond(302, headers={"Location": "/gate"})
+    router.get("https://a.test/gate").mock(side_effect=gate)
+    result = fetch(router, "https://a.test/start")
+    assert result.answer is not None and result.answer.status == 200
+
+
+def test_deadline_stops_a_body_that_never_ends() -> None:
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[no-untyped-def]
+            yield b"<title>slow"
+            await asyncio.Event().wait()  # never set: only the deadline ends this
+
+    router = respx.MockRouter()
+    router.get("https://a.test/slow").respond(200, headers=HTML, stream=Trickle())
+    result = fetch(router, "https://a.test/slow", deadline=0.05, retries=0)
+    assert result.failure.kind is FailureKind.DEADLINE
+
+
+def test_exceptions_are_translated_by_their_cause() -> None:
+    def chained(outer: BaseException, inner: BaseException) -> BaseException:
+        outer.__cause__ = inner
+        return outer
+
+    assert failure_from(chained(httpx.ConnectError("x"), ConnectionResetError())).kind \
+        is FailureKind.RESET
+    assert failure_from(httpx.ConnectTimeout("x")).kind is FailureKind.TIMEOUT
+    assert failure_from(httpx.ConnectError("[Errno -2] Name or service not known")).kind \
+        is FailureKind.DNS
+    assert failure_from(httpx.InvalidURL("bad port")).kind is FailureKind.INVALID_URL
+
+
+# -- the pipeline's scheduling ------------------------------------------------------------
+
+def _case(urls: list[str]) -> Case:
+    sources = tuple(
+        Source(id=f"s{i}", title=f"Source {i}", urls=(CitedUrl(u, Position("c.yaml", i + 1, 10)),),
+               position=Position("c.yaml", i + 1, 3))
+        for i, u in enumerate(urls))
+    return Case(path="c.yaml", title="T", sources=sources)
+
+
+def run_check(router: respx.MockRouter, case: Case, **settings: Any) -> RunReport:
+    async def go() -> RunReport:
+        async with fetcher(router, **settings) as f:
+            return await check([case], f, RunReport(), probe_url=None)
+    return asyncio.run(asyncio.wait_for(go(), timeout=10))
+
+
+def test_url_cited_many_times_is_fetched_once() -> None:
+    router = respx.MockRouter()
+    route = router.get("https://a.test/x").respond(200, html="ok")
+    report = run_check(router, _case(["https://a.test/x"] * 3 + ["https://a.test/x#part"]))
+    assert route.call_count == 1
+    assert [r.status for r in report.results] == [Status.OK] * 4
+
+
+def test_busy_host_does_not_hold_global_slots() -> None:
+    """500 links on a stalled host, 20 elsewhere: the others finish while the host stalls."""
+    router = respx.MockRouter()
+    others_done = asyncio.Event()
+    finished: list[str] = []
+
+    async def stalled(request: httpx.Request) -> httpx.Response:
+        await others_done.wait()
+        return httpx.Response(200, html="late")
+
+    def quick(request: httpx.Request) -> httpx.Response:
+        finished.append(str(request.url))
+        if len(finished) == 20:
+            others_done.set()
+        return httpx.Response(200, html="ok")
+
+    router.get(host="busy.test").mock(side_effect=stalled)
+    router.get(host__regex=r"h\d+\.test").mock(side_effect=quick)
+    urls = [f"https://busy.test/{i}" for i in range(500)]
+    urls += [f"https://h{i}.test/x" for i in range(20)]
+    report = run_check(router, _case(urls), concurrency=4, per_host=2)
+    assert len(finished) == 20
+    assert [r.status for r in report.results].count(Status.OK) == 520
+
+
+def test_global_limit_bounds_requests_in_flight() -> None:
+    router = respx.MockRouter()
+    in_flight = 0
+    most = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        for _ in range(5):
+            await asyncio.sleep(0)  # yield to the loop so others can start
+        in_flight -= 1
+        return httpx.Response(200, html="ok")
+
+    router.get(host__regex=r"h\d+\.test").mock(side_effect=handler)
+    run_check(router, _case([f"https://h{i}.test/x" for i in range(30)]), concurrency=3)
+    assert most == 3
+
+
+def test_one_failing_link_does_not_stop_the_others() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/ok").respond(200, html="ok")
+    router.get("https://a.test/boom").mock(side_effect=RuntimeError("bug in a handler"))
+    report = run_check(router, _case(["https://a.test/boom", "https://a.test/ok"]))
+    by_url = {r.cited.url: r for r in report.results if r.cited}
+    assert by_url["https://a.test/ok"].status is Status.OK
+    assert by_url["https://a.test/boom"].status is Status.ERROR
+    assert "internal error" in by_url["https://a.test/boom"].detail
+
+
+def test_url_with_a_space_is_invalid_without_a_request() -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    report = run_check(router, _case(["http://a.test/Boyle C hris.pdf"]))
+    (result,) = report.results
+    assert result.status is Status.INVALID and "contains a space" in result.detail
+
+
+def test_unparseable_url_is_invalid() -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    report = run_check(router, _case(["http://a.test:port/x"]))
+    (result,) = report.results
+    assert result.status is Status.INVALID
+    assert "Invalid port" in result.detail

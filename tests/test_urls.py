@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from refcheck.urls import is_home_page, is_login_page, is_trivial_move, redact, redact_text
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:hunter2@example.org/x", "https://****:****@example.org/x"),
+        ("https://token@example.org/x", "https://****@example.org/x"),
+        ("https://e.org/x?token=abc&page=2", "https://e.org/x?token=****&page=2"),
+        ("https://e.org/x?api_key=abc", "https://e.org/x?api_key=****"),
+        ("https://e.org/x?Password=abc&secret=s", "https://e.org/x?Password=****&secret=****"),
+        ("https://e.org/x?access_token=abc#frag", "https://e.org/x?access_token=****#frag"),
+        ("https://e.org/x?keywords=troubled+families", "https://e.org/x?keywords=troubled+families"),
+        ("https://e.org/plain", "https://e.org/plain"),
+    ],
+)
+def test_credentials_are_masked(url: str, shown: str) -> None:
+    assert redact(url) == shown
+
+
+def test_credentials_inside_free_text_are_masked() -> None:
+    text = "moved to https://bob:pw@e.org/a?key=K1; cite the new address"
+    assert redact_text(text) == "moved to https://****:****@e.org/a?key=****; cite the new address"
+
+
+@pytest.mark.parametrize(
+    ("original", "final", "trivial"),
+    [
+        ("http://e.org/a", "https://e.org/a", True),
+        ("http://e.org/a", "http://e.org/a/", True),
+        ("http://e.org/a", "https://www.e.org/a", True),
+        ("http://e.org:80/a", "http://e.org/a", True),
+        ("http://e.org/a", "http://e.org/b", False),
+        ("http://e.org/a", "http://other.org/a", False),
+        ("http://e.org/a?x=1", "http://e.org/a?x=2", False),
+    ],
+)
+def test_trivial_moves(original: str, final: str, trivial: bool) -> None:
+    assert is_trivial_move(original, final) is trivial
+
+
+@pytest.mark.parametrize(
+    ("url", "home"),
+    [
+        ("https://e.org/", True),
+        ("https://e.org", True),
+        ("https://e.org/index.html", True),
+        ("https://e.org/default.aspx", True),
+        ("https://e.org/en/", True),
+        ("https://e.org/news/item", False),
+        ("https://e.org/?page=1", False),
+    ],
+)
+def test_home_pages(url: str, home: bool) -> None:
+    assert is_home_page(url) is home
+
+
+@pytest.mark.parametrize(
+    ("url", "login"),
+    [
+        ("https://e.org/login?next=/x", True),
+        ("https://e.org/users/sign_in", True),
+        ("https://idp.e.ac.uk/idp/profile/SAML2", True),
+        ("https://login.microsoftonline.com/common", True),
+        ("https://e.org/blog/logging-in-the-lab", False),
+        ("https://e.org/authors/smith", False),
+    ],
+)
+def test_login_pages(url: str, login: bool) -> None:
+    assert is_login_page(url) is login
