@@ -22,18 +22,20 @@ from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunRepor
 from refcheck.report import Format
 
 EPILOG = """\
+\b
 Examples:
+  refcheck cases/salford.yaml             check one case file
+  refcheck cases/                         every *.yaml and *.yml in a folder
+  refcheck cases/ -f json -o report.json  a JSON report for CI
+  refcheck cases/ --fail-on dead,soft-404,moved
 
-  refcheck cases/salford.yaml                  check one case file
-
-  refcheck cases/                              every *.yaml / *.yml in a folder
-
-  refcheck cases/ --format json --output report.json
-
-  refcheck cases/salford.yaml --fail-on dead,soft-404,moved
-
-Exit codes: 0 nothing needs attention; 1 a link is dead or soft-404 (see --fail-on);
-2 usage or case-file error; 3 no network, nothing concluded; 130 interrupted.
+\b
+Exit codes:
+  0    nothing needs attention
+  1    a link is dead or soft-404 (change the set with --fail-on)
+  2    usage or case-file error: nothing was checked
+  3    no network: nothing could be reached, nothing was concluded
+  130  interrupted (Ctrl-C): the links checked so far are reported
 """
 
 app = typer.Typer(
@@ -69,7 +71,7 @@ def parse_fail_on(text: str) -> frozenset[Status]:
 @app.command(epilog=EPILOG)
 def main_command(
     casefiles: Annotated[list[str], typer.Argument(
-        metavar="CASEFILE...", help="Case files (YAML) or folders of them.", show_default=False)],
+        metavar="CASEFILE", help="Case files (YAML) or folders of them.", show_default=False)],
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="terminal: a table for people; json: for CI and scripts.")
     ] = Format.terminal,
