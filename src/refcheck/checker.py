@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ NO_NETWORK_DETAIL = (
 )
 
 OnResult = Callable[[LinkResult], None]
+_WHITESPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class _Citation:
 
 def url_defect(url: str) -> str | None:
     """Why a written URL cannot be requested at all, or None."""
-    if any(ch.isspace() for ch in url):
+    if _WHITESPACE.search(url):
         return ("contains a space, often damage from copying out of a PDF; remove it, or write "
                 "%20 where the address really has a space")
     return None  # anything else httpx cannot parse comes back as an INVALID_URL failure

@@ -94,9 +94,9 @@ _ERROR_WORDING = re.compile(
 )
 
 
-def error_wording(answer: Answer) -> str | None:
+def error_wording(answer: Answer, title: str | None = None) -> str | None:
     """The title or main heading when it reads like an error page, else None."""
-    for text in (page_title(answer), main_heading(answer)):
+    for text in (title if title is not None else page_title(answer), main_heading(answer)):
         if text and _ERROR_WORDING.search(text):
             return text
     return None
@@ -110,7 +110,7 @@ _CHALLENGE_TITLES = re.compile(
 )
 
 
-def is_bot_challenge(answer: Answer) -> bool:
+def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
     """A bot wall (Cloudflare, Akamai, AWS WAF, LinkedIn's 999): a person must look."""
     headers = answer.headers
     if answer.status == 999:
@@ -120,7 +120,7 @@ def is_bot_challenge(answer: Answer) -> bool:
     if headers.get("x-amzn-waf-action", "").lower() in ("captcha", "challenge"):
         return True
     if answer.status in (200, 403, 429, 503):
-        title = page_title(answer)
+        title = title if title is not None else page_title(answer)
         if title and _CHALLENGE_TITLES.match(title):
             return True
     return False
@@ -182,7 +182,7 @@ def classify(fetch: Fetch) -> Verdict:
     via = f"redirects to {answer.url}, which answers " if redirected else ""
     title = page_title(answer)
 
-    if is_bot_challenge(answer):
+    if is_bot_challenge(answer, title):
         return Verdict(
             Status.BLOCKED,
             f"{via}a bot check ({describe_status(code, answer.reason)}); check it in a browser",
@@ -231,7 +231,7 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
-    wording = error_wording(answer)
+    wording = error_wording(answer, title)
     if wording:
         return Verdict(
             Status.SOFT_404,

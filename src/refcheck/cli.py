@@ -8,11 +8,9 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from refcheck import __version__, cases
 from refcheck.checker import check, probe_url_from_env
@@ -194,6 +192,15 @@ def _progress(total: int) -> Iterator[_Advance]:
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield _Advance(None, None)
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     progress = Progress(
         TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=Console(stderr=True), transient=True,
@@ -204,13 +211,13 @@ def _progress(total: int) -> Iterator[_Advance]:
 
 
 class _Advance:
-    def __init__(self, progress: Progress | None, task: object) -> None:
+    def __init__(self, progress: Any, task: object) -> None:
         self.progress = progress
         self.task = task
 
     def __call__(self, result: LinkResult) -> None:
         if self.progress is not None:
-            self.progress.advance(self.task)  # type: ignore[arg-type]
+            self.progress.advance(self.task)
 
 
 @contextlib.contextmanager

@@ -82,7 +82,7 @@ def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
             connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=proxied
         )
 
-    transport: httpx.AsyncBaseTransport = AiohttpTransport(client=session)
+    transport: httpx.AsyncBaseTransport = AiohttpTransport(client=session, verify=ssl_context)
     return transport
 
 
@@ -148,7 +148,8 @@ class Fetcher:
         attempt = 1
         while True:
             result = await self._attempt(url)
-            result = dataclasses.replace(result, attempts=attempt)
+            if attempt > 1:
+                result = dataclasses.replace(result, attempts=attempt)
             if attempt > allowed or not is_retryable(result):
                 return result
             wait = backoff_seconds(
