@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,12 +34,18 @@ def server(evidence_server: EvidenceServer) -> EvidenceServer:
 
 @dataclass
 class Waits:
-    """Stands in for asyncio.sleep: records what the code asked to wait, waits for nothing."""
+    """Stands in for asyncio.sleep and the clock: records what the code asked to wait and
+    moves a virtual clock on by that much, at once."""
 
     asked: list[float] = field(default_factory=list)
+    now: dt.datetime = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
     async def __call__(self, seconds: float) -> None:
         self.asked.append(seconds)
+        self.now += dt.timedelta(seconds=max(seconds, 0))
+
+    def clock(self) -> dt.datetime:
+        return self.now
 
 
 @pytest.fixture
@@ -46,7 +53,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     recorder = Waits()
 
     def make(settings: HttpSettings) -> Fetcher:
-        return Fetcher(settings, sleep=recorder)
+        return Fetcher(settings, sleep=recorder, clock=recorder.clock)
 
     monkeypatch.setattr(cli, "make_fetcher", make)
     return recorder
@@ -60,10 +67,14 @@ class Run:
 
 
 @pytest.fixture
-def run_cli(waits: Waits, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run `refcheck` in-process with test-friendly defaults (no real waits, local probe)."""
+def run_cli(waits: Waits, monkeypatch: pytest.MonkeyPatch, server: EvidenceServer) -> Any:
+    """Run `refcheck` in-process with test-friendly defaults: no real waits, no probe, and
+    the archives pointed at the fakes on the local server."""
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("REFCHECK_CONFIG", raising=False)
     monkeypatch.setenv("REFCHECK_PROBE_URL", "")
+    monkeypatch.setenv("REFCHECK_UKGWA_URL", server.url("/ukgwa"))
+    monkeypatch.setenv("REFCHECK_WAYBACK_URL", server.url("/wayback"))
 
     def run(*args: str) -> Run:
         result = CliRunner().invoke(cli.app, list(args), prog_name="refcheck")

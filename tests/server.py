@@ -8,6 +8,7 @@ session. Stateful routes (429 then 200, 503 then 200) count requests per path, a
 from __future__ import annotations
 
 import gzip
+import re
 import socket
 import struct
 import threading
@@ -15,6 +16,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fake_archives import CWDC, FakeArchives
 
 HTML = "text/html; charset=utf-8"
 
@@ -65,6 +68,20 @@ class Handler(BaseHTTPRequestHandler):
             self.server.seen.append(self.path)
             self.server.arrival.notify_all()
         path = self.path.split("?", 1)[0]
+        archives = self.server.archives
+        if path.startswith("/ukgwa/"):
+            archives.ukgwa(self)
+            return
+        if path.startswith("/wayback/"):
+            archives.wayback(self)
+            return
+        if path.startswith("/lost/"):
+            self.send(404, page("Not Found"))
+            return
+        legacy = re.match(r"^/(\d{14})/(https?:/.+)$", self.path)
+        if legacy:
+            archives.ukgwa_legacy(self, legacy.group(1), legacy.group(2))
+            return
         route = ROUTES.get(path)
         if route is None:
             self.send(404, page("Not Found"))
@@ -203,6 +220,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/ua": _ua,
     "/forbidden": lambda h: h.send(403, page("Forbidden")),
     "/linkedin": lambda h: h.send(999, b"", headers={}),
+    # The National Archives' web continuity: a dead government page sent into the archive.
+    "/moved-to-archive": lambda h: h.redirect(
+        301, h.server.url(f"/ukgwa/20120119192332/{CWDC}")),
 }
 
 
@@ -216,6 +236,7 @@ class EvidenceServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.seen: list[str] = []
         self.arrival = threading.Condition()
+        self.archives = FakeArchives()
 
     @property
     def base(self) -> str:
@@ -228,6 +249,7 @@ class EvidenceServer(ThreadingHTTPServer):
         with self.lock:
             self.counts.clear()
             self.seen.clear()
+            self.archives.calls.clear()
 
     def wait_for(self, path: str, timeout: float = 10.0) -> bool:
         """Block until a request for ``path`` has arrived (no polling, no sleeping)."""

@@ -198,7 +198,10 @@ def test_warnings_do_not_stop_the_run(tmp_path: Path, server: EvidenceServer,
 
 def test_no_network_exits_3_and_concludes_nothing(tmp_path: Path, run_cli: Any,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing answers: not the links, not the archives, not the probe.
     monkeypatch.setenv("REFCHECK_PROBE_URL", "http://probe.invalid/")
+    monkeypatch.setenv("REFCHECK_UKGWA_URL", "http://ukgwa.invalid/ukgwa")
+    monkeypatch.setenv("REFCHECK_WAYBACK_URL", "http://wayback.invalid")
     case = write_case(tmp_path, [
         {"id": "a", "title": "A", "url": "http://www.gov.invalid/report.pdf"},
         {"id": "b", "title": "B", "url": "http://other.invalid/page"},
@@ -210,6 +213,15 @@ def test_no_network_exits_3_and_concludes_nothing(tmp_path: Path, run_cli: Any,
     report = json.loads(run_cli(str(case), "--format", "json").stdout)
     assert report["network"] == "unreachable"
     assert {link["status"] for link in report["links"]} == {"error"}
+    assert {link["evidence"] for link in report["links"]} == {"unknown"}
+
+
+def test_archives_answering_means_the_network_is_up(tmp_path: Path, run_cli: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFCHECK_PROBE_URL", "http://probe.invalid/")
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": "http://gone.invalid/x"}])
+    run = run_cli(str(case))
+    assert run.exit_code == 1 and "✗ dead" in run.stdout
 
 
 def test_unknown_hosts_are_dead_when_the_probe_answers(tmp_path: Path, server: EvidenceServer,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,10 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from refcheck import __version__, cases
+from refcheck.archive import SERVICES, ArchiveSettings
+from refcheck.archive.registry import Archives
 from refcheck.checker import check, probe_url_from_env
+from refcheck.config import Config, load_config
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
 from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
@@ -95,6 +99,24 @@ def main_command(
         min=1024, help="Most bytes of a page body to read.")] = 2 * 1024 * 1024,
     user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
     ] = DEFAULT_USER_AGENT,
+    archive: Annotated[str | None, typer.Option(
+        help="Archives to look in for lost pages, in order. [default: ukgwa,wayback]",
+        show_default=False)] = None,
+    no_archive: Annotated[bool, typer.Option(
+        "--no-archive", help="Do not look for archived copies.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        help="Prefer archive captures nearest this date (YYYY-MM-DD) instead of the case "
+             "date.", show_default=False)] = None,
+    ukgwa_url: Annotated[str | None, typer.Option(
+        help="Base URL of the UK Government Web Archive. [env: REFCHECK_UKGWA_URL] "
+             "[default: https://webarchive.nationalarchives.gov.uk/ukgwa]",
+        show_default=False)] = None,
+    wayback_url: Annotated[str | None, typer.Option(
+        help="Base URL of the Wayback Machine. [env: REFCHECK_WAYBACK_URL] "
+             "[default: https://web.archive.org]", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
+        show_default=False)] = None,
     probe_url: Annotated[str | None, typer.Option(
         help="Asked only when no link answered at all, to tell 'no network' from dead hosts; "
              "empty to skip. [env: REFCHECK_PROBE_URL] [default: https://www.gov.uk/]",
@@ -110,6 +132,11 @@ def main_command(
     """
     try:
         fail_set = parse_fail_on(fail_on)
+        settings_file = load_config(config)
+        archive_settings = build_archive_settings(
+            settings_file, archive=archive, no_archive=no_archive, ukgwa_url=ukgwa_url,
+            wayback_url=wayback_url)
+        as_of_date = parse_date_option(as_of)
         loaded = load_cases(casefiles)
     except UsageError as exc:
         _err(f"refcheck: {exc}")
@@ -134,7 +161,7 @@ def main_command(
     probe = probe_url if probe_url is not None else probe_url_from_env()
     report = RunReport(started_at=utc_now())
     try:
-        asyncio.run(_run(loaded, settings, report, probe or None))
+        asyncio.run(_run(loaded, settings, report, probe or None, archive_settings, as_of_date))
     except KeyboardInterrupt:
         report.interrupted = True
     report.finished_at = utc_now()
@@ -178,12 +205,63 @@ def make_fetcher(settings: HttpSettings) -> Fetcher:
 
 
 async def _run(
-    loaded: list[Case], settings: HttpSettings, report: RunReport, probe: str | None
+    loaded: list[Case],
+    settings: HttpSettings,
+    report: RunReport,
+    probe: str | None,
+    archive_settings: ArchiveSettings,
+    as_of: dt.date | None,
 ) -> None:
     total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
     with _progress(total) as advance:
         async with make_fetcher(settings) as fetcher:
-            await check(loaded, fetcher, report, on_result=advance, probe_url=probe)
+            archives = Archives(archive_settings, fetcher) if archive_settings.order else None
+            await check(loaded, fetcher, report, on_result=advance, probe_url=probe,
+                        archive_settings=archive_settings, archives=archives, as_of=as_of)
+
+
+def build_archive_settings(
+    config: Config, *, archive: str | None, no_archive: bool, ukgwa_url: str | None,
+    wayback_url: str | None,
+) -> ArchiveSettings:
+    """Option, then environment, then config file, then the default."""
+    if no_archive:
+        order: tuple[str, ...] = ()
+    else:
+        text = archive if archive is not None else config.archives
+        order = parse_archive_list(text) if text is not None else ArchiveSettings().order
+    urls = []
+    for key, option in (("ukgwa", ukgwa_url), ("wayback", wayback_url)):
+        value = option or os.environ.get(SERVICES[key].env) or config.urls.get(key)
+        if value:
+            if not value.startswith(("http://", "https://")):
+                raise UsageError(f"the {SERVICES[key].short} base URL `{value}` is not an "
+                                 "http(s) address")
+            urls.append((key, value.rstrip("/")))
+    return ArchiveSettings(order=order, urls=tuple(urls), **config.limits)
+
+
+def parse_archive_list(text: str) -> tuple[str, ...]:
+    order = []
+    for word in (w.strip().lower() for w in text.split(",")):
+        if not word:
+            continue
+        if word not in SERVICES:
+            raise UsageError(f"--archive: unknown archive `{word}`; expected a comma-separated "
+                             f"list of: {', '.join(SERVICES)}")
+        if word not in order:
+            order.append(word)
+    return tuple(order)
+
+
+def parse_date_option(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: `{text}` is not a date; expected YYYY-MM-DD, "
+                         "e.g. 2013-11-29") from None
 
 
 @contextlib.contextmanager

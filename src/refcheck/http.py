@@ -107,9 +107,12 @@ class Fetcher:
         self.settings = settings or HttpSettings()
         self._given_transport = transport
         self._transport: httpx.AsyncBaseTransport | None = None
-        self._sleep = sleep
+        self.sleep = sleep
+        self.clock = clock
         self._jitter = jitter
-        self._clock = clock
+        #: HTTP answers received from anyone, links and archives alike: zero means that
+        #: nothing could be reached.
+        self.answered = 0
         self._global = asyncio.Semaphore(self.settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         s = self.settings
@@ -142,12 +145,15 @@ class Fetcher:
             gate = self._hosts[host] = asyncio.Semaphore(self.settings.per_host)
         return _Slot(gate, self._global)
 
-    async def fetch(self, url: str, *, retries: int | None = None) -> Fetch:
-        """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap."""
+    async def fetch(
+        self, url: str, *, retries: int | None = None, want_body: bool = False
+    ) -> Fetch:
+        """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap.
+        ``want_body`` reads the (capped) body whatever its type, as archive lookups need."""
         allowed = self.settings.retries if retries is None else retries
         attempt = 1
         while True:
-            result = await self._attempt(url)
+            result = await self._attempt(url, want_body)
             if attempt > 1:
                 result = dataclasses.replace(result, attempts=attempt)
             if attempt > allowed or not is_retryable(result):
@@ -159,15 +165,15 @@ class Fetcher:
                 jitter=self._jitter(),
             )
             if result.answer is not None:
-                asked = retry_after_seconds(result.answer.headers, self._clock())
+                asked = retry_after_seconds(result.answer.headers, self.clock())
                 if asked is not None:
                     if asked > self.settings.max_retry_after:
                         return result  # the server wants a longer pause than we will wait
                     wait = asked
-            await self._sleep(wait)
+            await self.sleep(wait)
             attempt += 1
 
-    async def _attempt(self, url: str) -> Fetch:
+    async def _attempt(self, url: str, want_body: bool = False) -> Fetch:
         transport = self._transport
         if transport is None:
             raise RuntimeError("Fetcher used outside 'async with'")
@@ -179,7 +185,8 @@ class Fetcher:
         try:
             while True:
                 cookies_before = len(cookies), tuple(cookies.values())
-                hop, answer = await self._request(transport, current, budget, cookies)
+                hop, answer = await self._request(transport, current, budget, cookies,
+                                                  want_body)
                 if answer is not None:
                     return Fetch(url, tuple(hops), answer=answer)
                 assert hop is not None
@@ -211,6 +218,7 @@ class Fetcher:
         url: str,
         budget: list[float],
         cookies: dict[str, str],
+        want_body: bool,
     ) -> tuple[Hop | None, Answer | None]:
         headers = self._headers
         if cookies:
@@ -224,8 +232,9 @@ class Fetcher:
             try:
                 async with asyncio.timeout(budget[0]) as deadline:
                     response = await transport.handle_async_request(request)
+                    self.answered += 1
                     try:
-                        return await self._interpret(request, response, cookies)
+                        return await self._interpret(request, response, cookies, want_body)
                     finally:
                         await response.aclose()
             except TimeoutError:
@@ -236,7 +245,11 @@ class Fetcher:
                 budget[0] -= loop.time() - started
 
     async def _interpret(
-        self, request: httpx.Request, response: httpx.Response, cookies: dict[str, str]
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        cookies: dict[str, str],
+        want_body: bool,
     ) -> tuple[Hop | None, Answer | None]:
         url = str(request.url)
         status = response.status_code
@@ -259,7 +272,7 @@ class Fetcher:
             return Hop(url, status, target), None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
-        if content_type in BODY_TYPES:
+        if want_body or content_type in BODY_TYPES:
             body, truncated = await self._read_body(response)
         return None, Answer(
             url=url,

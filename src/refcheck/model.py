@@ -21,6 +21,7 @@ class Status(StrEnum):
     ERROR = "error"
     INVALID = "invalid"
     NO_URL = "no-url"
+    ARCHIVED = "archived"
 
 
 #: Statuses that fail a run unless ``--fail-on`` says otherwise.
@@ -157,6 +158,41 @@ class Verdict:
     page_title: str | None = None
 
 
+class Evidence(StrEnum):
+    """Where the evidence behind a link can be seen now."""
+
+    LIVE = "live"  # on the live web
+    ARCHIVED = "archived"  # only in a web archive (or cited as an archive capture)
+    LOST = "lost"  # not live, and every archive asked said it has no copy
+    UNKNOWN = "unknown"  # could not be settled: blocked, errors, lookups that failed
+
+
+class LookupOutcome(StrEnum):
+    FOUND = "found"
+    NOT_ARCHIVED = "not archived"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """An archived copy of a page: where to see it and when it was taken."""
+
+    service: str  # "ukgwa" or "wayback"
+    url: str  # the capture as a person opens it
+    captured: dt.datetime
+    original: str  # the URL that was captured
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one archive said when asked for a URL."""
+
+    service: str
+    outcome: LookupOutcome
+    detail: str = ""
+    capture: Capture | None = None
+
+
 @dataclass(frozen=True)
 class LinkResult:
     """The outcome for one cited URL of one source."""
@@ -172,6 +208,10 @@ class LinkResult:
     redirects: tuple[Hop, ...] = ()
     page_title: str | None = None
     failure: FailureKind | None = None
+    archive: Capture | None = None
+    lookups: tuple[Lookup, ...] = ()
+    evidence: Evidence | None = None
+    listing: str | None = None  # where a person can see every capture of the URL
 
 
 @dataclass
@@ -189,6 +229,13 @@ class RunReport:
         counts = dict.fromkeys(Status, 0)
         for result in self.results:
             counts[result.status] += 1
+        return counts
+
+    def evidence_counts(self) -> dict[Evidence, int]:
+        counts = dict.fromkeys(Evidence, 0)
+        for result in self.results:
+            if result.evidence is not None:
+                counts[result.evidence] += 1
         return counts
 
     def total_links(self) -> int:

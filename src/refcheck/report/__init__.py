@@ -6,12 +6,13 @@ shown: credentials masked, control characters made visible, markup never interpr
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import TextIO
 
-from refcheck.model import LinkResult, Outcome, RunReport, Status
+from refcheck.model import Evidence, LinkResult, LookupOutcome, Outcome, RunReport, Status
 from refcheck.urls import redact_text
 
 
@@ -53,7 +54,59 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
                      "correct the URL in the case file"),
     Status.NO_URL: ("–", "dim", "no URL: the evidence is held offline (a letter, say)",
                     "keep the document ready for the auditors"),
+    Status.ARCHIVED: ("◷", "cyan", "the address now leads into a web archive (The National "
+                      "Archives' web continuity): the live page is gone, the capture remains",
+                      "cite the archived copy shown"),
 }
+
+#: How the report names each service in sentences.
+SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine"}
+
+
+def describe_age(captured: dt.date, target: dt.date | None) -> str:
+    """'captured 19 January 2012, 1 year 10 months before the case date'."""
+    text = f"captured {captured:%d %B %Y}".replace(" 0", " ")
+    if target is None:
+        return text
+    months = (target.year - captured.year) * 12 + target.month - captured.month
+    if target.day < captured.day:
+        months -= 1
+    if abs(months) < 1:
+        days = (target - captured).days
+        if days == 0:
+            return text + ", on the case date"
+        span = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
+    else:
+        years, rest = divmod(abs(months), 12)
+        parts = []
+        if years:
+            parts.append(f"{years} year{'s' if years != 1 else ''}")
+        if rest:
+            parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+        span = " ".join(parts)
+    when = "before" if captured <= target else "after"
+    return f"{text}, {span} {when} the case date"
+
+
+def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]:
+    """What the report says about archived copies of one link, one sentence a line."""
+    lines = []
+    target = as_of or result.case.date
+    capture = result.archive
+    if capture is not None and result.status not in (Status.OK, Status.ARCHIVED):
+        lines.append(f"archived copy in {SERVICE_NAMES.get(capture.service, capture.service)}"
+                     f": {capture.url} ({describe_age(capture.captured.date(), target)})")
+    elif capture is not None:
+        lines.append(describe_age(capture.captured.date(), target))
+    failed = [x for x in result.lookups if x.outcome is LookupOutcome.FAILED]
+    lines.extend(f"could not ask {SERVICE_NAMES.get(x.service, x.service)}: {x.detail}"
+                 for x in failed)
+    if capture is None and result.lookups and not failed:
+        asked = " or ".join(SERVICE_NAMES.get(x.service, x.service) for x in result.lookups)
+        lines.append(f"no archived copy in {asked}")
+    if result.listing and result.evidence in (Evidence.LOST, Evidence.UNKNOWN):
+        lines.append(f"look for yourself: {result.listing}")
+    return lines
 
 
 def literal(text: str | None) -> str:

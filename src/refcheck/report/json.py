@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from refcheck import __version__
-from refcheck.model import Case, LinkResult, Outcome, RunReport, Status
+from refcheck.model import Capture, Case, Evidence, LinkResult, Outcome, RunReport, Status
 from refcheck.report import Renderer, ordered
 from refcheck.urls import redact, redact_text
 
@@ -43,13 +43,32 @@ def _link(result: LinkResult) -> dict[str, Any]:
         "detail": redact_text(result.detail),
         "page_title": redact_text(result.page_title) if result.page_title else None,
         "checked_at": result.checked_at.isoformat(timespec="seconds"),
-        "archive": None,
+        "archive": _capture(result.archive),
+        "lookups": [
+            {"service": x.service, "outcome": x.outcome.value,
+             "detail": redact_text(x.detail) or None}
+            for x in result.lookups
+        ],
+        "evidence": result.evidence.value if result.evidence else None,
+        "listing": redact(result.listing) if result.listing else None,
+    }
+
+
+def _capture(capture: Capture | None) -> dict[str, Any] | None:
+    if capture is None:
+        return None
+    return {
+        "service": capture.service,
+        "url": redact(capture.url),
+        "captured": capture.captured.isoformat(timespec="seconds"),
+        "original": redact(capture.original),
     }
 
 
 class JsonRenderer(Renderer):
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         counts = report.counts()
+        evidence = report.evidence_counts()
         document: dict[str, Any] = {
             "schema": SCHEMA,
             "refcheck": __version__,
@@ -66,6 +85,7 @@ class JsonRenderer(Renderer):
                 "expected_links": report.total_links(),
                 "failing": len(outcome.failing),
                 "by_status": {s.value: counts[s] for s in Status},
+                "by_evidence": {e.value: evidence[e] for e in Evidence},
             },
             "cases": [_case(c) for c in report.cases],
             "links": [_link(r) for r in ordered(report)],

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from refcheck.model import Case, ExitCode, LinkResult, Outcome, RunReport, Status
-from refcheck.report import STATUS_INFO, Renderer, literal, ordered
+from refcheck.model import Case, Evidence, ExitCode, LinkResult, Outcome, RunReport, Status
+from refcheck.report import STATUS_INFO, Renderer, archive_lines, literal, ordered
 
 #: Wide enough that a table written to a file or pipe never folds a URL.
 PLAIN_WIDTH = 10_000
@@ -82,6 +82,8 @@ class TerminalRenderer(Renderer):
                 line.append(f"  {literal(result.cited.url) if result.cited else '(no URL)'}")
                 console.print(line)
                 console.print(Text(f"      {_detail(result)}"))
+                for sentence in archive_lines(result):
+                    console.print(Text(f"      ↳ {literal(sentence)}", style="cyan"))
 
     def _table(self, console: Console, results: list[LinkResult]) -> None:
         table = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
@@ -101,7 +103,7 @@ class TerminalRenderer(Renderer):
                     Text(literal(result.cited.url) if result.cited else "—"),
                     status_text(result.status),
                     Text(str(result.http_status) if result.http_status else ""),
-                    Text(_detail(result)),
+                    _detail_with_archive(result),
                     end_section=index == len(rows) - 1,
                 )
         console.print(table)
@@ -115,6 +117,12 @@ class TerminalRenderer(Renderer):
             Text(f"{total} link{'s' if total != 1 else ''} in {files} case file"
                  f"{'s' if files != 1 else ''}: " + (", ".join(parts) or "nothing to check"))
         )
+        evidence = report.evidence_counts()
+        if any(evidence.values()):
+            console.print(Text(
+                f"Evidence: {evidence[Evidence.LIVE]} live, {evidence[Evidence.ARCHIVED]} only "
+                f"in an archive, {evidence[Evidence.LOST]} lost, {evidence[Evidence.UNKNOWN]} "
+                "undetermined."))
         if report.interrupted:
             console.print(Text(
                 f"Interrupted: {total} of {report.total_links()} links were checked before "
@@ -150,6 +158,13 @@ def _label(result: LinkResult) -> str:
 
 def _detail(result: LinkResult) -> str:
     detail = literal(result.detail)
-    if result.page_title and result.status is Status.OK:
+    if result.page_title and result.status is Status.OK and result.archive is None:
         detail += f" \u2014 page title \u201c{literal(result.page_title)}\u201d"
     return detail
+
+
+def _detail_with_archive(result: LinkResult) -> Text:
+    text = Text(_detail(result))
+    for line in archive_lines(result):
+        text.append(f"\n↳ {literal(line)}", style="cyan")
+    return text

@@ -1,0 +1,153 @@
+"""Web archives: finding the copy of a lost page nearest the date it was cited.
+
+One small interface (``ArchiveService``), one module per service, and one table of what
+refcheck knows about each archive (``SERVICES``). "Not archived" (the archive answered
+that it has nothing) and "lookup failed" (429, 5xx, a CAPTCHA, no connection) are different
+outcomes and stay different all the way to the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
+from refcheck.archive.memento import parse_http_date, parse_link_format
+from refcheck.model import Capture, Lookup, LookupOutcome
+
+#: (when captured, URL to fetch to prove it, URL a person opens)
+Candidate = tuple[dt.datetime, str, str]
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What refcheck knows about one archive; the one place such knowledge lives."""
+
+    key: str
+    name: str  # as written in a sentence
+    short: str  # as written in a list
+    default_url: str
+    env: str
+    dialect: str  # "pywb" (UKGWA) or "wayback" (the Internet Archive)
+    hosts: tuple[str, ...]  # public hosts whose captures may be cited directly
+
+
+UKGWA = ServiceInfo(
+    key="ukgwa",
+    name="the UK Government Web Archive",
+    short="UKGWA",
+    default_url="https://webarchive.nationalarchives.gov.uk/ukgwa",
+    env="REFCHECK_UKGWA_URL",
+    dialect="pywb",
+    hosts=("webarchive.nationalarchives.gov.uk", "collections.europarchive.org"),
+)
+WAYBACK = ServiceInfo(
+    key="wayback",
+    name="the Wayback Machine",
+    short="the Wayback Machine",
+    default_url="https://web.archive.org",
+    env="REFCHECK_WAYBACK_URL",
+    dialect="wayback",
+    hosts=("web.archive.org", "wayback.archive.org"),
+)
+SERVICES: dict[str, ServiceInfo] = {UKGWA.key: UKGWA, WAYBACK.key: WAYBACK}
+DEFAULT_ORDER = (UKGWA.key, WAYBACK.key)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveSettings:
+    order: tuple[str, ...] = DEFAULT_ORDER
+    urls: tuple[tuple[str, str], ...] = ()  # (service key, base URL) overrides
+    ukgwa_per_second: float = 3.0
+    wayback_per_minute: int = 24
+    wayback_playback_per_minute: int = 480
+    wait_after_429: float = 60.0
+    max_wait_after_429: float = 600.0
+    candidates: int = 3  # captures tried, nearest first, before concluding "no good copy"
+
+    def base(self, key: str) -> str:
+        for service, url in self.urls:
+            if service == key:
+                return url.rstrip("/")
+        return SERVICES[key].default_url
+
+
+class ArchiveService(ABC):
+    info: ServiceInfo
+
+    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings) -> None:
+        self.base = base.rstrip("/")
+        self.client = client
+        self.settings = settings
+
+    @abstractmethod
+    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+        """Find the good capture of ``url`` nearest ``target`` (the newest, when None)."""
+
+    @abstractmethod
+    def listing_url(self, url: str) -> str:
+        """Where a person sees every capture of ``url``."""
+
+    def found(self, capture: Capture) -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.FOUND, "", capture)
+
+    def not_archived(self, detail: str = "") -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, detail)
+
+    def failed(self, reason: str) -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.FAILED, reason)
+
+    async def timemap(self, url: str, limiter: RateLimiter) -> Lookup | list[LinkMemento]:
+        """The mementos a link-format TimeMap lists, or the Lookup that ends the search."""
+        fetch = await self.client.get(url, limiter)
+        problem = lookup_problem(fetch, self.info.short)
+        if problem:
+            return self.failed(problem)
+        assert fetch.answer is not None
+        if fetch.answer.status == 404:
+            return self.not_archived()
+        text = fetch.answer.body.decode("utf-8", errors="replace")
+        mementos = [(e.datetime, e.uri) for e in parse_link_format(text)
+                    if "memento" in e.rels and e.datetime is not None]
+        return [(when, uri) for when, uri in mementos if when is not None] or self.not_archived()
+
+    async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
+                    original: str) -> Lookup:
+        """Fetch candidates nearest first until one is a good capture. A lookup failure
+        ends the search undecided; bad captures (replayed 404s, error pages) are skipped."""
+        reasons = []
+        for when, fetch_url, human_url in candidates[: self.settings.candidates]:
+            check = await self.client.get(fetch_url, limiter)
+            verdict = capture_problem(check, self.info.short)
+            if verdict is None:
+                assert check.answer is not None
+                captured = parse_http_date(check.answer.headers["memento-datetime"]) or when
+                return self.found(Capture(self.info.key, human_url, captured, original))
+            failed, why = verdict
+            if failed:
+                return self.failed(why)
+            reasons.append(why)
+        return self.not_archived(f"no usable capture among the {len(reasons)} nearest: "
+                                 f"{reasons[0]}")
+
+
+LinkMemento = tuple[dt.datetime, str]
+
+
+def nearest_first(
+    candidates: Sequence[LinkMemento], target: dt.datetime | None
+) -> list[LinkMemento]:
+    """Captures ordered by distance from ``target``; newest first when there is none."""
+    if target is None:
+        return sorted(candidates, key=lambda c: c[0], reverse=True)
+    return sorted(candidates, key=lambda c: (abs((c[0] - target).total_seconds()), c[0]))
+
+
+def archivable(url: str) -> str:
+    """The form archives index: a bare host gets its ``/`` (or pywb may not answer)."""
+    _, sep, rest = url.partition("://")
+    if sep and "/" not in rest:
+        return url + "/"
+    return url

@@ -1,0 +1,109 @@
+"""Asking archives politely: request budgets shared by every task, pauses after a 429, and
+the one judgement of what an archive's answer means for a lookup."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from refcheck.classify import classify, describe_status, error_wording, retry_after_seconds
+from refcheck.http import Fetcher
+from refcheck.model import Fetch
+
+
+class RateLimiter:
+    """At most ``count`` requests in any ``period`` seconds, across all tasks.
+
+    Each caller reserves a slot at once (no awaiting while reserving, so concurrent tasks
+    never race) and then waits for it with the injected ``sleep``; tests record the waits
+    instead of sleeping. ``pause`` holds every later request until a time, for a 429.
+    """
+
+    def __init__(self, count: int, period: float, fetcher: Fetcher) -> None:
+        self.count = max(1, count)
+        self.period = period
+        self.fetcher = fetcher
+        self._slots: deque[float] = deque()
+        self._paused_until = 0.0
+
+    def _now(self) -> float:
+        return self.fetcher.clock().timestamp()
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    async def wait(self) -> None:
+        now = self._now()
+        slot = max(now, self._paused_until)
+        if len(self._slots) >= self.count:
+            slot = max(slot, self._slots[0] + self.period)
+            self._slots.popleft()
+        self._slots.append(slot)
+        if slot > now:
+            await self.fetcher.sleep(slot - now)
+
+
+class ArchiveClient:
+    """Fetches archive URLs under a service's limiter; a 429 pauses the whole service."""
+
+    def __init__(self, fetcher: Fetcher, *, wait_after_429: float, max_wait_after_429: float,
+                 tries: int = 3) -> None:
+        self.fetcher = fetcher
+        self.wait_after_429 = wait_after_429
+        self.max_wait_after_429 = max_wait_after_429
+        self.tries = tries
+
+    async def get(self, url: str, limiter: RateLimiter) -> Fetch:
+        fetch = Fetch(url)
+        for _ in range(self.tries):
+            await limiter.wait()
+            fetch = await self.fetcher.fetch(url, retries=0, want_body=True)
+            answer = fetch.answer
+            if answer is None or answer.status != 429:
+                return fetch
+            asked = retry_after_seconds(answer.headers, self.fetcher.clock())
+            wait = self.wait_after_429 if asked is None else asked
+            if wait > self.max_wait_after_429:
+                return fetch
+            limiter.pause(wait)  # nobody asks this service again before then
+        return fetch
+
+
+def lookup_problem(fetch: Fetch, service: str) -> str | None:
+    """Why an archive's answer cannot be used, or None when it can (200 or 404).
+
+    A CAPTCHA, a 429, a 5xx, a time-out: the archive did not say whether it has a copy.
+    """
+    if fetch.failure is not None:
+        return f"no answer from {service}: {classify(fetch).detail}"
+    answer = fetch.answer
+    if answer is None:
+        return f"no answer from {service}"
+    waf = answer.headers.get("x-amzn-waf-action", "").lower()
+    if waf in ("captcha", "challenge") or answer.headers.get("cf-mitigated") == "challenge":
+        return (f"{service} answered with a CAPTCHA (its bot protection blocked the lookup); "
+                "refcheck does not try to get past it: look in a browser")
+    code = answer.status
+    if code == 429:
+        return f"{service} is rate-limiting lookups (429 Too Many Requests); try again later"
+    if code in (200, 404):
+        return None
+    if 500 <= code < 600:
+        return f"{service} answered {describe_status(code, answer.reason)}; try again later"
+    return f"{service} answered {describe_status(code, answer.reason)}"
+
+
+def capture_problem(fetch: Fetch, service: str) -> tuple[bool, str] | None:
+    """None for a good capture; else (lookup failed?, why). A capture must come back as a
+    2xx with ``Memento-Datetime`` and not be an error page; a replayed 404 is not evidence."""
+    answer = fetch.answer
+    if answer is not None and "memento-datetime" in answer.headers:
+        if not 200 <= answer.status < 300:
+            return False, f"the capture is itself a {describe_status(answer.status)} page"
+        wording = error_wording(answer)
+        if wording:
+            return False, f"the capture is an error page (\u201c{wording}\u201d)"
+        return None
+    problem = lookup_problem(fetch, service)
+    if problem:
+        return True, problem
+    return False, "the archive served no capture (no Memento-Datetime)"

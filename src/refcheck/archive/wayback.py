@@ -1,0 +1,88 @@
+"""The Internet Archive's Wayback Machine.
+
+CDX first, over a window around the target date and only 200 captures (``closest`` is not
+relied on: refcheck chooses the nearest itself); then the TimeMap, whose captures carry no
+status and so are fetched to prove themselves. The availability API is never used: its
+empty answer proves nothing. CDX and TimeMap share one request budget (24 a minute by
+default); playback has its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from refcheck.archive import (
+    WAYBACK,
+    ArchiveService,
+    ArchiveSettings,
+    archivable,
+    nearest_first,
+)
+from refcheck.archive.client import ArchiveClient, RateLimiter, lookup_problem
+from refcheck.archive.memento import (
+    format_timestamp,
+    parse_cdx_rows,
+    parse_timestamp,
+    usable_cdx_row,
+)
+from refcheck.model import Capture, Lookup
+
+WINDOW = dt.timedelta(days=2 * 365)
+
+
+class Wayback(ArchiveService):
+    info = WAYBACK
+
+    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings) -> None:
+        super().__init__(base, client, settings)
+        self.api = RateLimiter(settings.wayback_per_minute, 60.0, client.fetcher)
+        self.playback = RateLimiter(settings.wayback_playback_per_minute, 60.0, client.fetcher)
+
+    def listing_url(self, url: str) -> str:
+        return f"{self.base}/web/*/{archivable(url)}"
+
+    def capture_url(self, timestamp: str, original: str) -> str:
+        return f"{self.base}/web/{timestamp}/{original}"
+
+    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+        original = archivable(url)
+        query = {"url": original, "output": "json", "fl": "timestamp,original,statuscode",
+                 "filter": "statuscode:200", "limit": "5000"}
+        if target is not None:
+            query["from"] = format_timestamp(target - WINDOW)[:8]
+            query["to"] = format_timestamp(target + WINDOW)[:8]
+        cdx = await self.client.get(f"{self.base}/cdx/search/cdx?{urlencode(query)}", self.api)
+        answer = cdx.answer
+        if answer is not None and answer.status == 403 and (
+                b"AdministrativeAccessControlException" in answer.body
+                or b"Blocked Site" in answer.body):
+            return self.not_archived("the Wayback Machine excludes this site")
+        problem = lookup_problem(cdx, self.info.short)
+        if problem:
+            return self.failed(problem)
+        assert answer is not None
+        rows = []
+        if answer.status == 200:
+            for row in parse_cdx_rows(answer.body.decode("utf-8", errors="replace")):
+                when = parse_timestamp(str(row.get("timestamp", "")))
+                if when and usable_cdx_row(row) and str(row.get("statuscode")) == "200":
+                    rows.append((when, str(row.get("original") or original)))
+        if rows:
+            when, captured_url = nearest_first(rows, target)[0]
+            return self.found(Capture(self.info.key,
+                                      self.capture_url(format_timestamp(when), captured_url),
+                                      when, original))
+        return await self._from_timemap(original, target)
+
+    async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
+        """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
+        mementos = await self.timemap(f"{self.base}/web/timemap/link/{original}", self.api)
+        if isinstance(mementos, Lookup):
+            return mementos
+        candidates = []
+        for when, _uri in nearest_first(mementos, target):
+            timestamp = format_timestamp(when)
+            candidates.append((when, f"{self.base}/web/{timestamp}id_/{original}",
+                               self.capture_url(timestamp, original)))
+        return await self.prove(candidates, self.playback, original)

@@ -1,0 +1,224 @@
+"""Fake UKGWA (pywb-shaped) and Wayback Machine (IA-shaped) for the local test server.
+
+They answer the way ../shared/ARCHIVES.md and the recorded fixtures show the real ones do:
+- UKGWA: ``/ukgwa/timemap/link/{url}`` lists ``mp_`` mementos with no first/last rels and
+  entries spread over lines; the TimeGate ``/ukgwa/{url}`` answers 302 with Link and Vary;
+  captures carry Memento-Datetime; never archived is 404; the pre-2021 form
+  ``/{ts}/{url}`` redirects to the current one.
+- Wayback: CDX answers an array of arrays with a header row (``[]`` when empty) and honours
+  ``filter=statuscode:200``, ``from`` and ``to``; the TimeMap has first/last rels; a
+  timestamp that is not a capture gets a 302 to the nearest one without Memento-Datetime;
+  a replayed 404 keeps its status; never archived is 404.
+
+Captures are keyed by the original URL's path for pages on the test server (its port
+changes from run to run) and by the whole URL otherwise. Originals whose path holds
+``ukgwa-503``, ``ukgwa-captcha`` or ``wayback-429`` make that archive misbehave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from tests.server import Handler
+
+CWDC = "http://cwdcouncil.org.uk/social-care/research-events"
+
+# original (path on the test server, or a full URL) -> [(timestamp, status of the capture)]
+UKGWA: dict[str, list[tuple[str, int]]] = {
+    "/lost/in-ukgwa": [("20100301000000", 200), ("20131101093000", 200),
+                       ("20160101000000", 200)],
+    "/lost/ukgwa-first-capture-bad": [("20131120000000", 404), ("20120101000000", 200)],
+    "/lost/ukgwa-503": [("20131101000000", 200)],
+    CWDC: [("20120119192332", 200)],
+}
+WAYBACK: dict[str, list[tuple[str, int]]] = {
+    "/lost/only-wayback": [("20120505101010", 200), ("20180101000000", 200)],
+    "/lost/only-404-capture": [("20130101000000", 404)],
+    "/lost/ukgwa-503": [("20140202000000", 200)],
+    "/lost/wayback-429": [("20131111000000", 200)],
+    "/lost/wayback-old": [("20050101000000", 200)],
+}
+
+MEMENTO_PAGE = ("<!doctype html><html><head><title>{title}</title></head><body>"
+                "<h1>{title}</h1><p>Archived evidence.</p></body></html>")
+
+
+def _key(original: str) -> str:
+    parts = urlsplit(original)
+    if parts.hostname in ("127.0.0.1", "localhost"):
+        return parts.path
+    return original
+
+
+def _when(ts: str) -> dt.datetime:
+    return dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+
+
+def _http_date(ts: str) -> str:
+    return email.utils.format_datetime(_when(ts), usegmt=True)
+
+
+def _nearest(captures: list[tuple[str, int]], ts: str) -> tuple[str, int]:
+    padded = (ts + "00000000000000")[:14]
+    target = _when(padded) if padded[4:6] != "00" else _when(padded[:4] + "0101000000")
+    return min(captures, key=lambda c: abs((_when(c[0]) - target).total_seconds()))
+
+
+def _original_of(handler: Handler, prefix: str) -> str:
+    """The original URL after ``prefix`` in the raw request target (query included)."""
+    return handler.path[len(prefix):]
+
+
+class FakeArchives:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    # -- UKGWA ---------------------------------------------------------------------------
+    def ukgwa(self, h: Handler) -> None:
+        base = h.server.url("/ukgwa")
+        rest = h.path[len("/ukgwa/"):]
+        if rest.startswith("timemap/link/"):
+            original = rest[len("timemap/link/"):]
+            if self._ukgwa_misbehaves(h, original):
+                return
+            captures = UKGWA.get(_key(original))
+            if not captures:
+                h.send(404, b"<html><title>Not found</title></html>")
+                return
+            lines = [f'<{base}/timemap/link/{original}>; rel="self"; '
+                     f'type="application/link-format"; from="{_http_date(captures[0][0])}",',
+                     f'<{base}/{original}>; rel="timegate",',
+                     f'<{original}>; rel="original",']
+            for ts, _ in captures:
+                # pywb: memento rels only, mp_ URLs, a collection attribute; here one
+                # entry's parameters run over two lines, as link-format allows.
+                lines.append(f'<{base}/{ts}mp_/{original}>; rel="memento";\n'
+                             f'  datetime="{_http_date(ts)}"; collection="ukgwa",')
+            h.send(200, "\n".join(lines).encode(), "application/link-format")
+            return
+        match = re.match(r"^(\d{4,14}|\*|\+)(mp_|id_)?/(.+)$", rest)
+        if match:
+            stamp, _, original = match.groups()
+            if self._ukgwa_misbehaves(h, original):
+                return
+            captures = UKGWA.get(_key(original))
+            if stamp == "*":
+                h.send(200, b"<html><title>Captures</title><body>listing</body></html>")
+                return
+            if not captures:
+                h.send(404, b"<html><title>Not in the archive</title></html>")
+                return
+            self._replay(h, captures, "+" if stamp == "+" else stamp, original,
+                         lambda ts: f"{base}/{ts}/{original}")
+            return
+        original = rest  # the TimeGate
+        if self._ukgwa_misbehaves(h, original):
+            return
+        captures = UKGWA.get(_key(original))
+        if not captures:
+            h.send(404, b"<html><title>Not in the archive</title></html>")
+            return
+        ts, _ = captures[-1]
+        h.redirect(302, f"{base}/{ts}/{original}", headers={
+            "Vary": "accept-datetime",
+            "Link": f'<{original}>; rel="original", <{base}/timemap/link/{original}>; '
+                    f'rel="timemap"; type="application/link-format", '
+                    f'<{base}/{ts}mp_/{original}>; rel="memento"; '
+                    f'datetime="{_http_date(ts)}"'})
+
+    def ukgwa_legacy(self, h: Handler, ts: str, original: str) -> None:
+        """Pre-2021 addresses redirect to the current form."""
+        h.redirect(301, h.server.url(f"/ukgwa/{ts}/{original}"))
+
+    def _ukgwa_misbehaves(self, h: Handler, original: str) -> bool:
+        if "ukgwa-503" in original:
+            h.send(503, b"<html><title>Service Unavailable</title></html>")
+            return True
+        if "ukgwa-captcha" in original:
+            h.send(405, b"<html><title>Human Verification</title></html>",
+                   headers={"x-amzn-waf-action": "captcha"})
+            return True
+        return False
+
+    # -- Wayback -------------------------------------------------------------------------
+    def wayback(self, h: Handler) -> None:
+        base = h.server.url("/wayback")
+        rest = h.path[len("/wayback/"):]
+        if rest.startswith("cdx/search/cdx"):
+            query = parse_qs(urlsplit(h.path).query)
+            original = query.get("url", [""])[0]
+            self.calls[f"cdx {_key(original)}"] += 1
+            if "wayback-429" in original and self.calls[f"cdx {_key(original)}"] == 1:
+                h.send(429, b"Too Many Requests", "text/plain", headers={"Retry-After": "9"})
+                return
+            rows: list[list[str]] = []
+            for ts, status in WAYBACK.get(_key(original), []):
+                if "statuscode:200" in query.get("filter", []) and status != 200:
+                    continue
+                if ts[:8] < query.get("from", ["0"])[0][:8].ljust(8, "0"):
+                    continue
+                if ts[:8] > query.get("to", ["99999999"])[0][:8].ljust(8, "9"):
+                    continue
+                rows.append([ts, original, str(status)])
+            body = "[]" if not rows else "[" + ",\n".join(
+                json.dumps(r) for r in [["timestamp", "original", "statuscode"], *rows]) + "]"
+            h.send(200, body.encode(), "application/json")
+            return
+        if rest.startswith("web/timemap/link/"):
+            original = rest[len("web/timemap/link/"):]
+            captures = WAYBACK.get(_key(original))
+            if not captures:
+                h.send(404, b"", "text/plain")
+                return
+            lines = [f"<{original}>; rel=\"original\",",
+                     f'<{base}/web/timemap/link/{original}>; rel="self"; '
+                     f'type="application/link-format",',
+                     f'<{base}/web/{original}>; rel="timegate",']
+            for i, (ts, _) in enumerate(captures):
+                rel = "memento"
+                if i == 0:
+                    rel = "first memento"
+                if i == len(captures) - 1:
+                    rel = "last memento" if i else "first last memento"
+                lines.append(f'<{base}/web/{ts}/{original}>; rel="{rel}"; '
+                             f'datetime="{_http_date(ts)}",')
+            h.send(200, "\n".join(lines).encode(), "application/link-format")
+            return
+        match = re.match(r"^web/(\d{1,14}|\*)(id_)?/(.+)$", rest)
+        if match:
+            stamp, modifier, original = match.groups()
+            captures = WAYBACK.get(_key(original))
+            if stamp == "*":
+                h.send(200, b"<html><title>Wayback listing</title></html>")
+                return
+            if not captures:
+                h.send(404, b"<html><title>Wayback Machine</title></html>",
+                       headers={"x-ts": "404"})
+                return
+            self._replay(h, captures, stamp, original,
+                         lambda ts: f"{base}/web/{ts}{modifier or ''}/{original}")
+            return
+        h.send(404, b"not a wayback address", "text/plain")
+
+    # -- shared --------------------------------------------------------------------------
+    def _replay(self, h: Handler, captures: list[tuple[str, int]], stamp: str, original: str,
+                address: object) -> None:
+        exact = [c for c in captures if c[0] == stamp]
+        if not exact:
+            ts, _ = captures[-1] if stamp == "+" else _nearest(captures, stamp)
+            # The archive's own redirect to the nearest capture: no Memento-Datetime.
+            assert callable(address)
+            h.redirect(302, address(ts))
+            return
+        ts, status = exact[0]
+        title = "Page not found" if status == 404 else f"Archived: {original}"
+        h.send(status, MEMENTO_PAGE.format(title=title).encode(),
+               headers={"Memento-Datetime": _http_date(ts), "x-ts": str(status),
+                        "Link": f'<{original}>; rel="original"'})

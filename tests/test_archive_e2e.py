@@ -1,0 +1,212 @@
+"""The archive fallback end to end: the CLI against fake UKGWA and Wayback servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Waits, write_case
+from tests.fake_archives import CWDC
+from tests.server import EvidenceServer
+
+
+def check(run_cli: Any, tmp_path: Path, server: EvidenceServer, paths: list[str],
+          *args: str, date: str | None = "2013-11-29") -> dict[str, dict[str, Any]]:
+    sources = [{"id": f"s{i}", "title": f"Evidence {p}",
+                "url": p if p.startswith("http") else server.url(p)}
+               for i, p in enumerate(paths)]
+    case = write_case(tmp_path, sources, date=date)
+    run = run_cli(str(case), "--format", "json", *args)
+    report = json.loads(run.stdout)
+    return {link["url"].replace(server.base, ""): link for link in report["links"]}
+
+
+def test_found_in_ukgwa_nearest_the_case_date(run_cli: Any, tmp_path: Path,
+                                              server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"])["/lost/in-ukgwa"]
+    assert link["status"] == "dead" and link["evidence"] == "archived"
+    assert link["archive"] == {
+        "service": "ukgwa",
+        "url": server.url(f"/ukgwa/20131101093000/{server.url('/lost/in-ukgwa')}"),
+        "captured": "2013-11-01T09:30:00+00:00",
+        "original": server.url("/lost/in-ukgwa"),
+    }
+    assert link["lookups"] == [{"service": "ukgwa", "outcome": "found", "detail": None}]
+
+
+def test_as_of_overrides_the_case_date(run_cli: Any, tmp_path: Path,
+                                       server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], "--as-of", "2016-06-01")
+    assert link["/lost/in-ukgwa"]["archive"]["captured"].startswith("2016-01-01")
+
+
+def test_without_a_date_the_newest_capture_is_chosen(run_cli: Any, tmp_path: Path,
+                                                     server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], date=None)
+    assert link["/lost/in-ukgwa"]["archive"]["captured"].startswith("2016-01-01")
+
+
+def test_bad_nearest_capture_is_skipped_for_the_next(run_cli: Any, tmp_path: Path,
+                                                     server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-first-capture-bad"])
+    assert link["/lost/ukgwa-first-capture-bad"]["archive"]["captured"].startswith("2012-01-01")
+
+
+def test_only_in_wayback(run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/only-wayback"])["/lost/only-wayback"]
+    assert link["evidence"] == "archived"
+    assert link["archive"]["service"] == "wayback"
+    assert link["archive"]["captured"] == "2012-05-05T10:10:10+00:00"  # not the 2018 one
+    assert [(x["service"], x["outcome"]) for x in link["lookups"]] == [
+        ("ukgwa", "not archived"), ("wayback", "found")]
+
+
+def test_wayback_capture_outside_the_window_comes_from_the_timemap(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-old"])["/lost/wayback-old"]
+    assert link["archive"]["captured"].startswith("2005-01-01")
+    assert link["archive"]["url"].endswith(f"/web/20050101000000/{server.url('/lost/wayback-old')}")
+
+
+def test_only_capture_is_a_404_page_so_the_evidence_is_lost(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/only-404-capture"])["/lost/only-404-capture"]
+    assert link["archive"] is None
+    assert link["evidence"] == "lost"
+    assert "404" in link["lookups"][1]["detail"]
+
+
+def test_never_archived_is_lost_with_the_ukgwa_listing(run_cli: Any, tmp_path: Path,
+                                                       server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/never"])["/lost/never"]
+    assert link["evidence"] == "lost"
+    assert [x["outcome"] for x in link["lookups"]] == ["not archived", "not archived"]
+    assert link["listing"] == server.url(f"/ukgwa/*/{server.url('/lost/never')}")
+
+
+def test_ukgwa_503_is_a_failed_lookup_not_a_loss(run_cli: Any, tmp_path: Path,
+                                                 server: EvidenceServer) -> None:
+    links = check(run_cli, tmp_path, server, ["/lost/ukgwa-503", "/lost/ukgwa-503-nowhere"])
+    found = links["/lost/ukgwa-503"]
+    assert found["evidence"] == "archived" and found["archive"]["service"] == "wayback"
+    assert found["lookups"][0]["outcome"] == "failed"
+    assert "503 Service Unavailable" in found["lookups"][0]["detail"]
+    nowhere = links["/lost/ukgwa-503-nowhere"]
+    assert nowhere["evidence"] == "unknown"  # never "lost" when an archive could not answer
+
+
+def test_ukgwa_captcha_is_reported_and_not_fought(run_cli: Any, tmp_path: Path,
+                                                  server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-captcha"])["/lost/ukgwa-captcha"]
+    assert link["evidence"] == "unknown"
+    assert link["lookups"][0]["outcome"] == "failed"
+    assert "CAPTCHA" in link["lookups"][0]["detail"]
+    asked = [p for p in server.seen if p.startswith("/ukgwa/") and "captcha" in p]
+    assert len(asked) == 1  # asked once, never retried against the CAPTCHA
+
+
+def test_wayback_429_waits_retry_after_then_asks_again(run_cli: Any, tmp_path: Path,
+                                                       server: EvidenceServer,
+                                                       waits: Waits) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-429"])["/lost/wayback-429"]
+    assert link["archive"]["service"] == "wayback"
+    assert 9.0 in waits.asked
+    assert server.archives.calls["cdx /lost/wayback-429"] == 2
+
+
+def test_archived_citations_in_current_and_pre_2021_ukgwa_forms(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    current = server.url(f"/ukgwa/20120119192332/{CWDC}")
+    legacy = server.url(f"/20120119192332/{CWDC}")
+    wayback = server.url(f"/wayback/web/20120505101010/{server.url('/lost/only-wayback')}")
+    links = check(run_cli, tmp_path, server, [current, legacy, wayback])
+    for url in (current, legacy, wayback):
+        link = links[url.replace(server.base, "")]
+        assert link["status"] == "ok", link
+        assert link["evidence"] == "archived"
+        assert link["lookups"] == []
+    cur = links[current.replace(server.base, "")]
+    assert cur["archive"]["original"] == CWDC
+    assert cur["archive"]["captured"] == "2012-01-19T19:23:32+00:00"
+    assert "pre-2021" not in cur["detail"]
+    old = links[legacy.replace(server.base, "")]
+    assert f"this is a pre-2021 address: cite {current}" in old["detail"]
+
+
+def test_web_continuity_redirect_is_preserved_not_moved(run_cli: Any, tmp_path: Path,
+                                                        server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/moved-to-archive"])["/moved-to-archive"]
+    assert link["status"] == "archived"
+    assert link["evidence"] == "archived"
+    assert link["archive"]["original"] == CWDC
+    assert "the live page is gone" in link["detail"]
+
+
+def test_no_archive_turns_the_fallback_off(run_cli: Any, tmp_path: Path,
+                                           server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], "--no-archive")
+    assert link["/lost/in-ukgwa"]["lookups"] == []
+    assert not [p for p in server.seen if p.startswith(("/ukgwa", "/wayback"))]
+
+
+def test_archive_option_chooses_and_orders(run_cli: Any, tmp_path: Path,
+                                           server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-503"], "--archive", "wayback")
+    assert [x["service"] for x in link["/lost/ukgwa-503"]["lookups"]] == ["wayback"]
+    bad = run_cli("cases/salford.yaml", "--archive", "ukgwa,bl")
+    assert bad.exit_code == 2 and "unknown archive `bl`" in bad.stderr
+
+
+def test_live_pages_are_not_looked_up(run_cli: Any, tmp_path: Path,
+                                      server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/page"])["/page"]
+    assert link["evidence"] == "live" and link["lookups"] == []
+    assert not [p for p in server.seen if p.startswith(("/ukgwa", "/wayback"))]
+
+
+def test_terminal_report_shows_copies_and_evidence_summary(run_cli: Any, tmp_path: Path,
+                                                           server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "In UKGWA", "url": server.url("/lost/in-ukgwa")},
+        {"id": "b", "title": "Nowhere", "url": server.url("/lost/never")},
+        {"id": "c", "title": "Live", "url": server.url("/page")},
+        {"id": "d", "title": "Archive down", "url": server.url("/lost/ukgwa-503-nowhere")},
+    ])
+    out = run_cli(str(case)).stdout
+    assert (f"↳ archived copy in UKGWA: {server.url('/ukgwa/20131101093000/')}"
+            f"{server.url('/lost/in-ukgwa')} (captured 1 November 2013, 28 days before the "
+            "case date)") in out
+    assert "↳ no archived copy in UKGWA or the Wayback Machine" in out
+    assert f"↳ look for yourself: {server.url('/ukgwa/*/')}{server.url('/lost/never')}" in out
+    assert "↳ could not ask UKGWA: UKGWA answered 503 Service Unavailable" in out
+    assert "Evidence: 1 live, 1 only in an archive, 1 lost, 1 undetermined." in out
+
+
+@pytest.mark.parametrize("source", ["option", "env", "config"])
+def test_archive_base_urls_from_option_env_and_config(
+        source: str, run_cli: Any, tmp_path: Path, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The usual fakes are moved out of the way; only the chosen setting points at them.
+    monkeypatch.setenv("REFCHECK_UKGWA_URL", "http://nowhere.invalid/ukgwa")
+    args: list[str] = []
+    if source == "option":
+        args = ["--ukgwa-url", server.url("/ukgwa")]
+    elif source == "env":
+        monkeypatch.setenv("REFCHECK_UKGWA_URL", server.url("/ukgwa"))
+    else:
+        monkeypatch.delenv("REFCHECK_UKGWA_URL")
+        config = tmp_path / "refcheck.toml"
+        config.write_text(f'[archives]\nukgwa_url = "{server.url("/ukgwa")}"\n')
+        args = ["--config", str(config)]
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], *args)["/lost/in-ukgwa"]
+    assert link["archive"]["service"] == "ukgwa"
+
+
+def test_bad_config_file_is_a_usage_error(run_cli: Any, tmp_path: Path) -> None:
+    config = tmp_path / "refcheck.toml"
+    config.write_text("[archives]\nwayback_per_minute = 24\n")
+    run = run_cli("cases/salford.yaml", "--config", str(config))
+    assert run.exit_code == 2 and "unknown setting archives.wayback_per_minute" in run.stderr

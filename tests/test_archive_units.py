@@ -1,0 +1,136 @@
+"""Archive pieces without a server: the rate limiter and recognising archive citations."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from refcheck.archive import ArchiveSettings, nearest_first
+from refcheck.archive.citations import interpret, recognise
+from refcheck.archive.client import RateLimiter
+from refcheck.http import Fetcher
+from refcheck.model import Answer, Fetch, Hop, Status, Verdict
+from tests.conftest import Waits
+
+SETTINGS = ArchiveSettings()
+CWDC = "http://cwdcouncil.org.uk/social-care/research-events"
+
+
+def limiter(count: int, period: float) -> tuple[RateLimiter, Waits]:
+    waits = Waits()
+    return RateLimiter(count, period, Fetcher(sleep=waits, clock=waits.clock)), waits
+
+
+def test_limiter_allows_a_minutes_budget_then_spaces_requests() -> None:
+    gate, waits = limiter(24, 60.0)
+
+    async def ask(times: int) -> None:
+        for _ in range(times):
+            await gate.wait()
+
+    start = waits.now
+    asyncio.run(ask(26))
+    assert waits.asked == [60.0]  # the 25th waits a minute; the 26th goes in that minute
+    assert waits.now - start == dt.timedelta(seconds=60)
+
+
+def test_limiter_is_shared_by_concurrent_tasks() -> None:
+    gate, waits = limiter(2, 1.0)
+    start = waits.now
+
+    async def ask() -> None:
+        await asyncio.gather(*(gate.wait() for _ in range(6)))
+
+    asyncio.run(ask())
+    assert waits.now - start == dt.timedelta(seconds=2)  # six requests at two a second
+
+
+def test_pause_holds_every_later_request() -> None:
+    gate, waits = limiter(100, 60.0)
+
+    async def ask() -> None:
+        await gate.wait()
+        gate.pause(60.0)
+        await gate.wait()
+
+    asyncio.run(ask())
+    assert waits.asked == [60.0]
+
+
+@pytest.mark.parametrize(
+    ("url", "service", "original", "timestamp", "legacy"),
+    [
+        (f"https://webarchive.nationalarchives.gov.uk/ukgwa/20120119192332/{CWDC}", "ukgwa",
+         CWDC, "20120119192332", False),
+        (f"https://webarchive.nationalarchives.gov.uk/ukgwa/20120119192332mp_/{CWDC}",
+         "ukgwa", CWDC, "20120119192332", False),
+        (f"http://webarchive.nationalarchives.gov.uk/20120119192332/{CWDC}", "ukgwa", CWDC,
+         "20120119192332", True),
+        (f"http://webarchive.nationalarchives.gov.uk/+/{CWDC}", "ukgwa", CWDC, None, True),
+        (f"http://webarchive.nationalarchives.gov.uk/*/{CWDC}", "ukgwa", CWDC, None, True),
+        (f"http://collections.europarchive.org/tna/20080101000000/{CWDC}", "ukgwa", CWDC,
+         "20080101000000", True),
+        ("http://webarchive.nationalarchives.gov.uk/20120119192332/http:/cwdcouncil.org.uk/x",
+         "ukgwa", "http://cwdcouncil.org.uk/x", "20120119192332", True),
+        ("https://web.archive.org/web/20130101000000/http://example.org/a?b=1", "wayback",
+         "http://example.org/a?b=1", "20130101000000", False),
+    ],
+)
+def test_archive_citations_are_recognised(url: str, service: str, original: str,
+                                          timestamp: str | None, legacy: bool) -> None:
+    citation = recognise(url, SETTINGS)
+    assert citation is not None
+    assert (citation.service.key, citation.original, citation.timestamp, citation.legacy) == \
+        (service, original, timestamp, legacy)
+
+
+def test_pre_2021_citation_suggests_the_current_form() -> None:
+    citation = recognise(f"http://webarchive.nationalarchives.gov.uk/20120119192332/{CWDC}",
+                         SETTINGS)
+    assert citation is not None
+    assert citation.current == ("https://webarchive.nationalarchives.gov.uk/ukgwa/"
+                                f"20120119192332/{CWDC}")
+
+
+@pytest.mark.parametrize("url", ["https://www.gov.uk/government/publications/x",
+                                 "https://web.archive.org/about/",
+                                 "https://webarchive.nationalarchives.gov.uk/ukgwa/search"])
+def test_ordinary_urls_are_not_citations(url: str) -> None:
+    assert recognise(url, SETTINGS) is None
+
+
+def _memento(url: str, stamp: str | None) -> Answer:
+    headers = {"content-type": "text/html"}
+    if stamp:
+        headers["memento-datetime"] = stamp
+    return Answer(url, 200, "OK", headers, b"<title>x</title>")
+
+
+def test_cited_capture_without_memento_datetime_is_not_evidence() -> None:
+    url = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20120119192332/{CWDC}"
+    verdict, capture = interpret(url, Fetch(url, answer=_memento(url, None)),
+                                 Verdict(Status.OK, "200 OK"), SETTINGS)
+    assert verdict.status is Status.SOFT_404 and capture is None
+
+
+def test_redirect_into_the_archive_is_archived_not_moved() -> None:
+    live = "http://www.dcsf.gov.uk/everychildmatters/"
+    capture_url = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20100407000000/{live}"
+    fetch = Fetch(live, hops=(Hop(live, 301, capture_url),),
+                  answer=_memento(capture_url, "Wed, 07 Apr 2010 00:00:00 GMT"))
+    verdict, capture = interpret(live, fetch, Verdict(Status.MOVED, "moved"), SETTINGS)
+    assert verdict.status is Status.ARCHIVED
+    assert capture is not None and capture.original == live
+    assert capture.captured == dt.datetime(2010, 4, 7, tzinfo=dt.UTC)
+
+
+def test_nearest_first_orders_by_distance_and_newest_without_target() -> None:
+    a = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+    b = dt.datetime(2013, 11, 1, tzinfo=dt.UTC)
+    c = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+    items = [(a, "a"), (b, "b"), (c, "c")]
+    assert [x for _, x in nearest_first(items, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))] == \
+        ["b", "c", "a"]
+    assert [x for _, x in nearest_first(items, None)] == ["c", "b", "a"]
