@@ -65,7 +65,7 @@ def test_terminal_table_has_colour_symbols_and_words(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("COLUMNS", "200")
     text = render(Tty(), color=True)
     assert "\x1b[" in text  # coloured
-    for words in ("Source", "Evidence", "URL", "Status", "HTTP", "Detail", "✗ dead", "→ moved"):
+    for words in ("Source", "Title", "URL", "Status", "HTTP", "Detail", "✗ dead", "→ moved"):
         assert words in text
     assert "[bold]Primary Justice[/bold]" in text  # markup printed, not applied
     assert "\\x1b[2J" in text and "\x1b[2J" not in text

@@ -30,8 +30,13 @@ class ServiceInfo:
     short: str  # as written in a list
     default_url: str
     env: str
-    dialect: str  # "pywb" (UKGWA) or "wayback" (the Internet Archive)
     hosts: tuple[str, ...]  # public hosts whose captures may be cited directly
+    # Addresses, relative to the base URL; {url} is the original, {ts} a 14-digit timestamp.
+    timemap: str  # link-format TimeMap
+    capture: str  # a capture as a person opens it
+    raw: str  # a capture to fetch and check (no rewriting, no banner where the archive can)
+    listing: str  # every capture, for a person to browse
+    quirks: str  # what the service module must allow for
 
 
 UKGWA = ServiceInfo(
@@ -40,8 +45,14 @@ UKGWA = ServiceInfo(
     short="UKGWA",
     default_url="https://webarchive.nationalarchives.gov.uk/ukgwa",
     env="REFCHECK_UKGWA_URL",
-    dialect="pywb",
     hosts=("webarchive.nationalarchives.gov.uk", "collections.europarchive.org"),
+    timemap="{base}/timemap/link/{url}",
+    capture="{base}/{ts}/{url}",
+    raw="{base}/{ts}mp_/{url}",
+    listing="{base}/*/{url}",
+    quirks="pywb: TimeMap lists memento rels only, no capture status; CDX rows may be "
+           "is_fuzzy near-misses; 'original' may differ in scheme or www.; bare hosts need "
+           "a trailing /; a WAF may answer 405 with x-amzn-waf-action: captcha",
 )
 WAYBACK = ServiceInfo(
     key="wayback",
@@ -49,8 +60,15 @@ WAYBACK = ServiceInfo(
     short="the Wayback Machine",
     default_url="https://web.archive.org",
     env="REFCHECK_WAYBACK_URL",
-    dialect="wayback",
     hosts=("web.archive.org", "wayback.archive.org"),
+    timemap="{base}/web/timemap/link/{url}",
+    capture="{base}/web/{ts}/{url}",
+    raw="{base}/web/{ts}id_/{url}",
+    listing="{base}/web/*/{url}",
+    quirks="CDX output=json is an array of arrays with a header row ([] when empty); "
+           "closest is unreliable; the availability API's empty answer proves nothing; "
+           "CDX+TimeMap share 30 requests/minute, playback 600; 429 without Retry-After "
+           "means wait 60 s; a blocked site is CDX 403 AdministrativeAccessControlException",
 )
 SERVICES: dict[str, ServiceInfo] = {UKGWA.key: UKGWA, WAYBACK.key: WAYBACK}
 DEFAULT_ORDER = (UKGWA.key, WAYBACK.key)
@@ -86,9 +104,12 @@ class ArchiveService(ABC):
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         """Find the good capture of ``url`` nearest ``target`` (the newest, when None)."""
 
-    @abstractmethod
+    def address(self, template: str, url: str, ts: str = "") -> str:
+        return template.format(base=self.base, url=archivable(url), ts=ts)
+
     def listing_url(self, url: str) -> str:
         """Where a person sees every capture of ``url``."""
+        return self.address(self.info.listing, url)
 
     def found(self, capture: Capture) -> Lookup:
         return Lookup(self.info.key, LookupOutcome.FOUND, "", capture)

@@ -36,4 +36,4 @@ class Archives:
 
     def listing(self, url: str) -> str:
         """UKGWA's list of every capture: offered for every lost link, asked or not."""
-        return f"{self.settings.base(UKGWA.key)}/*/{archivable(url)}"
+        return UKGWA.listing.format(base=self.settings.base(UKGWA.key), url=archivable(url))

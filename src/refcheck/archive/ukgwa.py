@@ -37,12 +37,9 @@ class Ukgwa(ArchiveService):
         self.limiter = RateLimiter(math.ceil(per_second), math.ceil(per_second) / per_second,
                                    client.fetcher)
 
-    def listing_url(self, url: str) -> str:
-        return f"{self.base}/*/{archivable(url)}"
-
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)
-        mementos = await self.timemap(f"{self.base}/timemap/link/{original}", self.limiter)
+        mementos = await self.timemap(self.address(self.info.timemap, original), self.limiter)
         if isinstance(mementos, Lookup):
             return mementos
         candidates = [(when, uri, human_capture_url(uri))

@@ -39,11 +39,8 @@ class Wayback(ArchiveService):
         self.api = RateLimiter(settings.wayback_per_minute, 60.0, client.fetcher)
         self.playback = RateLimiter(settings.wayback_playback_per_minute, 60.0, client.fetcher)
 
-    def listing_url(self, url: str) -> str:
-        return f"{self.base}/web/*/{archivable(url)}"
-
     def capture_url(self, timestamp: str, original: str) -> str:
-        return f"{self.base}/web/{timestamp}/{original}"
+        return self.address(self.info.capture, original, timestamp)
 
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)
@@ -77,12 +74,12 @@ class Wayback(ArchiveService):
 
     async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
         """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
-        mementos = await self.timemap(f"{self.base}/web/timemap/link/{original}", self.api)
+        mementos = await self.timemap(self.address(self.info.timemap, original), self.api)
         if isinstance(mementos, Lookup):
             return mementos
         candidates = []
         for when, _uri in nearest_first(mementos, target):
             timestamp = format_timestamp(when)
-            candidates.append((when, f"{self.base}/web/{timestamp}id_/{original}",
+            candidates.append((when, self.address(self.info.raw, original, timestamp),
                                self.capture_url(timestamp, original)))
         return await self.prove(candidates, self.playback, original)

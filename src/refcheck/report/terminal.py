@@ -88,11 +88,11 @@ class TerminalRenderer(Renderer):
     def _table(self, console: Console, results: list[LinkResult]) -> None:
         table = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
         table.add_column("Source", no_wrap=True)
-        table.add_column("Evidence", ratio=2)
+        table.add_column("Title", ratio=2)
         table.add_column("URL", overflow="fold", ratio=3)
         table.add_column("Status", no_wrap=True)
         table.add_column("HTTP", justify="right", no_wrap=True)
-        table.add_column("Detail", ratio=3)
+        table.add_column("Detail", ratio=3, overflow="fold")  # never cut a URL short
         for _, group in groupby(results, lambda r: (r.source.kind, r.source.id)):
             rows = list(group)
             for index, result in enumerate(rows):
