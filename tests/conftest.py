@@ -75,6 +75,7 @@ def run_cli(waits: Waits, monkeypatch: pytest.MonkeyPatch, server: EvidenceServe
     monkeypatch.setenv("REFCHECK_PROBE_URL", "")
     monkeypatch.setenv("REFCHECK_UKGWA_URL", server.url("/ukgwa"))
     monkeypatch.setenv("REFCHECK_WAYBACK_URL", server.url("/wayback"))
+    monkeypatch.setenv("REFCHECK_DOI_URL", server.url("/doi"))
 
     def run(*args: str) -> Run:
         result = CliRunner().invoke(cli.app, list(args), prog_name="refcheck")

@@ -37,7 +37,11 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/ukgwa-first-capture-bad": [("20131120000000", 404), ("20120101000000", 200)],
     "/lost/ukgwa-503": [("20131101000000", 200)],
     CWDC: [("20120119192332", 200)],
+    "/drifted-page": [("20131001000000", 200)],
 }
+#: Text a capture holds besides the usual, by original.
+CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
+                                 "and provide an antidote to fragmented activity."}
 WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/only-wayback": [("20120505101010", 200), ("20180101000000", 200)],
     "/lost/only-404-capture": [("20130101000000", 404)],
@@ -47,7 +51,7 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
 }
 
 MEMENTO_PAGE = ("<!doctype html><html><head><title>{title}</title></head><body>"
-                "<h1>{title}</h1><p>Archived evidence.</p></body></html>")
+                "<h1>{title}</h1><p>Archived evidence. {text}</p></body></html>")
 
 
 def _key(original: str) -> str:
@@ -219,6 +223,7 @@ class FakeArchives:
             return
         ts, status = exact[0]
         title = "Page not found" if status == 404 else f"Archived: {original}"
-        h.send(status, MEMENTO_PAGE.format(title=title).encode(),
+        text = CAPTURE_TEXT.get(_key(original), "")
+        h.send(status, MEMENTO_PAGE.format(title=title, text=text).encode(),
                headers={"Memento-Datetime": _http_date(ts), "x-ts": str(status),
                         "Link": f'<{original}>; rel="original"'})

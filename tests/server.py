@@ -8,6 +8,7 @@ session. Stateful routes (429 then 200, 503 then 200) count requests per path, a
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import socket
 import struct
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.fake_archives import CWDC, FakeArchives
+from tests.pdfs import make_pdf
 
 HTML = "text/html; charset=utf-8"
 
@@ -78,6 +80,13 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/lost/"):
             self.send(404, page("Not Found"))
             return
+        if path.startswith("/catchall/"):
+            # A site that answers every address with the same page: soft 404s everywhere.
+            self.send(200, page("Welcome to Example Council", "<p>Find out about services."))
+            return
+        if path.startswith("/doi/api/handles/"):
+            _doi_handle(self, self.path[len("/doi/api/handles/"):])
+            return
         legacy = re.match(r"^/(\d{14})/(https?:/.+)$", self.path)
         if legacy:
             archives.ukgwa_legacy(self, legacy.group(1), legacy.group(2))
@@ -96,6 +105,14 @@ def _home(h: Handler) -> None:
 def _page(h: Handler) -> None:
     h.send(200, page("Evaluation of the Springboard project",
                      "<p>The Springboard model of family preservation.</p>"))
+
+
+LONG_TEXT = " ".join(["The Springboard project in Blackpool brought services together around "
+                      "families, and the evaluation followed it for two years."] * 20)
+
+
+def _long_page(h: Handler) -> None:
+    h.send(200, page("Evaluation of the Springboard project", f"<p>{LONG_TEXT}</p>"))
 
 
 def _pdf(h: Handler) -> None:
@@ -186,9 +203,34 @@ def _ua(h: Handler) -> None:
     h.send(200, page(f"UA {h.headers.get('User-Agent')}"))
 
 
+QUOTE_PDF = ("The Springboard model of family preservation should be trialled across "
+             "Queensland")
+REGISTERED_DOI = "10.1002/car.934"
+
+
+def _doi_handle(h: Handler, doi: str) -> None:
+    """The DOI system's handle API: responseCode 1 with a URL value, or 100 with a 404."""
+    if doi == REGISTERED_DOI:
+        record = {"responseCode": 1, "handle": doi, "values": [
+            {"index": 1, "type": "URL",
+             "data": {"format": "string", "value": h.server.url("/forbidden-publisher")}}]}
+        h.send(200, json.dumps(record).encode(), "application/json")
+    else:
+        h.send(404, json.dumps({"responseCode": 100, "handle": doi}).encode(),
+               "application/json")
+
+
+def _meta_refresh(target: str) -> Callable[[Handler], None]:
+    def send(h: Handler) -> None:
+        h.send(200, (f'<html><head><meta http-equiv="Refresh" content="0; URL={target}">'
+                     "<title>Redirecting</title></head><body>Moved.</body></html>").encode())
+    return send
+
+
 ROUTES: dict[str, Callable[[Handler], None]] = {
     "/": _home,
     "/page": _page,
+    "/long-page": _long_page,
     "/report.pdf": _pdf,
     "/gone404": lambda h: h.send(404, page("Not Found")),
     "/gone410": lambda h: h.send(410, page("Gone")),
@@ -220,6 +262,21 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/ua": _ua,
     "/forbidden": lambda h: h.send(403, page("Forbidden")),
     "/linkedin": lambda h: h.send(999, b"", headers={}),
+    "/forbidden-publisher": lambda h: h.send(403, page("Forbidden")),
+    "/news/2012/03/item.htm": lambda h: h.redirect(301, "/news/"),
+    "/news/": lambda h: h.send(200, page("News", "<p>Latest news from the council.</p>")),
+    "/meta-refresh": _meta_refresh("/long-page"),
+    "/meta-refresh-home": _meta_refresh("/"),
+    "/report-text.pdf": lambda h: h.send(200, make_pdf([
+        "An exploration of the effective use of intensive family support.",
+        QUOTE_PDF + " with a full commitment across government."]), "application/pdf"),
+    "/cf-200": lambda h: h.send(200, page("Just a moment\u2026"),
+                                headers={"Server": "cloudflare"}),
+    "/akamai": lambda h: h.send(403, page("Access Denied"), headers={"Server": "AkamaiGHost"}),
+    "/aws-waf": lambda h: h.send(405, page("Human Verification"),
+                                 headers={"x-amzn-waf-action": "captcha"}),
+    "/drifted-page": _long_page,
+    "/short-real": lambda h: h.send(200, page("Annual report 2012", "<p>Download the PDF.</p>")),
     # The National Archives' web continuity: a dead government page sent into the archive.
     "/moved-to-archive": lambda h: h.redirect(
         301, h.server.url(f"/ukgwa/20120119192332/{CWDC}")),

@@ -12,40 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.behaviours import BEHAVIOURS
 from tests.conftest import Waits, write_case
 from tests.server import EvidenceServer, free_port
-
-# (path on the test server, or a full URL; expected status; words the detail must contain)
-BEHAVIOURS: list[tuple[str, str, str]] = [
-    ("/page", "ok", "200 OK"),
-    ("/report.pdf", "ok", "200 OK"),
-    ("/gone404", "dead", "404 Not Found"),
-    ("/gone410", "dead", "410 Gone"),
-    ("/chain/1", "moved", "moved to {base}/new/home-of-evidence"),
-    ("/loop/a", "error", "redirect loop"),
-    ("/old-news", "soft-404", "home page"),
-    ("/soft", "soft-404", "Page not found"),
-    ("/head405", "ok", "200 OK"),
-    ("/head404", "ok", "200 OK"),
-    ("/ratelimited", "ok", "200 OK"),
-    ("/flaky503", "ok", "200 OK"),
-    ("/always500", "error", "500 Internal Server Error after 3 tries"),
-    ("/always429", "blocked", "429 Too Many Requests after 3 tries"),
-    ("/trickle", "error", "too slow"),
-    ("/challenge", "blocked", "bot check"),
-    ("/members", "blocked", "login page"),
-    ("/forbidden", "blocked", "403 Forbidden"),
-    ("/linkedin", "blocked", "bot check"),
-    ("/reset", "error", "closed the connection"),
-    ("http://127.0.0.1:{refused}/evidence", "error", "connection refused"),
-    ("http://evidence-gone.invalid/report", "dead", "host name does not exist"),
-    ("/huge", "ok", "200 OK"),
-    ("/gzip-bomb", "ok", "200 OK"),
-    ("/folder", "ok", "200 OK"),
-    ("/cookie-gate", "ok", "200 OK"),
-    ("/markup", "ok", "200 OK"),
-    ("http://alice:hunter2@127.0.0.1:{port}/page?token=s3cret&page=2", "ok", "200 OK"),
-]
 
 
 def expand(template: str, server: EvidenceServer, refused: int) -> str:
@@ -235,6 +204,8 @@ def test_unknown_hosts_are_dead_when_the_probe_answers(tmp_path: Path, server: E
 def _subprocess_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
     env["REFCHECK_PROBE_URL"] = ""
+    env["REFCHECK_UKGWA_URL"] = "http://ukgwa.invalid/ukgwa"
+    env["REFCHECK_WAYBACK_URL"] = "http://wayback.invalid"
     return env
 
 
@@ -254,7 +225,7 @@ def test_help_shows_examples() -> None:
 def test_ctrl_c_prints_what_was_checked_and_exits_130(tmp_path: Path,
                                                       server: EvidenceServer) -> None:
     case = write_case(tmp_path, [
-        {"id": "a", "title": "Fast", "url": server.url("/page")},
+        {"id": "a", "title": "Fast", "url": server.url("/long-page")},
         {"id": "b", "title": "Slow", "url": server.url("/trickle")},
     ])
     proc = subprocess.Popen(

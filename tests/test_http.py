@@ -261,7 +261,7 @@ def _case(urls: list[str]) -> Case:
 def run_check(router: respx.MockRouter, case: Case, **settings: Any) -> RunReport:
     async def go() -> RunReport:
         async with fetcher(router, **settings) as f:
-            return await check([case], f, RunReport(), probe_url=None)
+            return await check([case], f, RunReport(), probe_url=None, sibling_probe=False)
     return asyncio.run(asyncio.wait_for(go(), timeout=10))
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source
+from refcheck.urls import doi_of, normalise_doi
 
 #: libyaml's parser when PyYAML was built with it (the wheels are): about 10x faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,8 +29,8 @@ CASE_SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = ("case", "sources", "references")
 CASE_KEYS = ("title", "institution", "id", "date")
-SOURCE_KEYS = ("id", "title", "url", "urls", "quote", "note")
-REFERENCE_KEYS = (*SOURCE_KEYS, "doi")
+SOURCE_KEYS = ("id", "title", "url", "urls", "quote", "note", "doi")
+REFERENCE_KEYS = SOURCE_KEYS
 
 
 @dataclass
@@ -287,6 +288,7 @@ class _Reader:
         known = SOURCE_KEYS if kind == "source" else REFERENCE_KEYS
         fields: dict[str, str | None] = {}
         urls: list[CitedUrl] = []
+        doi_position: Position | None = None
         url_keys: list[yaml.Node] = []
         ok = True
         label = kind
@@ -295,7 +297,19 @@ class _Reader:
                 fields["id"] = self.text(value, f"{kind} id", allow_number=True)
                 if fields["id"]:
                     label = f"{kind} {fields['id']}"
-            elif key in ("title", "quote", "note", "doi") and key in known:
+            elif key == "doi" and key in known:
+                doi_text = self.text(value, f"{label} doi", allow_number=True)
+                if doi_text is not None:
+                    doi = normalise_doi(doi_text)
+                    if doi is None:
+                        self.error(value, f"{label} doi `{doi_text}` is not a DOI; expected "
+                                   "10.NNNN/suffix, e.g. 10.1002/car.934")
+                        ok = False
+                    else:
+                        fields["doi"] = doi
+                        mark = value.start_mark
+                        doi_position = Position(self.name, mark.line + 1, mark.column + 1)
+            elif key in ("title", "quote", "note") and key in known:
                 fields[key] = self.text(value, f"{label} {key}")
             elif key == "url":
                 url_keys.append(key_node)
@@ -330,6 +344,10 @@ class _Reader:
             self.error(node, f"{label} has no `title:`; expected what the evidence is")
         if not ok or not fields.get("id") or not fields.get("title"):
             return None
+        doi = fields.get("doi")
+        if doi and doi_position and not any(doi_of(u.url) == doi for u in urls):
+            # The DOI is checked too, with the DOI system, beside the URLs given.
+            urls.append(CitedUrl(f"https://doi.org/{doi}", doi_position))
         mark = node.start_mark
         return Source(
             id=str(fields["id"]),

@@ -13,7 +13,13 @@ import re
 from http import HTTPStatus
 
 from refcheck.model import Answer, FailureKind, Fetch, Status, Verdict
-from refcheck.urls import is_home_page, is_login_page, is_trivial_move
+from refcheck.urls import (
+    is_home_page,
+    is_login_page,
+    is_section_root,
+    is_short_link,
+    is_trivial_move,
+)
 
 # -- retrying ---------------------------------------------------------------------------
 
@@ -102,6 +108,28 @@ def error_wording(answer: Answer, title: str | None = None) -> str | None:
     return None
 
 
+_META_REFRESH = re.compile(
+    rb"<meta[^>]+http-equiv\s*=\s*[\"']?refresh[\"']?[^>]*>", re.IGNORECASE)
+_REFRESH_CONTENT = re.compile(
+    r"content\s*=\s*[\"']?\s*(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?"
+    r"[\"']?([^\"'>]+)", re.IGNORECASE)
+#: Longer waits are notices ("you will be taken there in a minute"), not redirects.
+META_REFRESH_MAX_DELAY = 30.0
+
+
+def meta_refresh_target(body: bytes) -> str | None:
+    """The address a ``<meta http-equiv="refresh" content="0; url=…">`` sends to, if any."""
+    match = _META_REFRESH.search(body[:65_536])
+    if not match:
+        return None
+    tag = match.group(0).decode("utf-8", errors="replace")
+    content = _REFRESH_CONTENT.search(tag)
+    if not content or float(content.group(1)) > META_REFRESH_MAX_DELAY:
+        return None
+    target = html.unescape(content.group(2).strip())
+    return target or None
+
+
 _CHALLENGE_TITLES = re.compile(
     r"^(just a moment|attention required|access denied|are you a robot|"
     r"security check|verify you are human|one more step|checking your browser|"
@@ -177,9 +205,15 @@ def classify(fetch: Fetch) -> Verdict:
     if answer is None:  # a Fetch always has one or the other; be explicit all the same
         return Verdict(Status.ERROR, "no answer")
     code = answer.status
-    redirected = bool(fetch.hops) and not is_trivial_move(fetch.url, answer.url)
+    short = is_short_link(fetch.url) and bool(fetch.hops)
+    # A short link's redirect is its job: judge the page from where it expands to.
+    origin = fetch.hops[0].location if short else fetch.url
+    redirected = bool(fetch.hops) and not is_trivial_move(origin, answer.url)
     final_url = answer.url if fetch.hops else None
-    via = f"redirects to {answer.url}, which answers " if redirected else ""
+    if short:
+        via = f"short link to {answer.url}, which answers "
+    else:
+        via = f"redirects to {answer.url}, which answers " if redirected else ""
     title = page_title(answer)
 
     if is_bot_challenge(answer, title):
@@ -224,10 +258,17 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
-    if redirected and is_home_page(answer.url) and not is_home_page(fetch.url):
+    if redirected and is_home_page(answer.url) and not is_home_page(origin):
         return Verdict(
             Status.SOFT_404,
             f"redirects to the site's home page ({answer.url}): the cited page is gone",
+            final_url=final_url,
+            page_title=title,
+        )
+    if redirected and is_section_root(origin, answer.url):
+        return Verdict(
+            Status.SOFT_404,
+            f"redirects to a section page ({answer.url}): the cited page is gone",
             final_url=final_url,
             page_title=title,
         )
@@ -239,6 +280,9 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
+    if short:
+        return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
+                       final_url=final_url, page_title=title)
     if redirected:
         return Verdict(Status.MOVED, f"moved to {answer.url}; cite the new address",
                        final_url=final_url, page_title=title)

@@ -18,6 +18,7 @@ from refcheck.archive import SERVICES, ArchiveSettings
 from refcheck.archive.registry import Archives
 from refcheck.checker import check, probe_url_from_env
 from refcheck.config import Config, load_config
+from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
 from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
@@ -114,6 +115,9 @@ def main_command(
     wayback_url: Annotated[str | None, typer.Option(
         help="Base URL of the Wayback Machine. [env: REFCHECK_WAYBACK_URL] "
              "[default: https://web.archive.org]", show_default=False)] = None,
+    doi_url: Annotated[str | None, typer.Option(
+        help="Base URL of the DOI system's handle API. [env: REFCHECK_DOI_URL] "
+             "[default: https://doi.org]", show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
         help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
         show_default=False)] = None,
@@ -161,7 +165,9 @@ def main_command(
     probe = probe_url if probe_url is not None else probe_url_from_env()
     report = RunReport(started_at=utc_now())
     try:
-        asyncio.run(_run(loaded, settings, report, probe or None, archive_settings, as_of_date))
+        doi = doi_url or os.environ.get("REFCHECK_DOI_URL") or DEFAULT_DOI_URL
+        asyncio.run(_run(loaded, settings, report, probe or None, archive_settings, as_of_date,
+                         doi))
     except KeyboardInterrupt:
         report.interrupted = True
     report.finished_at = utc_now()
@@ -211,13 +217,15 @@ async def _run(
     probe: str | None,
     archive_settings: ArchiveSettings,
     as_of: dt.date | None,
+    doi_url: str,
 ) -> None:
     total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
     with _progress(total) as advance:
         async with make_fetcher(settings) as fetcher:
             archives = Archives(archive_settings, fetcher) if archive_settings.order else None
             await check(loaded, fetcher, report, on_result=advance, probe_url=probe,
-                        archive_settings=archive_settings, archives=archives, as_of=as_of)
+                        archive_settings=archive_settings, archives=archives, as_of=as_of,
+                        doi_url=doi_url)
 
 
 def build_archive_settings(

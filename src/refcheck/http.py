@@ -23,7 +23,13 @@ from types import TracebackType
 import httpx
 
 from refcheck import __version__
-from refcheck.classify import backoff_seconds, is_retryable, retry_after_seconds
+from refcheck.classify import (
+    HTML_TYPES,
+    backoff_seconds,
+    is_retryable,
+    meta_refresh_target,
+    retry_after_seconds,
+)
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
@@ -54,6 +60,7 @@ class HttpSettings:
     max_retry_after: float = 120.0
     max_redirects: int = 10
     max_bytes: int = 2 * 1024 * 1024
+    max_quote_bytes: int = 32 * 1024 * 1024  # a whole PDF, when a quote must be found in it
     user_agent: str = DEFAULT_USER_AGENT
 
 
@@ -146,14 +153,17 @@ class Fetcher:
         return _Slot(gate, self._global)
 
     async def fetch(
-        self, url: str, *, retries: int | None = None, want_body: bool = False
+        self, url: str, *, retries: int | None = None, want_body: bool = False,
+        max_bytes: int | None = None,
     ) -> Fetch:
         """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap.
-        ``want_body`` reads the (capped) body whatever its type, as archive lookups need."""
+        ``want_body`` reads the body whatever its type (up to ``max_bytes``), as archive
+        lookups and quote checks need."""
         allowed = self.settings.retries if retries is None else retries
+        cap = max_bytes or self.settings.max_bytes
         attempt = 1
         while True:
-            result = await self._attempt(url, want_body)
+            result = await self._attempt(url, want_body, cap)
             if attempt > 1:
                 result = dataclasses.replace(result, attempts=attempt)
             if attempt > allowed or not is_retryable(result):
@@ -173,7 +183,7 @@ class Fetcher:
             await self.sleep(wait)
             attempt += 1
 
-    async def _attempt(self, url: str, want_body: bool = False) -> Fetch:
+    async def _attempt(self, url: str, want_body: bool, cap: int) -> Fetch:
         transport = self._transport
         if transport is None:
             raise RuntimeError("Fetcher used outside 'async with'")
@@ -186,7 +196,7 @@ class Fetcher:
             while True:
                 cookies_before = len(cookies), tuple(cookies.values())
                 hop, answer = await self._request(transport, current, budget, cookies,
-                                                  want_body)
+                                                  want_body, cap)
                 if answer is not None:
                     return Fetch(url, tuple(hops), answer=answer)
                 assert hop is not None
@@ -219,6 +229,7 @@ class Fetcher:
         budget: list[float],
         cookies: dict[str, str],
         want_body: bool,
+        cap: int,
     ) -> tuple[Hop | None, Answer | None]:
         headers = self._headers
         if cookies:
@@ -234,7 +245,8 @@ class Fetcher:
                     response = await transport.handle_async_request(request)
                     self.answered += 1
                     try:
-                        return await self._interpret(request, response, cookies, want_body)
+                        return await self._interpret(request, response, cookies, want_body,
+                                                     cap)
                     finally:
                         await response.aclose()
             except TimeoutError:
@@ -250,6 +262,7 @@ class Fetcher:
         response: httpx.Response,
         cookies: dict[str, str],
         want_body: bool,
+        cap: int,
     ) -> tuple[Hop | None, Answer | None]:
         url = str(request.url)
         status = response.status_code
@@ -273,7 +286,16 @@ class Fetcher:
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
-            body, truncated = await self._read_body(response)
+            body, truncated = await self._read_body(response, cap)
+        if 200 <= status < 300 and content_type in HTML_TYPES:
+            refresh = meta_refresh_target(body)
+            if refresh:
+                try:
+                    target = str(request.url.join(refresh))
+                except httpx.InvalidURL:
+                    target = ""
+                if target.startswith(("http://", "https://")) and target != url:
+                    return Hop(url, status, target), None
         return None, Answer(
             url=url,
             status=status,
@@ -283,9 +305,8 @@ class Fetcher:
             truncated=truncated,
         )
 
-    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool]:
-        """Read at most ``max_bytes`` of decoded body; a gzip bomb stops at the cap too."""
-        cap = self.settings.max_bytes
+    async def _read_body(self, response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+        """Read at most ``cap`` bytes of decoded body; a gzip bomb stops at the cap too."""
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if "," in encoding:
             return b"", False  # stacked encodings: not worth reading

@@ -22,10 +22,16 @@ class Status(StrEnum):
     INVALID = "invalid"
     NO_URL = "no-url"
     ARCHIVED = "archived"
+    DRIFTED = "drifted"
 
 
 #: Statuses that fail a run unless ``--fail-on`` says otherwise.
-DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.SOFT_404})
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.SOFT_404, Status.DRIFTED})
+
+#: Best first: a source with several URLs takes the best of their statuses.
+STATUS_RANK: dict[Status, int] = {s: i for i, s in enumerate((
+    Status.OK, Status.ARCHIVED, Status.MOVED, Status.BLOCKED, Status.ERROR, Status.DRIFTED,
+    Status.SOFT_404, Status.DEAD, Status.INVALID, Status.NO_URL))}
 
 
 @dataclass(frozen=True)
@@ -261,8 +267,24 @@ class Outcome:
     failing: tuple[LinkResult, ...]
 
 
+def source_verdicts(report: RunReport) -> dict[tuple[str, str, str], Status]:
+    """Each source's verdict: the best status among its URLs."""
+    best: dict[tuple[str, str, str], Status] = {}
+    for result in report.results:
+        key = (result.case.path, result.source.kind, result.source.id)
+        if key not in best or STATUS_RANK[result.status] < STATUS_RANK[best[key]]:
+            best[key] = result.status
+    return best
+
+
 def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> Outcome:
-    failing = tuple(r for r in report.results if r.status in fail_on)
+    """A link fails the run when its status is in ``fail_on`` and no other URL of the same
+    source does better."""
+    verdicts = source_verdicts(report)
+    failing = tuple(
+        r for r in report.results
+        if r.status in fail_on
+        and verdicts[(r.case.path, r.source.kind, r.source.id)] in fail_on)
     if report.interrupted:
         code = ExitCode.INTERRUPTED
     elif report.network_unreachable:

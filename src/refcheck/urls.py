@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 #: Query parameters whose values are masked in every output (matched inside longer names too,
 #: so ``api_key`` and ``access_token`` are masked as well).
@@ -120,3 +120,62 @@ def is_login_page(url: str) -> bool:
     if _LOGIN_HOST.match(parts.hostname or ""):
         return True
     return bool(_LOGIN_PATH.search(parts.path + ("?" if parts.query else "")))
+
+
+#: Link shorteners whose redirect is the point, not a move.
+SHORTENERS = frozenset({"bit.ly", "tinyurl.com", "goo.gl", "ow.ly", "t.co", "buff.ly",
+                        "is.gd", "tiny.cc", "j.mp", "lnkd.in", "dlvr.it"})
+#: goo.gl links stopped resolving on 25 August 2025 (Google's shutdown of the shortener).
+RETIRED_SHORTENERS = {"goo.gl": "goo.gl short links stopped working on 25 August 2025"}
+
+
+def is_short_link(url: str) -> bool:
+    return host_of(url).removeprefix("www.") in SHORTENERS
+
+
+def retired_short_link(url: str) -> str | None:
+    """Why a short link can no longer work, or None."""
+    return RETIRED_SHORTENERS.get(host_of(url).removeprefix("www."))
+
+
+def is_section_root(original: str, final: str) -> bool:
+    """A redirect from a deep page up to a section page of the same site (``/news/2012/x``
+    to ``/news/``): how many CMSs answer for a page they no longer have."""
+    try:
+        before, after = urlsplit(original), urlsplit(final)
+    except ValueError:
+        return False
+    if (before.hostname or "").removeprefix("www.") != (after.hostname or "").removeprefix("www."):
+        return False
+    if after.query:
+        return False
+    deep = [p for p in before.path.split("/") if p]
+    top = [p for p in after.path.split("/") if p]
+    return 1 <= len(top) < len(deep) and deep[: len(top)] == top
+
+
+_DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def doi_of(url: str) -> str | None:
+    """The DOI a doi.org / dx.doi.org URL names, or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if (parts.hostname or "").lower() not in _DOI_HOSTS:
+        return None
+    candidate = unquote(parts.path.lstrip("/"))
+    return candidate if _DOI.match(candidate) else None
+
+
+def normalise_doi(text: str) -> str | None:
+    """``doi:10.1002/car.934``, ``https://doi.org/10.1002/car.934`` or the bare DOI → the
+    bare DOI; None when it is not one."""
+    value = text.strip()
+    for prefix in ("doi:", "DOI:", "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+                   "http://dx.doi.org/"):
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+    return value if _DOI.match(value) else None

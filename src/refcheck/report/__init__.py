@@ -59,6 +59,10 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
                       "cite the archived copy shown"),
 }
 
+STATUS_INFO[Status.DRIFTED] = (
+    "≠", "red", "the page answers but no longer contains the quote the source cites",
+    "find the passage (it may have moved) or cite the archived copy that has it")
+
 #: How the report names each service in sentences.
 SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine"}
 

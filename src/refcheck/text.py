@@ -1,0 +1,72 @@
+"""The words on a page, for checking that a cited quote is still there.
+
+HTML loses its tags, scripts and styles; PDF text comes from pypdf. Both are normalised
+the same way, so a quote matches whatever the case, spacing, hyphenation at line ends or
+typographic quotes and dashes.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import re
+import unicodedata
+
+from refcheck.model import Answer
+
+_SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_TRANSLATE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00ad": "",
+    "\u00a0": " ", "\u2026": "...",
+})
+_SPACE = re.compile(r"\s+")
+_LINE_HYPHEN = re.compile(r"(\w)-\s*\n\s*(\w)")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _LINE_HYPHEN.sub(r"\1\2", text)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def html_text(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    text = _COMMENTS.sub(" ", _SCRIPTS.sub(" ", text))
+    return html.unescape(_TAGS.sub(" ", text))
+
+
+def pdf_text(body: bytes) -> str | None:
+    """The text layer of a PDF, or None when it cannot be read (scanned, broken, cut off)."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError:  # pragma: no cover - pypdf is a dependency
+        return None
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(body), strict=False)
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError):
+        return None
+
+
+def page_text(answer: Answer) -> str | None:
+    """The readable text of a page or PDF; None when there is none to read."""
+    if answer.content_type == "application/pdf" or answer.body.startswith(b"%PDF"):
+        text = pdf_text(answer.body)
+    elif answer.content_type in ("text/html", "application/xhtml+xml", "text/plain", ""):
+        text = html_text(answer.body)
+    else:
+        return None
+    return text if text and text.strip() else None
+
+
+def contains_quote(text: str, quote: str) -> bool:
+    """Whether ``quote`` appears in ``text``, ignoring case, spacing and typography."""
+    wanted = normalise(quote).strip("\"'. ")
+    return bool(wanted) and wanted in normalise(text)

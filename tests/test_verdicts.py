@@ -1,0 +1,208 @@
+"""Issue-4 verdicts in isolation: short links, meta refresh, section roots, the sibling
+probe, quotes, DOIs and the best-of rule for sources with several URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from refcheck.checker import check
+from refcheck.classify import classify, meta_refresh_target
+from refcheck.http import Fetcher, HttpSettings
+from refcheck.model import (
+    Answer,
+    Case,
+    CitedUrl,
+    Fetch,
+    Hop,
+    LinkResult,
+    Position,
+    RunReport,
+    Source,
+    Status,
+    decide,
+)
+from refcheck.probe import near_identical, sibling_of
+from refcheck.text import contains_quote, normalise
+from refcheck.urls import doi_of, is_section_root, normalise_doi
+from tests.conftest import Waits
+
+HTML = {"content-type": "text/html"}
+
+
+def _case(urls: list[str], quote: str | None = None) -> Case:
+    source = Source(id="a", title="A", quote=quote, position=Position("c.yaml", 1, 1),
+                    urls=tuple(CitedUrl(u, Position("c.yaml", i + 2, 10))
+                               for i, u in enumerate(urls)))
+    return Case(path="c.yaml", title="T", sources=(source,))
+
+
+def run(router: respx.MockRouter, case: Case, **options: Any) -> RunReport:
+    async def go() -> RunReport:
+        async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits()) as fetcher:
+            return await check([case], fetcher, RunReport(), probe_url=None, **options)
+    return asyncio.run(asyncio.wait_for(go(), 10))
+
+
+LONG = "<title>Report</title>" + "<p>Evidence of impact on families. </p>" * 80
+
+
+def test_short_link_shows_its_expanded_target() -> None:
+    router = respx.MockRouter()
+    router.get("https://bit.ly/3abcXYZ").respond(301, headers={
+        "Location": "https://www.gov.uk/government/publications/troubled-families"})
+    router.get("https://www.gov.uk/government/publications/troubled-families").respond(
+        200, html=LONG)
+    (result,) = run(router, _case(["https://bit.ly/3abcXYZ"])).results
+    assert result.status is Status.OK
+    assert result.detail.startswith(
+        "short link to https://www.gov.uk/government/publications/troubled-families")
+
+
+def test_short_link_to_a_dead_page_is_dead() -> None:
+    router = respx.MockRouter()
+    router.get("https://tinyurl.com/abc").respond(301, headers={
+        "Location": "http://council.example.gov.uk/old/report.pdf"})
+    router.get("http://council.example.gov.uk/old/report.pdf").respond(404)
+    (result,) = run(router, _case(["https://tinyurl.com/abc"])).results
+    assert result.status is Status.DEAD
+    assert "short link to http://council.example.gov.uk/old/report.pdf" in result.detail
+
+
+def test_goo_gl_is_dead_without_a_request() -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    (result,) = run(router, _case(["https://goo.gl/fbsS"])).results
+    assert result.status is Status.DEAD and "25 August 2025" in result.detail
+    assert not router.calls
+
+
+def test_meta_refresh_is_read() -> None:
+    body = b'<meta http-equiv="refresh" content="0; url=/new/page.html"><title>x</title>'
+    assert meta_refresh_target(body) == "/new/page.html"
+    assert meta_refresh_target(b"<meta http-equiv='Refresh' content='5;URL=http://a/b'>") == \
+        "http://a/b"
+    assert meta_refresh_target(b'<meta http-equiv="refresh" content="600">') is None
+    assert meta_refresh_target(b'<meta http-equiv="refresh" content="300; url=/x">') is None
+
+
+def test_meta_refresh_is_followed_as_a_redirect() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/old").respond(
+        200, html='<meta http-equiv="refresh" content="0; url=/new">')
+    router.get("https://a.test/new").respond(200, html=LONG)
+    (result,) = run(router, _case(["https://a.test/old"]), sibling_probe=False).results
+    assert result.status is Status.MOVED
+    assert result.final_url == "https://a.test/new"
+    assert [h.status for h in result.redirects] == [200]
+
+
+@pytest.mark.parametrize(
+    ("original", "final", "root"),
+    [
+        ("https://c.gov.uk/news/2012/03/item.htm", "https://c.gov.uk/news/", True),
+        ("https://c.gov.uk/news/2012/03/item.htm", "https://www.c.gov.uk/news/2012/", True),
+        ("https://c.gov.uk/news/item", "https://c.gov.uk/events/", False),
+        ("https://c.gov.uk/news/", "https://c.gov.uk/news/", False),
+        ("https://c.gov.uk/news/item", "https://other.gov.uk/news/", False),
+    ],
+)
+def test_section_roots(original: str, final: str, root: bool) -> None:
+    assert is_section_root(original, final) is root
+
+
+def test_redirect_to_section_root_is_soft_404() -> None:
+    url = "https://c.gov.uk/news/2012/03/item.htm"
+    fetch = Fetch(url, (Hop(url, 301, "https://c.gov.uk/news/"),),
+                  Answer("https://c.gov.uk/news/", 200, "", HTML, LONG.encode()))
+    assert classify(fetch).status is Status.SOFT_404
+
+
+def test_sibling_address_and_similarity() -> None:
+    assert sibling_of("https://c.gov.uk/a/b/report.htm?x=1", "abc") == \
+        "https://c.gov.uk/a/b/refcheck-probe-abc.htm"
+    assert sibling_of("https://c.gov.uk/a/b/", "abc") == "https://c.gov.uk/a/b/refcheck-probe-abc"
+    page = Answer("https://c/x", 200, "", HTML, b"<title>Welcome</title><p>Council 2024</p>")
+    same = Answer("https://c/y", 200, "", HTML, b"<title>Welcome</title><p>Council 2025</p>")
+    other = Answer("https://c/z", 200, "", HTML, b"<title>Budget</title><p>Spending plans</p>")
+    assert near_identical(page, same) and not near_identical(page, other)
+
+
+def test_catch_all_site_is_soft_404_and_probed_once_per_folder() -> None:
+    router = respx.MockRouter()
+    generic = "<title>Welcome to Example Council</title><p>Find services.</p>"
+    route = router.get(host="c.test").respond(200, html=generic)
+    report = run(router, _case(["https://c.test/r/a.htm", "https://c.test/r/b.htm"]))
+    assert [r.status for r in report.results] == [Status.SOFT_404, Status.SOFT_404]
+    probes = [c for c in route.calls if "refcheck-probe" in str(c.request.url)]
+    assert len(probes) == 1
+
+
+def test_long_plain_page_is_never_probed() -> None:
+    router = respx.MockRouter()
+    route = router.get(host="c.test").respond(200, html=LONG)
+    (result,) = run(router, _case(["https://c.test/report"])).results
+    assert result.status is Status.OK and route.call_count == 1
+
+
+def test_quote_matching_ignores_case_spacing_and_typography() -> None:
+    text = "The \u201cgrip\u201d of family\u00a0intervention work\u2014in practice\nand pro-\nvides"
+    assert contains_quote(text, '"GRIP" of family intervention work-in practice and provides')
+    assert not contains_quote(text, "not there")
+    assert normalise("  A\u2019s   B ") == "a's b"
+
+
+def test_quote_missing_from_live_page_is_drifted() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/p").respond(200, html=LONG)
+    (result,) = run(router, _case(["https://a.test/p"], quote="Springboard model")).results
+    assert result.status is Status.DRIFTED
+    assert "no longer contains the quote \u201cSpringboard model\u201d" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "doi"),
+    [("10.1002/car.934", "10.1002/car.934"), ("doi:10.1002/car.934", "10.1002/car.934"),
+     ("https://doi.org/10.1016/j.nedt.2005.05.003", "10.1016/j.nedt.2005.05.003"),
+     ("car.934", None)],
+)
+def test_dois_are_normalised(text: str, doi: str | None) -> None:
+    assert normalise_doi(text) == doi
+
+
+def test_doi_urls_are_recognised() -> None:
+    assert doi_of("http://dx.doi.org/10.1002/car.934") == "10.1002/car.934"
+    assert doi_of("https://doi.org/10.1002%2Fcar.934") == "10.1002/car.934"
+    assert doi_of("https://www.doi.org/the-identifier/what-is-a-doi/") is None
+
+
+def test_doi_checked_with_the_handle_api_not_the_publisher() -> None:
+    router = respx.MockRouter()
+    router.get("https://doi.test/api/handles/10.1002/car.934").respond(200, json={
+        "responseCode": 1, "handle": "10.1002/car.934",
+        "values": [{"index": 1, "type": "URL", "data": {"format": "string",
+                    "value": "https://onlinelibrary.wiley.com/doi/10.1002/car.934"}}]})
+    router.get("https://doi.test/api/handles/10.1002/nope").respond(
+        404, content=json.dumps({"responseCode": 100, "handle": "10.1002/nope"}).encode())
+    report = run(router, _case(["https://doi.org/10.1002/car.934",
+                                "https://doi.org/10.1002/nope"]), doi_url="https://doi.test")
+    ok, missing = report.results
+    assert ok.status is Status.OK
+    assert ok.final_url == "https://onlinelibrary.wiley.com/doi/10.1002/car.934"
+    assert missing.status is Status.DEAD and "not registered" in missing.detail
+
+
+def test_source_verdict_is_the_best_of_its_urls() -> None:
+    case = _case(["https://a.test/gone", "https://a.test/there"])
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    source = case.sources[0]
+    dead = LinkResult(case, source, source.urls[0], Status.DEAD, "404", checked_at=now)
+    fine = LinkResult(case, source, source.urls[1], Status.OK, "200", checked_at=now)
+    assert decide(RunReport(cases=[case], results=[dead, fine])).exit_code == 0
+    assert decide(RunReport(cases=[case], results=[dead])).exit_code == 1
