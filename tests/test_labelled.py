@@ -23,7 +23,8 @@ def labelled(server: EvidenceServer, refused: int) -> list[tuple[str, str, str,
         return template.format(refused=refused, port=server.server_address[1],
                                base=server.base)
 
-    cases = [(path, url(path), status, {}) for path, status, _ in BEHAVIOURS]
+    cases: list[tuple[str, str, str, dict[str, str]]] = [
+        (path, url(path), status, {}) for path, status, _ in BEHAVIOURS]
     cases += [(label, url(path), status, extra) for label, path, status, extra in MORE]
     return cases
 
