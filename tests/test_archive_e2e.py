@@ -210,3 +210,16 @@ def test_bad_config_file_is_a_usage_error(run_cli: Any, tmp_path: Path) -> None:
     config.write_text("[archives]\nwayback_per_minute = 24\n")
     run = run_cli("cases/salford.yaml", "--config", str(config))
     assert run.exit_code == 2 and "unknown setting archives.wayback_per_minute" in run.stderr
+
+
+def test_source_with_a_dead_and_a_live_url_does_not_fail(run_cli: Any, tmp_path: Path,
+                                                          server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Two copies",
+                                  "urls": [server.url("/lost/never"), server.url("/page")]}])
+    run = run_cli(str(case), "--format", "json")
+    links = json.loads(run.stdout)["links"]
+    assert [link["status"] for link in links] == ["dead", "ok"]
+    assert {link["source_status"] for link in links} == {"ok"}
+    assert run.exit_code == 0
+    text = run_cli(str(case)).stdout
+    assert "source verdict: ok (the best of its 2 URLs)" in text

@@ -6,7 +6,16 @@ import json
 from typing import Any, TextIO
 
 from refcheck import __version__
-from refcheck.model import Capture, Case, Evidence, LinkResult, Outcome, RunReport, Status
+from refcheck.model import (
+    Capture,
+    Case,
+    Evidence,
+    LinkResult,
+    Outcome,
+    RunReport,
+    Status,
+    source_verdicts,
+)
 from refcheck.report import Renderer, ordered
 from refcheck.urls import redact, redact_text
 
@@ -23,7 +32,7 @@ def _case(case: Case) -> dict[str, Any]:
     }
 
 
-def _link(result: LinkResult) -> dict[str, Any]:
+def _link(result: LinkResult, source_status: Status) -> dict[str, Any]:
     cited = result.cited
     return {
         "file": result.case.path,
@@ -34,6 +43,7 @@ def _link(result: LinkResult) -> dict[str, Any]:
         "line": cited.position.line if cited else result.source.position.line,
         "column": cited.position.column if cited else result.source.position.column,
         "status": result.status.value,
+        "source_status": source_status.value,
         "http_status": result.http_status,
         "final_url": redact(result.final_url) if result.final_url else None,
         "redirects": [
@@ -88,11 +98,12 @@ class JsonRenderer(Renderer):
                 "by_evidence": {e.value: evidence[e] for e in Evidence},
             },
             "cases": [_case(c) for c in report.cases],
-            "links": [_link(r) for r in ordered(report)],
         }
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).
-        links: list[dict[str, Any]] = document.pop("links")
+        verdicts = source_verdicts(report)
+        links = [_link(r, verdicts[(r.case.path, r.source.kind, r.source.id)])
+                 for r in ordered(report)]
         head = json.dumps(document, indent=2, ensure_ascii=True)
         out.write(head[:-2] + ',\n  "links": [')
         for index, link in enumerate(links):

@@ -15,7 +15,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from refcheck.model import Case, Evidence, ExitCode, LinkResult, Outcome, RunReport, Status
+from refcheck.model import (
+    STATUS_RANK,
+    Case,
+    Evidence,
+    ExitCode,
+    LinkResult,
+    Outcome,
+    RunReport,
+    Status,
+)
 from refcheck.report import STATUS_INFO, Renderer, archive_lines, literal, ordered
 
 #: Wide enough that a table written to a file or pipe never folds a URL.
@@ -74,6 +83,10 @@ class TerminalRenderer(Renderer):
             console.print()
             console.print(Text(f"{_label(rows[0])}  {literal(rows[0].source.title)}",
                                style="bold"))
+            if len(rows) > 1:
+                best = min((r.status for r in rows), key=STATUS_RANK.__getitem__)
+                console.print(Text(f"  source verdict: {best.value} (the best of its "
+                                   f"{len(rows)} URLs)", style="dim"))
             for result in rows:
                 line = Text("  ")
                 line.append_text(status_text(result.status))
@@ -99,7 +112,7 @@ class TerminalRenderer(Renderer):
                 first = index == 0
                 table.add_row(
                     Text(_label(result)) if first else Text(""),
-                    Text(literal(result.source.title)) if first else Text(""),
+                    _title_cell(rows) if first else Text(""),
                     Text(literal(result.cited.url) if result.cited else "—"),
                     status_text(result.status),
                     Text(str(result.http_status) if result.http_status else ""),
@@ -149,6 +162,14 @@ class TerminalRenderer(Renderer):
                 line = Text(f"  {symbol} {status.value}", style=colour)
                 line.append(f": {meaning}; {advice}.")
                 console.print(line)
+
+
+def _title_cell(rows: list[LinkResult]) -> Text:
+    cell = Text(literal(rows[0].source.title))
+    if len(rows) > 1:
+        best = min((r.status for r in rows), key=STATUS_RANK.__getitem__)
+        cell.append(f"\nsource verdict: {best.value} (best of {len(rows)} URLs)", style="dim")
+    return cell
 
 
 def _label(result: LinkResult) -> str:
