@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PAGE = b"<!doctype html><html><head><title>Evidence</title></head><body>ok</body></html>"
+PAGE = ("<!doctype html><html><head><title>Evidence {n}</title></head><body><h1>Evidence {n}"
+        "</h1><p>Report {n} on the impact of the research.</p></body></html>")
 
 
 def serve(hosts: int, port: int, latency: float) -> None:
@@ -34,11 +35,18 @@ def serve(hosts: int, port: int, latency: float) -> None:
 
     async def page(request: web.Request) -> web.Response:
         await asyncio.sleep(latency)
-        return web.Response(body=PAGE, content_type="text/html")
+        number = request.match_info["n"]
+        return web.Response(text=PAGE.format(n=number), content_type="text/html")
+
+    async def missing(request: web.Request) -> web.Response:
+        # Anything else is a 404, as on a real site: refcheck's soft-404 probes land here.
+        await asyncio.sleep(latency)
+        return web.Response(status=404, text="Not Found")
 
     async def main() -> None:
         app = web.Application()
-        app.router.add_get("/{tail:.*}", page)
+        app.router.add_get(r"/evidence/{n:\d+}", page)
+        app.router.add_get("/{tail:.*}", missing)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         for i in range(hosts):
@@ -117,7 +125,7 @@ def main() -> int:
             refcheck_argv = [
                 refcheck, str(case), "--format", "json", "--output", os.devnull,
                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
-                "--probe-url", ""]
+                "--probe-url", "", "--no-archive"]
             lychee = None if args.no_lychee else shutil.which("lychee")
             # lychee's per-host request interval (50 ms by default) is a limit refcheck does
             # not have; it is turned off so both run under the same limits.

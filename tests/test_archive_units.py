@@ -134,3 +134,25 @@ def test_nearest_first_orders_by_distance_and_newest_without_target() -> None:
     assert [x for _, x in nearest_first(items, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))] == \
         ["b", "c", "a"]
     assert [x for _, x in nearest_first(items, None)] == ["c", "b", "a"]
+
+
+def test_unreachable_archive_is_not_asked_again() -> None:
+    import httpx
+
+    from refcheck.archive.client import ArchiveClient
+    from tests.test_http import Raising
+
+    transport = Raising(OSError("[Errno -2] Name or service not known"))
+    waits = Waits()
+
+    async def go() -> list[str]:
+        async with Fetcher(transport=transport, sleep=waits, clock=waits.clock) as fetcher:
+            client = ArchiveClient(fetcher, wait_after_429=60, max_wait_after_429=600)
+            gate = RateLimiter(1, 60.0, fetcher)
+            results = [await client.get(f"https://archive.test/x{i}", gate) for i in range(6)]
+            return [r.failure.kind.value if r.failure else "" for r in results]
+
+    kinds = asyncio.run(go())
+    assert kinds == ["dns"] * 6
+    assert transport.calls == 3  # then the archive counts as unreachable for this run
+    assert isinstance(transport, httpx.AsyncBaseTransport)

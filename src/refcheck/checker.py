@@ -329,4 +329,4 @@ def _unconcluded(result: LinkResult, detail: str) -> LinkResult:
     if result.failure not in NETWORK_FAILURES:
         return result
     return dataclasses.replace(result, status=Status.ERROR, detail=detail,
-                               evidence=Evidence.UNKNOWN, archive=None)
+                               evidence=Evidence.UNKNOWN, archive=None, lookups=())

@@ -7,7 +7,8 @@ from collections import deque
 
 from refcheck.classify import classify, describe_status, error_wording, retry_after_seconds
 from refcheck.http import Fetcher
-from refcheck.model import Fetch
+from refcheck.model import NETWORK_FAILURES, Fetch
+from refcheck.urls import host_of
 
 
 class RateLimiter:
@@ -43,7 +44,11 @@ class RateLimiter:
 
 
 class ArchiveClient:
-    """Fetches archive URLs under a service's limiter; a 429 pauses the whole service."""
+    """Fetches archive URLs under a service's limiter; a 429 pauses the whole service, and
+    an archive that cannot be reached at all (``UNREACHABLE_AFTER`` connection failures in a
+    row) is not asked again in this run: its lookups fail at once instead of queueing."""
+
+    UNREACHABLE_AFTER = 3
 
     def __init__(self, fetcher: Fetcher, *, wait_after_429: float, max_wait_after_429: float,
                  tries: int = 3) -> None:
@@ -51,8 +56,24 @@ class ArchiveClient:
         self.wait_after_429 = wait_after_429
         self.max_wait_after_429 = max_wait_after_429
         self.tries = tries
+        self._failures_in_a_row: dict[str, int] = {}
+        self._unreachable: dict[str, Fetch] = {}
 
     async def get(self, url: str, limiter: RateLimiter) -> Fetch:
+        host = host_of(url)
+        if host in self._unreachable:
+            return self._unreachable[host]
+        fetch = await self._get(url, limiter)
+        if fetch.failure is not None and fetch.failure.kind in NETWORK_FAILURES:
+            count = self._failures_in_a_row.get(host, 0) + 1
+            self._failures_in_a_row[host] = count
+            if count >= self.UNREACHABLE_AFTER:
+                self._unreachable[host] = fetch
+        else:
+            self._failures_in_a_row[host] = 0
+        return fetch
+
+    async def _get(self, url: str, limiter: RateLimiter) -> Fetch:
         fetch = Fetch(url)
         for _ in range(self.tries):
             await limiter.wait()
@@ -74,10 +95,10 @@ def lookup_problem(fetch: Fetch, service: str) -> str | None:
     A CAPTCHA, a 429, a 5xx, a time-out: the archive did not say whether it has a copy.
     """
     if fetch.failure is not None:
-        return f"no answer from {service}: {classify(fetch).detail}"
+        return classify(fetch).detail
     answer = fetch.answer
     if answer is None:
-        return f"no answer from {service}"
+        return "no answer"
     waf = answer.headers.get("x-amzn-waf-action", "").lower()
     if waf in ("captcha", "challenge") or answer.headers.get("cf-mitigated") == "challenge":
         return (f"{service} answered with a CAPTCHA (its bot protection blocked the lookup); "
