@@ -43,6 +43,7 @@ MORE: list[tuple[str, str, str, dict[str, str]]] = [
     ("redirect to a section root", "/news/2012/03/item.htm", "soft-404", {}),
     ("site answers any address", "/catchall/reports/2012/annual.htm", "soft-404", {}),
     ("short but real page", "/short-real", "ok", {}),
+    ("a title with the number 404 in it", "/route-404", "ok", {}),
     ("meta refresh to a page", "/meta-refresh", "moved", {}),
     ("meta refresh to the home page", "/meta-refresh-home", "soft-404", {}),
     ("PDF with the quote", "/report-text.pdf", "ok",

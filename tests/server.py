@@ -220,6 +220,10 @@ def _doi_handle(h: Handler, doi: str) -> None:
                "application/json")
 
 
+def _titled(title: str) -> Callable[[Handler], None]:
+    return lambda h: h.send(200, page(title, f"<p>{LONG_TEXT}</p>"))
+
+
 def _meta_refresh(target: str) -> Callable[[Handler], None]:
     def send(h: Handler) -> None:
         h.send(200, (f'<html><head><meta http-equiv="Refresh" content="0; URL={target}">'
@@ -276,6 +280,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/aws-waf": lambda h: h.send(405, page("Human Verification"),
                                  headers={"x-amzn-waf-action": "captcha"}),
     "/drifted-page": _long_page,
+    "/route-404": _titled("Bus route 404: timetable from 2013"),
     "/short-real": lambda h: h.send(200, page("Annual report 2012", "<p>Download the PDF.</p>")),
     # The National Archives' web continuity: a dead government page sent into the archive.
     "/moved-to-archive": lambda h: h.redirect(

@@ -90,6 +90,18 @@ def test_error_page_wording_is_soft_404(title: str) -> None:
     assert title in verdict.detail
 
 
+@pytest.mark.parametrize("title", ["Evidence 404", "Bus route 404 timetable",
+                                   "Annual report 2012"])
+def test_a_number_404_in_a_title_is_not_an_error_page(title: str) -> None:
+    assert classify(fetch(answer(title=title))).status is Status.OK
+
+
+@pytest.mark.parametrize("title", ["404", "404 Not Found", "Error 404 - Page missing",
+                                   "404 error | Salford"])
+def test_404_titles_are_soft_404(title: str) -> None:
+    assert classify(fetch(answer(title=title))).status is Status.SOFT_404
+
+
 def test_error_wording_in_main_heading_only_is_soft_404() -> None:
     body = b"<html><head><title>Salford Council</title></head><body><h1>Page not found</h1>"
     ans = Answer(URL, 200, "", {"content-type": "text/html"}, body)
