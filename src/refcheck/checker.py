@@ -245,8 +245,9 @@ class Checker:
             self.failures.append(fetch.failure.kind)
         answer = fetch.answer
         later = []
+        is_doi = doi_of(url) is not None  # the answer is the DOI system's record, not a page
         for citation in citations:
-            own = quote_verdict(verdict, answer, citation.source.quote)
+            own = verdict if is_doi else quote_verdict(verdict, answer, citation.source.quote)
             result = LinkResult(
                 citation.case,
                 citation.source,
