@@ -68,7 +68,7 @@ def test_labelled_behaviours_confusion_table_is_diagonal(
     drifted = next(s for s, (label, *_) in zip(expected, items, strict=False)
                    if label.startswith("HTML without the quote"))
     assert by_source[drifted]["evidence"] == "archived"  # the quote is in the 2013 capture
-    assert "the quote is in the capture of 01 October 2013" in by_source[drifted]["detail"]
+    assert "the quote is in the capture of 1 October 2013" in by_source[drifted]["detail"]
     doi = by_source["doi-field"]
     assert doi["url"] == f"https://doi.org/{REGISTERED_DOI}"
     assert doi["final_url"] == server.url("/forbidden-publisher")

@@ -262,7 +262,10 @@ class _Reader:
         if value is None:
             return None
         try:
-            return dt.date.fromisoformat(value[:10]) if len(value) >= 10 else _bad_date()
+            # YAML may give a date or a date-time ("2013-11-29 00:00:00"): the day is enough.
+            if len(value) < 10:
+                raise ValueError(value)
+            return dt.date.fromisoformat(value[:10])
         except ValueError:
             self.error(node, f"case date `{value}` is not a date; expected YYYY-MM-DD, "
                        "e.g. 2013-11-29")
@@ -406,10 +409,6 @@ def url_problem(value: str) -> str | None:
     if not parts.netloc:
         return "has no host name; expected http://host/path"
     return None
-
-
-def _bad_date() -> dt.date:
-    raise ValueError("too short")
 
 
 def _kind(node: yaml.Node) -> str:

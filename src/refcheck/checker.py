@@ -39,6 +39,7 @@ from refcheck.model import (
     Source,
     Status,
     Verdict,
+    day,
 )
 from refcheck.probe import SiblingProbe, is_suspicious
 from refcheck.text import contains_quote, page_text
@@ -287,9 +288,9 @@ class Checker:
         if found is not None and done.status is Status.DRIFTED and quote:
             quote_found = await self.quote_in_capture(found, quote)
             if quote_found:
-                detail += f"; the quote is in the capture of {found.captured:%d %B %Y}"
+                detail += f"; the quote is in the capture of {day(found.captured)}"
             elif quote_found is False:
-                detail += f"; the capture of {found.captured:%d %B %Y} lacks it too"
+                detail += f"; the capture of {day(found.captured)} lacks it too"
         self.report.results[index] = dataclasses.replace(
             done, detail=detail, archive=found, lookups=asked,
             evidence=evidence_of(done.status, found, asked, quote_found),

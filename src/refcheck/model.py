@@ -25,6 +25,11 @@ class Status(StrEnum):
     DRIFTED = "drifted"
 
 
+def day(when: dt.date) -> str:
+    """A date as people write it in a report: 1 October 2013."""
+    return f"{when.day} {when:%B %Y}"
+
+
 #: Statuses that fail a run unless ``--fail-on`` says otherwise.
 DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.SOFT_404, Status.DRIFTED})
 

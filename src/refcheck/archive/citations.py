@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from refcheck.archive import UKGWA, WAYBACK, ArchiveSettings, ServiceInfo
 from refcheck.archive.memento import parse_http_date, parse_timestamp
-from refcheck.model import Answer, Capture, Fetch, Status, Verdict
+from refcheck.model import Answer, Capture, Fetch, Status, Verdict, day
 
 _CAPTURE = re.compile(r"^/(?P<ts>\d{4,14}|\*|\+)(?:[a-z]{2}_)?/(?P<original>.+)$")
 
@@ -97,7 +97,7 @@ def interpret(cited: str, fetch: Fetch, verdict: Verdict,
             return verdict, None
         capture = Capture(citation.service.key, answer.url, captured, citation.original)
         detail = (f"a capture of {citation.original} in {citation.service.name}, taken "
-                  f"{captured:%d %B %Y}")
+                  f"{day(captured)}")
         if citation.legacy:
             detail += f"; this is a pre-2021 address: cite {citation.current}"
         return Verdict(Status.OK, detail, final_url=verdict.final_url,
@@ -110,6 +110,6 @@ def interpret(cited: str, fetch: Fetch, verdict: Verdict,
             return Verdict(
                 Status.ARCHIVED,
                 f"the live page is gone; its address now leads to {landed.service.name}'s "
-                f"capture of {captured:%d %B %Y}: cite {answer.url}",
+                f"capture of {day(captured)}: cite {answer.url}",
                 final_url=answer.url, page_title=verdict.page_title), capture
     return verdict, None

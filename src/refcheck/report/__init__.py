@@ -12,7 +12,15 @@ from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import TextIO
 
-from refcheck.model import Evidence, LinkResult, LookupOutcome, Outcome, RunReport, Status
+from refcheck.model import (
+    Evidence,
+    LinkResult,
+    LookupOutcome,
+    Outcome,
+    RunReport,
+    Status,
+    day,
+)
 from refcheck.urls import redact_text
 
 
@@ -69,7 +77,7 @@ SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine"}
 
 def describe_age(captured: dt.date, target: dt.date | None) -> str:
     """'captured 19 January 2012, 1 year 10 months before the case date'."""
-    text = f"captured {captured:%d %B %Y}".replace(" 0", " ")
+    text = f"captured {day(captured)}"
     if target is None:
         return text
     months = (target.year - captured.year) * 12 + target.month - captured.month
