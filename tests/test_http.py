@@ -341,3 +341,12 @@ def test_unparseable_url_is_invalid() -> None:
     (result,) = report.results
     assert result.status is Status.INVALID
     assert "Invalid port" in result.detail
+
+
+def test_cookies_go_back_only_to_the_host_that_set_them() -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/start").respond(
+        302, headers={"Location": "https://b.test/x", "Set-Cookie": "session=secret; Path=/"})
+    other = router.get("https://b.test/x").respond(200, html="<title>b</title>")
+    fetch(router, "https://a.test/start")
+    assert "cookie" not in other.calls.last.request.headers

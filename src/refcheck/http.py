@@ -84,7 +84,8 @@ def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
         connector = aiohttp.TCPConnector(
             limit=settings.concurrency, ssl=ssl_context, ttl_dns_cache=300
         )
-        # httpx keeps the cookies; aiohttp must not add a second jar behind its back.
+        # The Fetcher handles the few cookies a redirect chain needs; aiohttp must not keep a
+        # jar of its own behind its back.
         return aiohttp.ClientSession(
             connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=proxied
         )
@@ -188,13 +189,15 @@ class Fetcher:
         if transport is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         hops: list[Hop] = []
-        cookies: dict[str, str] = {}  # set by redirects, sent on the later hops of this chain
+        # Cookies set during this chain, by host, sent back to that host on later hops: the
+        # "set a cookie and come again" gates of publishers. Nothing is kept between links.
+        cookies: dict[str, dict[str, str]] = {}
         current = url
         seen = {url.split("#", 1)[0]}
         budget = [self.settings.deadline]  # seconds left; time queued for a slot is not spent
         try:
             while True:
-                cookies_before = len(cookies), tuple(cookies.values())
+                cookies_before = _cookie_state(cookies)
                 hop, answer = await self._request(transport, current, budget, cookies,
                                                   want_body, cap)
                 if answer is not None:
@@ -204,7 +207,7 @@ class Fetcher:
                 target = hop.location.split("#", 1)[0]
                 # Coming back to a page is a loop unless it just gave us a cookie to show it
                 # (the "set a cookie, try again" gate many publishers use).
-                fresh_cookie = (len(cookies), tuple(cookies.values())) != cookies_before
+                fresh_cookie = _cookie_state(cookies) != cookies_before
                 if target in seen and not fresh_cookie:
                     return Fetch(url, tuple(hops), failure=Failure(
                         FailureKind.REDIRECT_LOOP, f"{hop.location} was already visited"))
@@ -227,16 +230,15 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport,
         url: str,
         budget: list[float],
-        cookies: dict[str, str],
+        cookies: dict[str, dict[str, str]],
         want_body: bool,
         cap: int,
     ) -> tuple[Hop | None, Answer | None]:
-        headers = self._headers
-        if cookies:
-            headers = headers.copy()
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        request = httpx.Request("GET", url, headers=headers,
+        request = httpx.Request("GET", url, headers=self._headers,
                                 extensions={"timeout": self._timeouts})
+        mine = cookies.get(request.url.host)
+        if mine:
+            request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
         async with self._slot(request.url.host):
             loop = asyncio.get_running_loop()
             started = loop.time()
@@ -260,7 +262,7 @@ class Fetcher:
         self,
         request: httpx.Request,
         response: httpx.Response,
-        cookies: dict[str, str],
+        cookies: dict[str, dict[str, str]],
         want_body: bool,
         cap: int,
     ) -> tuple[Hop | None, Answer | None]:
@@ -272,7 +274,8 @@ class Fetcher:
             value = raw_value.decode("latin-1")
             if key == "set-cookie":
                 name, _, rest = value.partition("=")
-                cookies[name.strip()] = rest.split(";", 1)[0].strip()
+                jar = cookies.setdefault(request.url.host, {})
+                jar[name.strip()] = rest.split(";", 1)[0].strip()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         location = headers.get("location")
         if status in REDIRECT_STATUSES and location:
@@ -337,6 +340,10 @@ class Fetcher:
             if len(out) > cap or raw_total > cap:
                 return bytes(out[:cap]), True
         return bytes(out), False
+
+
+def _cookie_state(cookies: dict[str, dict[str, str]]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((host, k, v) for host, jar in cookies.items() for k, v in jar.items())
 
 
 class _Slot:
