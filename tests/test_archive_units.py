@@ -156,3 +156,40 @@ def test_unreachable_archive_is_not_asked_again() -> None:
     assert kinds == ["dns"] * 6
     assert transport.calls == 3  # then the archive counts as unreachable for this run
     assert isinstance(transport, httpx.AsyncBaseTransport)
+
+
+def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
+    import httpx
+    import respx
+
+    from refcheck.checker import check
+    from refcheck.model import Case, CitedUrl, Evidence, Position, RunReport, Source
+
+    class Broken:
+        async def lookup(self, url: str, target: object) -> object:
+            raise RuntimeError("parser bug")
+
+        def listing(self, url: str) -> str:
+            return "https://archive.test/*/" + url
+
+    router = respx.MockRouter()
+    router.get("https://a.test/gone").respond(404)
+    router.get("https://a.test/fine").respond(200, html="<title>x</title>" + "<p>y</p>" * 400)
+    source = Source(id="a", title="A", position=Position("c.yaml", 1, 1), urls=(
+        CitedUrl("https://a.test/gone", Position("c.yaml", 2, 1)),
+        CitedUrl("https://a.test/fine", Position("c.yaml", 3, 1))))
+    case = Case(path="c.yaml", title="T", sources=(source,))
+
+    async def go() -> RunReport:
+        async with Fetcher(transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits()) as fetcher:
+            return await check([case], fetcher, RunReport(), probe_url=None,
+                               sibling_probe=False,
+                               archives=Broken())  # type: ignore[arg-type]
+
+    report = asyncio.run(go())
+    statuses = {r.cited.url: r for r in report.results if r.cited}
+    gone = statuses["https://a.test/gone"]
+    assert gone.status is Status.DEAD and gone.evidence is Evidence.UNKNOWN
+    assert "internal error" in gone.lookups[0].detail
+    assert statuses["https://a.test/fine"].status is Status.OK

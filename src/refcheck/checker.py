@@ -272,7 +272,13 @@ class Checker:
         cited = recognise(url, settings) if settings else None
         original = cited.original if cited else url
         for index, citation in later:
-            await self.fall_back(index, citation, original)
+            try:
+                await self.fall_back(index, citation, original)
+            except Exception as exc:  # the live result stands; say the lookup broke
+                done = self.report.results[index]
+                failed = Lookup("archives", LookupOutcome.FAILED, f"internal error: {exc!r}")
+                self.report.results[index] = dataclasses.replace(
+                    done, lookups=(failed,), evidence=Evidence.UNKNOWN)
 
     async def fall_back(self, index: int, citation: _Citation, original: str) -> None:
         """Look for the evidence in the archives and update the link's result in place."""
