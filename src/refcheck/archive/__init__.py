@@ -107,10 +107,6 @@ class ArchiveService(ABC):
     def address(self, template: str, url: str, ts: str = "") -> str:
         return template.format(base=self.base, url=archivable(url), ts=ts)
 
-    def listing_url(self, url: str) -> str:
-        """Where a person sees every capture of ``url``."""
-        return self.address(self.info.listing, url)
-
     def found(self, capture: Capture) -> Lookup:
         return Lookup(self.info.key, LookupOutcome.FOUND, "", capture)
 
