@@ -74,7 +74,8 @@ def parse_fail_on(text: str) -> frozenset[Status]:
 @app.command(epilog=EPILOG)
 def main_command(
     casefiles: Annotated[list[str], typer.Argument(
-        metavar="CASEFILE", help="Case files (YAML) or folders of them.", show_default=False)],
+        metavar="CASEFILE...", help="Case files (YAML) or folders of them.",
+        show_default=False)],
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="terminal: a table for people; json: for CI and scripts.")
     ] = Format.terminal,
