@@ -97,7 +97,8 @@ def test_a_number_404_in_a_title_is_not_an_error_page(title: str) -> None:
 
 
 @pytest.mark.parametrize("title", ["404", "404 Not Found", "Error 404 - Page missing",
-                                   "404 error | Salford"])
+                                   "404 error | Salford", "Salford City Council | 404",
+                                   "Sorry \u2013 404"])
 def test_404_titles_are_soft_404(title: str) -> None:
     assert classify(fetch(answer(title=title))).status is Status.SOFT_404
 

@@ -92,9 +92,10 @@ def main_heading(answer: Answer) -> str | None:
 
 _ERROR_WORDING = re.compile(
     r"\b(page|file|document|resource|article|content)s?\s+(was\s+|is\s+)?not\s+found\b"
-    # "404" alone is not enough ("Bus route 404", "Report 404"): it must lead the title or
-    # come with an error word.
-    r"|^\W*404\b|\berror\W{0,3}404\b|\b404\W{0,3}(error|page|not)\b"
+    # "404" alone is not enough ("Bus route 404", "Report 404"): it must lead the title,
+    # end it after a separator ("Salford City Council | 404") or come with an error word.
+    r"|^\W*404\b|[-|:\u2013\u2014]\s*404\W*$|\berror\W{0,3}404\b"
+    r"|\b404\W{0,3}(error|page|not)\b"
     r"|\bnot\s+found\b|no\s+longer\s+(available|exists)|has\s+been\s+(re)?moved"
     r"|(could|can)\s*n[o']?t\s+be\s+found|cannot\s+be\s+found|does\s*n[o']?t\s+exist"
     r"|does\s+not\s+exist|page\s+you\s+(requested|are\s+looking\s+for)"
