@@ -193,3 +193,43 @@ def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
     assert gone.status is Status.DEAD and gone.evidence is Evidence.UNKNOWN
     assert "internal error" in gone.lookups[0].detail
     assert statuses["https://a.test/fine"].status is Status.OK
+
+
+def test_other_memento_archives_read_their_timemap_and_prove_the_capture() -> None:
+    import httpx
+    import respx
+
+    from refcheck.archive import ArchiveSettings as Settings
+    from refcheck.archive.registry import Archives
+    from refcheck.model import Capture, Lookup, LookupOutcome
+
+    page = "https://publications.parliament.uk/pa/cm201213/cmselect/cmeduc/137/137.pdf"
+    timemap = (f'<{page}>; rel="original",\n'
+               f'<https://parl.test/timemap/link/{page}>; rel="self"; '
+               'type="application/link-format",\n'
+               f'<https://parl.test/20121001000000/{page}>; rel="first memento"; '
+               'datetime="Mon, 01 Oct 2012 00:00:00 GMT",\n'
+               f'<https://parl.test/20131115000000/{page}>; rel="last memento"; '
+               'datetime="Fri, 15 Nov 2013 00:00:00 GMT",')
+    router = respx.MockRouter()
+    router.get(f"https://parl.test/timemap/link/{page}").respond(200, text=timemap)
+    router.get(f"https://parl.test/20131115000000/{page}").respond(
+        200, headers={"Memento-Datetime": "Fri, 15 Nov 2013 00:00:00 GMT",
+                      "content-type": "application/pdf"}, content=b"%PDF-1.4")
+    router.get(url__startswith="https://ukgwa.test/").respond(404)
+    settings = Settings(order=("ukgwa", "parliament"),
+                        urls=(("ukgwa", "https://ukgwa.test/ukgwa"),
+                              ("parliament", "https://parl.test")))
+    waits = Waits()
+
+    async def go() -> tuple[Capture | None, tuple[Lookup, ...]]:
+        async with Fetcher(transport=httpx.MockTransport(router.async_handler), sleep=waits,
+                           clock=waits.clock) as fetcher:
+            return await Archives(settings, fetcher).lookup(
+                page, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))
+
+    capture, lookups = asyncio.run(go())
+    assert capture is not None
+    assert [(x.service, x.outcome) for x in lookups] == [
+        ("ukgwa", LookupOutcome.NOT_ARCHIVED), ("parliament", LookupOutcome.FOUND)]
+    assert capture.url == f"https://parl.test/20131115000000/{page}"

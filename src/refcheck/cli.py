@@ -240,8 +240,9 @@ def build_archive_settings(
         text = archive if archive is not None else config.archives
         order = parse_archive_list(text) if text is not None else ArchiveSettings().order
     urls = []
-    for key, option in (("ukgwa", ukgwa_url), ("wayback", wayback_url)):
-        value = option or os.environ.get(SERVICES[key].env) or config.urls.get(key)
+    options = {"ukgwa": ukgwa_url, "wayback": wayback_url}
+    for key, info in SERVICES.items():
+        value = options.get(key) or os.environ.get(info.env) or config.urls.get(key)
         if value:
             if not value.startswith(("http://", "https://")):
                 raise UsageError(f"the {SERVICES[key].short} base URL `{value}` is not an "

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refcheck.archive import SERVICES
 from refcheck.errors import UsageError
 
 _LIMITS = {
@@ -25,6 +26,7 @@ _LIMITS = {
     "wayback_requests_per_minute": ("wayback_per_minute", int),
     "wayback_playback_per_minute": ("wayback_playback_per_minute", int),
     "wait_after_429": ("wait_after_429", float),
+    "memento_requests_per_second": ("memento_per_second", float),
 }
 
 
@@ -57,8 +59,7 @@ def load_config(path: Path | None) -> Config:
             raise UsageError(f'{path}: archives.order must be a list such as ["ukgwa", '
                              '"wayback"]')
         config = Config(archives=",".join(order))
-    urls = {key: str(section[f"{key}_url"]) for key in ("ukgwa", "wayback")
-            if f"{key}_url" in section}
+    urls = {key: str(section[f"{key}_url"]) for key in SERVICES if f"{key}_url" in section}
     limits: dict[str, Any] = {}
     for name, (attribute, kind) in _LIMITS.items():
         if name in section:
@@ -66,7 +67,7 @@ def load_config(path: Path | None) -> Config:
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 raise UsageError(f"{path}: archives.{name} must be a positive number")
             limits[attribute] = kind(value)
-    known = {"order", "ukgwa_url", "wayback_url", *_LIMITS}
+    known = {"order", *(f"{key}_url" for key in SERVICES), *_LIMITS}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown setting archives.{unknown[0]}; known: "

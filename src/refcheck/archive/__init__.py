@@ -70,7 +70,35 @@ WAYBACK = ServiceInfo(
            "CDX+TimeMap share 30 requests/minute, playback 600; 429 without Retry-After "
            "means wait 60 s; a blocked site is CDX 403 AdministrativeAccessControlException",
 )
-SERVICES: dict[str, ServiceInfo] = {UKGWA.key: UKGWA, WAYBACK.key: WAYBACK}
+# Other Memento archives that hold UK public evidence, asked only when --archive names them.
+# Their TimeMaps list the capture addresses, so only the TimeMap address is needed here.
+PARLIAMENT = ServiceInfo(
+    key="parliament",
+    name="the UK Parliament Web Archive",
+    short="the Parliament Web Archive",
+    default_url="https://webarchive.parliament.uk",
+    env="REFCHECK_PARLIAMENT_URL",
+    hosts=("webarchive.parliament.uk",),
+    timemap="{base}/timemap/link/{url}",
+    capture="",
+    raw="",
+    listing="",
+    quirks="Memento TimeMap and TimeGate; holds parliament.uk",
+)
+NRS = ServiceInfo(
+    key="nrs",
+    name="the National Records of Scotland Web Archive",
+    short="the NRS Web Archive",
+    default_url="https://webarchive.nrscotland.gov.uk",
+    env="REFCHECK_NRS_URL",
+    hosts=("webarchive.nrscotland.gov.uk",),
+    timemap="{base}/timemap/link/{url}",
+    capture="",
+    raw="",
+    listing="",
+    quirks="Memento TimeMap and TimeGate; holds gov.scot and other Scottish public bodies",
+)
+SERVICES: dict[str, ServiceInfo] = {s.key: s for s in (UKGWA, WAYBACK, PARLIAMENT, NRS)}
 DEFAULT_ORDER = (UKGWA.key, WAYBACK.key)
 
 
@@ -79,6 +107,7 @@ class ArchiveSettings:
     order: tuple[str, ...] = DEFAULT_ORDER
     urls: tuple[tuple[str, str], ...] = ()  # (service key, base URL) overrides
     ukgwa_per_second: float = 3.0
+    memento_per_second: float = 1.0  # other Memento archives, which publish no limits
     wayback_per_minute: int = 24
     wayback_playback_per_minute: int = 480
     wait_after_429: float = 60.0
@@ -95,10 +124,13 @@ class ArchiveSettings:
 class ArchiveService(ABC):
     info: ServiceInfo
 
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings) -> None:
+    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
+                 info: ServiceInfo | None = None) -> None:
         self.base = base.rstrip("/")
         self.client = client
         self.settings = settings
+        if info is not None:
+            self.info = info
 
     @abstractmethod
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from refcheck.archive import UKGWA, ArchiveService, ArchiveSettings, archivable
+from refcheck.archive import SERVICES, UKGWA, ArchiveService, ArchiveSettings, archivable
 from refcheck.archive.client import ArchiveClient
+from refcheck.archive.memento_archive import MementoArchive
 from refcheck.archive.ukgwa import Ukgwa
 from refcheck.archive.wayback import Wayback
 from refcheck.http import Fetcher
 from refcheck.model import Capture, Lookup, LookupOutcome
 
-IMPLEMENTATIONS: dict[str, type[ArchiveService]] = {"ukgwa": Ukgwa, "wayback": Wayback}
+IMPLEMENTATIONS: dict[str, type[ArchiveService]] = {
+    "ukgwa": Ukgwa, "wayback": Wayback, "parliament": MementoArchive, "nrs": MementoArchive}
 
 
 class Archives:
@@ -21,7 +23,8 @@ class Archives:
         self.settings = settings
         client = ArchiveClient(fetcher, wait_after_429=settings.wait_after_429,
                                max_wait_after_429=settings.max_wait_after_429)
-        self.services = [IMPLEMENTATIONS[key](settings.base(key), client, settings)
+        self.services = [IMPLEMENTATIONS[key](settings.base(key), client, settings,
+                                              SERVICES[key])
                          for key in settings.order]
 
     async def lookup(self, url: str, target: dt.datetime | None

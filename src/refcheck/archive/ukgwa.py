@@ -14,6 +14,7 @@ from refcheck.archive import (
     UKGWA,
     ArchiveService,
     ArchiveSettings,
+    ServiceInfo,
     archivable,
     nearest_first,
 )
@@ -31,8 +32,9 @@ def human_capture_url(memento_uri: str) -> str:
 class Ukgwa(ArchiveService):
     info = UKGWA
 
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings) -> None:
-        super().__init__(base, client, settings)
+    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
+                 info: ServiceInfo | None = None) -> None:
+        super().__init__(base, client, settings, info)
         per_second = max(settings.ukgwa_per_second, 0.1)
         self.limiter = RateLimiter(math.ceil(per_second), math.ceil(per_second) / per_second,
                                    client.fetcher)

@@ -16,6 +16,7 @@ from refcheck.archive import (
     WAYBACK,
     ArchiveService,
     ArchiveSettings,
+    ServiceInfo,
     archivable,
     nearest_first,
 )
@@ -34,8 +35,9 @@ WINDOW = dt.timedelta(days=2 * 365)
 class Wayback(ArchiveService):
     info = WAYBACK
 
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings) -> None:
-        super().__init__(base, client, settings)
+    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
+                 info: ServiceInfo | None = None) -> None:
+        super().__init__(base, client, settings, info)
         self.api = RateLimiter(settings.wayback_per_minute, 60.0, client.fetcher)
         self.playback = RateLimiter(settings.wayback_playback_per_minute, 60.0, client.fetcher)
 

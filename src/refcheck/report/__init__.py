@@ -72,7 +72,8 @@ STATUS_INFO[Status.DRIFTED] = (
     "find the passage (it may have moved) or cite the archived copy that has it")
 
 #: How the report names each service in sentences.
-SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine"}
+SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine",
+                 "parliament": "the Parliament Web Archive", "nrs": "the NRS Web Archive"}
 
 
 def describe_age(captured: dt.date, target: dt.date | None) -> str:
