@@ -35,7 +35,7 @@ Examples:
 \b
 Exit codes:
   0    nothing needs attention
-  1    a link is dead or soft-404 (change the set with --fail-on)
+  1    a source is dead, soft-404 or drifted (change the set with --fail-on)
   2    usage or case-file error: nothing was checked
   3    no network: nothing could be reached, nothing was concluded
   130  interrupted (Ctrl-C): the links checked so far are reported
