@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
@@ -62,7 +63,9 @@ def dedupe_key(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+@functools.lru_cache(maxsize=8192)
 def host_of(url: str) -> str:
+    """The lower-cased host; cached, since several checks ask it of every link."""
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
@@ -158,6 +161,7 @@ _DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
+@functools.lru_cache(maxsize=8192)
 def doi_of(url: str) -> str | None:
     """The DOI a doi.org / dx.doi.org URL names, or None."""
     try:
