@@ -158,9 +158,9 @@ class ArchiveService(ABC):
         if fetch.answer.status == 404:
             return self.not_archived()
         text = fetch.answer.body.decode("utf-8", errors="replace")
-        mementos = [(e.datetime, e.uri) for e in parse_link_format(text)
-                    if "memento" in e.rels and e.datetime is not None]
-        return [(when, uri) for when, uri in mementos if when is not None] or self.not_archived()
+        mementos = [(when, e.uri) for e in parse_link_format(text)
+                    if "memento" in e.rels and (when := e.datetime) is not None]
+        return mementos or self.not_archived()
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
                     original: str) -> Lookup:

@@ -3,6 +3,7 @@ the one judgement of what an archive's answer means for a lookup."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 from refcheck.classify import classify, describe_status, error_wording, retry_after_seconds
@@ -25,6 +26,13 @@ class RateLimiter:
         self.fetcher = fetcher
         self._slots: deque[float] = deque()
         self._paused_until = 0.0
+
+    @classmethod
+    def per_second(cls, rate: float, fetcher: Fetcher) -> RateLimiter:
+        """``rate`` requests a second, fractional rates included (0.5 = one every 2 s)."""
+        rate = max(rate, 0.1)
+        count = math.ceil(rate)
+        return cls(count, count / rate, fetcher)
 
     def _now(self) -> float:
         return self.fetcher.clock().timestamp()
