@@ -276,7 +276,8 @@ class Checker:
                 await self.fall_back(index, citation, original)
             except Exception as exc:  # the live result stands; say the lookup broke
                 done = self.report.results[index]
-                failed = Lookup("archives", LookupOutcome.FAILED, f"internal error: {exc!r}")
+                failed = Lookup("archives", LookupOutcome.FAILED, f"internal error: {exc!r}",
+                                label="the archives")
                 self.report.results[index] = dataclasses.replace(
                     done, lookups=(failed,), evidence=Evidence.UNKNOWN)
 

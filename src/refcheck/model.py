@@ -192,6 +192,7 @@ class Capture:
     url: str  # the capture as a person opens it
     captured: dt.datetime
     original: str  # the URL that was captured
+    label: str = ""  # how a report names the service ("UKGWA"), from the archive table
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class Lookup:
     outcome: LookupOutcome
     detail: str = ""
     capture: Capture | None = None
+    label: str = ""  # how a report names the service, from the archive table
 
 
 @dataclass(frozen=True)

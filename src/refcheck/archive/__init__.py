@@ -140,13 +140,13 @@ class ArchiveService(ABC):
         return template.format(base=self.base, url=archivable(url), ts=ts)
 
     def found(self, capture: Capture) -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.FOUND, "", capture)
+        return Lookup(self.info.key, LookupOutcome.FOUND, "", capture, self.info.short)
 
     def not_archived(self, detail: str = "") -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, detail)
+        return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, detail, label=self.info.short)
 
     def failed(self, reason: str) -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.FAILED, reason)
+        return Lookup(self.info.key, LookupOutcome.FAILED, reason, label=self.info.short)
 
     async def timemap(self, url: str, limiter: RateLimiter) -> Lookup | list[LinkMemento]:
         """The mementos a link-format TimeMap lists, or the Lookup that ends the search."""
@@ -173,7 +173,8 @@ class ArchiveService(ABC):
             if verdict is None:
                 assert check.answer is not None
                 captured = parse_http_date(check.answer.headers["memento-datetime"]) or when
-                return self.found(Capture(self.info.key, human_url, captured, original))
+                return self.found(Capture(self.info.key, human_url, captured, original,
+                                          self.info.short))
             failed, why = verdict
             if failed:
                 return self.failed(why)

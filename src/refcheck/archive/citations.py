@@ -95,7 +95,8 @@ def interpret(cited: str, fetch: Fetch, verdict: Verdict,
         captured = parse_http_date(stamp) or parse_timestamp(citation.timestamp or "")
         if captured is None:
             return verdict, None
-        capture = Capture(citation.service.key, answer.url, captured, citation.original)
+        capture = Capture(citation.service.key, answer.url, captured, citation.original,
+                          citation.service.short)
         detail = (f"a capture of {citation.original} in {citation.service.name}, taken "
                   f"{day(captured)}")
         if citation.legacy:
@@ -106,7 +107,8 @@ def interpret(cited: str, fetch: Fetch, verdict: Verdict,
     if landed is not None and stamp is not None:
         captured = parse_http_date(stamp)
         if captured is not None:
-            capture = Capture(landed.service.key, answer.url, captured, landed.original)
+            capture = Capture(landed.service.key, answer.url, captured, landed.original,
+                              landed.service.short)
             return Verdict(
                 Status.ARCHIVED,
                 f"the live page is gone; its address now leads to {landed.service.name}'s "

@@ -71,7 +71,7 @@ class Wayback(ArchiveService):
             when, captured_url = nearest_first(rows, target)[0]
             return self.found(Capture(self.info.key,
                                       self.capture_url(format_timestamp(when), captured_url),
-                                      when, original))
+                                      when, original, self.info.short))
         return await self._from_timemap(original, target)
 
     async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:

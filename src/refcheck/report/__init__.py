@@ -71,11 +71,6 @@ STATUS_INFO[Status.DRIFTED] = (
     "≠", "red", "the page answers but no longer contains the quote the source cites",
     "find the passage (it may have moved) or cite the archived copy that has it")
 
-#: How the report names each service in sentences.
-SERVICE_NAMES = {"ukgwa": "UKGWA", "wayback": "the Wayback Machine",
-                 "parliament": "the Parliament Web Archive", "nrs": "the NRS Web Archive"}
-
-
 def describe_age(captured: dt.date, target: dt.date | None) -> str:
     """'captured 19 January 2012, 1 year 10 months before the case date'."""
     text = f"captured {day(captured)}"
@@ -107,15 +102,15 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     target = as_of or result.case.date
     capture = result.archive
     if capture is not None and result.status not in (Status.OK, Status.ARCHIVED):
-        lines.append(f"archived copy in {SERVICE_NAMES.get(capture.service, capture.service)}"
+        lines.append(f"archived copy in {capture.label or capture.service}"
                      f": {capture.url} ({describe_age(capture.captured.date(), target)})")
     elif capture is not None:
         lines.append(describe_age(capture.captured.date(), target))
     failed = [x for x in result.lookups if x.outcome is LookupOutcome.FAILED]
-    lines.extend(f"could not ask {SERVICE_NAMES.get(x.service, x.service)}: {x.detail}"
+    lines.extend(f"could not ask {x.label or x.service}: {x.detail}"
                  for x in failed)
     if capture is None and result.lookups and not failed:
-        asked = " or ".join(SERVICE_NAMES.get(x.service, x.service) for x in result.lookups)
+        asked = " or ".join(x.label or x.service for x in result.lookups)
         lines.append(f"no archived copy in {asked}")
     if result.listing and result.evidence in (Evidence.LOST, Evidence.UNKNOWN):
         lines.append(f"look for yourself: {result.listing}")
