@@ -24,7 +24,6 @@ from refcheck.doi import DEFAULT_DOI_URL, check_doi
 from refcheck.http import Clock, Fetcher, utc_now
 from refcheck.model import (
     NETWORK_FAILURES,
-    Answer,
     Capture,
     Case,
     CitedUrl,
@@ -101,11 +100,13 @@ def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Looku
     return Evidence.UNKNOWN
 
 
-def quote_verdict(verdict: Verdict, answer: Answer | None, quote: str | None) -> Verdict:
-    """A live page must still hold the quote its source cites, or it has drifted."""
-    if not quote or answer is None or verdict.status not in (Status.OK, Status.MOVED):
+def quote_verdict(verdict: Verdict, read: Callable[[], str | None],
+                  quote: str | None) -> Verdict:
+    """A live page must still hold the quote its source cites, or it has drifted.
+    ``read`` gives the page's text; it is asked only when there is a quote to look for."""
+    if not quote or verdict.status not in (Status.OK, Status.MOVED):
         return verdict
-    text = page_text(answer)
+    text = read()
     if text is None:
         return dataclasses.replace(
             verdict, detail=f"{verdict.detail}; could not read the page's text, so the quote "
@@ -116,6 +117,17 @@ def quote_verdict(verdict: Verdict, answer: Answer | None, quote: str | None) ->
         verdict, status=Status.DRIFTED,
         detail=f"the page no longer contains the quote \u201c{_short(quote)}\u201d "
                f"({verdict.detail})")
+
+
+def _once(compute: Callable[[], str | None]) -> Callable[[], str | None]:
+    """``compute``, run at most once: a page's text (a PDF's especially) is costly."""
+    memo: list[str | None] = []
+
+    def value() -> str | None:
+        if not memo:
+            memo.append(compute())
+        return memo[0]
+    return value
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -172,7 +184,7 @@ class Checker:
         self.pending: dict[str, list[_Citation]] = {}
         self._lookups: dict[tuple[str, dt.datetime | None],
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
-        self._capture_quotes: dict[tuple[str, str], asyncio.Task[bool | None]] = {}
+        self._capture_texts: dict[str, asyncio.Task[str | None]] = {}
 
     def emit(self, result: LinkResult) -> int:
         self.report.results.append(result)
@@ -202,7 +214,7 @@ class Checker:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in [*tasks, *self._lookups.values(), *self._capture_quotes.values()]:
+            for task in [*tasks, *self._lookups.values(), *self._capture_texts.values()]:
                 task.cancel()
         await self.conclude_network()
 
@@ -247,8 +259,9 @@ class Checker:
         answer = fetch.answer
         later = []
         is_doi = doi_of(url) is not None  # the answer is the DOI system's record, not a page
+        read = _once(lambda: page_text(answer) if answer is not None else None)
         for citation in citations:
-            own = verdict if is_doi else quote_verdict(verdict, answer, citation.source.quote)
+            own = verdict if is_doi else quote_verdict(verdict, read, citation.source.quote)
             result = LinkResult(
                 citation.case,
                 citation.source,
@@ -304,17 +317,16 @@ class Checker:
             listing=self.archives.listing(original))
 
     async def quote_in_capture(self, capture: Capture, quote: str) -> bool | None:
-        key = (capture.url, quote)
-        if key not in self._capture_quotes:
-            async def read() -> bool | None:
+        """Whether the capture holds the quote; None when its text cannot be read. Each
+        capture is fetched and read once, however many sources' quotes are looked for."""
+        if capture.url not in self._capture_texts:
+            async def read() -> str | None:
                 fetch = await self.fetcher.fetch(
                     capture.url, want_body=True, max_bytes=self.fetcher.settings.max_quote_bytes)
-                if fetch.answer is None:
-                    return None
-                text = page_text(fetch.answer)
-                return None if text is None else contains_quote(text, quote)
-            self._capture_quotes[key] = asyncio.create_task(read())
-        return await self._capture_quotes[key]
+                return page_text(fetch.answer) if fetch.answer is not None else None
+            self._capture_texts[capture.url] = asyncio.create_task(read())
+        text = await self._capture_texts[capture.url]
+        return None if text is None else contains_quote(text, quote)
 
     async def conclude_network(self) -> None:
         """Nothing answered at all: ask the probe address before concluding anything."""
