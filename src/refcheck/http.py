@@ -279,13 +279,7 @@ class Fetcher:
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         location = headers.get("location")
         if status in REDIRECT_STATUSES and location:
-            try:
-                target = str(request.url.join(location.strip()))
-            except httpx.InvalidURL as exc:
-                raise _BadRedirect(f"{location!r}: {exc}") from None
-            if not target.startswith(("http://", "https://")):
-                raise _BadRedirect(f"{location!r} is not a web address")
-            return Hop(url, status, target), None
+            return Hop(url, status, _redirect_target(request, location)), None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
@@ -294,10 +288,10 @@ class Fetcher:
             refresh = meta_refresh_target(body)
             if refresh:
                 try:
-                    target = str(request.url.join(refresh))
-                except httpx.InvalidURL:
-                    target = ""
-                if target.startswith(("http://", "https://")) and target != url:
+                    target = _redirect_target(request, refresh)
+                except _BadRedirect:
+                    target = url  # an unusable refresh is ignored: the page itself answers
+                if target != url:
                     return Hop(url, status, target), None
         return None, Answer(
             url=url,
@@ -340,6 +334,18 @@ class Fetcher:
             if len(out) > cap or raw_total > cap:
                 return bytes(out[:cap]), True
         return bytes(out), False
+
+
+def _redirect_target(request: httpx.Request, location: str) -> str:
+    """Where a redirect (a Location header or a meta refresh) sends, as an absolute
+    http(s) address; relative targets are resolved against the request."""
+    try:
+        target = str(request.url.join(location.strip()))
+    except httpx.InvalidURL as exc:
+        raise _BadRedirect(f"{location!r}: {exc}") from None
+    if not target.startswith(("http://", "https://")):
+        raise _BadRedirect(f"{location!r} is not a web address")
+    return target
 
 
 def _cookie_state(cookies: dict[str, dict[str, str]]) -> tuple[tuple[str, str, str], ...]:
