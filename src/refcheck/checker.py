@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,13 +70,6 @@ def url_defect(url: str) -> str | None:
         return ("contains a space, often damage from copying out of a PDF; remove it, or write "
                 "%20 where the address really has a space")
     return None  # anything else httpx cannot parse comes back as an INVALID_URL failure
-
-
-def probe_url_from_env() -> str | None:
-    value = os.environ.get("REFCHECK_PROBE_URL")
-    if value is None:
-        return DEFAULT_PROBE_URL
-    return value or None
 
 
 def target_of(case: Case, as_of: dt.date | None) -> dt.datetime | None:

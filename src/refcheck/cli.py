@@ -16,7 +16,7 @@ import typer
 from refcheck import __version__, cases
 from refcheck.archive import SERVICES, ArchiveSettings
 from refcheck.archive.registry import Archives
-from refcheck.checker import check, probe_url_from_env
+from refcheck.checker import DEFAULT_PROBE_URL, check
 from refcheck.config import Config, load_config
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import CaseFileError, Problem, UsageError
@@ -163,12 +163,12 @@ def main_command(
         max_bytes=max_bytes,
         user_agent=user_agent,
     )
-    probe = probe_url if probe_url is not None else probe_url_from_env()
+    # An empty probe URL means "no probe"; an empty DOI URL means the default.
+    probe = _setting(probe_url, "REFCHECK_PROBE_URL", DEFAULT_PROBE_URL) or None
+    doi = _setting(doi_url, "REFCHECK_DOI_URL", DEFAULT_DOI_URL) or DEFAULT_DOI_URL
     report = RunReport(started_at=utc_now())
     try:
-        doi = doi_url or os.environ.get("REFCHECK_DOI_URL") or DEFAULT_DOI_URL
-        asyncio.run(_run(loaded, settings, report, probe or None, archive_settings, as_of_date,
-                         doi))
+        asyncio.run(_run(loaded, settings, report, probe, archive_settings, as_of_date, doi))
     except KeyboardInterrupt:
         report.interrupted = True
     report.finished_at = utc_now()
@@ -229,6 +229,13 @@ async def _run(
                         doi_url=doi_url)
 
 
+def _setting(option: str | None, env: str, default: str) -> str:
+    """Option, then environment variable, then default: the order every setting follows."""
+    if option is not None:
+        return option
+    return os.environ.get(env, default)
+
+
 def build_archive_settings(
     config: Config, *, archive: str | None, no_archive: bool, ukgwa_url: str | None,
     wayback_url: str | None,
@@ -242,6 +249,7 @@ def build_archive_settings(
     urls = []
     options = {"ukgwa": ukgwa_url, "wayback": wayback_url}
     for key, info in SERVICES.items():
+        # An empty option or variable falls through to the settings file.
         value = options.get(key) or os.environ.get(info.env) or config.urls.get(key)
         if value:
             if not value.startswith(("http://", "https://")):
