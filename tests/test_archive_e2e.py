@@ -156,6 +156,9 @@ def test_archive_option_chooses_and_orders(run_cli: Any, tmp_path: Path,
                                            server: EvidenceServer) -> None:
     link = check(run_cli, tmp_path, server, ["/lost/ukgwa-503"], "--archive", "wayback")
     assert [x["service"] for x in link["/lost/ukgwa-503"]["lookups"]] == ["wayback"]
+    # Wayback first: it has nothing, so UKGWA is asked second and has the copy.
+    link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], "--archive", "wayback,ukgwa")
+    assert [x["service"] for x in link["/lost/in-ukgwa"]["lookups"]] == ["wayback", "ukgwa"]
     bad = run_cli("cases/salford.yaml", "--archive", "ukgwa,bl")
     assert bad.exit_code == 2 and "unknown archive `bl`" in bad.stderr
 
