@@ -1,0 +1,516 @@
+"""refcheck's HTTP/1.1 transport: the response parser fed byte by byte, and the connection
+handling against real sockets on 127.0.0.1 (plain and TLS)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+
+from refcheck.http import Fetcher, HttpSettings
+from refcheck.model import FailureKind
+from refcheck.transport import (
+    MAX_BUFFERED,
+    LeanTransport,
+    _Connection,
+    build_transport,
+    default_ssl_context,
+)
+
+# -- the parser, fed through a stand-in socket ---------------------------------------------
+
+
+class FakeSocket(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.paused = False
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Parsed:
+    def __init__(self, connection: _Connection, socket: FakeSocket) -> None:
+        self.connection = connection
+        self.socket = socket
+        head = connection.head
+        assert head is not None
+        self.version, self.status, self.reason, self.headers = head
+        self.body = connection.take()
+
+    def header(self, name: bytes) -> list[bytes]:
+        return [v for k, v in self.headers if k.lower() == name]
+
+
+def feed(raw: bytes, *, step: int | None = None, eof: bool = False,
+         head_only: bool = False) -> Parsed:
+    """Parse ``raw`` as the answer to one request, in pieces of ``step`` bytes."""
+    async def run() -> Parsed:
+        connection = _Connection(asyncio.get_running_loop())
+        socket = FakeSocket()
+        connection.connection_made(socket)
+        connection.send(b"GET / HTTP/1.1\r\n\r\n", head_only=head_only)
+        size = step or len(raw) or 1
+        for i in range(0, len(raw), size):
+            connection.data_received(raw[i:i + size])
+        if eof:
+            connection.eof_received()
+        connection._raise_error()
+        return Parsed(connection, socket)
+    return asyncio.run(run())
+
+
+RESPONSES = {
+    "length": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello",
+    "chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"),
+    "bare LF": b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+    "interim": (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n"
+                b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+}
+
+
+@pytest.mark.parametrize("name", RESPONSES)
+@pytest.mark.parametrize("step", [None, 1, 7])
+def test_a_body_is_read_whole_however_the_bytes_arrive(name: str, step: int | None) -> None:
+    parsed = feed(RESPONSES[name], step=step)
+    assert parsed.status == 200
+    body = parsed.body
+    assert body in (b"hello", b"hello world")
+    assert parsed.connection.complete
+    assert parsed.connection.keep_alive
+
+
+def test_interim_answers_are_skipped_and_their_headers_dropped() -> None:
+    parsed = feed(RESPONSES["interim"])
+    assert parsed.status == 200
+    assert parsed.header(b"link") == []
+
+
+def test_chunked_bodies_lose_their_framing() -> None:
+    assert feed(RESPONSES["chunked"], step=3).body == b"hello world"
+
+
+def test_status_line_without_a_reason_and_folded_headers_are_read() -> None:
+    parsed = feed(b"HTTP/1.1 404\r\nX-Long: one\r\n two\r\nContent-Length: 0\r\n\r\n")
+    assert (parsed.status, parsed.reason) == (404, b"")
+    assert parsed.header(b"x-long") == [b"one two"]
+
+
+def test_header_lines_without_a_colon_are_ignored() -> None:
+    parsed = feed(b"HTTP/1.1 200 OK\r\nnonsense\r\nContent-Length: 2\r\n\r\nok")
+    assert parsed.body == b"ok"
+    assert [k for k, _ in parsed.headers] == [b"Content-Length"]
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_answers_that_have_no_body_are_complete_at_once(status: int) -> None:
+    parsed = feed(f"HTTP/1.1 {status} X\r\nContent-Length: 10\r\n\r\n".encode())
+    assert parsed.connection.complete and parsed.connection.keep_alive
+
+
+def test_a_head_request_expects_no_body() -> None:
+    parsed = feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", head_only=True)
+    assert parsed.connection.complete and parsed.connection.keep_alive
+
+
+def test_a_body_without_length_runs_to_the_end_of_the_connection() -> None:
+    raw = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\nall of it"
+    open_ended = feed(raw)
+    assert not open_ended.connection.complete
+    ended = feed(raw, eof=True)
+    assert ended.body == b"all of it"
+    assert ended.connection.complete and not ended.connection.keep_alive
+
+
+def test_a_reset_during_a_body_that_runs_to_the_end_is_an_error() -> None:
+    with pytest.raises(ConnectionResetError):
+        parsed = feed(b"HTTP/1.0 200 OK\r\n\r\npart of it")
+        parsed.connection.connection_lost(ConnectionResetError())
+        parsed.connection._raise_error()
+
+
+def test_a_transfer_coding_other_than_chunked_also_runs_to_the_end() -> None:
+    parsed = feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", eof=True)
+    assert parsed.body == b"abc" and not parsed.connection.keep_alive
+
+
+def test_connection_close_and_http_1_0_are_not_kept_alive() -> None:
+    closing = feed(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+    old = feed(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+    assert not closing.connection.keep_alive and not old.connection.keep_alive
+
+
+def test_the_same_length_twice_is_accepted() -> None:
+    assert feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok").body == b"ok"
+
+
+def test_bytes_after_a_complete_answer_stop_the_connection_being_reused() -> None:
+    parsed = feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA")
+    assert parsed.body == b"ok"
+    assert parsed.connection.complete and not parsed.connection.keep_alive
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "Content-Length"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n", "longer"),
+    (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "not an HTTP response"),
+    (b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 70_000, "too long"),
+])
+def test_answers_that_would_be_misread_are_refused(raw: bytes, words: str) -> None:
+    with pytest.raises(httpx.RemoteProtocolError, match=words):
+        feed(raw)
+
+
+def test_a_body_cut_short_is_an_error() -> None:
+    with pytest.raises(httpx.RemoteProtocolError, match="before the whole body"):
+        feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", eof=True)
+
+
+def test_reading_pauses_while_a_large_body_waits_and_resumes_when_taken() -> None:
+    async def run() -> None:
+        connection = _Connection(asyncio.get_running_loop())
+        socket = FakeSocket()
+        connection.connection_made(socket)
+        connection.send(b"GET / HTTP/1.1\r\n\r\n", head_only=False)
+        connection.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+        piece = b"x" * 65536
+        while not socket.paused:
+            connection.data_received(piece)
+        taken = connection.take()
+        assert MAX_BUFFERED < len(taken) <= MAX_BUFFERED + len(piece)
+        assert not socket.paused
+    asyncio.run(run())
+
+
+# -- real sockets ---------------------------------------------------------------------------
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    try:
+        return await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return b""
+
+
+class Server:
+    """A scripted server: ``handler(reader, writer, connection_number)`` per connection."""
+
+    def __init__(self, handler: Handler, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.handler = handler
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self._ssl = ssl_context
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Server:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._ssl)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await self.handler(reader, writer, self.connections)
+        finally:
+            writer.close()
+
+
+def answer(body: bytes = b"hello", extra: bytes = b"") -> bytes:
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
+
+
+async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         number: int) -> None:
+    while await read_request(reader):
+        writer.write(answer())
+        await writer.drain()
+
+
+async def get(transport: httpx.AsyncBaseTransport, url: str, *,
+              read: float | None = 5.0) -> tuple[int, bytes]:
+    request = httpx.Request("GET", url, extensions={
+        "timeout": {"connect": 5.0, "read": read, "write": 5.0, "pool": None}})
+    response = await transport.handle_async_request(request)
+    try:
+        body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+    finally:
+        await response.aclose()
+    return response.status_code, body
+
+
+def lean(**options: Any) -> LeanTransport:
+    return LeanTransport(ssl_context=options.pop("ssl_context", default_ssl_context), **options)
+
+
+def test_a_kept_alive_connection_is_reused() -> None:
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            transport = lean()
+            for _ in range(3):
+                assert await get(transport, f"http://127.0.0.1:{server.port}/a") == (200, b"hello")
+            await transport.aclose()
+            assert server.connections == 1
+    asyncio.run(run())
+
+
+def test_the_request_is_sent_as_http_1_1_with_its_headers() -> None:
+    async def run() -> None:
+        seen: list[bytes] = []
+
+        async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         number: int) -> None:
+            seen.append(await read_request(reader))
+            writer.write(answer())
+            await writer.drain()
+        async with Server(record) as server:
+            port = server.port
+            transport = lean()
+            request = httpx.Request("GET", f"http://127.0.0.1:{port}/a%20b?q=1",
+                                    headers={"User-Agent": "refcheck-test"})
+            response = await transport.handle_async_request(request)
+            await response.aclose()
+            await transport.aclose()
+        assert seen[0].startswith(b"GET /a%20b?q=1 HTTP/1.1\r\n")
+        assert f"Host: 127.0.0.1:{port}\r\n".encode() in seen[0]
+        assert b"User-Agent: refcheck-test\r\n" in seen[0]
+    asyncio.run(run())
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_without_an_error() -> None:
+    async def once_per_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                                  number: int) -> None:
+        await read_request(reader)
+        writer.write(answer())  # says keep-alive, but will not answer a second request
+        await writer.drain()
+        await read_request(reader)
+
+    async def run() -> None:
+        async with Server(once_per_connection) as server:
+            transport = lean()
+            url = f"http://127.0.0.1:{server.port}/a"
+            assert await get(transport, url) == (200, b"hello")
+            assert await get(transport, url) == (200, b"hello")
+            await transport.aclose()
+            assert server.connections == 2
+    asyncio.run(run())
+
+
+def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_loop() -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      number: int) -> None:
+        await read_request(reader)
+
+    async def run() -> None:
+        async with Server(hang_up) as server:
+            transport = lean()
+            with pytest.raises(httpx.RemoteProtocolError, match="without answering"):
+                await get(transport, f"http://127.0.0.1:{server.port}/a")
+            await transport.aclose()
+            assert server.connections == 1
+    asyncio.run(run())
+
+
+def test_an_unread_body_that_has_not_all_arrived_closes_the_connection() -> None:
+    async def big_then_small(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                             number: int) -> None:
+        await read_request(reader)
+        writer.write(answer(b"x" * 10, extra=b"")[:-5])  # half the body, then a pause
+        await writer.drain()
+        await read_request(reader)
+
+    async def run() -> None:
+        async with Server(big_then_small) as server:
+            transport = lean()
+            request = httpx.Request("GET", f"http://127.0.0.1:{server.port}/a")
+            response = await transport.handle_async_request(request)
+            await response.aclose()  # the caller did not want the body (a PDF, say)
+            assert transport._idle_count == 0
+            await transport.aclose()
+    asyncio.run(run())
+
+
+def test_idle_connections_are_capped() -> None:
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            transport = lean(max_idle=1)
+            url = f"http://127.0.0.1:{server.port}/a"
+            await asyncio.gather(get(transport, url), get(transport, url), get(transport, url))
+            assert server.connections == 3
+            assert transport._idle_count == 1
+            await transport.aclose()
+    asyncio.run(run())
+
+
+def test_a_server_that_never_answers_is_a_read_timeout() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     number: int) -> None:
+        await read_request(reader)
+        await reader.read()  # until the client gives up
+
+    async def run() -> None:
+        async with Server(silent) as server:
+            transport = lean()
+            with pytest.raises(httpx.ReadTimeout):
+                await get(transport, f"http://127.0.0.1:{server.port}/a", read=0.05)
+            await transport.aclose()
+    asyncio.run(run())
+
+
+def test_a_refused_connection_names_its_cause() -> None:
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            port = server.port
+        transport = lean()
+        async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
+            result = await fetcher.fetch(f"http://127.0.0.1:{port}/gone")
+        assert result.failure is not None and result.failure.kind is FailureKind.REFUSED
+    asyncio.run(run())
+
+
+# -- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+def tls_server(authority: trustme.CA, handler: Handler) -> Server:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return Server(handler, ssl_context=context)
+
+
+def trusting(authority: trustme.CA) -> Callable[[], ssl.SSLContext]:
+    def make() -> ssl.SSLContext:
+        context = default_ssl_context()
+        authority.configure_trust(context)
+        return context
+    return make
+
+
+def test_pages_are_fetched_over_tls_on_a_kept_alive_connection(authority: trustme.CA) -> None:
+    async def run() -> None:
+        async with tls_server(authority, keep_answering) as server:
+            transport = lean(ssl_context=trusting(authority))
+            url = f"https://localhost:{server.port}/a"
+            assert await get(transport, url) == (200, b"hello")
+            assert await get(transport, url) == (200, b"hello")
+            await transport.aclose()
+            assert server.connections == 1
+    asyncio.run(run())
+
+
+def test_a_certificate_nobody_vouches_for_is_a_tls_failure(authority: trustme.CA) -> None:
+    async def run() -> None:
+        async with tls_server(authority, keep_answering) as server:
+            url = f"https://localhost:{server.port}/a"
+            async with Fetcher(HttpSettings(retries=0), transport=lean()) as fetcher:
+                result = await fetcher.fetch(url)
+        assert result.failure is not None and result.failure.kind is FailureKind.TLS
+        assert "certificate" in result.failure.message
+    asyncio.run(run())
+
+
+def test_a_certificate_for_another_name_is_named_so(authority: trustme.CA) -> None:
+    async def run() -> None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("evidence.example").configure_cert(context)
+        async with Server(keep_answering, ssl_context=context) as server:
+            transport = lean(ssl_context=trusting(authority))
+            async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
+                result = await fetcher.fetch(f"https://localhost:{server.port}/a")
+        assert result.failure is not None
+        assert result.failure.message == "certificate is for a different host name"
+    asyncio.run(run())
+
+
+def test_a_tls_body_ended_by_closing_without_notice_is_accepted(authority: trustme.CA) -> None:
+    async def abrupt(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     number: int) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\nall of it")
+        await writer.drain()
+        writer.transport.abort()  # no close_notify, as many servers do
+
+    async def run() -> None:
+        async with tls_server(authority, abrupt) as server:
+            transport = lean(ssl_context=trusting(authority))
+            assert await get(transport, f"https://localhost:{server.port}/a") == (
+                200, b"all of it")
+            await transport.aclose()
+    asyncio.run(run())
+
+
+# -- proxies --------------------------------------------------------------------------------
+
+
+def test_requests_go_through_the_proxy_the_environment_names(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    number: int) -> None:
+        seen.append(await read_request(reader))
+        writer.write(answer(b"via proxy"))
+        await writer.drain()
+
+    async def run() -> None:
+        async with Server(proxy) as server:
+            for name in ("http_proxy", "HTTP_PROXY"):
+                monkeypatch.setenv(name, f"http://127.0.0.1:{server.port}")
+            for name in ("no_proxy", "NO_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                         "ALL_PROXY"):
+                monkeypatch.delenv(name, raising=False)
+            transport = build_transport(max_idle=4)
+            assert await get(transport, "http://evidence.invalid/report") == (200, b"via proxy")
+            await transport.aclose()
+        assert seen[0].startswith(b"GET http://evidence.invalid/report HTTP/1.1")
+    asyncio.run(run())
+
+
+def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def run() -> None:
+        async with Server(keep_answering) as direct:
+            for name in ("http_proxy", "HTTP_PROXY"):
+                monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+            for name in ("no_proxy", "NO_PROXY"):
+                monkeypatch.setenv(name, "127.0.0.1")
+            transport = build_transport(max_idle=4)
+            assert await get(transport, f"http://127.0.0.1:{direct.port}/a") == (200, b"hello")
+            await transport.aclose()
+    asyncio.run(run())
