@@ -3,7 +3,7 @@ bodies, and retries with injectable waits. It reports what the network said; ver
 ``classify``'s.
 
 Transport exceptions are translated once, here, into a ``Failure``; nothing above this module
-sees an httpx or aiohttp exception for a link.
+sees an httpx or socket exception for a link.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import datetime as dt
 import random
 import socket
 import ssl
-import urllib.request
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -65,33 +64,11 @@ class HttpSettings:
 
 
 def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
-    """aiohttp's pool behind the httpx API: far less CPU per request than httpx's own pool."""
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
+    """refcheck's own HTTP/1.1 transport (``transport.py``): a quarter of the CPU per request
+    of the general clients, which is most of what a large run costs."""
+    from refcheck.transport import build_transport
 
-    try:
-        import certifi
-
-        ssl_context = ssl.create_default_context(cafile=certifi.where())
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        ssl_context = ssl.create_default_context()
-
-    # With trust_env aiohttp consults netrc and the proxy variables in a thread for every
-    # request; do that only when a proxy is actually configured.
-    proxied = bool(urllib.request.getproxies())
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=settings.concurrency, ssl=ssl_context, ttl_dns_cache=300
-        )
-        # The Fetcher handles the few cookies a redirect chain needs; aiohttp must not keep a
-        # jar of its own behind its back.
-        return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=proxied
-        )
-
-    transport: httpx.AsyncBaseTransport = AiohttpTransport(client=session, verify=ssl_context)
-    return transport
+    return build_transport(max_idle=settings.concurrency)
 
 
 class Fetcher:
@@ -200,6 +177,10 @@ class Fetcher:
                 cookies_before = _cookie_state(cookies)
                 hop, answer = await self._request(transport, current, budget, cookies,
                                                   want_body, cap)
+                # The slot is free now: let the link waiting for it send its request before
+                # this one's answer is worked through (when many answers arrive together,
+                # the next requests would otherwise wait for all of that work).
+                await asyncio.sleep(0)
                 if answer is not None:
                     return Fetch(url, tuple(hops), answer=answer)
                 assert hop is not None
@@ -389,8 +370,8 @@ class _DeadlinePassed(Exception):
 
 
 def failure_from(exc: BaseException) -> Failure:
-    """Translate a transport exception (httpx's own, or aiohttp's through httpx-aiohttp) into
-    the most specific ``Failure``, by looking along its chain of causes."""
+    """Translate a transport exception (httpx's, with the socket or TLS error as its cause)
+    into the most specific ``Failure``, by looking along its chain of causes."""
     chain: list[BaseException] = []
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -402,7 +383,7 @@ def failure_from(exc: BaseException) -> Failure:
     for e in chain:
         if isinstance(e, httpx.InvalidURL | httpx.UnsupportedProtocol):
             return Failure(FailureKind.INVALID_URL, str(e))
-        if isinstance(e, socket.gaierror) or type(e).__name__ == "ClientConnectorDNSError":
+        if isinstance(e, socket.gaierror):
             return Failure(FailureKind.DNS, "host name not found")
         if isinstance(e, ssl.SSLCertVerificationError):
             return Failure(FailureKind.TLS, _certificate_problem(e))
@@ -412,8 +393,7 @@ def failure_from(exc: BaseException) -> Failure:
             return Failure(FailureKind.REFUSED, "")
         if isinstance(e, ConnectionResetError | BrokenPipeError):
             return Failure(FailureKind.RESET, "connection reset")
-    if names & {"ServerDisconnectedError", "RemoteProtocolError", "ClientPayloadError",
-                "ReadError", "WriteError"}:
+    if names & {"RemoteProtocolError", "ReadError", "WriteError"}:
         return Failure(FailureKind.RESET, "connection closed early")
     for e in chain:
         if isinstance(e, httpx.TimeoutException | TimeoutError) or "Timeout" in type(e).__name__:
