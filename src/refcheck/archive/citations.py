@@ -10,6 +10,7 @@ Recognised forms, on the public hosts and on any configured base URL:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from refcheck.archive import UKGWA, WAYBACK, ArchiveSettings, ServiceInfo
 from refcheck.archive.memento import parse_http_date, parse_timestamp
 from refcheck.model import Answer, Capture, Fetch, Status, Verdict, day
+from refcheck.urls import host_of
 
 _CAPTURE = re.compile(r"^/(?P<ts>\d{4,14}|\*|\+)(?:[a-z]{2}_)?/(?P<original>.+)$")
 
@@ -30,13 +32,22 @@ class Citation:
     current: str  # the same capture in the archive's current form
 
 
+@functools.lru_cache(maxsize=16)
+def _archive_hosts(settings: ArchiveSettings) -> frozenset[str]:
+    """Every host a capture address can be on: the public ones and the configured bases."""
+    configured = {host_of(settings.base(info.key)) for info in (UKGWA, WAYBACK)}
+    return frozenset((*UKGWA.hosts, *WAYBACK.hosts, *configured))
+
+
 def recognise(url: str, settings: ArchiveSettings) -> Citation | None:
     """The archive capture a URL names, or None for an ordinary URL."""
+    host = host_of(url)
+    if host not in _archive_hosts(settings):
+        return None  # the common case, asked of every link: answered without parsing
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
-    host = (parts.hostname or "").lower()
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     ukgwa_base = settings.base(UKGWA.key)
     wayback_base = settings.base(WAYBACK.key)
