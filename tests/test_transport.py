@@ -160,6 +160,13 @@ def test_connection_close_and_http_1_0_are_not_kept_alive() -> None:
     assert not closing.connection.keep_alive and not old.connection.keep_alive
 
 
+def test_chunks_win_over_a_length_and_the_connection_is_not_reused() -> None:
+    parsed = feed(b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n"
+                  b"\r\n2\r\nok\r\n0\r\n\r\n")
+    assert parsed.body == b"ok"
+    assert parsed.connection.complete and not parsed.connection.keep_alive
+
+
 def test_the_same_length_twice_is_accepted() -> None:
     assert feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok").body == b"ok"
 

@@ -229,6 +229,8 @@ class _Connection(asyncio.Protocol):
             if status == 101:
                 self.keep_alive = False
         elif encoding:
+            if lengths:
+                self.keep_alive = False  # both framings: a smuggling risk; do not reuse
             if encoding.rsplit(b",", 1)[-1].strip() == b"chunked":
                 self._state = _CHUNK_SIZE
             else:
