@@ -4,6 +4,7 @@ handling against real sockets on 127.0.0.1 (plain and TLS)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -405,6 +406,48 @@ def test_a_refused_connection_names_its_cause() -> None:
         async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
             result = await fetcher.fetch(f"http://127.0.0.1:{port}/gone")
         assert result.failure is not None and result.failure.kind is FailureKind.REFUSED
+    asyncio.run(run())
+
+
+class CountingResolver:
+    """Stands in for the loop's getaddrinfo: names under .test are 127.0.0.1, others fail."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: object, **kwargs: object) -> list[Any]:
+        self.asked.append(host)
+        await asyncio.sleep(0)  # let the other lookups of this name arrive meanwhile
+        if host.endswith(".test"):
+            return [(2, 1, 6, "", ("127.0.0.1", 0))]
+        raise socket.gaierror(-2, "Name or service not known")
+
+
+def test_a_host_name_is_looked_up_once_for_many_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def run() -> None:
+        resolver = CountingResolver()
+        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver)
+        async with Server(keep_answering) as server:
+            transport = lean()
+            url = f"http://evidence.test:{server.port}/a"
+            results = await asyncio.gather(*(get(transport, url) for _ in range(5)))
+            await transport.aclose()
+        assert results == [(200, b"hello")] * 5
+        assert resolver.asked == ["evidence.test"]
+    asyncio.run(run())
+
+
+def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    async def run() -> None:
+        resolver = CountingResolver()
+        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver)
+        transport = lean()
+        async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
+            results = await asyncio.gather(
+                *(fetcher.fetch(f"http://gone.invalid/{i}") for i in range(6)))
+        assert {r.failure.kind for r in results if r.failure} == {FailureKind.DNS}
+        assert resolver.asked == ["gone.invalid"]
     asyncio.run(run())
 
 

@@ -19,9 +19,12 @@ Errors are raised as httpx exceptions with the socket or TLS error as their caus
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 
@@ -29,6 +32,9 @@ import httpx
 MAX_HEAD_BYTES = 64 * 1024
 #: Body bytes held for a reader that has not taken them yet, before the socket is paused.
 MAX_BUFFERED = 256 * 1024
+#: How long a host name's addresses, or the failure to find any, are remembered.
+DNS_SECONDS = 300.0
+DNS_FAILURE_SECONDS = 10.0
 #: An idle kept-alive connection older than this is closed rather than used: many servers
 #: drop idle connections after 5 to 15 s.
 KEEPALIVE_SECONDS = 8.0
@@ -374,6 +380,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle_count = 0
         self._max_idle = max_idle
         self._closed = False
+        self._names: dict[str, tuple[float, asyncio.Task[Any]]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -443,16 +450,47 @@ class LeanTransport(httpx.AsyncBaseTransport):
         context = self._ssl() if scheme == "https" else None
         try:
             async with asyncio.timeout(timeout):
+                addresses = await self._resolve(host)
+                # One address: connect to it, no second lookup. Several: let asyncio race
+                # them (happy eyeballs), which looks the name up again itself.
+                target = addresses[0] if len(addresses) == 1 else host
                 _, connection = await loop.create_connection(
-                    lambda: _Connection(loop), host, port, ssl=context,
+                    lambda: _Connection(loop), target, port, ssl=context,
                     server_hostname=host if context is not None else None,
-                    happy_eyeballs_delay=0.25,
+                    happy_eyeballs_delay=0.25 if target == host else None,
                 )
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"no connection to {host} within the time-out") from exc
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
         return connection
+
+    async def _resolve(self, host: str) -> list[str]:
+        """The host's addresses. One lookup per host at a time, remembered for the run
+        (failures for ``DNS_FAILURE_SECONDS``): the links and archive lookups of a case file
+        share a handful of hosts, and many identical lookups at once can stall a resolver
+        for its whole time-out."""
+        if _is_ip_address(host):
+            return [host]
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        entry = self._names.get(host)
+        if entry is None or entry[0] < now:
+            lookup = loop.create_task(loop.getaddrinfo(host, None, type=socket.SOCK_STREAM))
+            entry = self._names[host] = (now + DNS_SECONDS, lookup)
+            lookup.add_done_callback(lambda done: self._looked_up(host, done))
+        infos = await asyncio.shield(entry[1])
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+    def _looked_up(self, host: str, lookup: asyncio.Task[Any]) -> None:
+        entry = self._names.get(host)
+        if entry is None or entry[1] is not lookup:
+            return
+        if lookup.cancelled():
+            del self._names[host]
+        elif lookup.exception() is not None:
+            expiry = asyncio.get_running_loop().time() + DNS_FAILURE_SECONDS
+            self._names[host] = (expiry, lookup)
 
     def _ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -475,6 +513,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 connection.close()
         self._idle.clear()
         self._idle_count = 0
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _request_bytes(request: httpx.Request) -> bytes:
