@@ -156,6 +156,33 @@ def test_unreachable_archive_is_not_asked_again() -> None:
     assert transport.calls == 3  # then the archive counts as unreachable for this run
 
 
+def test_lookups_queued_for_an_unreachable_archive_end_at_once() -> None:
+    """With no network, lookups waiting their turn under the archive's rate limit must not
+    each wait to fail: 100 links at UKGWA's 3 a second would cost half a minute."""
+    from refcheck.archive.client import ArchiveClient
+    from tests.test_http import Raising
+
+    transport = Raising(OSError("[Errno -2] Name or service not known"))
+    asked: list[float] = []
+
+    async def held(seconds: float) -> None:  # a wait that only ends when cancelled
+        asked.append(seconds)
+        await asyncio.Event().wait()
+
+    async def go() -> list[str]:
+        async with Fetcher(transport=transport, sleep=held) as fetcher:
+            client = ArchiveClient(fetcher, wait_after_429=60, max_wait_after_429=600)
+            gate = RateLimiter(3, 1.0, fetcher)
+            lookups = [client.get(f"https://archive.test/x{i}", gate) for i in range(10)]
+            results = await asyncio.wait_for(asyncio.gather(*lookups), timeout=30)
+            return [r.failure.kind.value if r.failure else "" for r in results]
+
+    kinds = asyncio.run(go())
+    assert kinds == ["dns"] * 10
+    assert transport.calls == 3
+    assert len(asked) == 7  # seven waited for a turn, and were let go
+
+
 def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
     import httpx
     import respx

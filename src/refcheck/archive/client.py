@@ -3,6 +3,7 @@ the one judgement of what an archive's answer means for a lookup."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 
@@ -66,25 +67,49 @@ class ArchiveClient:
         self.tries = tries
         self._failures_in_a_row: dict[str, int] = {}
         self._unreachable: dict[str, Fetch] = {}
+        #: Lookups waiting for a slot under a limiter, by host: released at once when that
+        #: host turns out to be unreachable, instead of each waiting its turn to fail.
+        self._queued: dict[str, set[asyncio.Task[None]]] = {}
 
     async def get(self, url: str, limiter: RateLimiter) -> Fetch:
         host = host_of(url)
         if host in self._unreachable:
             return self._unreachable[host]
-        fetch = await self._get(url, limiter)
+        fetch = await self._get(url, host, limiter)
+        if host in self._unreachable:
+            return fetch
         if fetch.failure is not None and fetch.failure.kind in NETWORK_FAILURES:
             count = self._failures_in_a_row.get(host, 0) + 1
             self._failures_in_a_row[host] = count
             if count >= self.UNREACHABLE_AFTER:
                 self._unreachable[host] = fetch
+                for queued in self._queued.pop(host, set()):
+                    queued.cancel()
         else:
             self._failures_in_a_row[host] = 0
         return fetch
 
-    async def _get(self, url: str, limiter: RateLimiter) -> Fetch:
+    async def _wait_turn(self, host: str, limiter: RateLimiter) -> bool:
+        """Wait for a slot; False when the host was found unreachable meanwhile."""
+        turn = asyncio.ensure_future(limiter.wait())
+        queued = self._queued.setdefault(host, set())
+        queued.add(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this lookup itself is being cancelled
+            return False
+        finally:
+            queued.discard(turn)
+        return True
+
+    async def _get(self, url: str, host: str, limiter: RateLimiter) -> Fetch:
         fetch = Fetch(url)
         for _ in range(self.tries):
-            await limiter.wait()
+            if not await self._wait_turn(host, limiter):
+                return self._unreachable[host]
             fetch = await self.fetcher.fetch(url, retries=0, want_body=True)
             answer = fetch.answer
             if answer is None or answer.status != 429:
