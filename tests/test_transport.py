@@ -22,6 +22,7 @@ from refcheck.transport import (
     build_transport,
     default_ssl_context,
 )
+from tests.conftest import Waits
 
 # -- the parser, fed through a stand-in socket ---------------------------------------------
 
@@ -189,6 +190,25 @@ def test_bytes_after_a_complete_answer_stop_the_connection_being_reused() -> Non
 def test_answers_that_would_be_misread_are_refused(raw: bytes, words: str) -> None:
     with pytest.raises(httpx.RemoteProtocolError, match=words):
         feed(raw)
+
+
+def test_an_answer_that_is_not_http_is_reported_as_such() -> None:
+    async def run() -> None:
+        async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                          number: int) -> None:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+            await writer.drain()
+            await read_request(reader)
+        async with Server(garbage) as server:
+            async with Fetcher(HttpSettings(retries=2), transport=lean(),
+                               sleep=Waits()) as fetcher:
+                result = await fetcher.fetch(f"http://127.0.0.1:{server.port}/a")
+            assert server.connections == 1  # not retried: it would say the same again
+        assert result.failure is not None and result.failure.kind is FailureKind.OTHER
+        assert result.failure.message == (
+            "the server's answer is not valid HTTP: bad chunk size b'zz'")
+    asyncio.run(run())
 
 
 def test_a_body_cut_short_is_an_error() -> None:

@@ -30,6 +30,7 @@ from refcheck.classify import (
     retry_after_seconds,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
+from refcheck.transport import MalformedAnswer, build_transport
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -66,8 +67,6 @@ class HttpSettings:
 def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
     """refcheck's own HTTP/1.1 transport (``transport.py``): a quarter of the CPU per request
     of the general clients, which is most of what a large run costs."""
-    from refcheck.transport import build_transport
-
     return build_transport(max_idle=settings.concurrency)
 
 
@@ -381,6 +380,8 @@ def failure_from(exc: BaseException) -> Failure:
         current = current.__cause__ or current.__context__
     names = {type(e).__name__ for e in chain}
     for e in chain:
+        if isinstance(e, MalformedAnswer):
+            return Failure(FailureKind.OTHER, f"the server's answer is not valid HTTP: {e}")
         if isinstance(e, httpx.InvalidURL | httpx.UnsupportedProtocol):
             return Failure(FailureKind.INVALID_URL, str(e))
         if isinstance(e, socket.gaierror):

@@ -24,7 +24,7 @@ import socket
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -40,6 +40,10 @@ DNS_FAILURE_SECONDS = 10.0
 KEEPALIVE_SECONDS = 8.0
 
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE, _DONE = range(8)
+
+
+class MalformedAnswer(httpx.RemoteProtocolError):
+    """The server answered, but not in HTTP that can be read safely."""
 
 
 class _StaleConnection(Exception):
@@ -76,8 +80,8 @@ class _Connection(asyncio.Protocol):
     # asyncio's side -------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport (asyncio's own, or another loop's that only quacks like one).
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._received_any = True
@@ -87,7 +91,7 @@ class _Connection(asyncio.Protocol):
         self._buffer += data
         try:
             self._parse()
-        except httpx.RemoteProtocolError as exc:
+        except MalformedAnswer as exc:
             self._fail(exc)
             self.close()
             return
@@ -153,23 +157,23 @@ class _Connection(asyncio.Protocol):
                 end = buffer.find(b"\n")
                 if end < 0:
                     if len(buffer) > 4096:
-                        raise httpx.RemoteProtocolError("a chunk header is too long")
+                        raise MalformedAnswer("a chunk header is too long")
                     return
                 line = bytes(buffer[:end]).strip()
                 del buffer[: end + 1]
                 if state == _CHUNK_END:
                     if line:
-                        raise httpx.RemoteProtocolError("a chunk is longer than it said")
+                        raise MalformedAnswer("a chunk is longer than it said")
                     self._state = _CHUNK_SIZE
                 elif state == _CHUNK_SIZE:
                     size_text = line.split(b";", 1)[0].strip()
                     try:
                         size = int(size_text, 16)
                     except ValueError:
-                        raise httpx.RemoteProtocolError(
+                        raise MalformedAnswer(
                             f"bad chunk size {size_text[:20]!r}") from None
                     if size < 0:
-                        raise httpx.RemoteProtocolError("bad chunk size")
+                        raise MalformedAnswer("bad chunk size")
                     self._left = size
                     self._state = _CHUNK_DATA if size else _TRAILER
                 elif not line:  # the empty line after the trailers ends the message
@@ -189,7 +193,7 @@ class _Connection(asyncio.Protocol):
             gap = 2
             if end < 0:
                 if len(buffer) > MAX_HEAD_BYTES:
-                    raise httpx.RemoteProtocolError("the response head is too long")
+                    raise MalformedAnswer("the response head is too long")
                 return False
         raw = bytes(buffer[:end])
         del buffer[: end + gap]
@@ -197,7 +201,7 @@ class _Connection(asyncio.Protocol):
         parts = lines[0].split(None, 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or len(parts[1]) != 3 \
                 or not parts[1].isdigit():
-            raise httpx.RemoteProtocolError(f"not an HTTP response: {lines[0][:60]!r}")
+            raise MalformedAnswer(f"not an HTTP response: {lines[0][:60]!r}")
         version, status = parts[0], int(parts[1])
         reason = parts[2].strip() if len(parts) > 2 else b""
         headers: list[tuple[bytes, bytes]] = []
@@ -244,7 +248,7 @@ class _Connection(asyncio.Protocol):
                 self.keep_alive = False
         elif lengths:
             if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
-                raise httpx.RemoteProtocolError(
+                raise MalformedAnswer(
                     f"conflicting or bad Content-Length: {b', '.join(sorted(lengths))[:60]!r}")
             self._left = int(lengths.pop())
             self._state = _LENGTH if self._left else _DONE
@@ -453,12 +457,15 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 addresses = await self._resolve(host)
                 # One address: connect to it, no second lookup. Several: let asyncio race
                 # them (happy eyeballs), which looks the name up again itself.
-                target = addresses[0] if len(addresses) == 1 else host
-                _, connection = await loop.create_connection(
-                    lambda: _Connection(loop), target, port, ssl=context,
-                    server_hostname=host if context is not None else None,
-                    happy_eyeballs_delay=0.25 if target == host else None,
-                )
+                name = host if context is not None else None
+                if len(addresses) == 1:
+                    _, connection = await loop.create_connection(
+                        lambda: _Connection(loop), addresses[0], port, ssl=context,
+                        server_hostname=name)
+                else:  # (happy_eyeballs_delay only when needed: not every loop has it)
+                    _, connection = await loop.create_connection(
+                        lambda: _Connection(loop), host, port, ssl=context,
+                        server_hostname=name, happy_eyeballs_delay=0.25)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"no connection to {host} within the time-out") from exc
         except OSError as exc:
