@@ -16,6 +16,8 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 def redact(url: str) -> str:
     """Mask credentials: ``user:password@`` and the values of secret-looking query parameters."""
+    if "@" not in url and "?" not in url:
+        return url  # neither credentials nor a query: the common case, asked of every URL
     try:
         parts = urlsplit(url)
     except ValueError:
