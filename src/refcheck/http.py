@@ -31,6 +31,7 @@ from refcheck.classify import (
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
 from refcheck.transport import MalformedAnswer, build_transport
+from refcheck.urls import host_of
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -214,12 +215,14 @@ class Fetcher:
         want_body: bool,
         cap: int,
     ) -> tuple[Hop | None, Answer | None]:
-        request = httpx.Request("GET", url, headers=self._headers,
-                                extensions={"timeout": self._timeouts})
-        mine = cookies.get(request.url.host)
-        if mine:
-            request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
-        async with self._slot(request.url.host):
+        # The request is built once a slot is ours: a run's thousands of waiting links then
+        # hold no requests, and the first ones go out without waiting for all to be built.
+        async with self._slot(host_of(url)):
+            request = httpx.Request("GET", url, headers=self._headers,
+                                    extensions={"timeout": self._timeouts})
+            mine = cookies.get(request.url.host)
+            if mine:
+                request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
             loop = asyncio.get_running_loop()
             started = loop.time()
             try:
