@@ -1,4 +1,4 @@
-"""Fetching: one httpx ``AsyncClient``, concurrency limits, redirects hop by hop, capped
+"""Fetching: one shared httpx transport, concurrency limits, redirects hop by hop, capped
 bodies, and retries with injectable waits. It reports what the network said; verdicts are
 ``classify``'s.
 
@@ -66,8 +66,8 @@ class HttpSettings:
 
 
 def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
-    """refcheck's own HTTP/1.1 transport (``transport.py``): a quarter of the CPU per request
-    of the general clients, which is most of what a large run costs."""
+    """refcheck's own HTTP/1.1 transport (``transport.py``): a third or less of the CPU per
+    request of the general clients, which was most of what a large run cost."""
     return build_transport(max_idle=settings.concurrency)
 
 
