@@ -136,23 +136,16 @@ class _Connection(asyncio.Protocol):
             if state == _HEAD:
                 if not self._parse_head():
                     return
-            elif state == _LENGTH:
+            elif state in (_LENGTH, _CHUNK_DATA):  # a counted run of body bytes
                 take = min(self._left, len(buffer))
                 self._emit(bytes(buffer[:take]))
                 del buffer[:take]
                 self._left -= take
                 if self._left == 0:
-                    self._state = _DONE
+                    self._state = _DONE if state == _LENGTH else _CHUNK_END
             elif state == _UNTIL_CLOSE:
                 self._emit(bytes(buffer))
                 buffer.clear()
-            elif state == _CHUNK_DATA:
-                take = min(self._left, len(buffer))
-                self._emit(bytes(buffer[:take]))
-                del buffer[:take]
-                self._left -= take
-                if self._left == 0:
-                    self._state = _CHUNK_END
             elif state in (_CHUNK_SIZE, _CHUNK_END, _TRAILER):
                 end = buffer.find(b"\n")
                 if end < 0:
