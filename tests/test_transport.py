@@ -357,6 +357,23 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_without_an_error
     asyncio.run(run())
 
 
+def test_when_every_idle_connection_was_dropped_the_retry_is_on_a_new_one() -> None:
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            transport = lean()
+            url = f"http://127.0.0.1:{server.port}/a"
+            await asyncio.gather(get(transport, url), get(transport, url))  # two idle now
+            assert transport._idle_count == 2
+            for idle in transport._idle.values():
+                for connection in idle:
+                    assert connection.transport is not None
+                    connection.transport.abort()  # dropped, and we have not noticed yet
+                    connection.closed = False
+            assert await get(transport, url) == (200, b"hello")
+            await transport.aclose()
+    asyncio.run(run())
+
+
 def test_a_new_connection_closed_without_an_answer_is_an_error_not_a_loop() -> None:
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                       number: int) -> None:

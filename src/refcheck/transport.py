@@ -392,8 +392,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
         read_timeout = timeouts.get("read")
         message = _request_bytes(request)
         head_only = request.method == "HEAD"
-        for _ in range(2):
-            connection = self._take_idle(key)
+        for attempt in range(2):
+            # A second try is on a new connection: the other idle ones may be stale too.
+            connection = self._take_idle(key) if attempt == 0 else None
             reused = connection is not None
             if connection is None:
                 connection = await self._connect(key, connect_timeout)
