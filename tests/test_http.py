@@ -350,3 +350,63 @@ def test_cookies_go_back_only_to_the_host_that_set_them() -> None:
     other = router.get("https://b.test/x").respond(200, html="<title>b</title>")
     fetch(router, "https://a.test/start")
     assert "cookie" not in other.calls.last.request.headers
+
+
+class Turnstile(httpx.AsyncBaseTransport):
+    """Answers one request at a time, when told to: records the order requests arrive in.
+    /start redirects to /next; everything else is a page."""
+
+    def __init__(self) -> None:
+        self.arrived: list[str] = []
+        self.go = asyncio.Semaphore(0)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.arrived.append(request.url.path)
+        await self.go.acquire()
+        if request.url.path == "/start":
+            return httpx.Response(301, headers={"Location": "/next"})
+        return httpx.Response(200, headers=HTML, content=b"<title>x</title>")
+
+
+async def one_at_a_time(transport: Turnstile, first: str, *, urgent_last: bool) -> list[str]:
+    """per_host=1: ``first`` is asked, three links queue behind it, then one more (urgent or
+    not); requests are then let through one by one."""
+    async with Fetcher(HttpSettings(per_host=1), transport=transport, sleep=Waits()) as f:
+        tasks = [asyncio.create_task(f.fetch(f"https://a.test{first}"))]
+        await asyncio.sleep(0)
+        tasks += [asyncio.create_task(f.fetch(f"https://a.test/queued{i}")) for i in range(3)]
+        await asyncio.sleep(0)
+        tasks.append(asyncio.create_task(f.fetch("https://a.test/probe", urgent=urgent_last)))
+        while not all(t.done() for t in tasks):
+            transport.go.release()
+            await asyncio.sleep(0)
+    return transport.arrived
+
+
+def test_an_urgent_request_goes_before_links_queued_for_its_host() -> None:
+    order = asyncio.run(one_at_a_time(Turnstile(), "/first", urgent_last=True))
+    assert order == ["/first", "/probe", "/queued0", "/queued1", "/queued2"]
+    order = asyncio.run(one_at_a_time(Turnstile(), "/first", urgent_last=False))
+    assert order == ["/first", "/queued0", "/queued1", "/queued2", "/probe"]
+
+
+def test_a_redirect_is_followed_before_links_queued_for_its_host() -> None:
+    order = asyncio.run(one_at_a_time(Turnstile(), "/start", urgent_last=False))
+    assert order[:3] == ["/start", "/next", "/queued0"]
+
+
+def test_a_slot_handed_to_a_cancelled_wait_passes_to_the_next() -> None:
+    from refcheck.http import _Gate
+
+    async def go() -> None:
+        gate = _Gate(1)
+        await gate.acquire()
+        cancelled = asyncio.create_task(gate.acquire())
+        after = asyncio.create_task(gate.acquire())
+        await asyncio.sleep(0)
+        gate.release()  # handed to `cancelled`, which is cancelled before it runs
+        cancelled.cancel()
+        await asyncio.wait_for(after, timeout=5)
+        gate.release()
+        await asyncio.wait_for(gate.acquire(), timeout=5)  # and the slot was not lost
+    asyncio.run(go())

@@ -15,6 +15,7 @@ import random
 import socket
 import ssl
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -98,8 +99,8 @@ class Fetcher:
         #: HTTP answers received from anyone, links and archives alike: zero means that
         #: nothing could be reached.
         self.answered = 0
-        self._global = asyncio.Semaphore(self.settings.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._global = _Gate(self.settings.concurrency)
+        self._hosts: dict[str, _Gate] = {}
         s = self.settings
         self._headers = httpx.Headers([
             ("User-Agent", s.user_agent),
@@ -124,24 +125,26 @@ class Fetcher:
             await self._transport.aclose()
             self._transport = None
 
-    def _slot(self, host: str) -> _Slot:
+    def _slot(self, host: str, urgent: bool) -> _Slot:
         gate = self._hosts.get(host)
         if gate is None:
-            gate = self._hosts[host] = asyncio.Semaphore(self.settings.per_host)
-        return _Slot(gate, self._global)
+            gate = self._hosts[host] = _Gate(self.settings.per_host)
+        return _Slot(host, gate, self._global, urgent)
 
     async def fetch(
         self, url: str, *, retries: int | None = None, want_body: bool = False,
-        max_bytes: int | None = None,
+        max_bytes: int | None = None, urgent: bool = False,
     ) -> Fetch:
         """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap.
         ``want_body`` reads the body whatever its type (up to ``max_bytes``), as archive
-        lookups and quote checks need."""
+        lookups and quote checks need. ``urgent`` requests (a check that other links are
+        waiting for) go before the links queued for the same host; so do redirect hops and
+        retries, since a link already started should finish before new ones begin."""
         allowed = self.settings.retries if retries is None else retries
         cap = max_bytes or self.settings.max_bytes
         attempt = 1
         while True:
-            result = await self._attempt(url, want_body, cap)
+            result = await self._attempt(url, want_body, cap, urgent or attempt > 1)
             if attempt > 1:
                 result = dataclasses.replace(result, attempts=attempt)
             if attempt > allowed or not is_retryable(result):
@@ -161,7 +164,7 @@ class Fetcher:
             await self.sleep(wait)
             attempt += 1
 
-    async def _attempt(self, url: str, want_body: bool, cap: int) -> Fetch:
+    async def _attempt(self, url: str, want_body: bool, cap: int, urgent: bool) -> Fetch:
         transport = self._transport
         if transport is None:
             raise RuntimeError("Fetcher used outside 'async with'")
@@ -172,16 +175,29 @@ class Fetcher:
         current = url
         seen = {url.split("#", 1)[0]}
         budget = [self.settings.deadline]  # seconds left; time queued for a slot is not spent
+        # The slot is held across redirects that stay on one host; a hop to another host
+        # queues there as urgent, so a link already started finishes before new ones begin.
+        slot: _Slot | None = None
         try:
             while True:
+                host = host_of(current)
+                if slot is None or slot.host != host:
+                    if slot is not None:
+                        slot.release()
+                        slot = None
+                    wanted = self._slot(host, urgent or bool(hops))
+                    await wanted.acquire()
+                    slot = wanted
                 cookies_before = _cookie_state(cookies)
                 hop, answer = await self._request(transport, current, budget, cookies,
                                                   want_body, cap)
-                # The slot is free now: let the link waiting for it send its request before
-                # this one's answer is worked through (when many answers arrive together,
-                # the next requests would otherwise wait for all of that work).
-                await asyncio.sleep(0)
                 if answer is not None:
+                    slot.release()
+                    slot = None
+                    # Let the link waiting for the slot send its request before this one's
+                    # answer is worked through (when many answers arrive together, the next
+                    # requests would otherwise wait for all of that work).
+                    await asyncio.sleep(0)
                     return Fetch(url, tuple(hops), answer=answer)
                 assert hop is not None
                 hops.append(hop)
@@ -205,6 +221,9 @@ class Fetcher:
             return Fetch(url, tuple(hops), failure=Failure(FailureKind.BAD_REDIRECT, str(exc)))
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             return Fetch(url, tuple(hops), failure=failure_from(exc))
+        finally:
+            if slot is not None:
+                slot.release()
 
     async def _request(
         self,
@@ -215,31 +234,30 @@ class Fetcher:
         want_body: bool,
         cap: int,
     ) -> tuple[Hop | None, Answer | None]:
-        # The request is built once a slot is ours: a run's thousands of waiting links then
-        # hold no requests, and the first ones go out without waiting for all to be built.
-        async with self._slot(host_of(url)):
-            request = httpx.Request("GET", url, headers=self._headers,
-                                    extensions={"timeout": self._timeouts})
-            mine = cookies.get(request.url.host)
-            if mine:
-                request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            try:
-                async with asyncio.timeout(budget[0]) as deadline:
-                    response = await transport.handle_async_request(request)
-                    self.answered += 1
-                    try:
-                        return await self._interpret(request, response, cookies, want_body,
-                                                     cap)
-                    finally:
-                        await response.aclose()
-            except TimeoutError:
-                if deadline.expired():
-                    raise _DeadlinePassed from None
-                raise
-            finally:
-                budget[0] -= loop.time() - started
+        """One request, made while holding its host's slot. The request is built only now:
+        a run's thousands of waiting links then hold no requests, and the first ones go out
+        without waiting for all to be built."""
+        request = httpx.Request("GET", url, headers=self._headers,
+                                extensions={"timeout": self._timeouts})
+        mine = cookies.get(request.url.host)
+        if mine:
+            request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(budget[0]) as deadline:
+                response = await transport.handle_async_request(request)
+                self.answered += 1
+                try:
+                    return await self._interpret(request, response, cookies, want_body, cap)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            if deadline.expired():
+                raise _DeadlinePassed from None
+            raise
+        finally:
+            budget[0] -= loop.time() - started
 
     async def _interpret(
         self,
@@ -335,27 +353,63 @@ def _cookie_state(cookies: dict[str, dict[str, str]]) -> tuple[tuple[str, str, s
     return tuple((host, k, v) for host, jar in cookies.items() for k, v in jar.items())
 
 
+class _Gate:
+    """A counting semaphore with two queues: urgent waiters are let in before the others.
+    A released slot is handed straight to the next waiter, so nobody can take it between."""
+
+    __slots__ = ("_free", "_urgent", "_waiting")
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if self._free > 0 and not self._urgent and not self._waiting:
+            self._free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._waiting).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # the slot was handed over just as the wait was cancelled
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._waiting):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():  # a cancelled wait is skipped
+                    turn.set_result(None)
+                    return
+        self._free += 1
+
+
 class _Slot:
     """Wait for the host first, then take a global slot: a queue for one busy host never
     holds slots that other hosts' links could use."""
 
-    __slots__ = ("_global", "_host")
+    __slots__ = ("_global", "_host_gate", "_urgent", "host")
 
-    def __init__(self, host: asyncio.Semaphore, global_: asyncio.Semaphore) -> None:
-        self._host = host
+    def __init__(self, host: str, host_gate: _Gate, global_: _Gate, urgent: bool) -> None:
+        self.host = host
+        self._host_gate = host_gate
         self._global = global_
+        self._urgent = urgent
 
-    async def __aenter__(self) -> None:
-        await self._host.acquire()
+    async def acquire(self) -> None:
+        await self._host_gate.acquire(self._urgent)
         try:
-            await self._global.acquire()
+            await self._global.acquire(self._urgent)
         except BaseException:
-            self._host.release()
+            self._host_gate.release()
             raise
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    def release(self) -> None:
         self._global.release()
-        self._host.release()
+        self._host_gate.release()
 
 
 def _reason(response: httpx.Response) -> str:

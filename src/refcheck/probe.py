@@ -87,7 +87,9 @@ class SiblingProbe:
         if self.sent >= self.limit:
             return None
         self.sent += 1
-        return await self.fetcher.fetch(sibling_of(url, self.token()), retries=0)
+        # Urgent: every link in the folder waits for this answer.
+        return await self.fetcher.fetch(sibling_of(url, self.token()), retries=0,
+                                        urgent=True)
 
     async def catches_all(self, fetch: Fetch) -> str | None:
         """The made-up address, when it got the same page as the cited one; else None."""
