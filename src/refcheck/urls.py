@@ -41,6 +41,8 @@ def redact(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Mask credentials in every URL inside free text (details, error messages)."""
+    if "://" not in text:
+        return text  # no URL in it: most titles and details
     def mask(match: re.Match[str]) -> str:
         url = match.group(0)
         core = url.rstrip(".,;:!?)\u201d")  # punctuation that ends a sentence, not the URL
