@@ -35,6 +35,7 @@ from refcheck.transport import MalformedAnswer, build_transport
 from refcheck.urls import host_of
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
+_NO_BODY = httpx.ByteStream(b"")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: Bodies are read only where refcheck looks inside them (error pages, bot walls).
 BODY_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", ""})
@@ -107,7 +108,7 @@ class Fetcher:
             ("Accept", "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"),
             ("Accept-Language", "en-GB,en;q=0.8"),
             ("Accept-Encoding", "gzip, deflate"),
-        ])
+        ]).raw
         self._timeouts = {"connect": s.connect_timeout, "read": s.read_timeout,
                           "write": s.read_timeout, "pool": None}
 
@@ -237,11 +238,16 @@ class Fetcher:
         """One request, made while holding its host's slot. The request is built only now:
         a run's thousands of waiting links then hold no requests, and the first ones go out
         without waiting for all to be built."""
-        request = httpx.Request("GET", url, headers=self._headers,
-                                extensions={"timeout": self._timeouts})
-        mine = cookies.get(request.url.host)
+        target = httpx.URL(url)
+        headers = [(b"Host", target.netloc), *self._headers]
+        mine = cookies.get(target.host)
         if mine:
-            request.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in mine.items())
+            cookie = "; ".join(f"{k}={v}" for k, v in mine.items())
+            headers.append((b"Cookie", cookie.encode("latin-1", errors="replace")))
+        # Headers given whole and an empty stream: httpx then adds none of its own, which
+        # halves the cost of building a request (a tenth of a link's CPU).
+        request = httpx.Request("GET", target, headers=headers, stream=_NO_BODY,
+                                extensions={"timeout": self._timeouts})
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
