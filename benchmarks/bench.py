@@ -100,6 +100,15 @@ def measure(name: str, argv: list[str]) -> Measure:
                    os.waitstatus_to_exitcode(status))
 
 
+def find_tool(name: str) -> str | None:
+    """The command installed beside this Python (a virtual environment need not be
+    activated), else the one on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    return shutil.which(name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--links", type=int, default=2000)
@@ -141,12 +150,16 @@ def main() -> int:
             links = Path(tmp, "links.md")
             links.write_text("\n".join(f"- <{u}>" for u in urls) + "\n")
 
-            refcheck = shutil.which("refcheck") or "refcheck"
+            refcheck = find_tool("refcheck")
+            if refcheck is None:
+                print("refcheck is not installed: run `pip install .` in this environment",
+                      file=sys.stderr)
+                return 2
             refcheck_argv = [
                 refcheck, str(case), "--format", "json", "--output", os.devnull,
                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
                 "--probe-url", "", "--no-archive"]
-            lychee = None if args.no_lychee else shutil.which("lychee")
+            lychee = None if args.no_lychee else find_tool("lychee")
             # lychee's per-host request interval (50 ms by default) is a limit refcheck does
             # not have; it is turned off so both run under the same limits.
             lychee_argv = [
