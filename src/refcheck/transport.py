@@ -324,6 +324,14 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
+def _read_failure(exc: TimeoutError | OSError) -> httpx.TransportError:
+    """The httpx exception for a failure while waiting for an answer; the caller chains the
+    socket or TLS error as its cause, for ``http.failure_from``."""
+    if isinstance(exc, TimeoutError):
+        return httpx.ReadTimeout("no data within the read time-out")
+    return httpx.ReadError(str(exc) or type(exc).__name__)
+
+
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError())
@@ -354,10 +362,8 @@ class _Body(httpx.AsyncByteStream):
             try:
                 connection._raise_error()
                 await connection.wait(self._timeout)
-            except TimeoutError as exc:
-                raise httpx.ReadTimeout("no data within the read time-out") from exc
-            except OSError as exc:
-                raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            except (TimeoutError, OSError) as exc:
+                raise _read_failure(exc) from exc
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
@@ -392,42 +398,48 @@ class LeanTransport(httpx.AsyncBaseTransport):
         read_timeout = timeouts.get("read")
         message = _request_bytes(request)
         head_only = request.method == "HEAD"
-        for attempt in range(2):
-            # A second try is on a new connection: the other idle ones may be stale too.
-            connection = self._take_idle(key) if attempt == 0 else None
-            reused = connection is not None
-            if connection is None:
-                connection = await self._connect(key, connect_timeout)
+        connection = self._take_idle(key)
+        if connection is not None:
             try:
-                connection.send(message, head_only=head_only)
-                await connection.read_head(read_timeout)
+                await self._ask(connection, message, head_only, read_timeout)
+            except _StaleConnection:
+                connection = None  # the server had closed it while idle: ask on a new one
+        if connection is None:
+            connection = await self._connect(key, connect_timeout)
+            try:
+                await self._ask(connection, message, head_only, read_timeout)
             except _StaleConnection as stale:
-                connection.close()
-                if reused:
-                    continue  # the server had closed it while idle: ask on a new one
                 if isinstance(stale.cause, OSError):
                     raise httpx.ReadError(str(stale.cause) or "connection reset") \
                         from stale.cause
                 raise httpx.RemoteProtocolError(str(stale)) from None
-            except TimeoutError as exc:
-                connection.close()
-                raise httpx.ReadTimeout("no answer within the read time-out") from exc
-            except OSError as exc:
-                connection.close()
-                raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-            except BaseException:
-                connection.close()
-                raise
-            assert connection.head is not None
-            version, status, reason, headers = connection.head
-            return httpx.Response(
-                status,
-                headers=headers,
-                stream=_Body(self, key, connection, read_timeout),
-                extensions={"http_version": version, "reason_phrase": reason},
-                request=request,
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+        assert connection.head is not None
+        version, status, reason, headers = connection.head
+        return httpx.Response(
+            status,
+            headers=headers,
+            stream=_Body(self, key, connection, read_timeout),
+            extensions={"http_version": version, "reason_phrase": reason},
+            request=request,
+        )
+
+    @staticmethod
+    async def _ask(connection: _Connection, message: bytes, head_only: bool,
+                   read_timeout: float | None) -> None:
+        """Send the request and wait for the answer's head; on any failure the connection
+        is closed. ``_StaleConnection`` is left to the caller, which may ask again."""
+        try:
+            connection.send(message, head_only=head_only)
+            await connection.read_head(read_timeout)
+        except _StaleConnection:
+            connection.close()
+            raise
+        except (TimeoutError, OSError) as exc:
+            connection.close()
+            raise _read_failure(exc) from exc
+        except BaseException:
+            connection.close()
+            raise
 
     def _take_idle(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
