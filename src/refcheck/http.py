@@ -290,7 +290,8 @@ class Fetcher:
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
-            body, truncated = await self._read_body(response, cap)
+            body, truncated = await self._read_body(
+                response, cap, headers.get("content-encoding", ""))
         if 200 <= status < 300 and content_type in HTML_TYPES:
             refresh = meta_refresh_target(body)
             if refresh:
@@ -309,9 +310,10 @@ class Fetcher:
             truncated=truncated,
         )
 
-    async def _read_body(self, response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    async def _read_body(self, response: httpx.Response, cap: int,
+                         content_encoding: str) -> tuple[bytes, bool]:
         """Read at most ``cap`` bytes of decoded body; a gzip bomb stops at the cap too."""
-        encoding = response.headers.get("content-encoding", "").strip().lower()
+        encoding = content_encoding.strip().lower()
         if "," in encoding:
             return b"", False  # stacked encodings: not worth reading
         decoder = None
