@@ -135,7 +135,8 @@ def main() -> int:
     try:
         assert server.stdout is not None
         if server.stdout.readline().strip() != b"ready":
-            print("the benchmark server did not start", file=sys.stderr)
+            print(f"the benchmark server did not start (is port {args.port} in use? try "
+                  "--port)", file=sys.stderr)
             return 2
         urls = [
             f"http://127.0.0.{i % args.hosts + 2}:{args.port}/evidence/{i}"
