@@ -48,6 +48,8 @@ LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Statu
                              Status.DRIFTED})
 
 DEFAULT_PROBE_URL = "https://www.gov.uk/"
+#: Links started between two turns of the event loop.
+START_BATCH = 8
 NO_NETWORK_DETAIL = (
     "not checked: no network connection (nothing could be reached, not even {probe}); "
     "connect to the internet and run refcheck again"
@@ -202,8 +204,15 @@ class Checker:
                         continue
                     self.pending.setdefault(dedupe_key(cited.url), []).append(
                         _Citation(case, source, cited))
-        tasks = [asyncio.create_task(self.one(key)) for key in self.pending]
+        tasks: list[asyncio.Task[None]] = []
         try:
+            for started, key in enumerate(self.pending, 1):
+                tasks.append(asyncio.create_task(self.one(key)))
+                if started % START_BATCH == 0:
+                    # The links started so far send their requests before more are started:
+                    # with thousands of links, the first requests would otherwise wait for
+                    # every link's first step.
+                    await asyncio.sleep(0)
             await asyncio.gather(*tasks)
         finally:
             for task in [*tasks, *self._lookups.values(), *self._capture_texts.values()]:
