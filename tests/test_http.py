@@ -7,6 +7,7 @@ import gzip
 import socket
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ import respx
 
 from refcheck import __version__
 from refcheck.checker import START_BATCH, check
-from refcheck.http import Fetcher, HttpSettings, failure_from
+from refcheck.http import _PLAIN_URL, Fetcher, HttpSettings, failure_from, request_url
 from refcheck.model import Case, CitedUrl, FailureKind, Position, RunReport, Source, Status
 from tests.conftest import Waits
 
@@ -442,3 +443,40 @@ def test_a_slot_handed_to_a_cancelled_wait_passes_to_the_next() -> None:
         await asyncio.wait_for(gate.acquire(), timeout=5)  # and the slot was not lost
     asyncio.run(go())
 
+
+EDGE_URLS = [
+    "http://127.0.0.5:8765/evidence/12", "https://a.test", "https://a.test:443/x",
+    "http://a.test:80/x", "http://a.test:8080", "http://a.test:99999/", "http://999.1.1.1/",
+    "http://01.2.3.4/", "http://a.test/./x/../y", "http://a.test/.well-known/x",
+    "http://a.test/%zz/%41%2f", "http://a.test/x?", "http://a.test/x#", "http://a.test/?a=b?c",
+    "http://a.test/[x]|y^z?{a}`b#c#d", "http://A.Test/X", "http://a.test/a b",
+    "http://user:pw@a.test/", "http://[::1]:8000/", "http://bücher.test/", "http://a.test/é",
+    "http://a..test/", "http://-a.test/", "http://a.test:/x", "https://a.test/\\x",
+    "http://a.test/\"q\"", "http://a.test/<x>", "http://a.test/x\ty",
+]
+
+
+def _parsed(url: str) -> object:
+    try:
+        return httpx.URL(url)._uri_reference
+    except httpx.InvalidURL as exc:
+        return repr(exc)
+
+
+def _parsed_fast(url: str) -> object:
+    try:
+        return request_url(url)._uri_reference
+    except httpx.InvalidURL as exc:
+        return repr(exc)
+
+
+def test_request_url_is_the_url_httpx_would_build() -> None:
+    """The fast path must build exactly httpx's URL (same parts, same refusals) for real
+    cited URLs, damaged ones included, and for every edge of its pattern."""
+    lines = Path(__file__).with_name("fixtures").joinpath("cited_urls.txt").read_text()
+    urls = [u for u in lines.splitlines() if u and not u.startswith("#")] + EDGE_URLS
+    assert len(urls) > 400
+    different = [u for u in urls if _parsed(u) != _parsed_fast(u)]
+    assert different == []
+    # …and the plain addresses most links are do take the fast path.
+    assert _PLAIN_URL.fullmatch("https://www.salford.ac.uk/a/b.pdf?x=1#y")
