@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -214,6 +215,15 @@ def test_python_dash_m_and_version() -> None:
                          text=True, timeout=60, env=_subprocess_env())
     assert run.returncode == 0 and run.stdout.startswith("refcheck ")
 
+
+def test_the_command_runs_with_the_cyclic_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry point turns the collector off only while refcheck's modules load."""
+    from refcheck.__main__ import main
+
+    seen: list[bool] = []
+    monkeypatch.setattr("refcheck.cli.main", lambda: seen.append(gc.isenabled()))
+    main()
+    assert seen == [True] and gc.isenabled()
 
 def test_help_shows_examples() -> None:
     run = subprocess.run([sys.executable, "-m", "refcheck", "--help"], capture_output=True,
