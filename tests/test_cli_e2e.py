@@ -225,6 +225,22 @@ def test_the_command_runs_with_the_cyclic_collector_on(monkeypatch: pytest.Monke
     main()
     assert seen == [True] and gc.isenabled()
 
+
+@pytest.mark.parametrize("form", ["terminal", "json"])
+def test_a_reader_that_goes_away_does_not_change_the_exit_code(tmp_path: Path,
+                                                               form: str) -> None:
+    """`refcheck … | head`: the report cannot all be written, but the exit code is still
+    the run's (here 0: a letter held by the institution needs no attention)."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter from the council"}])
+    proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case), "-f", form],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_subprocess_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    with proc.stderr:
+        assert proc.wait(timeout=60) == 0
+        assert "Traceback" not in proc.stderr.read()
+
 def test_help_shows_examples() -> None:
     run = subprocess.run([sys.executable, "-m", "refcheck", "--help"], capture_output=True,
                          text=True, timeout=60, env=_subprocess_env())

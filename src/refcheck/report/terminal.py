@@ -36,13 +36,21 @@ def status_text(status: Status) -> Text:
     return Text(f"{symbol} {status.value}", style=colour)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich ends the process with exit code 1 when the reader goes away (`refcheck … |
+        # head`), which would replace the run's own exit code; the CLI handles it instead.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 class TerminalRenderer(Renderer):
     def __init__(self, *, color: bool | None = None) -> None:
         self.color = color
 
     def console(self, out: TextIO) -> Console:
         is_terminal = out.isatty()
-        return Console(
+        return _Console(
             file=out,
             width=None if is_terminal else PLAIN_WIDTH,
             no_color=(self.color is False) or None,
