@@ -226,6 +226,30 @@ def test_the_command_runs_with_the_cyclic_collector_on(monkeypatch: pytest.Monke
     assert seen == [True] and gc.isenabled()
 
 
+@pytest.mark.parametrize(("code", "status"), [(3, 3), (None, 0), (0, 0), ("no such file", 1)])
+def test_the_exit_code_and_all_output_survive_the_quick_exit(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: object,
+        status: int) -> None:
+    """The process ends with os._exit once the command is done: its exit code is kept, a
+    message given to sys.exit is printed, and buffered output is flushed first."""
+    import refcheck.__main__ as entry
+
+    exits: list[int] = []
+    flushed: list[str] = []
+
+    def command() -> None:
+        print("the report")
+        raise SystemExit(code)
+
+    monkeypatch.setattr("refcheck.cli.main", command)
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setattr(sys.stdout, "flush", lambda: flushed.append("stdout"))
+    entry.main()
+    assert exits == [status] and "stdout" in flushed
+    out, err = capsys.readouterr()
+    assert out == "the report\n"
+    assert err == ("no such file\n" if status == 1 else "")
+
 @pytest.mark.parametrize("form", ["terminal", "json"])
 def test_a_reader_that_goes_away_does_not_change_the_exit_code(tmp_path: Path,
                                                                form: str) -> None:

@@ -1,7 +1,10 @@
 """Where ``refcheck`` and ``python -m refcheck`` start: the collector is set up before the
-command's imports, which are most of a short run's time."""
+command's imports, and the process ends without tearing the interpreter down."""
 
+import contextlib
 import gc
+import os
+import sys
 
 
 def main() -> None:
@@ -13,7 +16,28 @@ def main() -> None:
         from refcheck.cli import main as command
     finally:
         gc.enable()
-    command()
+    try:
+        command()
+    except SystemExit as done:
+        exit_now(done.code)
+
+
+def exit_now(code: object) -> None:
+    """End the process once the report is out. Tearing the interpreter down frees every
+    object one by one (~10 ms after a large run) for nothing: the files are closed already,
+    and standard output and error are flushed here."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): print it, as Python does
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (`refcheck … | head`) or a closed stream: nothing to keep.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":
