@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
+import json
 import re
 
 import pytest
@@ -102,3 +104,18 @@ def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch: pytest.MonkeyP
     with cli._progress(2) as advance:
         advance(result)
     assert quiet.getvalue() == ""
+
+
+def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
+    """checked_at is written once per second and zone, so links finished in the same
+    second share the text, and a link in another second or zone gets its own."""
+    run = report()
+    whens = [NOW.replace(microsecond=900_000), NOW + dt.timedelta(seconds=1),
+             NOW.astimezone(dt.timezone(dt.timedelta(hours=1)))]
+    run.results[:] = [dataclasses.replace(r, checked_at=w) for r, w in zip(run.results, whens,
+                                                                           strict=True)]
+    out = io.StringIO()
+    Format.json.renderer().render(run, decide(run), out)
+    stamps = {link["source"]: link["checked_at"] for link in json.loads(out.getvalue())["links"]}
+    assert stamps == {"c": "2026-11-26T09:00:00+00:00", "b": "2026-11-26T09:00:01+00:00",
+                      "a": "2026-11-26T10:00:00+01:00"}

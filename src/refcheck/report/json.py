@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any, TextIO
 
@@ -32,18 +33,20 @@ def _case(case: Case) -> dict[str, Any]:
     }
 
 
-def _link(result: LinkResult, source_status: Status) -> dict[str, Any]:
+def _link(result: LinkResult, source_status: Status, stamp: _Stamps) -> dict[str, Any]:
+    # Statuses and outcomes are StrEnums: json writes them as their values.
     cited = result.cited
+    source = result.source
     return {
         "file": result.case.path,
-        "source": result.source.id,
-        "kind": result.source.kind,
-        "title": redact_text(result.source.title),
+        "source": source.id,
+        "kind": source.kind,
+        "title": redact_text(source.title),
         "url": redact(cited.url) if cited else None,
-        "line": cited.position.line if cited else result.source.position.line,
-        "column": cited.position.column if cited else result.source.position.column,
-        "status": result.status.value,
-        "source_status": source_status.value,
+        "line": cited.position.line if cited else source.position.line,
+        "column": cited.position.column if cited else source.position.column,
+        "status": result.status,
+        "source_status": source_status,
         "http_status": result.http_status,
         "final_url": redact(result.final_url) if result.final_url else None,
         "redirects": [
@@ -52,16 +55,31 @@ def _link(result: LinkResult, source_status: Status) -> dict[str, Any]:
         ],
         "detail": redact_text(result.detail),
         "page_title": redact_text(result.page_title) if result.page_title else None,
-        "checked_at": result.checked_at.isoformat(timespec="seconds"),
+        "checked_at": stamp(result.checked_at),
         "archive": _capture(result.archive),
         "lookups": [
-            {"service": x.service, "outcome": x.outcome.value,
-             "detail": redact_text(x.detail) or None}
+            {"service": x.service, "outcome": x.outcome, "detail": redact_text(x.detail) or None}
             for x in result.lookups
         ],
-        "evidence": result.evidence.value if result.evidence else None,
+        "evidence": result.evidence,
         "listing": redact(result.listing) if result.listing else None,
     }
+
+
+class _Stamps:
+    """``checked_at`` to the second, written once per second: a large run's links finish
+    a few hundred to the second, and isoformat is a tenth of a link's share of the report."""
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[float, dt.timedelta | None], str] = {}
+
+    def __call__(self, when: dt.datetime) -> str:
+        # The same second in another zone is written differently: the offset is in the key.
+        key = (when.timestamp() // 1, when.utcoffset())
+        text = self._written.get(key)
+        if text is None:
+            text = self._written[key] = when.isoformat(timespec="seconds")
+        return text
 
 
 def _capture(capture: Capture | None) -> dict[str, Any] | None:
@@ -102,7 +120,8 @@ class JsonRenderer(Renderer):
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).
         verdicts = source_verdicts(report)
-        links = [_link(r, verdicts[(r.case.path, r.source.kind, r.source.id)])
+        stamp = _Stamps()
+        links = [_link(r, verdicts[(r.case.path, r.source.kind, r.source.id)], stamp)
                  for r in ordered(report)]
         head = json.dumps(document, indent=2, ensure_ascii=True)
         out.write(head[:-2] + ',\n  "links": [')
