@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
 from refcheck import cases
+from refcheck.cases import url_problem
 from refcheck.errors import CaseFileError
 
 GOOD = """\
@@ -203,3 +205,17 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CaseFileError) as info:
         cases.load(path)
     assert "not UTF-8 text" in str(info.value)
+
+
+def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """url_problem's shortcut for plain http(s) addresses gives the answer the full check
+    gives, for real cited URLs (damaged ones too) and the shortcut's own edges."""
+    fixture = Path(__file__).with_name("fixtures") / "cited_urls.txt"
+    urls = [u for u in fixture.read_text().splitlines() if u and not u.startswith("#")]
+    urls += ["HTTP://A.TEST/x", "https://a.test", "http://", "http:///x", "http://?q",
+             "http://#f", "http://@a.test", "http://[::1]/", "http://[::1/", "http://a]b/",
+             "http:// a.test", "ftp://a.test", "www.a.test/x", "https:/a.test", "mailto:a@b"]
+    fast = [url_problem(u) for u in urls]
+    monkeypatch.setattr("refcheck.cases._PLAINLY_WEB", re.compile(r"(?!)"))
+    assert fast == [url_problem(u) for u in urls]
