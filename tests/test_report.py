@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,36 @@ def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
     stamps = {link["source"]: link["checked_at"] for link in json.loads(out.getvalue())["links"]}
     assert stamps == {"c": "2026-11-26T09:00:00+00:00", "b": "2026-11-26T09:00:01+00:00",
                       "a": "2026-11-26T10:00:00+01:00"}
+
+
+def test_json_links_encoded_as_they_finish_are_not_encoded_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI hands each finished link to the renderer while the run goes on; the report
+    is the same as one written all at the end, and only a link whose result was replaced
+    since (an archive copy found later) is encoded again."""
+    from refcheck.report import json as json_report
+
+    run = report()
+    at_the_end = io.StringIO()
+    Format.json.renderer().render(run, decide(run), at_the_end)
+
+    early = Format.json.renderer()
+    for result in run.results:
+        early.prepare(result)
+    encoded: list[str] = []
+    halves = json_report._link_halves
+
+    def counted(result: LinkResult, stamp: Any) -> tuple[str, str]:
+        encoded.append(result.source.id)
+        return halves(result, stamp)
+
+    monkeypatch.setattr(json_report, "_link_halves", counted)
+    out = io.StringIO()
+    early.render(run, decide(run), out)
+    assert out.getvalue() == at_the_end.getvalue() and encoded == []
+
+    run.results[2] = dataclasses.replace(run.results[2], detail="404 Not Found (replaced)")
+    out = io.StringIO()
+    early.render(run, decide(run), out)
+    assert encoded == ["a"]
+    assert json.loads(out.getvalue())["links"][0]["detail"] == "404 Not Found (replaced)"

@@ -23,7 +23,7 @@ from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
 from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
-from refcheck.report import Format
+from refcheck.report import Format, Renderer
 
 EPILOG = """\
 \b
@@ -168,15 +168,17 @@ def main_command(
     probe = _setting(probe_url, "REFCHECK_PROBE_URL", DEFAULT_PROBE_URL) or None
     doi = _setting(doi_url, "REFCHECK_DOI_URL", DEFAULT_DOI_URL) or DEFAULT_DOI_URL
     report = RunReport(started_at=utc_now())
+    renderer = format.renderer()
     try:
-        asyncio.run(_run(loaded, settings, report, probe, archive_settings, as_of_date, doi))
+        asyncio.run(_run(loaded, settings, report, probe, archive_settings, as_of_date, doi,
+                         renderer))
     except KeyboardInterrupt:
         report.interrupted = True
     report.finished_at = utc_now()
     outcome = decide(report, fail_set)
     try:
         with _destination(output) as out:
-            format.renderer().render(report, outcome, out)
+            renderer.render(report, outcome, out)
     except BrokenPipeError:
         # The reader went away (`refcheck … | head`): not an error worth a message.
         with contextlib.suppress(OSError):
@@ -220,12 +222,18 @@ async def _run(
     archive_settings: ArchiveSettings,
     as_of: dt.date | None,
     doi_url: str,
+    renderer: Renderer,
 ) -> None:
     total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
     with _progress(total) as advance:
+
+        def on_result(result: LinkResult) -> None:
+            advance(result)
+            renderer.prepare(result)
+
         async with make_fetcher(settings) as fetcher:
             archives = Archives(archive_settings, fetcher) if archive_settings.order else None
-            await check(loaded, fetcher, report, on_result=advance, probe_url=probe,
+            await check(loaded, fetcher, report, on_result=on_result, probe_url=probe,
                         archive_settings=archive_settings, archives=archives, as_of=as_of,
                         doi_url=doi_url)
 

@@ -29,6 +29,10 @@ class Renderer(ABC):
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         """Write the whole report to ``out``."""
 
+    def prepare(self, result: LinkResult) -> None:  # noqa: B027 (a hook, not abstract)
+        """Told of each link as it finishes, while the run waits for others: a renderer may
+        do part of its work early. ``render`` must not depend on it having been called."""
+
 
 class Format(StrEnum):
     terminal = "terminal"
