@@ -34,9 +34,9 @@ def is_retryable(fetch: Fetch) -> bool:
     answer = fetch.answer
     if answer is None:
         return False
-    if is_bot_challenge(answer):
+    if answer.status not in RETRY_STATUSES and not 500 <= answer.status < 600:
         return False
-    return answer.status in RETRY_STATUSES or 500 <= answer.status < 600
+    return not is_bot_challenge(answer)  # a bot wall does not go away by asking again
 
 
 def retry_after_seconds(headers: dict[str, str], now: dt.datetime) -> float | None:

@@ -6,6 +6,7 @@ Frozen dataclasses and enums only; nothing here does I/O.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -140,8 +141,8 @@ class Answer:
     body: bytes = b""
     truncated: bool = False
 
-    @property
-    def content_type(self) -> str:
+    @functools.cached_property
+    def content_type(self) -> str:  # asked four times of every answer
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
