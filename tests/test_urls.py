@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
-from refcheck.urls import is_home_page, is_login_page, is_trivial_move, redact, redact_text
+from refcheck.urls import (
+    host_of,
+    is_home_page,
+    is_login_page,
+    is_trivial_move,
+    redact,
+    redact_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +82,19 @@ def test_home_pages(url: str, home: bool) -> None:
 )
 def test_login_pages(url: str, login: bool) -> None:
     assert is_login_page(url) is login
+
+
+def test_host_of_plain_urls_agrees_with_a_full_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """host_of reads plain http(s) hosts without splitting the URL; the answers are the
+    ones a full split gives, for real cited URLs and the shortcut's edges."""
+    fixture = Path(__file__).with_name("fixtures") / "cited_urls.txt"
+    urls = [u for u in fixture.read_text().splitlines() if u and not u.startswith("#")]
+    urls += ["HTTP://WWW.A.TEST:8080/x", "http://a.test", "http://a.test:", "http://a.test:80x/",
+             "http://u:p@a.test/", "http://[::1]:80/", "http://a.test?q", "http://a.test#f",
+             "http://a\t.test/", "https://bücher.test/", "ftp://a.test/"]
+    host_of.cache_clear()
+    fast = [host_of(u) for u in urls]
+    host_of.cache_clear()
+    monkeypatch.setattr("refcheck.urls._PLAIN_HOST", re.compile(r"(?!)"))
+    assert fast == [host_of(u) for u in urls]
+    host_of.cache_clear()

@@ -67,9 +67,16 @@ def dedupe_key(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+#: An http(s) URL whose host needs no unpicking (no user info, no IPv6 brackets).
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=8192)
 def host_of(url: str) -> str:
     """The lower-cased host; cached, since several checks ask it of every link."""
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        return plain.group(1).lower()
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
