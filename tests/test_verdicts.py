@@ -180,6 +180,11 @@ def test_doi_urls_are_recognised() -> None:
     assert doi_of("http://dx.doi.org/10.1002/car.934") == "10.1002/car.934"
     assert doi_of("https://doi.org/10.1002%2Fcar.934") == "10.1002/car.934"
     assert doi_of("https://www.doi.org/the-identifier/what-is-a-doi/") is None
+    assert doi_of("HTTPS://DX.DOI.ORG/10.1002/car.934") == "10.1002/car.934"
+    assert doi_of("https://doi.org:443/10.1002/car.934") == "10.1002/car.934"
+    assert doi_of("https://someone@doi.org/10.1002/car.934") == "10.1002/car.934"
+    assert doi_of("https://doi.org.evil.test/10.1002/car.934") is None
+    assert doi_of("https://[doi.org/10.1002/car.934") is None
 
 
 def test_doi_checked_with_the_handle_api_not_the_publisher() -> None:

@@ -175,11 +175,11 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 @functools.lru_cache(maxsize=8192)
 def doi_of(url: str) -> str | None:
     """The DOI a doi.org / dx.doi.org URL names, or None."""
+    if host_of(url) not in _DOI_HOSTS:  # asked of every link; most are not DOIs
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
-        return None
-    if (parts.hostname or "").lower() not in _DOI_HOSTS:
         return None
     candidate = unquote(parts.path.lstrip("/"))
     return candidate if _DOI.match(candidate) else None
