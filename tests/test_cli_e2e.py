@@ -217,13 +217,21 @@ def test_python_dash_m_and_version() -> None:
 
 
 def test_the_command_runs_with_the_cyclic_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The entry point turns the collector off only while refcheck's modules load."""
+    """The entry point holds the collector off only while refcheck's modules load, leaves
+    what they made out of its scans, and scans the young generation less often."""
     from refcheck.__main__ import main
 
-    seen: list[bool] = []
-    monkeypatch.setattr("refcheck.cli.main", lambda: seen.append(gc.isenabled()))
-    main()
-    assert seen == [True] and gc.isenabled()
+    seen: list[tuple[bool, int, int]] = []
+    monkeypatch.setattr("refcheck.cli.main", lambda: seen.append(
+        (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()[0])))
+    threshold = gc.get_threshold()
+    try:
+        main()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    [(enabled, frozen, young)] = seen
+    assert enabled and frozen > 10_000 and young == 50_000
 
 
 @pytest.mark.parametrize(("code", "status"), [(3, 3), (None, 0), (0, 0), ("no such file", 1)])

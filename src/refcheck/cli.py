@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -339,12 +338,5 @@ def _err(message: str) -> None:
 
 
 def main() -> None:
-    # Everything imported so far lives as long as the process: leave it out of the cyclic
-    # collector's scans, and scan less often. A run of thousands of links allocates many
-    # small objects that are freed by reference counting; with the defaults the collector
-    # took about a tenth of a large run's CPU, and with 10,000 still ten collections and
-    # ~9 ms of a 2,000-link run, against one and ~4 ms now (benchmarks/README.md). Cycles
-    # are still collected, after 50,000 allocations instead of 700.
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 50)
+    """The command. ``refcheck.__main__`` calls it, having set up the garbage collector."""
     app(prog_name="refcheck")
