@@ -460,12 +460,11 @@ class CountingResolver:
         raise socket.gaierror(-2, "Name or service not known")
 
 
-def test_a_host_name_is_looked_up_once_for_many_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_host_name_is_looked_up_once_for_many_requests() -> None:
     async def run() -> None:
         resolver = CountingResolver()
-        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver)
         async with Server(keep_answering) as server:
-            transport = lean()
+            transport = lean(getaddrinfo=resolver)
             url = f"http://evidence.test:{server.port}/a"
             results = await asyncio.gather(*(get(transport, url) for _ in range(5)))
             await transport.aclose()
@@ -474,12 +473,10 @@ def test_a_host_name_is_looked_up_once_for_many_requests(monkeypatch: pytest.Mon
     asyncio.run(run())
 
 
-def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup() -> None:
     async def run() -> None:
         resolver = CountingResolver()
-        monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolver)
-        transport = lean()
+        transport = lean(getaddrinfo=resolver)
         async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
             results = await asyncio.gather(
                 *(fetcher.fetch(f"http://gone.invalid/{i}") for i in range(6)))
@@ -487,6 +484,36 @@ def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup(
         assert resolver.asked == ["gone.invalid"]
     asyncio.run(run())
 
+
+
+def test_an_address_that_drops_connections_costs_a_delay_not_the_time_out() -> None:
+    """A name with two addresses, the first of which never answers (a route that drops
+    packets, as broken IPv6 does): the second is tried after the happy-eyeballs delay and
+    the page is fetched well within the 5 s connect time-out."""
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            # A listener on 127.0.0.2 whose one-place queue is full: connecting there hangs.
+            hole = socket.socket()
+            hole.bind(("127.0.0.2", server.port))
+            hole.listen(0)
+            filler = socket.create_connection(("127.0.0.2", server.port))
+
+            async def two_addresses(host: str, port: object, **kwargs: object) -> list[Any]:
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", 0)),
+                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+            transport = lean(getaddrinfo=two_addresses, happy_eyeballs_delay=0.01)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                result = await get(transport, f"http://dual.test:{server.port}/a")
+            finally:
+                await transport.aclose()
+                filler.close()
+                hole.close()
+        assert result == (200, b"hello")
+        assert loop.time() - started < 2.5
+    asyncio.run(run())
 
 # -- TLS ------------------------------------------------------------------------------------
 
@@ -601,3 +628,4 @@ def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.MonkeyPatch)
             assert await get(transport, f"http://127.0.0.1:{direct.port}/a") == (200, b"hello")
             await transport.aclose()
     asyncio.run(run())
+

@@ -23,9 +23,10 @@ import ipaddress
 import socket
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, cast
 
+import aiohappyeyeballs
 import httpx
 
 #: A response head longer than this is refused: no real page needs more.
@@ -371,12 +372,20 @@ class _Body(httpx.AsyncByteStream):
             self._pool._release(self._key, connection)
 
 
+#: (family, type, proto, canonical name, socket address), as getaddrinfo gives them.
+AddrInfo = tuple[int, int, int, str, tuple[Any, ...]]
+Lookup = Callable[..., Coroutine[Any, Any, list[Any]]]
+
+
 class LeanTransport(httpx.AsyncBaseTransport):
     """Direct HTTP/1.1 connections, kept alive per host. Limits on concurrency are the
     caller's (``http.Fetcher``); this keeps at most ``max_idle`` idle connections in all."""
 
     def __init__(self, *, ssl_context: Callable[[], ssl.SSLContext],
-                 max_idle: int = 128) -> None:
+                 max_idle: int = 128, getaddrinfo: Lookup | None = None,
+                 happy_eyeballs_delay: float = 0.25) -> None:
+        self._getaddrinfo = getaddrinfo  # the loop's own when None (tests give a stand-in)
+        self._happy_eyeballs_delay = happy_eyeballs_delay
         self._ssl_context_factory = ssl_context
         self._ssl_context: ssl.SSLContext | None = None
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -458,42 +467,56 @@ class LeanTransport(httpx.AsyncBaseTransport):
         scheme, host, port = key
         loop = asyncio.get_running_loop()
         context = self._ssl() if scheme == "https" else None
+        name = host if context is not None else None
         try:
             async with asyncio.timeout(timeout):
                 addresses = await self._resolve(host)
-                # One address: connect to it, no second lookup. Several: let asyncio race
-                # them (happy eyeballs), which looks the name up again itself.
-                name = host if context is not None else None
                 if len(addresses) == 1:
                     _, connection = await loop.create_connection(
-                        lambda: _Connection(loop), addresses[0], port, ssl=context,
+                        lambda: _Connection(loop), addresses[0][4][0], port, ssl=context,
                         server_hostname=name)
-                else:  # (happy_eyeballs_delay only when needed: not every loop has it)
-                    _, connection = await loop.create_connection(
-                        lambda: _Connection(loop), host, port, ssl=context,
-                        server_hostname=name, happy_eyeballs_delay=0.25)
+                else:
+                    # Several addresses (IPv6 and IPv4, say): race them, each started 250 ms
+                    # after the last (RFC 8305), so an address whose route drops packets
+                    # costs a quarter of a second, not the connect time-out. Done here, not
+                    # by the event loop: uvloop's create_connection cannot.
+                    with_port = [(*info[:4], (info[4][0], port, *info[4][2:]))
+                                 for info in addresses]
+                    sock = await aiohappyeyeballs.start_connection(
+                        with_port, happy_eyeballs_delay=self._happy_eyeballs_delay,
+                        interleave=1)
+                    try:
+                        _, connection = await loop.create_connection(
+                            lambda: _Connection(loop), sock=sock, ssl=context,
+                            server_hostname=name)
+                    except BaseException:
+                        sock.close()
+                        raise
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"no connection to {host} within the time-out") from exc
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
         return connection
 
-    async def _resolve(self, host: str) -> list[str]:
-        """The host's addresses. One lookup per host at a time, remembered for the run
-        (failures for ``DNS_FAILURE_SECONDS``): the links and archive lookups of a case file
-        share a handful of hosts, and many identical lookups at once can stall a resolver
-        for its whole time-out."""
+    async def _resolve(self, host: str) -> list[AddrInfo]:
+        """The host's addresses, one entry each. One lookup per host at a time, remembered
+        for the run (failures for ``DNS_FAILURE_SECONDS``): the links and archive lookups of a
+        case file share a handful of hosts, and many identical lookups at once can stall a
+        resolver for its whole time-out."""
         if _is_ip_address(host):
-            return [host]
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, 0))]
         loop = asyncio.get_running_loop()
         now = loop.time()
         entry = self._names.get(host)
         if entry is None or entry[0] < now:
-            lookup = loop.create_task(loop.getaddrinfo(host, None, type=socket.SOCK_STREAM))
+            lookup = loop.create_task(
+                (self._getaddrinfo or loop.getaddrinfo)(host, None, type=socket.SOCK_STREAM))
             entry = self._names[host] = (now + DNS_SECONDS, lookup)
             lookup.add_done_callback(lambda done: self._looked_up(host, done))
         infos = await asyncio.shield(entry[1])
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+        unique = {info[4][0]: info for info in infos}
+        return list(unique.values())
 
     def _looked_up(self, host: str, lookup: asyncio.Task[Any]) -> None:
         entry = self._names.get(host)
