@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from refcheck import cli
 from tests.behaviours import BEHAVIOURS
 from tests.conftest import Waits, write_case
 from tests.server import EvidenceServer, free_port
@@ -34,9 +35,18 @@ def all_behaviours(tmp_path: Path, server: EvidenceServer) -> tuple[Path, list[s
     return write_case(tmp_path, sources), urls
 
 
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_every_behaviour_gets_its_status(all_behaviours: tuple[Path, list[str]],
                                          server: EvidenceServer, run_cli: Any,
-                                         waits: Waits) -> None:
+                                         waits: Waits, loop: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """On uvloop's event loop, which refcheck uses where it is installed, and on asyncio's,
+    which it falls back to (Windows)."""
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        assert cli.event_loop_factory() is uvloop.new_event_loop
+    else:
+        monkeypatch.setattr(cli, "event_loop_factory", lambda: None)
     case, _ = all_behaviours
     run = run_cli(str(case), "--format", "json", "--deadline", "1", "--timeout", "5")
     report = json.loads(run.stdout)

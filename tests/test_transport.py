@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -23,6 +23,8 @@ from refcheck.transport import (
     default_ssl_context,
 )
 from tests.conftest import Waits
+
+T = TypeVar("T")
 
 # -- the parser, fed through a stand-in socket ---------------------------------------------
 
@@ -61,6 +63,21 @@ class Parsed:
 
     def header(self, name: bytes) -> list[bytes]:
         return [v for k, v in self.headers if k.lower() == name]
+
+
+@pytest.fixture(autouse=True, params=["asyncio", "uvloop"])
+def event_loop_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on asyncio's event loop and on uvloop's, which the CLI uses
+    where it is installed: the transport must behave the same on both."""
+    if request.param == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+
+        def run(main: Coroutine[Any, Any, T]) -> T:
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(main)
+
+        monkeypatch.setattr(asyncio, "run", run)
+    return str(request.param)
 
 
 def feed(raw: bytes, *, step: int | None = None, eof: bool = False,
@@ -629,3 +646,8 @@ def test_hosts_in_no_proxy_are_reached_directly(monkeypatch: pytest.MonkeyPatch)
             await transport.aclose()
     asyncio.run(run())
 
+
+def test_each_variant_runs_on_the_event_loop_it_names(event_loop_kind: str) -> None:
+    async def run() -> str:
+        return type(asyncio.get_running_loop()).__module__
+    assert asyncio.run(run()).startswith("uvloop" if event_loop_kind == "uvloop" else "asyncio")

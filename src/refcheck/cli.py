@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -169,8 +169,9 @@ def main_command(
     report = RunReport(started_at=utc_now())
     renderer = format.renderer()
     try:
-        asyncio.run(_run(loaded, settings, report, probe, archive_settings, as_of_date, doi,
-                         renderer))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(_run(loaded, settings, report, probe, archive_settings, as_of_date,
+                            doi, renderer))
     except KeyboardInterrupt:
         report.interrupted = True
     report.finished_at = utc_now()
@@ -206,6 +207,17 @@ def load_cases(paths: list[str]) -> list[Case]:
     if problems:
         raise CaseFileError(problems)
     return loaded
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (everywhere but Windows), else asyncio's
+    own: most of a large run's CPU is the event loop's, and libuv's loop in C needs a sixth
+    less of it."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - Windows, or an install without it
+        return None
+    return uvloop.new_event_loop
 
 
 def make_fetcher(settings: HttpSettings) -> Fetcher:
