@@ -532,6 +532,24 @@ def test_an_address_that_drops_connections_costs_a_delay_not_the_time_out() -> N
         assert loop.time() - started < 2.5
     asyncio.run(run())
 
+
+def test_an_ipv6_address_that_refuses_gives_way_to_the_ipv4_one() -> None:
+    """A name resolving to IPv6 first (as getaddrinfo orders them on dual-stack machines):
+    ::1 refuses (or IPv6 is off), and the same port on 127.0.0.1 answers."""
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            async def dual_stack(host: str, port: object, **kwargs: object) -> list[Any]:
+                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
+                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+            transport = lean(getaddrinfo=dual_stack)
+            try:
+                result = await get(transport, f"http://dual.test:{server.port}/a")
+            finally:
+                await transport.aclose()
+        assert result == (200, b"hello")
+    asyncio.run(run())
+
 # -- TLS ------------------------------------------------------------------------------------
 
 
