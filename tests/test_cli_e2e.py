@@ -268,6 +268,24 @@ def test_the_exit_code_and_all_output_survive_the_quick_exit(
     assert out == "the report\n"
     assert err == ("no such file\n" if status == 1 else "")
 
+
+def test_ctrl_c_outside_the_checking_is_a_message_and_130_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while refcheck starts or writes its report (the checking itself reports what
+    it has, tested above): a sentence saying so, and the interrupted exit code."""
+    import refcheck.__main__ as entry
+
+    exits: list[int] = []
+
+    def command() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("refcheck.cli.main", command)
+    monkeypatch.setattr(os, "_exit", exits.append)
+    entry.main()
+    assert exits == [130]
+    assert "interrupted (Ctrl-C)" in capsys.readouterr().err
+
 @pytest.mark.parametrize("form", ["terminal", "json"])
 def test_a_reader_that_goes_away_does_not_change_the_exit_code(tmp_path: Path,
                                                                form: str) -> None:

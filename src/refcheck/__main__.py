@@ -5,9 +5,24 @@ import contextlib
 import gc
 import os
 import sys
+from collections.abc import Callable
 
 
 def main() -> None:
+    try:
+        command = _command()
+        command()
+    except SystemExit as done:
+        exit_now(done.code)
+    except KeyboardInterrupt:
+        # Ctrl-C while links are being checked is the command's to handle: it reports what
+        # was checked so far. This is Ctrl-C while refcheck starts or writes the report.
+        print("refcheck: interrupted (Ctrl-C); the report is missing or incomplete. Run "
+              "refcheck again for the full report.", file=sys.stderr)
+        exit_now(130)
+
+
+def _command() -> Callable[[], None]:
     # Importing refcheck and its libraries makes some 50,000 objects that live as long as
     # the process. With the cyclic collector on it scans them about 60 times while they are
     # made (~10 ms, 8% of the start-up) and frees nothing, so it waits until they are made,
@@ -25,10 +40,7 @@ def main() -> None:
         gc.freeze()
         gc.set_threshold(100_000, 50, 50)
         gc.enable()
-    try:
-        command()
-    except SystemExit as done:
-        exit_now(done.code)
+    return command
 
 
 def exit_now(code: object) -> None:
