@@ -269,10 +269,8 @@ def test_the_exit_code_and_all_output_survive_the_quick_exit(
     assert err == ("no such file\n" if status == 1 else "")
 
 
-def test_ctrl_c_outside_the_checking_is_a_message_and_130_not_a_traceback(
+def test_ctrl_c_while_starting_is_a_message_and_130_not_a_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """Ctrl-C while refcheck starts or writes its report (the checking itself reports what
-    it has, tested above): a sentence saying so, and the interrupted exit code."""
     import refcheck.__main__ as entry
 
     exits: list[int] = []
@@ -284,7 +282,30 @@ def test_ctrl_c_outside_the_checking_is_a_message_and_130_not_a_traceback(
     monkeypatch.setattr(os, "_exit", exits.append)
     entry.main()
     assert exits == [130]
-    assert "interrupted (Ctrl-C)" in capsys.readouterr().err
+    assert "interrupted (Ctrl-C) while starting; nothing was checked" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("step", "words"), [
+    ("refcheck.cli.load_cases", "while reading the case files; nothing was checked"),
+    ("refcheck.report.terminal.TerminalRenderer.render",
+     "while writing the report, which is incomplete"),
+])
+def test_ctrl_c_before_or_after_the_checking_says_so_and_exits_130(
+        tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch, step: str,
+        words: str) -> None:
+    """Ctrl-C during the checking reports what was checked (above); before it, or while the
+    report is written, typer would end the run silently with 130: refcheck says what
+    happened."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter from the council"}])
+
+    def interrupted(*args: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(step, interrupted)
+    run = run_cli(str(case))
+    assert run.exit_code == 130
+    assert words in run.stderr
+
 
 @pytest.mark.parametrize("form", ["terminal", "json"])
 def test_a_reader_that_goes_away_does_not_change_the_exit_code(tmp_path: Path,

@@ -15,10 +15,10 @@ def main() -> None:
     except SystemExit as done:
         exit_now(done.code)
     except KeyboardInterrupt:
-        # Ctrl-C while links are being checked is the command's to handle: it reports what
-        # was checked so far. This is Ctrl-C while refcheck starts or writes the report.
-        print("refcheck: interrupted (Ctrl-C); the report is missing or incomplete. Run "
-              "refcheck again for the full report.", file=sys.stderr)
+        # The command handles Ctrl-C once it runs (reading, checking, writing the report);
+        # this is Ctrl-C while refcheck is still starting.
+        print("refcheck: interrupted (Ctrl-C) while starting; nothing was checked.",
+              file=sys.stderr)
         exit_now(130)
 
 

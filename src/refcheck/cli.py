@@ -151,6 +151,10 @@ def main_command(
             _err(str(problem))
         _err("refcheck: nothing was checked; correct the case file and run again.")
         raise typer.Exit(ExitCode.USAGE) from None
+    except KeyboardInterrupt:
+        _err("refcheck: interrupted (Ctrl-C) while reading the case files; nothing was "
+             "checked.")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     settings = HttpSettings(
         concurrency=concurrency,
@@ -186,6 +190,10 @@ def main_command(
     except OSError as exc:
         _err(f"refcheck: cannot write the report to {output}: {exc.strerror}")
         raise typer.Exit(ExitCode.USAGE) from None
+    except KeyboardInterrupt:
+        _err("refcheck: interrupted (Ctrl-C) while writing the report, which is incomplete; "
+             "run refcheck again for the full report.")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     if output is not None:
         _err(f"refcheck: report written to {output}")
     raise typer.Exit(outcome.exit_code)
