@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -43,12 +44,20 @@ def test_every_behaviour_gets_its_status(all_behaviours: tuple[Path, list[str]],
     """On uvloop's event loop, which refcheck uses where it is installed, and on asyncio's,
     which it falls back to (Windows)."""
     if loop == "uvloop":
-        uvloop = pytest.importorskip("uvloop")
-        assert cli.event_loop_factory() is uvloop.new_event_loop
+        pytest.importorskip("uvloop")
     else:
         monkeypatch.setattr(cli, "event_loop_factory", lambda: None)
+    ran_on: list[str] = []
+    fetcher_for = cli.make_fetcher
+
+    def noting_the_loop(settings: Any) -> Any:
+        ran_on.append(type(asyncio.get_running_loop()).__module__.split(".")[0])
+        return fetcher_for(settings)
+
+    monkeypatch.setattr(cli, "make_fetcher", noting_the_loop)
     case, _ = all_behaviours
     run = run_cli(str(case), "--format", "json", "--deadline", "1", "--timeout", "5")
+    assert ran_on == [loop]
     report = json.loads(run.stdout)
     by_source = {link["source"]: link for link in report["links"]}
     mismatches = []
