@@ -96,3 +96,10 @@ def write_case(directory: Path, sources: list[dict[str, Any]], *,
     path.write_text(yaml.safe_dump({"case": case, "sources": sources}, sort_keys=False,
                                    allow_unicode=True))
     return path
+
+
+def cited_urls() -> list[str]:
+    """URLs as cited in REF2014 case studies, damage and all (tests/fixtures/cited_urls.txt):
+    the real input the URL shortcuts must answer exactly as the full parsers do."""
+    text = (Path(__file__).with_name("fixtures") / "cited_urls.txt").read_text()
+    return [u for u in text.splitlines() if u and not u.startswith("#")]

@@ -11,6 +11,7 @@ import pytest
 from refcheck import cases
 from refcheck.cases import url_problem
 from refcheck.errors import CaseFileError
+from tests.conftest import cited_urls
 
 GOOD = """\
 case:
@@ -211,8 +212,7 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """url_problem's shortcut for plain http(s) addresses gives the answer the full check
     gives, for real cited URLs (damaged ones too) and the shortcut's own edges."""
-    fixture = Path(__file__).with_name("fixtures") / "cited_urls.txt"
-    urls = [u for u in fixture.read_text().splitlines() if u and not u.startswith("#")]
+    urls = cited_urls()
     urls += ["HTTP://A.TEST/x", "https://a.test", "http://", "http:///x", "http://?q",
              "http://#f", "http://@a.test", "http://[::1]/", "http://[::1/", "http://a]b/",
              "http:// a.test", "ftp://a.test", "www.a.test/x", "https:/a.test", "mailto:a@b"]

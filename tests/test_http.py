@@ -7,7 +7,6 @@ import gzip
 import socket
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from refcheck import __version__
 from refcheck.checker import START_BATCH, check
 from refcheck.http import _PLAIN_URL, Fetcher, HttpSettings, failure_from, request_url
 from refcheck.model import Case, CitedUrl, FailureKind, Position, RunReport, Source, Status
-from tests.conftest import Waits
+from tests.conftest import Waits, cited_urls
 
 HTML = {"content-type": "text/html"}
 
@@ -473,8 +472,7 @@ def _parsed_fast(url: str) -> object:
 def test_request_url_is_the_url_httpx_would_build() -> None:
     """The fast path must build exactly httpx's URL (same parts, same refusals) for real
     cited URLs, damaged ones included, and for every edge of its pattern."""
-    lines = Path(__file__).with_name("fixtures").joinpath("cited_urls.txt").read_text()
-    urls = [u for u in lines.splitlines() if u and not u.startswith("#")] + EDGE_URLS
+    urls = cited_urls() + EDGE_URLS
     assert len(urls) > 400
     different = [u for u in urls if _parsed(u) != _parsed_fast(u)]
     assert different == []

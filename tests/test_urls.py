@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,7 @@ from refcheck.urls import (
     redact,
     redact_text,
 )
+from tests.conftest import cited_urls
 
 
 @pytest.mark.parametrize(
@@ -87,8 +87,7 @@ def test_login_pages(url: str, login: bool) -> None:
 def test_host_of_plain_urls_agrees_with_a_full_split(monkeypatch: pytest.MonkeyPatch) -> None:
     """host_of reads plain http(s) hosts without splitting the URL; the answers are the
     ones a full split gives, for real cited URLs and the shortcut's edges."""
-    fixture = Path(__file__).with_name("fixtures") / "cited_urls.txt"
-    urls = [u for u in fixture.read_text().splitlines() if u and not u.startswith("#")]
+    urls = cited_urls()
     urls += ["HTTP://WWW.A.TEST:8080/x", "http://a.test", "http://a.test:", "http://a.test:80x/",
              "http://u:p@a.test/", "http://[::1]:80/", "http://a.test?q", "http://a.test#f",
              "http://a\t.test/", "https://bücher.test/", "ftp://a.test/"]
