@@ -264,15 +264,17 @@ async def read_request(reader: asyncio.StreamReader) -> bytes:
 class Server:
     """A scripted server: ``handler(reader, writer, connection_number)`` per connection."""
 
-    def __init__(self, handler: Handler, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, handler: Handler, ssl_context: ssl.SSLContext | None = None,
+                 host: str = "127.0.0.1") -> None:
         self.handler = handler
+        self.host = host
         self.connections = 0
         self.requests: list[bytes] = []
         self._ssl = ssl_context
         self._server: asyncio.Server | None = None
 
     async def __aenter__(self) -> Server:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._ssl)
+        self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=self._ssl)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -541,6 +543,35 @@ def test_an_ipv6_address_that_refuses_gives_way_to_the_ipv4_one() -> None:
             async def dual_stack(host: str, port: object, **kwargs: object) -> list[Any]:
                 return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
                         (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+            transport = lean(getaddrinfo=dual_stack)
+            try:
+                result = await get(transport, f"http://dual.test:{server.port}/a")
+            finally:
+                await transport.aclose()
+        assert result == (200, b"hello")
+    asyncio.run(run())
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_a_dual_stack_name_is_reached_over_ipv6_when_that_answers() -> None:
+    """The IPv6 address's four-part socket address gets the URL's port: with only ::1
+    listening (127.0.0.2 refuses), the page comes over IPv6. (The test above would pass
+    with IPv6 addresses mangled, since a mangled one refuses like ::1 does there.)"""
+    async def run() -> None:
+        async with Server(keep_answering, host="::1") as server:
+            async def dual_stack(host: str, port: object, **kwargs: object) -> list[Any]:
+                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
+                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", 0))]
 
             transport = lean(getaddrinfo=dual_stack)
             try:
