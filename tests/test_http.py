@@ -469,12 +469,21 @@ def _parsed_fast(url: str) -> object:
         return repr(exc)
 
 
-def test_request_url_is_the_url_httpx_would_build() -> None:
+def test_request_url_is_the_url_httpx_would_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path must build exactly httpx's URL (same parts, same refusals) for real
     cited URLs, damaged ones included, and for every edge of its pattern."""
     urls = cited_urls() + EDGE_URLS
     assert len(urls) > 400
     different = [u for u in urls if _parsed(u) != _parsed_fast(u)]
     assert different == []
-    # …and the plain addresses most links are do take the fast path.
-    assert _PLAIN_URL.fullmatch("https://www.salford.ac.uk/a/b.pdf?x=1#y")
+    # …and the plain addresses most links are do take the fast path: once the host is
+    # known, httpx's parser is not called for them at all.
+    plain = "https://www.salford.ac.uk/a/b.pdf?x=1#y"
+    assert _PLAIN_URL.fullmatch(plain)
+    request_url("https://www.salford.ac.uk/")
+
+    def not_called(*args: object, **kwargs: object) -> None:
+        raise AssertionError("httpx's parser was used for a plain URL")
+
+    monkeypatch.setattr("httpx._urls.urlparse", not_called)
+    assert str(request_url(plain)) == plain
