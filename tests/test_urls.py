@@ -92,6 +92,10 @@ def test_host_of_plain_urls_agrees_with_a_full_split(monkeypatch: pytest.MonkeyP
              "http://u:p@a.test/", "http://[::1]:80/", "http://a.test?q", "http://a.test#f",
              "http://a\t.test/", "https://bücher.test/", "ftp://a.test/"]
     host_of.cache_clear()
+    with monkeypatch.context() as no_split:  # a plain URL's host is read without urlsplit
+        no_split.setattr("refcheck.urls.urlsplit", None)
+        assert host_of("https://WWW.Salford.ac.uk:443/a/b.pdf?x=1") == "www.salford.ac.uk"
+    host_of.cache_clear()
     fast = [host_of(u) for u in urls]
     host_of.cache_clear()
     monkeypatch.setattr("refcheck.urls._PLAIN_HOST", re.compile(r"(?!)"))
