@@ -310,10 +310,14 @@ class EvidenceServer(ThreadingHTTPServer):
             self.seen.clear()
             self.archives.calls.clear()
 
-    def wait_for(self, path: str, timeout: float = 10.0) -> bool:
-        """Block until a request for ``path`` has arrived (no polling, no sleeping)."""
+    def wait_for(self, path: str, timeout: float = 10.0, *, prefix: bool = False) -> bool:
+        """Block until a request for ``path`` (or, with ``prefix``, for a path starting so)
+        has arrived (no polling, no sleeping). The time-out only ends a test that would
+        otherwise hang."""
+        def arrived() -> bool:
+            return any(p.startswith(path) for p in self.seen) if prefix else path in self.seen
         with self.arrival:
-            return self.arrival.wait_for(lambda: path in self.seen, timeout=timeout)
+            return self.arrival.wait_for(arrived, timeout=timeout)
 
 
 def free_port() -> int:

@@ -41,7 +41,7 @@ from refcheck.model import (
 )
 from refcheck.probe import SiblingProbe, is_suspicious
 from refcheck.text import contains_quote, page_text
-from refcheck.urls import dedupe_key, doi_of, retired_short_link
+from refcheck.urls import dedupe_key, doi_of, retired_short_link, without_secrets
 
 #: Statuses whose evidence is looked for in the archives.
 LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Status.ERROR,
@@ -284,10 +284,13 @@ class Checker:
                 later.append((index, citation))
         settings = self.options.archive_settings
         cited = recognise(url, settings) if settings else None
-        original = cited.original if cited else url
+        # Credentials in the cited URL are for its own server, not for the archives.
+        as_cited = cited.original if cited else url
+        original = without_secrets(as_cited)
         for index, citation in later:
             try:
-                await self.fall_back(index, citation, original)
+                await self.fall_back(index, citation, original,
+                                     stripped=original != as_cited)
             except Exception as exc:  # the live result stands; say the lookup broke
                 done = self.report.results[index]
                 failed = Lookup("archives", LookupOutcome.FAILED, f"internal error: {exc!r}",
@@ -295,7 +298,8 @@ class Checker:
                 self.report.results[index] = dataclasses.replace(
                     done, lookups=(failed,), evidence=Evidence.UNKNOWN)
 
-    async def fall_back(self, index: int, citation: _Citation, original: str) -> None:
+    async def fall_back(self, index: int, citation: _Citation, original: str, *,
+                        stripped: bool = False) -> None:
         """Look for the evidence in the archives and update the link's result in place."""
         assert self.archives is not None
         key = (original, target_of(citation.case, self.options.as_of))
@@ -315,7 +319,8 @@ class Checker:
         self.report.results[index] = dataclasses.replace(
             done, detail=detail, archive=found, lookups=asked,
             evidence=evidence_of(done.status, found, asked, quote_found),
-            listing=self.archives.listing(original))
+            listing=self.archives.listing(original),
+            lookup_url=original if stripped else None)
 
     async def quote_in_capture(self, capture: Capture, quote: str) -> bool | None:
         """Whether the capture holds the quote; None when its text cannot be read. Each

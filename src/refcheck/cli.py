@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
@@ -21,8 +22,9 @@ from refcheck.config import Config, load_config
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
+from refcheck.local import ReportFile, fit_to_descriptors
 from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
-from refcheck.report import Format, Renderer
+from refcheck.report import Format, Renderer, literal
 
 EPILOG = """\
 \b
@@ -143,6 +145,7 @@ def main_command(
             wayback_url=wayback_url)
         as_of_date = parse_date_option(as_of)
         loaded = load_cases(casefiles)
+        report_file = ReportFile(output) if output is not None else None
     except UsageError as exc:
         _err(f"refcheck: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
@@ -156,6 +159,9 @@ def main_command(
              "checked.")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
 
+    concurrency, limited = fit_to_descriptors(concurrency)
+    if limited:
+        _err(f"refcheck: {limited}")
     settings = HttpSettings(
         concurrency=concurrency,
         per_host=per_host,
@@ -178,19 +184,29 @@ def main_command(
                             doi, renderer))
     except KeyboardInterrupt:
         report.interrupted = True
+    except Terminated:
+        report.interrupted = report.terminated = True
     report.finished_at = utc_now()
     outcome = decide(report, fail_set)
     try:
-        with _destination(output) as out:
-            renderer.render(report, outcome, out)
+        renderer.render(report, outcome,
+                        report_file.handle if report_file is not None else sys.stdout)
+        if report_file is not None:
+            report_file.commit()
     except BrokenPipeError:
         # The reader went away (`refcheck … | head`): not an error worth a message.
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as exc:
-        _err(f"refcheck: cannot write the report to {output}: {exc.strerror}")
+        if report_file is not None:
+            report_file.discard()
+        where = f"to {output}" if output is not None else "to standard output"
+        kept = "; the previous report there is unchanged" if output is not None else ""
+        _err(f"refcheck: cannot write the report {where}: {exc.strerror or exc}{kept}")
         raise typer.Exit(ExitCode.USAGE) from None
     except KeyboardInterrupt:
+        if report_file is not None:
+            report_file.discard()
         _err("refcheck: interrupted (Ctrl-C) while writing the report, which is incomplete; "
              "run refcheck again for the full report.")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -234,6 +250,40 @@ def make_fetcher(settings: HttpSettings) -> Fetcher:
 
 
 async def _run(
+    loaded: list[Case],
+    settings: HttpSettings,
+    report: RunReport,
+    probe: str | None,
+    archive_settings: ArchiveSettings,
+    as_of: dt.date | None,
+    doi_url: str,
+    renderer: Renderer,
+) -> None:
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    stopped: list[int] = []
+
+    def terminate() -> None:
+        stopped.append(signal.SIGTERM)
+        if main is not None:
+            main.cancel()
+
+    # Not on Windows, nor off the main thread (tests that run the command in-process).
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        await _check(loaded, settings, report, probe, archive_settings, as_of, doi_url,
+                     renderer)
+    except asyncio.CancelledError:
+        if stopped:
+            raise Terminated from None
+        raise
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _check(
     loaded: list[Case],
     settings: HttpSettings,
     report: RunReport,
@@ -344,17 +394,16 @@ class _Advance:
             self.progress.advance(self.task)
 
 
-@contextlib.contextmanager
-def _destination(output: Path | None) -> Iterator[TextIO]:
-    if output is None:
-        yield sys.stdout
-        return
-    with output.open("w", encoding="utf-8") as handle:
-        yield handle
+class Terminated(Exception):
+    """SIGTERM arrived while links were being checked (a CI job cancelled, a container
+    stopped): the run ends as after Ctrl-C, with the partial report, and exit code 143."""
 
 
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    """A message on stderr. Messages quote case files, file names and servers, so each line
+    goes through ``literal``, as the report does: credentials masked, control characters
+    (an OSC 52 clipboard write, a screen clear) shown, never obeyed."""
+    print("\n".join(literal(line) for line in message.split("\n")), file=sys.stderr)
 
 
 def main() -> None:

@@ -226,6 +226,9 @@ class LinkResult:
     lookups: tuple[Lookup, ...] = ()
     evidence: Evidence | None = None
     listing: str | None = None  # where a person can see every capture of the URL
+    #: The URL the archives were asked for, when it is not the cited one: credentials are
+    #: never sent to a third party.
+    lookup_url: str | None = None
 
 
 @dataclass
@@ -236,6 +239,7 @@ class RunReport:
     results: list[LinkResult] = field(default_factory=list)
     network_unreachable: bool = False
     interrupted: bool = False
+    terminated: bool = False  # stopped by SIGTERM rather than Ctrl-C
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
 
@@ -264,6 +268,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     NO_NETWORK = 3
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,7 @@ def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> O
         if r.status in fail_on
         and verdicts[(r.case.path, r.source.kind, r.source.id)] in fail_on)
     if report.interrupted:
-        code = ExitCode.INTERRUPTED
+        code = ExitCode.TERMINATED if report.terminated else ExitCode.INTERRUPTED
     elif report.network_unreachable:
         code = ExitCode.NO_NETWORK
     elif failing:

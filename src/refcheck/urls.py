@@ -4,62 +4,116 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
+from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
-#: Query parameters whose values are masked in every output (matched inside longer names too,
-#: so ``api_key`` and ``access_token`` are masked as well).
-SECRET_PARAMS = ("token", "key", "password", "passwd", "secret", "signature", "sig", "auth")
+#: Words that make a query or fragment parameter a secret, wherever they stand in its name
+#: (``api_key``, ``X-Amz-Signature``, ``authToken``, ``client_secret``). Names are split into
+#: words at ``_ - .`` and lower-to-upper case changes, so ``design`` or ``monkey`` are not
+#: secrets while ``sig`` and ``key`` are.
+SECRET_WORDS = frozenset({
+    "token", "key", "apikey", "password", "passwd", "pwd", "pw", "pass", "passphrase", "secret",
+    "signature", "sig", "auth", "authorization", "credential", "credentials", "session",
+    "sessionid", "jsessionid", "phpsessid", "sid", "jwt", "ticket", "otp", "code",
+})
+#: Kept in the URLs refcheck sends to archives, though masked in reports: an OAuth ``code``
+#: is single-use and short-lived, while ``code=`` is also how statistics sites name an area
+#: (``?code=E06000001``), and a lookup without it would find no capture of the cited page.
+SENT_TO_ARCHIVES = frozenset({"code"})
+#: Parameters whose names contain a secret word but which carry none: education's Key Stage.
+NOT_SECRET = frozenset({"key_stage", "keystage"})
 MASK = "****"
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+#: ``scheme://userinfo@``: the userinfo runs to the last ``@`` before the path starts.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#\[\]<>\"']*)@")
+#: Where a parameter's name starts: ``?name=``, ``&name=``, ``;name=`` (in a path, or a
+#: query separated by semicolons) and ``#name=`` (OAuth's implicit flow puts
+#: ``access_token`` in the fragment).
+_PARAM_NAME = re.compile(r"([?&#;])([^=&;#?/\s<>\"']+)=")
+#: Where a secret value ends.
+_VALUE_END = re.compile(r"[&;#\s<>\"']|\Z")
+_PATH_VALUE_END = re.compile(r"[&;#?/\s<>\"']|\Z")
 
 
-def redact(url: str) -> str:
-    """Mask credentials: ``user:password@`` and the values of secret-looking query parameters."""
-    if "@" not in url and "?" not in url:
-        return url  # neither credentials nor a query: the common case, asked of every URL
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _redact_userinfo_crudely(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{MASK}:{MASK}@{host}" if ":" in userinfo else f"{MASK}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_is_secret(name) for name, _ in pairs):
-            query = "&".join(
-                f"{quote(name, safe='')}={MASK if _is_secret(name) else quote(value, safe='/:')}"
-                for name, value in pairs
-            )
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def redact_text(text: str) -> str:
-    """Mask credentials in every URL inside free text (details, error messages)."""
-    if "://" not in text:
-        return text  # no URL in it: most titles and details
-    def mask(match: re.Match[str]) -> str:
-        url = match.group(0)
-        core = url.rstrip(".,;:!?)\u201d")  # punctuation that ends a sentence, not the URL
-        return redact(core) + url[len(core):]
-
-    return _URL_IN_TEXT.sub(mask, text)
-
-
-def _is_secret(name: str) -> bool:
-    lowered = name.lower()
-    if lowered in ("keywords", "key_stage", "monkey"):
+@functools.lru_cache(maxsize=1024)
+def is_secret_name(name: str) -> bool:
+    """Whether a query or fragment parameter of this name carries a credential."""
+    if name.lower() in NOT_SECRET:
         return False
-    return any(word in lowered for word in SECRET_PARAMS)
+    words = _NAME_WORDS.findall(name.replace("%5F", "_").replace("%5f", "_"))
+    return any(word.lower() in SECRET_WORDS for word in words)
 
 
-def _redact_userinfo_crudely(url: str) -> str:
-    return re.sub(r"//[^/@\s]*@", f"//{MASK}@", url)
+def mask(text: str) -> str:
+    """Mask every credential in ``text``: the one masking function behind every output
+    (terminal, JSON, stderr, error messages). ``text`` may be a URL, a URL that no parser
+    accepts, a URL inside another (an archive's ``/*/https://user:pw@host/``), or prose
+    quoting URLs. ``user:password@`` becomes ``****:****@``; the values of parameters named
+    like secrets (``token``, ``api_key``, ``X-Amz-Credential``, ``sig``, ...; see
+    ``SECRET_WORDS``), in the query or the fragment, become ``****``."""
+    if "@" not in text and "=" not in text:
+        return text  # nothing that could hold a credential: most URLs, titles and details
+
+    def userinfo(match: re.Match[str]) -> str:
+        user = match.group(2)
+        return f"{match.group(1)}{MASK}:{MASK}@" if ":" in user else f"{match.group(1)}{MASK}@"
+
+    if "@" in text:
+        text = _USERINFO.sub(userinfo, text)
+    if "=" in text:
+        text = _mask_params(text)
+    return text
+
+
+def _mask_params(text: str, replacement: str = MASK,
+                 secret: Callable[[str], bool] = is_secret_name) -> str:
+    """Mask secret values; every parameter name is looked at, including those inside
+    another parameter's value (``?next=/b?token=x``)."""
+    out: list[str] = []
+    at = 0
+    for match in _PARAM_NAME.finditer(text):
+        if match.start() < at or not secret(match.group(2)):
+            continue
+        ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
+        end = ends.search(text, match.end())
+        assert end is not None  # \Z always matches
+        out += (text[at:match.end()], replacement)
+        at = end.start()
+    return "".join(out) + text[at:] if out else text
+
+
+#: Older names for ``mask``: a URL and free text are masked the same way.
+redact = mask
+redact_text = mask
+
+
+def without_secrets(url: str) -> str:
+    """``url`` as it may be sent to a third party (an archive, the DOI system): no
+    ``user:password@``, no secret-looking parameters (``SENT_TO_ARCHIVES`` aside), no
+    fragment. The cited URL's own server is still asked for the URL as cited; nobody else
+    is given its credentials."""
+    if "@" not in url and "=" not in url and "#" not in url:
+        return url
+    url = url.split("#", 1)[0]
+    url = _USERINFO.sub(lambda m: m.group(1), url, count=1)
+    base, mark, query = url.partition("?")
+    base = _PATH_PARAM.sub(lambda m: "" if _strip(m.group(1)) else m.group(0), base)
+    if not mark:
+        return base
+    kept = [pair for pair in query.split("&") if not _strip(unquote(pair.partition("=")[0]))]
+    url = f"{base}?{'&'.join(kept)}" if kept else base
+    # A secret inside another parameter's value (``?next=/b?token=x``) is emptied.
+    return _mask_params(url, "", _strip) if "=" in url else url
+
+
+#: ``;jsessionid=…`` in a path.
+_PATH_PARAM = re.compile(r";([^=;/?#]+)=[^;/?#]*")
+
+
+def _strip(name: str) -> bool:
+    return is_secret_name(name) and name.lower() not in SENT_TO_ARCHIVES
 
 
 def dedupe_key(url: str) -> str:

@@ -21,7 +21,7 @@ from refcheck.model import (
     Status,
     day,
 )
-from refcheck.urls import redact_text
+from refcheck.urls import mask
 
 
 class Renderer(ABC):
@@ -116,6 +116,9 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     if capture is None and result.lookups and not failed:
         asked = " or ".join(x.label or x.service for x in result.lookups)
         lines.append(f"no archived copy in {asked}")
+    if result.lookup_url:
+        lines.append(f"the archives were asked for the address without its credentials: "
+                     f"{result.lookup_url}")
     if result.listing and result.evidence in (Evidence.LOST, Evidence.UNKNOWN):
         lines.append(f"look for yourself: {result.listing}")
     return lines
@@ -125,7 +128,7 @@ def literal(text: str | None) -> str:
     """Show external text as it is: secrets masked, control characters escaped visibly."""
     if not text:
         return ""
-    text = redact_text(text)
+    text = mask(text)
     if text.isprintable():
         return text
     out = []

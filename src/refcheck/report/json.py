@@ -18,19 +18,31 @@ from refcheck.model import (
     source_verdicts,
 )
 from refcheck.report import Renderer, ordered
-from refcheck.urls import redact, redact_text
+from refcheck.urls import mask
 
 SCHEMA = "refcheck-report/1"
 
 
-def _case(case: Case) -> dict[str, Any]:
-    return {
+def masked(value: Any) -> Any:
+    """Every string in a JSON value through ``mask``: one rule for every field, so no field
+    can be forgotten (json itself escapes control characters)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def _case(case: Case) -> Any:
+    return masked({
         "file": case.path,
-        "title": redact_text(case.title),
+        "title": case.title,
         "institution": case.institution,
         "id": case.id,
         "date": case.date.isoformat() if case.date else None,
-    }
+    })
 
 
 def _link_halves(result: LinkResult, stamp: _Stamps) -> tuple[str, str]:
@@ -39,34 +51,35 @@ def _link_halves(result: LinkResult, stamp: _Stamps) -> tuple[str, str]:
     # Statuses and outcomes are StrEnums: json writes them as their values.
     cited = result.cited
     source = result.source
-    before = {
+    before = masked({
         "file": result.case.path,
         "source": source.id,
         "kind": source.kind,
-        "title": redact_text(source.title),
-        "url": redact(cited.url) if cited else None,
+        "title": source.title,
+        "url": cited.url if cited else None,
         "line": cited.position.line if cited else source.position.line,
         "column": cited.position.column if cited else source.position.column,
         "status": result.status,
-    }
-    after = {
+    })
+    after = masked({
         "http_status": result.http_status,
-        "final_url": redact(result.final_url) if result.final_url else None,
+        "final_url": result.final_url,
         "redirects": [
-            {"url": redact(h.url), "status": h.status, "location": redact(h.location)}
+            {"url": h.url, "status": h.status, "location": h.location}
             for h in result.redirects
         ],
-        "detail": redact_text(result.detail),
-        "page_title": redact_text(result.page_title) if result.page_title else None,
+        "detail": result.detail,
+        "page_title": result.page_title,
         "checked_at": stamp(result.checked_at),
         "archive": _capture(result.archive),
         "lookups": [
-            {"service": x.service, "outcome": x.outcome, "detail": redact_text(x.detail) or None}
+            {"service": x.service, "outcome": x.outcome, "detail": x.detail or None}
             for x in result.lookups
         ],
         "evidence": result.evidence,
-        "listing": redact(result.listing) if result.listing else None,
-    }
+        "listing": result.listing,
+        "lookup_url": result.lookup_url,
+    })
     return json.dumps(before, ensure_ascii=True)[:-1], json.dumps(after, ensure_ascii=True)[1:]
 
 
@@ -91,9 +104,9 @@ def _capture(capture: Capture | None) -> dict[str, Any] | None:
         return None
     return {
         "service": capture.service,
-        "url": redact(capture.url),
+        "url": capture.url,
         "captured": capture.captured.isoformat(timespec="seconds"),
-        "original": redact(capture.original),
+        "original": capture.original,
     }
 
 

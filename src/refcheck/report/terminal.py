@@ -81,7 +81,7 @@ class TerminalRenderer(Renderer):
             facts.append(f"case {literal(case.id)}")
         if case.date:
             facts.append(f"cited {case.date.isoformat()}")
-        facts.append(case.path)
+        facts.append(literal(case.path))
         console.print(Text(" · ".join(facts), style="dim"))
 
     def _lines(self, console: Console, results: list[LinkResult]) -> None:

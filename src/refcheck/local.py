@@ -1,0 +1,94 @@
+"""The machine refcheck runs on: the report file it writes, and the file descriptors it may
+open. Failures here are the tool's, never a link's."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from refcheck.errors import UsageError
+
+#: File descriptors kept for everything but connections: standard streams, the event loop,
+#: resolver threads, case files, the report, the cache.
+RESERVED_DESCRIPTORS = 64
+
+
+class ReportFile:
+    """Where ``--output`` goes, opened before any link is fetched (a typo in the folder
+    costs seconds, not the whole run) and written atomically: the report goes to a
+    temporary file in the same folder, which replaces the old report only once it is
+    complete, so a full disk or an interruption never leaves half a report in its place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            raise UsageError(f"--output: {path} is a folder; give a file name, e.g. "
+                             f"{path / 'report.json'}")
+        folder = path.parent
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
+                                             dir=folder)
+        except OSError as exc:
+            raise UsageError(f"--output: cannot write the report to {path}: "
+                             f"{exc.strerror or exc}; check that the folder {folder} exists "
+                             "and that you may write there") from None
+        self._temporary = Path(temporary)
+        self.handle: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def commit(self) -> None:
+        """Put the finished report in place (an OSError means it could not be)."""
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self._temporary, _mode_for(self.path))
+            os.replace(self._temporary, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(OSError):
+            self._temporary.unlink()
+
+
+def _mode_for(path: Path) -> int:
+    """The old report's permissions, or what a new file gets under the umask (mkstemp's
+    own 0600 would hide a report that others are meant to read)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def fit_to_descriptors(concurrency: int) -> tuple[int, str | None]:
+    """The concurrency the file-descriptor limit allows, and a message when it is less than
+    asked. Each request in flight holds a connection, and as many again may wait idle for
+    reuse; the soft limit is raised towards the hard one first, as far as needed."""
+    if sys.platform == "win32":  # pragma: no cover - no RLIMIT_NOFILE there
+        return concurrency, None
+    import resource
+
+    needed = 2 * concurrency + RESERVED_DESCRIPTORS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return concurrency, None
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    if soft >= needed:
+        return concurrency, None
+    allowed = max(1, (soft - RESERVED_DESCRIPTORS) // 2)
+    return allowed, (
+        f"this system lets refcheck open only {soft} files at once (ulimit -n), so it checks "
+        f"{allowed} links at a time instead of {concurrency}; raise the limit (ulimit -n "
+        f"{needed}) for the full speed")

@@ -1,0 +1,107 @@
+"""Failures of the machine, not of links: the report file, full disks, file-descriptor
+limits. None of them may cost results already obtained or blame a link."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck.report.json import JsonRenderer
+from tests.conftest import write_case
+from tests.server import EvidenceServer
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
+    env.update(REFCHECK_PROBE_URL="", REFCHECK_UKGWA_URL="http://ukgwa.invalid/ukgwa",
+               REFCHECK_WAYBACK_URL="http://wayback.invalid")
+    return env
+
+
+def test_an_output_folder_that_does_not_exist_is_refused_before_any_link_is_fetched(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    run = run_cli(str(case), "-o", str(tmp_path / "no-such-folder" / "report.json"))
+    assert run.exit_code == 2
+    assert "cannot write the report to" in run.stderr and "no-such-folder" in run.stderr
+    assert "None" not in run.stderr
+    assert server.seen == []  # nothing was fetched
+
+
+def test_an_output_that_is_a_folder_is_refused_with_the_fix(tmp_path: Path,
+                                                            run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "-o", str(tmp_path))
+    assert run.exit_code == 2
+    assert "is a folder; give a file name" in run.stderr
+
+
+def test_the_report_file_is_replaced_whole_and_readable_by_others(
+        tmp_path: Path, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    target = tmp_path / "report.json"
+    target.write_text("the old report")
+    target.chmod(0o644)
+    run = run_cli(str(case), "-f", "json", "-o", str(target))
+    assert run.exit_code == 0
+    assert json.loads(target.read_text())["complete"] is True
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml", "report.json"]
+
+
+def test_a_disk_that_fills_up_leaves_the_old_report_in_place(
+        tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    target = tmp_path / "report.json"
+    target.write_text("the old report")
+
+    def full_disk(self: JsonRenderer, report: Any, outcome: Any, out: Any) -> None:
+        out.write('{"schema": ')
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(JsonRenderer, "render", full_disk)
+    run = run_cli(str(case), "-f", "json", "-o", str(target))
+    assert run.exit_code == 2
+    assert "No space left on device" in run.stderr and "unchanged" in run.stderr
+    assert target.read_text() == "the old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml", "report.json"]
+
+
+def test_a_full_standard_output_is_named_as_such(tmp_path: Path) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([sys.executable, "-m", "refcheck", str(case)], stdout=full,
+                             stderr=subprocess.PIPE, text=True, timeout=60, env=_env())
+    assert run.returncode == 2
+    assert "cannot write the report to standard output" in run.stderr
+    assert "None" not in run.stderr and "Traceback" not in run.stderr
+
+
+def _low_file_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+
+def test_a_low_file_descriptor_limit_lowers_the_concurrency_and_says_so_once(
+        tmp_path: Path, server: EvidenceServer) -> None:
+    """With 100 descriptors, 200 links at once would run out: refcheck checks fewer at a
+    time, says so once, and every link is still checked."""
+    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
+               for i in range(40)]
+    case = write_case(tmp_path, sources)
+    run = subprocess.run(
+        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--concurrency", "200",
+         "--per-host", "64"],
+        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=_low_file_limit)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("lets refcheck open only 100 files at once") == 1
+    assert "checks 18 links at a time instead of 200" in run.stderr
+    links = json.loads(run.stdout)["links"]
+    assert [link["status"] for link in links] == ["ok"] * 40

@@ -1,0 +1,218 @@
+"""What reaches people and third parties: credentials masked in every field of every format,
+never sent to the archives, and text from files and servers shown literally everywhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import io
+import json
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck.model import (
+    Capture,
+    Case,
+    CitedUrl,
+    Evidence,
+    Hop,
+    LinkResult,
+    Lookup,
+    LookupOutcome,
+    Position,
+    RunReport,
+    Source,
+    Status,
+    decide,
+)
+from refcheck.report import Format
+from refcheck.urls import mask, without_secrets
+from tests.conftest import write_case
+from tests.server import EvidenceServer
+
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+SECRETS = ("PW-s3cr3t", "TOK-s3cr3t", "SIG-s3cr3t", "CRED-s3cr3t", "FRAG-s3cr3t", "CODE-s3cr3t",
+           "SESS-s3cr3t", "CLIENT-s3cr3t")
+#: One string with every kind of credential the issue names, inside a URL nested in another.
+PLANTED = ("https://bob:PW-s3cr3t@evidence.example.org/r.pdf?page=2&token=TOK-s3cr3t"
+           "&sig=SIG-s3cr3t&X-Amz-Credential=CRED-s3cr3t&code=CODE-s3cr3t&session=SESS-s3cr3t"
+           "&client_secret=CLIENT-s3cr3t#access_token=FRAG-s3cr3t")
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _planted(kind: Any) -> Any:
+    """A value of ``kind`` whose every string holds the planted secrets."""
+    if kind is str or kind == "str":
+        return f"see {PLANTED} and \x1b]52;c;Y2xpcA==\x07 here"
+    return None
+
+
+def _plant(cls: type[Any], **given: Any) -> Any:
+    """An instance of the dataclass ``cls`` with every string field planted."""
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(cls):
+        if field.name in given:
+            values[field.name] = given[field.name]
+            continue
+        hint = hints[field.name]
+        if hint is str or (typing.get_origin(hint) in (typing.Union, type(str | None))
+                           and str in typing.get_args(hint)):
+            values[field.name] = _planted(str)
+    return dataclasses.replace(cls(**{**_defaults(cls), **values}))
+
+
+def _defaults(cls: type[Any]) -> dict[str, Any]:
+    required: dict[str, Any] = {}
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            hint = hints[field.name]
+            required[field.name] = {
+                int: 1, dt.datetime: NOW, Status: Status.DEAD,
+                LookupOutcome: LookupOutcome.FOUND,
+            }.get(hint, _planted(str))
+    return required
+
+
+def planted_report() -> RunReport:
+    position = Position(_planted(str), 3, 5)
+    cited = CitedUrl(PLANTED, position)
+    source = _plant(Source, urls=(cited,), position=position)
+    case = _plant(Case, sources=(source,), date=dt.date(2013, 11, 29))
+    capture = _plant(Capture, captured=NOW)
+    lookup = _plant(Lookup, outcome=LookupOutcome.FAILED, capture=capture)
+    hop = Hop(PLANTED, 301, PLANTED)
+    results = [_plant(LinkResult, case=case, source=source, cited=cited, status=status,
+                      checked_at=NOW, http_status=404, redirects=(hop,), archive=capture,
+                      lookups=(lookup,), evidence=evidence)
+               for status, evidence in ((Status.DEAD, Evidence.UNKNOWN),
+                                        (Status.MOVED, Evidence.LIVE))]
+    return RunReport(cases=[case], results=results, started_at=NOW, finished_at=NOW)
+
+
+def test_the_planted_report_really_holds_secrets_in_every_string_field() -> None:
+    """The walk below is only as good as the planting: every string field of a result
+    (and its case, source, capture, lookup) holds the secrets before rendering."""
+    result = planted_report().results[0]
+    for value in (result, result.case, result.source, result.archive, result.lookups[0]):
+        assert value is not None
+        for field in dataclasses.fields(value):
+            text = getattr(value, field.name)
+            if isinstance(text, str) and not isinstance(text, enum.Enum):
+                assert "TOK-s3cr3t" in text, field.name
+
+
+@pytest.mark.parametrize("form", list(Format))
+@pytest.mark.parametrize("terminal", [False, True])
+def test_no_format_shows_a_planted_secret_or_a_raw_escape(
+        form: Format, terminal: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    run = planted_report()
+    out = Tty() if terminal else io.StringIO()
+    form.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert "evidence.example.org" in text  # the URLs are there, masked
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert "\x1b]52" not in text and "\x07" not in text  # the OSC 52 sequence is inert
+    if form is Format.json:
+        json.loads(text)
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://user:hunter2@example.org/x", "https://****:****@example.org/x"),
+    ("https://token@example.org/x", "https://****@example.org/x"),
+    ("https://e.org/x?token=abc&page=2", "https://e.org/x?token=****&page=2"),
+    ("https://e.org/x?X-Amz-Credential=AK%2F2013&X-Amz-Signature=ab&X-Amz-Security-Token=t",
+     "https://e.org/x?X-Amz-Credential=****&X-Amz-Signature=****&X-Amz-Security-Token=****"),
+    ("https://e.org/cb?code=abc&state=1", "https://e.org/cb?code=****&state=1"),
+    ("https://e.org/x?client_secret=a&auth=b&session=c&signature=d",
+     "https://e.org/x?client_secret=****&auth=****&session=****&signature=****"),
+    ("https://e.org/#access_token=abc&state=1", "https://e.org/#access_token=****&state=1"),
+    ("https://e.org/a;jsessionid=ABC?x=1", "https://e.org/a;jsessionid=****?x=1"),
+    ("http://[not-a-host/x?token=abc", "http://[not-a-host/x?token=****"),  # urlsplit fails
+    ("https://a.org/ukgwa/*/https://u:pw@b.org/?api_key=k",
+     "https://a.org/ukgwa/*/https://****:****@b.org/?api_key=****"),
+    ("https://e.org/a?next=/b?token=x", "https://e.org/a?next=/b?token=****"),
+    ("https://e.org/x?design=1&keywords=k&key_stage=2", "https://e.org/x?design=1&keywords=k"
+     "&key_stage=2"),
+])
+def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
+    assert mask(url) == shown
+
+
+@pytest.mark.parametrize(("url", "sent"), [
+    ("https://bob:pw@e.org/r.pdf", "https://e.org/r.pdf"),
+    ("https://e.org/r.pdf?token=t&page=2&api_key=k&sig=s&access_token=a&X-Amz-Signature=x"
+     "&X-Amz-Security-Token=y&password=p", "https://e.org/r.pdf?page=2"),
+    ("https://e.org/r.pdf#access_token=a", "https://e.org/r.pdf"),
+    ("https://e.org/a;jsessionid=ABC?x=1", "https://e.org/a?x=1"),
+    # An area code names the evidence: a lookup without it would find another page.
+    ("https://stats.example.gov.uk/area?code=E06000001", "https://stats.example.gov.uk/area"
+     "?code=E06000001"),
+    ("https://e.org/plain/page.html", "https://e.org/plain/page.html"),
+])
+def test_what_third_parties_are_sent(url: str, sent: str) -> None:
+    assert without_secrets(url) == sent
+
+
+def test_archives_are_never_sent_the_cited_urls_credentials(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """A dead link with credentials: the archives are asked for it without them, and the
+    report says so."""
+    url = server.url("/gone").replace("http://", "http://bob:PW-s3cr3t@") + "?token=TOK-s3cr3t"
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": url}])
+    run = run_cli(str(case), "-f", "json")
+    with server.lock:
+        archive_requests = [p for p in server.seen if p.startswith(("/ukgwa", "/wayback"))]
+    assert archive_requests  # the archives were asked
+    for path in archive_requests:
+        assert "s3cr3t" not in path and "bob" not in path
+    link = json.loads(run.stdout)["links"][0]
+    assert "s3cr3t" not in run.stdout + run.stderr
+    assert link["lookup_url"] == server.url("/gone")
+    text = run_cli(str(case)).stdout
+    assert "asked for the address without its credentials" in text
+
+
+OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # "set the clipboard to `rm -rf ~`"
+CLEAR = "\x1b[2J"
+
+
+def test_escape_sequences_in_case_files_never_reach_stderr(tmp_path: Path, run_cli: Any) -> None:
+    """An unknown key and a bad URL, both written with YAML escapes: the warning and the
+    error quote them, literally."""
+    case = tmp_path / "case.yaml"
+    case.write_text('case:\n  title: T\n  "\\e[2Jtitle": x\nsources:\n'
+                    '  - id: a\n    title: A\n    url: "\\e]52;c;cm0gLXJmIH4=\\a"\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr
+    assert "\\x1b[2Jtitle" in run.stderr  # shown, so the user can find and fix it
+    assert "\\x1b]52;c;cm0gLXJmIH4=\\x07" in run.stderr
+
+
+def test_an_escape_sequence_in_a_file_name_is_shown_not_obeyed(
+        tmp_path: Path, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}], name=f"c{CLEAR}{OSC52}.yaml")
+    for form in ("terminal", "json"):
+        run = run_cli(str(case), "-f", form)
+        assert run.exit_code == 0, run.stderr
+        assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
+    assert "\\x1b[2J" in run_cli(str(case)).stdout
+
+
+def test_an_escape_sequence_in_a_missing_file_name_is_shown_not_obeyed(
+        tmp_path: Path, run_cli: Any) -> None:
+    run = run_cli(str(tmp_path / f"missing{OSC52}.yaml"))
+    assert run.exit_code == 2
+    assert "\x1b" not in run.stderr and "no such file" in run.stderr
