@@ -49,14 +49,16 @@ class Waits:
 
 
 @pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
-    recorder = Waits()
+def waits() -> Waits:
+    return Waits()
 
+
+def parts_with(waits: Waits) -> cli.Parts:
+    """What the command builds its run from, with the waits recorded, not slept."""
     def make(settings: HttpSettings) -> Fetcher:
-        return Fetcher(settings, sleep=recorder, clock=recorder.clock)
+        return Fetcher(settings, sleep=waits, clock=waits.clock)
 
-    monkeypatch.setattr(cli, "make_fetcher", make)
-    return recorder
+    return cli.Parts(make_fetcher=make)
 
 
 @dataclass
@@ -77,8 +79,9 @@ def run_cli(waits: Waits, monkeypatch: pytest.MonkeyPatch, server: EvidenceServe
     monkeypatch.setenv("REFCHECK_WAYBACK_URL", server.url("/wayback"))
     monkeypatch.setenv("REFCHECK_DOI_URL", server.url("/doi"))
 
-    def run(*args: str) -> Run:
-        result = CliRunner().invoke(cli.app, list(args), prog_name="refcheck")
+    def run(*args: str, parts: cli.Parts | None = None) -> Run:
+        result = CliRunner().invoke(cli.app, list(args), prog_name="refcheck",
+                                    obj=parts or parts_with(waits))
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)

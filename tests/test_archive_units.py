@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 
+import httpx
 import pytest
+import respx
 
-from refcheck.archive import ArchiveSettings, nearest_first
-from refcheck.archive.citations import interpret, recognise
+from refcheck.archive import SERVICES, ArchiveSettings, Memento, nearest_first
+from refcheck.archive.citations import recognise
 from refcheck.archive.client import RateLimiter
+from refcheck.archive.interface import ArchiveError, ArchiveService
+from refcheck.archive.registry import Archives
+from refcheck.checker import CheckOptions, check
 from refcheck.http import Fetcher
-from refcheck.model import Answer, Fetch, Hop, Status, Verdict
+from refcheck.model import (
+    Answer,
+    Archive,
+    Case,
+    CitedUrl,
+    Evidence,
+    Fetch,
+    Hop,
+    Lookup,
+    LookupOutcome,
+    Position,
+    RunReport,
+    Source,
+    Status,
+)
+from refcheck.verdict import Findings, judge
 from tests.conftest import Waits
 
 SETTINGS = ArchiveSettings()
@@ -76,6 +97,12 @@ def test_pause_holds_every_later_request() -> None:
          "ukgwa", "http://cwdcouncil.org.uk/x", "20120119192332", True),
         ("https://web.archive.org/web/20130101000000/http://example.org/a?b=1", "wayback",
          "http://example.org/a?b=1", "20130101000000", False),
+        # Read from the archive table like the others: captures of the UK Parliament and
+        # NRS web archives cited directly.
+        ("https://webarchive.parliament.uk/20190101000000/https://www.parliament.uk/business/",
+         "parliament", "https://www.parliament.uk/business/", "20190101000000", False),
+        ("https://webarchive.nrscotland.gov.uk/20150101000000/https://www.gov.scot/report/",
+         "nrs", "https://www.gov.scot/report/", "20150101000000", False),
     ],
 )
 def test_archive_citations_are_recognised(url: str, service: str, original: str,
@@ -110,9 +137,9 @@ def _memento(url: str, stamp: str | None) -> Answer:
 
 def test_cited_capture_without_memento_datetime_is_not_evidence() -> None:
     url = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20120119192332/{CWDC}"
-    verdict, capture = interpret(url, Fetch(url, answer=_memento(url, None)),
-                                 Verdict(Status.OK, "200 OK"), SETTINGS)
-    assert verdict.status is Status.SOFT_404 and capture is None
+    verdict = judge(Findings(url, Fetch(url, answer=_memento(url, None)),
+                             cited=recognise(url, SETTINGS)))
+    assert verdict.status is Status.SOFT_404 and verdict.capture is None
 
 
 def test_redirect_into_the_archive_is_archived_not_moved() -> None:
@@ -120,7 +147,8 @@ def test_redirect_into_the_archive_is_archived_not_moved() -> None:
     capture_url = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20100407000000/{live}"
     fetch = Fetch(live, hops=(Hop(live, 301, capture_url),),
                   answer=_memento(capture_url, "Wed, 07 Apr 2010 00:00:00 GMT"))
-    verdict, capture = interpret(live, fetch, Verdict(Status.MOVED, "moved"), SETTINGS)
+    verdict = judge(Findings(live, fetch, landed=recognise(capture_url, SETTINGS)))
+    capture = verdict.capture
     assert verdict.status is Status.ARCHIVED
     assert capture is not None and capture.original == live
     assert capture.captured == dt.datetime(2010, 4, 7, tzinfo=dt.UTC)
@@ -130,10 +158,10 @@ def test_nearest_first_orders_by_distance_and_newest_without_target() -> None:
     a = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
     b = dt.datetime(2013, 11, 1, tzinfo=dt.UTC)
     c = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
-    items = [(a, "a"), (b, "b"), (c, "c")]
-    assert [x for _, x in nearest_first(items, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))] == \
+    items = [Memento(a, "a"), Memento(b, "b"), Memento(c, "c")]
+    assert [m.uri for m in nearest_first(items, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))] == \
         ["b", "c", "a"]
-    assert [x for _, x in nearest_first(items, None)] == ["c", "b", "a"]
+    assert [m.uri for m in nearest_first(items, None)] == ["c", "b", "a"]
 
 
 def test_unreachable_archive_is_not_asked_again() -> None:
@@ -141,7 +169,7 @@ def test_unreachable_archive_is_not_asked_again() -> None:
     from refcheck.archive.client import ArchiveClient
     from tests.test_http import Raising
 
-    transport = Raising(OSError("[Errno -2] Name or service not known"))
+    transport = Raising(socket.gaierror(-2, "Name or service not known"))
     waits = Waits()
 
     async def go() -> list[str]:
@@ -162,7 +190,7 @@ def test_lookups_queued_for_an_unreachable_archive_end_at_once() -> None:
     from refcheck.archive.client import ArchiveClient
     from tests.test_http import Raising
 
-    transport = Raising(OSError("[Errno -2] Name or service not known"))
+    transport = Raising(socket.gaierror(-2, "Name or service not known"))
     asked: list[float] = []
 
     async def held(seconds: float) -> None:  # a wait that only ends when cancelled
@@ -183,20 +211,25 @@ def test_lookups_queued_for_an_unreachable_archive_end_at_once() -> None:
     assert len(asked) == 7  # seven waited for a turn, and were let go
 
 
-def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
-    import httpx
-    import respx
+class BrokenService(ArchiveService):
+    """A service with a bug: the fallback must survive it."""
 
-    from refcheck.checker import check
-    from refcheck.model import Case, CitedUrl, Evidence, Position, RunReport, Source
+    info = SERVICES[Archive.UKGWA]
 
-    class Broken:
-        async def lookup(self, url: str, target: object) -> object:
-            raise RuntimeError("parser bug")
+    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+        raise RuntimeError("parser bug")
 
-        def listing(self, url: str) -> str:
-            return "https://archive.test/*/" + url
 
+class RefusingService(ArchiveService):
+    """A service that cannot say (raises the interface's error)."""
+
+    info = SERVICES[Archive.WAYBACK]
+
+    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+        raise ArchiveError("the Wayback Machine answered 503 Service Unavailable")
+
+
+def _check_with(services: list[ArchiveService]) -> RunReport:
     router = respx.MockRouter()
     router.get("https://a.test/gone").respond(404)
     router.get("https://a.test/fine").respond(200, html="<title>x</title>" + "<p>y</p>" * 400)
@@ -208,11 +241,15 @@ def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
     async def go() -> RunReport:
         async with Fetcher(transport=httpx.MockTransport(router.async_handler),
                            sleep=Waits()) as fetcher:
-            return await check([case], fetcher, RunReport(), probe_url=None,
-                               sibling_probe=False,
-                               archives=Broken())  # type: ignore[arg-type]
+            return await check([case], fetcher, RunReport(),
+                               CheckOptions(probe_url=None, sibling_probe=False),
+                               archives=Archives(ArchiveSettings(), services))
 
-    report = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
+    report = _check_with([BrokenService()])
     statuses = {r.cited.url: r for r in report.results if r.cited}
     gone = statuses["https://a.test/gone"]
     assert gone.status is Status.DEAD and gone.evidence is Evidence.UNKNOWN
@@ -220,13 +257,27 @@ def test_a_broken_archive_lookup_keeps_the_live_result() -> None:
     assert statuses["https://a.test/fine"].status is Status.OK
 
 
+def test_an_archive_error_is_a_failed_lookup_and_the_next_archive_is_asked() -> None:
+    class Empty(ArchiveService):
+        info = SERVICES[Archive.UKGWA]
+
+        async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+            return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, label=self.info.short)
+
+    report = _check_with([RefusingService(), Empty()])
+    gone = next(r for r in report.results if r.cited and r.cited.url.endswith("/gone"))
+    assert [(x.service, x.outcome) for x in gone.lookups] == [
+        ("wayback", LookupOutcome.FAILED), ("ukgwa", LookupOutcome.NOT_ARCHIVED)]
+    assert "503" in gone.lookups[0].detail
+    assert gone.evidence is Evidence.UNKNOWN  # a failed lookup never makes a link lost
+
+
 def test_other_memento_archives_read_their_timemap_and_prove_the_capture() -> None:
     import httpx
     import respx
 
     from refcheck.archive import ArchiveSettings as Settings
-    from refcheck.archive.registry import Archives
-    from refcheck.model import Capture, Lookup, LookupOutcome
+    from refcheck.model import Capture
 
     page = "https://publications.parliament.uk/pa/cm201213/cmselect/cmeduc/137/137.pdf"
     timemap = (f'<{page}>; rel="original",\n'
@@ -242,15 +293,15 @@ def test_other_memento_archives_read_their_timemap_and_prove_the_capture() -> No
         200, headers={"Memento-Datetime": "Fri, 15 Nov 2013 00:00:00 GMT",
                       "content-type": "application/pdf"}, content=b"%PDF-1.4")
     router.get(url__startswith="https://ukgwa.test/").respond(404)
-    settings = Settings(order=("ukgwa", "parliament"),
-                        urls=(("ukgwa", "https://ukgwa.test/ukgwa"),
-                              ("parliament", "https://parl.test")))
+    settings = Settings(order=(Archive.UKGWA, Archive.PARLIAMENT),
+                        urls=((Archive.UKGWA, "https://ukgwa.test/ukgwa"),
+                              (Archive.PARLIAMENT, "https://parl.test")))
     waits = Waits()
 
     async def go() -> tuple[Capture | None, tuple[Lookup, ...]]:
         async with Fetcher(transport=httpx.MockTransport(router.async_handler), sleep=waits,
                            clock=waits.clock) as fetcher:
-            return await Archives(settings, fetcher).lookup(
+            return await Archives.build(settings, fetcher).lookup(
                 page, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))
 
     capture, lookups = asyncio.run(go())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from refcheck import cases
-from refcheck.cases import url_problem
+from refcheck.urls import url_problem
 from refcheck.errors import CaseFileError
 from tests.conftest import cited_urls
 
@@ -216,5 +216,5 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
              "http://#f", "http://@a.test", "http://[::1]/", "http://[::1/", "http://a]b/",
              "http:// a.test", "ftp://a.test", "www.a.test/x", "https:/a.test", "mailto:a@b"]
     fast = [url_problem(u) for u in urls]
-    monkeypatch.setattr("refcheck.cases.host_of", lambda url: "")  # the shortcut never taken
+    monkeypatch.setattr("refcheck.urls.host_of", lambda url: "")  # the shortcut never taken
     assert fast == [url_problem(u) for u in urls]

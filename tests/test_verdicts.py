@@ -12,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from refcheck.checker import check
+from refcheck.checker import CheckOptions, check
 from refcheck.classify import classify, meta_refresh_target
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import (
@@ -47,7 +47,8 @@ def run(router: respx.MockRouter, case: Case, **options: Any) -> RunReport:
     async def go() -> RunReport:
         async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
                            sleep=Waits()) as fetcher:
-            return await check([case], fetcher, RunReport(), probe_url=None, **options)
+            return await check([case], fetcher, RunReport(),
+                               CheckOptions(probe_url=None, **options))
     return asyncio.run(asyncio.wait_for(go(), 10))
 
 

@@ -12,13 +12,12 @@ import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from refcheck.errors import CaseFileError, Problem
-from refcheck.model import Case, CitedUrl, Position, Source
-from refcheck.urls import doi_of, host_of, normalise_doi
+from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
+from refcheck.urls import doi_of, normalise_doi, url_problem
 
 #: libyaml's parser when PyYAML was built with it (the wheels are): about 10x faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,7 +29,6 @@ CASE_SUFFIXES = (".yaml", ".yml")
 TOP_KEYS = ("case", "sources", "references")
 CASE_KEYS = ("title", "institution", "id", "date")
 SOURCE_KEYS = ("id", "title", "url", "urls", "quote", "note", "doi")
-REFERENCE_KEYS = SOURCE_KEYS
 
 
 @dataclass
@@ -279,7 +277,7 @@ class _Reader:
             self.error(node, f"`{key}` must be a list (each item starting with `- id:`); found "
                        f"{_kind(node)}")
             return []
-        kind = "source" if key == "sources" else "reference"
+        kind = SourceKind.SOURCE if key == "sources" else SourceKind.REFERENCE
         out = []
         for item in node.value:
             source = self.source(item, kind)
@@ -287,14 +285,14 @@ class _Reader:
                 out.append(source)
         return out
 
-    def source(self, node: yaml.Node, kind: str) -> Source | None:
-        known = SOURCE_KEYS if kind == "source" else REFERENCE_KEYS
+    def source(self, node: yaml.Node, kind: SourceKind) -> Source | None:
+        known = SOURCE_KEYS
         fields: dict[str, str | None] = {}
         urls: list[CitedUrl] = []
         doi_position: Position | None = None
         url_keys: list[yaml.Node] = []
         ok = True
-        label = kind
+        label: str = kind.value
         for key, key_node, value in self.mapping(node, kind):
             if key == "id":
                 fields["id"] = self.text(value, f"{kind} id", allow_number=True)
@@ -369,8 +367,8 @@ class _Reader:
             return None
         mark = node.start_mark
         problem = url_problem(value)
-        if problem:
-            self.error(node, f"{label} url `{value}` {problem}")
+        if problem is not None and problem.fatal:
+            self.error(node, f"{label} url `{value}` {problem.message}")
             return None
         return CitedUrl(value, Position(self.name, mark.line + 1, mark.column + 1))
 
@@ -391,29 +389,6 @@ class _Reader:
                 )
             else:
                 first[key] = source
-
-
-def url_problem(value: str) -> str | None:
-    """Why a written URL is not an http(s) address, or None. Unparseable hosts are left to
-    the checker, which reports them as ``invalid`` without stopping the run."""
-    # Most URLs are plainly http(s) with a host: host_of reads that without splitting the
-    # URL (urlsplit was a quarter of reading a large case file), and remembers the host
-    # for the checker, which asks again.
-    if value[:8].lower().startswith(("http://", "https://")) and host_of(value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None  # reported as `invalid` when checked
-    if not parts.scheme:
-        if value.startswith("www.") or "." in value.split("/", 1)[0]:
-            return f"has no scheme; expected an address starting with https:// (https://{value}?)"
-        return "is not a web address; expected one starting with http:// or https://"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"uses `{parts.scheme}:`; refcheck checks http:// and https:// addresses only"
-    if not parts.netloc:
-        return "has no host name; expected http://host/path"
-    return None
 
 
 def _kind(node: yaml.Node) -> str:

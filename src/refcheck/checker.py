@@ -1,9 +1,12 @@
-"""The checking pipeline: cited URLs in, ``LinkResult`` values out.
+"""The checking pipeline: cited URLs in, final ``LinkResult`` values out.
 
-Each distinct URL is fetched once however often it is cited; results are added to the
-``RunReport`` as they arrive, so an interrupted run keeps everything already learned. When no
-server at all answered, a probe decides whether the network itself is down, in which case
-nothing is concluded about the evidence.
+Each distinct URL is checked once however often it is cited, in two stages: the live check
+(fetch, DOI lookup, sibling probe, quote), then, for links whose evidence is not live, the
+archive lookups. What each step learns is gathered as findings; ``verdict`` decides. A
+link's result is emitted once, when it is final: after its archive lookups, and once the
+network is known to work (any answer from anyone proves it; when nothing answered at all, a
+probe address decides whether the network itself is down, and then nothing is concluded).
+An interrupted run still reports every link whose live check had finished.
 """
 
 from __future__ import annotations
@@ -11,22 +14,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from refcheck.archive import ArchiveSettings
-from refcheck.archive.citations import interpret, recognise
+from refcheck.archive.citations import recognise
 from refcheck.archive.registry import Archives
-from refcheck.classify import classify
-from refcheck.doi import DEFAULT_DOI_URL, check_doi
+from refcheck.doi import DEFAULT_DOI_URL, lookup_doi
 from refcheck.http import Clock, Fetcher, utc_now
 from refcheck.model import (
     NETWORK_FAILURES,
     Capture,
     Case,
     CitedUrl,
-    Evidence,
     Failure,
     FailureKind,
     Fetch,
@@ -37,95 +37,50 @@ from refcheck.model import (
     Source,
     Status,
     Verdict,
-    day,
 )
-from refcheck.probe import SiblingProbe, is_suspicious
+from refcheck.probe import SiblingProbe, short_text
 from refcheck.text import contains_quote, page_text
-from refcheck.urls import dedupe_key, doi_of, retired_short_link, without_secrets
-
-#: Statuses whose evidence is looked for in the archives.
-LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Status.ERROR,
-                             Status.DRIFTED})
+from refcheck.urls import dedupe_key, doi_of, retired_short_link, url_problem, without_secrets
+from refcheck.verdict import (
+    LOOKUP_STATUSES,
+    Findings,
+    evidence_of,
+    invalid,
+    judge,
+    no_network,
+    no_url,
+    quote_in_capture_detail,
+    unconcluded,
+    with_quote,
+    worth_probing,
+)
 
 DEFAULT_PROBE_URL = "https://www.gov.uk/"
-#: Links started between two turns of the event loop.
+#: Links started between two turns of the event loop: with thousands of links, the first
+#: requests would otherwise wait for every link's first step.
 START_BATCH = 8
-NO_NETWORK_DETAIL = (
-    "not checked: no network connection (nothing could be reached, not even {probe}); "
-    "connect to the internet and run refcheck again"
-)
 
 OnResult = Callable[[LinkResult], None]
-_WHITESPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
 class _Citation:
     case: Case
     source: Source
-    cited: CitedUrl
+    cited: CitedUrl | None  # None for a source with no URL
 
 
-def url_defect(url: str) -> str | None:
-    """Why a written URL cannot be requested at all, or None."""
-    if _WHITESPACE.search(url):
-        return ("contains a space, often damage from copying out of a PDF; remove it, or write "
-                "%20 where the address really has a space")
-    return None  # anything else httpx cannot parse comes back as an INVALID_URL failure
+def key_url(citations: list[_Citation]) -> str:
+    """The URL a group of citations share (each has one: sources without are not grouped)."""
+    cited = citations[0].cited
+    assert cited is not None
+    return cited.url
 
 
 def target_of(case: Case, as_of: dt.date | None) -> dt.datetime | None:
     """The moment archive captures should be nearest: --as-of, else the case date."""
     day = as_of or case.date
     return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC) if day else None
-
-
-def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Lookup],
-                quote_in_capture: bool | None = None) -> Evidence | None:
-    if status is Status.NO_URL:
-        return None
-    if capture is not None:
-        return Evidence.UNKNOWN if quote_in_capture is False else Evidence.ARCHIVED
-    if status in (Status.OK, Status.MOVED):
-        return Evidence.LIVE
-    lost = status in (Status.DEAD, Status.SOFT_404, Status.DRIFTED)
-    if lost and lookups and all(x.outcome is LookupOutcome.NOT_ARCHIVED for x in lookups):
-        return Evidence.LOST
-    return Evidence.UNKNOWN
-
-
-def quote_verdict(verdict: Verdict, read: Callable[[], str | None],
-                  quote: str | None) -> Verdict:
-    """A live page must still hold the quote its source cites, or it has drifted.
-    ``read`` gives the page's text; it is asked only when there is a quote to look for."""
-    if not quote or verdict.status not in (Status.OK, Status.MOVED):
-        return verdict
-    text = read()
-    if text is None:
-        return dataclasses.replace(
-            verdict, detail=f"{verdict.detail}; could not read the page's text, so the quote "
-                            "was not checked")
-    if contains_quote(text, quote):
-        return dataclasses.replace(verdict, detail=f"{verdict.detail}; the quote is there")
-    return dataclasses.replace(
-        verdict, status=Status.DRIFTED,
-        detail=f"the page no longer contains the quote \u201c{_short(quote)}\u201d "
-               f"({verdict.detail})")
-
-
-def _once(compute: Callable[[], str | None]) -> Callable[[], str | None]:
-    """``compute``, run at most once: a page's text (a PDF's especially) is costly."""
-    memo: list[str | None] = []
-
-    def value() -> str | None:
-        if not memo:
-            memo.append(compute())
-        return memo[0]
-    return value
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,32 +96,31 @@ async def check(
     cases: Sequence[Case],
     fetcher: Fetcher,
     report: RunReport,
+    options: CheckOptions | None = None,
     *,
     on_result: OnResult | None = None,
     clock: Clock = utc_now,
     archives: Archives | None = None,
-    probe_url: str | None = DEFAULT_PROBE_URL,
-    archive_settings: ArchiveSettings | None = None,
-    as_of: dt.date | None = None,
-    doi_url: str = DEFAULT_DOI_URL,
-    sibling_probe: bool = True,
 ) -> RunReport:
-    """Check every cited URL of every case, adding results to ``report`` as they complete.
-
-    A link that is not live is first reported as checked, then updated in place when its
-    archive lookups finish, so an interruption keeps what the live check learned.
-    """
-    checker = Checker(fetcher, report, on_result=on_result, clock=clock, archives=archives,
-                      options=CheckOptions(probe_url=probe_url, archive_settings=archive_settings,
-                                           as_of=as_of, doi_url=doi_url,
-                                           sibling_probe=sibling_probe))
+    """Check every cited URL of every case, adding each result to ``report`` (and telling
+    ``on_result``) once it is final."""
+    checker = Checker(fetcher, report, options or CheckOptions(), on_result=on_result,
+                      clock=clock, archives=archives)
     await checker.run(cases)
     return report
 
 
+@dataclass(frozen=True)
+class _Live:
+    """A link's live check, done: the fetch and the verdict for each citation."""
+
+    fetch: Fetch
+    verdicts: tuple[Verdict, ...]
+
+
 class Checker:
-    def __init__(self, fetcher: Fetcher, report: RunReport, *, on_result: OnResult | None,
-                 clock: Clock, archives: Archives | None, options: CheckOptions) -> None:
+    def __init__(self, fetcher: Fetcher, report: RunReport, options: CheckOptions, *,
+                 on_result: OnResult | None, clock: Clock, archives: Archives | None) -> None:
         self.fetcher = fetcher
         self.report = report
         self.on_result = on_result
@@ -174,151 +128,199 @@ class Checker:
         self.archives = archives
         self.options = options
         self.probe = SiblingProbe(fetcher) if options.sibling_probe else None
-        self.failures: list[FailureKind] = []
         self.pending: dict[str, list[_Citation]] = {}
+        self._live: dict[str, _Live] = {}
+        self._emitted: set[str] = set()
+        self._checking = 0  # live checks not yet finished
+        self._network: asyncio.Future[bool] | None = None
+        self._probing: asyncio.Task[None] | None = None
         self._lookups: dict[tuple[str, dt.datetime | None],
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
         self._capture_texts: dict[str, asyncio.Task[str | None]] = {}
 
-    def emit(self, result: LinkResult) -> int:
+    def emit(self, result: LinkResult) -> None:
         self.report.results.append(result)
         if self.on_result is not None:
             self.on_result(result)
-        return len(self.report.results) - 1
 
     async def run(self, cases: Sequence[Case]) -> None:
         self.report.cases.extend(cases)
+        self._network = asyncio.get_running_loop().create_future()
         for case in cases:
             for source in case.sources:
                 if not source.urls:
-                    self.emit(LinkResult(case, source, None, Status.NO_URL,
-                                         "no URL: held by the institution, not checkable "
-                                         "online", checked_at=self.clock()))
+                    self.emit(self._result(_Citation(case, source, None), no_url(),
+                                           Fetch("")))
                 for cited in source.urls:
-                    defect = url_defect(cited.url)
-                    if defect:
-                        self.emit(LinkResult(case, source, cited, Status.INVALID,
-                                             f"not a usable web address: {defect}",
-                                             checked_at=self.clock(),
-                                             failure=FailureKind.INVALID_URL))
+                    citation = _Citation(case, source, cited)
+                    problem = url_problem(cited.url)
+                    if problem is not None:  # the case-file reader refused the worse ones
+                        self.emit(self._result(citation, invalid(problem.message), Fetch(
+                            cited.url, failure=Failure(FailureKind.INVALID_URL,
+                                                       problem.message))))
                         continue
-                    self.pending.setdefault(dedupe_key(cited.url), []).append(
-                        _Citation(case, source, cited))
+                    self.pending.setdefault(dedupe_key(cited.url), []).append(citation)
+        self._checking = len(self.pending)
+        if not self.pending:
+            self._settle(True)
         tasks: list[asyncio.Task[None]] = []
         try:
             for started, key in enumerate(self.pending, 1):
-                tasks.append(asyncio.create_task(self.one(key)))
+                tasks.append(asyncio.create_task(self.link(key)))
                 if started % START_BATCH == 0:
-                    # The links started so far send their requests before more are started:
-                    # with thousands of links, the first requests would otherwise wait for
-                    # every link's first step.
                     await asyncio.sleep(0)
             await asyncio.gather(*tasks)
         finally:
-            for task in [*tasks, *self._lookups.values(), *self._capture_texts.values()]:
+            background = [*self._lookups.values(), *self._capture_texts.values()]
+            if self._probing is not None:
+                background.append(self._probing)
+            for task in [*tasks, *background]:
                 task.cancel()
-        await self.conclude_network()
+            self._emit_unfinished()
 
-    async def resolve(self, url: str, want_body: bool) -> tuple[Fetch, Verdict, Capture | None]:
-        """What the web says about one URL, before any source's quote is considered."""
+    # -- the live stage ---------------------------------------------------------------------
+
+    async def link(self, key: str) -> None:
+        citations = self.pending[key]
+        url = key_url(citations)
+        try:
+            live = await self.live(url, citations)
+        except Exception as exc:  # a bug for one link must not cost the others their results
+            fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
+            verdict = judge(Findings(url, fetch))
+            live = _Live(fetch, tuple(verdict for _ in citations))
+        self._live[key] = live
+        if live.fetch.reached or self.fetcher.answered:
+            self._settle(True)  # someone answered: the network works
+        results = await self.looked_up(citations, live)
+        self._checked()
+        failure = live.fetch.failure
+        if failure is not None and failure.kind in NETWORK_FAILURES:
+            # Nothing concluded about a link the network did not carry until it is known
+            # that the network works (its archive lookups may be what shows it).
+            assert self._network is not None
+            if not await asyncio.shield(self._network):
+                results = [self._result(c, no_network(self.options.probe_url), live.fetch)
+                           for c in citations]
+        for result in results:
+            self.emit(result)
+        self._emitted.add(key)
+
+    async def live(self, url: str, citations: list[_Citation]) -> _Live:
+        findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
+        verdict = judge(findings)
+        if self.probe is not None and findings.fetch.answer is not None and worth_probing(
+                findings, verdict, short_text(findings.fetch.answer)):
+            made_up = await self.probe.catches_all(findings.fetch)
+            if made_up:
+                verdict = judge(dataclasses.replace(findings, catch_all=made_up))
+        answer = findings.fetch.answer
+        text: list[str | None] = []
+
+        def found(quote: str | None) -> bool | None:
+            if not text:  # a page's text (a PDF's especially) is read once, if at all
+                text.append(page_text(answer) if answer is not None else None)
+            return None if text[0] is None else contains_quote(text[0], quote or "")
+
+        verdicts = tuple(
+            verdict if findings.doi is not None or not c.source.quote
+            else with_quote(verdict, c.source.quote,
+                            found(c.source.quote) if verdict.status in (Status.OK, Status.MOVED)
+                            else None)
+            for c in citations)
+        return _Live(findings.fetch, verdicts)
+
+    async def observe(self, url: str, *, want_body: bool) -> Findings:
+        """What the web says about one URL: the I/O of a live check, no conclusions."""
         retired = retired_short_link(url)
         if retired:
-            return Fetch(url), Verdict(Status.DEAD, f"{retired}; the page it led to can only "
-                                       "be found through an archive"), None
+            return Findings(url, Fetch(url), retired=retired)
         doi = doi_of(url)
         if doi:
-            fetch, verdict = await check_doi(self.fetcher, self.options.doi_url, doi)
-            return fetch, verdict, None
+            record = await lookup_doi(self.fetcher, self.options.doi_url, doi)
+            return Findings(url, record.fetch, doi=record)
         fetch = await self.fetcher.fetch(
             url, want_body=want_body,
             max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
-        verdict = classify(fetch)
-        capture = None
-        if self.options.archive_settings is not None:
-            verdict, capture = interpret(url, fetch, verdict, self.options.archive_settings)
-        if self.probe is not None and capture is None and is_suspicious(fetch, verdict):
-            made_up = await self.probe.catches_all(fetch)
-            if made_up:
-                verdict = Verdict(
-                    Status.SOFT_404,
-                    f"answers, but a made-up address beside it ({made_up}) gets the same page: "
-                    "the site shows this page for anything, so it is not the evidence",
-                    final_url=verdict.final_url, page_title=verdict.page_title)
-        return fetch, verdict, capture
-
-    async def one(self, key: str) -> None:
-        citations = self.pending[key]
-        url = citations[0].cited.url
-        want_body = any(c.source.quote for c in citations)
-        try:
-            fetch, verdict, capture = await self.resolve(url, want_body)
-        except Exception as exc:  # a bug for one link must not cost the others their results
-            fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
-            verdict, capture = classify(fetch), None
-        if fetch.failure is not None:
-            self.failures.append(fetch.failure.kind)
-        answer = fetch.answer
-        later = []
-        is_doi = doi_of(url) is not None  # the answer is the DOI system's record, not a page
-        read = _once(lambda: page_text(answer) if answer is not None else None)
-        for citation in citations:
-            own = verdict if is_doi else quote_verdict(verdict, read, citation.source.quote)
-            result = LinkResult(
-                citation.case,
-                citation.source,
-                citation.cited,
-                own.status,
-                own.detail,
-                checked_at=self.clock(),
-                http_status=answer.status if answer else (
-                    fetch.hops[-1].status if fetch.hops else None),
-                final_url=own.final_url,
-                redirects=fetch.hops,
-                page_title=own.page_title,
-                failure=fetch.failure.kind if fetch.failure else None,
-                archive=capture,
-                evidence=evidence_of(own.status, capture, ()),
-            )
-            index = self.emit(result)
-            if self.archives is not None and own.status in LOOKUP_STATUSES:
-                later.append((index, citation))
         settings = self.options.archive_settings
-        cited = recognise(url, settings) if settings else None
-        # Credentials in the cited URL are for its own server, not for the archives.
-        as_cited = cited.original if cited else url
-        original = without_secrets(as_cited)
-        for index, citation in later:
-            try:
-                await self.fall_back(index, citation, original,
-                                     stripped=original != as_cited)
-            except Exception as exc:  # the live result stands; say the lookup broke
-                done = self.report.results[index]
-                failed = Lookup("archives", LookupOutcome.FAILED, f"internal error: {exc!r}",
-                                label="the archives")
-                self.report.results[index] = dataclasses.replace(
-                    done, lookups=(failed,), evidence=Evidence.UNKNOWN)
+        cited = landed = None
+        if settings is not None:
+            cited = recognise(url, settings)
+            if cited is None and fetch.hops and fetch.answer is not None:
+                landed = recognise(fetch.answer.url, settings)
+        return Findings(url, fetch, cited=cited, landed=landed)
 
-    async def fall_back(self, index: int, citation: _Citation, original: str, *,
-                        stripped: bool = False) -> None:
-        """Look for the evidence in the archives and update the link's result in place."""
+    # -- the network ------------------------------------------------------------------------
+
+    def _checked(self) -> None:
+        """One more link checked, archives included: when none is left and nothing has
+        answered, the probe address decides whether the network is up."""
+        self._checking -= 1
+        if self.fetcher.answered:
+            self._settle(True)
+        elif self._checking == 0 and self._probing is None:
+            self._probing = asyncio.create_task(self._probe_network())
+
+    async def _probe_network(self) -> None:
+        """Nothing answered at all: ask the probe address before concluding anything."""
+        if self.fetcher.answered:
+            self._settle(True)
+            return
+        probe_url = self.options.probe_url
+        reachable = False
+        if probe_url:
+            probe = await self.fetcher.fetch(probe_url, retries=0)
+            reachable = probe.reached
+        self.report.network_unreachable = not reachable
+        self._settle(reachable)
+
+    def _settle(self, reachable: bool) -> None:
+        if self._network is not None and not self._network.done():
+            self._network.set_result(reachable)
+
+    # -- the archive stage ------------------------------------------------------------------
+
+    async def looked_up(self, citations: list[_Citation], live: _Live) -> list[LinkResult]:
+        """Each citation's result, with the archives' copies for links that are not live."""
+        settings = self.options.archive_settings
+        url = key_url(citations)
+        cited = recognise(url, settings) if settings else None
+        as_cited = cited.original if cited else url
+        # Credentials in the cited URL are for its own server, not for the archives.
+        original = without_secrets(as_cited)
+        results = []
+        for citation, verdict in zip(citations, live.verdicts, strict=True):
+            result = self._result(citation, verdict, live.fetch)
+            if self.archives is not None and verdict.status in LOOKUP_STATUSES:
+                try:
+                    result = await self.fall_back(result, citation, original,
+                                                  stripped=original != as_cited)
+                except Exception as exc:  # the live result stands; say the lookup broke
+                    failed = Lookup(None, LookupOutcome.FAILED, f"internal error: {exc!r}",
+                                    label="the archives")
+                    result = dataclasses.replace(result, lookups=(failed,),
+                                                 evidence=evidence_of(result.status, None,
+                                                                      (failed,)))
+            results.append(result)
+        return results
+
+    async def fall_back(self, result: LinkResult, citation: _Citation, original: str, *,
+                        stripped: bool) -> LinkResult:
+        """The result with what the archives hold."""
         assert self.archives is not None
-        key = (original, target_of(citation.case, self.options.as_of))
-        if key not in self._lookups:
-            self._lookups[key] = asyncio.create_task(self.archives.lookup(*key))
-        found, asked = await self._lookups[key]
-        done = self.report.results[index]
-        detail = done.detail
+        lookup_key = (original, target_of(citation.case, self.options.as_of))
+        if lookup_key not in self._lookups:
+            self._lookups[lookup_key] = asyncio.create_task(self.archives.lookup(*lookup_key))
+        found, asked = await asyncio.shield(self._lookups[lookup_key])
+        detail = result.detail
         quote_found = None
         quote = citation.source.quote
-        if found is not None and done.status is Status.DRIFTED and quote:
+        if found is not None and result.status is Status.DRIFTED and quote:
             quote_found = await self.quote_in_capture(found, quote)
-            if quote_found:
-                detail += f"; the quote is in the capture of {day(found.captured)}"
-            elif quote_found is False:
-                detail += f"; the capture of {day(found.captured)} lacks it too"
-        self.report.results[index] = dataclasses.replace(
-            done, detail=detail, archive=found, lookups=asked,
-            evidence=evidence_of(done.status, found, asked, quote_found),
+            detail = quote_in_capture_detail(detail, found, quote_found)
+        return dataclasses.replace(
+            result, detail=detail, archive=found, lookups=asked,
+            evidence=evidence_of(result.status, found, asked, quote_found),
             listing=self.archives.listing(original),
             lookup_url=original if stripped else None)
 
@@ -331,29 +333,39 @@ class Checker:
                     capture.url, want_body=True, max_bytes=self.fetcher.settings.max_quote_bytes)
                 return page_text(fetch.answer) if fetch.answer is not None else None
             self._capture_texts[capture.url] = asyncio.create_task(read())
-        text = await self._capture_texts[capture.url]
+        text = await asyncio.shield(self._capture_texts[capture.url])
         return None if text is None else contains_quote(text, quote)
 
-    async def conclude_network(self) -> None:
-        """Nothing answered at all: ask the probe address before concluding anything."""
-        if self.fetcher.answered or not any(k in NETWORK_FAILURES for k in self.failures):
-            return
-        probe_url = self.options.probe_url
-        reachable = False
-        if probe_url:
-            probe = await self.fetcher.fetch(probe_url, retries=0)
-            reachable = probe.reached
-        if not reachable:
-            self.report.network_unreachable = True
-            where = probe_url or "the probe address"
-            self.report.results[:] = [
-                _unconcluded(r, NO_NETWORK_DETAIL.format(probe=where))
-                for r in self.report.results
-            ]
+    # -- results ----------------------------------------------------------------------------
 
+    def _result(self, citation: _Citation, verdict: Verdict, fetch: Fetch) -> LinkResult:
+        answer = fetch.answer
+        return LinkResult(
+            citation.case, citation.source, citation.cited, verdict.status, verdict.detail,
+            checked_at=self.clock(),
+            http_status=answer.status if answer else (
+                fetch.hops[-1].status if fetch.hops else None),
+            final_url=verdict.final_url,
+            redirects=fetch.hops,
+            page_title=verdict.page_title,
+            failure=fetch.failure.kind if fetch.failure else None,
+            archive=verdict.capture,
+            evidence=evidence_of(verdict.status, verdict.capture, ()),
+        )
 
-def _unconcluded(result: LinkResult, detail: str) -> LinkResult:
-    if result.failure not in NETWORK_FAILURES:
-        return result
-    return dataclasses.replace(result, status=Status.ERROR, detail=detail,
-                               evidence=Evidence.UNKNOWN, archive=None, lookups=())
+    def _emit_unfinished(self) -> None:
+        """The run was stopped: report every link whose live check had finished, without
+        the archive lookups it did not get to (and without concluding anything about links
+        that failed for want of a network, if the network was never settled)."""
+        network = self._network
+        settled = network is not None and network.done() and not network.cancelled()
+        for key, live in self._live.items():
+            if key in self._emitted:
+                continue
+            self._emitted.add(key)
+            failure = live.fetch.failure
+            for citation, verdict in zip(self.pending[key], live.verdicts, strict=True):
+                if failure is not None and failure.kind in NETWORK_FAILURES and not (
+                        settled and network is not None and network.result()):
+                    verdict = unconcluded()
+                self.emit(self._result(citation, verdict, live.fetch))

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from refcheck import __version__, cases
-from refcheck.archive import SERVICES, ArchiveSettings
-from refcheck.archive.registry import Archives
-from refcheck.checker import DEFAULT_PROBE_URL, check
-from refcheck.config import Config, load_config
-from refcheck.doi import DEFAULT_DOI_URL
+from refcheck.build import MakeFetcher, Options, RunSettings, build_archives, build_settings
+from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
 from refcheck.local import ReportFile, fit_to_descriptors
-from refcheck.model import DEFAULT_FAIL_ON, Case, ExitCode, LinkResult, RunReport, Status, decide
+from refcheck.model import DEFAULT_FAIL_ON, Archive, Case, ExitCode, LinkResult, RunReport, decide
 from refcheck.report import Format, Renderer, literal
 
 EPILOG = """\
@@ -57,24 +54,17 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def parse_fail_on(text: str) -> frozenset[Status]:
-    if text.strip().lower() == "none":
-        return frozenset()
-    chosen = set()
-    for word in (w.strip().lower() for w in text.split(",")):
-        if not word:
-            continue
-        try:
-            chosen.add(Status(word))
-        except ValueError:
-            valid = ", ".join(s.value for s in Status)
-            raise UsageError(f"--fail-on: unknown status `{word}`; expected a comma-separated "
-                             f"list of: {valid} (or `none`)") from None
-    return frozenset(chosen)
+@dataclass(frozen=True)
+class Parts:
+    """What the command builds its run from; tests give their own (``invoke(obj=...)``)
+    instead of patching the module."""
+
+    make_fetcher: MakeFetcher = Fetcher
 
 
 @app.command(epilog=EPILOG)
 def main_command(
+    ctx: typer.Context,
     casefiles: Annotated[list[str], typer.Argument(
         metavar="CASEFILE...", help="Case files (YAML) or folders of them.",
         show_default=False)],
@@ -137,13 +127,18 @@ def main_command(
     Reports, for every cited source, whether its evidence is live, moved, dead, or could not
     be verified, and why.
     """
+    parts: Parts = ctx.obj if isinstance(ctx.obj, Parts) else Parts()
+    concurrency, limited = fit_to_descriptors(concurrency)
+    options = Options(
+        fail_on=fail_on, archive=archive, no_archive=no_archive, as_of=as_of,
+        archive_urls={Archive.UKGWA: ukgwa_url, Archive.WAYBACK: wayback_url},
+        doi_url=doi_url, probe_url=probe_url, config=config,
+        http=HttpSettings(
+            concurrency=concurrency, per_host=per_host, connect_timeout=timeout,
+            read_timeout=timeout, deadline=deadline, retries=retries,
+            max_redirects=max_redirects, max_bytes=max_bytes, user_agent=user_agent))
     try:
-        fail_set = parse_fail_on(fail_on)
-        settings_file = load_config(config)
-        archive_settings = build_archive_settings(
-            settings_file, archive=archive, no_archive=no_archive, ukgwa_url=ukgwa_url,
-            wayback_url=wayback_url)
-        as_of_date = parse_date_option(as_of)
+        settings = build_settings(options)
         loaded = load_cases(casefiles)
         report_file = ReportFile(output) if output is not None else None
     except UsageError as exc:
@@ -158,36 +153,19 @@ def main_command(
         _err("refcheck: interrupted (Ctrl-C) while reading the case files; nothing was "
              "checked.")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
-
-    concurrency, limited = fit_to_descriptors(concurrency)
     if limited:
         _err(f"refcheck: {limited}")
-    settings = HttpSettings(
-        concurrency=concurrency,
-        per_host=per_host,
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        deadline=deadline,
-        retries=retries,
-        max_redirects=max_redirects,
-        max_bytes=max_bytes,
-        user_agent=user_agent,
-    )
-    # An empty probe URL means "no probe"; an empty DOI URL means the default.
-    probe = _setting(probe_url, "REFCHECK_PROBE_URL", DEFAULT_PROBE_URL) or None
-    doi = _setting(doi_url, "REFCHECK_DOI_URL", DEFAULT_DOI_URL) or DEFAULT_DOI_URL
     report = RunReport(started_at=utc_now())
     renderer = format.renderer()
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(_run(loaded, settings, report, probe, archive_settings, as_of_date,
-                            doi, renderer))
+            runner.run(_run(loaded, settings, parts, report, renderer))
     except KeyboardInterrupt:
         report.interrupted = True
     except Terminated:
         report.interrupted = report.terminated = True
     report.finished_at = utc_now()
-    outcome = decide(report, fail_set)
+    outcome = decide(report, settings.fail_on)
     try:
         renderer.render(report, outcome,
                         report_file.handle if report_file is not None else sys.stdout)
@@ -244,21 +222,8 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def make_fetcher(settings: HttpSettings) -> Fetcher:
-    """The one place the CLI builds its Fetcher; tests replace it to inject waits."""
-    return Fetcher(settings)
-
-
-async def _run(
-    loaded: list[Case],
-    settings: HttpSettings,
-    report: RunReport,
-    probe: str | None,
-    archive_settings: ArchiveSettings,
-    as_of: dt.date | None,
-    doi_url: str,
-    renderer: Renderer,
-) -> None:
+async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
+               renderer: Renderer) -> None:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     stopped: list[int] = []
@@ -272,8 +237,7 @@ async def _run(
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGTERM, terminate)
     try:
-        await _check(loaded, settings, report, probe, archive_settings, as_of, doi_url,
-                     renderer)
+        await _check(loaded, settings, parts, report, renderer)
     except asyncio.CancelledError:
         if stopped:
             raise Terminated from None
@@ -283,81 +247,17 @@ async def _run(
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _check(
-    loaded: list[Case],
-    settings: HttpSettings,
-    report: RunReport,
-    probe: str | None,
-    archive_settings: ArchiveSettings,
-    as_of: dt.date | None,
-    doi_url: str,
-    renderer: Renderer,
-) -> None:
-    total = sum(len(s.urls) or 1 for c in loaded for s in c.sources)
-    with _progress(total) as advance:
+async def _check(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
+                 renderer: Renderer) -> None:
+    with _progress(RunReport(cases=loaded).total_links()) as advance:
 
         def on_result(result: LinkResult) -> None:
             advance(result)
             renderer.prepare(result)
 
-        async with make_fetcher(settings) as fetcher:
-            archives = Archives(archive_settings, fetcher) if archive_settings.order else None
-            await check(loaded, fetcher, report, on_result=on_result, probe_url=probe,
-                        archive_settings=archive_settings, archives=archives, as_of=as_of,
-                        doi_url=doi_url)
-
-
-def _setting(option: str | None, env: str, default: str) -> str:
-    """Option, then environment variable, then default: the order every setting follows."""
-    if option is not None:
-        return option
-    return os.environ.get(env, default)
-
-
-def build_archive_settings(
-    config: Config, *, archive: str | None, no_archive: bool, ukgwa_url: str | None,
-    wayback_url: str | None,
-) -> ArchiveSettings:
-    """Option, then environment, then config file, then the default."""
-    if no_archive:
-        order: tuple[str, ...] = ()
-    else:
-        text = archive if archive is not None else config.archives
-        order = parse_archive_list(text) if text is not None else ArchiveSettings().order
-    urls = []
-    options = {"ukgwa": ukgwa_url, "wayback": wayback_url}
-    for key, info in SERVICES.items():
-        # An empty option or variable falls through to the settings file.
-        value = options.get(key) or os.environ.get(info.env) or config.urls.get(key)
-        if value:
-            if not value.startswith(("http://", "https://")):
-                raise UsageError(f"the {SERVICES[key].short} base URL `{value}` is not an "
-                                 "http(s) address")
-            urls.append((key, value.rstrip("/")))
-    return ArchiveSettings(order=order, urls=tuple(urls), **config.limits)
-
-
-def parse_archive_list(text: str) -> tuple[str, ...]:
-    order = []
-    for word in (w.strip().lower() for w in text.split(",")):
-        if not word:
-            continue
-        if word not in SERVICES:
-            raise UsageError(f"--archive: unknown archive `{word}`; expected a comma-separated "
-                             f"list of: {', '.join(SERVICES)}")
-        if word not in order:
-            order.append(word)
-    return tuple(order)
-
-
-def parse_date_option(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of: `{text}` is not a date; expected YYYY-MM-DD, "
-                         "e.g. 2013-11-29") from None
+        async with parts.make_fetcher(settings.http) as fetcher:
+            await check(loaded, fetcher, report, settings.check, on_result=on_result,
+                        archives=build_archives(settings.check, fetcher))
 
 
 @contextlib.contextmanager

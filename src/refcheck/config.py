@@ -7,41 +7,35 @@
     ukgwa_requests_per_second = 3
     wayback_requests_per_minute = 24
 
-Options and environment variables win over the file.
+The keys are read from the archive table (``archive.SERVICES``): every archive's base URL
+and every request budget it has. Options and environment variables win over the file.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from refcheck.archive import SERVICES
+from refcheck.archive import SERVICES, budget_settings
 from refcheck.errors import UsageError
+from refcheck.model import Archive
 
-_LIMITS = {
-    "ukgwa_requests_per_second": ("ukgwa_per_second", float),
-    "wayback_requests_per_minute": ("wayback_per_minute", int),
-    "wayback_playback_per_minute": ("wayback_playback_per_minute", int),
-    "wait_after_429": ("wait_after_429", float),
-    "memento_requests_per_second": ("memento_per_second", float),
-}
+#: Settings of the fallback itself, beside the table's budgets.
+_FALLBACK_LIMITS = ("wait_after_429",)
 
 
 @dataclass(frozen=True)
 class Config:
     archives: str | None = None  # comma-separated order, as --archive takes it
-    urls: dict[str, str] = field(default_factory=dict)
-    limits: dict[str, Any] = field(default_factory=dict)
+    urls: tuple[tuple[Archive, str], ...] = ()
+    limits: tuple[tuple[str, float], ...] = ()  # budgets, by settings-file key
+    wait_after_429: float | None = None
 
 
 def load_config(path: Path | None) -> Config:
+    """The settings in ``path`` (``--config``, or ``REFCHECK_CONFIG``); none without one."""
     if path is None:
-        env = os.environ.get("REFCHECK_CONFIG")
-        if not env:
-            return Config()
-        path = Path(env)
+        return Config()
     import tomllib  # only when there is a file: it is 2 ms of every run's start otherwise
 
     try:
@@ -53,24 +47,30 @@ def load_config(path: Path | None) -> Config:
     section = data.get("archives", {})
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [archives] must be a table")
-    config = Config()
-    order = section.get("order")
-    if order is not None:
-        if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
-            raise UsageError(f'{path}: archives.order must be a list such as ["ukgwa", '
-                             '"wayback"]')
-        config = Config(archives=",".join(order))
-    urls = {key: str(section[f"{key}_url"]) for key in SERVICES if f"{key}_url" in section}
-    limits: dict[str, Any] = {}
-    for name, (attribute, kind) in _LIMITS.items():
-        if name in section:
-            value = section[name]
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-                raise UsageError(f"{path}: archives.{name} must be a positive number")
-            limits[attribute] = kind(value)
-    known = {"order", *(f"{key}_url" for key in SERVICES), *_LIMITS}
+    budgets = budget_settings()
+    known = {"order", *(info.url_setting for info in SERVICES.values()), *budgets,
+             *_FALLBACK_LIMITS}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown setting archives.{unknown[0]}; known: "
                          f"{', '.join(sorted(known))}")
-    return Config(archives=config.archives, urls=urls, limits=limits)
+    order = section.get("order")
+    if order is not None and (not isinstance(order, list)
+                              or not all(isinstance(x, str) for x in order)):
+        raise UsageError(f'{path}: archives.order must be a list such as ["ukgwa", '
+                         '"wayback"]')
+    urls = tuple((info.key, str(section[info.url_setting])) for info in SERVICES.values()
+                 if info.url_setting in section)
+    limits = tuple((name, _positive(path, name, section[name])) for name in budgets
+                   if name in section)
+    wait = section.get("wait_after_429")
+    return Config(archives=",".join(order) if order is not None else None, urls=urls,
+                  limits=limits,
+                  wait_after_429=_positive(path, "wait_after_429", wait) if wait is not None
+                  else None)
+
+
+def _positive(path: Path, name: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise UsageError(f"{path}: archives.{name} must be a positive number")
+    return float(value)

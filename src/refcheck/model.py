@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -60,6 +61,13 @@ class CitedUrl:
     position: Position
 
 
+class SourceKind(StrEnum):
+    """Which section of the case study cites it."""
+
+    SOURCE = "source"  # section 5: sources to corroborate the impact
+    REFERENCE = "reference"  # section 3: the underpinning research
+
+
 @dataclass(frozen=True)
 class Source:
     """A cited piece of evidence (section 5) or an underpinning reference (section 3)."""
@@ -68,7 +76,7 @@ class Source:
     title: str
     urls: tuple[CitedUrl, ...]
     position: Position
-    kind: str = "source"  # "source" or "reference"
+    kind: SourceKind = SourceKind.SOURCE
     quote: str | None = None
     note: str | None = None
     doi: str | None = None
@@ -99,6 +107,8 @@ class FailureKind(StrEnum):
     TOO_MANY_REDIRECTS = "too-many-redirects"
     BAD_REDIRECT = "bad-redirect"
     INVALID_URL = "invalid-url"
+    PROTOCOL = "protocol"  # the server answered, but not in HTTP/1.1 that can be read safely
+    HTTP2_ONLY = "http2-only"  # the server speaks only HTTP/2, which refcheck does not
     OTHER = "other"
 
 
@@ -155,19 +165,14 @@ class Fetch:
     answer: Answer | None = None
     failure: Failure | None = None
     attempts: int = 1
+    #: Seconds the server asked us to wait (``Retry-After``) when that was longer than
+    #: refcheck waits: the answer is then what it said before we stopped asking.
+    retry_after: float | None = None
 
     @property
     def reached(self) -> bool:
         """True when some server answered with HTTP, whatever it said."""
         return self.answer is not None or bool(self.hops)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: Status
-    detail: str
-    final_url: str | None = None
-    page_title: str | None = None
 
 
 class Evidence(StrEnum):
@@ -185,11 +190,20 @@ class LookupOutcome(StrEnum):
     FAILED = "failed"
 
 
+class Archive(StrEnum):
+    """The web archives refcheck can ask; what it knows of each is in ``archive.SERVICES``."""
+
+    UKGWA = "ukgwa"
+    WAYBACK = "wayback"
+    PARLIAMENT = "parliament"
+    NRS = "nrs"
+
+
 @dataclass(frozen=True)
 class Capture:
     """An archived copy of a page: where to see it and when it was taken."""
 
-    service: str  # "ukgwa" or "wayback"
+    service: Archive
     url: str  # the capture as a person opens it
     captured: dt.datetime
     original: str  # the URL that was captured
@@ -197,10 +211,22 @@ class Capture:
 
 
 @dataclass(frozen=True)
-class Lookup:
-    """What one archive said when asked for a URL."""
+class Verdict:
+    """What ``verdict.judge`` concluded about one URL."""
 
-    service: str
+    status: Status
+    detail: str
+    final_url: str | None = None
+    page_title: str | None = None
+    capture: Capture | None = None  # the URL is, or leads to, an archive capture
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one archive said when asked for a URL (``service`` None: the fallback itself
+    broke before any archive could answer)."""
+
+    service: Archive | None
     outcome: LookupOutcome
     detail: str = ""
     capture: Capture | None = None
@@ -280,14 +306,26 @@ class Outcome:
     failing: tuple[LinkResult, ...]
 
 
-def source_verdicts(report: RunReport) -> dict[tuple[str, str, str], Status]:
-    """Each source's verdict: the best status among its URLs."""
-    best: dict[tuple[str, str, str], Status] = {}
+def best_status(statuses: Iterable[Status]) -> Status:
+    """A source's verdict: the best status among its URLs (``STATUS_RANK``), so a dead copy
+    does not fail a source whose other URL is fine. The one best-of rule."""
+    return min(statuses, key=STATUS_RANK.__getitem__)
+
+
+SourceKey = tuple[str, SourceKind, str]
+
+
+def source_key(result: LinkResult) -> SourceKey:
+    """Which source of which case file a result belongs to."""
+    return (result.case.path, result.source.kind, result.source.id)
+
+
+def source_verdicts(report: RunReport) -> dict[SourceKey, Status]:
+    """Each source's verdict, by ``source_key``."""
+    grouped: dict[SourceKey, list[Status]] = {}
     for result in report.results:
-        key = (result.case.path, result.source.kind, result.source.id)
-        if key not in best or STATUS_RANK[result.status] < STATUS_RANK[best[key]]:
-            best[key] = result.status
-    return best
+        grouped.setdefault(source_key(result), []).append(result.status)
+    return {key: best_status(statuses) for key, statuses in grouped.items()}
 
 
 def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> Outcome:
@@ -297,7 +335,7 @@ def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> O
     failing = tuple(
         r for r in report.results
         if r.status in fail_on
-        and verdicts[(r.case.path, r.source.kind, r.source.id)] in fail_on)
+        and verdicts[source_key(r)] in fail_on)
     if report.interrupted:
         code = ExitCode.TERMINATED if report.terminated else ExitCode.INTERRUPTED
     elif report.network_unreachable:

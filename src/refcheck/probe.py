@@ -2,9 +2,9 @@
 transit gloria telae", WWW 2004): a site that answers a made-up address next to the cited
 page with the same page is answering everything with it, so the cited page proves nothing.
 
-Probes are sent only for suspicious answers (reached by a redirect, or short), at most one
-per site folder, at most ``MAX_PROBES`` a run, through the Fetcher and so within its
-per-host limit. A page that is plainly fine is never probed.
+Probes are sent only for suspicious answers (``verdict.worth_probing``: reached by a
+redirect, or short), at most one per site folder, at most ``MAX_PROBES`` a run, through the
+Fetcher and so within its per-host limit. A page that is plainly fine is never probed.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from refcheck.http import Fetcher
-from refcheck.model import Answer, Fetch, Status, Verdict
+from refcheck.model import Answer, Fetch
 from refcheck.text import html_text, normalise
-from refcheck.urls import is_short_link, is_trivial_move
 
 #: Visible text shorter than this makes a 200 page suspicious; real evidence pages (reports,
 #: news items, policy pages) are longer.
@@ -33,20 +32,9 @@ def visible_text(answer: Answer) -> str:
     return normalise(html_text(answer.body))
 
 
-def is_suspicious(fetch: Fetch, verdict: Verdict) -> bool:
-    answer = fetch.answer
-    if answer is None or verdict.status not in (Status.OK, Status.MOVED):
-        return False
-    if answer.content_type not in ("text/html", "application/xhtml+xml", ""):
-        return False
-    # A short link's own redirect is expected; what follows its expansion is not.
-    origin = fetch.hops[0].location if is_short_link(fetch.url) and fetch.hops else fetch.url
-    redirected = bool(fetch.hops) and not is_trivial_move(origin, answer.url)
-    return redirected or _is_short(answer)
-
-
-def _is_short(answer: Answer) -> bool:
-    """Cheap: only the start of the page is read, and only until it is clearly long."""
+def short_text(answer: Answer) -> bool:
+    """Whether a page's visible text is short enough to be suspicious. Cheap: only the start
+    of the page is read, and only until it is clearly long."""
     text = html_text(answer.body[:65_536])
     return len(" ".join(text.split())) < SHORT_TEXT
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 #: Words that make a query or fragment parameter a secret, wherever they stand in its name
@@ -114,6 +115,48 @@ _PATH_PARAM = re.compile(r";([^=;/?#]+)=[^;/?#]*")
 
 def _strip(name: str) -> bool:
     return is_secret_name(name) and name.lower() not in SENT_TO_ARCHIVES
+
+
+@dataclass(frozen=True)
+class UrlProblem:
+    """Why a written URL cannot be checked as it is. ``fatal``: it is not a web address at
+    all, and the case file must be corrected before anything is checked; otherwise the URL
+    is reported ``invalid`` and the other links are checked."""
+
+    message: str
+    fatal: bool
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
+def url_problem(value: str) -> UrlProblem | None:
+    """The one URL validator: None for an http(s) address refcheck can request. Hosts that
+    no parser accepts are left to the fetch, which reports them ``invalid`` too."""
+    if _WHITESPACE.search(value):
+        return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
+                          "it, or write %20 where the address really has a space", fatal=False)
+    # Most URLs are plainly http(s) with a host: host_of reads that without splitting the
+    # URL (urlsplit was a quarter of reading a large case file), and remembers the host
+    # for the checker, which asks again.
+    if value[:8].lower().startswith(("http://", "https://")) and host_of(value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None  # reported as `invalid` when checked
+    if not parts.scheme:
+        if value.startswith("www.") or "." in value.split("/", 1)[0]:
+            return UrlProblem("has no scheme; expected an address starting with https:// "
+                              f"(https://{value}?)", fatal=True)
+        return UrlProblem("is not a web address; expected one starting with http:// or "
+                          "https://", fatal=True)
+    if parts.scheme.lower() not in ("http", "https"):
+        return UrlProblem(f"uses `{parts.scheme}:`; refcheck checks http:// and https:// "
+                          "addresses only", fatal=True)
+    if not parts.netloc:
+        return UrlProblem("has no host name; expected http://host/path", fatal=True)
+    return None
 
 
 def dedupe_key(url: str) -> str:

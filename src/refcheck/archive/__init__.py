@@ -1,198 +1,224 @@
-"""Web archives: finding the copy of a lost page nearest the date it was cited.
+"""Web archives: what refcheck knows about each one, in one table (``SERVICES``).
 
-One small interface (``ArchiveService``), one module per service, and one table of what
-refcheck knows about each archive (``SERVICES``). "Not archived" (the archive answered
-that it has nothing) and "lookup failed" (429, 5xx, a CAPTCHA, no connection) are different
-outcomes and stay different all the way to the report.
+Each entry holds everything about one archive: its names, base URL and the environment
+variable and option that change it, the public hosts its captures are cited on, the
+address forms of its TimeMaps, captures and listings, the citation forms to recognise, its
+request budgets (and the settings-file keys that change them), and the class that asks it.
+The CLI, the settings file, citation recognition and the fallback all read this table.
+
+This module is pure: importing it (to read a settings file, say) imports no HTTP code. The
+service classes are loaded from the table only when a run asks an archive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from abc import ABC, abstractmethod
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
-from refcheck.archive.memento import parse_http_date, parse_link_format
-from refcheck.model import Capture, Lookup, LookupOutcome
+from refcheck.model import Archive
 
-#: (when captured, URL to fetch to prove it, URL a person opens)
-Candidate = tuple[dt.datetime, str, str]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from refcheck.archive.client import ArchiveClient
+    from refcheck.archive.interface import ArchiveService
+
+    #: How the table's classes are built: (its entry, base URL, polite client, settings).
+    ServiceFactory = Callable[["ServiceInfo", str, ArchiveClient, "ArchiveSettings"],
+                              ArchiveService]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``count`` requests in ``period`` seconds, across all of a run's tasks;
+    ``setting`` is the settings-file key that changes ``count``."""
+
+    name: str
+    setting: str
+    count: float
+    period: float
+
+
+@dataclass(frozen=True)
+class CitationForm:
+    """How a capture of this archive is cited: ``{prefix}/{timestamp}/{url}`` (also
+    ``/*/`` and ``/+/``) on one of its hosts or its configured base. ``legacy`` forms are
+    addresses the archive used to give out, for which the current form is suggested."""
+
+    prefix: str
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
 class ServiceInfo:
     """What refcheck knows about one archive; the one place such knowledge lives."""
 
-    key: str
+    key: Archive
     name: str  # as written in a sentence
     short: str  # as written in a list
     default_url: str
-    env: str
+    env: str  # the environment variable that sets the base URL
     hosts: tuple[str, ...]  # public hosts whose captures may be cited directly
+    implementation: str  # "module:Class" of the service that asks it
+    budgets: tuple[Budget, ...]
     # Addresses, relative to the base URL; {url} is the original, {ts} a 14-digit timestamp.
     timemap: str  # link-format TimeMap
     capture: str  # a capture as a person opens it
-    raw: str  # a capture to fetch and check (no rewriting, no banner where the archive can)
-    listing: str  # every capture, for a person to browse
+    citations: tuple[CitationForm, ...]
     quirks: str  # what the service module must allow for
+    raw: str = ""  # a capture to fetch and check (no rewriting, no banner where possible)
+    listing: str = ""  # every capture, for a person to browse
+    option: str | None = None  # the command-line option that sets the base URL
 
+    def service_class(self) -> ServiceFactory:
+        """The class that asks this archive, imported only now (it brings in HTTP code)."""
+        module, _, name = self.implementation.partition(":")
+        found: ServiceFactory = getattr(importlib.import_module(module), name)
+        return found
+
+    @property
+    def url_setting(self) -> str:
+        """The settings-file key of the base URL."""
+        return f"{self.key.value}_url"
+
+
+#: Shared by the UK Parliament and NRS archives, which publish no limits.
+MEMENTO_BUDGET = Budget("requests", "memento_requests_per_second", 1.0, 1.0)
 
 UKGWA = ServiceInfo(
-    key="ukgwa",
+    key=Archive.UKGWA,
     name="the UK Government Web Archive",
     short="UKGWA",
     default_url="https://webarchive.nationalarchives.gov.uk/ukgwa",
     env="REFCHECK_UKGWA_URL",
+    option="--ukgwa-url",
     hosts=("webarchive.nationalarchives.gov.uk", "collections.europarchive.org"),
+    implementation="refcheck.archive.ukgwa:Ukgwa",
+    # No published limit; The National Archives' own scripts pause about 0.3 s a call.
+    budgets=(Budget("requests", "ukgwa_requests_per_second", 3.0, 1.0),),
     timemap="{base}/timemap/link/{url}",
     capture="{base}/{ts}/{url}",
     raw="{base}/{ts}mp_/{url}",
     listing="{base}/*/{url}",
+    # Since 2021 under /ukgwa/; before, at the host's root, and at Europarchive under /tna/.
+    citations=(CitationForm("/ukgwa"), CitationForm("/tna", legacy=True),
+               CitationForm("", legacy=True)),
     quirks="pywb: TimeMap lists memento rels only, no capture status; CDX rows may be "
            "is_fuzzy near-misses; 'original' may differ in scheme or www.; bare hosts need "
            "a trailing /; a WAF may answer 405 with x-amzn-waf-action: captcha",
 )
 WAYBACK = ServiceInfo(
-    key="wayback",
+    key=Archive.WAYBACK,
     name="the Wayback Machine",
     short="the Wayback Machine",
     default_url="https://web.archive.org",
     env="REFCHECK_WAYBACK_URL",
+    option="--wayback-url",
     hosts=("web.archive.org", "wayback.archive.org"),
+    implementation="refcheck.archive.wayback:Wayback",
+    # Agreed with the Internet Archive by the maintainers of the `wayback` package (30 and
+    # 600 a minute), less a margin.
+    budgets=(Budget("lookups", "wayback_requests_per_minute", 24, 60.0),
+             Budget("playback", "wayback_playback_per_minute", 480, 60.0)),
     timemap="{base}/web/timemap/link/{url}",
     capture="{base}/web/{ts}/{url}",
     raw="{base}/web/{ts}id_/{url}",
     listing="{base}/web/*/{url}",
+    citations=(CitationForm("/web"),),
     quirks="CDX output=json is an array of arrays with a header row ([] when empty); "
            "closest is unreliable; the availability API's empty answer proves nothing; "
            "CDX+TimeMap share 30 requests/minute, playback 600; 429 without Retry-After "
            "means wait 60 s; a blocked site is CDX 403 AdministrativeAccessControlException",
 )
 # Other Memento archives that hold UK public evidence, asked only when --archive names them.
-# Their TimeMaps list the capture addresses, so only the TimeMap address is needed here.
+# Their TimeMaps list the capture addresses, so only the TimeMap address is needed to ask.
 PARLIAMENT = ServiceInfo(
-    key="parliament",
+    key=Archive.PARLIAMENT,
     name="the UK Parliament Web Archive",
     short="the Parliament Web Archive",
     default_url="https://webarchive.parliament.uk",
     env="REFCHECK_PARLIAMENT_URL",
     hosts=("webarchive.parliament.uk",),
+    implementation="refcheck.archive.memento_archive:MementoArchive",
+    budgets=(MEMENTO_BUDGET,),
     timemap="{base}/timemap/link/{url}",
-    capture="",
-    raw="",
-    listing="",
+    capture="{base}/{ts}/{url}",
+    citations=(CitationForm(""),),
     quirks="Memento TimeMap and TimeGate; holds parliament.uk",
 )
 NRS = ServiceInfo(
-    key="nrs",
+    key=Archive.NRS,
     name="the National Records of Scotland Web Archive",
     short="the NRS Web Archive",
     default_url="https://webarchive.nrscotland.gov.uk",
     env="REFCHECK_NRS_URL",
     hosts=("webarchive.nrscotland.gov.uk",),
+    implementation="refcheck.archive.memento_archive:MementoArchive",
+    budgets=(MEMENTO_BUDGET,),
     timemap="{base}/timemap/link/{url}",
-    capture="",
-    raw="",
-    listing="",
+    capture="{base}/{ts}/{url}",
+    citations=(CitationForm(""),),
     quirks="Memento TimeMap and TimeGate; holds gov.scot and other Scottish public bodies",
 )
-SERVICES: dict[str, ServiceInfo] = {s.key: s for s in (UKGWA, WAYBACK, PARLIAMENT, NRS)}
-DEFAULT_ORDER = (UKGWA.key, WAYBACK.key)
+SERVICES: dict[Archive, ServiceInfo] = {s.key: s for s in (UKGWA, WAYBACK, PARLIAMENT, NRS)}
+DEFAULT_ORDER = (Archive.UKGWA, Archive.WAYBACK)
+#: UKGWA's list of every capture is offered for every lost link, whichever archives a run
+#: asked: it is where a person looks first for UK public evidence.
+LISTING = UKGWA
 
 
 @dataclass(frozen=True, kw_only=True)
 class ArchiveSettings:
-    order: tuple[str, ...] = DEFAULT_ORDER
-    urls: tuple[tuple[str, str], ...] = ()  # (service key, base URL) overrides
-    ukgwa_per_second: float = 3.0
-    memento_per_second: float = 1.0  # other Memento archives, which publish no limits
-    wayback_per_minute: int = 24
-    wayback_playback_per_minute: int = 480
+    """Which archives a run asks, in order, where they are, and how politely."""
+
+    order: tuple[Archive, ...] = DEFAULT_ORDER
+    urls: tuple[tuple[Archive, str], ...] = ()  # base URL overrides
+    limits: tuple[tuple[str, float], ...] = ()  # budget overrides, by settings-file key
     wait_after_429: float = 60.0
     max_wait_after_429: float = 600.0
     candidates: int = 3  # captures tried, nearest first, before concluding "no good copy"
 
-    def base(self, key: str) -> str:
+    def base(self, key: Archive) -> str:
         for service, url in self.urls:
             if service == key:
                 return url.rstrip("/")
         return SERVICES[key].default_url
 
-
-class ArchiveService(ABC):
-    info: ServiceInfo
-
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
-                 info: ServiceInfo | None = None) -> None:
-        self.base = base.rstrip("/")
-        self.client = client
-        self.settings = settings
-        if info is not None:
-            self.info = info
-
-    @abstractmethod
-    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
-        """Find the good capture of ``url`` nearest ``target`` (the newest, when None)."""
-
-    def address(self, template: str, url: str, ts: str = "") -> str:
-        return template.format(base=self.base, url=archivable(url), ts=ts)
-
-    def found(self, capture: Capture) -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.FOUND, "", capture, self.info.short)
-
-    def not_archived(self, detail: str = "") -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, detail, label=self.info.short)
-
-    def failed(self, reason: str) -> Lookup:
-        return Lookup(self.info.key, LookupOutcome.FAILED, reason, label=self.info.short)
-
-    async def timemap(self, url: str, limiter: RateLimiter) -> Lookup | list[LinkMemento]:
-        """The mementos a link-format TimeMap lists, or the Lookup that ends the search."""
-        fetch = await self.client.get(url, limiter)
-        problem = lookup_problem(fetch, self.info.short)
-        if problem:
-            return self.failed(problem)
-        assert fetch.answer is not None
-        if fetch.answer.status == 404:
-            return self.not_archived()
-        text = fetch.answer.body.decode("utf-8", errors="replace")
-        mementos = [(when, e.uri) for e in parse_link_format(text)
-                    if "memento" in e.rels and (when := e.datetime) is not None]
-        return mementos or self.not_archived()
-
-    async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
-                    original: str) -> Lookup:
-        """Fetch candidates nearest first until one is a good capture. A lookup failure
-        ends the search undecided; bad captures (replayed 404s, error pages) are skipped."""
-        reasons = []
-        for when, fetch_url, human_url in candidates[: self.settings.candidates]:
-            check = await self.client.get(fetch_url, limiter)
-            verdict = capture_problem(check, self.info.short)
-            if verdict is None:
-                assert check.answer is not None
-                captured = parse_http_date(check.answer.headers["memento-datetime"]) or when
-                return self.found(Capture(self.info.key, human_url, captured, original,
-                                          self.info.short))
-            failed, why = verdict
-            if failed:
-                return self.failed(why)
-            reasons.append(why)
-        return self.not_archived(f"no usable capture among the {len(reasons)} nearest: "
-                                 f"{reasons[0]}")
+    def count(self, budget: Budget) -> float:
+        """The requests a budget allows per period, as the settings file set it."""
+        return dict(self.limits).get(budget.setting, budget.count)
 
 
-LinkMemento = tuple[dt.datetime, str]
+def budget_settings() -> dict[str, Budget]:
+    """Every settings-file key that sets a budget, from the table."""
+    return {b.setting: b for info in SERVICES.values() for b in info.budgets}
 
 
-def nearest_first(
-    candidates: Sequence[LinkMemento], target: dt.datetime | None
-) -> list[LinkMemento]:
+@dataclass(frozen=True, order=True)
+class Memento:
+    """A capture a TimeMap (or CDX) lists: when it was taken, and where."""
+
+    when: dt.datetime
+    uri: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A capture to prove: the URL to fetch to check it, and the one a person opens."""
+
+    when: dt.datetime
+    fetch_url: str
+    human_url: str
+
+
+def nearest_first(mementos: Sequence[Memento], target: dt.datetime | None) -> list[Memento]:
     """Captures ordered by distance from ``target``; newest first when there is none."""
     if target is None:
-        return sorted(candidates, key=lambda c: c[0], reverse=True)
-    return sorted(candidates, key=lambda c: (abs((c[0] - target).total_seconds()), c[0]))
+        return sorted(mementos, key=lambda m: m.when, reverse=True)
+    return sorted(mementos, key=lambda m: (abs((m.when - target).total_seconds()), m.when))
 
 
 def archivable(url: str) -> str:
@@ -201,3 +227,8 @@ def archivable(url: str) -> str:
     if sep and "/" not in rest:
         return url + "/"
     return url
+
+
+def listing_url(settings: ArchiveSettings, url: str) -> str:
+    """Where a person can see every capture of ``url``."""
+    return LISTING.listing.format(base=settings.base(LISTING.key), url=archivable(url))

@@ -7,7 +7,13 @@ import asyncio
 import math
 from collections import deque
 
-from refcheck.classify import classify, describe_status, error_wording, retry_after_seconds
+from refcheck.classify import (
+    classify,
+    describe_status,
+    error_wording,
+    is_bot_challenge,
+    retry_after_seconds,
+)
 from refcheck.http import Fetcher
 from refcheck.model import NETWORK_FAILURES, Fetch
 from refcheck.urls import host_of
@@ -29,11 +35,12 @@ class RateLimiter:
         self._paused_until = 0.0
 
     @classmethod
-    def per_second(cls, rate: float, fetcher: Fetcher) -> RateLimiter:
-        """``rate`` requests a second, fractional rates included (0.5 = one every 2 s)."""
-        rate = max(rate, 0.1)
-        count = math.ceil(rate)
-        return cls(count, count / rate, fetcher)
+    def rate(cls, count: float, period: float, fetcher: Fetcher) -> RateLimiter:
+        """``count`` requests in ``period`` seconds, fractional counts included (0.5 a
+        second is one every 2 s)."""
+        count = max(count, 0.1)
+        whole = math.ceil(count)
+        return cls(whole, period * whole / count, fetcher)
 
     def _now(self) -> float:
         return self.fetcher.clock().timestamp()
@@ -132,8 +139,7 @@ def lookup_problem(fetch: Fetch, service: str) -> str | None:
     answer = fetch.answer
     if answer is None:
         return "no answer"
-    waf = answer.headers.get("x-amzn-waf-action", "").lower()
-    if waf in ("captcha", "challenge") or answer.headers.get("cf-mitigated") == "challenge":
+    if is_bot_challenge(answer):
         return (f"{service} answered with a CAPTCHA (its bot protection blocked the lookup); "
                 "refcheck does not try to get past it: look in a browser")
     code = answer.status

@@ -1,31 +1,45 @@
-"""Any archive that speaks Memento: its TimeMap lists captures, nearest first is fetched
-and must prove itself (2xx, Memento-Datetime, no error page). UKGWA is one (see ukgwa.py);
-so are the UK Parliament and National Records of Scotland web archives, which publish no
-CDX or request limits."""
+"""Any archive that speaks Memento: its TimeMap lists captures, and the nearest are fetched
+until one proves itself (2xx, Memento-Datetime, not an error page). UKGWA is one (see
+ukgwa.py), and the Wayback Machine falls back on the same steps (wayback.py); so are the UK
+Parliament and National Records of Scotland web archives, which publish no CDX or limits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from refcheck.archive import (
-    ArchiveService,
     ArchiveSettings,
+    Budget,
+    Candidate,
+    Memento,
     ServiceInfo,
     archivable,
     nearest_first,
 )
-from refcheck.archive.client import ArchiveClient, RateLimiter
-from refcheck.model import Lookup
+from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
+from refcheck.archive.interface import ArchiveError, ArchiveService
+from refcheck.archive.memento import parse_http_date, parse_link_format
+from refcheck.model import Capture, Lookup, LookupOutcome
 
 
 class MementoArchive(ArchiveService):
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
-                 info: ServiceInfo | None = None) -> None:
-        super().__init__(base, client, settings, info)
-        self.limiter = RateLimiter.per_second(self.requests_per_second(), client.fetcher)
+    def __init__(self, info: ServiceInfo, base: str, client: ArchiveClient,
+                 settings: ArchiveSettings) -> None:
+        self.info = info
+        self.base = base.rstrip("/")
+        self.client = client
+        self.settings = settings
+        self.limiters = {b.name: self.limiter(b) for b in info.budgets}
 
-    def requests_per_second(self) -> float:
-        return self.settings.memento_per_second
+    def limiter(self, budget: Budget) -> RateLimiter:
+        return RateLimiter.rate(self.settings.count(budget), budget.period, self.client.fetcher)
+
+    @property
+    def requests(self) -> RateLimiter:
+        """The budget TimeMaps and captures are asked under (the first in the table)."""
+        return self.limiters[self.info.budgets[0].name]
 
     def human_url(self, memento_uri: str) -> str:
         """The address a person should open for a capture the TimeMap lists."""
@@ -33,9 +47,62 @@ class MementoArchive(ArchiveService):
 
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)
-        mementos = await self.timemap(self.address(self.info.timemap, original), self.limiter)
-        if isinstance(mementos, Lookup):
-            return mementos
-        candidates = [(when, uri, self.human_url(uri))
-                      for when, uri in nearest_first(mementos, target)]
-        return await self.prove(candidates, self.limiter, original)
+        try:
+            mementos = await self.timemap(self.address(self.info.timemap, original),
+                                          self.requests)
+        except ArchiveError as exc:
+            return self.failed(str(exc))
+        if not mementos:
+            return self.not_archived()
+        candidates = [Candidate(m.when, m.uri, self.human_url(m.uri))
+                      for m in nearest_first(mementos, target)]
+        return await self.prove(candidates, self.requests, original)
+
+    # -- steps every Memento archive shares -------------------------------------------------
+
+    def address(self, template: str, url: str, ts: str = "") -> str:
+        return template.format(base=self.base, url=archivable(url), ts=ts)
+
+    def found(self, capture: Capture) -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.FOUND, "", capture, self.info.short)
+
+    def not_archived(self, detail: str = "") -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.NOT_ARCHIVED, detail, label=self.info.short)
+
+    def failed(self, reason: str) -> Lookup:
+        return Lookup(self.info.key, LookupOutcome.FAILED, reason, label=self.info.short)
+
+    async def timemap(self, url: str, limiter: RateLimiter) -> list[Memento]:
+        """The mementos a link-format TimeMap lists (none when the archive has none).
+        Raises ``ArchiveError`` when the archive could not say."""
+        fetch = await self.client.get(url, limiter)
+        problem = lookup_problem(fetch, self.info.short)
+        if problem:
+            raise ArchiveError(problem)
+        assert fetch.answer is not None
+        if fetch.answer.status == 404:
+            return []
+        text = fetch.answer.body.decode("utf-8", errors="replace")
+        return [Memento(when, e.uri) for e in parse_link_format(text)
+                if "memento" in e.rels and (when := e.datetime) is not None]
+
+    async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
+                    original: str) -> Lookup:
+        """Fetch candidates nearest first until one is a good capture. A lookup failure
+        ends the search undecided; bad captures (replayed 404s, error pages) are skipped."""
+        reasons = []
+        for candidate in candidates[: self.settings.candidates]:
+            check = await self.client.get(candidate.fetch_url, limiter)
+            verdict = capture_problem(check, self.info.short)
+            if verdict is None:
+                assert check.answer is not None
+                stamp = check.answer.headers["memento-datetime"]
+                captured = parse_http_date(stamp) or candidate.when
+                return self.found(Capture(self.info.key, candidate.human_url, captured,
+                                          original, self.info.short))
+            failed, why = verdict
+            if failed:
+                return self.failed(why)
+            reasons.append(why)
+        return self.not_archived(f"no usable capture among the {len(reasons)} nearest: "
+                                 f"{reasons[0]}")

@@ -1,37 +1,49 @@
-"""Builds the archive services a run asks, in the user's order, and asks them in turn."""
+"""The fallback: the archive services a run asks, built from the table in the user's order,
+and asked in turn until one has a good capture."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from refcheck.archive import SERVICES, UKGWA, ArchiveService, ArchiveSettings, archivable
+from refcheck.archive import SERVICES, ArchiveSettings, listing_url
 from refcheck.archive.client import ArchiveClient
-from refcheck.archive.memento_archive import MementoArchive
-from refcheck.archive.ukgwa import Ukgwa
-from refcheck.archive.wayback import Wayback
+from refcheck.archive.interface import ArchiveError, ArchiveService
 from refcheck.http import Fetcher
 from refcheck.model import Capture, Lookup, LookupOutcome
 
-IMPLEMENTATIONS: dict[str, type[ArchiveService]] = {
-    "ukgwa": Ukgwa, "wayback": Wayback, "parliament": MementoArchive, "nrs": MementoArchive}
+
+def build_services(settings: ArchiveSettings, fetcher: Fetcher) -> list[ArchiveService]:
+    """The services ``settings.order`` names, each the class its table entry names."""
+    client = ArchiveClient(fetcher, wait_after_429=settings.wait_after_429,
+                           max_wait_after_429=settings.max_wait_after_429)
+    services = []
+    for key in settings.order:
+        info = SERVICES[key]
+        services.append(info.service_class()(info, settings.base(key), client, settings))
+    return services
 
 
 class Archives:
-    """The fallback: ask each service in order until one has a good capture."""
+    """Ask each service in order until one has a good capture."""
 
-    def __init__(self, settings: ArchiveSettings, fetcher: Fetcher) -> None:
+    def __init__(self, settings: ArchiveSettings, services: Sequence[ArchiveService]) -> None:
         self.settings = settings
-        client = ArchiveClient(fetcher, wait_after_429=settings.wait_after_429,
-                               max_wait_after_429=settings.max_wait_after_429)
-        self.services = [IMPLEMENTATIONS[key](settings.base(key), client, settings,
-                                              SERVICES[key])
-                         for key in settings.order]
+        self.services = list(services)
+
+    @classmethod
+    def build(cls, settings: ArchiveSettings, fetcher: Fetcher) -> Archives:
+        return cls(settings, build_services(settings, fetcher))
 
     async def lookup(self, url: str, target: dt.datetime | None
                      ) -> tuple[Capture | None, tuple[Lookup, ...]]:
         lookups: list[Lookup] = []
         for service in self.services:
-            result = await service.lookup(url, target)
+            try:
+                result = await service.lookup(url, target)
+            except ArchiveError as exc:
+                result = Lookup(service.info.key, LookupOutcome.FAILED, str(exc),
+                                label=service.info.short)
             lookups.append(result)
             if result.outcome is LookupOutcome.FOUND:
                 return result.capture, tuple(lookups)
@@ -39,4 +51,4 @@ class Archives:
 
     def listing(self, url: str) -> str:
         """UKGWA's list of every capture: offered for every lost link, asked or not."""
-        return UKGWA.listing.format(base=self.settings.base(UKGWA.key), url=archivable(url))
+        return listing_url(self.settings, url)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from refcheck.archive import UKGWA
 from refcheck.archive.memento_archive import MementoArchive
 
 #: ``…/{ts}mp_/{url}`` → ``…/{ts}/{url}``: the replay a person should open.
@@ -21,10 +20,5 @@ def human_capture_url(memento_uri: str) -> str:
 
 
 class Ukgwa(MementoArchive):
-    info = UKGWA
-
-    def requests_per_second(self) -> float:
-        return self.settings.ukgwa_per_second
-
     def human_url(self, memento_uri: str) -> str:
         return human_capture_url(memento_uri)

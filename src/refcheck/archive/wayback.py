@@ -12,35 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from refcheck.archive import (
-    WAYBACK,
-    ArchiveService,
-    ArchiveSettings,
-    ServiceInfo,
-    archivable,
-    nearest_first,
-)
-from refcheck.archive.client import ArchiveClient, RateLimiter, lookup_problem
+from refcheck.archive import Candidate, Memento, archivable, nearest_first
+from refcheck.archive.client import lookup_problem
+from refcheck.archive.interface import ArchiveError
 from refcheck.archive.memento import (
     format_timestamp,
     parse_cdx_rows,
     parse_timestamp,
     usable_cdx_row,
 )
+from refcheck.archive.memento_archive import MementoArchive
 from refcheck.model import Capture, Lookup
 
 WINDOW = dt.timedelta(days=2 * 365)
 
 
-class Wayback(ArchiveService):
-    info = WAYBACK
-
-    def __init__(self, base: str, client: ArchiveClient, settings: ArchiveSettings,
-                 info: ServiceInfo | None = None) -> None:
-        super().__init__(base, client, settings, info)
-        self.api = RateLimiter(settings.wayback_per_minute, 60.0, client.fetcher)
-        self.playback = RateLimiter(settings.wayback_playback_per_minute, 60.0, client.fetcher)
-
+class Wayback(MementoArchive):
     def capture_url(self, timestamp: str, original: str) -> str:
         return self.address(self.info.capture, original, timestamp)
 
@@ -51,7 +38,8 @@ class Wayback(ArchiveService):
         if target is not None:
             query["from"] = format_timestamp(target - WINDOW)[:8]
             query["to"] = format_timestamp(target + WINDOW)[:8]
-        cdx = await self.client.get(f"{self.base}/cdx/search/cdx?{urlencode(query)}", self.api)
+        cdx = await self.client.get(f"{self.base}/cdx/search/cdx?{urlencode(query)}",
+                                    self.limiters["lookups"])
         answer = cdx.answer
         if answer is not None and answer.status == 403 and (
                 b"AdministrativeAccessControlException" in answer.body
@@ -66,22 +54,27 @@ class Wayback(ArchiveService):
             for row in parse_cdx_rows(answer.body.decode("utf-8", errors="replace")):
                 when = parse_timestamp(str(row.get("timestamp", "")))
                 if when and usable_cdx_row(row) and str(row.get("statuscode")) == "200":
-                    rows.append((when, str(row.get("original") or original)))
+                    rows.append(Memento(when, str(row.get("original") or original)))
         if rows:
-            when, captured_url = nearest_first(rows, target)[0]
-            return self.found(Capture(self.info.key,
-                                      self.capture_url(format_timestamp(when), captured_url),
-                                      when, original, self.info.short))
+            nearest = nearest_first(rows, target)[0]
+            return self.found(Capture(
+                self.info.key, self.capture_url(format_timestamp(nearest.when), nearest.uri),
+                nearest.when, original, self.info.short))
         return await self._from_timemap(original, target)
 
     async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
         """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
-        mementos = await self.timemap(self.address(self.info.timemap, original), self.api)
-        if isinstance(mementos, Lookup):
-            return mementos
+        try:
+            mementos = await self.timemap(self.address(self.info.timemap, original),
+                                          self.limiters["lookups"])
+        except ArchiveError as exc:
+            return self.failed(str(exc))
+        if not mementos:
+            return self.not_archived()
         candidates = []
-        for when, _uri in nearest_first(mementos, target):
-            timestamp = format_timestamp(when)
-            candidates.append((when, self.address(self.info.raw, original, timestamp),
-                               self.capture_url(timestamp, original)))
-        return await self.prove(candidates, self.playback, original)
+        for memento in nearest_first(mementos, target):
+            timestamp = format_timestamp(memento.when)
+            candidates.append(Candidate(memento.when,
+                                        self.address(self.info.raw, original, timestamp),
+                                        self.capture_url(timestamp, original)))
+        return await self.prove(candidates, self.limiters["playback"], original)

@@ -18,6 +18,7 @@ from refcheck.model import (
     LookupOutcome,
     Outcome,
     RunReport,
+    SourceKind,
     Status,
     day,
 )
@@ -111,10 +112,10 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     elif capture is not None:
         lines.append(describe_age(capture.captured.date(), target))
     failed = [x for x in result.lookups if x.outcome is LookupOutcome.FAILED]
-    lines.extend(f"could not ask {x.label or x.service}: {x.detail}"
+    lines.extend(f"could not ask {x.label or str(x.service)}: {x.detail}"
                  for x in failed)
     if capture is None and result.lookups and not failed:
-        asked = " or ".join(x.label or x.service for x in result.lookups)
+        asked = " or ".join(x.label or str(x.service) for x in result.lookups)
         lines.append(f"no archived copy in {asked}")
     if result.lookup_url:
         lines.append(f"the archives were asked for the address without its credentials: "
@@ -148,7 +149,7 @@ def ordered(report: RunReport) -> list[LinkResult]:
 
     def key(result: LinkResult) -> tuple[int, int, int, int, int]:
         cited = result.cited.position if result.cited else result.source.position
-        return (case_order.get(result.case.path, 0), result.source.kind != "source",
+        return (case_order.get(result.case.path, 0), result.source.kind is not SourceKind.SOURCE,
                 result.source.position.line, cited.line, cited.column)
 
     return sorted(report.results, key=key)

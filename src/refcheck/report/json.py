@@ -15,6 +15,7 @@ from refcheck.model import (
     Outcome,
     RunReport,
     Status,
+    source_key,
     source_verdicts,
 )
 from refcheck.report import Renderer, ordered
@@ -113,22 +114,22 @@ def _capture(capture: Capture | None) -> dict[str, Any] | None:
 class JsonRenderer(Renderer):
     def __init__(self) -> None:
         self._stamp = _Stamps()
-        #: Links encoded as they finished: id -> (the result encoded, its two halves).
-        self._early: dict[int, tuple[LinkResult, str, str]] = {}
+        #: Links encoded as they finished, by identity: a result is final when it is told,
+        #: and lives as long as the report that holds it.
+        self._early: dict[int, tuple[str, str]] = {}
 
     def prepare(self, result: LinkResult) -> None:
         # Most of the report's work, done while the run still waits for other answers
-        # (2,000 links: ~25 ms less between the last answer and the exit). A result replaced
-        # later (an archive copy found) is encoded again at the end.
+        # (2,000 links: ~25 ms less between the last answer and the exit).
         try:
-            self._early[id(result)] = (result, *_link_halves(result, self._stamp))
+            self._early[id(result)] = _link_halves(result, self._stamp)
         except Exception:  # the report is still written in full at the end
             return
 
     def _line(self, result: LinkResult, source_status: Status) -> str:
         early = self._early.get(id(result))
-        if early is not None and early[0] is result:
-            before, after = early[1], early[2]
+        if early is not None:
+            before, after = early
         else:
             before, after = _link_halves(result, self._stamp)
         return f'{before}, "source_status": {json.dumps(source_status)}, {after}'
@@ -159,7 +160,7 @@ class JsonRenderer(Renderer):
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).
         verdicts = source_verdicts(report)
-        lines = [self._line(r, verdicts[(r.case.path, r.source.kind, r.source.id)])
+        lines = [self._line(r, verdicts[source_key(r)])
                  for r in ordered(report)]
         head = json.dumps(document, indent=2, ensure_ascii=True)
         out.write(head[:-2] + ',\n  "links": [')

@@ -16,14 +16,15 @@ from rich.table import Table
 from rich.text import Text
 
 from refcheck.model import (
-    STATUS_RANK,
     Case,
     Evidence,
     ExitCode,
     LinkResult,
     Outcome,
     RunReport,
+    SourceKind,
     Status,
+    best_status,
 )
 from refcheck.report import STATUS_INFO, Renderer, archive_lines, literal, ordered
 
@@ -92,7 +93,7 @@ class TerminalRenderer(Renderer):
             console.print(Text(f"{_label(rows[0])}  {literal(rows[0].source.title)}",
                                style="bold"))
             if len(rows) > 1:
-                best = min((r.status for r in rows), key=STATUS_RANK.__getitem__)
+                best = best_status(r.status for r in rows)
                 console.print(Text(f"  source verdict: {best.value} (the best of its "
                                    f"{len(rows)} URLs)", style="dim"))
             for result in rows:
@@ -175,14 +176,14 @@ class TerminalRenderer(Renderer):
 def _title_cell(rows: list[LinkResult]) -> Text:
     cell = Text(literal(rows[0].source.title))
     if len(rows) > 1:
-        best = min((r.status for r in rows), key=STATUS_RANK.__getitem__)
+        best = best_status(r.status for r in rows)
         cell.append(f"\nsource verdict: {best.value} (best of {len(rows)} URLs)", style="dim")
     return cell
 
 
 def _label(result: LinkResult) -> str:
     source = result.source
-    return literal(source.id if source.kind == "source" else f"ref {source.id}")
+    return literal(source.id if source.kind is SourceKind.SOURCE else f"ref {source.id}")
 
 
 def _detail(result: LinkResult) -> str:
