@@ -159,6 +159,10 @@ class FakeArchives:
             query = parse_qs(urlsplit(h.path).query)
             original = query.get("url", [""])[0]
             self.calls[f"cdx {_key(original)}"] += 1
+            if "wayback-429-for-an-hour" in original:
+                h.send(429, b"Too Many Requests", "text/plain",
+                       headers={"Retry-After": "3600"})
+                return
             if "wayback-429" in original and self.calls[f"cdx {_key(original)}"] == 1:
                 h.send(429, b"Too Many Requests", "text/plain", headers={"Retry-After": "9"})
                 return

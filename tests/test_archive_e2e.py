@@ -117,6 +117,18 @@ def test_wayback_429_waits_retry_after_then_asks_again(run_cli: Any, tmp_path: P
     assert server.archives.calls["cdx /lost/wayback-429"] == 2
 
 
+def test_an_archive_that_asks_for_an_hour_is_not_waited_for(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """Past the cap on waits after a 429 (10 minutes), the lookup is reported as failed at
+    once: the run does not sit an hour, and the link is not called lost."""
+    path = "/lost/wayback-429-for-an-hour"
+    link = check(run_cli, tmp_path, server, [path])[path]
+    wayback = next(x for x in link["lookups"] if x["service"] == "wayback")
+    assert wayback["outcome"] == "failed" and "rate-limiting" in wayback["detail"]
+    assert link["evidence"] == "unknown"
+    assert all(wait < 600 for wait in waits.asked)
+
+
 def test_archived_citations_in_current_and_pre_2021_ukgwa_forms(
         run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
     current = server.url(f"/ukgwa/20120119192332/{CWDC}")

@@ -157,6 +157,21 @@ def test_quote_matching_ignores_case_spacing_and_typography() -> None:
     assert contains_quote(text, '"GRIP" of family intervention work-in practice and provides')
     assert not contains_quote(text, "not there")
     assert normalise("  A\u2019s   B ") == "a's b"
+    # A soft hyphen (U+00AD, invisible on the page, common in PDFs) does not break a word.
+    assert contains_quote("a co\u00adordinated approach", "a coordinated approach")
+
+
+def test_a_home_page_that_redirects_to_its_language_home_is_not_a_soft_404() -> None:
+    """A cited home page redirecting to another form of the home page (/ to /en/) is the
+    site answering for itself, not a lost page sent home."""
+    url = "https://www.example.org/"
+    fetch = Fetch(url, hops=(Hop(url, 302, "https://www.example.org/en/"),),
+                  answer=Answer("https://www.example.org/en/", 200, "OK", HTML, LONG.encode()))
+    assert classify(fetch).status is Status.MOVED
+    deep = "https://www.example.org/reports/2012/summary.html"
+    moved_home = Fetch(deep, hops=(Hop(deep, 302, "https://www.example.org/en/"),),
+                       answer=fetch.answer)
+    assert classify(moved_home).status is Status.SOFT_404
 
 
 def test_quote_missing_from_live_page_is_drifted() -> None:
