@@ -197,7 +197,7 @@ def test_terminal_report_shows_copies_and_evidence_summary(run_cli: Any, tmp_pat
     assert "↳ no archived copy in UKGWA or the Wayback Machine" in out
     assert f"↳ look for yourself: {server.url('/ukgwa/*/')}{server.url('/lost/never')}" in out
     assert "↳ could not ask UKGWA: UKGWA answered 503 Service Unavailable" in out
-    assert "Evidence: 1 live, 1 only in an archive, 1 lost, 1 undetermined." in out
+    assert "Evidence: 1 live, 1 only in an archive, 1 lost, 1 undetermined" in out
 
 
 @pytest.mark.parametrize("source", ["option", "env", "config"])
@@ -237,4 +237,4 @@ def test_source_with_a_dead_and_a_live_url_does_not_fail(run_cli: Any, tmp_path:
     assert {link["source_status"] for link in links} == {"ok"}
     assert run.exit_code == 0
     text = run_cli(str(case)).stdout
-    assert "source verdict: ok (the best of its 2 URLs)" in text
+    assert "✓ ok (the best of its 2 URLs)" in text

@@ -121,7 +121,7 @@ def test_terminal_report_reads_without_colour(tmp_path: Path, server: EvidenceSe
     assert "✓ ok 200" in run.stdout and "✗ dead 404" in run.stdout
     assert "2 links in 1 case file: 1 ok, 1 dead" in run.stdout
     assert "✗ 1 link needs attention (dead)." in run.stdout
-    assert "What to do:" in run.stdout
+    assert "What to do (1 of 2 sources):" in run.stdout
     assert run.exit_code == 1
     assert "checking" not in run.stderr  # no progress bar when stderr is not a terminal
 

@@ -13,6 +13,7 @@ import pytest
 
 from refcheck import cli
 from refcheck.model import (
+    Archive,
     Case,
     CitedUrl,
     Hop,
@@ -63,24 +64,34 @@ def render(out: io.StringIO, *, color: bool | None = None) -> str:
     return out.getvalue()
 
 
-def test_terminal_table_has_colour_symbols_and_words(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_terminal_report_has_colour_symbols_and_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
     text = render(Tty(), color=True)
     assert "\x1b[" in text  # coloured
-    for words in ("Source", "Title", "URL", "Status", "HTTP", "Detail", "✗ dead", "→ moved"):
-        assert words in text
+    seen = "\n".join(_visible(text))
+    for words in ("✗ dead", "→ moved", "What to do", "a - dead; find where the evidence went"):
+        assert words in seen
     assert "[bold]Primary Justice[/bold]" in text  # markup printed, not applied
     assert "\\x1b[2J" in text and "\x1b[2J" not in text
     assert "pw@" not in text and "token=t" not in text
+    assert "\x1b]8;" in text  # URLs are links (OSC 8) in a colour terminal
 
 
-def test_no_color_in_a_terminal_keeps_the_table_without_escape_codes(
+def test_no_color_in_a_terminal_keeps_the_layout_without_colour(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
+    coloured = render(Tty(), color=True)
     text = render(Tty())
-    assert "Status" in text and "✗ dead" in text
+    assert "What to do" in text and "✗ dead" in text
     assert not re.search(r"\x1b\[[0-9;]*(3|9)[0-7]m", text)  # no foreground colour at all
+    assert _visible(text) == _visible(coloured)  # the same layout, line for line
+
+
+def _visible(text: str) -> list[str]:
+    """Lines as a person sees them: escape sequences (colours, links) removed."""
+    text = re.sub(r"\x1b\]8;[^\x1b]*\x1b\\", "", text)
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
 
 
 def test_plain_output_lists_sources_in_case_file_order() -> None:
@@ -91,19 +102,98 @@ def test_plain_output_lists_sources_in_case_file_order() -> None:
     assert "  ✗ dead 404  https://****:****@e.org/r.pdf?token=****" in text
 
 
-def test_progress_bar_only_when_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+LONG_URL = ("https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/66113/"
+            "121214_Working_with_troubled_families_FINAL_v2.pdf")
+ARCHIVED = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20130305000000/{LONG_URL}"
+
+
+def wide_report() -> RunReport:
+    from refcheck.model import Capture, Evidence
+
+    run = report()
+    dead = run.results[2]
+    source = dataclasses.replace(dead.source, urls=(CitedUrl(LONG_URL, dead.cited.position),)
+                                 if dead.cited else ())
+    capture = Capture(Archive.UKGWA, ARCHIVED, NOW, LONG_URL, "UKGWA")
+    run.results[2] = dataclasses.replace(dead, source=source, cited=source.urls[0],
+                                         archive=capture, evidence=Evidence.ARCHIVED,
+                                         detail=f"404 Not Found at {LONG_URL}")
+    return run
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_no_url_is_ever_broken_across_lines(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    run = wide_report()
+    out = Tty()
+    Format.terminal.renderer(color=True).render(run, decide(run), out)
+    lines = _visible(out.getvalue())
+    for url in (LONG_URL, ARCHIVED, "https://council.example.gov.uk/families"):
+        assert any(url in line for line in lines), url
+    # Prose still wraps to the width: only lines holding a URL run past it.
+    assert all(len(line) <= width or "https://" in line for line in lines)
+
+
+def test_the_summary_is_an_action_list_per_source() -> None:
+    run = wide_report()
+    out = io.StringIO()
+    Format.terminal.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert "What to do (2 of 3 sources):" in text
+    assert f"a - dead; cite the archived copy of 26 November 2026: {ARCHIVED}" in text
+    assert ("b - moved; check that the new page is the same evidence, then cite "
+            "https://council.example.gov.uk/families") in text
+    assert "3 links in 1 case file" in text and "3 sources:" in text
+
+
+def test_quiet_shows_only_the_sources_that_need_attention() -> None:
+    run = report()
+    out = io.StringIO()
+    Format.terminal.renderer(quiet=True).render(run, decide(run), out)
+    text = out.getvalue()
+    assert "Primary Justice" in text and "Council page" in text
+    assert "c  Letter" not in text and "What to do" in text
+
+
+def test_without_a_network_the_reason_is_said_once() -> None:
+    from refcheck.verdict import no_network
+
+    run = report()
+    verdict = no_network("https://www.gov.uk/")
+    run.results[1:] = [dataclasses.replace(r, status=verdict.status, detail=verdict.detail)
+                       for r in run.results[1:]]
+    run.network_unreachable = True
+    out = io.StringIO()
+    Format.terminal.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert text.count("No network") == 2  # once at the top, once in the summary
+    assert "connect to the internet" not in text  # not repeated under each link
+    assert text.count("not checked: no network") == 2
+
+
+def test_progress_shows_both_stages_only_when_stderr_is_a_terminal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from refcheck.archive.interface import Queue
+
     monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
     fake = Tty()
     monkeypatch.setattr("sys.stderr", fake)
-    result = report().results[0]
-    with cli._progress(2) as advance:
-        advance(result)
-        advance(result)
-    assert "checking" in fake.getvalue()
+    with cli._progress() as progress:
+        assert progress is not None
+        progress.watch(lambda: [Queue("the Wayback Machine", "lookups", 24, 60.0, 18)])
+        progress.started(2)
+        progress.checked()
+        progress.checked()
+        progress.looking_up()
+        progress.display.refresh()
+    shown = fake.getvalue()
+    assert "checking links" in shown and "archive lookups" in shown
+    assert "the Wayback Machine: 24 lookups a minute, 18 to go, about 45 s" in shown
     quiet = io.StringIO()
     monkeypatch.setattr("sys.stderr", quiet)
-    with cli._progress(2) as advance:
-        advance(result)
+    with cli._progress() as progress:
+        assert progress is None
     assert quiet.getvalue() == ""
 
 
@@ -122,34 +212,88 @@ def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
                       "a": "2026-11-26T10:00:00+01:00"}
 
 
-def test_json_links_encoded_as_they_finish_are_not_encoded_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_links_encoded_as_they_finish_give_the_same_report() -> None:
     """The CLI hands each finished link to the renderer while the run goes on; the report
-    is the same as one written all at the end, and only a link whose result was replaced
-    since (an archive copy found later) is encoded again."""
-    from refcheck.report import json as json_report
-
+    is the same as one written all at the end."""
     run = report()
     at_the_end = io.StringIO()
     Format.json.renderer().render(run, decide(run), at_the_end)
-
     early = Format.json.renderer()
     for result in run.results:
         early.prepare(result)
-    encoded: list[str] = []
-    halves = json_report._link_halves
-
-    def counted(result: LinkResult, stamp: Any) -> tuple[str, str]:
-        encoded.append(result.source.id)
-        return halves(result, stamp)
-
-    monkeypatch.setattr(json_report, "_link_halves", counted)
     out = io.StringIO()
     early.render(run, decide(run), out)
-    assert out.getvalue() == at_the_end.getvalue() and encoded == []
+    assert out.getvalue() == at_the_end.getvalue()
 
-    run.results[2] = dataclasses.replace(run.results[2], detail="404 Not Found (replaced)")
+
+def test_markdown_has_the_action_list_and_a_table_per_case() -> None:
+    run = report()
     out = io.StringIO()
-    early.render(run, decide(run), out)
-    assert encoded == ["a"]
-    assert json.loads(out.getvalue())["links"][0]["detail"] == "404 Not Found (replaced)"
+    Format.markdown.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert text.index("## What to do") < text.index("## Case")
+    assert "| a | c.yaml | ✗ dead |" in text
+    assert "\\[bold\\]Primary Justice\\[/bold\\]" in text  # markup escaped
+    assert "<https://council.example.gov.uk/families>" in text
+    assert all(line.count("|") >= 5 for line in text.splitlines()
+               if line.startswith("| ") and "---" not in line and "What" not in line)
+
+
+def test_junit_has_a_suite_per_case_file_and_a_case_per_link() -> None:
+    import xml.etree.ElementTree as ET
+
+    run = report()
+    out = io.StringIO()
+    Format.junit.renderer().render(run, decide(run), out)
+    root = ET.fromstring(out.getvalue())
+    assert root.tag == "testsuites" and root.get("tests") == "3"
+    (suite,) = root.findall("testsuite")
+    assert suite.get("name") == "c.yaml"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "1", "1")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    dead = cases["a https://****:****@e.org/r.pdf?token=****"]
+    assert dead.get("classname") == "c.yaml"
+    assert dead.find("failure") is not None and dead.find("failure").get("type") == "dead"
+    assert cases["c (no URL)"].find("skipped") is not None
+
+
+def test_github_annotations_point_at_the_url_in_the_case_file(tmp_path: Any) -> None:
+    from refcheck.report.github import GithubRenderer
+
+    run = report()
+    summary = tmp_path / "summary.md"
+    out = io.StringIO()
+    GithubRenderer({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}).render(
+        run, decide(run), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("::error file=c.yaml,line=10,col=10,title=a%3A dead::dead; ")
+    assert lines[1].startswith("::warning file=c.yaml,line=11,col=10,title=b%3A moved::")
+    assert "## What to do" in summary.read_text()
+
+
+def test_csv_opens_in_excel_and_never_runs_a_formula() -> None:
+    import csv
+
+    run = report()
+    run.results[0] = dataclasses.replace(run.results[0], detail="=HYPERLINK(\"http://x\")")
+    out = io.StringIO()
+    Format.csv.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert text.startswith("\ufeff")  # UTF-8 with a BOM: Excel reads the symbols right
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert [r["source"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["status"] == "dead" and rows[2]["status"] == "no-url"
+    assert rows[2]["detail"].startswith("'=HYPERLINK")
+
+
+def test_html_is_one_page_with_no_external_requests() -> None:
+    run = wide_report()
+    out = io.StringIO()
+    Format.html.renderer().render(run, decide(run), out)
+    page = out.getvalue()
+    assert page.startswith("<!doctype html>")
+    assert page.index("What to do") < page.index("Case")
+    assert f'<a href="{ARCHIVED}">' in page
+    assert not re.search(r'(src|href)="(?!https?://)', page)  # nothing loaded from elsewhere
+    assert "<script src" not in page and "<link" not in page
+    assert "[bold]Primary Justice[/bold]" in page and "<bold>" not in page

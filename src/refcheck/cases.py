@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
-from refcheck.urls import doi_of, normalise_doi, url_problem
+from refcheck.urls import doi_of, normalise_doi, unwrap_url, url_hint, url_problem
 
 #: libyaml's parser when PyYAML was built with it (the wheels are): about 10x faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -44,10 +45,15 @@ def discover(paths: Iterable[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+            # Subfolders too (a portfolio kept by unit of assessment, say); folders whose
+            # names start with "." (.git, .venv) are not case files' places.
+            inside = sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES
+                            and p.is_file() and not any(part.startswith(".") for part in
+                                                        p.relative_to(path).parts[:-1]))
             if not inside:
                 problems.append(
-                    Problem(raw, None, None, "this directory holds no case files (*.yaml, *.yml)")
+                    Problem(raw, None, None, "this folder holds no case files (*.yaml, *.yml), "
+                            "nor do its subfolders")
                 )
             found.extend(inside)
         elif path.is_file():
@@ -101,13 +107,7 @@ def parse(text: str, name: str) -> LoadedCase:
     try:
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "invalid YAML"
-        if mark is None:
-            raise CaseFileError([Problem(name, None, None, f"not valid YAML: {what}")]) from None
-        raise CaseFileError(
-            [Problem(name, mark.line + 1, mark.column + 1, f"not valid YAML: {what}")]
-        ) from None
+        raise CaseFileError([yaml_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:
         raise CaseFileError([Problem(name, None, None, f"not valid YAML: {exc}")]) from None
     documents = [d for d in documents if d is not None]
@@ -121,7 +121,49 @@ def parse(text: str, name: str) -> LoadedCase:
         raise CaseFileError(
             [_at(name, second, "a case file holds one YAML document; found a second (`---`)")]
         )
-    return _Reader(name).read(documents[0])
+    return _Reader(name, text).read(documents[0])
+
+
+def yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error in the user's terms, at the place to fix it, with the line."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    mark: _Mark | yaml.Mark | None = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if mark is not None and "\t" in line[:mark.column + 1]:
+        why = "a tab: YAML indents with spaces only; replace the tab with spaces"
+        mark = _Mark(mark.line, line.index("\t"))
+    elif "mapping values are not allowed" in problem and mark is not None \
+            and re.match(r"\s*[\w-]+\s*$", line[:mark.column]):
+        why = ("this line is indented more than the keys above it; line it up with them "
+               "(the keys of one source start in the same column)")
+        mark = _Mark(mark.line, len(line) - len(line.lstrip()))
+    elif "mapping values are not allowed" in problem:
+        why = ("a `: ` inside a value: YAML reads it as the start of another key. Text with "
+               "`: ` must be quoted, e.g. title: \"Report: the findings\"")
+    elif "quoted scalar" in context:
+        mark = exc.context_mark or mark  # where the quote opens, not the end of the file
+        why = ("this quote is never closed; add the closing quote at the end of the value "
+               "(or write the value without quotes)")
+    elif "expected key" in problem or "expected <block end>" in problem \
+            or "expected '-' indicator" in problem:
+        why = ("the indentation does not line up: the keys of one source start in the same "
+               "column, and each `- id:` of a list at the same indentation as the others")
+    elif "could not find expected ':'" in problem:
+        why = "expected `key: value` on this line (is a `:` missing, or a line run on?)"
+    else:
+        why = f"not valid YAML: {problem or context or 'unreadable'}"
+    if mark is None:
+        return Problem(name, None, None, why)
+    excerpt = lines[mark.line] if mark.line < len(lines) else None
+    return Problem(name, mark.line + 1, mark.column + 1, why, excerpt=excerpt)
+
+
+@dataclass(frozen=True)
+class _Mark:
+    line: int
+    column: int
 
 
 def _at(name: str, node: yaml.Node, message: str, *, warning: bool = False) -> Problem:
@@ -132,8 +174,9 @@ def _at(name: str, node: yaml.Node, message: str, *, warning: bool = False) -> P
 class _Reader:
     """Walks a composed node tree, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, text: str = "") -> None:
         self.name = name
+        self.lines = text.splitlines()
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.visits = 0
@@ -198,7 +241,26 @@ class _Reader:
         if not value.strip():
             self.error(node, f"{what} is empty; expected text")
             return None
+        self.cut_by_comment(node, what)
         return value.strip()
+
+    def cut_by_comment(self, node: yaml.ScalarNode, what: str) -> None:
+        """An unquoted value followed by ` #` on its line: YAML took the rest for a comment,
+        which is rarely what was meant in a title ("Report #2 findings")."""
+        end = node.end_mark
+        if node.style not in (None, "") or end.line >= len(self.lines):  # quoted, block
+            return
+        rest = self.lines[end.line][end.column:]
+        # A comment meant as one stands apart ("   # required"); a title cut short goes on
+        # at once ("Report #2 findings", "The #MeToo campaign").
+        if re.match(r" #[^\s#]", rest) and what.endswith("title"):
+            mark = node.start_mark
+            self.warnings.append(Problem(
+                self.name, end.line + 1, end.column + 1,
+                f"{what} stops before `{rest.strip()[:40]}`: YAML reads ` #` as the start of "
+                f"a comment; quote the {what.rsplit(' ', 1)[-1]} if it belongs to it: "
+                f"\"{self.lines[end.line][mark.column:].strip()[:60]}\"", warning=True,
+                excerpt=self.lines[end.line]))
 
     def unknown(self, key: str, key_node: yaml.Node, known: tuple[str, ...], what: str) -> None:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
@@ -366,6 +428,14 @@ class _Reader:
         if value is None:
             return None
         mark = node.start_mark
+        wrapped = unwrap_url(value)
+        if wrapped is not None:
+            inner, what = wrapped
+            self.warn(node, f"{label} url `{value}`: remove {what}; `{inner}` is checked")
+            value = inner
+        hint = url_hint(value)
+        if hint is not None:
+            self.warn(node, f"{label} url `{value}`: {hint}")
         problem = url_problem(value)
         if problem is not None and problem.fatal:
             self.error(node, f"{label} url `{value}` {problem.message}")

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from refcheck.archive import ArchiveSettings
 from refcheck.archive.citations import recognise
@@ -63,6 +64,38 @@ START_BATCH = 8
 OnResult = Callable[[LinkResult], None]
 
 
+class Progress(Protocol):
+    """Told how a run advances, stage by stage; the CLI shows it."""
+
+    def started(self, urls: int) -> None:
+        """The live checks begin: ``urls`` distinct URLs to check."""
+
+    def checked(self) -> None:
+        """One URL's live check is done."""
+
+    def looking_up(self) -> None:
+        """One more link's archive lookups have begun."""
+
+    def looked_up(self) -> None:
+        """One link's archive lookups are done."""
+
+
+class _Unwatched:
+    """Progress nobody is shown."""
+
+    def started(self, urls: int) -> None:
+        pass
+
+    def checked(self) -> None:
+        pass
+
+    def looking_up(self) -> None:
+        pass
+
+    def looked_up(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class _Citation:
     case: Case
@@ -101,11 +134,12 @@ async def check(
     on_result: OnResult | None = None,
     clock: Clock = utc_now,
     archives: Archives | None = None,
+    progress: Progress | None = None,
 ) -> RunReport:
     """Check every cited URL of every case, adding each result to ``report`` (and telling
     ``on_result``) once it is final."""
     checker = Checker(fetcher, report, options or CheckOptions(), on_result=on_result,
-                      clock=clock, archives=archives)
+                      clock=clock, archives=archives, progress=progress)
     await checker.run(cases)
     return report
 
@@ -120,8 +154,10 @@ class _Live:
 
 class Checker:
     def __init__(self, fetcher: Fetcher, report: RunReport, options: CheckOptions, *,
-                 on_result: OnResult | None, clock: Clock, archives: Archives | None) -> None:
+                 on_result: OnResult | None, clock: Clock, archives: Archives | None,
+                 progress: Progress | None = None) -> None:
         self.fetcher = fetcher
+        self.progress: Progress = progress or _Unwatched()
         self.report = report
         self.on_result = on_result
         self.clock = clock
@@ -161,6 +197,7 @@ class Checker:
                         continue
                     self.pending.setdefault(dedupe_key(cited.url), []).append(citation)
         self._checking = len(self.pending)
+        self.progress.started(len(self.pending))
         if not self.pending:
             self._settle(True)
         tasks: list[asyncio.Task[None]] = []
@@ -190,6 +227,7 @@ class Checker:
             verdict = judge(Findings(url, fetch))
             live = _Live(fetch, tuple(verdict for _ in citations))
         self._live[key] = live
+        self.progress.checked()
         if live.fetch.reached or self.fetcher.answered:
             self._settle(True)  # someone answered: the network works
         results = await self.looked_up(citations, live)
@@ -292,6 +330,7 @@ class Checker:
         for citation, verdict in zip(citations, live.verdicts, strict=True):
             result = self._result(citation, verdict, live.fetch)
             if self.archives is not None and verdict.status in LOOKUP_STATUSES:
+                self.progress.looking_up()
                 try:
                     result = await self.fall_back(result, citation, original,
                                                   stripped=original != as_cited)
@@ -301,6 +340,8 @@ class Checker:
                     result = dataclasses.replace(result, lookups=(failed,),
                                                  evidence=evidence_of(result.status, None,
                                                                       (failed,)))
+                finally:
+                    self.progress.looked_up()
             results.append(result)
         return results
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,8 +21,20 @@ from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
 from refcheck.local import ReportFile, fit_to_descriptors
-from refcheck.model import DEFAULT_FAIL_ON, Archive, Case, ExitCode, LinkResult, RunReport, decide
+from refcheck.model import (
+    DEFAULT_FAIL_ON,
+    Archive,
+    Case,
+    ExitCode,
+    LinkResult,
+    Outcome,
+    RunReport,
+    decide,
+)
 from refcheck.report import Format, Renderer, literal
+
+if TYPE_CHECKING:
+    from refcheck.report.progress import RunProgress
 
 EPILOG = """\
 \b
@@ -69,11 +82,21 @@ def main_command(
         metavar="CASEFILE...", help="Case files (YAML) or folders of them.",
         show_default=False)],
     format: Annotated[Format, typer.Option(
-        "--format", "-f", help="terminal: a table for people; json: for CI and scripts.")
-    ] = Format.terminal,
+        "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
+        "(annotations), csv.")] = Format.terminal,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the report to this file instead of standard output.")
     ] = None,
+    reports: Annotated[list[str] | None, typer.Option(
+        "--report", metavar="FORMAT:PATH", help="Also write the report in FORMAT to PATH "
+        "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Show only the sources that need attention, and the summary.")
+    ] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Treat case-file warnings as errors: exit 2 before any link is "
+        "fetched.")] = False,
     fail_on: Annotated[str, typer.Option(
         help="Statuses that make the exit code 1 (comma-separated, or `none`).")
     ] = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
@@ -119,7 +142,7 @@ def main_command(
              "empty to skip. [env: REFCHECK_PROBE_URL] [default: https://www.gov.uk/]",
         show_default=False)] = None,
     version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     """Check the evidence links of REF impact case studies.
@@ -139,15 +162,24 @@ def main_command(
             max_redirects=max_redirects, max_bytes=max_bytes, user_agent=user_agent))
     try:
         settings = build_settings(options)
-        loaded = load_cases(casefiles)
-        report_file = ReportFile(output) if output is not None else None
+        extra = [parse_report_option(text) for text in reports or ()]
+        loaded, warnings = load_cases(casefiles)
+        if strict and warnings:
+            raise CaseFileError([dataclasses.replace(w, warning=False) for w in warnings])
+        for warning in warnings:
+            _err(str(warning))
+        destinations = [Destination(format, output, quiet=quiet)]
+        destinations += [Destination(form, path) for form, path in extra]
+        for destination in destinations:
+            destination.open()
     except UsageError as exc:
         _err(f"refcheck: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
     except CaseFileError as exc:
         for problem in exc.problems:
             _err(str(problem))
-        _err("refcheck: nothing was checked; correct the case file and run again.")
+        why = " (--strict: warnings count as errors)" if strict else ""
+        _err(f"refcheck: nothing was checked{why}; correct the case file and run again.")
         raise typer.Exit(ExitCode.USAGE) from None
     except KeyboardInterrupt:
         _err("refcheck: interrupted (Ctrl-C) while reading the case files; nothing was "
@@ -155,47 +187,85 @@ def main_command(
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     if limited:
         _err(f"refcheck: {limited}")
-    report = RunReport(started_at=utc_now())
-    renderer = format.renderer()
+    report = RunReport(started_at=utc_now(), warnings=warnings,
+                       as_of=settings.check.as_of)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(_run(loaded, settings, parts, report, renderer))
+            runner.run(_run(loaded, settings, parts, report,
+                            [d.renderer for d in destinations]))
     except KeyboardInterrupt:
         report.interrupted = True
     except Terminated:
         report.interrupted = report.terminated = True
     report.finished_at = utc_now()
     outcome = decide(report, settings.fail_on)
+    failed = False
+    for destination in destinations:
+        failed = not destination.write(report, outcome) or failed
+    raise typer.Exit(ExitCode.USAGE if failed else outcome.exit_code)
+
+
+def parse_report_option(text: str) -> tuple[Format, Path]:
+    name, colon, path = text.partition(":")
     try:
-        renderer.render(report, outcome,
-                        report_file.handle if report_file is not None else sys.stdout)
-        if report_file is not None:
-            report_file.commit()
-    except BrokenPipeError:
-        # The reader went away (`refcheck … | head`): not an error worth a message.
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as exc:
-        if report_file is not None:
-            report_file.discard()
-        where = f"to {output}" if output is not None else "to standard output"
-        kept = "; the previous report there is unchanged" if output is not None else ""
-        _err(f"refcheck: cannot write the report {where}: {exc.strerror or exc}{kept}")
-        raise typer.Exit(ExitCode.USAGE) from None
-    except KeyboardInterrupt:
-        if report_file is not None:
-            report_file.discard()
-        _err("refcheck: interrupted (Ctrl-C) while writing the report, which is incomplete; "
-             "run refcheck again for the full report.")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
-    if output is not None:
-        _err(f"refcheck: report written to {output}")
-    raise typer.Exit(outcome.exit_code)
+        form = Format(name.strip().lower())
+    except ValueError:
+        form = None
+    if not colon or not path or form is None:
+        raise UsageError(f"--report: `{text}` is not FORMAT:PATH; expected e.g. "
+                         f"junit:report.xml, with FORMAT one of: {', '.join(Format)}")
+    return form, Path(path)
 
 
-def load_cases(paths: list[str]) -> list[Case]:
-    """Load every case file, reporting all problems of all files before giving up."""
+class Destination:
+    """One report to write: a format, and a file (written atomically, opened before any
+    link is fetched) or standard output."""
+
+    def __init__(self, form: Format, path: Path | None, *, quiet: bool = False) -> None:
+        self.form = form
+        self.path = path
+        self.renderer = form.renderer(quiet=quiet)
+        self.file: ReportFile | None = None
+
+    def open(self) -> None:
+        if self.path is not None:
+            self.file = ReportFile(self.path)
+
+    def write(self, report: RunReport, outcome: Outcome) -> bool:
+        """Write the report; False (having said why) when it could not be written."""
+        try:
+            self.renderer.render(report, outcome,
+                                 self.file.handle if self.file is not None else sys.stdout)
+            if self.file is not None:
+                self.file.commit()
+        except BrokenPipeError:
+            # The reader went away (`refcheck … | head`): not an error worth a message.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return True
+        except OSError as exc:
+            if self.file is not None:
+                self.file.discard()
+            where = f"to {self.path}" if self.path is not None else "to standard output"
+            kept = "; the previous report there is unchanged" if self.path is not None else ""
+            _err(f"refcheck: cannot write the report {where}: {exc.strerror or exc}{kept}")
+            return False
+        except KeyboardInterrupt:
+            if self.file is not None:
+                self.file.discard()
+            _err("refcheck: interrupted (Ctrl-C) while writing the report, which is "
+                 "incomplete; run refcheck again for the full report.")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        if self.path is not None:
+            _err(f"refcheck: {self.form.value} report written to {self.path}")
+        return True
+
+
+def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
+    """Load every case file, reporting all problems of all files before giving up; the
+    warnings are returned for the report and stderr."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     loaded: list[Case] = []
     for path in cases.discover(paths):
         try:
@@ -203,12 +273,11 @@ def load_cases(paths: list[str]) -> list[Case]:
         except CaseFileError as exc:
             problems.extend(exc.problems)
             continue
-        for warning in result.warnings:
-            _err(str(warning))
+        warnings.extend(result.warnings)
         loaded.append(result.case)
     if problems:
         raise CaseFileError(problems)
-    return loaded
+    return loaded, warnings
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -223,7 +292,7 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
-               renderer: Renderer) -> None:
+               renderers: list[Renderer]) -> None:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     stopped: list[int] = []
@@ -237,7 +306,7 @@ async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: 
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGTERM, terminate)
     try:
-        await _check(loaded, settings, parts, report, renderer)
+        await _check(loaded, settings, parts, report, renderers)
     except asyncio.CancelledError:
         if stopped:
             raise Terminated from None
@@ -248,50 +317,30 @@ async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: 
 
 
 async def _check(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
-                 renderer: Renderer) -> None:
-    with _progress(RunReport(cases=loaded).total_links()) as advance:
-
-        def on_result(result: LinkResult) -> None:
-            advance(result)
+                 renderers: list[Renderer]) -> None:
+    def on_result(result: LinkResult) -> None:
+        for renderer in renderers:
             renderer.prepare(result)
 
+    with _progress() as progress:
         async with parts.make_fetcher(settings.http) as fetcher:
+            archives = build_archives(settings.check, fetcher)
+            if progress is not None and archives is not None:
+                progress.watch(archives.queues)
             await check(loaded, fetcher, report, settings.check, on_result=on_result,
-                        archives=build_archives(settings.check, fetcher))
+                        archives=archives, progress=progress)
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[_Advance]:
-    """A progress bar on stderr, only when a person is watching it."""
+def _progress() -> Iterator[RunProgress | None]:
+    """The progress display on stderr, only when a person is watching it."""
     if not sys.stderr.isatty() or os.environ.get("CI"):
-        yield _Advance(None, None)
+        yield None
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from refcheck.report.progress import RunProgress
 
-    progress = Progress(
-        TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
-    )
-    with progress:
-        task = progress.add_task("links", total=total)
-        yield _Advance(progress, task)
-
-
-class _Advance:
-    def __init__(self, progress: Any, task: object) -> None:
-        self.progress = progress
-        self.task = task
-
-    def __call__(self, result: LinkResult) -> None:
-        if self.progress is not None:
-            self.progress.advance(self.task)
+    with RunProgress(sys.stderr, lambda: ()) as progress:
+        yield progress
 
 
 class Terminated(Exception):

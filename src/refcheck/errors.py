@@ -22,6 +22,8 @@ class Problem:
     column: int | None
     message: str
     warning: bool = False
+    #: The offending line of the file, shown under the message with a caret at the column.
+    excerpt: str | None = None
 
     def __str__(self) -> str:
         where = self.file
@@ -30,7 +32,11 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         kind = "warning: " if self.warning else "error: "
-        return f"{where}: {kind}{self.message}"
+        text = f"{where}: {kind}{self.message}"
+        if self.excerpt is not None:
+            caret = " " * max((self.column or 1) - 1, 0) + "^"
+            text += f"\n    {self.excerpt}\n    {caret}"
+        return text
 
 
 class RefcheckError(Exception):

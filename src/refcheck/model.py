@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+from refcheck.errors import Problem
+
 
 class Status(StrEnum):
     """What refcheck concluded about one URL. The values are a stable, documented interface."""
@@ -33,7 +35,8 @@ def day(when: dt.date) -> str:
 
 
 #: Statuses that fail a run unless ``--fail-on`` says otherwise.
-DEFAULT_FAIL_ON: frozenset[Status] = frozenset({Status.DEAD, Status.SOFT_404, Status.DRIFTED})
+DEFAULT_FAIL_ON: frozenset[Status] = frozenset(
+    {Status.DEAD, Status.SOFT_404, Status.DRIFTED, Status.INVALID})
 
 #: Best first: a source with several URLs takes the best of their statuses.
 STATUS_RANK: dict[Status, int] = {s: i for i, s in enumerate((
@@ -266,6 +269,10 @@ class RunReport:
     network_unreachable: bool = False
     interrupted: bool = False
     terminated: bool = False  # stopped by SIGTERM rather than Ctrl-C
+    #: Case-file mistakes that did not stop the run (file:line, what to do).
+    warnings: list[Problem] = field(default_factory=list)
+    #: The date archive captures were measured from (--as-of), when not each case's own.
+    as_of: dt.date | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
 

@@ -159,6 +159,40 @@ def url_problem(value: str) -> UrlProblem | None:
     return None
 
 
+#: Punctuation that ends a sentence, left behind when a URL is copied out of prose.
+_TRAILING = {".": "full stop", ",": "comma", ";": "semicolon", ":": "colon",
+             ")": "closing bracket", "]": "closing bracket"}
+_WRAPPERS = (("<", ">", "the < > around it"), ("\u201c", "\u201d", "the curly quotes around it"),
+             ("\u2018", "\u2019", "the curly quotes around it"), ('"', '"', "the quotes around it"),
+             ("(", ")", "the brackets around it"))
+
+
+def unwrap_url(value: str) -> tuple[str, str] | None:
+    """A URL written inside ``< >``, curly quotes or brackets: (the URL, what to remove)."""
+    for opening, closing, what in _WRAPPERS:
+        if value.startswith(opening) and value.endswith(closing) and len(value) > 2:
+            inner = value[len(opening):-len(closing)].strip()
+            if inner.lower().startswith(("http://", "https://", "www.")):
+                return inner, what
+    return None
+
+
+def url_hint(value: str) -> str | None:
+    """A likely mistake in a URL that can still be requested as written: the fix, in words,
+    or None."""
+    if _WHITESPACE.search(value):
+        return ("remove the space (often damage from copying out of a PDF), or write %20 "
+                "where the address really has one")
+    last = value[-1:]
+    if last in _TRAILING:
+        if last in ")]" and value.count("(" if last == ")" else "[") >= value.count(last):
+            return None  # balanced: CRITA_FINAL(1).pdf keeps its bracket
+        if last == "." and value.endswith(".."):
+            return None
+        return (f"remove the trailing {_TRAILING[last]}: `{value[:-1]}` was probably meant")
+    return None
+
+
 def dedupe_key(url: str) -> str:
     """URLs that would send the same request share a key (fragments are never sent)."""
     return url.split("#", 1)[0]

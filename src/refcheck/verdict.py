@@ -146,6 +146,10 @@ def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Looku
     """Where the evidence behind a link can be seen now."""
     if status is Status.NO_URL:
         return None
+    if status in (Status.BLOCKED, Status.ERROR):
+        # The live page may well be there, behind the wall or the error: a capture is a
+        # help, but the evidence is not known to exist only in an archive.
+        return Evidence.UNKNOWN
     if capture is not None:
         return Evidence.UNKNOWN if quote_in_capture is False else Evidence.ARCHIVED
     if status in (Status.OK, Status.MOVED):

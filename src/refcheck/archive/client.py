@@ -33,6 +33,8 @@ class RateLimiter:
         self.fetcher = fetcher
         self._slots: deque[float] = deque()
         self._paused_until = 0.0
+        #: Requests waiting for their turn now (for the progress display).
+        self.waiting = 0
 
     @classmethod
     def rate(cls, count: float, period: float, fetcher: Fetcher) -> RateLimiter:
@@ -56,7 +58,11 @@ class RateLimiter:
             self._slots.popleft()
         self._slots.append(slot)
         if slot > now:
-            await self.fetcher.sleep(slot - now)
+            self.waiting += 1
+            try:
+                await self.fetcher.sleep(slot - now)
+            finally:
+                self.waiting -= 1
 
 
 class ArchiveClient:

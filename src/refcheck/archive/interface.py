@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from refcheck.archive import ServiceInfo
 from refcheck.model import Lookup
@@ -28,3 +29,28 @@ class ArchiveService(ABC):
     @abstractmethod
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         """The good capture of ``url`` nearest ``target`` (the newest, when None)."""
+
+    def queues(self) -> list[Queue]:
+        """Requests waiting for their turn under this archive's budgets (none, for a
+        service without budgets)."""
+        return []
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Requests to one archive waiting under one of its budgets."""
+
+    archive: str
+    budget: str
+    count: int
+    period: float
+    waiting: int
+
+    def describe(self) -> str:
+        """'the Wayback Machine: 24 lookups a minute, 18 to go, about 45 s'."""
+        per = "a minute" if self.period == 60 else "a second" if self.period == 1 else \
+            f"every {self.period:g} s"
+        seconds = self.waiting * self.period / max(self.count, 1)
+        about = f"about {seconds:.0f} s" if seconds < 120 else f"about {seconds / 60:.0f} min"
+        return f"{self.archive}: {self.count} {self.budget} {per}, {self.waiting} to go, {about}"
+

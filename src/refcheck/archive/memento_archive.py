@@ -19,7 +19,7 @@ from refcheck.archive import (
     nearest_first,
 )
 from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
-from refcheck.archive.interface import ArchiveError, ArchiveService
+from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
 from refcheck.archive.memento import parse_http_date, parse_link_format
 from refcheck.model import Capture, Lookup, LookupOutcome
 
@@ -40,6 +40,10 @@ class MementoArchive(ArchiveService):
     def requests(self) -> RateLimiter:
         """The budget TimeMaps and captures are asked under (the first in the table)."""
         return self.limiters[self.info.budgets[0].name]
+
+    def queues(self) -> list[Queue]:
+        return [Queue(self.info.short, name, limiter.count, limiter.period, limiter.waiting)
+                for name, limiter in self.limiters.items()]
 
     def human_url(self, memento_uri: str) -> str:
         """The address a person should open for a capture the TimeMap lists."""

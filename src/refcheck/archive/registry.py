@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from refcheck.archive import SERVICES, ArchiveSettings, listing_url
 from refcheck.archive.client import ArchiveClient
-from refcheck.archive.interface import ArchiveError, ArchiveService
+from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
 from refcheck.http import Fetcher
 from refcheck.model import Capture, Lookup, LookupOutcome
 
@@ -48,6 +48,11 @@ class Archives:
             if result.outcome is LookupOutcome.FOUND:
                 return result.capture, tuple(lookups)
         return None, tuple(lookups)
+
+    def queues(self) -> list[Queue]:
+        """Each budget with requests waiting for their turn, for the progress display."""
+        return [queue for service in self.services for queue in service.queues()
+                if queue.waiting]
 
     def listing(self, url: str) -> str:
         """UKGWA's list of every capture: offered for every lost link, asked or not."""

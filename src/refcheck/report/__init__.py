@@ -1,7 +1,11 @@
-"""Renderers: one per output format behind one interface, chosen through ``Format``.
+"""Reports: one renderer per format behind one interface, chosen through ``Format`` (the
+registry), all drawn from the same ``RunReport``.
 
-Everything that came from a case file or a server passes through ``literal`` before it is
-shown: credentials masked, control characters made visible, markup never interpreted.
+What every format shares lives here: the order of cases and sources, each source's verdict
+and the one thing to do about it (``action``), the sentences about archived copies, and
+``literal``/``mask``: everything that came from a case file or a server is masked for
+credentials, and shown literally (control characters made visible, markup never
+interpreted; each format escapes for its own syntax on top).
 """
 
 from __future__ import annotations
@@ -9,20 +13,26 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TextIO
 
 from refcheck.model import (
+    Case,
     Evidence,
     LinkResult,
     LookupOutcome,
     Outcome,
     RunReport,
+    Source,
     SourceKind,
     Status,
+    best_status,
     day,
 )
 from refcheck.urls import mask
+from refcheck.verdict import NO_NETWORK_DETAIL
 
 
 class Renderer(ABC):
@@ -31,22 +41,65 @@ class Renderer(ABC):
         """Write the whole report to ``out``."""
 
     def prepare(self, result: LinkResult) -> None:  # noqa: B027 (a hook, not abstract)
-        """Told of each link as it finishes, while the run waits for others: a renderer may
-        do part of its work early. ``render`` must not depend on it having been called."""
+        """Told of each link as it finishes (final), while the run waits for others: a
+        renderer may do part of its work early. ``render`` must not depend on it."""
 
 
 class Format(StrEnum):
     terminal = "terminal"
     json = "json"
+    markdown = "markdown"
+    html = "html"
+    junit = "junit"
+    github = "github"
+    csv = "csv"
 
-    def renderer(self, *, color: bool | None = None) -> Renderer:
-        if self is Format.json:
-            from refcheck.report.json import JsonRenderer
+    def renderer(self, *, color: bool | None = None, quiet: bool = False) -> Renderer:
+        """The registry: each format's renderer, imported only when it is asked for."""
+        if self is Format.terminal:
+            from refcheck.report.terminal import TerminalRenderer
 
-            return JsonRenderer()
-        from refcheck.report.terminal import TerminalRenderer
+            return TerminalRenderer(color=color, quiet=quiet)
+        makers: dict[Format, Callable[[], Renderer]] = {
+            Format.json: _json, Format.markdown: _markdown, Format.html: _html,
+            Format.junit: _junit, Format.github: _github, Format.csv: _csv}
+        return makers[self]()
 
-        return TerminalRenderer(color=color)
+
+def _json() -> Renderer:
+    from refcheck.report.json import JsonRenderer
+
+    return JsonRenderer()
+
+
+def _markdown() -> Renderer:
+    from refcheck.report.markdown import MarkdownRenderer
+
+    return MarkdownRenderer()
+
+
+def _html() -> Renderer:
+    from refcheck.report.html import HtmlRenderer
+
+    return HtmlRenderer()
+
+
+def _junit() -> Renderer:
+    from refcheck.report.junit import JunitRenderer
+
+    return JunitRenderer()
+
+
+def _github() -> Renderer:
+    from refcheck.report.github import GithubRenderer
+
+    return GithubRenderer()
+
+
+def _csv() -> Renderer:
+    from refcheck.report.csv import CsvRenderer
+
+    return CsvRenderer()
 
 
 #: symbol, colour, one-line meaning, what to do. The README's table says the same.
@@ -70,11 +123,15 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
     Status.ARCHIVED: ("◷", "cyan", "the address now leads into a web archive (The National "
                       "Archives' web continuity): the live page is gone, the capture remains",
                       "cite the archived copy shown"),
+    Status.DRIFTED: ("≠", "red", "the page answers but no longer contains the quote the "
+                     "source cites",
+                     "find the passage (it may have moved) or cite the archived copy that "
+                     "has it"),
 }
 
-STATUS_INFO[Status.DRIFTED] = (
-    "≠", "red", "the page answers but no longer contains the quote the source cites",
-    "find the passage (it may have moved) or cite the archived copy that has it")
+#: Source verdicts that need nobody to do anything.
+FINE = frozenset({Status.OK, Status.NO_URL})
+
 
 def describe_age(captured: dt.date, target: dt.date | None) -> str:
     """'captured 19 January 2012, 1 year 10 months before the case date'."""
@@ -102,7 +159,8 @@ def describe_age(captured: dt.date, target: dt.date | None) -> str:
 
 
 def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]:
-    """What the report says about archived copies of one link, one sentence a line."""
+    """What the report says about archived copies of one link, one sentence a line.
+    Distances are measured from ``as_of`` (--as-of) when given, else the case date."""
     lines = []
     target = as_of or result.case.date
     capture = result.archive
@@ -153,3 +211,84 @@ def ordered(report: RunReport) -> list[LinkResult]:
                 result.source.position.line, cited.line, cited.column)
 
     return sorted(report.results, key=key)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """One source as every report shows it: its results in order, its verdict, and what
+    to do about it."""
+
+    case: Case
+    source: Source
+    results: tuple[LinkResult, ...]
+    verdict: Status
+
+    @property
+    def label(self) -> str:
+        return (self.source.id if self.source.kind is SourceKind.SOURCE
+                else f"ref {self.source.id}")
+
+    @property
+    def needs_action(self) -> bool:
+        return self.verdict not in FINE
+
+    @property
+    def decisive(self) -> LinkResult:
+        """The result the verdict comes from (the first URL with the best status)."""
+        return next(r for r in self.results if r.status is self.verdict)
+
+
+def sources(report: RunReport) -> list[SourceView]:
+    """Every source with results, in case-file order."""
+    views: list[SourceView] = []
+    group: list[LinkResult] = []
+    for result in [*ordered(report), None]:
+        if group and (result is None or (result.case.path, result.source.kind,
+                                         result.source.id) !=
+                      (group[0].case.path, group[0].source.kind, group[0].source.id)):
+            views.append(SourceView(group[0].case, group[0].source, tuple(group),
+                                    best_status(r.status for r in group)))
+            group = []
+        if result is not None:
+            group.append(result)
+    return views
+
+
+def not_checked_for_want_of_network(result: LinkResult) -> bool:
+    """A link that was not checked because there was no network: its detail says so
+    already in the report's heading, so it need not be repeated under each link."""
+    return result.detail.startswith(NO_NETWORK_DETAIL.split("(", 1)[0])
+
+
+def action(view: SourceView, as_of: dt.date | None = None) -> str:
+    """What is wrong with a source and the one thing to do, in a sentence:
+    "dead; cite the archived copy of 1 March 2013: URL"."""
+    result = view.decisive
+    status = view.verdict
+    capture = result.archive
+    if status is Status.MOVED:
+        title = f" (\u201c{result.page_title}\u201d)" if result.page_title else ""
+        return (f"moved; check that the new page{title} is the same evidence, then cite "
+                f"{result.final_url}")
+    if status is Status.ARCHIVED and capture is not None:
+        return f"archived; cite the archived copy of {day(capture.captured)}: {capture.url}"
+    if status is Status.INVALID:
+        where = result.cited.position.line if result.cited else result.source.position.line
+        return f"invalid; correct the URL on line {where} of {view.case.path}"
+    if status in (Status.BLOCKED, Status.ERROR):
+        if not_checked_for_want_of_network(result):
+            return "not checked (no network); run refcheck again when connected"
+        advice = STATUS_INFO[status][3]
+        copy = (f" (an archived copy of {day(capture.captured)} exists: {capture.url})"
+                if capture is not None else "")
+        return f"{status.value}; {advice}{copy}"
+    if capture is not None:  # dead, soft-404, drifted with a good copy
+        if status is Status.DRIFTED and result.evidence is Evidence.UNKNOWN:
+            return (f"drifted; the quote is not in the archived copy of "
+                    f"{day(capture.captured)} either: find the passage or the right copy")
+        return f"{status.value}; cite the archived copy of {day(capture.captured)}: {capture.url}"
+    if result.evidence is Evidence.LOST:
+        return (f"{status.value}; no archived copy exists: find where the evidence went, or "
+                "replace the source")
+    look = f" (look for yourself: {result.listing})" if result.listing else ""
+    return f"{status.value}; find where the evidence went{look}"

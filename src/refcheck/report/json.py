@@ -156,6 +156,8 @@ class JsonRenderer(Renderer):
                 "by_evidence": {e.value: evidence[e] for e in Evidence},
             },
             "cases": [_case(c) for c in report.cases],
+            "warnings": masked([{"file": w.file, "line": w.line, "column": w.column,
+                                 "message": w.message} for w in report.warnings]),
         }
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).

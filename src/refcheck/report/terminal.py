@@ -1,18 +1,24 @@
-"""The report people read: a table per case file, a summary, and what to do next.
+"""The report people read: one block per source, one line per URL, then what to do.
 
-Every status is shown as symbol and word as well as colour, so it reads the same with
-``NO_COLOR`` or in a CI log. Text from case files and servers is built into ``rich.Text``
-objects after ``literal``, so markup in a page title is printed, never interpreted.
+The layout is the same in a terminal, in a pipe and with ``NO_COLOR``: a block per source
+(its id, title and verdict), a line per URL with its status, and ``↳`` lines for the detail
+and the archived copy. No URL is ever broken across lines: text wraps at spaces only and a
+URL longer than the line runs past the edge (where it can still be copied whole); in a
+terminal each URL is a link (OSC 8) too. Outside a terminal nothing wraps at all and no
+escape code is written. Every status is shown as symbol and word as well as colour. Text
+from case files and servers goes through ``literal`` into ``rich.Text``, so markup in a page
+title is printed, never interpreted.
 """
 
 from __future__ import annotations
 
-from itertools import groupby
+import re
+from collections import Counter
 from typing import TextIO
 
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+from rich.style import Style
 from rich.text import Text
 
 from refcheck.model import (
@@ -22,14 +28,23 @@ from refcheck.model import (
     LinkResult,
     Outcome,
     RunReport,
-    SourceKind,
     Status,
-    best_status,
 )
-from refcheck.report import STATUS_INFO, Renderer, archive_lines, literal, ordered
+from refcheck.report import (
+    STATUS_INFO,
+    Renderer,
+    SourceView,
+    action,
+    archive_lines,
+    literal,
+    not_checked_for_want_of_network,
+    sources,
+)
 
-#: Wide enough that a table written to a file or pipe never folds a URL.
+#: Wide enough that a report written to a file or pipe never folds a line.
 PLAIN_WIDTH = 10_000
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_WORD = re.compile(r"\S+\s*|\s+")
 
 
 def status_text(status: Status) -> Text:
@@ -46,8 +61,9 @@ class _Console(Console):
 
 
 class TerminalRenderer(Renderer):
-    def __init__(self, *, color: bool | None = None) -> None:
+    def __init__(self, *, color: bool | None = None, quiet: bool = False) -> None:
         self.color = color
+        self.quiet = quiet
 
     def console(self, out: TextIO) -> Console:
         is_terminal = out.isatty()
@@ -64,137 +80,162 @@ class TerminalRenderer(Renderer):
 
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         console = self.console(out)
-        results = ordered(report)
-        by_case = {path: list(group) for path, group in groupby(results, lambda r: r.case.path)}
+        links = console.is_terminal and not console.no_color
+        self._line = _Lines(console, links)
+        views = sources(report)
+        if report.network_unreachable:
+            self._line.say(Text(
+                "No network: nothing at all could be reached, so nothing was concluded about "
+                "the evidence. Connect to the internet (or check the proxy) and run again.",
+                style="bold yellow"))
         for case in report.cases:
-            self._heading(console, case)
-            if console.is_terminal:
-                self._table(console, by_case.get(case.path, []))
-            else:
-                self._lines(console, by_case.get(case.path, []))
-        self._summary(console, report, outcome)
+            shown = [v for v in views if v.case.path == case.path
+                     and (v.needs_action or not self.quiet)]
+            if self.quiet and not shown:
+                continue
+            self._heading(case)
+            for view in shown:
+                self._source(view, report)
+        self._summary(report, outcome, views)
 
-    def _heading(self, console: Console, case: Case) -> None:
-        console.print()
-        console.print(Text(literal(case.title), style="bold"))
+    def _heading(self, case: Case) -> None:
+        say = self._line.say
+        say(Text(""))
+        say(Text(literal(case.title), style="bold"))
         facts = [literal(case.institution)] if case.institution else []
         if case.id:
             facts.append(f"case {literal(case.id)}")
         if case.date:
             facts.append(f"cited {case.date.isoformat()}")
         facts.append(literal(case.path))
-        console.print(Text(" · ".join(facts), style="dim"))
+        say(Text(" · ".join(facts), style="dim"))
 
-    def _lines(self, console: Console, results: list[LinkResult]) -> None:
-        """For logs and pipes: one line per URL, never folded, so URLs stay copyable."""
-        for _, group in groupby(results, lambda r: (r.source.kind, r.source.id)):
-            rows = list(group)
-            console.print()
-            console.print(Text(f"{_label(rows[0])}  {literal(rows[0].source.title)}",
-                               style="bold"))
-            if len(rows) > 1:
-                best = best_status(r.status for r in rows)
-                console.print(Text(f"  source verdict: {best.value} (the best of its "
-                                   f"{len(rows)} URLs)", style="dim"))
-            for result in rows:
-                line = Text("  ")
-                line.append_text(status_text(result.status))
-                if result.http_status:
-                    line.append(f" {result.http_status}")
-                line.append(f"  {literal(result.cited.url) if result.cited else '(no URL)'}")
-                console.print(line)
-                console.print(Text(f"      {_detail(result)}"))
-                for sentence in archive_lines(result):
-                    console.print(Text(f"      ↳ {literal(sentence)}", style="cyan"))
+    def _source(self, view: SourceView, report: RunReport) -> None:
+        say = self._line.say
+        say(Text(""))
+        head = Text(f"{literal(view.label)}  ", style="bold")
+        head.append(literal(view.source.title), style="bold")
+        head.append("  ")
+        head.append_text(status_text(view.verdict))
+        if len(view.results) > 1:
+            head.append(f" (the best of its {len(view.results)} URLs)", style="dim")
+        say(head)
+        for result in view.results:
+            line = Text("  ")
+            line.append_text(status_text(result.status))
+            if result.http_status:
+                line.append(f" {result.http_status}")
+            line.append("  ")
+            if result.cited:
+                self._line.url(line, literal(result.cited.url))
+            else:
+                line.append("(no URL)")
+            say(line, indent=4)
+            self._line.prose("    ↳ ", _detail(result))
+            if not not_checked_for_want_of_network(result):
+                for sentence in archive_lines(result, report.as_of):
+                    self._line.prose("    ↳ ", literal(sentence), style="cyan")
 
-    def _table(self, console: Console, results: list[LinkResult]) -> None:
-        table = Table(box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
-        table.add_column("Source", no_wrap=True)
-        table.add_column("Title", ratio=2)
-        table.add_column("URL", overflow="fold", ratio=3)
-        table.add_column("Status", no_wrap=True)
-        table.add_column("HTTP", justify="right", no_wrap=True)
-        table.add_column("Detail", ratio=3, overflow="fold")  # never cut a URL short
-        for _, group in groupby(results, lambda r: (r.source.kind, r.source.id)):
-            rows = list(group)
-            for index, result in enumerate(rows):
-                first = index == 0
-                table.add_row(
-                    Text(_label(result)) if first else Text(""),
-                    _title_cell(rows) if first else Text(""),
-                    Text(literal(result.cited.url) if result.cited else "—"),
-                    status_text(result.status),
-                    Text(str(result.http_status) if result.http_status else ""),
-                    _detail_with_archive(result),
-                    end_section=index == len(rows) - 1,
-                )
-        console.print(table)
-
-    def _summary(self, console: Console, report: RunReport, outcome: Outcome) -> None:
+    def _summary(self, report: RunReport, outcome: Outcome, views: list[SourceView]) -> None:
+        say = self._line.say
         counts = report.counts()
         total = len(report.results)
         files = len(report.cases)
+        say(Text(""))
+        todo = [v for v in views if v.needs_action]
+        if todo and outcome.exit_code is not ExitCode.NO_NETWORK:
+            say(Text(f"What to do ({len(todo)} of {len(views)} source"
+                     f"{'s' if len(views) != 1 else ''}):", style="bold"))
+            for view in todo:
+                where = f"{view.case.path}: " if files > 1 else ""
+                self._line.prose(f"  {where}{literal(view.label)} - ",
+                                 literal(action(view, report.as_of)),
+                                 style=STATUS_INFO[view.verdict][1])
+        if report.warnings:
+            say(Text(f"Case-file warnings ({len(report.warnings)}):", style="bold yellow"))
+            for warning in report.warnings:
+                self._line.prose("  ", literal(str(warning)))
         parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
-        console.print(
-            Text(f"{total} link{'s' if total != 1 else ''} in {files} case file"
-                 f"{'s' if files != 1 else ''}: " + (", ".join(parts) or "nothing to check"))
-        )
+        say(Text(f"{total} link{'s' if total != 1 else ''} in {files} case file"
+                 f"{'s' if files != 1 else ''}: " + (", ".join(parts) or "nothing to check")))
+        verdicts = Counter(v.verdict for v in views)
+        if views:
+            by_source = ", ".join(f"{verdicts[s]} {s.value}" for s in Status if verdicts[s])
+            say(Text(f"{len(views)} source{'s' if len(views) != 1 else ''}: {by_source}"))
+            if any(verdicts[s] != counts[s] for s in Status):
+                say(Text("  (a source with several URLs takes the best of them, so the counts "
+                         "of sources and of links differ)", style="dim"))
         evidence = report.evidence_counts()
         if any(evidence.values()):
-            console.print(Text(
+            say(Text(
                 f"Evidence: {evidence[Evidence.LIVE]} live, {evidence[Evidence.ARCHIVED]} only "
                 f"in an archive, {evidence[Evidence.LOST]} lost, {evidence[Evidence.UNKNOWN]} "
-                "undetermined."))
+                "undetermined (blocked, erroring or not looked up)."))
         if report.interrupted:
-            console.print(Text(
+            say(Text(
                 f"Interrupted: {total} of {report.total_links()} links were checked before "
                 "the run was stopped; the results above are partial.", style="bold yellow"))
         if outcome.exit_code is ExitCode.NO_NETWORK:
-            console.print(Text(
-                "No network: nothing at all could be reached, so nothing was concluded about "
-                "the evidence. Connect to the internet (or check the proxy) and run again.",
-                style="bold yellow"))
+            say(Text("No network: nothing was concluded about the evidence; run refcheck "
+                     "again when connected.", style="bold yellow"))
             return
-        present = [s for s in Status if counts[s] and s not in (Status.OK, Status.NO_URL)]
         failing = len(outcome.failing)
         if failing:
             kinds = ", ".join(sorted({r.status.value for r in outcome.failing}))
-            console.print(Text(
+            say(Text(
                 f"✗ {failing} link{'s' if failing != 1 else ''} need{'s' if failing == 1 else ''}"
                 f" attention ({kinds}).", style="bold red"))
         elif not report.interrupted:
-            console.print(Text("✓ No link needs attention.", style="bold green"))
-        if present:
-            console.print(Text("What to do:", style="bold"))
-            for status in present:
-                symbol, colour, meaning, advice = STATUS_INFO[status]
-                line = Text(f"  {symbol} {status.value}", style=colour)
-                line.append(f": {meaning}; {advice}.")
-                console.print(line)
+            say(Text("✓ No link needs attention.", style="bold green"))
 
 
-def _title_cell(rows: list[LinkResult]) -> Text:
-    cell = Text(literal(rows[0].source.title))
-    if len(rows) > 1:
-        best = best_status(r.status for r in rows)
-        cell.append(f"\nsource verdict: {best.value} (best of {len(rows)} URLs)", style="dim")
-    return cell
+class _Lines:
+    """Prints lines that never break a URL: prose wraps at spaces only, a URL longer than
+    the line runs past the edge, and in a colour terminal each URL is a link (OSC 8)."""
 
+    def __init__(self, console: Console, links: bool) -> None:
+        self.console = console
+        self.links = links
 
-def _label(result: LinkResult) -> str:
-    source = result.source
-    return literal(source.id if source.kind is SourceKind.SOURCE else f"ref {source.id}")
+    def say(self, text: Text, indent: int = 0) -> None:
+        """Print ``text`` wrapped at spaces to the terminal's width (continuation lines
+        indented by ``indent``); a word (a URL) longer than the line is never divided."""
+        if not self.console.is_terminal:
+            self.console.print(text, soft_wrap=True)
+            return
+        width = self.console.width
+        breaks = []
+        column = 0
+        for word in _WORD.finditer(text.plain):
+            length = cell_len(word.group(0).rstrip())
+            if column and column + length > width:
+                breaks.append(word.start())
+                column = indent
+            column += cell_len(word.group(0))
+        for index, line in enumerate(text.divide(breaks)):
+            line.rstrip()
+            self.console.print(Text(" " * indent) + line if index else line, soft_wrap=True)
+
+    def url(self, line: Text, url: str) -> None:
+        line.append(url, style=Style(link=url) if self.links else "")
+
+    def prose(self, prefix: str, text: str, *, style: str = "") -> None:
+        line = Text(prefix, style=style)
+        at = 0
+        for match in _URL.finditer(text):
+            line.append(text[at:match.start()], style=style)
+            url = match.group(0).rstrip(".,;:)\u201d")
+            self.url(line, url)
+            at = match.start() + len(url)
+        line.append(text[at:], style=style)
+        self.say(line, indent=cell_len(prefix))
 
 
 def _detail(result: LinkResult) -> str:
+    if not_checked_for_want_of_network(result):
+        return "not checked: no network"
     detail = literal(result.detail)
-    if result.page_title and result.status is Status.OK and result.archive is None:
+    if result.page_title and result.status in (Status.OK, Status.MOVED) \
+            and result.archive is None:
         detail += f" \u2014 page title \u201c{literal(result.page_title)}\u201d"
     return detail
-
-
-def _detail_with_archive(result: LinkResult) -> Text:
-    text = Text(_detail(result))
-    for line in archive_lines(result):
-        text.append(f"\n↳ {literal(line)}", style="cyan")
-    return text

@@ -1,0 +1,56 @@
+"""JUnit XML (``--format junit``), as Jenkins, GitLab and GitHub's test reporters read it:
+one ``testsuite`` per case file, one ``testcase`` per link (``classname`` the case file,
+``name`` the source id and URL), a ``failure`` for links that fail the run (their source's
+verdict is in the fail-on set), ``skipped`` for sources without a URL.
+
+ElementTree escapes XML; ``literal`` has already made control characters visible, which
+XML 1.0 could not carry."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TextIO
+
+from refcheck.model import Outcome, RunReport, Status
+from refcheck.report import Renderer, archive_lines, literal, sources
+
+
+class JunitRenderer(Renderer):
+    def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
+        failing = {id(r) for r in outcome.failing}
+        root = ET.Element("testsuites", name="refcheck")
+        views = sources(report)
+        totals = {"tests": 0, "failures": 0, "skipped": 0}
+        for case in report.cases:
+            suite = ET.SubElement(root, "testsuite", name=literal(case.path))
+            counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
+            for view in (v for v in views if v.case.path == case.path):
+                for result in view.results:
+                    url = literal(result.cited.url) if result.cited else "(no URL)"
+                    test = ET.SubElement(suite, "testcase", classname=literal(case.path),
+                                         name=f"{literal(view.label)} {url}", time="0")
+                    counts["tests"] += 1
+                    details = "\n".join(literal(t) for t in
+                                        [result.detail, *archive_lines(result, report.as_of)])
+                    if id(result) in failing:
+                        counts["failures"] += 1
+                        failure = ET.SubElement(test, "failure", type=result.status.value,
+                                                message=f"{result.status.value}: "
+                                                        f"{literal(result.detail)}")
+                        failure.text = details
+                    elif result.status is Status.NO_URL:
+                        counts["skipped"] += 1
+                        ET.SubElement(test, "skipped", message=literal(result.detail))
+                    else:
+                        output = ET.SubElement(test, "system-out")
+                        output.text = f"{result.status.value}: {details}"
+            for key, value in counts.items():
+                suite.set(key, str(value))
+                if key in totals:
+                    totals[key] += value
+        for key, value in totals.items():
+            root.set(key, str(value))
+        ET.indent(root)
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        out.write(ET.tostring(root, encoding="unicode"))
+        out.write("\n")

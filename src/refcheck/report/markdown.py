@@ -1,0 +1,97 @@
+"""GitHub-flavoured Markdown (``--format markdown``): for ``$GITHUB_STEP_SUMMARY`` and
+pull-request comments. The action list first, then a table per case file.
+
+Text from case files and servers is masked and escaped, so a title cannot open a link, an
+image or an HTML tag in the rendered page; URLs are written as autolinks."""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
+from refcheck.report import STATUS_INFO, Renderer, action, archive_lines, literal, sources
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_URL = re.compile(r"https?://[^\s<>\"|]+")
+
+
+def md_text(text: str | None) -> str:
+    """External text as Markdown shows it literally: masked, every markup character
+    escaped, line breaks as spaces (a table cell is one line)."""
+    shown = literal(text).replace("\n", " ")
+    out = []
+    at = 0
+    for match in _URL.finditer(shown):  # URLs become autolinks, not escaped text
+        out.append(_SPECIAL.sub(r"\\\1", shown[at:match.start()]))
+        out.append(md_url(match.group(0)))
+        at = match.end()
+    out.append(_SPECIAL.sub(r"\\\1", shown[at:]))
+    return "".join(out)
+
+
+def md_url(url: str) -> str:
+    """A URL as an autolink: its characters that would end one are percent-encoded."""
+    safe = literal(url).replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+    return f"<{safe.replace('|', '%7C')}>"
+
+
+def symbol(status: Status) -> str:
+    return f"{STATUS_INFO[status][0]} {status.value}"
+
+
+class MarkdownRenderer(Renderer):
+    def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
+        out.write(markdown(report, outcome))
+
+
+def markdown(report: RunReport, outcome: Outcome) -> str:
+    views = sources(report)
+    counts = report.counts()
+    lines = ["# refcheck report", ""]
+    if report.network_unreachable:
+        lines += ["**No network**: nothing could be reached, so nothing was concluded about "
+                  "the evidence.", ""]
+    if report.interrupted:
+        lines += [f"**Interrupted**: {len(report.results)} of {report.total_links()} links "
+                  "were checked; the report is partial.", ""]
+    summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
+    lines += [f"{len(report.results)} links in {len(report.cases)} case file"
+              f"{'s' if len(report.cases) != 1 else ''}: {summary or 'nothing to check'}.", ""]
+    evidence = report.evidence_counts()
+    if any(evidence.values()):
+        lines += [f"Evidence: {evidence[Evidence.LIVE]} live, {evidence[Evidence.ARCHIVED]} "
+                  f"only in an archive, {evidence[Evidence.LOST]} lost, "
+                  f"{evidence[Evidence.UNKNOWN]} undetermined.", ""]
+    todo = [v for v in views if v.needs_action]
+    if todo and outcome.exit_code is not ExitCode.NO_NETWORK:
+        lines += ["## What to do", "", "| Source | Case file | Status | What to do |",
+                  "|---|---|---|---|"]
+        lines += [f"| {md_text(v.label)} | {md_text(v.case.path)} | {symbol(v.verdict)} | "
+                  f"{md_text(action(v, report.as_of))} |" for v in todo]
+        lines.append("")
+    elif not todo:
+        lines += ["✓ No source needs attention.", ""]
+    if report.warnings:
+        lines += ["## Case-file warnings", ""]
+        lines += [f"- {md_text(str(w))}" for w in report.warnings]
+        lines.append("")
+    for case in report.cases:
+        cited = f" · cited {case.date.isoformat()}" if case.date else ""
+        lines += [f"## {md_text(case.title)}", "", f"{md_text(case.path)}{cited}", "",
+                  "| Source | Title | Status | URL | Detail |", "|---|---|---|---|---|"]
+        for view in (v for v in views if v.case.path == case.path):
+            for index, result in enumerate(view.results):
+                detail = "<br>".join(md_text(t) for t in
+                                     [result.detail, *archive_lines(result, report.as_of)])
+                lines.append(
+                    f"| {md_text(view.label) if index == 0 else ''} "
+                    f"| {md_text(view.source.title) if index == 0 else ''} "
+                    f"| {symbol(result.status)} "
+                    f"| {md_url(result.cited.url) if result.cited else '–'} | {detail} |")
+        lines.append("")
+    code = int(outcome.exit_code)
+    lines.append(f"Exit code {code}" + (f": {len(outcome.failing)} link(s) in the fail-on set "
+                                        f"({', '.join(sorted(s.value for s in outcome.fail_on))})"
+                                        if outcome.failing else "") + ".")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,136 @@
+"""Reports from the command line: several formats in one run, case-file warnings a user
+can see and CI can catch, and the options around them."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck.cases import parse
+from refcheck.errors import CaseFileError
+from tests.conftest import write_case
+from tests.server import EvidenceServer
+
+
+def test_several_formats_are_written_in_one_run(tmp_path: Path, run_cli: Any,
+                                                server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": server.url("/page")},
+                                 {"id": "b", "title": "Gone", "url": server.url("/gone404")}])
+    run = run_cli(str(case), "-f", "json", "--report", f"junit:{tmp_path / 'r.xml'}",
+                  "--report", f"html:{tmp_path / 'r.html'}", "--report",
+                  f"markdown:{tmp_path / 'r.md'}", "--report", f"csv:{tmp_path / 'r.csv'}")
+    assert run.exit_code == 1
+    assert json.loads(run.stdout)["summary"]["links"] == 2
+    assert ET.parse(tmp_path / "r.xml").getroot().get("failures") == "1"
+    assert "What to do" in (tmp_path / "r.html").read_text()
+    assert "## What to do" in (tmp_path / "r.md").read_text()
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").count("\n") == 3
+    assert server.seen.count("/page") == 1  # one check, five reports
+
+
+@pytest.mark.parametrize("bad", ["junit", "pdf:report.pdf", "junit:"])
+def test_a_report_option_that_is_not_format_and_path_is_refused(
+        bad: str, tmp_path: Path, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "--report", bad)
+    assert run.exit_code == 2 and "is not FORMAT:PATH" in run.stderr
+
+
+CASE_WITH_MISTAKES = """\
+case:
+  title: Test case
+sources:
+  - id: a
+    title: Annual report #2 findings
+    url: <{base}/page>
+  - id: b
+    title: Gone
+    url: {base}/page.
+"""
+
+
+def test_case_file_mistakes_are_warnings_with_the_fix_in_stderr_summary_and_json(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE_WITH_MISTAKES.format(base=server.base))
+    run = run_cli(str(case), "-f", "json")
+    warnings = json.loads(run.stdout)["warnings"]
+    assert [(w["line"], w["column"]) for w in warnings] == [(5, 25), (6, 10), (9, 10)]
+    assert "quote the title" in warnings[0]["message"]
+    assert "remove the < > around it" in warnings[1]["message"]
+    assert f"remove the trailing full stop: `{server.base}/page` was probably meant" \
+        in warnings[2]["message"]
+    assert run.stderr.count("warning:") == 3
+    terminal = run_cli(str(case)).stdout
+    assert "Case-file warnings (3):" in terminal
+
+
+def test_strict_makes_any_warning_exit_2_before_a_link_is_fetched(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(CASE_WITH_MISTAKES.format(base=server.base))
+    run = run_cli(str(case), "--strict")
+    assert run.exit_code == 2
+    assert "(--strict: warnings count as errors)" in run.stderr
+    assert server.seen == []
+
+
+def test_an_unusable_url_fails_the_run_by_default(tmp_path: Path, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Report",
+                                  "url": "https://example.org/a report.pdf"}])
+    run = run_cli(str(case))
+    assert run.exit_code == 1 and "? invalid" in run.stdout
+
+
+@pytest.mark.parametrize(("text", "words", "line", "shown"), [
+    ("case:\n  title: Report: the findings\nsources: []\n",
+     "must be quoted", 2, "  title: Report: the findings"),
+    ("case:\n\ttitle: x\nsources: []\n", "a tab", 2, "\ttitle: x"),
+    ('case:\n  title: "Report on\nsources: []\n', "quote is never closed", 2,
+     '  title: "Report on'),
+    ("case:\n  title: x\nsources:\n  - id: a\n    title: b\n      url: https://a.org/\n",
+     "indented more than the keys above it", 6, "      url: https://a.org/"),
+])
+def test_yaml_mistakes_are_explained_where_to_fix_them(text: str, words: str, line: int,
+                                                        shown: str) -> None:
+    with pytest.raises(CaseFileError) as info:
+        parse(text, "c.yaml")
+    (problem,) = info.value.problems
+    assert words in problem.message and problem.line == line
+    assert str(problem).splitlines()[1] == f"    {shown}"
+    assert str(problem).splitlines()[2].strip() == "^"
+
+
+def test_a_deliberate_comment_after_a_value_is_not_a_warning() -> None:
+    loaded = parse("case:\n  title: Test case   # required\n  date: 2013-11-29  # deadline\n"
+                   "sources: []\n", "c.yaml")
+    assert loaded.warnings == []
+
+
+def test_subfolders_of_a_folder_are_checked(tmp_path: Path, run_cli: Any) -> None:
+    write_case(tmp_path, [{"id": "a", "title": "A letter"}], name="top.yaml")
+    (tmp_path / "uoa4").mkdir()
+    write_case(tmp_path / "uoa4", [{"id": "b", "title": "Another letter"}], name="inner.yaml")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config.yaml").write_text("not: a case file\n")
+    run = run_cli(str(tmp_path), "-f", "json")
+    assert run.exit_code == 0, run.stderr
+    files = [Path(c["file"]).name for c in json.loads(run.stdout)["cases"]]
+    assert files == ["top.yaml", "inner.yaml"]
+
+
+def test_version_has_a_short_option(run_cli: Any) -> None:
+    run = run_cli("-V")
+    assert run.exit_code == 0 and run.stdout.startswith("refcheck ")
+
+
+def test_as_of_distances_are_measured_from_the_as_of_date(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Gone",
+                                  "url": server.url("/lost/in-ukgwa")}])
+    out = run_cli(str(case), "--as-of", "2013-11-20").stdout
+    assert "captured 1 November 2013, 19 days before the case date" in out
