@@ -28,6 +28,7 @@ from refcheck.model import (
     ExitCode,
     LinkResult,
     Outcome,
+    Position,
     RunReport,
     decide,
 )
@@ -261,15 +262,22 @@ class Destination:
         return True
 
 
+#: Documents checked directly: the case file is extracted from them in memory.
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".json")
+
+
 def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
-    """Load every case file, reporting all problems of all files before giving up; the
-    warnings are returned for the report and stderr."""
+    """Load every case file (or case-study document), reporting all problems of all files
+    before giving up; the warnings are returned for the report and stderr."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     loaded: list[Case] = []
     for path in cases.discover(paths):
         try:
-            result = cases.load(path)
+            if path.suffix.lower() in DOCUMENT_SUFFIXES:
+                result = load_document(path)
+            else:
+                result = cases.load(path)
         except CaseFileError as exc:
             problems.extend(exc.problems)
             continue
@@ -278,6 +286,29 @@ def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
     if problems:
         raise CaseFileError(problems)
     return loaded, warnings
+
+
+def load_document(path: Path) -> cases.LoadedCase:
+    """A case-study PDF, Word file, text or REF2014 record, as the case file ``refcheck
+    extract`` would write, with each URL placed where the document prints it."""
+    from refcheck.extract import ExtractionError, extract
+
+    try:
+        extraction = extract(path)
+    except ExtractionError as exc:
+        raise CaseFileError([Problem(str(path), None, None, str(exc))]) from None
+    loaded = cases.parse(extraction.to_yaml(), str(path))
+
+    def placed(position: Position) -> Position:
+        place = extraction.place_of_line(position.line)
+        if place is None:
+            return position
+        return Position(str(path), place.line, 1, place=str(place))
+
+    sources = tuple(dataclasses.replace(s, urls=tuple(
+        dataclasses.replace(u, position=placed(u.position)) for u in s.urls))
+        for s in loaded.case.sources)
+    return cases.LoadedCase(dataclasses.replace(loaded.case, sources=sources), loaded.warnings)
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -355,6 +386,20 @@ def _err(message: str) -> None:
     print("\n".join(literal(line) for line in message.split("\n")), file=sys.stderr)
 
 
+def _extract(argv: list[str]) -> int:
+    from refcheck.extract import run_extract
+
+    return run_extract(argv)
+
+
+#: Commands beside checking: ``refcheck NAME ...`` runs ``SUBCOMMANDS[NAME](rest)``, which
+#: returns the exit code. A case file is never named so (they end in .yaml).
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {"extract": _extract}
+
+
 def main() -> None:
     """The command. ``refcheck.__main__`` calls it, having set up the garbage collector."""
+    argv = sys.argv[1:]
+    if argv and argv[0] in SUBCOMMANDS:
+        raise SystemExit(SUBCOMMANDS[argv[0]](argv[1:]))
     app(prog_name="refcheck")

@@ -51,6 +51,8 @@ class Position:
     file: str
     line: int
     column: int
+    #: Where it is printed, for a case file extracted from a document ("page 4, line 12").
+    place: str | None = None
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"

@@ -60,6 +60,7 @@ def _link_halves(result: LinkResult, stamp: _Stamps) -> tuple[str, str]:
         "url": cited.url if cited else None,
         "line": cited.position.line if cited else source.position.line,
         "column": cited.position.column if cited else source.position.column,
+        "place": cited.position.place if cited else None,
         "status": result.status,
     })
     after = masked({

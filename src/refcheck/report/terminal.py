@@ -128,6 +128,8 @@ class TerminalRenderer(Renderer):
             line.append("  ")
             if result.cited:
                 self._line.url(line, literal(result.cited.url))
+                if result.cited.position.place:
+                    line.append(f"  ({result.cited.position.place})", style="dim")
             else:
                 line.append("(no URL)")
             say(line, indent=4)

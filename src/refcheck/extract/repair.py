@@ -1,0 +1,303 @@
+"""The named repairs: every kind of damage a printed URL is known to suffer, what is done
+about it, and the pure functions that do it.
+
+Two kinds of rule live here. Joining rules decide, for a URL that meets a line break or a
+space, whether the text after it is more of the same URL (``continues``); cleaning rules
+take a joined candidate and undo damage inside it (``clean``). Every repair made to a URL
+is recorded by the name of its rule, so the case file and the summary can say what was
+done, and every rule has a unit test built from a real fragment of the shared corpus.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    damage: str  # what was wrong, as printed
+    repair: str  # what was done
+
+
+RULES: dict[str, Rule] = {rule.name: rule for rule in (
+    Rule("wrap", "the URL is wrapped over two or more lines",
+         "joined without the line break; a hyphen at the break is kept"),
+    Rule("space", "a space inside the URL, next to a separator (`housing/ 1449648.article`, "
+         "`families_ FINAL_v2.pdf`)", "the space removed"),
+    Rule("lost-underscore", "`_` printed as a space (`pdf file/0004`)",
+         "the space read as `_`; uncertain unless the document prints the URL cleanly"),
+    Rule("ocr-split", "OCR split a word of the URL (`%20T hink`, `Boyle C hris.pdf`, "
+         "`121 214 Working`)", "the pieces joined; uncertain unless the document confirms it"),
+    Rule("ocr-pipe", "OCR read `l` as `|` (`socia |-care`)", "`|` read as `l`; uncertain"),
+    Rule("confirmed", "a damaged printing of a URL the document also prints cleanly",
+         "the clean printing used"),
+    Rule("entity", "HTML entities in the text (`&amp;`)", "entities decoded"),
+    Rule("invisible", "soft hyphens, zero-width spaces or typographic dashes inside the URL",
+         "removed, or read as `-`"),
+    Rule("no-scheme", "no scheme (`www.evaloc.org.uk`)", "`http://` added"),
+    Rule("one-slash", "`http:/` with one slash at the start", "the second slash added"),
+    Rule("trailing", "punctuation of the sentence after the URL (`.`, `,`, `;`, `:`)",
+         "removed"),
+    Rule("bracket", "a closing bracket or quote that belongs to the text around the URL",
+         "removed; brackets the URL opens itself are kept (`CRITA_FINAL(1).pdf`)"),
+    Rule("glued", "text glued on behind the URL (`report.pdf(accessed 3 May 2013)`)",
+         "cut off"),
+    Rule("redirector", "the link goes through a mail or search redirector (Outlook "
+         "safelinks, Outlook Web Access, Google `/url?q=`)", "unwrapped to the real target"),
+    Rule("doi", "a DOI printed as `doi: 10.1016/…` or `DOI:` and a line break",
+         "read as the DOI"),
+    Rule("doi-prefix", "a DOI URL that lost its `10` (`dx.doi.org/.1002/hec.2914`)",
+         "`10` restored"),
+    Rule("link", "the printed URL differs from the PDF's or document's link target",
+         "the link target used"),
+    Rule("link-typo", "the link target itself is damaged (a space typed into it, its "
+         "backslashes lost, words of the sentence after it)", "the printed URL used"),
+)}
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: File name endings: a fragment ending in one of these is the end of a URL's path.
+EXTENSIONS = _words(
+    "pdf htm html shtml xhtml asp aspx ashx php php3 jsp jspx cfm cgi pl do action doc docx "
+    "xls xlsx ppt pptx pps txt rtf csv xml json zip jpg jpeg png gif tif mp3 mp4 wav avi mov "
+    "stm ece article thtml sflb epub odt ods swf wmv")
+
+#: Words that follow a URL in running text and are never the rest of it.
+STOP_WORDS = _words(
+    "a an and or the of in on at to for from with by as is are was were be been which that "
+    "this these those it its see also accessed available last viewed retrieved visited "
+    "downloaded consulted date page pages pp p para paragraph section chapter vol no "
+    "published online via archived cited here there has have had shows show describes "
+    "provides confirms corroborates includes including about")
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_EXT_END = re.compile(r"\.([A-Za-z0-9]{2,7})[.,;:)\]'\"]*$")
+_ID_LIKE = re.compile(
+    r"^[(\[]?(?:[A-Z]{1,4}\d{0,3}(?:\.\d{1,3})?|\d{1,3}(?:\.\d{1,3})*|[ivxlcIVXLC]{1,6}|[a-z])"
+    r"[.):\]]*$")
+_HOSTISH = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:uk|com|org|net|gov|edu|int|eu|info|"
+                      r"ac|co|io|de|fr|nl|be|ie|au|ca|us|it|es|ch|se|no|dk|nz|in|jp|cn)"
+                      r"(?:[/:]|$)", re.IGNORECASE)
+
+#: Characters that never end a URL: the URL goes on after them.
+OPEN_ENDINGS = tuple("-_=&?%+~")
+
+
+def has_extension(fragment: str) -> bool:
+    match = _EXT_END.search(fragment)
+    return match is not None and match.group(1).lower() in EXTENSIONS
+
+
+_PAGE_REF = re.compile(r"^(?:pp?|paras?|fig|figs|no|nos|vol|ch|sec|s)\.\s?\d", re.IGNORECASE)
+
+
+def is_stop_word(token: str) -> bool:
+    """A word of the sentence around a URL, never part of it: `and`, `accessed`, `p.24`."""
+    return token.strip(".,;:()[]'\"").lower() in STOP_WORDS or bool(_PAGE_REF.match(token))
+
+
+_DATE = re.compile(r"^\d{1,4}/\d{1,2}(?:/\d{2,4})?$")
+
+
+def looks_like_url_part(token: str) -> bool:
+    """A fragment that can only be part of a URL: a path, a query, an escape, an
+    underscore, a file name, a host name."""
+    core = token.rstrip(".,;:)]'\"")
+    if not core or _DATE.match(core):
+        return False
+    if any(mark in core for mark in ("/", "=", "_", "~", "?", "#")):
+        return not is_stop_word(core.split("/", 1)[0]) or core.startswith("/")
+    if "&" in core and len(core) > 1:
+        return True
+    if _ESCAPE.search(core) or has_extension(core):
+        return True
+    return bool(_HOSTISH.match(core))
+
+
+def looks_like_id(token: str) -> bool:
+    """A label that opens an item (`[5.2]`, `C5`, `D.`, `21.`, `(iv)`)."""
+    return bool(_ID_LIKE.match(token))
+
+
+def starts_url(token: str) -> bool:
+    lowered = token.lstrip("([<\"'").lower()
+    return lowered.startswith(("http:", "https:", "www.", "ftp:", "doi:"))
+
+
+@dataclass(frozen=True)
+class Join:
+    """Whether the next text continues the URL, by which rule, and how sure."""
+
+    rule: str
+    glue: str = ""
+    uncertain: bool = False
+
+
+def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
+              lead: float | None = None) -> Join | None:
+    """Does ``token`` (the next word after a line break, or after a space when ``wrap`` is
+    false) continue ``url``? ``gap`` and ``lead`` are the PDF's geometry: how far short of
+    the right margin the URL's line ends, and the width of the next line's first word."""
+    if not token or starts_url(token) or token[0] in "([{<\"'\u201c\u2018`\u2014\u2013\u2022*":
+        return None
+    if token in ("-", "&", "|") or is_stop_word(token):
+        return None
+    last = url[-1]
+    strong = looks_like_url_part(token)
+    if not wrap:
+        return _space_join(url, token, strong)
+    if gap is not None and lead is not None and gap > lead + 8.0:
+        # The next word would have fitted on this line: the line was ended on purpose.
+        return None
+    if looks_like_id(token) and not token[:1].islower() and not strong:
+        return None
+    if last in OPEN_ENDINGS:
+        return Join("wrap")
+    if last in ".,;:!)]'\"":
+        # A sentence ends here, unless what follows is a file ending or more host name.
+        if last == "." and (token.lower().rstrip(".,;:)") in EXTENSIONS or strong):
+            return Join("wrap")
+        return None
+    if strong:
+        return Join("wrap")
+    if token[0].isupper():
+        return None
+    if any(c.isdigit() for c in token) and any(c.isalpha() for c in token) \
+            and not re.match(r"^\d+(st|nd|rd|th|s)\b", token):
+        return Join("wrap")
+    if gap is not None and gap <= 2.0 and token[0].isalpha() and last.isalnum():
+        # A word broken at the margin with no separator: likely, not proven.
+        return Join("wrap", uncertain=True)
+    return None
+
+
+def _space_join(url: str, token: str, strong: bool) -> Join | None:
+    last = url[-1]
+    if last in "/_" or (last == "-" and strong) or token[0] in "_/":
+        return Join("space") if strong or token[0] in "_/" else None
+    segment = re.split(r"[/=&?]", url)[-1]
+    if strong and "_" in url.split("//", 1)[-1] and token[0].islower() and segment.isalpha():
+        return Join("lost-underscore", glue="_", uncertain=True)
+    if re.search(r"(?:^|[^A-Za-z])[A-Z]$", segment) and token[0].islower() and strong:
+        return Join("ocr-split", uncertain=True)
+    if strong and segment.isalnum() and (token[0].islower() or token[0].isdigit()) \
+            and ("/" in token or has_extension(token)):
+        # A space inside a file or folder name: `_` lost (API text), a space the author
+        # typed (`%20`), or one the text layer made up. The URL's own habits decide.
+        path = url.split("//", 1)[-1]
+        glue = "_" if "_" in path else "%20" if "%20" in path else ""
+        return Join("lost-underscore" if glue == "_" else "space", glue=glue, uncertain=True)
+    return None
+
+
+# -- cleaning ------------------------------------------------------------------------------
+
+_INVISIBLE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "",
+                            "\ufeff": "", "\u2010": "-", "\u2011": "-", "\u2012": "-",
+                            "\u2013": "-"})
+_TRAILING = ".,;:!?'\"\u2019\u201d\u2026*"
+_CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
+_GLUED = re.compile(
+    r"(?<=[a-z0-9/])\((?=(?:accessed|last|viewed|retrieved|visited|date|see|pdf|html|online|"
+    r"available|archived|link|copy|report)\b)", re.IGNORECASE)
+_GLUED_AFTER_FILE = re.compile(r"\.(?i:pdf|html?|aspx?|php|docx?)(?=[(\[]|[A-Z][a-z])")
+_PIPE = re.compile(r"(?<=[a-z])\|(?=[-a-z_.])|(?<=[-_/])\|(?=[a-z])")
+_ONE_SLASH = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
+_DOI_LOST_10 = re.compile(r"^(https?://(?:dx\.)?doi\.org/)\.(\d{4,9}/)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    url: str
+    rules: tuple[str, ...]
+
+
+def clean(candidate: str, *, doi: bool = False) -> Cleaned:
+    """Undo the damage inside a joined candidate, naming each rule that changed it. The
+    candidate is already cut where the URL ends (``cut_glued`` and ``strip_tail``)."""
+    rules: list[str] = []
+    url = candidate
+
+    def apply(name: str, new: str) -> None:
+        nonlocal url
+        if new != url:
+            rules.append(name)
+            url = new
+
+    if "&" in url and ";" in url:
+        apply("entity", html.unescape(url))
+    apply("invisible", url.translate(_INVISIBLE))
+    if doi:
+        return Cleaned(url, tuple(rules))
+    apply("ocr-pipe", _PIPE.sub("l", url))
+    if not url.lower().startswith(("http:", "https:")):
+        apply("no-scheme", ("https://" if url.lower().startswith(("doi.org", "dx.doi.org"))
+                            else "http://") + url)
+    apply("one-slash", _ONE_SLASH.sub(r"\1://", url))
+    apply("doi-prefix", _DOI_LOST_10.sub(r"\g<1>10.\2", url))
+    unwrapped = unwrap_redirector(url)
+    if unwrapped is not None:
+        apply("redirector", unwrapped)
+    return Cleaned(url, tuple(rules))
+
+
+def cut_glued(text: str) -> int | None:
+    """Where text glued on behind a URL begins (`report.pdf(accessed`), or None."""
+    glued = _GLUED.search(text)
+    if glued:
+        return glued.start()
+    after_file = _GLUED_AFTER_FILE.search(text)
+    return after_file.end() if after_file else None
+
+
+def strip_tail(url: str) -> str:
+    """The URL without the sentence's punctuation and the brackets it did not open."""
+    return _strip_tail(url)
+
+
+def _strip_tail(url: str) -> str:
+    """Strip sentence punctuation and closing brackets the URL did not open."""
+    changed = True
+    while changed and url:
+        changed = False
+        while url and url[-1] in _TRAILING:
+            url, changed = url[:-1], True
+        if url and url[-1] in _CLOSERS:
+            opener = _CLOSERS[url[-1]]
+            if url.count(opener) < url.count(url[-1]):
+                url, changed = url[:-1], True
+    return url
+
+
+_REDIRECT_PARAMS = ("url", "q", "u", "target", "dest", "destination")
+
+
+def unwrap_redirector(url: str) -> str | None:
+    """The real target of an Outlook safelinks, Outlook Web Access or Google redirect."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    path = parts.path.lower()
+    redirector = (host.endswith("safelinks.protection.outlook.com")
+                  or path.endswith("/redir.aspx")
+                  or (host.startswith(("www.google.", "google.")) and path == "/url")
+                  or host == "l.facebook.com")
+    if not redirector or not parts.query:
+        return None
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name.lower() in _REDIRECT_PARAMS and value.lower().startswith(("http://",
+                                                                           "https://")):
+            return value
+    return None
+
+
+def decoded(url: str) -> str:
+    return unquote(url)

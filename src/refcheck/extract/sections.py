@@ -1,0 +1,207 @@
+"""The REF template's structure: the case's title and institution, section 3 (references
+to the research) and section 5 (sources to corroborate the impact), and the items of each
+with their ids as printed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from refcheck.extract.document import Document, Line
+
+_HEADINGS = {
+    1: r"summary\s+of\s+the\s+impact",
+    2: r"underpinning\s+research",
+    3: r"references\s+to\s+the\s+research",
+    4: r"details\s+of\s+the\s+impact",
+    5: r"sources\s+to\s+corroborate\s+the\s+impact",
+}
+_HEADING = {n: re.compile(rf"^\s*(?:section\s*)?(?:{n}\s*[.):]?\s*)?{words}", re.IGNORECASE)
+            for n, words in _HEADINGS.items()}
+#: Running heads and feet of the template's pages.
+_FURNITURE = re.compile(
+    r"^\s*(?:impact case study \(ref\s*3b?\)|page \d+( of \d+)?|\d{1,3})\s*$", re.IGNORECASE)
+#: Where section 3's list of outputs gives way to its grants or quality indicators.
+_NOT_OUTPUTS = re.compile(
+    r"^\s*(?:table of relevant grants|(?:key\s+|main\s+)?(?:research\s+)?(?:grants?|funding|"
+    r"awards?)(?:\s+(?:and\s+\w+|for the underpinning research|\(.*\)))?\s*:?\s*$|"
+    r"(?:key\s+)?(?:research\s+)?(?:grants?|funding)\s*:|indicators? of (?:research )?quality"
+    r"\b|evidence of (?:the )?quality\b|research funding\b|key research awards\b)",
+    re.IGNORECASE)
+_URLISH = re.compile(r"https?:|www\.|doi", re.IGNORECASE)
+_FIELD = re.compile(r"^\s*(title of case study|institution|unit of assessment)\s*:\s*(.*)$",
+                    re.IGNORECASE)
+
+#: Ids as printed at the start of an item, each kind with a name (the kinds are not mixed).
+_ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bracket", re.compile(r"^\s*(\[[A-Za-z]{0,4}\s?\d{1,3}(?:\.\d{1,3})?[a-z]?\]|"
+                           r"\[[A-Za-z]\]|\[[ivxlc]{1,6}\])\s*[.:)]?(?=\s|$)")),
+    ("paren", re.compile(r"^\s*(\((?:[A-Za-z]{0,4}\d{1,3}(?:\.\d{1,3})?|[A-Za-z]|[ivxlc]{1,6})"
+                         r"\))\s*[.:]?(?=\s|$)")),
+    ("closing", re.compile(r"^\s*((?:[A-Za-z]{1,4}\s?)?\d{1,3}(?:\.\d{1,3})?[a-z]?\)|"
+                           r"[a-z]\)|[ivxlc]{1,6}\))(?=\s|$)")),
+    ("prefixed", re.compile(r"^\s*((?:Ref|Source|Output|Item)\.?\s?\d{1,3}|[A-Z]{1,4}\d{1,3}"
+                            r"(?:\.\d{1,3})?[a-z]?)\s*[.:)\-\u2013]?(?=\s|$)")),
+    ("numbered", re.compile(r"^\s*(\d{1,2}(?:\.\d{1,3}){0,2})(?:\s*[.:)]|(?=\s+\S))(?=\s|$)")),
+    ("lettered", re.compile(r"^\s*([a-z]|[ivx]{1,4})[.)](?=\s)")),
+)
+
+
+@dataclass
+class Item:
+    """One reference or source: its id as printed (None when the document numbers none)
+    and its lines."""
+
+    id: str | None
+    lines: list[Line] = field(default_factory=list)
+    id_text: str = ""  # the id as it stands at the start of the first line
+
+
+@dataclass
+class Sections:
+    title: str | None
+    institution: str | None
+    references: list[Item]
+    sources: list[Item]
+    has_sources: bool
+    ref2014: bool
+    #: The sections' lines as printed, headings and furniture left out.
+    reference_lines: list[Line] = field(default_factory=list)
+    source_lines: list[Line] = field(default_factory=list)
+
+
+def split(document: Document) -> Sections:
+    """Find the title, the institution and sections 3 and 5 of a case study."""
+    lines = [line for line in document.lines if not _FURNITURE.match(line.text)]
+    title, institution = _fields(lines)
+    starts: dict[int, int] = {}
+    for n in (1, 2, 3, 4, 5):
+        after = max(starts.values(), default=-1)
+        for index in range(after + 1, len(lines)):
+            if _HEADING[n].match(lines[index].text):
+                starts[n] = index
+                break
+    text = "\n".join(line.text for line in document.lines[:40])
+    ref2014 = (bool(re.search(r"\(REF3b\)|\bREF\s?2014\b", text))
+               or _latest_year(document) <= 2013)
+    if 5 not in starts:
+        return Sections(title, institution, [], [], False, ref2014)
+    end_of_3 = starts.get(4, starts[5])
+    section_3 = lines[starts[3] + 1:end_of_3] if 3 in starts else []
+    outputs = len(section_3)
+    for index, line in enumerate(section_3):
+        if _NOT_OUTPUTS.match(line.text):
+            outputs = index
+            break
+    # The grants and quality indicators after the outputs are kept only where they
+    # print a URL.
+    references = items(section_3[:outputs]) + [
+        item for item in items(section_3[outputs + 1:])
+        if any(_URLISH.search(line.text) for line in item.lines)]
+    section_5 = lines[starts[5] + 1:]
+    return Sections(title, institution, references, items(section_5), True, ref2014,
+                    section_3, section_5)
+
+
+def _fields(lines: Sequence[Line]) -> tuple[str | None, str | None]:
+    title: str | None = None
+    institution: str | None = None
+    for index, line in enumerate(lines[:60]):
+        match = _FIELD.match(line.text)
+        if not match:
+            continue
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if name == "institution" and institution is None:
+            institution = value or None
+        elif name == "title of case study" and title is None:
+            parts = [value] if value else []
+            for following in lines[index + 1:index + 4]:
+                if (not following.text.strip() or _FIELD.match(following.text)
+                        or any(h.match(following.text) for h in _HEADING.values())):
+                    if parts:
+                        break
+                    continue
+                parts.append(following.text.strip())
+            title = " ".join(parts) or None
+    return _tidy(title), _tidy(institution)
+
+
+def _tidy(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = re.sub(r"\s+", " ", text).strip()
+    return text or None
+
+
+def _latest_year(document: Document) -> int:
+    years = [int(y) for line in document.lines
+             for y in re.findall(r"(?<![\w/.])((?:19|20)\d\d)(?![\d/])", line.text)]
+    return max(years, default=9999)
+
+
+def items(lines: Sequence[Line]) -> list[Item]:
+    """Split a section into its items at the ids printed at the start of lines. The kind
+    of id used most in the section is the one that starts items; lines before the first
+    are the section's preamble, kept as an item without id only when they hold a URL."""
+    kinds: Counter[str] = Counter()
+    matches: list[tuple[str, str, str] | None] = []
+    for line in lines:
+        hit = _id_of(line.text)
+        matches.append(hit)
+        if hit is not None:
+            kinds[hit[0]] += 1
+    first = next((hit for line, hit in zip(lines, matches, strict=True) if line.text.strip()),
+                 None)
+    chosen = [kind for kind, count in kinds.most_common()
+              if count >= 2 or (first is not None and first[0] == kind)]
+    out: list[Item] = []
+    current = Item(None)
+    if chosen:
+        kind = chosen[0]
+        for line, hit in zip(lines, matches, strict=True):
+            if hit is not None and hit[0] == kind:
+                if current.lines:
+                    out.append(current)
+                current = Item(hit[1], [line], hit[2])
+            else:
+                current.lines.append(line)
+        if current.lines:
+            out.append(current)
+        return out
+    # No ids printed: one item per paragraph (a blank line, or a line ending a sentence
+    # followed by one starting anew).
+    for line in lines:
+        if not line.text.strip():
+            if current.lines:
+                out.append(current)
+                current = Item(None)
+            continue
+        current.lines.append(line)
+    if current.lines:
+        out.append(current)
+    return out
+
+
+def _id_of(text: str) -> tuple[str, str, str] | None:
+    """The kind of id a line starts with, the id, and the text it takes up. Ids with a
+    prefix are of a kind per prefix: `S1` starts a source where `G1` (a grant) does not."""
+    for kind, pattern in _ID_KINDS:
+        match = pattern.match(text)
+        if match:
+            label = _label(match.group(1).strip())
+            prefix = re.match(r"[\[(]?([A-Za-z]*)", label)
+            if prefix and prefix.group(1) and any(c.isdigit() for c in label):
+                kind = f"{kind}:{prefix.group(1)}"
+            return kind, label, text[:match.end()]
+    return None
+
+
+def _label(printed: str) -> str:
+    """The id without the punctuation that follows it (`a)` → `a`, `1.` → `1`, `S1:` →
+    `S1`); brackets around it are kept (`[3]`, `(a)`), as README's ids are."""
+    label = printed.rstrip(".:")
+    if label.endswith(")") and label.count("(") < label.count(")"):
+        label = label[:-1]
+    return label.rstrip(".:") or printed

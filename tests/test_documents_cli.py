@@ -1,0 +1,53 @@
+"""Checking a case-study document directly, and `refcheck extract` from the main command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.server import EvidenceServer
+
+DOCUMENT = """\
+Title of case study: Improving outcomes for families
+
+1. Summary of the impact
+The research changed how councils work with families.
+
+5. Sources to corroborate the impact
+a) Evaluation of the Springboard project, {base}/long-page
+b) Council report (2012), {base}/gone404
+"""
+
+
+def test_a_case_study_document_is_checked_without_a_case_file(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    document = tmp_path / "case-study.txt"
+    document.write_text(DOCUMENT.format(base=server.base))
+    run = run_cli(str(document), "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    links = {link["source"]: link for link in json.loads(run.stdout)["links"]}
+    assert links["a"]["status"] == "ok" and links["b"]["status"] == "dead"
+    assert links["b"]["place"] == "line 8" and links["b"]["file"] == str(document)
+    text = run_cli(str(document)).stdout
+    assert f"{server.url('/gone404')}  (line 8)" in text
+
+
+def test_a_document_that_cannot_be_read_is_a_located_error(tmp_path: Path,
+                                                           run_cli: Any) -> None:
+    document = tmp_path / "broken.pdf"
+    document.write_bytes(b"%PDF-1.4 this is not really a PDF")
+    run = run_cli(str(document))
+    assert run.exit_code == 2
+    assert str(document) in run.stderr and "Traceback" not in run.stderr
+
+
+def test_refcheck_extract_is_a_subcommand(tmp_path: Path, server: EvidenceServer) -> None:
+    document = tmp_path / "case-study.txt"
+    document.write_text(DOCUMENT.format(base=server.base))
+    run = subprocess.run([sys.executable, "-m", "refcheck", "extract", str(document)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "sources:" in run.stdout and server.url("/gone404") in run.stdout

@@ -1,0 +1,60 @@
+"""`refcheck extract`: the case file on stdout or in a file, one per record with --out-dir,
+a summary on stderr, and exit code 2 with a message (never a traceback) on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from refcheck import cases
+from refcheck.extract import run_extract
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+SALFORD = FIXTURES / "salford.txt"
+
+
+def test_case_file_on_stdout_and_summary_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_extract([str(SALFORD)]) == 0
+    out, err = capsys.readouterr()
+    assert cases.parse(out, "stdout.yaml").warnings == []
+    assert "7 sources, 0 references, 6 URLs (6 repaired, 2 uncertain)" in err
+    assert "uncertain, line 11: https://www.gov.uk/" in err
+
+
+def test_output_file_and_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "case.yaml"
+    assert run_extract([str(SALFORD), "-o", str(target), "--date", "2014-01-31"]) == 0
+    loaded = cases.load(target)
+    assert str(loaded.case.date) == "2014-01-31"
+    assert capsys.readouterr().out == ""
+
+
+def test_out_dir_writes_one_case_file_per_record_and_reports_a_bad_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    records = tmp_path / "records.jsonl"
+    good = (FIXTURES / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    records.write_text(f'{good[0]}\n{{"id": "9", "title": "no sources"}}\n{good[1]}\n',
+                       encoding="utf-8")
+    out_dir = tmp_path / "cases"
+    assert run_extract([str(records), "--out-dir", str(out_dir)]) == 2
+    assert sorted(p.name for p in out_dir.iterdir()) == ["42147.yaml", "597.yaml"]
+    for path in out_dir.iterdir():
+        assert cases.load(path).warnings == []
+    err = capsys.readouterr().err
+    assert f"{records}:2: record 9 has no `sources`" in err
+    assert "2 case files written" in err and "1 records refused" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["missing.pdf"], "missing.pdf: cannot read: No such file or directory"),
+    ([str(SALFORD), "--date", "29/11/2013"], "--date `29/11/2013` is not a date"),
+    ([str(FIXTURES / "records.jsonl")], "extract it with --out-dir DIR"),
+    ([str(SALFORD), "-o", "x.yaml", "--out-dir", "d"], "not both"),
+    (["--no-such-option"], "No such option"),
+])
+def test_bad_input_exits_2_with_a_message(argv: list[str], message: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_extract(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,283 @@
+"""URL recovery, rule by rule, on real fragments of the shared corpus
+(tests/fixtures/extract/fragments.txt): each test names the damage it pins."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from refcheck.extract import finder, repair
+from refcheck.extract.document import Document, Link, Place
+from refcheck.extract.engine import _Pool, _reconcile, comparable
+from refcheck.extract.model import ExtractedUrl
+from refcheck.extract.text import from_text
+
+FRAGMENTS = Path(__file__).parent / "fixtures" / "extract" / "fragments.txt"
+
+
+@cache
+def _blocks() -> dict[str, str]:
+    text = FRAGMENTS.read_text(encoding="utf-8")
+    out = {}
+    for block in re.split(r"^== ", text, flags=re.MULTILINE)[1:]:
+        head, _, body = block.partition("\n")
+        out[head.split("|")[0].strip()] = body
+    return out
+
+
+def fragment(name: str) -> Document:
+    return from_text(_blocks()[name], name)
+
+
+def found(name: str) -> list[finder.Found]:
+    return finder.find(fragment(name).lines)
+
+
+def urls(name: str) -> list[str]:
+    return [f.url for f in found(name)]
+
+
+def test_every_rule_is_described() -> None:
+    for name, rule in repair.RULES.items():
+        assert rule.name == name and rule.damage and rule.repair
+
+
+def test_wrap_after_the_urls_own_hyphen_keeps_the_hyphen_over_three_lines() -> None:
+    (url,) = found("wrap-hyphen-three-lines")
+    assert url.url == ("http://www.northernireland.gov.uk/index/media-centre/news-departments/"
+                       "news-ofmdfm/news-ofmdfm-march-2012/news-ofmdfm-220312-junior-ministers-"
+                       "visit-clooney-family-centre.htm")
+    assert url.rules == ("wrap",) and not url.uncertain
+    assert len(url.places) == 3 and url.printed.count("\n") == 2
+
+
+def test_wrap_between_two_letters_joins_when_the_rest_is_a_file_name() -> None:
+    assert urls("wrap-between-letters") == [
+        "https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/136551/"
+        "Improving_outcomes_second_annual_report.pdf"]
+
+
+def test_wrap_after_a_dot_joins_a_file_extension() -> None:
+    assert urls("wrap-after-dot") == [
+        "https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/213785/"
+        "dh_123394.pdf"]
+
+
+def test_wrap_before_an_underscore_or_a_slash() -> None:
+    assert urls("wrap-before-underscore")[0].endswith("/file/200978/low_income_dynamics_1991-"
+                                                      "2008.pdf")
+    assert urls("wrap-before-slash")[0].endswith("/PublicationsPolicyAndGuidance/DH_094364")
+
+
+def test_wrap_inside_a_percent_escape() -> None:
+    assert urls("wrap-in-escape") == [
+        "http://www.csi.edu.au/assets/assetdoc/67877789328ec931/Measuring%20Financial%20"
+        "Exclusion%20in%20Austraila%20May%202012.pdf"]
+
+
+def test_url_ending_a_sentence_does_not_take_the_next_line() -> None:
+    assert urls("end-before-sentence") == ["http://progress.unwomen.org/pdfs/EN-Report-Progress.pdf"]
+    assert urls("end-before-word") == ["http://www.rip.org.uk/putting-it-into-practice/e-learning"]
+    assert urls("end-before-colon-word") == ["http://www.poetrytranslation.org"]
+
+
+def test_a_short_link_ending_a_sentence_is_not_joined_to_the_next() -> None:
+    # The issue's own example: `http://bit.ly/AbC12x.` / `The report ...`.
+    lines = from_text("see http://bit.ly/AbC12x.\nThe report was cited", "x").lines
+    assert [f.url for f in finder.find(lines)] == ["http://bit.ly/AbC12x"]
+
+
+def test_geometry_a_line_ending_short_of_the_margin_does_not_continue() -> None:
+    url = ("https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/136551/"
+           "Improving_o")
+    # Measured on pdfs/10: the line runs to the margin (gap 0) and the next begins "utcomes".
+    assert repair.continues(url, "utcomes", wrap=True, gap=0.0, lead=40.0) is not None
+    # The same text on a line that stops 150 points short: the next word would have fitted.
+    assert repair.continues(url, "utcomes", wrap=True, gap=150.0, lead=40.0) is None
+    # Without geometry (text, API records), a bare word is not taken.
+    assert repair.continues(url, "utcomes", wrap=True) is None
+
+
+def test_geometry_a_hyphen_break_short_of_the_margin_still_continues() -> None:
+    # pdfs/00: Word broke at the URL's hyphen; the rest (181 pt) did not fit in 126 pt.
+    assert repair.continues("http://www.cbs.nl/NR/rdonlyres/2FC2BE74-1AF0-462A-9C76-",
+                            "9C836EA07655/0/201203x10pub.pdf", wrap=True, gap=126.0,
+                            lead=181.0) == repair.Join("wrap")
+
+
+def test_space_inside_a_url_next_to_a_separator() -> None:
+    assert urls("space-after-slash") == [
+        "http://www.insidehousing.co.uk/%E2%80%98no-evidence-that-migrants-snatch-social-"
+        "housing/1449648.article"]
+    (url,) = found("space-after-hyphen")
+    assert url.url == "http://www.sussex.ac.uk/economics/documents/wps-46-2012.pdf"
+    assert url.rules == ("space",)
+
+
+def test_ocr_damage_in_the_salford_text() -> None:
+    a, d, e, f, *_ = found("salford-sources")
+    assert a.url.endswith("/file/66113/121214_Working_with_troubled_families_FINAL_v2.pdf")
+    assert "ocr-split" in a.rules and a.uncertain
+    assert a.alternative is not None and a.alternative.endswith("/121214Working_with_troubled_"
+                                                                "families_FINAL_v2.pdf")
+    assert d.url.endswith("%20(8a)%20Think%20family.pdf") and "ocr-split" in d.rules
+    assert "lost-underscore" in e.rules and "/pdf_file/0004/" in e.url
+    assert f.url.endswith("/cwdcouncil.org.uk/social-care/research-events")
+    assert "ocr-pipe" in f.rules and f.uncertain
+
+
+def test_a_damaged_url_printed_cleanly_elsewhere_is_confirmed() -> None:
+    document = fragment("salford-sources")
+    pool = _Pool(document)
+    _, d, e, f, *_ = found("salford-sources")
+
+    def confirmed(item: finder.Found) -> ExtractedUrl:
+        return pool.confirm(ExtractedUrl(item.url, item.printed, item.places, item.rules,
+                                         item.uncertain, item.alternative))
+
+    assert confirmed(e).url == ("http://www.childprotectioninquiry.qld.gov.au/__data/assets/"
+                                "pdf_file/0004/175999/Boyle_Chris.pdf")
+    assert "confirmed" in confirmed(e).rules and not confirmed(e).uncertain
+    assert not confirmed(d).uncertain
+    # Nothing else in the document prints the CWDC URL: it stays uncertain.
+    assert confirmed(f).uncertain
+
+
+def test_missing_scheme_gets_http() -> None:
+    (url,) = found("no-scheme")
+    assert url.url == "http://www.evaloc.org.uk" and url.rules == ("no-scheme",)
+
+
+def test_one_slash_after_the_scheme_is_repaired_but_not_inside_an_archive_url() -> None:
+    assert urls("one-slash") == [
+        "http://www.sciencedirect.com/science/publication?issn=10966374&volume=19&issue=4"]
+    assert urls("one-slash-in-archive") == [
+        "http://webarchive.nationalarchives.gov.uk/+/http:/www.cabinetoffice.gov.uk/media/"
+        "227102/fair-access.pdf"]
+
+
+def test_trailing_punctuation_is_the_sentences_not_the_urls() -> None:
+    assert urls("trailing") == [
+        "http://www.hscic.gov.uk/catalogue/PUB09300",
+        "http://neon.vb.cbs.nl/casc/..%5Ccasc%5Cmu.htm",
+        "http://neon.vb.cbs.nl/casc/..%5Ccascprivate%5Cdeliverables%5CMUManual4.3.pdf"]
+
+
+def test_brackets_around_the_url_go_and_brackets_it_opens_stay() -> None:
+    assert urls("brackets") == [
+        "http://www.genet.ac.uk",
+        "http://www.pewstates.org/uploadedFiles/PCS_Assets/2011/CRITA_FINAL(1).pdf"]
+
+
+def test_text_glued_behind_is_cut_off() -> None:
+    first, second = found("glued-behind")
+    assert first.url.endswith("Financial%20Reports%20Complete_v001_p11272.pdf")
+    assert "glued" in first.rules and "wrap" in first.rules
+    assert second.url == "http://www.cardiff.ac.uk/welsh/resources/LlawlyfrCofrestru2008_cywir.pdf"
+
+
+def test_text_glued_in_front_is_not_part_of_the_url() -> None:
+    assert urls("glued-in-front") == [
+        "http://www.allianceforacavityfreefuture.org/Caries/Consumer/en/us/whats-new/pdf/"
+        "EU_Chapter_Caries_Fact_Sheet.pdf"]
+
+
+def test_html_entities_are_decoded() -> None:
+    (url,) = found("entities")
+    assert url.url == ("http://worldwide.espacenet.com/publicationDetails/biblio?DB=EPODOC&II=4"
+                       "&ND=3&adjacent=true&locale=en_EP&FT=D&date=20111117&CC=US"
+                       "&NR=2011277746A1&KC=A1")
+    assert "entity" in url.rules
+
+
+def test_invisible_characters_are_removed() -> None:
+    printed = "http://www.hscic.gov.uk/cata\u00adlogue/PUB\u200b09300"
+    assert repair.clean(printed) == repair.Cleaned("http://www.hscic.gov.uk/catalogue/PUB09300",
+                                                   ("invisible",))
+
+
+def test_search_and_mail_redirectors_are_unwrapped() -> None:
+    (url,) = found("redirector")
+    assert url.url == ("http://www.eqecat.com/pdfs/activity-catastrophic-windstorm-events-"
+                       "europe-2010.pdf")
+    # pdfs/04: Outlook Web Access wrapped the link target of a printed degruyter.com URL.
+    owa = ("https://owa.ncl.ac.uk/owa/redir.aspx?C=AOFiZj1waU6jkiBnAvJTp94WTDtzftAIASOuYzToRsC"
+           "OGFoTxSEID1NTVuvmm6k5xT_aWmVJGt8.&URL=http%3a%2f%2fwww.degruyter.com%2fview%2fj%2f"
+           "bejeap.2005.5.issue-1%2fbejeap.2006.5.1.1520%2fbejeap.2006.5.1.1520.xml")
+    assert repair.unwrap_redirector(owa) == ("http://www.degruyter.com/view/j/bejeap.2005.5."
+                                             "issue-1/bejeap.2006.5.1.1520/bejeap.2006.5.1."
+                                             "1520.xml")
+    safelinks = ("https://eur02.safelinks.protection.outlook.com/?url=http%3A%2F%2Fwww.evaloc.org"
+                 ".uk%2F&data=02%7C01")
+    assert repair.unwrap_redirector(safelinks) == "http://www.evaloc.org.uk/"
+    assert repair.unwrap_redirector("http://www.google.co.uk/search?q=evaloc") is None
+
+
+def test_dois_printed_as_dois() -> None:
+    (doi,) = found("doi-after-line-break")
+    assert doi.doi == "10.1111/j.1475-4959.2012.00471.x"
+    first, second, astm = found("doi-label")
+    assert first.doi == "10.1016/S1470-2045(09)70028-2"
+    assert second.doi == "10.1520/E2760-10" and second.rules == ("space",)
+    assert astm.doi is None
+
+
+def test_a_doi_url_that_lost_its_10_gets_it_back() -> None:
+    (url,) = found("doi-prefix")
+    assert url.url == "http://dx.doi.org/10.1002/hec.2914" and url.rules == ("doi-prefix",)
+
+
+_PLACE = (Place(line=1, page=4),)
+
+
+def _found(url: str, printed: str) -> finder.Found:
+    return finder.Found(url=url, printed=printed, places=_PLACE, rules=("wrap",))
+
+
+def test_the_link_target_wins_over_the_text() -> None:
+    # pdfs/26: the link ends `&q` where the text prints `&q=`.
+    printed = ("http://cordis.europa.eu/search/index.cfm?fuseaction=result.document&RS_LANG=EN"
+               "&RS_\nRCN=11485582&q=")
+    target = printed.replace("\n", "")[:-1]
+    result = _reconcile(_found(printed.replace("\n", ""), printed), Link(target, printed, _PLACE))
+    assert result.url == target and result.from_link and "link" in result.rules
+
+
+def test_a_link_target_damaged_by_its_author_loses_to_the_print() -> None:
+    # pdfs/04: a space typed before the wrap became %20 in the link.
+    printed = ("https://www.gov.uk/government/\nuploads/system/uploads/attachment_data/file/"
+               "213333/ACRA201218A.pdf")
+    text_url = printed.replace("\n", "")
+    typed = text_url.replace("government/", "government/%20")
+    result = _reconcile(_found(text_url, printed), Link(typed, printed, _PLACE))
+    assert result.url == text_url and "link-typo" in result.rules
+    # pdfs/16: the words after the URL went into the link.
+    ctf = "https://www.gov.uk/government/uploads/child_trust_fund_140513.pdf"
+    swallowed = ctf + "%20%20See%20page%207"
+    assert _reconcile(_found(ctf, ctf), Link(swallowed, ctf, _PLACE)).url == ctf
+    # pdfs/06: the link lost the printed %5C escapes.
+    neon = "http://neon.vb.cbs.nl/casc/..%5Ccasc%5Cmu.htm"
+    assert _reconcile(_found(neon, neon), Link("http://neon.vb.cbs.nl/casc/..cascmu.htm", neon,
+                                               _PLACE)).url == neon
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("http://www.evaloc.org.uk", "https://WWW.EVALOC.ORG.UK/"),
+    ("http://example.org/a%20b", "http://example.org/a b"),
+    ("http://dx.doi.org/10.1002/car.934", "https://doi.org/10.1002/car.934"),
+])
+def test_comparison_ignores_scheme_host_case_escapes_and_a_slash(a: str, b: str) -> None:
+    assert comparable(a) == comparable(b)
+
+
+def test_a_footnote_number_glued_in_front_is_not_part_of_the_host() -> None:
+    assert urls("footnote-marker") == [
+        "http://www.sccjr.ac.uk/about-us/.../assessing-risk-in-intimate-partner-offenders/"]
+
+
+def test_a_host_without_scheme_or_www_and_a_page_number_after_it() -> None:
+    (url,) = found("page-after-short-link")
+    assert url.url == "http://bit.ly/18Y55gu" and url.rules == ("no-scheme",)
