@@ -23,3 +23,22 @@ def test_readme_starts_with_the_salford_command() -> None:
 def test_every_status_is_documented() -> None:
     for status, (symbol, _, _, _) in STATUS_INFO.items():
         assert f"| `{status.value}` | {symbol} |" in README
+
+
+def test_readme_and_help_give_the_fail_on_default_the_code_uses() -> None:
+    from typer.testing import CliRunner
+
+    from refcheck import cli
+    from refcheck.model import DEFAULT_FAIL_ON
+
+    default = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON))
+    assert f"| `--fail-on LIST` | `{default}` |" in README
+    shown = CliRunner().invoke(cli.app, ["--help"], terminal_width=200).stdout
+    assert f"[default: {default}]" in " ".join(shown.split())
+
+
+def test_every_format_is_documented() -> None:
+    from refcheck.report import Format
+
+    for form in Format:
+        assert f"| `{form.value}` |" in README
