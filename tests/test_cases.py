@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from refcheck import cases
-from refcheck.urls import url_problem
 from refcheck.errors import CaseFileError
+from refcheck.urls import url_problem
 from tests.conftest import cited_urls
 
 GOOD = """\

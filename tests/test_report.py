@@ -253,7 +253,8 @@ def test_junit_has_a_suite_per_case_file_and_a_case_per_link() -> None:
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     dead = cases["a https://****:****@e.org/r.pdf?token=****"]
     assert dead.get("classname") == "c.yaml"
-    assert dead.find("failure") is not None and dead.find("failure").get("type") == "dead"
+    failure = dead.find("failure")
+    assert failure is not None and failure.get("type") == "dead"
     assert cases["c (no URL)"].find("skipped") is not None
 
 

@@ -162,15 +162,27 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
 
 _FAILURE_TEXT = {
     FailureKind.REFUSED: "connection refused: nothing is listening at that address",
-    FailureKind.RESET: "the server closed the connection without answering",
+    FailureKind.RESET: "the server closed the connection",
     FailureKind.TIMEOUT: "timed out waiting for the server",
     FailureKind.DEADLINE: "gave up: the server was too slow to send the page",
     FailureKind.TLS: "secure connection failed",
     FailureKind.REDIRECT_LOOP: "redirect loop",
     FailureKind.TOO_MANY_REDIRECTS: "too many redirects",
     FailureKind.BAD_REDIRECT: "the server redirected to an unusable address",
+    FailureKind.PROTOCOL: "the server's answer is not valid HTTP",
+    FailureKind.HTTP2_ONLY: "the server requires HTTP/2",
     FailureKind.OTHER: "request failed",
 }
+
+
+def wait_words(seconds: float) -> str:
+    """A wait as a person says it: 45 seconds, 10 minutes, 3 hours, 2 days."""
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= 1.5 * size:
+            count = round(seconds / size)
+            return f"{count} {unit}s"
+    count = max(1, round(seconds))
+    return f"{count} second" if count == 1 else f"{count} seconds"
 
 
 def describe_status(code: int, reason: str = "") -> str:
@@ -237,6 +249,15 @@ def classify(fetch: Fetch) -> Verdict:
             "checks; check it in a browser",
             final_url=final_url,
             page_title=title,
+        )
+    if fetch.retry_after is not None and (code in RETRY_STATUSES or 500 <= code < 600):
+        # The server said when to come back, later than refcheck waits: not a verdict on
+        # the page, and no "after N tries" (it was not asked again).
+        return Verdict(
+            Status.BLOCKED if code == 429 else Status.ERROR,
+            f"{via}{describe_status(code, answer.reason)}: the server asked us to wait "
+            f"{wait_words(fetch.retry_after)}; try later",
+            final_url=final_url,
         )
     if code == 429:
         return Verdict(

@@ -2,8 +2,8 @@
 bodies, and retries with injectable waits. It reports what the network said; verdicts are
 ``classify``'s.
 
-Transport exceptions are translated once, here, into a ``Failure``; nothing above this module
-sees an httpx or socket exception for a link.
+Transport exceptions are translated once, by ``transport.failure_of``, into a ``Failure``;
+nothing above this module sees an httpx or socket exception for a link.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import functools
 import random
 import re
-import socket
-import ssl
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Protocol
 
 import httpx
-from httpx._urlparse import ParseResult
 
 from refcheck import __version__
 from refcheck.classify import (
@@ -34,7 +31,7 @@ from refcheck.classify import (
     retry_after_seconds,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
-from refcheck.transport import MalformedAnswer, build_transport
+from refcheck.transport import RequestFailed, build_transport, failure_of
 from refcheck.urls import host_of
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
@@ -49,44 +46,6 @@ Clock = Callable[[], dt.datetime]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-# An address httpx would take apart without changing anything: http(s), a lower-case host
-# without user info, an optional port, and a path, query and fragment made only of the
-# characters httpx leaves unescaped there. Anything else goes through httpx's own parser.
-_PLAIN_URL = re.compile(
-    r"(https?)://([a-z0-9][a-z0-9.-]*)(?::([0-9]{1,5}))?"
-    r"(/[A-Za-z0-9!$%&'()*+,\-./:;=@\[\\\]^_|~]*)?"
-    r"(?:\?([A-Za-z0-9!$%&'()*+,\-./:;=?@\[\\\]^_`{|}~]*))?"
-    r"(?:#([A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\\\]^_{|}~]*))?")
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain_authority(scheme: str, host: str, port: str | None) -> tuple[str, int | None] | None:
-    """httpx's reading of a host and port (checked once per host: IPv4 forms are validated,
-    a default port dropped), or None when httpx refuses them."""
-    try:
-        parsed = httpx.URL(f"{scheme}://{host}:{port}/" if port else f"{scheme}://{host}/")
-    except httpx.InvalidURL:
-        return None
-    return (parsed.host, parsed.port)
-
-
-def request_url(url: str) -> httpx.URL:
-    """``httpx.URL(url)``, without httpx's character-by-character parse for the plain
-    addresses most links are (about 14 us of a link's ~300 us of CPU). The result is the same
-    object httpx would build; tests/test_http.py compares the two over real cited URLs."""
-    match = _PLAIN_URL.fullmatch(url)
-    if match is not None:
-        scheme, host, port, path, query, fragment = match.groups()
-        authority = _plain_authority(scheme, host, port)
-        path = path or ""
-        if authority is not None and "/." not in path:  # no "." or ".." segments to remove
-            parsed = httpx.URL.__new__(httpx.URL)
-            parsed._uri_reference = ParseResult(
-                scheme, "", authority[0], authority[1], path, query, fragment)
-            return parsed
-    return httpx.URL(url)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +64,9 @@ class HttpSettings:
     max_redirects: int = 10
     max_bytes: int = 2 * 1024 * 1024
     max_quote_bytes: int = 32 * 1024 * 1024  # a whole PDF, when a quote must be found in it
+    #: Bytes that reads longer than ``max_bytes`` (quote checks) may hold at once, over all
+    #: of them: more such reads wait for their turn.
+    max_large_reads_bytes: int = 128 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
 
 
@@ -144,6 +106,7 @@ class Fetcher:
         self._global = _Gate(self.settings.concurrency)
         self._hosts: dict[str, _Gate] = {}
         s = self.settings
+        self._large_reads = _ByteBudget(s.max_large_reads_bytes)
         self._headers = httpx.Headers([
             ("User-Agent", s.user_agent),
             ("Accept", "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"),
@@ -181,32 +144,41 @@ class Fetcher:
         ``want_body`` reads the body whatever its type (up to ``max_bytes``), as archive
         lookups and quote checks need. ``urgent`` requests (a check that other links are
         waiting for) go before the links queued for the same host; so do redirect hops and
-        retries, since a link already started should finish before new ones begin."""
-        allowed = self.settings.retries if retries is None else retries
-        cap = max_bytes or self.settings.max_bytes
+        retries, since a link already started should finish before new ones begin.
+
+        Bounded by design: a wait before another try (the backoff, or what ``Retry-After``
+        asks for) counts against that try's ``deadline``, and is made only when it leaves
+        the try at least half of it. A server that asks for a longer wait (or for more than
+        ``max_retry_after``) is not asked again: the fetch ends with its answer and the wait
+        it asked for (``Fetch.retry_after``). So no link takes longer than
+        ``(retries + 1) * deadline``, waits included (time queued for a slot apart).
+        """
+        s = self.settings
+        allowed = s.retries if retries is None else retries
+        cap = max_bytes or s.max_bytes
+        longest_wait = min(s.max_retry_after, s.deadline / 2)
         attempt = 1
+        wait = 0.0
         while True:
-            result = await self._attempt(url, want_body, cap, urgent or attempt > 1)
+            result = await self._attempt(url, want_body, cap, urgent or attempt > 1,
+                                         s.deadline - wait)
             if attempt > 1:
                 result = dataclasses.replace(result, attempts=attempt)
             if attempt > allowed or not is_retryable(result):
                 return result
-            wait = backoff_seconds(
-                attempt,
-                base=self.settings.backoff_base,
-                cap=self.settings.backoff_cap,
-                jitter=self._jitter(),
-            )
+            wait = min(longest_wait, backoff_seconds(
+                attempt, base=s.backoff_base, cap=s.backoff_cap, jitter=self._jitter()))
             if result.answer is not None:
                 asked = retry_after_seconds(result.answer.headers, self.clock())
                 if asked is not None:
-                    if asked > self.settings.max_retry_after:
-                        return result  # the server wants a longer pause than we will wait
+                    if asked > longest_wait:  # longer than we will wait: say so instead
+                        return dataclasses.replace(result, retry_after=asked)
                     wait = asked
             await self.sleep(wait)
             attempt += 1
 
-    async def _attempt(self, url: str, want_body: bool, cap: int, urgent: bool) -> Fetch:
+    async def _attempt(self, url: str, want_body: bool, cap: int, urgent: bool,
+                       deadline: float) -> Fetch:
         transport = self._transport
         if transport is None:
             raise RuntimeError("Fetcher used outside 'async with'")
@@ -216,10 +188,14 @@ class Fetcher:
         cookies: dict[str, dict[str, str]] = {}
         current = url
         seen = {url.split("#", 1)[0]}
-        budget = [self.settings.deadline]  # seconds left; time queued for a slot is not spent
+        budget = [deadline]  # seconds left; time queued for a slot is not spent
         # The slot is held across redirects that stay on one host; a hop to another host
         # queues there as urgent, so a link already started finishes before new ones begin.
         slot: _Slot | None = None
+        # A read larger than the usual cap waits for its share of the memory budget first,
+        # before it takes a slot: so queued large reads hold neither memory nor slots.
+        reserved = (await self._large_reads.reserve(cap)
+                    if want_body and cap > self.settings.max_bytes else None)
         try:
             while True:
                 host = host_of(current)
@@ -232,7 +208,7 @@ class Fetcher:
                     slot = wanted
                 cookies_before = _cookie_state(cookies)
                 hop, answer = await self._request(transport, current, budget, cookies,
-                                                  want_body, cap)
+                                                  want_body, cap, reserved)
                 if answer is not None:
                     slot.release()
                     slot = None
@@ -258,14 +234,20 @@ class Fetcher:
                 current = hop.location
         except _DeadlinePassed:
             return Fetch(url, tuple(hops), failure=Failure(
-                FailureKind.DEADLINE, f"no complete answer within {self.settings.deadline:g} s"))
+                FailureKind.DEADLINE, f"no complete answer within {deadline:g} s"))
         except _BadRedirect as exc:
             return Fetch(url, tuple(hops), failure=Failure(FailureKind.BAD_REDIRECT, str(exc)))
+        except RequestFailed as exc:
+            return Fetch(url, tuple(hops), failure=exc.failure)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
-            return Fetch(url, tuple(hops), failure=failure_from(exc))
+            # From a transport other than ours (tests', say) or from building the request:
+            # the same translation.
+            return Fetch(url, tuple(hops), failure=failure_of(exc))
         finally:
             if slot is not None:
                 slot.release()
+            if reserved is not None:
+                reserved.release()
 
     async def _request(
         self,
@@ -275,28 +257,30 @@ class Fetcher:
         cookies: dict[str, dict[str, str]],
         want_body: bool,
         cap: int,
+        reserved: _Reservation | None,
     ) -> tuple[Hop | None, Answer | None]:
         """One request, made while holding its host's slot. The request is built only now:
         a run's thousands of waiting links then hold no requests, and the first ones go out
         without waiting for all to be built."""
-        target = request_url(url)
+        target = httpx.URL(url)
         headers = [(b"Host", target.netloc), *self._headers]
         mine = cookies.get(target.host)
         if mine:
-            cookie = "; ".join(f"{k}={v}" for k, v in mine.items())
-            headers.append((b"Cookie", cookie.encode("latin-1", errors="replace")))
+            headers.append((b"Cookie", "; ".join(
+                f"{k}={v}" for k, v in mine.items()).encode("latin-1", errors="replace")))
         # Headers given whole and an empty stream: httpx then adds none of its own, which
         # halves the cost of building a request (a tenth of a link's CPU).
-        request = httpx.Request("GET", target, headers=headers, stream=_NO_BODY,
+        request = httpx.Request("GET", target, headers=_checked(headers), stream=_NO_BODY,
                                 extensions={"timeout": self._timeouts})
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            async with asyncio.timeout(budget[0]) as deadline:
+            async with asyncio.timeout(max(budget[0], 0.0)) as deadline:
                 response = await transport.handle_async_request(request)
                 self.answered += 1
                 try:
-                    return await self._interpret(request, response, cookies, want_body, cap)
+                    return await self._interpret(request, response, cookies, want_body, cap,
+                                                 reserved)
                 finally:
                     await response.aclose()
         except TimeoutError:
@@ -313,26 +297,34 @@ class Fetcher:
         cookies: dict[str, dict[str, str]],
         want_body: bool,
         cap: int,
+        reserved: _Reservation | None,
     ) -> tuple[Hop | None, Answer | None]:
         url = str(request.url)
         status = response.status_code
         headers: dict[str, str] = {}
+        location = None
         for raw_name, raw_value in response.headers.raw:
             key = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
             if key == "set-cookie":
                 name, _, rest = value.partition("=")
-                jar = cookies.setdefault(request.url.host, {})
-                jar[name.strip()] = rest.split(";", 1)[0].strip()
+                name, rest = name.strip(), rest.split(";", 1)[0].strip()
+                if _is_cookie(name, rest):  # one that cannot smuggle a header is kept
+                    cookies.setdefault(request.url.host, {})[name] = rest
+            elif key == "location":
+                location = _utf8_or_latin1(raw_value)  # as browsers read it
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        location = headers.get("location")
         if status in REDIRECT_STATUSES and location:
             return Hop(url, status, _redirect_target(request, location)), None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
-            body, truncated = await self._read_body(
-                response, cap, headers.get("content-encoding", ""))
+            encoding = headers.get("content-encoding", "")
+            if reserved is not None and not encoding.strip():
+                length = headers.get("content-length", "")
+                if length.isdigit():  # the body can be no longer: give the rest back
+                    reserved.shrink(int(length))
+            body, truncated = await self._read_body(response, cap, encoding)
         if 200 <= status < 300 and content_type in HTML_TYPES:
             refresh = meta_refresh_target(body)
             if refresh:
@@ -353,37 +345,190 @@ class Fetcher:
 
     async def _read_body(self, response: httpx.Response, cap: int,
                          content_encoding: str) -> tuple[bytes, bool]:
-        """Read at most ``cap`` bytes of decoded body; a gzip bomb stops at the cap too."""
-        encoding = content_encoding.strip().lower()
-        if "," in encoding:
-            return b"", False  # stacked encodings: not worth reading
-        decoder = None
-        if encoding in ("gzip", "x-gzip"):
-            decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif encoding == "deflate":
-            decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)
-        elif encoding not in ("", "identity"):
+        """Read at most ``cap`` bytes of decoded body, undoing every content coding listed
+        (``gzip, gzip``; deflate with or without its zlib wrapper); a compression bomb
+        stops at the cap too."""
+        codings = [c.strip().lower() for c in content_encoding.split(",")]
+        decoding = _Decoding.of([c for c in codings if c not in ("", "identity")], cap)
+        if decoding is None:
             return b"", False  # an encoding we did not ask for: nothing we can read
-        out = bytearray()
-        raw_total = 0
         stream = response.stream
         if not isinstance(stream, httpx.AsyncByteStream):
             return b"", False
+        raw_total = 0
         async for chunk in stream:
             raw_total += len(chunk)
-            if decoder is not None:
-                try:
-                    data = decoder.decompress(chunk, cap + 1 - len(out))
-                except zlib.error:
-                    return bytes(out), True
-                out += data
-                if decoder.unconsumed_tail or len(out) > cap:
-                    return bytes(out[:cap]), True
+            try:
+                within = decoding.feed(chunk)
+            except zlib.error:
+                return decoding.body(), True
+            if not within or raw_total > cap:
+                return decoding.body(), True
+        return decoding.body(), False
+
+
+#: Output is taken from each decompressor this much at a time, so no stage of a stack of
+#: codings ever holds more than this beyond the cap.
+_PIECE = 64 * 1024
+
+
+class _Decompressor(Protocol):
+    """What ``zlib.decompressobj()`` gives, as the decoding uses it."""
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int, /) -> bytes: ...
+
+
+class _Inflate:
+    """``deflate`` as servers send it: RFC 9110 says zlib-wrapped, but many send the raw
+    stream, and browsers read both; which one is seen from the first two bytes."""
+
+    def __init__(self) -> None:
+        self._start = b""
+        self._inner: _Decompressor | None = None
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inner.unconsumed_tail if self._inner is not None else b""
+
+    def decompress(self, data: bytes, max_length: int, /) -> bytes:
+        if self._inner is None:
+            self._start += data
+            if len(self._start) < 2:
+                return b""
+            data, self._start = self._start, b""
+            zlib_header = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        return self._inner.decompress(data, max_length)
+
+
+class _Decoding:
+    """A body's content codings undone in the reverse of the order they were applied, each
+    stage drained a piece at a time, so that nothing grows past the cap."""
+
+    def __init__(self, stages: list[_Decompressor], cap: int) -> None:
+        self._stages = stages
+        self._cap = cap
+        self._out = bytearray()
+
+    @classmethod
+    def of(cls, codings: list[str], cap: int) -> _Decoding | None:
+        stages: list[_Decompressor] = []
+        for coding in reversed(codings):
+            if coding in ("gzip", "x-gzip"):
+                stages.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+            elif coding == "deflate":
+                stages.append(_Inflate())
             else:
-                out += chunk
-            if len(out) > cap or raw_total > cap:
-                return bytes(out[:cap]), True
-        return bytes(out), False
+                return None
+        return cls(stages, cap)
+
+    def feed(self, data: bytes) -> bool:
+        """Decode more of the body; False once the decoded body is past the cap."""
+        return self._push(0, data)
+
+    def _push(self, index: int, data: bytes) -> bool:
+        if index == len(self._stages):
+            self._out += data
+            return len(self._out) <= self._cap
+        stage = self._stages[index]
+        while True:
+            piece = stage.decompress(data, _PIECE)
+            if piece and not self._push(index + 1, piece):
+                return False
+            data = stage.unconsumed_tail
+            if not data and len(piece) < _PIECE:
+                return True
+
+    def body(self) -> bytes:
+        return bytes(memoryview(self._out)[:self._cap])
+
+
+class _ByteBudget:
+    """A budget of bytes shared by concurrent reads: a read reserves what it may hold and
+    waits, first come first served, while the budget cannot cover it."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._free = total
+        self._waiting: deque[tuple[int, asyncio.Future[None]]] = deque()
+
+    async def reserve(self, size: int) -> _Reservation:
+        size = min(size, self.total)  # a read larger than the whole budget goes alone
+        if not self._waiting and self._free >= size:
+            self._free -= size
+            return _Reservation(self, size)
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append((size, turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.give_back(size)  # granted just as the wait was cancelled
+            else:
+                self._waiting.remove((size, turn))
+                self._grant()
+            raise
+        return _Reservation(self, size)
+
+    def give_back(self, size: int) -> None:
+        self._free += size
+        self._grant()
+
+    def _grant(self) -> None:
+        while self._waiting and self._waiting[0][0] <= self._free:
+            size, turn = self._waiting.popleft()
+            self._free -= size
+            turn.set_result(None)
+
+
+class _Reservation:
+    __slots__ = ("_budget", "_size")
+
+    def __init__(self, budget: _ByteBudget, size: int) -> None:
+        self._budget = budget
+        self._size = size
+
+    def shrink(self, size: int) -> None:
+        if size < self._size:
+            self._budget.give_back(self._size - size)
+            self._size = size
+
+    def release(self) -> None:
+        self._budget.give_back(self._size)
+        self._size = 0
+
+
+#: RFC 9110 section 5.6.2: what a header or cookie name may be made of.
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: Control characters other than tab: none may be sent in a header value.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _checked(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Every header of every request passes here: a name that is not a token, or a value
+    with CR, LF, NUL or another control character, would let a server's words (a cookie)
+    or a setting become headers of their own, so it is never sent."""
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name) or _CONTROL.search(value):
+            raise ValueError(f"refusing to send a malformed {name.decode('latin-1')!r} header")
+    return headers
+
+
+def _is_cookie(name: str, value: str) -> bool:
+    """A cookie that can go back in a Cookie header as it came."""
+    return (bool(_TOKEN.fullmatch(name.encode("latin-1", errors="replace")))
+            and not _CONTROL.search(value.encode("latin-1", errors="replace"))
+            and ";" not in value)
+
+
+def _utf8_or_latin1(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _redirect_target(request: httpx.Request, location: str) -> str:
@@ -472,55 +617,3 @@ class _BadRedirect(Exception):
 
 class _DeadlinePassed(Exception):
     pass
-
-
-def failure_from(exc: BaseException) -> Failure:
-    """Translate a transport exception (httpx's, with the socket or TLS error as its cause)
-    into the most specific ``Failure``, by looking along its chain of causes."""
-    chain: list[BaseException] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen and len(chain) < 12:
-        chain.append(current)
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    names = {type(e).__name__ for e in chain}
-    for e in chain:
-        if isinstance(e, MalformedAnswer):
-            return Failure(FailureKind.OTHER, f"the server's answer is not valid HTTP: {e}")
-        if isinstance(e, httpx.InvalidURL | httpx.UnsupportedProtocol):
-            return Failure(FailureKind.INVALID_URL, str(e))
-        if isinstance(e, socket.gaierror):
-            return Failure(FailureKind.DNS, "host name not found")
-        if isinstance(e, ssl.SSLCertVerificationError):
-            return Failure(FailureKind.TLS, _certificate_problem(e))
-        if isinstance(e, ssl.SSLError):
-            return Failure(FailureKind.TLS, getattr(e, "reason", None) or str(e))
-        if isinstance(e, ConnectionRefusedError):
-            return Failure(FailureKind.REFUSED, "")
-        if isinstance(e, ConnectionResetError | BrokenPipeError):
-            return Failure(FailureKind.RESET, "connection reset")
-    if names & {"RemoteProtocolError", "ReadError", "WriteError"}:
-        return Failure(FailureKind.RESET, "connection closed early")
-    for e in chain:
-        if isinstance(e, httpx.TimeoutException | TimeoutError) or "Timeout" in type(e).__name__:
-            return Failure(FailureKind.TIMEOUT, "")
-    # A DNS failure without a gaierror in the chain still says so in its text.
-    text = str(exc) or type(exc).__name__
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return Failure(FailureKind.DNS, "host name not found")
-    if isinstance(exc, httpx.ConnectError):
-        return Failure(FailureKind.REFUSED if "refused" in text.lower() else FailureKind.OTHER,
-                       "" if "refused" in text.lower() else text)
-    return Failure(FailureKind.OTHER, text)
-
-
-def _certificate_problem(exc: ssl.SSLCertVerificationError) -> str:
-    message = (exc.verify_message or str(exc)).strip()
-    if "expired" in message:
-        return "certificate expired"
-    if "self" in message and "signed" in message:
-        return "self-signed certificate"
-    if "hostname" in message.lower() or "mismatch" in message.lower():
-        return "certificate is for a different host name"
-    return f"certificate problem: {message}"

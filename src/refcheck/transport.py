@@ -8,26 +8,44 @@ clients cost more CPU per request than everything else refcheck does for a link 
 (benchmarks/README.md has the figures). What it does not do, it leaves to httpx: requests
 through a proxy go through httpx's own transport (``build_transport``).
 
-The parser is lenient where browsers are (bare LF line ends, header lines without a colon,
-no reason phrase) and strict where leniency would misread a body (conflicting
-Content-Length values, bad chunk sizes).
+Responses are parsed by llhttp (through ``httptools``), the parser of Node and uvicorn, with
+two of its leniencies, both where browsers are lenient too: a bare LF ends a line, and a
+body sent in chunks with a Content-Length as well is read by its chunks (and the connection
+is not used again). Everything else llhttp refuses is refused: NUL or a bare CR in a head,
+header lines without a colon or with a space before it, folded header lines, chunk sizes
+such as ``0x5``, ``+5`` or ``0_5``, conflicting lengths.
 
-Errors are raised as httpx exceptions with the socket or TLS error as their cause, so that
-``http.failure_from`` can name the most specific failure.
+What this module owns besides is the connection handling: an idle pool, the rule that a
+connection is used again only when its last answer was read whole and nothing came after
+it, a second try on a new connection when a kept-alive one turns out to have been closed by
+the server, and reading paused while a body waits for its reader.
+
+Every failure is translated once, here, into a ``Failure`` (``failure_of``, one table by
+exception type), and raised as::
+
+    httpx.TransportError
+     └── RequestFailed          .failure: the Failure, with the socket or TLS error as cause
+
+Requests through a proxy are translated by the same table.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import socket
 import ssl
+import sys
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, cast
 
 import aiohappyeyeballs
+import httptools
 import httpx
+
+from refcheck.model import Failure, FailureKind
 
 #: A response head longer than this is refused: no real page needs more.
 MAX_HEAD_BYTES = 64 * 1024
@@ -40,11 +58,115 @@ DNS_FAILURE_SECONDS = 10.0
 #: drop idle connections after 5 to 15 s.
 KEEPALIVE_SECONDS = 8.0
 
-_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE, _DONE = range(8)
+# Where the answer to the request on a connection stands.
+_HEAD, _BODY, _DONE = range(3)
 
 
-class MalformedAnswer(httpx.RemoteProtocolError):
-    """The server answered, but not in HTTP that can be read safely."""
+class RequestFailed(httpx.TransportError):
+    """A request got no usable answer. ``failure`` says why, translated once (``failure_of``);
+    the socket or TLS error, where there is one, is the cause."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message or failure.kind.value)
+        self.failure = failure
+
+
+# -- the one translation ----------------------------------------------------------------
+
+#: OpenSSL's reasons when the server offers only TLS versions older than 1.2, which
+#: OpenSSL 3 refuses: the alert the server sends, or the client's own refusal of its hello.
+_OUTDATED_TLS = frozenset({"TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL",
+                           "VERSION_TOO_LOW"})
+#: X.509 verification error codes (OpenSSL's X509_V_ERR_*) and what they mean to a reader.
+_CERTIFICATE_PROBLEMS = {
+    9: "certificate not yet valid",
+    10: "certificate expired",
+    18: "self-signed certificate",
+    19: "self-signed certificate",
+    23: "certificate revoked",
+    62: "certificate is for a different host name",
+    64: "certificate is for a different address",
+}
+_OUTDATED = "the server only offers an outdated TLS version"
+
+
+def _certificate(exc: BaseException) -> Failure:
+    error = cast(ssl.SSLCertVerificationError, exc)
+    known = _CERTIFICATE_PROBLEMS.get(error.verify_code)
+    message = (error.verify_message or str(error)).strip()
+    return Failure(FailureKind.TLS, known or f"certificate problem: {message}")
+
+
+def _tls(exc: BaseException) -> Failure:
+    error = cast(ssl.SSLError, exc)
+    reason = error.reason
+    if reason in _OUTDATED_TLS:
+        return Failure(FailureKind.TLS, _OUTDATED)
+    # The server accepts none of the protocols we offer (only http/1.1): it speaks HTTP/2
+    # alone. Python 3.11's table of OpenSSL 3's reasons lacks this alert, so it has no
+    # reason, only OpenSSL's text.
+    if reason == "TLSV1_ALERT_NO_APPLICATION_PROTOCOL" or (
+            reason is None and "alert no application protocol" in str(error)):
+        return Failure(FailureKind.HTTP2_ONLY, "")
+    return Failure(FailureKind.TLS, reason or str(error))
+
+
+def _text(kind: FailureKind, fixed: str | None = None) -> Callable[[BaseException], Failure]:
+    def translate(exc: BaseException) -> Failure:
+        return Failure(kind, fixed if fixed is not None else (str(exc) or type(exc).__name__))
+    return translate
+
+
+#: Most specific first: the first entry that matches any exception along the chain of
+#: causes wins (httpx's exceptions carry httpcore's, which carry the socket's).
+_TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...],
+                           Callable[[BaseException], Failure]], ...] = (
+    (RequestFailed, lambda exc: cast(RequestFailed, exc).failure),
+    ((httpx.InvalidURL, httpx.UnsupportedProtocol), _text(FailureKind.INVALID_URL)),
+    (socket.gaierror, _text(FailureKind.DNS, "host name not found")),
+    (ssl.SSLCertVerificationError, _certificate),
+    (ssl.SSLError, _tls),
+    (ConnectionRefusedError, _text(FailureKind.REFUSED, "")),
+    ((ConnectionResetError, ConnectionAbortedError, BrokenPipeError),
+     _text(FailureKind.RESET, "connection reset")),
+    ((TimeoutError, httpx.TimeoutException), _text(FailureKind.TIMEOUT, "")),
+    ((httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError),
+     _text(FailureKind.RESET, "connection closed early")),
+    (httpx.ProxyError, _text(FailureKind.OTHER)),
+)
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """The most specific ``Failure`` for an exception raised while fetching: the one
+    translation from exceptions to failures, by type, along the chain of causes."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 12 and all(current is not e for e in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for types, translate in _TRANSLATIONS:
+        for error in chain:
+            if isinstance(error, types):
+                return translate(error)
+    return Failure(FailureKind.OTHER, str(exc) or type(exc).__name__)
+
+
+def _failed(exc: BaseException) -> RequestFailed:
+    failed = RequestFailed(failure_of(exc))
+    failed.__cause__ = exc
+    return failed
+
+
+def _protocol_error(message: str) -> RequestFailed:
+    return RequestFailed(Failure(FailureKind.PROTOCOL, message))
+
+
+def _looks_like_http2(first: bytes) -> bool:
+    """The start of an HTTP/2 connection: a SETTINGS frame (the server's connection preface,
+    RFC 9113 section 3.4) or the client preface echoed."""
+    if first.startswith(b"PRI * HTTP/2.0"):
+        return True
+    return len(first) >= 9 and first[3] == 0x04 and first[5:9] == b"\0\0\0\0"
 
 
 class _StaleConnection(Exception):
@@ -56,15 +178,20 @@ class _StaleConnection(Exception):
         self.cause = cause
 
 
+class _Extra(Exception):
+    """Bytes after a complete answer: parsing stops, and the connection is not reused."""
+
+
 class _Connection(asyncio.Protocol):
-    """One connection to one server, answering one request at a time."""
+    """One connection to one server, answering one request at a time. It is also the
+    parser's callback object: llhttp calls the ``on_*`` methods as it reads."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = 0.0
-        self._buffer = bytearray()
+        self._parser: httptools.HttpResponseParser | None = None
         self._state = _DONE
         self._waiter: asyncio.Future[None] | None = None
         self._error: BaseException | None = None
@@ -73,8 +200,12 @@ class _Connection(asyncio.Protocol):
         self.head: tuple[bytes, int, bytes, list[tuple[bytes, bytes]]] | None = None
         self.keep_alive = False
         self._head_only = False
-        self._received_any = False
-        self._left = 0
+        self._until_close = False
+        self._received = 0  # bytes of the answer so far, until its head is complete
+        self._first = b""
+        self._reason = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._head_size = 0
         self._body: list[bytes] = []
         self._body_size = 0
 
@@ -85,21 +216,42 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        self._received_any = True
-        if self._state == _DONE:
+        parser = self._parser
+        if self._state == _DONE or parser is None:
             self.keep_alive = False  # bytes nobody asked for: do not reuse the connection
             return
-        self._buffer += data
+        if self._state == _HEAD:
+            if not self._received:
+                self._first = data[:16]
+            self._received += len(data)
         try:
-            self._parse()
-        except MalformedAnswer as exc:
-            self._fail(exc)
+            parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            if self._state == _DONE:
+                self.keep_alive = False  # what came after the answer is not ours
+            else:
+                self._fail(self._refusal(exc))
+                self.close()
+                return
+        if self._state == _HEAD and self._received > MAX_HEAD_BYTES:
+            self._fail(_protocol_error("the response head is too long"))
             self.close()
             return
         if self._body_size > MAX_BUFFERED and not self._paused and self.transport is not None:
             self.transport.pause_reading()
             self._paused = True
         self._wake()
+
+    def _refusal(self, exc: Exception) -> RequestFailed:
+        if self.head is None and _looks_like_http2(self._first):
+            return RequestFailed(Failure(FailureKind.HTTP2_ONLY, ""))
+        cause = exc.__context__
+        if isinstance(cause, RequestFailed):  # raised by one of our callbacks
+            return cause
+        if self.head is None and not self._first.startswith(b"HTTP/"[:len(self._first)]):
+            return _protocol_error(f"not an HTTP response: {self._first!r}")
+        reason = str(exc) or "unreadable"
+        return _protocol_error(reason[:1].lower() + reason[1:])
 
     def eof_received(self) -> bool:
         self._connection_ended(None)
@@ -111,163 +263,92 @@ class _Connection(asyncio.Protocol):
     def _connection_ended(self, exc: Exception | None) -> None:
         self.closed = True
         self.keep_alive = False
-        if self._state == _UNTIL_CLOSE and exc is None:
+        if self._state == _BODY and self._until_close and exc is None:
             # The end of the connection is the end of such a body (asyncio reports a TLS
             # server's close without close_notify this way too, as browsers tolerate it).
             self._state = _DONE
         elif self._state != _DONE and self._error is None:
-            if self.head is None and not self._received_any:
+            if self.head is None and not self._received:
                 self._error = _StaleConnection(exc)
             elif exc is not None:
-                self._error = exc
+                self._error = _failed(exc)
             elif self.head is None:
-                self._error = httpx.RemoteProtocolError(
-                    "the server closed the connection without answering")
+                self._error = RequestFailed(Failure(FailureKind.RESET, ""))
             else:
-                self._error = httpx.RemoteProtocolError(
-                    "the server closed the connection before the whole body was sent")
+                self._error = RequestFailed(Failure(
+                    FailureKind.RESET, "before the whole body was sent"))
         self._wake()
 
-    # Parsing ----------------------------------------------------------------------------
+    # llhttp's side ----------------------------------------------------------------------
 
-    def _parse(self) -> None:
-        buffer = self._buffer
-        while buffer:
-            state = self._state
-            if state == _HEAD:
-                if not self._parse_head():
-                    return
-            elif state in (_LENGTH, _CHUNK_DATA):  # a counted run of body bytes
-                take = min(self._left, len(buffer))
-                self._emit(bytes(buffer[:take]))
-                del buffer[:take]
-                self._left -= take
-                if self._left == 0:
-                    self._state = _DONE if state == _LENGTH else _CHUNK_END
-            elif state == _UNTIL_CLOSE:
-                self._emit(bytes(buffer))
-                buffer.clear()
-            elif state in (_CHUNK_SIZE, _CHUNK_END, _TRAILER):
-                end = buffer.find(b"\n")
-                if end < 0:
-                    if len(buffer) > 4096:
-                        raise MalformedAnswer("a chunk header is too long")
-                    return
-                line = bytes(buffer[:end]).strip()
-                del buffer[: end + 1]
-                if state == _CHUNK_END:
-                    if line:
-                        raise MalformedAnswer("a chunk is longer than it said")
-                    self._state = _CHUNK_SIZE
-                elif state == _CHUNK_SIZE:
-                    size_text = line.split(b";", 1)[0].strip()
-                    try:
-                        size = int(size_text, 16)
-                    except ValueError:
-                        raise MalformedAnswer(
-                            f"bad chunk size {size_text[:20]!r}") from None
-                    if size < 0:
-                        raise MalformedAnswer("bad chunk size")
-                    self._left = size
-                    self._state = _CHUNK_DATA if size else _TRAILER
-                elif not line:  # the empty line after the trailers ends the message
-                    self._state = _DONE
-            else:  # _DONE: anything more is not ours
-                if buffer:
-                    self.keep_alive = False
-                    buffer.clear()
-                return
+    def on_message_begin(self) -> None:
+        if self._state == _DONE:
+            raise _Extra
+        self._reason = b""
+        self._headers = []
 
-    def _parse_head(self) -> bool:
-        buffer = self._buffer
-        end = buffer.find(b"\r\n\r\n")
-        gap = 4
-        if end < 0:
-            end = buffer.find(b"\n\n")
-            gap = 2
-            if end < 0:
-                if len(buffer) > MAX_HEAD_BYTES:
-                    raise MalformedAnswer("the response head is too long")
-                return False
-        raw = bytes(buffer[:end])
-        del buffer[: end + gap]
-        lines = raw.split(b"\r\n") if gap == 4 else [x.rstrip(b"\r") for x in raw.split(b"\n")]
-        parts = lines[0].split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or len(parts[1]) != 3 \
-                or not parts[1].isdigit():
-            raise MalformedAnswer(f"not an HTTP response: {lines[0][:60]!r}")
-        version, status = parts[0], int(parts[1])
-        reason = parts[2].strip() if len(parts) > 2 else b""
-        headers: list[tuple[bytes, bytes]] = []
-        for line in lines[1:]:
-            if line[:1] in (b" ", b"\t") and headers:  # obsolete line folding
-                name, value = headers[-1]
-                headers[-1] = (name, value + b" " + line.strip())
-                continue
-            name, colon, value = line.partition(b":")
-            if colon and name.strip():
-                headers.append((name.strip(), value.strip()))
+    def on_status(self, status: bytes) -> None:
+        self._reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_size += len(name) + len(value) + 4
+        if self._head_size > MAX_HEAD_BYTES:
+            raise _protocol_error("the response head is too long")
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        assert parser is not None
+        status = parser.get_status_code()
         if 100 <= status < 200 and status != 101:
-            return True  # an interim answer (100 Continue, 103 Early Hints): the real one follows
-        self.head = (version, status, reason, headers)
-        self._frame(version, status, headers)
-        return True
-
-    def _frame(self, version: bytes, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        """Decide how the body ends (RFC 9112 section 6.3) and whether to reuse the
-        connection afterwards."""
-        connection = b""
-        encoding = b""
-        lengths: set[bytes] = set()
+            return  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+        headers = self._headers
+        chunked = has_length = False
         for name, value in headers:
             lower = name.lower()
             if lower == b"content-length":
-                lengths.update(v.strip() for v in value.split(b","))
+                has_length = True
             elif lower == b"transfer-encoding":
-                encoding = value.lower()
-            elif lower == b"connection":
-                connection = value.lower()
-        self.keep_alive = version == b"HTTP/1.1" and b"close" not in connection
-        if self._head_only or status in (204, 304) or status == 101:
+                chunked = value.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
+        version = b"HTTP/" + parser.get_http_version().encode("ascii")
+        self.head = (version, status, self._reason.strip(), headers)
+        # Both framings is a smuggling risk: the chunks are read, the connection is not reused.
+        self.keep_alive = parser.should_keep_alive() and not (chunked and has_length) \
+            and status != 101
+        if self._head_only or status == 101:
             self._state = _DONE
-            if status == 101:
-                self.keep_alive = False
-        elif encoding:
-            if lengths:
-                self.keep_alive = False  # both framings: a smuggling risk; do not reuse
-            if encoding.rsplit(b",", 1)[-1].strip() == b"chunked":
-                self._state = _CHUNK_SIZE
-            else:
-                self._state = _UNTIL_CLOSE
-                self.keep_alive = False
-        elif lengths:
-            if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
-                raise MalformedAnswer(
-                    f"conflicting or bad Content-Length: {b', '.join(sorted(lengths))[:60]!r}")
-            self._left = int(lengths.pop())
-            self._state = _LENGTH if self._left else _DONE
-        else:
-            self._state = _UNTIL_CLOSE
-            self.keep_alive = False
+            return
+        self._until_close = not chunked and not has_length and status not in (204, 304)
+        self._state = _BODY
 
-    def _emit(self, data: bytes) -> None:
-        if data:
-            self._body.append(data)
-            self._body_size += len(data)
+    def on_body(self, body: bytes) -> None:
+        if self._state == _DONE:  # a body after the head of an answer to HEAD
+            raise _Extra
+        self._body.append(body)
+        self._body_size += len(body)
+
+    def on_message_complete(self) -> None:
+        if self.head is not None:  # else an interim answer ended: the real one follows
+            self._state = _DONE
 
     # The request's side -------------------------------------------------------------------
 
     def send(self, data: bytes, *, head_only: bool) -> None:
         if self.closed or self.transport is None or self.transport.is_closing():
             raise _StaleConnection(None)
+        parser = httptools.HttpResponseParser(self)
+        parser.set_dangerous_leniencies(
+            lenient_optional_cr_before_lf=True, lenient_chunked_length=True)
+        self._parser = parser
         self._state = _HEAD
         self.head = None
         self._head_only = head_only
-        self._received_any = False
+        self._until_close = False
+        self._received = 0
+        self._head_size = 0
         self._error = None
         self._body.clear()
         self._body_size = 0
-        self._buffer.clear()
         self.transport.write(data)
 
     async def wait(self, timeout: float | None) -> None:
@@ -286,7 +367,7 @@ class _Connection(asyncio.Protocol):
 
     async def read_head(self, timeout: float | None) -> None:
         while self.head is None:
-            self._raise_error()
+            self.raise_error()
             await self.wait(timeout)
 
     def take(self) -> bytes:
@@ -305,7 +386,7 @@ class _Connection(asyncio.Protocol):
     def complete(self) -> bool:
         return self._state == _DONE and self._error is None
 
-    def _raise_error(self) -> None:
+    def raise_error(self) -> None:
         if self._error is not None:
             raise self._error
 
@@ -323,14 +404,6 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
-
-
-def _read_failure(exc: TimeoutError | OSError) -> httpx.TransportError:
-    """The httpx exception for a failure while waiting for an answer; the caller chains the
-    socket or TLS error as its cause, for ``http.failure_from``."""
-    if isinstance(exc, TimeoutError):
-        return httpx.ReadTimeout("no data within the read time-out")
-    return httpx.ReadError(str(exc) or type(exc).__name__)
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -360,11 +433,11 @@ class _Body(httpx.AsyncByteStream):
                 continue
             if connection.complete:
                 return
+            connection.raise_error()
             try:
-                connection._raise_error()
                 await connection.wait(self._timeout)
-            except (TimeoutError, OSError) as exc:
-                raise _read_failure(exc) from exc
+            except TimeoutError as exc:
+                raise _failed(exc) from exc
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
@@ -398,8 +471,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
         url = request.url
         scheme = url.scheme
         if scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"{scheme!r} is not a web address")
-        host = url.raw_host.decode("ascii")
+            raise RequestFailed(Failure(FailureKind.INVALID_URL,
+                                        f"{scheme!r} is not a web address"))
+        host = url.raw_host.decode("ascii")  # an international name in its xn-- form
         port = url.port or (443 if scheme == "https" else 80)
         key = (scheme, host, port)
         timeouts = request.extensions.get("timeout", {})
@@ -418,10 +492,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
             try:
                 await self._ask(connection, message, head_only, read_timeout)
             except _StaleConnection as stale:
-                if isinstance(stale.cause, OSError):
-                    raise httpx.ReadError(str(stale.cause) or "connection reset") \
-                        from stale.cause
-                raise httpx.RemoteProtocolError(str(stale)) from None
+                if stale.cause is not None:
+                    raise _failed(stale.cause) from stale.cause
+                raise RequestFailed(Failure(FailureKind.RESET, "")) from None
         assert connection.head is not None
         version, status, reason, headers = connection.head
         return httpx.Response(
@@ -440,12 +513,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
         try:
             connection.send(message, head_only=head_only)
             await connection.read_head(read_timeout)
-        except _StaleConnection:
-            connection.close()
-            raise
         except (TimeoutError, OSError) as exc:
             connection.close()
-            raise _read_failure(exc) from exc
+            raise _failed(exc) from exc
         except BaseException:
             connection.close()
             raise
@@ -458,7 +528,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
         while idle:
             connection = idle.pop()
             self._idle_count -= 1
-            if not connection.closed and now - connection.idle_since < KEEPALIVE_SECONDS:
+            # Bytes that arrived while it was idle (keep_alive turned off) were no answer
+            # to anything: the connection is not trusted with another request.
+            if (not connection.closed and connection.keep_alive
+                    and now - connection.idle_since < KEEPALIVE_SECONDS):
                 return connection
             connection.close()
         return None
@@ -492,10 +565,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     except BaseException:
                         sock.close()
                         raise
-        except TimeoutError as exc:
-            raise httpx.ConnectTimeout(f"no connection to {host} within the time-out") from exc
-        except OSError as exc:
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+        except (TimeoutError, OSError) as exc:
+            raise _failed(exc) from exc
         return connection
 
     async def _resolve(self, host: str) -> list[AddrInfo]:
@@ -568,6 +639,23 @@ def _request_bytes(request: httpx.Request) -> bytes:
     return b"".join(lines) + content
 
 
+class _Translated(httpx.AsyncByteStream):
+    """A body from httpx's own transport, its failures translated as ours are."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise _failed(exc) from exc
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 class _ProxyRouter(httpx.AsyncBaseTransport):
     """Requests a proxy should carry go through httpx's own transport; the rest go direct."""
 
@@ -587,7 +675,14 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
         if transport is None:
             transport = self._through[scheme] = httpx.AsyncHTTPTransport(
                 verify=self._ssl, proxy=proxy)
-        return await transport.handle_async_request(request)
+        try:
+            response = await transport.handle_async_request(request)
+        except httpx.HTTPError as exc:
+            raise _failed(exc) from exc
+        stream = response.stream
+        if isinstance(stream, httpx.AsyncByteStream):
+            response.stream = _Translated(stream)
+        return response
 
     async def aclose(self) -> None:
         await self._direct.aclose()
@@ -607,12 +702,53 @@ def build_transport(max_idle: int) -> httpx.AsyncBaseTransport:
 
 
 def default_ssl_context() -> ssl.SSLContext:
-    """Certificates from certifi (as httpx uses), HTTP/1.1 only."""
-    try:
-        import certifi
+    """The certificates refcheck trusts, HTTP/1.1 only. The first of these that applies:
 
-        context = ssl.create_default_context(cafile=certifi.where())
-    except ImportError:  # pragma: no cover - certifi comes with httpx
-        context = ssl.create_default_context()
+    1. ``SSL_CERT_FILE`` and/or ``SSL_CERT_DIR``, when either is set: those certificates and
+       no others (how the CA of a TLS-inspecting proxy is trusted; OpenSSL, curl and pip
+       read the same variables).
+    2. The operating system's trust store: on Windows and macOS through ``truststore``, which
+       asks the system's own verifier (as pip does); on Linux and the BSDs the system bundle
+       that OpenSSL finds (which is what truststore would load there, but loaded once, not
+       again for every connection).
+    3. certifi's copy of Mozilla's roots: when truststore is not installed, or no system
+       bundle is found (a minimal container).
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile or capath:
+        try:
+            context = ssl.create_default_context(cafile=cafile, capath=capath)
+        except OSError as exc:
+            raise ValueError(f"cannot read the certificates that SSL_CERT_FILE or "
+                             f"SSL_CERT_DIR names: {exc.strerror or exc}") from None
+    else:
+        context = _system_context() or _certifi_context()
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+def _system_context() -> ssl.SSLContext | None:
+    if sys.platform in ("win32", "darwin"):
+        try:
+            import truststore
+        except ImportError:
+            return None
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context = ssl.create_default_context()
+    if context.cert_store_stats()["x509_ca"]:  # the bundle file is read at once
+        return context
+    capath = ssl.get_default_verify_paths().capath  # a folder is read certificate by certificate
+    if capath is not None:
+        with os.scandir(capath) as entries:
+            if any(entries):
+                return context
+    return None
+
+
+def _certifi_context() -> ssl.SSLContext:
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())

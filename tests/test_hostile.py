@@ -1,0 +1,489 @@
+"""Hostile and broken servers on 127.0.0.1, each checked for what a user would see: the
+verdict (status and detail) refcheck gives the link, and what was put on the wire.
+
+Issue 9's HTTP defects (header injection, international host names, the trust store, the
+parser, TLS and HTTP/2 failures, content codings, bounded waits), and the behaviours that
+already worked, so none of them regresses: a gzip bomb stops at the cap, a 1 MB header is
+refused, a second answer to one request is never taken for the next one, and control
+characters in a title are kept as data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import shutil
+import socket
+import socketserver
+import ssl
+import subprocess
+import threading
+import warnings
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from refcheck.classify import classify
+from refcheck.http import Fetcher, HttpSettings
+from refcheck.model import Fetch, Status, Verdict
+from refcheck.transport import LeanTransport, default_ssl_context
+from tests.conftest import Waits
+from tests.test_transport import Handler, Server, answer, keep_answering, read_request
+
+
+def lean(**options: Any) -> LeanTransport:
+    return LeanTransport(ssl_context=options.pop("ssl_context", default_ssl_context), **options)
+
+
+def check(url: str, transport: LeanTransport | None = None, waits: Waits | None = None,
+          **settings: Any) -> tuple[Fetch, Verdict]:
+    """Fetch ``url`` as refcheck does and classify it: what the report would say."""
+    async def go() -> Fetch:
+        async with Fetcher(HttpSettings(**settings), transport=transport or lean(),
+                           sleep=waits or Waits(), jitter=lambda: 0.0) as fetcher:
+            return await fetcher.fetch(url)
+    fetch = asyncio.run(go())
+    return fetch, classify(fetch)
+
+
+def serve(handler: Handler, url: str = "/", **options: Any) -> tuple[Fetch, Verdict, Server]:
+    """Start ``handler``'s server, check ``url`` on it, stop it."""
+    async def go() -> tuple[Fetch, Server]:
+        async with Server(handler) as server:
+            transport = options.pop("transport", None) or lean()
+            async with Fetcher(HttpSettings(**options), transport=transport,
+                               sleep=Waits(), jitter=lambda: 0.0) as fetcher:
+                fetch = await fetcher.fetch(f"http://127.0.0.1:{server.port}{url}")
+        return fetch, server
+    fetch, server = asyncio.run(go())
+    return fetch, classify(fetch), server
+
+
+def once(raw: bytes) -> Handler:
+    """A server that answers every request with ``raw``, as it is, then hangs up."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      number: int) -> None:
+        await read_request(reader)
+        writer.write(raw)
+        await writer.drain()
+    return handler
+
+
+def scripted(pages: dict[bytes, bytes], seen: list[bytes]) -> Handler:
+    """Answers by request path (``GET /path``) with the raw bytes given; records requests."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      number: int) -> None:
+        while request := await read_request(reader):
+            seen.append(request)
+            path = request.split(b" ", 2)[1]
+            writer.write(pages.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+            await writer.drain()
+    return handler
+
+
+class Names:
+    """Stands in for getaddrinfo: every name is 127.0.0.1; the names asked are recorded."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: object, **kwargs: object) -> list[Any]:
+        self.asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+
+
+# -- 4. header injection --------------------------------------------------------------------
+
+
+def test_a_cookie_with_a_line_break_does_not_become_a_header_of_the_next_hop() -> None:
+    seen: list[bytes] = []
+    pages = {
+        b"/start": (b"HTTP/1.1 302 Found\r\nLocation: /next\r\n"
+                    b"Set-Cookie: a=b\nX-Injected: yes\r\nContent-Length: 0\r\n\r\n"),
+        b"/next": answer(b"<title>Next</title>"),
+    }
+    _, verdict, _ = serve(scripted(pages, seen), "/start")
+    assert verdict.status is Status.MOVED and verdict.page_title == "Next"
+    second = seen[1]
+    assert b"X-Injected" not in second
+    assert b"\r\nCookie: a=b\r\n" in second  # read as browsers do: two header lines
+
+
+@pytest.mark.parametrize("value", [b"a=b\rX-Injected: yes", b"a=b\x00X-Injected: yes"])
+def test_a_cookie_with_a_bare_cr_or_nul_is_refused_with_its_answer(value: bytes) -> None:
+    seen: list[bytes] = []
+    pages = {
+        b"/start": (b"HTTP/1.1 302 Found\r\nLocation: /next\r\nSet-Cookie: " + value
+                    + b"\r\nContent-Length: 0\r\n\r\n"),
+        b"/next": answer(),
+    }
+    _, verdict, _ = serve(scripted(pages, seen), "/start")
+    assert verdict.status is Status.ERROR
+    assert "not valid HTTP" in verdict.detail
+    assert len(seen) == 1  # nothing more was asked, let alone with the cookie
+
+
+# -- 5. international host names ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["xn--bcher-kva.test", "bücher.test", "BÜCHER.test"])
+def test_an_international_host_name_is_asked_for_in_its_xn_form(host: str) -> None:
+    async def go() -> tuple[Fetch, list[bytes], list[str]]:
+        seen: list[bytes] = []
+        names = Names()
+        async with Server(scripted({b"/x": answer(b"<title>Books</title>")}, seen)) as server:
+            async with Fetcher(HttpSettings(retries=0),
+                               transport=lean(getaddrinfo=names)) as fetcher:
+                fetch = await fetcher.fetch(f"http://{host}:{server.port}/x")
+            return fetch, seen, names.asked
+    fetch, seen, asked = asyncio.run(go())
+    assert classify(fetch).status is Status.OK
+    assert asked == ["xn--bcher-kva.test"]
+    assert b"\r\nHost: xn--bcher-kva.test:" in seen[0]
+
+
+def test_a_redirect_to_a_raw_utf8_host_name_is_followed() -> None:
+    async def go() -> tuple[Fetch, list[bytes], list[str]]:
+        seen: list[bytes] = []
+        names = Names()
+        async with Server(scripted({}, seen)) as server:
+            port = server.port
+            location = f"http://bücher.test:{port}/end".encode()  # UTF-8, as servers send it
+            server.handler = scripted({
+                b"/start": (b"HTTP/1.1 301 Moved\r\nLocation: " + location
+                            + b"\r\nContent-Length: 0\r\n\r\n"),
+                b"/end": answer(b"<title>Report</title>"),
+            }, seen)
+            async with Fetcher(HttpSettings(retries=0),
+                               transport=lean(getaddrinfo=names)) as fetcher:
+                fetch = await fetcher.fetch(f"http://evidence.test:{port}/start")
+            return fetch, seen, names.asked
+    fetch, seen, asked = asyncio.run(go())
+    assert classify(fetch).status is Status.MOVED
+    assert asked == ["evidence.test", "xn--bcher-kva.test"]
+    assert b"\r\nHost: xn--bcher-kva.test:" in seen[1]
+    assert fetch.hops[0].location.startswith("http://xn--bcher-kva.test:")
+
+
+# -- 6. the trust store ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+def tls_context(authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+def fetch_over_tls(authority: trustme.CA) -> Verdict:
+    async def go() -> Fetch:
+        async with (Server(keep_answering, ssl_context=tls_context(authority)) as server,
+                    Fetcher(HttpSettings(retries=0), transport=lean()) as fetcher):
+            return await fetcher.fetch(f"https://localhost:{server.port}/a")
+    return classify(asyncio.run(go()))
+
+
+def test_a_certificate_authority_named_by_ssl_cert_file_is_trusted(
+        authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As behind a TLS-inspecting proxy, whose CA the machine names in SSL_CERT_FILE."""
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    assert fetch_over_tls(authority).status is Status.ERROR  # unknown to the system
+    bundle = tmp_path / "proxy-ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    assert fetch_over_tls(authority).status is Status.OK
+
+
+def test_an_ssl_cert_file_that_cannot_be_read_is_named(
+        authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    verdict = fetch_over_tls(authority)
+    assert verdict.status is Status.ERROR
+    assert "cannot read the certificates that SSL_CERT_FILE or SSL_CERT_DIR names" \
+        in verdict.detail
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to hash the folder")
+def test_a_certificate_authority_in_the_ssl_cert_dir_folder_is_trusted(
+        authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    authority.cert_pem.write_to_path(str(tmp_path / "proxy-ca.pem"))
+    subprocess.run(["openssl", "rehash", str(tmp_path)], check=True, capture_output=True)
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    assert fetch_over_tls(authority).status is Status.OK
+
+
+# -- 7. the parser ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [
+    # A head with bare LF line ends whose body holds a blank CRLF line: the head ends at the
+    # first blank line (the old parser looked for CRLF CRLF first, and waited forever).
+    b"HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: 25\n\n"
+    b"<title>Ok</title>\r\n\r\nbody",
+    # A bare-LF 100 Continue, then the answer with CRLFs.
+    b"HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    b"Content-Length: 17\r\n\r\n<title>Ok</title>",
+])
+def test_answers_with_bare_lf_line_ends_are_read(raw: bytes) -> None:
+    _, verdict, _ = serve(once(raw), read_timeout=5.0)
+    assert verdict.status is Status.OK
+    assert verdict.page_title == "Ok"
+
+
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+@pytest.mark.parametrize("raw", [
+    CHUNKED + b"0x5\r\nhello\r\n0\r\n\r\n",
+    CHUNKED + b"+5\r\nhello\r\n0\r\n\r\n",
+    CHUNKED + b"0_5\r\nhello\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Note: a\x00b\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Note: a\rb\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nnot a header\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n",
+], ids=["0x5", "+5", "0_5", "NUL", "bare CR", "no colon", "space before colon"])
+def test_answers_two_readers_could_read_two_ways_are_refused_and_not_retried(
+        raw: bytes) -> None:
+    _, verdict, server = serve(once(raw), retries=2)
+    assert verdict.status is Status.ERROR
+    assert verdict.detail.startswith("the server's answer is not valid HTTP")
+    assert server.connections == 1
+
+
+# -- 8. TLS versions and HTTP/2 -------------------------------------------------------------
+
+
+class _OldTls(socketserver.ThreadingTCPServer):
+    """A server offering TLS 1.0 only, in a thread (asyncio's server does not send the alert
+    a real one sends): the handshake is all it does."""
+
+    daemon_threads = True
+
+    def __init__(self, authority: trustme.CA) -> None:
+        super().__init__(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        authority.issue_cert("localhost").configure_cert(context)
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TLS 1.0 is: that is the point
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.maximum_version = ssl.TLSVersion.TLSv1
+        self.context = context
+        self.handshakes = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.handshakes += 1
+        try:
+            with self.context.wrap_socket(request, server_side=True):
+                pass
+        except (ssl.SSLError, OSError):
+            pass  # the client refused our old TLS, as it should
+        finally:
+            request.close()
+
+
+@pytest.fixture
+def old_tls_server(authority: trustme.CA) -> Iterator[_OldTls]:
+    server = _OldTls(authority)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_offering_only_tls_1_0_is_named_so_and_not_retried(
+        old_tls_server: _OldTls, authority: trustme.CA) -> None:
+    def trusting() -> ssl.SSLContext:
+        context = default_ssl_context()
+        authority.configure_trust(context)
+        return context
+
+    port = old_tls_server.server_address[1]
+    _, verdict = check(f"https://localhost:{port}/", lean(ssl_context=trusting), retries=2)
+    assert verdict.status is Status.ERROR
+    assert "the server only offers an outdated TLS version" in verdict.detail
+    assert old_tls_server.handshakes == 1
+
+
+def test_a_server_answering_in_http_2_is_named_so_and_not_retried() -> None:
+    """An HTTP/2-only server answers an HTTP/1.1 request with its connection preface: a
+    SETTINGS frame (then a GOAWAY)."""
+    settings_frame = b"\x00\x00\x06\x04\x00\x00\x00\x00\x00" + b"\x00\x03\x00\x00\x00\x64"
+    goaway = b"\x00\x00\x08\x07\x00\x00\x00\x00\x00" + b"\x00" * 4 + b"\x00\x00\x00\x01"
+    _, verdict, server = serve(once(settings_frame + goaway), retries=2)
+    assert (verdict.status, verdict.detail) == (Status.ERROR, "the server requires HTTP/2")
+    assert server.connections == 1
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl s_server")
+def test_a_tls_server_that_accepts_only_h2_is_named_so(authority: trustme.CA,
+                                                        tmp_path: Path) -> None:
+    """ALPN: we offer http/1.1 alone; a server that speaks only h2 ends the handshake with
+    the no_application_protocol alert (Python's own server cannot send it; OpenSSL's can)."""
+    pem = tmp_path / "server.pem"
+    authority.issue_cert("localhost").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    with subprocess.Popen(
+            ["openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", str(pem), "-alpn", "h2",
+             "-www"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT) as server:
+        assert server.stdout is not None
+        for line in server.stdout:  # until it says where it listens
+            if line.startswith(b"ACCEPT "):
+                port = int(line.rsplit(b":", 1)[1])
+                break
+        else:
+            pytest.fail("openssl s_server did not start")
+
+        def trusting() -> ssl.SSLContext:
+            context = default_ssl_context()
+            authority.configure_trust(context)
+            return context
+
+        try:
+            fetch, verdict = check(f"https://localhost:{port}/", lean(ssl_context=trusting),
+                                   retries=2)
+        finally:
+            server.kill()
+    assert (verdict.status, verdict.detail) == (Status.ERROR, "the server requires HTTP/2")
+    assert fetch.attempts == 1
+
+
+# -- 9. content codings -----------------------------------------------------------------------
+
+
+def coded(body: bytes, coding: str) -> bytes:
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: "
+            + coding.encode() + b"\r\nContent-Length: " + str(len(body)).encode()
+            + b"\r\n\r\n" + body)
+
+
+def raw_deflate(data: bytes) -> bytes:
+    squeezer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return squeezer.compress(data) + squeezer.flush()
+
+
+PAGE = b"<html><head><title>Annual report 2012</title></head><body>Evidence</body></html>"
+
+
+@pytest.mark.parametrize(("coding", "body"), [
+    ("deflate", zlib.compress(PAGE)),
+    ("deflate", raw_deflate(PAGE)),
+    ("gzip, gzip", gzip.compress(gzip.compress(PAGE))),
+    ("deflate, gzip", gzip.compress(raw_deflate(PAGE))),
+    ("gzip,deflate", zlib.compress(gzip.compress(PAGE))),
+], ids=["deflate", "raw deflate", "gzip, gzip", "deflate, gzip", "gzip,deflate"])
+def test_every_content_coding_listed_is_undone(coding: str, body: bytes) -> None:
+    fetch, verdict, _ = serve(once(coded(body, coding)))
+    assert verdict.page_title == "Annual report 2012"
+    assert fetch.answer is not None and fetch.answer.body == PAGE
+
+
+BOMB = b"<title>Bomb</title>" + b"0" * (16 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "gzip, gzip", "deflate"])
+def test_a_compression_bomb_stops_at_the_cap(coding: str) -> None:
+    body = {"gzip": gzip.compress(BOMB), "gzip, gzip": gzip.compress(gzip.compress(BOMB)),
+            "deflate": raw_deflate(BOMB)}[coding]
+    fetch, verdict, _ = serve(once(coded(body, coding)), max_bytes=65_536)
+    assert fetch.answer is not None and fetch.answer.truncated
+    assert len(fetch.answer.body) == 65_536
+    assert verdict.page_title == "Bomb"
+
+
+# -- 13. waits are bounded ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "verdict_status"), [
+    (b"429 Too Many Requests", Status.BLOCKED), (b"503 Service Unavailable", Status.ERROR)])
+def test_a_server_asking_for_a_long_wait_is_reported_not_waited_for(
+        status: bytes, verdict_status: Status) -> None:
+    raw = b"HTTP/1.1 " + status + b"\r\nRetry-After: 600\r\nContent-Length: 0\r\n\r\n"
+    waits = Waits()
+
+    async def go() -> tuple[Fetch, int]:
+        async with Server(once(raw)) as server:
+            async with Fetcher(HttpSettings(deadline=8), transport=lean(), sleep=waits) as f:
+                fetch = await f.fetch(f"http://127.0.0.1:{server.port}/")
+            return fetch, server.connections
+    fetch, connections = asyncio.run(go())
+    verdict = classify(fetch)
+    assert verdict.status is verdict_status
+    assert verdict.detail.endswith("the server asked us to wait 10 minutes; try later")
+    assert "tries" not in verdict.detail
+    assert (connections, waits.asked) == (1, [])
+
+
+def test_retry_after_waits_fit_within_the_deadline() -> None:
+    """Issue 9's case: two answers each asking for 120 s, under a deadline of 8 s, used to
+    cost 241 s; now every wait fits within the deadline of the try that follows it."""
+    raw = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"
+    waits = Waits()
+
+    async def go() -> Fetch:
+        async with (Server(once(raw)) as server,
+                    Fetcher(HttpSettings(deadline=8, retries=2), transport=lean(),
+                            sleep=waits) as f):
+            return await f.fetch(f"http://127.0.0.1:{server.port}/")
+    fetch = asyncio.run(go())
+    assert sum(waits.asked) <= 8
+    assert classify(fetch).detail.endswith("the server asked us to wait 2 minutes; try later")
+
+
+# -- what already worked ----------------------------------------------------------------------
+
+
+def test_a_response_head_of_a_megabyte_is_refused() -> None:
+    raw = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 1_000_000 + b"\r\nContent-Length: 0\r\n\r\n"
+    _, verdict, server = serve(once(raw), retries=2)
+    assert verdict.status is Status.ERROR
+    assert "the response head is too long" in verdict.detail
+    assert server.connections == 1
+
+
+def test_a_second_answer_to_one_request_is_not_taken_for_the_next() -> None:
+    """Response desync: a server that sends two answers to one request. The extra answer
+    must not be read as the answer to the next request on that connection."""
+    async def twice_then_honest(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                                number: int) -> None:
+        first = True
+        while await read_request(reader):
+            if first and number == 1:
+                writer.write(answer(b"<title>First</title>")
+                             + answer(b"<title>Smuggled</title>"))
+                first = False
+            else:
+                writer.write(answer(b"<title>Fresh</title>"))
+            await writer.drain()
+
+    async def go() -> tuple[list[str | None], int]:
+        async with Server(twice_then_honest) as server:
+            async with Fetcher(HttpSettings(retries=0), transport=lean()) as fetcher:
+                titles = []
+                for path in ("/a", "/b"):
+                    fetch = await fetcher.fetch(f"http://127.0.0.1:{server.port}{path}")
+                    titles.append(classify(fetch).page_title)
+            return titles, server.connections
+    titles, connections = asyncio.run(go())
+    assert titles == ["First", "Fresh"]
+    assert connections == 2
+
+
+def test_control_characters_in_a_title_are_kept_as_data() -> None:
+    """The verdict keeps the title as the server sent it; showing it safely is the
+    report's job (it must never reach a terminal raw)."""
+    title = "\x1b]52;c;cHduZWQ=\x07\x1b[2J[bold]x[/bold]"
+    _, verdict, _ = serve(once(answer(f"<title>{title}</title>".encode())))
+    assert verdict.status is Status.OK
+    assert verdict.page_title == title
