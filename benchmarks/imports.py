@@ -28,16 +28,20 @@ def module_name(path: Path) -> str:
 
 def graph() -> dict[str, set[str]]:
     """Imports made when a module loads (those under ``if TYPE_CHECKING:`` and inside
-    functions are left out: they do not run at import)."""
+    functions are left out: they do not run at import). ``from package import module``
+    points at the module, not the package."""
+    paths = sorted((SRC / "refcheck").rglob("*.py"))
+    modules = {module_name(path) for path in paths}
     edges: dict[str, set[str]] = {}
-    for path in sorted((SRC / "refcheck").rglob("*.py")):
+    for path in paths:
         name = module_name(path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         found: set[str] = set()
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.startswith("refcheck"):
-                    found.add(node.module)
+                    submodules = {f"{node.module}.{a.name}" for a in node.names} & modules
+                    found.update(submodules or {node.module})
             elif isinstance(node, ast.Import):
                 found.update(a.name for a in node.names if a.name.startswith("refcheck"))
         edges[name] = found - {name}

@@ -8,11 +8,11 @@ import pytest
 
 from refcheck.classify import (
     backoff_seconds,
-    classify,
     is_retryable,
     retry_after_seconds,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop, Status
+from refcheck.verdict import classify
 
 URL = "http://evidence.example.org/reports/2012/neglect.html"
 

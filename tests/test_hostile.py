@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 import trustme
 
-from refcheck.classify import classify
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import Fetch, Status, Verdict
 from refcheck.transport import LeanTransport, default_ssl_context
+from refcheck.verdict import classify
 from tests.conftest import Waits
 from tests.test_transport import Handler, Server, answer, keep_answering, read_request
 

@@ -16,10 +16,10 @@ import respx
 
 from refcheck import __version__
 from refcheck.checker import START_BATCH, CheckOptions, check
-from refcheck.classify import classify
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import Case, CitedUrl, FailureKind, Position, RunReport, Source, Status
 from refcheck.transport import failure_of
+from refcheck.verdict import classify
 from tests.conftest import Waits
 
 HTML = {"content-type": "text/html"}

@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from refcheck.checker import CheckOptions, check
-from refcheck.classify import classify, meta_refresh_target
+from refcheck.classify import meta_refresh_target
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import (
     Answer,
@@ -31,6 +31,7 @@ from refcheck.model import (
 from refcheck.probe import near_identical, sibling_of
 from refcheck.text import contains_quote, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
+from refcheck.verdict import classify
 from tests.conftest import Waits
 
 HTML = {"content-type": "text/html"}

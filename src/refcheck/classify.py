@@ -1,7 +1,8 @@
-"""The one place that decides: what a fetch means (a ``Verdict``) and whether to try again.
+"""Reading answers, and whether to try again: page titles and headings, error wording,
+bot walls and meta refreshes, the retry policy (``is_retryable``) and its waits.
 
-Pure functions over ``Fetch`` values; no I/O. Every per-link outcome, good or bad, passes
-through ``classify``; every retry decision through ``is_retryable``.
+Pure functions over ``Fetch`` and ``Answer`` values; no I/O, and no status decided here:
+``verdict.py`` is where a status is made, from what these functions read.
 """
 
 from __future__ import annotations
@@ -12,14 +13,7 @@ import html
 import re
 from http import HTTPStatus
 
-from refcheck.model import Answer, FailureKind, Fetch, Status, Verdict
-from refcheck.urls import (
-    is_home_page,
-    is_login_page,
-    is_section_root,
-    is_short_link,
-    is_trivial_move,
-)
+from refcheck.model import Answer, FailureKind, Fetch
 
 # -- retrying ---------------------------------------------------------------------------
 
@@ -158,22 +152,7 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
     return False
 
 
-# -- verdicts ---------------------------------------------------------------------------
-
-_FAILURE_TEXT = {
-    FailureKind.REFUSED: "connection refused: nothing is listening at that address",
-    FailureKind.RESET: "the server closed the connection",
-    FailureKind.TIMEOUT: "timed out waiting for the server",
-    FailureKind.DEADLINE: "gave up: the server was too slow to send the page",
-    FailureKind.TLS: "secure connection failed",
-    FailureKind.REDIRECT_LOOP: "redirect loop",
-    FailureKind.TOO_MANY_REDIRECTS: "too many redirects",
-    FailureKind.BAD_REDIRECT: "the server redirected to an unusable address",
-    FailureKind.PROTOCOL: "the server's answer is not valid HTTP",
-    FailureKind.HTTP2_ONLY: "the server requires HTTP/2",
-    FailureKind.OTHER: "request failed",
-}
-
+# -- wording shared by verdicts and archive lookups ------------------------------------
 
 def wait_words(seconds: float) -> str:
     """A wait as a person says it: 45 seconds, 10 minutes, 3 hours, 2 days."""
@@ -191,127 +170,3 @@ def describe_status(code: int, reason: str = "") -> str:
     except ValueError:
         phrase = reason or "unknown status"
     return f"{code} {phrase}"
-
-
-def classify(fetch: Fetch) -> Verdict:
-    """Turn what the network said into a status and a plain-English detail."""
-    failure = fetch.failure
-    if failure is not None:
-        final = fetch.hops[-1].location if fetch.hops else None
-        if failure.kind is FailureKind.INVALID_URL:
-            return Verdict(Status.INVALID, f"not a usable web address: {failure.message}")
-        if failure.kind is FailureKind.DNS:
-            if fetch.hops:
-                return Verdict(
-                    Status.DEAD,
-                    f"redirects to {final}, whose host name does not exist",
-                    final_url=final,
-                )
-            return Verdict(Status.DEAD, "the host name does not exist (DNS lookup failed)")
-        text = _FAILURE_TEXT.get(failure.kind, "request failed")
-        if failure.message and failure.kind is not FailureKind.REDIRECT_LOOP:
-            text = f"{text} ({failure.message})"
-        elif failure.message:
-            text = f"{text}: {failure.message}"
-        if fetch.attempts > 1:
-            text += f"; tried {fetch.attempts} times"
-        return Verdict(Status.ERROR, text, final_url=final)
-
-    answer = fetch.answer
-    if answer is None:  # a Fetch always has one or the other; be explicit all the same
-        return Verdict(Status.ERROR, "no answer")
-    code = answer.status
-    short = is_short_link(fetch.url) and bool(fetch.hops)
-    # A short link's redirect is its job: judge the page from where it expands to.
-    origin = fetch.hops[0].location if short else fetch.url
-    redirected = bool(fetch.hops) and not is_trivial_move(origin, answer.url)
-    final_url = answer.url if fetch.hops else None
-    if short:
-        via = f"short link to {answer.url}, which answers "
-    else:
-        via = f"redirects to {answer.url}, which answers " if redirected else ""
-    title = page_title(answer)
-
-    if is_bot_challenge(answer, title):
-        return Verdict(
-            Status.BLOCKED,
-            f"{via}a bot check ({describe_status(code, answer.reason)}); check it in a browser",
-            final_url=final_url,
-            page_title=title,
-        )
-    if code in (404, 410):
-        return Verdict(Status.DEAD, via + describe_status(code, answer.reason),
-                       final_url=final_url, page_title=title)
-    if code in (401, 403, 407, 451):
-        return Verdict(
-            Status.BLOCKED,
-            f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
-            "checks; check it in a browser",
-            final_url=final_url,
-            page_title=title,
-        )
-    if fetch.retry_after is not None and (code in RETRY_STATUSES or 500 <= code < 600):
-        # The server said when to come back, later than refcheck waits: not a verdict on
-        # the page, and no "after N tries" (it was not asked again).
-        return Verdict(
-            Status.BLOCKED if code == 429 else Status.ERROR,
-            f"{via}{describe_status(code, answer.reason)}: the server asked us to wait "
-            f"{wait_words(fetch.retry_after)}; try later",
-            final_url=final_url,
-        )
-    if code == 429:
-        return Verdict(
-            Status.BLOCKED,
-            f"{via}429 Too Many Requests after {fetch.attempts} tries: the site is rate-limiting; "
-            "check it in a browser or later",
-            final_url=final_url,
-        )
-    if 500 <= code < 600:
-        tries = f" after {fetch.attempts} tries" if fetch.attempts > 1 else ""
-        return Verdict(Status.ERROR, f"{via}{describe_status(code, answer.reason)}{tries}: "
-                       "the server failed; try again later", final_url=final_url)
-    if not 200 <= code < 300:
-        return Verdict(Status.ERROR,
-                       f"{via}unexpected answer {describe_status(code, answer.reason)}",
-                       final_url=final_url)
-
-    if fetch.hops and is_login_page(answer.url) and not is_login_page(fetch.url):
-        return Verdict(
-            Status.BLOCKED,
-            f"redirects to a login page ({answer.url}); check it in a browser, signed in if "
-            "the evidence needs it",
-            final_url=final_url,
-            page_title=title,
-        )
-    if redirected and is_home_page(answer.url) and not is_home_page(origin):
-        return Verdict(
-            Status.SOFT_404,
-            f"redirects to the site's home page ({answer.url}): the cited page is gone",
-            final_url=final_url,
-            page_title=title,
-        )
-    if redirected and is_section_root(origin, answer.url):
-        return Verdict(
-            Status.SOFT_404,
-            f"redirects to a section page ({answer.url}): the cited page is gone",
-            final_url=final_url,
-            page_title=title,
-        )
-    wording = error_wording(answer, title)
-    if wording:
-        return Verdict(
-            Status.SOFT_404,
-            f"{via}a page that says \u201c{wording}\u201d ({describe_status(code, answer.reason)})",
-            final_url=final_url,
-            page_title=title,
-        )
-    if short:
-        return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
-                       final_url=final_url, page_title=title)
-    if redirected:
-        return Verdict(Status.MOVED, f"moved to {answer.url}; cite the new address",
-                       final_url=final_url, page_title=title)
-    detail = describe_status(code, answer.reason)
-    if fetch.hops:
-        detail += f" (via {answer.url})"
-    return Verdict(Status.OK, detail, final_url=final_url, page_title=title)

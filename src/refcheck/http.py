@@ -1,6 +1,6 @@
 """Fetching: one shared httpx transport, concurrency limits, redirects hop by hop, capped
 bodies, and retries with injectable waits. It reports what the network said; verdicts are
-``classify``'s.
+``verdict``'s.
 
 Transport exceptions are translated once, by ``transport.failure_of``, into a ``Failure``;
 nothing above this module sees an httpx or socket exception for a link.

@@ -3,8 +3,9 @@
 The I/O steps (the fetch, the DOI lookup, the sibling probe, reading the page's text,
 recognising archive citations) gather what they learn into ``Findings``; ``judge`` turns
 those into a ``Verdict``, and ``evidence_of`` says where the evidence can be seen. Pure
-functions: no I/O, tested without a network. The reading of an HTTP answer itself (error
-pages, bot walls, redirects) is ``classify.classify``, which only this module calls.
+functions: no I/O, tested without a network. ``classify`` is the part that reads an HTTP
+exchange (redirects, error pages, bot walls); ``classify.py`` reads pages and holds the
+retry policy, and decides no status. Every ``Verdict`` is made in this module.
 """
 
 from __future__ import annotations
@@ -15,10 +16,19 @@ from dataclasses import dataclass
 
 from refcheck.archive.citations import Citation
 from refcheck.archive.memento import parse_http_date, parse_timestamp
-from refcheck.classify import HTML_TYPES, classify, describe_status
+from refcheck.classify import (
+    HTML_TYPES,
+    RETRY_STATUSES,
+    describe_status,
+    error_wording,
+    is_bot_challenge,
+    page_title,
+    wait_words,
+)
 from refcheck.model import (
     Capture,
     Evidence,
+    FailureKind,
     Fetch,
     Lookup,
     LookupOutcome,
@@ -26,7 +36,13 @@ from refcheck.model import (
     Verdict,
     day,
 )
-from refcheck.urls import is_short_link, is_trivial_move
+from refcheck.urls import (
+    is_home_page,
+    is_login_page,
+    is_section_root,
+    is_short_link,
+    is_trivial_move,
+)
 
 NO_NETWORK_DETAIL = (
     "not checked: no network connection (nothing could be reached, not even {probe}); "
@@ -129,13 +145,6 @@ def no_network(probe: str | None) -> Verdict:
     return Verdict(Status.ERROR, NO_NETWORK_DETAIL.format(probe=probe or "the probe address"))
 
 
-def unconcluded() -> Verdict:
-    """A link whose check had failed for want of a network, when the run was stopped before
-    refcheck could tell whether the network itself was down."""
-    return Verdict(Status.ERROR, "not concluded: the run was stopped before refcheck could "
-                   "tell whether the network is up; run it again")
-
-
 #: Statuses whose evidence is looked for in the archives.
 LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Status.ERROR,
                              Status.DRIFTED})
@@ -144,7 +153,7 @@ LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Statu
 def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Lookup],
                 quote_in_capture: bool | None = None) -> Evidence | None:
     """Where the evidence behind a link can be seen now."""
-    if status is Status.NO_URL:
+    if status in (Status.NO_URL, Status.EXCLUDED):
         return None
     if status in (Status.BLOCKED, Status.ERROR):
         # The live page may well be there, behind the wall or the error: a capture is a
@@ -166,6 +175,148 @@ def quote_in_capture_detail(detail: str, capture: Capture, found: bool | None) -
     if found is False:
         return f"{detail}; the capture of {day(capture.captured)} lacks it too"
     return detail
+
+
+# -- what an HTTP exchange means ------------------------------------------------------
+
+_FAILURE_TEXT = {
+    FailureKind.REFUSED: "connection refused: nothing is listening at that address",
+    FailureKind.RESET: "the server closed the connection",
+    FailureKind.TIMEOUT: "timed out waiting for the server",
+    FailureKind.DEADLINE: "gave up: the server was too slow to send the page",
+    FailureKind.TLS: "secure connection failed",
+    FailureKind.REDIRECT_LOOP: "redirect loop",
+    FailureKind.TOO_MANY_REDIRECTS: "too many redirects",
+    FailureKind.BAD_REDIRECT: "the server redirected to an unusable address",
+    FailureKind.PROTOCOL: "the server's answer is not valid HTTP",
+    FailureKind.HTTP2_ONLY: "the server requires HTTP/2",
+    FailureKind.OTHER: "request failed",
+}
+
+
+def classify(fetch: Fetch) -> Verdict:
+    """What the network said about one URL, as a status and a plain-English detail: the
+    HTTP part of ``judge``."""
+    failure = fetch.failure
+    if failure is not None:
+        final = fetch.hops[-1].location if fetch.hops else None
+        if failure.kind is FailureKind.INVALID_URL:
+            return Verdict(Status.INVALID, f"not a usable web address: {failure.message}")
+        if failure.kind is FailureKind.DNS:
+            if fetch.hops:
+                return Verdict(
+                    Status.DEAD,
+                    f"redirects to {final}, whose host name does not exist",
+                    final_url=final,
+                )
+            return Verdict(Status.DEAD, "the host name does not exist (DNS lookup failed)")
+        text = _FAILURE_TEXT.get(failure.kind, "request failed")
+        if failure.message and failure.kind is not FailureKind.REDIRECT_LOOP:
+            text = f"{text} ({failure.message})"
+        elif failure.message:
+            text = f"{text}: {failure.message}"
+        if fetch.attempts > 1:
+            text += f"; tried {fetch.attempts} times"
+        return Verdict(Status.ERROR, text, final_url=final)
+
+    answer = fetch.answer
+    if answer is None:  # a Fetch always has one or the other; be explicit all the same
+        return Verdict(Status.ERROR, "no answer")
+    code = answer.status
+    short = is_short_link(fetch.url) and bool(fetch.hops)
+    # A short link's redirect is its job: judge the page from where it expands to.
+    origin = fetch.hops[0].location if short else fetch.url
+    redirected = bool(fetch.hops) and not is_trivial_move(origin, answer.url)
+    final_url = answer.url if fetch.hops else None
+    if short:
+        via = f"short link to {answer.url}, which answers "
+    else:
+        via = f"redirects to {answer.url}, which answers " if redirected else ""
+    title = page_title(answer)
+
+    if is_bot_challenge(answer, title):
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}a bot check ({describe_status(code, answer.reason)}); check it in a browser",
+            final_url=final_url,
+            page_title=title,
+        )
+    if code in (404, 410):
+        return Verdict(Status.DEAD, via + describe_status(code, answer.reason),
+                       final_url=final_url, page_title=title)
+    if code in (401, 403, 407, 451):
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
+            "checks; check it in a browser",
+            final_url=final_url,
+            page_title=title,
+        )
+    if fetch.retry_after is not None and (code in RETRY_STATUSES or 500 <= code < 600):
+        # The server said when to come back, later than refcheck waits: not a verdict on
+        # the page, and no "after N tries" (it was not asked again).
+        return Verdict(
+            Status.BLOCKED if code == 429 else Status.ERROR,
+            f"{via}{describe_status(code, answer.reason)}: the server asked us to wait "
+            f"{wait_words(fetch.retry_after)}; try later",
+            final_url=final_url,
+        )
+    if code == 429:
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}429 Too Many Requests after {fetch.attempts} tries: the site is rate-limiting; "
+            "check it in a browser or later",
+            final_url=final_url,
+        )
+    if 500 <= code < 600:
+        tries = f" after {fetch.attempts} tries" if fetch.attempts > 1 else ""
+        return Verdict(Status.ERROR, f"{via}{describe_status(code, answer.reason)}{tries}: "
+                       "the server failed; try again later", final_url=final_url)
+    if not 200 <= code < 300:
+        return Verdict(Status.ERROR,
+                       f"{via}unexpected answer {describe_status(code, answer.reason)}",
+                       final_url=final_url)
+
+    if fetch.hops and is_login_page(answer.url) and not is_login_page(fetch.url):
+        return Verdict(
+            Status.BLOCKED,
+            f"redirects to a login page ({answer.url}); check it in a browser, signed in if "
+            "the evidence needs it",
+            final_url=final_url,
+            page_title=title,
+        )
+    if redirected and is_home_page(answer.url) and not is_home_page(origin):
+        return Verdict(
+            Status.SOFT_404,
+            f"redirects to the site's home page ({answer.url}): the cited page is gone",
+            final_url=final_url,
+            page_title=title,
+        )
+    if redirected and is_section_root(origin, answer.url):
+        return Verdict(
+            Status.SOFT_404,
+            f"redirects to a section page ({answer.url}): the cited page is gone",
+            final_url=final_url,
+            page_title=title,
+        )
+    wording = error_wording(answer, title)
+    if wording:
+        return Verdict(
+            Status.SOFT_404,
+            f"{via}a page that says \u201c{wording}\u201d ({describe_status(code, answer.reason)})",
+            final_url=final_url,
+            page_title=title,
+        )
+    if short:
+        return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
+                       final_url=final_url, page_title=title)
+    if redirected:
+        return Verdict(Status.MOVED, f"moved to {answer.url}; cite the new address",
+                       final_url=final_url, page_title=title)
+    detail = describe_status(code, answer.reason)
+    if fetch.hops:
+        detail += f" (via {answer.url})"
+    return Verdict(Status.OK, detail, final_url=final_url, page_title=title)
 
 
 # -- the parts of a verdict ---------------------------------------------------------------

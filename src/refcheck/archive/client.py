@@ -8,7 +8,6 @@ import math
 from collections import deque
 
 from refcheck.classify import (
-    classify,
     describe_status,
     error_wording,
     is_bot_challenge,
@@ -17,6 +16,7 @@ from refcheck.classify import (
 from refcheck.http import Fetcher
 from refcheck.model import NETWORK_FAILURES, Fetch
 from refcheck.urls import host_of
+from refcheck.verdict import classify
 
 
 class RateLimiter:
