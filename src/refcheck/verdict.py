@@ -145,6 +145,13 @@ def no_network(probe: str | None) -> Verdict:
     return Verdict(Status.ERROR, NO_NETWORK_DETAIL.format(probe=probe or "the probe address"))
 
 
+def unconcluded() -> Verdict:
+    """A link whose check had failed for want of a network, when the run was stopped before
+    refcheck could tell whether the network itself was down."""
+    return Verdict(Status.ERROR, "not concluded: the run was stopped before refcheck could "
+                   "tell whether the network is up; run it again")
+
+
 #: Statuses whose evidence is looked for in the archives.
 LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Status.ERROR,
                              Status.DRIFTED})
