@@ -160,7 +160,7 @@ LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Statu
 def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Lookup],
                 quote_in_capture: bool | None = None) -> Evidence | None:
     """Where the evidence behind a link can be seen now."""
-    if status in (Status.NO_URL, Status.EXCLUDED):
+    if status is Status.NO_URL:
         return None
     if status in (Status.BLOCKED, Status.ERROR):
         # The live page may well be there, behind the wall or the error: a capture is a
