@@ -28,6 +28,16 @@ class ReportFile:
         if path.is_dir():
             raise UsageError(f"--output: {path} is a folder; give a file name, e.g. "
                              f"{path / 'report.json'}")
+        self._temporary: Path | None = None
+        if path.exists() and not path.is_file():
+            # A device or a pipe (/dev/null, /dev/stdout, a FIFO): written to as it is; to
+            # rename a file over it would replace the device itself.
+            try:
+                self.handle: TextIO = path.open("w", encoding="utf-8", newline="")
+            except OSError as exc:
+                raise UsageError(f"--output: cannot write the report to {path}: "
+                                 f"{exc.strerror or exc}") from None
+            return
         folder = path.parent
         try:
             fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
@@ -37,11 +47,14 @@ class ReportFile:
                              f"{exc.strerror or exc}; check that the folder {folder} exists "
                              "and that you may write there") from None
         self._temporary = Path(temporary)
-        self.handle: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
     def commit(self) -> None:
         """Put the finished report in place (an OSError means it could not be)."""
         try:
+            if self._temporary is None:
+                self.handle.close()
+                return
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
@@ -54,8 +67,9 @@ class ReportFile:
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             self.handle.close()
-        with contextlib.suppress(OSError):
-            self._temporary.unlink()
+        if self._temporary is not None:
+            with contextlib.suppress(OSError):
+                self._temporary.unlink()
 
 
 def _mode_for(path: Path) -> int:
