@@ -159,7 +159,9 @@ def main() -> int:
             refcheck_argv = [
                 refcheck, str(case), "--format", "json", "--output", os.devnull,
                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
-                "--probe-url", "", "--no-archive"]
+                "--probe-url", "", "--no-archive",
+                # Each repeat fetches every link: no success reused from the last one.
+                "--no-cache"]
             lychee = None if args.no_lychee else find_tool("lychee")
             # lychee's per-host request interval (50 ms by default) is a limit refcheck does
             # not have; it is turned off so both run under the same limits.

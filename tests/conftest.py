@@ -26,6 +26,17 @@ def evidence_server() -> Iterator[EvidenceServer]:
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def memory_of_past_runs(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own, empty memory of past runs (refcheck's cache), never the
+    user's: a success one test saw must not be reused by another. It is kept out of
+    ``tmp_path``, which tests list."""
+    folder = tmp_path_factory.mktemp("refcheck-cache")
+    monkeypatch.setenv("REFCHECK_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def server(evidence_server: EvidenceServer) -> EvidenceServer:
     evidence_server.reset_counts()

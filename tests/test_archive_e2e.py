@@ -238,3 +238,15 @@ def test_source_with_a_dead_and_a_live_url_does_not_fail(run_cli: Any, tmp_path:
     assert run.exit_code == 0
     text = run_cli(str(case)).stdout
     assert "✓ ok (the best of its 2 URLs)" in text
+
+
+def test_an_archive_answering_5xx_is_asked_again_by_the_one_retry_policy(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """An archive's 503 is transient trouble like a site's: asked again after a backoff
+    (it used to be given up at once), then reported as a failed lookup, never 'lost'."""
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-503-nowhere"])[
+        "/lost/ukgwa-503-nowhere"]
+    asked = [p for p in server.seen if p.startswith("/ukgwa/timemap/")]
+    assert len(asked) == 3  # the first try and two more
+    assert link["lookups"][0]["outcome"] == "failed" and "503" in link["lookups"][0]["detail"]
+    assert link["evidence"] == "unknown"

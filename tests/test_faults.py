@@ -105,3 +105,53 @@ def test_a_low_file_descriptor_limit_lowers_the_concurrency_and_says_so_once(
     assert "checks 18 links at a time instead of 200" in run.stderr
     links = json.loads(run.stdout)["links"]
     assert [link["status"] for link in links] == ["ok"] * 40
+
+
+def test_running_out_of_file_descriptors_is_the_machines_fault_not_the_links(
+        tmp_path: Path) -> None:
+    """EMFILE on connecting: the links are reported as not checked because of this
+    machine, never as erroring sites, and the run does not pass (exit code 4)."""
+    import asyncio
+    import errno
+
+    from refcheck.checker import CheckOptions, check
+    from refcheck.http import Fetcher
+    from refcheck.model import Case, CitedUrl, ExitCode, Position, RunReport, Source, decide
+    from tests.conftest import Waits
+    from tests.test_http import Raising
+
+    transport = Raising(OSError(errno.EMFILE, "Too many open files"))
+    source = Source(id="a", title="A", position=Position("c.yaml", 1, 1),
+                    urls=(CitedUrl("https://a.test/report", Position("c.yaml", 2, 1)),))
+    case = Case(path="c.yaml", title="T", sources=(source,))
+
+    async def go() -> RunReport:
+        async with Fetcher(transport=transport, sleep=Waits()) as fetcher:
+            return await check([case], fetcher, RunReport(), CheckOptions(probe_url=None))
+
+    report = asyncio.run(go())
+    (result,) = report.results
+    assert result.detail.startswith("not checked: this machine ran out of resources")
+    assert "too many open files" in result.detail
+    assert decide(report).exit_code is ExitCode.INCOMPLETE
+    assert not report.network_unreachable
+
+
+def test_a_report_sent_to_a_device_or_pipe_is_written_to_it_not_renamed_over_it(
+        tmp_path: Path, run_cli: Any) -> None:
+    """`-o /dev/null` (as benchmarks do) or a named pipe: the report goes into it; the
+    atomic rename is for regular files only, or it would replace the device itself (the
+    test uses a pipe of its own: a regression must not replace this machine's /dev/null)."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    import threading
+
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    run = run_cli(str(case), "-f", "json", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert run.exit_code == 0, run.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe
+    assert json.loads(received[0])["complete"] is True

@@ -16,6 +16,7 @@ import trustme
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import FailureKind
 from refcheck.transport import (
+    DNS_FAILURE_SECONDS,
     MAX_BUFFERED,
     LeanTransport,
     RequestFailed,
@@ -512,6 +513,25 @@ def test_a_host_name_is_looked_up_once_for_many_requests() -> None:
         assert results == [(200, b"hello")] * 5
         assert resolver.asked == ["evidence.test"]
     asyncio.run(run())
+
+
+def test_a_failed_lookup_is_remembered_for_ten_seconds_then_asked_again() -> None:
+    """A name that does not resolve is not asked again for every link of a case file, but
+    a resolver's passing trouble is not remembered for the run either."""
+    now = [1000.0]
+
+    async def run() -> list[str]:
+        resolver = CountingResolver()
+        transport = lean(getaddrinfo=resolver, clock=lambda: now[0])
+        for advance in (0.0, DNS_FAILURE_SECONDS - 1, 2.0):
+            now[0] += advance
+            with pytest.raises(httpx.TransportError):
+                await transport.handle_async_request(
+                    httpx.Request("GET", "http://gone.invalid/x"))
+        await transport.aclose()
+        return resolver.asked
+
+    assert asyncio.run(run()) == ["gone.invalid", "gone.invalid"]  # again only after 10 s
 
 
 def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup() -> None:

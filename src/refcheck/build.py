@@ -7,27 +7,39 @@ environment variable, then the settings file, then the default.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from refcheck.archive import DEFAULT_ORDER, SERVICES, ArchiveSettings
+from refcheck.archive import DEFAULT_ORDER, SERVICES, ArchiveSettings, budget_settings
 from refcheck.archive.registry import Archives
 from refcheck.checker import DEFAULT_PROBE_URL, CheckOptions
-from refcheck.config import Config, load_config
+from refcheck.config import (
+    KEYS,
+    Config,
+    SettingsFile,
+    find_settings_file,
+    load_settings_file,
+)
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import UsageError
 from refcheck.http import Fetcher, HttpSettings
-from refcheck.model import DEFAULT_FAIL_ON, Archive, Status
+from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
 
 MakeFetcher = Callable[[HttpSettings], Fetcher]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Options:
-    """The command line as typed: None where an option was not given."""
+    """The command line as typed. ``given`` names the options typed (by parameter name,
+    ``per_host``); the others hold the command's defaults, which the settings file may
+    replace. With ``given`` None, every option that is not None, False or empty counts as
+    typed (and every field of ``http``)."""
 
     fail_on: str | None = None
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -38,6 +50,46 @@ class Options:
     doi_url: str | None = None
     probe_url: str | None = None
     config: Path | None = None
+    casefiles: tuple[str, ...] = ()  # where the settings file is looked for
+    given: frozenset[str] | None = None
+    format: str | None = None
+    output: Path | None = None
+    reports: tuple[str, ...] = ()
+    quiet: bool = False
+    strict: bool = False
+    cache_dir: Path | None = None
+    max_cache_age: str | None = None
+    no_cache: bool = False
+    confirm: str | None = None
+    compare_archive: str | None = None  # "auto", "always" or "never"
+
+    def typed(self, name: str) -> bool:
+        if self.given is not None:
+            return name in self.given
+        if name in _HTTP_OPTIONS:
+            return True
+        value = getattr(self, name, None)
+        return value is not None and value is not False and value != ()
+
+
+#: The options that set ``HttpSettings`` fields.
+_HTTP_OPTIONS = {
+    "concurrency": ("concurrency",), "per_host": ("per_host",),
+    "host_interval": ("host_interval",),
+    "timeout": ("connect_timeout", "read_timeout"), "deadline": ("deadline",),
+    "retries": ("retries",), "max_redirects": ("max_redirects",),
+    "max_bytes": ("max_bytes",), "user_agent": ("user_agent",),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One settled setting as ``--show-settings`` prints it: its key in the settings file,
+    its value as text (header values masked), and where it came from."""
+
+    key: str
+    value: str
+    origin: str  # "option --fail-on", "environment REFCHECK_CACHE_DIR", a file, "default"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,51 +99,240 @@ class RunSettings:
     fail_on: frozenset[Status]
     http: HttpSettings
     check: CheckOptions
+    format: str = "terminal"
+    output: Path | None = None
+    reports: tuple[str, ...] = ()  # FORMAT:PATH, paths from a settings file made absolute
+    quiet: bool = False
+    strict: bool = False
+    cache_dir: Path | None = None  # the memory of past runs; None with --no-cache
+    #: The settings file used, if any, and every setting with where it came from.
+    file: Path | None = None
+    shown: tuple[Setting, ...] = ()
 
 
 def build_settings(options: Options, env: Mapping[str, str] | None = None) -> RunSettings:
     """Settle every setting (option > environment > settings file > default). Raises
-    ``UsageError`` with the option's name for anything unusable."""
+    ``UsageError`` with the option's name (or the file, line and key) for anything
+    unusable."""
     env = os.environ if env is None else env
-    config = load_config(options.config if options.config is not None
-                         else _path(env.get("REFCHECK_CONFIG")))
-    archives = build_archive_settings(config, options, env)
-    # An empty probe URL means "no probe"; an empty DOI URL means the default.
-    probe = _first(options.probe_url, env.get("REFCHECK_PROBE_URL"), DEFAULT_PROBE_URL)
-    doi = _first(options.doi_url, env.get("REFCHECK_DOI_URL"), DEFAULT_DOI_URL)
-    fail_on = (parse_fail_on(options.fail_on) if options.fail_on is not None
+    path = settings_path(options, env)
+    file = load_settings_file(path) if path is not None else None
+    pick = _Picker(options, env, file)
+
+    fail_on_text, where = pick("fail-on", "fail_on", options.fail_on)
+    fail_on = (parse_fail_on(_joined(fail_on_text), where) if fail_on_text is not None
                else DEFAULT_FAIL_ON)
+    pick.show("fail-on", ",".join(sorted(s.value for s in fail_on)) or "none")
+
+    http = options.http
+    for option, fields in _HTTP_OPTIONS.items():
+        key = option.replace("_", "-")
+        value, _ = pick(key, option, getattr(http, fields[0]))
+        http = dataclasses.replace(http, **dict.fromkeys(fields, value))
+        pick.show(key, str(value))
+    if file is not None and file.headers:
+        http = dataclasses.replace(http, host_headers=file.headers)
+        # Header values may be passwords: never shown.
+        pick.shown.extend(Setting(f'headers."{host}".{name}', "****", str(file.path))
+                          for host, headers in file.headers for name, _ in headers)
+
+    archives = build_archive_settings(file.archives if file else Config(), options, env,
+                                      pick)
+    # An empty probe URL means "no probe"; an empty DOI URL means the default.
+    probe, _ = pick("probe-url", "probe_url", options.probe_url, env="REFCHECK_PROBE_URL",
+                    default=DEFAULT_PROBE_URL)
+    pick.show("probe-url", probe or "(none: no probe)")
+    doi, _ = pick("doi-url", "doi_url", options.doi_url, env="REFCHECK_DOI_URL",
+                  default=DEFAULT_DOI_URL)
+    pick.show("doi-url", doi or DEFAULT_DOI_URL)
+    as_of_text, where = pick("as-of", "as_of", options.as_of)
+    as_of = parse_date_option(as_of_text, where)
+    pick.show("as-of", as_of.isoformat() if as_of else "(each case's date)")
+
+    include = _patterns(file, "include")
+    exclude = _patterns(file, "exclude")
+    accept = dict(file.accept) if file is not None else {}
+    for host, codes in accept.items():
+        pick.shown.append(Setting(f'accept."{host}"', ", ".join(map(str, sorted(codes))),
+                                  str(file.path) if file else "default"))
+
+    cache_dir, max_age, confirm = _memory(options, env, file, pick)
+    compare, _ = pick("compare-archive", "compare_archive", options.compare_archive,
+                      default="auto")
+    pick.show("compare-archive", str(compare))
+
+    form, where = pick("format", "format", options.format, default="terminal")
+    form = parse_format(form, where)
+    pick.show("format", form)
+    output_text, _ = pick("output", "output", options.output, path=True)
+    pick.show("output", str(output_text) if output_text else "(standard output)")
+    reports, _ = pick("report", "reports", options.reports or None, default=())
+    if file is not None and pick.origins["report"] == str(file.path):
+        reports = tuple(_report(r, file) for r in reports)
+    pick.show("report", " ".join(reports) or "(none)")
+    quiet, _ = pick("quiet", "quiet", options.quiet, default=False)
+    pick.show("quiet", _flag(quiet))
+    strict, _ = pick("strict", "strict", options.strict, default=False)
+    pick.show("strict", _flag(strict))
+
     return RunSettings(
         fail_on=fail_on,
-        http=options.http,
+        http=http,
         check=CheckOptions(probe_url=probe or None, archive_settings=archives,
-                           as_of=parse_date_option(options.as_of),
-                           doi_url=doi or DEFAULT_DOI_URL),
+                           as_of=as_of, doi_url=doi or DEFAULT_DOI_URL,
+                           include=include, exclude=exclude, accept=accept,
+                           max_cache_age=max_age, confirm=confirm,
+                           compare_archive=str(compare)),
+        format=form, output=Path(output_text) if output_text else None, reports=reports,
+        quiet=bool(quiet), strict=bool(strict), cache_dir=cache_dir,
+        file=path, shown=pick.settled(),
     )
 
 
-def build_archive_settings(config: Config, options: Options,
-                           env: Mapping[str, str]) -> ArchiveSettings:
-    if options.no_archive:
+def settings_path(options: Options, env: Mapping[str, str]) -> Path | None:
+    """The settings file: ``--config``, else ``REFCHECK_CONFIG``, else the one found by
+    walking up from the first case file's folder (the working folder without one)."""
+    if options.config is not None:
+        return options.config
+    if env.get("REFCHECK_CONFIG"):
+        return Path(env["REFCHECK_CONFIG"])
+    start = Path(options.casefiles[0]) if options.casefiles else Path.cwd()
+    return find_settings_file(start)
+
+
+def cache_directory(options: Options, env: Mapping[str, str] | None = None) -> Path:
+    """Where the memory of past runs lives, as a run would settle it (for
+    ``refcheck cache``)."""
+    env = os.environ if env is None else env
+    path = settings_path(options, env)
+    file = load_settings_file(path) if path is not None else None
+    directory, _, _ = _memory(dataclasses.replace(options, no_cache=False), env, file,
+                              _Picker(options, env, file))
+    assert directory is not None
+    return directory
+
+
+def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
+            pick: _Picker) -> tuple[Path | None, dt.timedelta, Confirm | None]:
+    from refcheck.cache import DEFAULT_MAX_AGE, default_directory, parse_age, parse_confirm
+
+    no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
+    pick.show("no-cache", _flag(no_cache))
+    directory, _ = pick("cache-dir", "cache_dir", options.cache_dir, env="REFCHECK_CACHE_DIR",
+                        path=True)
+    cache_dir = Path(directory) if directory else default_directory()
+    pick.show("cache-dir", str(cache_dir))
+    age_text, where = pick("max-cache-age", "max_cache_age", options.max_cache_age)
+    try:
+        max_age = parse_age(str(age_text)) if age_text is not None else DEFAULT_MAX_AGE
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    pick.show("max-cache-age", _duration(max_age))
+    confirm_text, where = pick("confirm", "confirm", options.confirm)
+    try:
+        confirm = parse_confirm(confirm_text) if confirm_text else None
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    pick.show("confirm", f"{confirm.runs}:{confirm.days}" if confirm else "(off)")
+    if confirm is not None and no_cache:
+        raise UsageError(f"{where}: --confirm counts failures over past runs, which "
+                         "--no-cache (or no-cache in the settings file) turns off")
+    return (None if no_cache else cache_dir), max_age, confirm
+
+
+class _Picker:
+    """Settles one setting at a time and remembers where each came from."""
+
+    def __init__(self, options: Options, env: Mapping[str, str],
+                 file: SettingsFile | None) -> None:
+        self.options = options
+        self.env = env
+        self.file = file
+        self.origins: dict[str, str] = {}
+        self.values: dict[str, str] = {}
+        self.shown: list[Setting] = []
+
+    def __call__(self, key: str, option: str, value: Any, *, env: str | None = None,
+                 default: Any = None, path: bool = False) -> tuple[Any, str]:
+        """The value of ``key``, and how an error about it should name where it came from
+        (``--fail-on``, ``REFCHECK_X``, ``file:line: fail-on``)."""
+        flag = f"--{option.replace('_', '-')}" if option != "reports" else "--report"
+        if self.options.typed(option):
+            self.origins[key] = f"option {flag}"
+            return value, flag
+        if env is not None and env in self.env:
+            self.origins[key] = f"environment {env}"
+            return self.env[env], env
+        file = self.file
+        if file is not None and key in file.values:
+            self.origins[key] = str(file.path)
+            found = file.values[key]
+            if path and found:
+                found = str(file.resolve(str(found)))
+            return found, f"{file.path}: {key}"
+        self.origins[key] = "default"
+        return (value if default is None else default), flag
+
+    def show(self, key: str, text: str) -> None:
+        self.values[key] = text
+
+    def settled(self) -> tuple[Setting, ...]:
+        """Every setting, in the order of the settings file's keys."""
+        main = [Setting(k, v, self.origins.get(k, "default")) for k, v in self.values.items()]
+        order = {key: i for i, key in enumerate(KEYS)}
+
+        def place(setting: Setting) -> int:
+            return order.get(setting.key.split(".", 1)[0], len(order))
+
+        return tuple(sorted([*main, *self.shown], key=place))
+
+
+def build_archive_settings(config: Config, options: Options, env: Mapping[str, str],
+                           pick: _Picker | None = None) -> ArchiveSettings:
+    pick = pick or _Picker(options, env, None)
+    no_archive, _ = pick("no-archive", "no_archive", options.no_archive, default=False)
+    text, where = pick("archive", "archive", options.archive)
+    if text is None and config.archives is not None and not options.typed("archive"):
+        text, where = config.archives, "archives.order"
+        if pick.file is not None:
+            pick.origins["archive"] = str(pick.file.path)
+    if no_archive:
         order: tuple[Archive, ...] = ()
     else:
-        text = options.archive if options.archive is not None else config.archives
-        order = parse_archive_list(text) if text is not None else DEFAULT_ORDER
+        order = parse_archive_list(_joined(text), where) if text is not None else DEFAULT_ORDER
+    pick.show("no-archive", _flag(no_archive))
+    pick.show("archive", ",".join(order) or "(none)")
     configured = dict(config.urls)
     urls = []
     for key, info in SERVICES.items():
         # An empty option or variable falls through to the settings file.
-        value = options.archive_urls.get(key) or env.get(info.env) or configured.get(key)
+        typed = options.archive_urls.get(key)
+        value = typed or env.get(info.env) or configured.get(key)
+        origin = (f"option {info.option}" if typed else f"environment {info.env}"
+                  if env.get(info.env) else str(pick.file.path if pick.file else "file")
+                  if configured.get(key) else "default")
         if value:
             if not value.startswith(("http://", "https://")):
                 where = info.option or info.env
                 raise UsageError(f"{where}: the {info.short} base URL `{value}` is not an "
                                  "http(s) address")
             urls.append((key, value.rstrip("/")))
+        setting = f"archives.{info.url_setting}"
+        pick.show(setting, (value or info.default_url).rstrip("/"))
+        pick.origins[setting] = origin
     defaults = ArchiveSettings()
-    return ArchiveSettings(
+    settings = ArchiveSettings(
         order=order, urls=tuple(urls), limits=config.limits,
         wait_after_429=config.wait_after_429 or defaults.wait_after_429)
+    limits = dict(config.limits)
+    for name, budget in budget_settings().items():
+        pick.show(f"archives.{name}", f"{settings.count(budget):g}")
+        if name in limits and pick.file is not None:
+            pick.origins[f"archives.{name}"] = str(pick.file.path)
+    pick.show("archives.wait_after_429", f"{settings.wait_after_429:g}")
+    if config.wait_after_429 is not None and pick.file is not None:
+        pick.origins["archives.wait_after_429"] = str(pick.file.path)
+    return settings
 
 
 def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:
@@ -102,7 +343,7 @@ def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:
     return Archives.build(settings, fetcher)
 
 
-def parse_fail_on(text: str) -> frozenset[Status]:
+def parse_fail_on(text: str, where: str = "--fail-on") -> frozenset[Status]:
     if text.strip().lower() == "none":
         return frozenset()
     chosen = set()
@@ -113,12 +354,12 @@ def parse_fail_on(text: str) -> frozenset[Status]:
             chosen.add(Status(word))
         except ValueError:
             valid = ", ".join(s.value for s in Status)
-            raise UsageError(f"--fail-on: unknown status `{word}`; expected a comma-separated "
+            raise UsageError(f"{where}: unknown status `{word}`; expected a comma-separated "
                              f"list of: {valid} (or `none`)") from None
     return frozenset(chosen)
 
 
-def parse_archive_list(text: str) -> tuple[Archive, ...]:
+def parse_archive_list(text: str, where: str = "--archive") -> tuple[Archive, ...]:
     order: list[Archive] = []
     for word in (w.strip().lower() for w in text.split(",")):
         if not word:
@@ -126,26 +367,63 @@ def parse_archive_list(text: str) -> tuple[Archive, ...]:
         try:
             key = Archive(word)
         except ValueError:
-            raise UsageError(f"--archive: unknown archive `{word}`; expected a comma-separated "
+            raise UsageError(f"{where}: unknown archive `{word}`; expected a comma-separated "
                              f"list of: {', '.join(SERVICES)}") from None
         if key not in order:
             order.append(key)
     return tuple(order)
 
 
-def parse_date_option(text: str | None) -> dt.date | None:
+def parse_date_option(text: str | None, where: str = "--as-of") -> dt.date | None:
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"--as-of: `{text}` is not a date; expected YYYY-MM-DD, "
+        raise UsageError(f"{where}: `{text}` is not a date; expected YYYY-MM-DD, "
                          "e.g. 2013-11-29") from None
 
 
-def _first(option: str | None, env: str | None, default: str) -> str:
-    return option if option is not None else env if env is not None else default
+def parse_format(text: str, where: str = "--format") -> str:
+    from refcheck.report import Format
+
+    try:
+        return Format(text.strip().lower()).value
+    except ValueError:
+        raise UsageError(f"{where}: unknown format `{text}`; expected one of: "
+                         f"{', '.join(Format)}") from None
 
 
-def _path(text: str | None) -> Path | None:
-    return Path(text) if text else None
+def _patterns(file: SettingsFile | None, key: str) -> tuple[re.Pattern[str], ...]:
+    if file is None:
+        return ()
+    compiled = []
+    for text in file.values.get(key, ()):
+        try:
+            compiled.append(re.compile(text))
+        except re.error as exc:
+            raise UsageError(f"{file.path}: {key}: `{text}` is not a regular expression: "
+                             f"{exc}") from None
+    return tuple(compiled)
+
+
+def _report(text: str, file: SettingsFile) -> str:
+    """A ``FORMAT:PATH`` of the settings file, its path relative to the file's folder."""
+    form, colon, path = text.partition(":")
+    return f"{form}:{file.resolve(path)}" if colon and path else text
+
+
+def _joined(value: str | list[str] | None) -> str:
+    return ",".join(value) if isinstance(value, list) else value or ""
+
+
+def _flag(value: object) -> str:
+    return "true" if value else "false"
+
+
+def _duration(age: dt.timedelta) -> str:
+    seconds = int(age.total_seconds())
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s" if seconds else "0"

@@ -12,11 +12,15 @@ An interrupted run still reports every link whose live check had finished.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+import heapq
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from refcheck.archive import ArchiveSettings
 from refcheck.archive.citations import recognise
@@ -24,10 +28,15 @@ from refcheck.archive.registry import Archives
 from refcheck.doi import DEFAULT_DOI_URL, lookup_doi
 from refcheck.http import Clock, Fetcher, utc_now
 from refcheck.model import (
+    DEFAULT_MAX_CACHE_AGE,
+    FAILING_STATUSES,
     NETWORK_FAILURES,
+    STATUS_RANK,
+    Answer,
     Capture,
     Case,
     CitedUrl,
+    Confirm,
     Failure,
     FailureKind,
     Fetch,
@@ -41,11 +50,21 @@ from refcheck.model import (
 )
 from refcheck.probe import SiblingProbe, short_text
 from refcheck.text import contains_quote, page_text
-from refcheck.urls import dedupe_key, doi_of, retired_short_link, url_problem, without_secrets
+from refcheck.urls import (
+    dedupe_key,
+    doi_of,
+    host_of,
+    retired_short_link,
+    url_problem,
+    without_secrets,
+)
 from refcheck.verdict import (
     LOOKUP_STATUSES,
     Findings,
+    accepted,
+    changed_hands,
     evidence_of,
+    excluded_by,
     invalid,
     judge,
     no_network,
@@ -53,13 +72,18 @@ from refcheck.verdict import (
     quote_in_capture_detail,
     unconcluded,
     with_quote,
+    worth_comparing,
     worth_probing,
 )
 
+if TYPE_CHECKING:  # the memory (and sqlite3) is imported only by a run that has one
+    from refcheck.cache import Memory
+
 DEFAULT_PROBE_URL = "https://www.gov.uk/"
-#: Links started between two turns of the event loop: with thousands of links, the first
-#: requests would otherwise wait for every link's first step.
-START_BATCH = 8
+#: ``--compare-archive auto`` compares live pages with their captures only in runs of at
+#: most this many distinct URLs (a case file or two): each comparison costs archive lookups
+#: (the Wayback Machine allows 24 a minute), so a large run does not make them unasked.
+AUTO_COMPARE_URLS = 30
 
 OnResult = Callable[[LinkResult], None]
 
@@ -123,6 +147,18 @@ class CheckOptions:
     as_of: dt.date | None = None
     doi_url: str = DEFAULT_DOI_URL
     sibling_probe: bool = True
+    #: The settings file's URL patterns: links not to check (reported ``excluded``).
+    include: tuple[re.Pattern[str], ...] = ()
+    exclude: tuple[re.Pattern[str], ...] = ()
+    #: HTTP statuses the settings file accepts as ``ok``, by host.
+    accept: Mapping[str, frozenset[int]] = dataclasses.field(default_factory=dict)
+    #: Successes younger than this are reused from the memory of past runs.
+    max_cache_age: dt.timedelta = DEFAULT_MAX_CACHE_AGE
+    confirm: Confirm | None = None
+    #: Whether live pages are compared with their archived capture nearest the case date,
+    #: to catch a domain that changed hands: "auto", "always" or "never"
+    #: (``verdict.COMPARE_MODES``).
+    compare_archive: str = "auto"
 
 
 async def check(
@@ -135,13 +171,58 @@ async def check(
     clock: Clock = utc_now,
     archives: Archives | None = None,
     progress: Progress | None = None,
+    memory: Memory | None = None,
 ) -> RunReport:
     """Check every cited URL of every case, adding each result to ``report`` (and telling
     ``on_result``) once it is final."""
     checker = Checker(fetcher, report, options or CheckOptions(), on_result=on_result,
-                      clock=clock, archives=archives, progress=progress)
+                      clock=clock, archives=archives, progress=progress, memory=memory)
     await checker.run(cases)
     return report
+
+
+class _Dispatcher:
+    """Starts links host by host: at most ``window`` live checks at once over all hosts and
+    ``per_host`` for any one, and the next to start is always of the host with the most
+    links left (across all case files). So the busiest host, whose queue sets how long a
+    large run takes, is never idle while it has slots; and a run holds tasks, answers and
+    memory for the links in flight, not for every link of the corpus."""
+
+    def __init__(self, pending: Mapping[str, object], *, per_host: int, window: int,
+                 start: Callable[[str], None]) -> None:
+        self._queues: dict[str, collections.deque[str]] = {}
+        for key in pending:  # case-file order within a host
+            self._queues.setdefault(host_of(key), collections.deque()).append(key)
+        self._active: collections.Counter[str] = collections.Counter()
+        self._per_host = per_host
+        self._window = window
+        self._running = 0
+        self._start = start
+        self._order = itertools.count()
+        self._ready = [(-len(q), next(self._order), host) for host, q in self._queues.items()]
+        heapq.heapify(self._ready)
+        self._waiting_room: set[str] = set()  # hosts at their limit, with links queued
+
+    def fill(self) -> None:
+        while self._running < self._window and self._ready:
+            _, _, host = heapq.heappop(self._ready)
+            queue = self._queues[host]
+            key = queue.popleft()
+            self._active[host] += 1
+            self._running += 1
+            if queue and self._active[host] < self._per_host:
+                heapq.heappush(self._ready, (-len(queue), next(self._order), host))
+            elif queue:
+                self._waiting_room.add(host)
+            self._start(key)
+
+    def done(self, host: str) -> None:
+        self._running -= 1
+        self._active[host] -= 1
+        if host in self._waiting_room:
+            self._waiting_room.discard(host)
+            heapq.heappush(self._ready, (-len(self._queues[host]), next(self._order), host))
+        self.fill()
 
 
 @dataclass(frozen=True)
@@ -150,13 +231,19 @@ class _Live:
 
     fetch: Fetch
     verdicts: tuple[Verdict, ...]
+    verdict: Verdict | None = None  # before the sources' quotes were looked for
+    quotes: frozenset[str] = frozenset()  # the quotes found on the page
+    #: When the memory of past runs saw this success (nothing was fetched now).
+    cached_at: dt.datetime | None = None
 
 
 class Checker:
     def __init__(self, fetcher: Fetcher, report: RunReport, options: CheckOptions, *,
                  on_result: OnResult | None, clock: Clock, archives: Archives | None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, memory: Memory | None = None) -> None:
         self.fetcher = fetcher
+        self.memory = memory
+        self._recalled = 0  # links answered from the memory of past runs, not fetched
         self.progress: Progress = progress or _Unwatched()
         self.report = report
         self.on_result = on_result
@@ -173,6 +260,10 @@ class Checker:
         self._lookups: dict[tuple[str, dt.datetime | None],
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
         self._capture_texts: dict[str, asyncio.Task[str | None]] = {}
+        self._replays: dict[str, asyncio.Task[Fetch | None]] = {}
+        self._started: set[str] = set()
+        self._network_failed = False
+        self._dispatch = _Dispatcher({}, per_host=1, window=1, start=lambda key: None)
 
     def emit(self, result: LinkResult) -> None:
         self.report.results.append(result)
@@ -195,20 +286,50 @@ class Checker:
                             cited.url, failure=Failure(FailureKind.INVALID_URL,
                                                        problem.message))))
                         continue
+                    left_out = excluded_by(cited.url, self.options.include,
+                                           self.options.exclude)
+                    if left_out is not None:
+                        self.emit(self._result(citation, left_out, Fetch(cited.url)))
+                        continue
                     self.pending.setdefault(dedupe_key(cited.url), []).append(citation)
         self._checking = len(self.pending)
         self.progress.started(len(self.pending))
         if not self.pending:
             self._settle(True)
-        tasks: list[asyncio.Task[None]] = []
+        self.fetcher.expect(key_url(c) for c in self.pending.values())
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+        tasks: set[asyncio.Task[None]] = set()
+        left = [len(self.pending)]
+
+        def ended(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            left[0] -= 1
+            if finished.done():
+                return
+            if not task.cancelled() and task.exception() is not None:
+                finished.set_exception(task.exception())  # type: ignore[arg-type]
+            elif left[0] == 0:
+                finished.set_result(None)
+
+        def start(key: str) -> None:
+            self._started.add(key)
+            task = loop.create_task(self.link(key))
+            tasks.add(task)
+            task.add_done_callback(ended)
+
+        settings = self.fetcher.settings
+        # Twice the host's limit: while its links are in flight, the next ones wait at its
+        # gate, ready to take a slot the moment one is given back.
+        self._dispatch = _Dispatcher(self.pending, per_host=2 * settings.per_host,
+                                     window=max(2 * settings.concurrency, 8), start=start)
         try:
-            for started, key in enumerate(self.pending, 1):
-                tasks.append(asyncio.create_task(self.link(key)))
-                if started % START_BATCH == 0:
-                    await asyncio.sleep(0)
-            await asyncio.gather(*tasks)
+            self._dispatch.fill()
+            if self.pending:
+                await finished
         finally:
-            background = [*self._lookups.values(), *self._capture_texts.values()]
+            background = [*self._lookups.values(), *self._capture_texts.values(),
+                          *self._replays.values()]
             if self._probing is not None:
                 background.append(self._probing)
             for task in [*tasks, *background]:
@@ -221,18 +342,35 @@ class Checker:
         citations = self.pending[key]
         url = key_url(citations)
         try:
-            live = await self.live(url, citations)
+            await self._link(key, citations, url)
+        finally:
+            self._live_done(key)
+
+    def _live_done(self, key: str) -> None:
+        """A link's live check is over (its archive stage may go on): the next link starts."""
+        if key in self._started:
+            self._started.discard(key)
+            self.fetcher.checked(key_url(self.pending[key]))
+            self._dispatch.done(host_of(key))
+
+    async def _link(self, key: str, citations: list[_Citation], url: str) -> None:
+        try:
+            live = self.recall(url, citations) or await self.live(url, citations)
         except Exception as exc:  # a bug for one link must not cost the others their results
             fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
             verdict = judge(Findings(url, fetch))
             live = _Live(fetch, tuple(verdict for _ in citations))
         self._live[key] = live
+        if live.fetch.failure is not None and live.fetch.failure.kind in NETWORK_FAILURES:
+            self._network_failed = True
+        self._live_done(key)
         self.progress.checked()
-        if live.fetch.reached or self.fetcher.answered:
+        if (live.fetch.reached and live.cached_at is None) or self.fetcher.answered:
             self._settle(True)  # someone answered: the network works
         results = await self.looked_up(citations, live)
         self._checked()
         failure = live.fetch.failure
+        observed = True
         if failure is not None and failure.kind in NETWORK_FAILURES:
             # Nothing concluded about a link the network did not carry until it is known
             # that the network works (its archive lookups may be what shows it).
@@ -240,9 +378,15 @@ class Checker:
             if not await asyncio.shield(self._network):
                 results = [self._result(c, no_network(self.options.probe_url), live.fetch)
                            for c in citations]
+                observed = False  # the network's failure, not the link's
+        if self.memory is not None:
+            results = self.remembered(url, live, results, observed=observed)
         for result in results:
             self.emit(result)
         self._emitted.add(key)
+        # The live check (its answer, a page of up to --max-bytes) was kept only for an
+        # interruption's sake: memory grows with the links in flight, not with all links.
+        self._live.pop(key, None)
 
     async def live(self, url: str, citations: list[_Citation]) -> _Live:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
@@ -261,12 +405,69 @@ class Checker:
             return None if text[0] is None else contains_quote(text[0], quote or "")
 
         verdicts = tuple(
-            verdict if findings.doi is not None or not c.source.quote
-            else with_quote(verdict, c.source.quote,
-                            found(c.source.quote) if verdict.status in (Status.OK, Status.MOVED)
-                            else None)
+            accepted(verdict if findings.doi is not None or not c.source.quote
+                     else with_quote(verdict, c.source.quote,
+                                     found(c.source.quote)
+                                     if verdict.status in (Status.OK, Status.MOVED) else None),
+                     findings.fetch, self.options.accept, c.source.quote)
             for c in citations)
-        return _Live(findings.fetch, verdicts)
+        quotes = frozenset(c.source.quote for c, v in zip(citations, verdicts, strict=True)
+                           if c.source.quote and v.status is Status.OK and text and text[0])
+        return _Live(findings.fetch, verdicts, verdict, quotes)
+
+    # -- the memory of past runs ------------------------------------------------------------
+
+    def recall(self, url: str, citations: list[_Citation]) -> _Live | None:
+        """A success of an earlier run, young enough to reuse, for a link whose sources'
+        quotes (if any) were found in it; None when the link is to be fetched."""
+        if self.memory is None:
+            return None
+        success = self.memory.success(url, younger_than=self.options.max_cache_age,
+                                      now=self.clock())
+        if success is None or any(c.source.quote and c.source.quote not in success.quotes
+                                  for c in citations):
+            return None
+        self._recalled += 1
+        verdict = Verdict(Status.OK, success.detail, final_url=success.final_url,
+                          page_title=success.page_title, capture=success.capture)
+        answer = (Answer(success.final_url or url, success.http_status, "", {})
+                  if success.http_status is not None else None)
+        fetch = Fetch(url, hops=success.redirects, answer=answer)
+        verdicts = tuple(with_quote(verdict, c.source.quote, True) if c.source.quote
+                         else verdict for c in citations)
+        return _Live(fetch, verdicts, verdict, success.quotes, cached_at=success.at)
+
+    def remembered(self, url: str, live: _Live, results: list[LinkResult], *,
+                   observed: bool) -> list[LinkResult]:
+        """The results with what the memory knows (and this run's observation kept)."""
+        from refcheck.cache import Observation, Success
+
+        memory = self.memory
+        assert memory is not None
+        now = self.clock()
+        observation = None
+        if observed and live.cached_at is None and results:
+            worst = max(results, key=lambda r: STATUS_RANK[r.status])
+            observation = Observation(
+                url, now, worst.status, worst.http_status, worst.final_url,
+                next((r.archive.url for r in results if r.archive is not None), None))
+            memory.observe(observation)
+            if worst.status is Status.OK and live.verdict is not None \
+                    and live.verdict.status is Status.OK:
+                answer = live.fetch.answer
+                memory.succeeded(url, Success(
+                    at=now, detail=live.verdict.detail,
+                    http_status=answer.status if answer is not None else None,
+                    final_url=live.verdict.final_url, page_title=live.verdict.page_title,
+                    redirects=live.fetch.hops, capture=live.verdict.capture,
+                    quotes=live.quotes))
+        history = memory.history(url, observation)
+        confirm = self.options.confirm
+        return [dataclasses.replace(
+            r, cached_at=live.cached_at, history=history,
+            unconfirmed=(confirm is not None and history is not None
+                         and r.status in FAILING_STATUSES and not confirm.met(history)))
+            for r in results]
 
     async def observe(self, url: str, *, want_body: bool) -> Findings:
         """What the web says about one URL: the I/O of a live check, no conclusions."""
@@ -296,12 +497,16 @@ class Checker:
         self._checking -= 1
         if self.fetcher.answered:
             self._settle(True)
+        elif self._checking == 0 and self._recalled == len(self.pending):
+            self._settle(True)  # every link was answered from memory: none needed the network
         elif self._checking == 0 and self._probing is None:
             self._probing = asyncio.create_task(self._probe_network())
 
     async def _probe_network(self) -> None:
-        """Nothing answered at all: ask the probe address before concluding anything."""
-        if self.fetcher.answered:
+        """Nothing answered at all: ask the probe address before concluding anything (if
+        any link failed for want of a network: a run whose links all failed otherwise,
+        out of open files say, says nothing about the network)."""
+        if self.fetcher.answered or not self._network_failed:
             self._settle(True)
             return
         probe_url = self.options.probe_url
@@ -342,8 +547,48 @@ class Checker:
                                                                       (failed,)))
                 finally:
                     self.progress.looked_up()
+            elif self.archives is not None and self.compares(citation, live, verdict):
+                self.progress.looking_up()
+                try:
+                    result = await self.compared(result, citation, live, verdict, original)
+                except Exception:  # a comparison that broke leaves the live result as it was
+                    pass
+                finally:
+                    self.progress.looked_up()
             results.append(result)
         return results
+
+    def compares(self, citation: _Citation, live: _Live, verdict: Verdict) -> bool:
+        """Whether this live link is compared with its capture (``--compare-archive``)."""
+        mode = self.options.compare_archive
+        if mode == "auto" and len(self.pending) > AUTO_COMPARE_URLS:
+            return False
+        return worth_comparing(verdict, live.fetch.answer, quote=citation.source.quote,
+                               title=citation.source.title, mode=mode)
+
+    async def compared(self, result: LinkResult, citation: _Citation, live: _Live,
+                       verdict: Verdict, original: str) -> LinkResult:
+        """The result, unless the live page has nothing to do with the capture of the
+        cited page nearest the case date (the domain changed hands): then ``drifted``,
+        with the capture to cite."""
+        assert self.archives is not None
+        lookup_key = (original, target_of(citation.case, self.options.as_of))
+        if lookup_key not in self._lookups:
+            self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key))
+        found, asked = await asyncio.shield(self._lookups[lookup_key])
+        if found is None:
+            return result
+        if found.url not in self._replays:
+            self._replays[found.url] = asyncio.create_task(self.archives.replay(found))
+        replay = await asyncio.shield(self._replays[found.url])
+        judged = changed_hands(verdict, live.fetch.answer, found,
+                               replay.answer if replay is not None else None)
+        if judged is verdict:
+            return result
+        return dataclasses.replace(
+            self._result(citation, judged, live.fetch), lookups=asked,
+            evidence=evidence_of(judged.status, found, asked),
+            listing=self.archives.listing(original))
 
     async def fall_back(self, result: LinkResult, citation: _Citation, original: str, *,
                         stripped: bool) -> LinkResult:
@@ -351,7 +596,7 @@ class Checker:
         assert self.archives is not None
         lookup_key = (original, target_of(citation.case, self.options.as_of))
         if lookup_key not in self._lookups:
-            self._lookups[lookup_key] = asyncio.create_task(self.archives.lookup(*lookup_key))
+            self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key))
         found, asked = await asyncio.shield(self._lookups[lookup_key])
         detail = result.detail
         quote_found = None
@@ -364,6 +609,22 @@ class Checker:
             evidence=evidence_of(result.status, found, asked, quote_found),
             listing=self.archives.listing(original),
             lookup_url=original if stripped else None)
+
+    async def _lookup(self, url: str, target: dt.datetime | None
+                      ) -> tuple[Capture | None, tuple[Lookup, ...]]:
+        """The archives' answer, or the capture an earlier run found (a capture does not
+        change, so the archives need not be asked for it again)."""
+        assert self.archives is not None
+        memory = self.memory
+        if memory is not None:
+            known = memory.capture(url, target, self.archives.settings.order)
+            if known is not None:
+                return known, (Lookup(known.service, LookupOutcome.FOUND,
+                                      "found by an earlier run", known, label=known.label),)
+        found, asked = await self.archives.lookup(url, target)
+        if memory is not None and found is not None:
+            memory.found(url, target, found, self.clock())
+        return found, asked
 
     async def quote_in_capture(self, capture: Capture, quote: str) -> bool | None:
         """Whether the capture holds the quote; None when its text cannot be read. Each

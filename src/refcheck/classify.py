@@ -11,6 +11,7 @@ import datetime as dt
 import email.utils
 import html
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from refcheck.model import Answer, FailureKind, Fetch
@@ -53,6 +54,45 @@ def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> 
     """Capped exponential backoff; ``jitter`` in [0, 1) spreads retries from many tasks."""
     ceiling: float = min(cap, base * 2.0 ** (attempt - 1))
     return ceiling / 2 + ceiling / 2 * jitter
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """When every request refcheck makes is asked again, and how long it waits first: the
+    one policy, with its predicate (``is_retryable``), its backoff and its cap on waits.
+    Links and archives differ only in these numbers."""
+
+    retries: int = 2
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    max_wait: float = 120.0  # a server asking for longer is not asked again
+    #: A 429 without ``Retry-After`` waits this long (None: the backoff): the Internet
+    #: Archive asks for a minute.
+    wait_after_429: float | None = None
+    #: Whether the wait counts against the try's deadline (a link's time is bounded), or is
+    #: a pause for politeness outside it (an archive's).
+    within_deadline: bool = True
+
+    def wait(self, fetch: Fetch, attempt: int, *, jitter: float, now: dt.datetime,
+             deadline: float) -> tuple[bool, float]:
+        """(ask again?, seconds to wait first). A fetch that may not be tried again gets
+        False; one whose server asked for more than may be waited gets False and the wait
+        it asked for (which the caller reports)."""
+        if attempt > self.retries or not is_retryable(fetch):
+            return False, 0.0
+        longest = min(self.max_wait, deadline / 2) if self.within_deadline else self.max_wait
+        wait = min(longest, backoff_seconds(attempt, base=self.backoff_base,
+                                            cap=self.backoff_cap, jitter=jitter))
+        answer = fetch.answer
+        if answer is not None:
+            asked = retry_after_seconds(answer.headers, now)
+            if asked is None and answer.status == 429 and self.wait_after_429 is not None:
+                asked = self.wait_after_429
+            if asked is not None:
+                if asked > longest:
+                    return False, asked
+                wait = asked
+        return True, wait
 
 
 # -- reading pages ----------------------------------------------------------------------
@@ -126,6 +166,42 @@ def meta_refresh_target(body: bytes) -> str | None:
         return None
     target = html.unescape(content.group(2).strip())
     return target or None
+
+
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>",
+                            re.IGNORECASE | re.DOTALL)
+#: ``window.location = "…"``, ``location.href='…'``, ``location.replace("…")``,
+#: ``window.location.assign('…')``, ``top.location.href = "…"``: a literal address, the
+#: whole statement (not ``"/search?q=" + term``).
+_SCRIPT_REDIRECT = re.compile(
+    r"(?:\b(?:window|document|top|self|parent)\s*\.\s*)?\blocation(?:\s*\.\s*href)?\s*=\s*"
+    r"([\"'])([^\"'\s<>]+)\1\s*(?=[;})\n<]|$)"
+    r"|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*([\"'])([^\"'\s<>]+)\3\s*\)",
+    re.IGNORECASE)
+_SCRIPT_TAGS = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<[^>]+>",
+                          re.IGNORECASE | re.DOTALL)
+#: Visible text beyond this is a page in its own right, whatever its scripts do.
+SCRIPT_REDIRECT_MAX_TEXT = 400
+
+
+def script_redirect_target(body: bytes) -> str | None:
+    """Where a page that is nothing but a script sending the browser on goes: the
+    JavaScript-only redirects of domain-parking landers (Bodis, ParkingCrew) and of sites
+    that send lost pages home. None for a page with text of its own."""
+    head = body[:65_536]
+    if b"location" not in head:
+        return None
+    text = _SCRIPT_TAGS.sub(b" ", head).decode("utf-8", errors="replace")
+    if len(" ".join(html.unescape(text).split())) > SCRIPT_REDIRECT_MAX_TEXT:
+        return None
+    for script in _INLINE_SCRIPT.finditer(head):
+        code = script.group(1).decode("utf-8", errors="replace")
+        match = _SCRIPT_REDIRECT.search(code)
+        if match:
+            target = match.group(2) or match.group(4)
+            if target and not target.lower().startswith(("javascript:", "#", "about:")):
+                return target
+    return None
 
 
 _CHALLENGE_TITLES = re.compile(

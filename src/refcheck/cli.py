@@ -19,7 +19,7 @@ from refcheck import __version__, cases
 from refcheck.build import MakeFetcher, Options, RunSettings, build_archives, build_settings
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
-from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings, utc_now
+from refcheck.http import DEFAULT_USER_AGENT, Clock, Fetcher, HttpSettings, utc_now
 from refcheck.local import ReportFile, fit_to_descriptors
 from refcheck.model import (
     DEFAULT_FAIL_ON,
@@ -33,8 +33,10 @@ from refcheck.model import (
     decide,
 )
 from refcheck.report import Format, Renderer, literal
+from refcheck.verdict import Comparison
 
 if TYPE_CHECKING:
+    from refcheck.cache import Memory
     from refcheck.report.progress import RunProgress
 
 EPILOG = """\
@@ -44,6 +46,10 @@ Examples:
   refcheck cases/                         every *.yaml and *.yml in a folder
   refcheck cases/ -f json -o report.json  a JSON report for CI
   refcheck cases/ --fail-on dead,soft-404,moved
+  refcheck cases/ --confirm 3:3           nightly: fail for links failing 3 runs over 3 days
+  refcheck --check-only cases/            validate the case files, fetch nothing
+  refcheck --show-settings cases/         every setting and where it came from
+  refcheck cache info                     the memory of past runs (also: cache clear)
 
 \b
 Exit codes:
@@ -74,14 +80,16 @@ class Parts:
     instead of patching the module."""
 
     make_fetcher: MakeFetcher = Fetcher
+    #: The run's clock: when links are checked, and the memory of past runs' "now".
+    clock: Clock = utc_now
 
 
 @app.command(epilog=EPILOG)
 def main_command(
     ctx: typer.Context,
-    casefiles: Annotated[list[str], typer.Argument(
+    casefiles: Annotated[list[str] | None, typer.Argument(
         metavar="CASEFILE...", help="Case files (YAML) or folders of them.",
-        show_default=False)],
+        show_default=False)] = None,
     format: Annotated[Format, typer.Option(
         "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
         "(annotations), csv.")] = Format.terminal,
@@ -105,6 +113,9 @@ def main_command(
         min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
     per_host: Annotated[int, typer.Option(
         min=1, max=64, help="Requests in flight at once to any one host.")] = 4,
+    host_interval: Annotated[float, typer.Option(
+        min=0.0, help="Least seconds between the starts of two requests to one host; a "
+        "host's 429s widen it for that host.")] = 0.0,
     timeout: Annotated[float, typer.Option(
         min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
     deadline: Annotated[float, typer.Option(
@@ -125,6 +136,10 @@ def main_command(
     as_of: Annotated[str | None, typer.Option(
         help="Prefer archive captures nearest this date (YYYY-MM-DD) instead of the case "
              "date.", show_default=False)] = None,
+    compare_archive: Annotated[Comparison, typer.Option(
+        help="Compare live pages with their archived copy nearest the case date, to catch a "
+        "domain that changed hands: auto (pages that do not mention their source's title, in "
+        "runs of up to 30 URLs), always, or never.")] = Comparison.auto,
     ukgwa_url: Annotated[str | None, typer.Option(
         help="Base URL of the UK Government Web Archive. [env: REFCHECK_UKGWA_URL] "
              "[default: https://webarchive.nationalarchives.gov.uk/ukgwa]",
@@ -142,6 +157,26 @@ def main_command(
         help="Asked only when no link answered at all, to tell 'no network' from dead hosts; "
              "empty to skip. [env: REFCHECK_PROBE_URL] [default: https://www.gov.uk/]",
         show_default=False)] = None,
+    cache_dir: Annotated[Path | None, typer.Option(
+        help="Folder of the memory of past runs. [env: REFCHECK_CACHE_DIR] [default: the "
+             "user's cache folder]", show_default=False)] = None,
+    max_cache_age: Annotated[str | None, typer.Option(
+        metavar="AGE", help="Reuse a link found ok less than AGE ago instead of fetching it "
+        "(0, 30m, 12h, 3d); failures are always checked again. [default: 1d]",
+        show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Neither reuse nor keep anything in the memory of past runs.")
+    ] = False,
+    confirm: Annotated[str | None, typer.Option(
+        metavar="RUNS:DAYS", help="Count a failure towards the exit code only once seen in "
+        "RUNS runs over DAYS days (e.g. 3:3); until then it is reported as unconfirmed.",
+        show_default=False)] = None,
+    check_only: Annotated[bool, typer.Option(
+        "--check-only", help="Read and check the case files and settings, fetch nothing: "
+        "exit 0 when they are usable, 2 when not.")] = False,
+    show_settings: Annotated[bool, typer.Option(
+        "--show-settings", help="Print every setting and where it came from (option, "
+        "environment, settings file or default), and exit.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -152,24 +187,42 @@ def main_command(
     be verified, and why.
     """
     parts: Parts = ctx.obj if isinstance(ctx.obj, Parts) else Parts()
-    concurrency, limited = fit_to_descriptors(concurrency)
     options = Options(
         fail_on=fail_on, archive=archive, no_archive=no_archive, as_of=as_of,
         archive_urls={Archive.UKGWA: ukgwa_url, Archive.WAYBACK: wayback_url},
         doi_url=doi_url, probe_url=probe_url, config=config,
         http=HttpSettings(
-            concurrency=concurrency, per_host=per_host, connect_timeout=timeout,
+            concurrency=concurrency, per_host=per_host, host_interval=host_interval,
+            connect_timeout=timeout,
             read_timeout=timeout, deadline=deadline, retries=retries,
-            max_redirects=max_redirects, max_bytes=max_bytes, user_agent=user_agent))
+            max_redirects=max_redirects, max_bytes=max_bytes, user_agent=user_agent),
+        casefiles=tuple(casefiles or ()), given=typed_options(ctx),
+        format=format.value, output=output, reports=tuple(reports or ()), quiet=quiet,
+        strict=strict, cache_dir=cache_dir, max_cache_age=max_cache_age, no_cache=no_cache,
+        confirm=confirm, compare_archive=compare_archive.value)
     try:
         settings = build_settings(options)
-        extra = [parse_report_option(text) for text in reports or ()]
+        if show_settings:
+            print_settings(settings)
+            raise typer.Exit(ExitCode.OK)
+        if not casefiles:
+            raise UsageError("give the case files (or folders of them) to check, e.g. "
+                             "refcheck cases/salford.yaml")
+        concurrency, limited = fit_to_descriptors(settings.http.concurrency)
+        settings = dataclasses.replace(settings, http=dataclasses.replace(
+            settings.http, concurrency=concurrency))
+        strict = settings.strict
+        extra = [parse_report_option(text) for text in settings.reports]
         loaded, warnings = load_cases(casefiles)
         if strict and warnings:
             raise CaseFileError([dataclasses.replace(w, warning=False) for w in warnings])
         for warning in warnings:
             _err(str(warning))
-        destinations = [Destination(format, output, quiet=quiet)]
+        if check_only:
+            checked_only(loaded, warnings)
+            raise typer.Exit(ExitCode.OK)
+        destinations = [Destination(Format(settings.format), settings.output,
+                                    quiet=settings.quiet)]
         destinations += [Destination(form, path) for form, path in extra]
         for destination in destinations:
             destination.open()
@@ -189,7 +242,7 @@ def main_command(
     if limited:
         _err(f"refcheck: {limited}")
     report = RunReport(started_at=utc_now(), warnings=warnings,
-                       as_of=settings.check.as_of)
+                       as_of=settings.check.as_of, confirm=settings.check.confirm)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(_run(loaded, settings, parts, report,
@@ -204,6 +257,35 @@ def main_command(
     for destination in destinations:
         failed = not destination.write(report, outcome) or failed
     raise typer.Exit(ExitCode.USAGE if failed else outcome.exit_code)
+
+
+def typed_options(ctx: typer.Context) -> frozenset[str]:
+    """The options typed on the command line (the others hold their defaults, which the
+    settings file may replace)."""
+    # By the source's name: typer carries its own copy of click, whose module is private.
+    return frozenset(name for name in ctx.params
+                     if getattr(ctx.get_parameter_source(name), "name", "") in (
+                         "COMMANDLINE", "ENVIRONMENT"))
+
+
+def print_settings(settings: RunSettings) -> None:
+    """``--show-settings``: every setting, its value, and where it came from."""
+    where = str(settings.file) if settings.file else "none found"
+    typer.echo(f"# settings file: {where}")
+    width = max(len(s.key) for s in settings.shown)
+    for setting in settings.shown:
+        typer.echo(f"{setting.key:<{width}} = {literal(setting.value)}  "
+                   f"# {literal(setting.origin)}")
+
+
+def checked_only(loaded: list[Case], warnings: list[Problem]) -> None:
+    """``--check-only``: the case files are usable; say so, having fetched nothing."""
+    links = sum(len(s.urls) for case in loaded for s in case.sources)
+    files = len(loaded)
+    noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
+    _err(f"refcheck: {files} case file{'s' if files != 1 else ''} checked, {links} "
+         f"URL{'s' if links != 1 else ''}, no errors{noted}; nothing was fetched "
+         "(--check-only).")
 
 
 def parse_report_option(text: str) -> tuple[Format, Path]:
@@ -353,13 +435,29 @@ async def _check(loaded: list[Case], settings: RunSettings, parts: Parts, report
         for renderer in renderers:
             renderer.prepare(result)
 
-    with _progress() as progress:
-        async with parts.make_fetcher(settings.http) as fetcher:
-            archives = build_archives(settings.check, fetcher)
-            if progress is not None and archives is not None:
-                progress.watch(archives.queues)
-            await check(loaded, fetcher, report, settings.check, on_result=on_result,
-                        archives=archives, progress=progress)
+    memory = open_memory(settings)
+    try:
+        with _progress() as progress:
+            async with parts.make_fetcher(settings.http) as fetcher:
+                archives = build_archives(settings.check, fetcher)
+                if progress is not None and archives is not None:
+                    progress.watch(archives.queues)
+                await check(loaded, fetcher, report, settings.check, on_result=on_result,
+                            archives=archives, progress=progress, memory=memory,
+                            clock=parts.clock)
+    finally:
+        if memory is not None:
+            memory.close()
+
+
+def open_memory(settings: RunSettings) -> Memory | None:
+    """The memory of past runs, unless --no-cache; one that cannot be used says so once
+    (on stderr) and the run goes on without it."""
+    if settings.cache_dir is None:
+        return None
+    from refcheck.cache import Memory
+
+    return Memory.open(settings.cache_dir, warn=_err)
 
 
 @contextlib.contextmanager
@@ -392,9 +490,33 @@ def _extract(argv: list[str]) -> int:
     return run_extract(argv)
 
 
+def _cache(argv: list[str]) -> int:
+    from refcheck.cache_command import run_cache
+
+    return run_cache(argv)
+
+
 #: Commands beside checking: ``refcheck NAME ...`` runs ``SUBCOMMANDS[NAME](rest)``, which
 #: returns the exit code. A case file is never named so (they end in .yaml).
-SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {"extract": _extract}
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {"extract": _extract, "cache": _cache}
+
+
+def _fix(argv: list[str]) -> int:
+    from refcheck.fix_command import run
+
+    return run(argv)
+
+
+SUBCOMMANDS["fix"] = _fix
+
+
+def _preserve(argv: list[str]) -> int:
+    from refcheck.preserve_command import run
+
+    return run(argv)
+
+
+SUBCOMMANDS["preserve"] = _preserve
 
 
 def main() -> None:

@@ -1,5 +1,19 @@
-"""The optional settings file (TOML): archive order, base URLs and politeness limits.
+r"""The optional settings file (TOML): every option of the command line, the URL patterns,
+accepted statuses and headers per host, and the archives' order, base URLs and limits.
 
+It is ``[tool.refcheck]`` in ``pyproject.toml``, or the whole of ``refcheck.toml`` or
+``.refcheck.toml``; ``find_settings_file`` walks up from the case file's folder to the first
+folder that has one. Keys are the options' names (``fail-on``, ``per-host``); an unknown
+key is an error naming the closest known one. This module checks each value's type and
+range; ``build`` gives the values their meaning, and decides precedence.
+
+    fail-on = ["dead", "soft-404"]
+    concurrency = 16
+    exclude = ['^https://intranet\.example\.ac\.uk/']
+    [accept]
+    "www.linkedin.com" = [999]
+    [headers."files.example.ac.uk"]
+    X-Api-Key = "..."
     [archives]
     order = ["ukgwa", "wayback"]
     ukgwa_url = "https://webarchive.nationalarchives.gov.uk/ukgwa"
@@ -13,8 +27,13 @@ and every request budget it has. Options and environment variables win over the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from refcheck.archive import SERVICES, budget_settings
 from refcheck.errors import UsageError
@@ -33,18 +52,14 @@ class Config:
 
 
 def load_config(path: Path | None) -> Config:
-    """The settings in ``path`` (``--config``, or ``REFCHECK_CONFIG``); none without one."""
+    """The archive settings in ``path`` (``--config``, or ``REFCHECK_CONFIG``); none without
+    one."""
     if path is None:
         return Config()
-    import tomllib  # only when there is a file: it is 2 ms of every run's start otherwise
+    return load_settings_file(path).archives
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the settings file: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    section = data.get("archives", {})
+
+def _archives(path: Path, section: object) -> Config:
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [archives] must be a table")
     budgets = budget_settings()
@@ -52,8 +67,8 @@ def load_config(path: Path | None) -> Config:
              *_FALLBACK_LIMITS}
     unknown = sorted(set(section) - known)
     if unknown:
-        raise UsageError(f"{path}: unknown setting archives.{unknown[0]}; known: "
-                         f"{', '.join(sorted(known))}")
+        raise UsageError(f"{path}: unknown setting archives.{unknown[0]}"
+                         f"{_closest(unknown[0], sorted(known))}")
     order = section.get("order")
     if order is not None and (not isinstance(order, list)
                               or not all(isinstance(x, str) for x in order)):
@@ -74,3 +89,294 @@ def _positive(path: Path, name: str, value: object) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
         raise UsageError(f"{path}: archives.{name} must be a positive number")
     return float(value)
+
+
+# -- the whole file -------------------------------------------------------------------------
+
+#: Where settings are looked for in each folder, in order.
+FILE_NAMES = (".refcheck.toml", "refcheck.toml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a settings-file key holds: its type, and the range of a number."""
+
+    name: str  # "text", "whole number", "number", "true or false", "list of text", "table"
+    low: float | None = None
+    high: float | None = None
+
+
+TEXT = Kind("text")
+FLAG = Kind("true or false")
+TEXTS = Kind("list of text")
+TEXT_OR_TEXTS = Kind("text or list of text")
+TABLE = Kind("table")
+
+
+def _whole(low: float, high: float | None = None) -> Kind:
+    return Kind("whole number", low, high)
+
+
+def _number(low: float) -> Kind:
+    return Kind("number", low)
+
+
+#: Every key the file may hold at its top level, each an option of the command line
+#: (``--fail-on`` is ``fail-on``) unless marked. Ranges are the options' own.
+KEYS: dict[str, Kind] = {
+    "format": TEXT,
+    "output": TEXT,
+    "report": TEXTS,
+    "quiet": FLAG,
+    "strict": FLAG,
+    "fail-on": TEXT_OR_TEXTS,
+    "concurrency": _whole(1, 1024),
+    "per-host": _whole(1, 64),
+    "host-interval": _number(0.0),
+    "timeout": _number(0.1),
+    "deadline": _number(0.1),
+    "retries": _whole(0, 10),
+    "max-redirects": _whole(1, 50),
+    "max-bytes": _whole(1024),
+    "user-agent": TEXT,
+    "archive": TEXT_OR_TEXTS,
+    "no-archive": FLAG,
+    "as-of": Kind("date"),
+    "doi-url": TEXT,
+    "probe-url": TEXT,
+    "cache-dir": TEXT,
+    "max-cache-age": Kind("duration"),
+    "no-cache": FLAG,
+    "confirm": TEXT,
+    # The settings file's own:
+    "exclude": TEXTS,
+    "include": TEXTS,
+    "accept": TABLE,
+    "headers": TABLE,
+    "archives": TABLE,
+}
+
+#: Keys that people write for another one.
+_INSTEAD = {
+    "ukgwa-url": "archives.ukgwa_url", "wayback-url": "archives.wayback_url",
+    "config": "--config (a settings file cannot name another)",
+}
+
+#: Headers refcheck writes itself and a settings file may not replace.
+_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """A settings file, read and checked: ``values`` by key (``archives``, ``accept`` and
+    ``headers`` apart), each of the type ``KEYS`` gives it."""
+
+    path: Path
+    values: Mapping[str, Any] = field(default_factory=dict)
+    archives: Config = field(default_factory=Config)
+    accept: tuple[tuple[str, frozenset[int]], ...] = ()
+    headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def resolve(self, value: str) -> Path:
+        """A path in the file, relative to the file's folder."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.path.parent / path
+
+
+def find_settings_file(start: Path) -> Path | None:
+    """The settings file of the folder ``start`` (a case file's, or a folder of them) or
+    the nearest folder above it that has one: ``.refcheck.toml``, ``refcheck.toml``, or a
+    ``pyproject.toml`` with a ``[tool.refcheck]`` table."""
+    folder = start if start.is_dir() else start.parent
+    try:
+        folder = folder.resolve()
+    except OSError:
+        return None
+    for place in (folder, *folder.parents):
+        for name in FILE_NAMES:
+            candidate = place / name
+            if not candidate.is_file():
+                continue
+            if name != "pyproject.toml" or _has_tool_table(candidate):
+                return candidate
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    # Read only when the table may be there: most projects' pyproject.toml has none.
+    return "refcheck" in text and re.search(r"^\s*\[\s*tool\.refcheck\s*[\].]", text,
+                                             re.MULTILINE) is not None
+
+
+def load_settings_file(path: Path) -> SettingsFile:
+    """Read and check a settings file; raises ``UsageError`` naming the file, the line
+    where it can be found, and what was expected."""
+    import tomllib  # only when there is a file: it is 2 ms of every run's start otherwise
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the settings file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: the settings file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    prefix = ""
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        data = tool.get("refcheck", {}) if isinstance(tool, dict) else {}
+        prefix = "tool.refcheck."
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: [tool.refcheck] must be a table")
+    checker = _Checker(path, text, prefix)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = KEYS.get(key)
+        if kind is None:
+            checker.unknown(key)
+        elif key not in ("archives", "accept", "headers"):
+            values[key] = checker.value(key, kind, value)
+    return SettingsFile(
+        path=path, values=values,
+        archives=_archives(path, data["archives"]) if "archives" in data else Config(),
+        accept=checker.accept(data.get("accept", {})),
+        headers=checker.headers(data.get("headers", {})))
+
+
+class _Checker:
+    def __init__(self, path: Path, text: str, prefix: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.prefix = prefix
+
+    def where(self, key: str) -> str:
+        """``file:line`` of the first line that sets ``key`` (TOML keeps no positions)."""
+        pattern = re.compile(rf"^\s*(\[\s*(tool\.refcheck\.)?)?[\"']?{re.escape(key)}[\"']?"
+                             r"\s*[=\].]")
+        for number, line in enumerate(self.lines, 1):
+            if pattern.match(line):
+                return f"{self.path}:{number}"
+        return str(self.path)
+
+    def fail(self, key: str, message: str, *, at: str | None = None) -> UsageError:
+        """The error for ``key`` (``at``: the key of the line to point at, in a table)."""
+        return UsageError(f"{self.where(at or key)}: {self.prefix}{key}: {message}")
+
+    def unknown(self, key: str) -> None:
+        instead = _INSTEAD.get(key)
+        hint = f"; set {instead} instead" if instead else _closest(key, sorted(KEYS))
+        raise self.fail(key, f"unknown setting{hint}")
+
+    def value(self, key: str, kind: Kind, value: Any) -> Any:
+        expected = kind.name
+        if kind in (TEXT, TEXTS, TEXT_OR_TEXTS):
+            if isinstance(value, str) and kind is not TEXTS:
+                return value
+            if isinstance(value, list) and kind is not TEXT \
+                    and all(isinstance(x, str) for x in value):
+                return value
+            expected = {"text": 'text in quotes, e.g. "value"',
+                        "list of text": 'a list, e.g. ["a", "b"]',
+                        "text or list of text": 'a list, e.g. ["a", "b"]'}[kind.name]
+        elif kind is FLAG:
+            if isinstance(value, bool):
+                return value
+            expected = "true or false"
+        elif kind.name == "date":
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value.isoformat()
+            if isinstance(value, str):
+                return value
+            expected = "a date, e.g. 2013-11-29"
+        elif kind.name == "duration":
+            if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)
+                                          and value == 0):
+                return str(value)
+            expected = 'a duration in quotes, e.g. "12h" or "3d" (or 0)'
+        elif kind.name in ("whole number", "number"):
+            whole = kind.name == "whole number"
+            number = isinstance(value, int) or (not whole and isinstance(value, float))
+            if number and not isinstance(value, bool) and (
+                    kind.low is None or value >= kind.low) and (
+                    kind.high is None or value <= kind.high):
+                return value
+            span = (f"from {kind.low:g} to {kind.high:g}" if kind.high is not None
+                    else f"at least {kind.low:g}")
+            expected = f"a {'whole ' if whole else ''}number {span}"
+        raise self.fail(key, f"expected {expected}; found {_shown(value)}")
+
+    def accept(self, table: Any) -> tuple[tuple[str, frozenset[int]], ...]:
+        if not isinstance(table, dict):
+            raise self.fail("accept", 'expected a table of hosts, e.g. [accept] '
+                            '"www.linkedin.com" = [999]')
+        accepted = []
+        for host, codes in table.items():
+            if not isinstance(codes, list) or not codes or not all(
+                    isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 999
+                    for c in codes):
+                raise self.fail(f'accept."{host}"', "expected a list of HTTP statuses, e.g. "
+                                f"[999] or [403, 429]; found {_shown(codes)}", at=host)
+            accepted.append((_host(host), frozenset(codes)))
+        return tuple(accepted)
+
+    def headers(self, table: Any) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+        if not isinstance(table, dict):
+            raise self.fail("headers", 'expected a table per host, e.g. [headers."intranet.'
+                            'example.ac.uk"] X-Api-Key = "..."')
+        found = []
+        for host, headers in table.items():
+            if not isinstance(headers, dict):
+                raise self.fail(f'headers."{host}"', "expected a table of header names and "
+                                'values, e.g. X-Api-Key = "..."', at=host)
+            pairs = []
+            for name, value in headers.items():
+                where = f'headers."{host}".{name}'
+                line = name
+                if not _TOKEN.fullmatch(name):
+                    raise self.fail(where, "not a header name (letters, digits and "
+                                    "!#$%&'*+-.^_`|~ only)", at=line)
+                if name.lower() in _OWN_HEADERS:
+                    raise self.fail(where, "refcheck sets this header itself", at=line)
+                # The value is never shown: it may be a password.
+                if not isinstance(value, str):
+                    raise self.fail(where, "expected the value as text in quotes", at=line)
+                if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
+                    raise self.fail(where, "the value may not hold a line break, NUL or "
+                                    "another control character", at=line)
+                try:
+                    value.encode("latin-1")
+                except UnicodeEncodeError:
+                    raise self.fail(where, "the value may hold only Latin-1 "
+                                    "characters", at=line) from None
+                pairs.append((name, value))
+            found.append((_host(host), tuple(pairs)))
+        return tuple(found)
+
+
+def _host(text: str) -> str:
+    return text.strip().lower().rstrip(".")
+
+
+def _closest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+    if not close and "_" in key:
+        close = difflib.get_close_matches(key.replace("_", "-"), known, n=1, cutoff=0.5)
+    return f"; did you mean `{close[0]}`?" if close else f"; known: {', '.join(known)}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value[:40]}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)[:40]

@@ -9,13 +9,16 @@ nothing above this module sees an httpx or socket exception for a link.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import datetime as dt
+import heapq
+import itertools
 import random
 import re
 import zlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
@@ -25,10 +28,9 @@ import httpx
 from refcheck import __version__
 from refcheck.classify import (
     HTML_TYPES,
-    backoff_seconds,
-    is_retryable,
+    RetryPolicy,
     meta_refresh_target,
-    retry_after_seconds,
+    script_redirect_target,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
 from refcheck.transport import RequestFailed, build_transport, failure_of
@@ -62,18 +64,27 @@ class HttpSettings:
     backoff_cap: float = 30.0
     max_retry_after: float = 120.0
     max_redirects: int = 10
+    #: Seconds between the starts of two requests to one host (lychee's
+    #: --host-request-interval); a host's 429s widen it for that host.
+    host_interval: float = 0.0
     max_bytes: int = 2 * 1024 * 1024
     max_quote_bytes: int = 32 * 1024 * 1024  # a whole PDF, when a quote must be found in it
     #: Bytes that reads longer than ``max_bytes`` (quote checks) may hold at once, over all
     #: of them: more such reads wait for their turn.
     max_large_reads_bytes: int = 128 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
+    #: Extra request headers by host (the settings file's ``headers``), sent to that host
+    #: only, never to another host a redirect leads to.
+    host_headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
-def default_transport(settings: HttpSettings) -> httpx.AsyncBaseTransport:
+def default_transport(settings: HttpSettings,
+                      work: Callable[[str], int] | None = None) -> httpx.AsyncBaseTransport:
     """refcheck's own HTTP/1.1 transport (``transport.py``): a third or less of the CPU per
-    request of the general clients, which was most of what a large run cost."""
-    return build_transport(max_idle=settings.concurrency)
+    request of the general clients, which was most of what a large run cost. ``work``
+    tells it how many requests a host still has to come, so the connections kept are the
+    ones about to be used."""
+    return build_transport(max_idle=2 * settings.concurrency, work=work)
 
 
 class Fetcher:
@@ -103,8 +114,15 @@ class Fetcher:
         #: HTTP answers received from anyone, links and archives alike: zero means that
         #: nothing could be reached.
         self.answered = 0
-        self._global = _Gate(self.settings.concurrency)
+        self._global = _PriorityGate(self.settings.concurrency)
         self._hosts: dict[str, _Gate] = {}
+        #: Links still to be fetched, by host (``expect``): the host with the most work
+        #: left is served first, so the busiest host never idles while it has slots.
+        self.work: collections.Counter[str] = collections.Counter()
+        #: When each host may be sent its next request (``host_interval``), and the
+        #: interval itself, which a host's 429s and Retry-After widen for the run.
+        self._next_start: dict[str, float] = {}
+        self._intervals: dict[str, float] = {}
         s = self.settings
         self._large_reads = _ByteBudget(s.max_large_reads_bytes)
         self._headers = httpx.Headers([
@@ -113,12 +131,29 @@ class Fetcher:
             ("Accept-Language", "en-GB,en;q=0.8"),
             ("Accept-Encoding", "gzip, deflate"),
         ]).raw
+        self._host_headers = {
+            host.lower(): [(name.encode("latin-1"), value.encode("latin-1"))
+                           for name, value in headers]
+            for host, headers in s.host_headers}
         self._timeouts = {"connect": s.connect_timeout, "read": s.read_timeout,
                           "write": s.read_timeout, "pool": None}
 
     async def __aenter__(self) -> Fetcher:
-        self._transport = self._given_transport or default_transport(self.settings)
+        self._transport = self._given_transport or default_transport(
+            self.settings, self.work.__getitem__)
         return self
+
+    def expect(self, urls: Iterable[str]) -> None:
+        """Links that will be checked: counted by host before any is started, so scheduling
+        knows from the first request where the work is (``checked`` counts them off)."""
+        self.work.update(host_of(url) for url in urls)
+
+    def checked(self, url: str) -> None:
+        """One expected link's check is done (fetched, remembered or failed)."""
+        host = host_of(url)
+        self.work[host] -= 1
+        if self.work[host] <= 0:
+            del self.work[host]
 
     async def __aexit__(
         self,
@@ -134,11 +169,40 @@ class Fetcher:
         gate = self._hosts.get(host)
         if gate is None:
             gate = self._hosts[host] = _Gate(self.settings.per_host)
-        return _Slot(host, gate, self._global, urgent)
+        return _Slot(host, gate, self._global, urgent, self)
+
+    def interval(self, host: str) -> float:
+        return self._intervals.get(host, self.settings.host_interval)
+
+    async def spaced(self, host: str) -> None:
+        """Wait until ``host`` may be sent another request: at least its interval after the
+        start of the last one."""
+        interval = self.interval(host)
+        if not interval:
+            return
+        now = self.clock().timestamp()
+        start = max(now, self._next_start.get(host, 0.0))
+        self._next_start[host] = start + interval
+        if start > now:
+            await self.sleep(start - now)
+
+    def widen(self, host: str, asked: float | None) -> None:
+        """A host that answered 429 (or asked to wait): space its requests further apart
+        for the rest of the run, at least as far as it asked (up to a minute)."""
+        wider = max(self.interval(host), min(asked or 0.0, 60.0), 1.0)
+        self._intervals[host] = min(wider, 60.0)
+
+    def link_policy(self, retries: int | None = None) -> RetryPolicy:
+        """The retry policy of a cited link, from the settings."""
+        s = self.settings
+        return RetryPolicy(retries=s.retries if retries is None else retries,
+                           backoff_base=s.backoff_base, backoff_cap=s.backoff_cap,
+                           max_wait=s.max_retry_after)
 
     async def fetch(
         self, url: str, *, retries: int | None = None, want_body: bool = False,
         max_bytes: int | None = None, urgent: bool = False,
+        policy: RetryPolicy | None = None, pace: Pace | None = None,
     ) -> Fetch:
         """Fetch with retries: backoff and jitter, honouring ``Retry-After`` up to a cap.
         ``want_body`` reads the body whatever its type (up to ``max_bytes``), as archive
@@ -152,29 +216,39 @@ class Fetcher:
         ``max_retry_after``) is not asked again: the fetch ends with its answer and the wait
         it asked for (``Fetch.retry_after``). So no link takes longer than
         ``(retries + 1) * deadline``, waits included (time queued for a slot apart).
+
+        ``policy`` is the one retry policy with other numbers (``link_policy`` by default,
+        ``retries`` overriding its count); ``pace`` applies a service's politeness (an
+        archive's request budget): it is waited for before every try, and told of every
+        wait a server asked for, so the whole service pauses, not only this request.
         """
         s = self.settings
-        allowed = s.retries if retries is None else retries
+        policy = policy or self.link_policy(retries)
         cap = max_bytes or s.max_bytes
-        longest_wait = min(s.max_retry_after, s.deadline / 2)
         attempt = 1
         wait = 0.0
         while True:
+            if pace is not None:
+                await pace.wait()
+            spent = wait if policy.within_deadline else 0.0
             result = await self._attempt(url, want_body, cap, urgent or attempt > 1,
-                                         s.deadline - wait)
+                                         s.deadline - spent)
             if attempt > 1:
                 result = dataclasses.replace(result, attempts=attempt)
-            if attempt > allowed or not is_retryable(result):
-                return result
-            wait = min(longest_wait, backoff_seconds(
-                attempt, base=s.backoff_base, cap=s.backoff_cap, jitter=self._jitter()))
-            if result.answer is not None:
-                asked = retry_after_seconds(result.answer.headers, self.clock())
-                if asked is not None:
-                    if asked > longest_wait:  # longer than we will wait: say so instead
-                        return dataclasses.replace(result, retry_after=asked)
-                    wait = asked
-            await self.sleep(wait)
+            again, wait = policy.wait(result, attempt, jitter=self._jitter(),
+                                      now=self.clock(), deadline=s.deadline)
+            if result.answer is not None and result.answer.status == 429 and again:
+                # Asked to slow down: this host's requests are spaced at least as far
+                # apart as it asked, for the rest of the run.
+                self.widen(host_of(result.answer.url), wait)
+            if not again:
+                # A server that asked for longer than we will wait: say so instead.
+                return dataclasses.replace(result, retry_after=wait) if wait else result
+            if pace is not None and result.answer is not None \
+                    and result.answer.status in (429, 503):
+                pace.pause(wait)  # nobody asks this service again before then
+            else:
+                await self.sleep(wait)
             attempt += 1
 
     async def _attempt(self, url: str, want_body: bool, cap: int, urgent: bool,
@@ -264,6 +338,8 @@ class Fetcher:
         without waiting for all to be built."""
         target = httpx.URL(url)
         headers = [(b"Host", target.netloc), *self._headers]
+        if self._host_headers:
+            headers.extend(self._host_headers.get(target.host, ()))
         mine = cookies.get(target.host)
         if mine:
             headers.append((b"Cookie", "; ".join(
@@ -326,7 +402,8 @@ class Fetcher:
                     reserved.shrink(int(length))
             body, truncated = await self._read_body(response, cap, encoding)
         if 200 <= status < 300 and content_type in HTML_TYPES:
-            refresh = meta_refresh_target(body)
+            # A meta refresh, or a page that is only a script sending the browser on.
+            refresh = meta_refresh_target(body) or script_redirect_target(body)
             if refresh:
                 try:
                     target = _redirect_target(request, refresh)
@@ -370,6 +447,16 @@ class Fetcher:
 #: Output is taken from each decompressor this much at a time, so no stage of a stack of
 #: codings ever holds more than this beyond the cap.
 _PIECE = 64 * 1024
+
+
+class Pace(Protocol):
+    """A service's politeness, applied around each try of the one retry loop."""
+
+    async def wait(self) -> None:
+        """Wait for this request's turn under the service's budget."""
+
+    def pause(self, seconds: float) -> None:
+        """Ask the service nothing more for ``seconds`` (it answered 429 or 503)."""
 
 
 class _Decompressor(Protocol):
@@ -555,15 +642,69 @@ class _Gate:
 
     def __init__(self, slots: int) -> None:
         self._free = slots
-        self._urgent: deque[asyncio.Future[None]] = deque()
-        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._urgent: deque[asyncio.Future[bool]] = deque()
+        self._waiting: deque[asyncio.Future[bool]] = deque()
 
-    async def acquire(self, urgent: bool = False) -> None:
+    async def acquire(self, urgent: bool = False) -> bool:
+        """Wait for a slot. True when the slot came with a global slot handed on with it
+        (see ``_Slot.release``), which the waiter then holds without asking for one."""
         if self._free > 0 and not self._urgent and not self._waiting:
+            self._free -= 1
+            return False
+        turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._waiting).append(turn)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                # The slot was handed over just as the wait was cancelled.
+                self.release()
+                if turn.result():
+                    raise _CarriedGlobal from None
+            raise
+
+    @property
+    def waiting(self) -> bool:
+        return any(not t.done() for t in self._urgent) or any(
+            not t.done() for t in self._waiting)
+
+    def release(self, carry: bool = False) -> bool:
+        """Hand the slot to the next waiter (with a global slot, when ``carry``); False when
+        nobody was waiting."""
+        for queue in (self._urgent, self._waiting):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():  # a cancelled wait is skipped
+                    turn.set_result(carry)
+                    return True
+        self._free += 1
+        return False
+
+
+class _CarriedGlobal(Exception):
+    """A wait was cancelled just as a host slot with a global slot was handed to it."""
+
+
+class _PriorityGate:
+    """The global limit: a released slot goes to the waiter whose host has the most work
+    left (urgent waiters first, then by that count, then in order of arrival), so the
+    busiest host's queue, which sets how long a large run takes, is never kept waiting by
+    hosts with one link each (the politeness bound: the busiest host's links over its
+    slots, times the latency)."""
+
+    __slots__ = ("_free", "_heap", "_order")
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._heap: list[tuple[int, int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    async def acquire(self, urgent: bool = False, work: int = 0) -> None:
+        if self._free > 0 and not self._heap:
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._waiting).append(turn)
+        heapq.heappush(self._heap, (0 if urgent else 1, -work, next(self._order), turn))
         try:
             await turn
         except asyncio.CancelledError:
@@ -572,36 +713,61 @@ class _Gate:
             raise
 
     def release(self) -> None:
-        for queue in (self._urgent, self._waiting):
-            while queue:
-                turn = queue.popleft()
-                if not turn.done():  # a cancelled wait is skipped
-                    turn.set_result(None)
-                    return
+        while self._heap:
+            turn = heapq.heappop(self._heap)[3]
+            if not turn.done():  # a cancelled wait is skipped
+                turn.set_result(None)
+                return
         self._free += 1
+
+    def most_work_waiting(self) -> int:
+        """The work left of the busiest host among the waiters (0 when none waits)."""
+        while self._heap and self._heap[0][3].done():
+            heapq.heappop(self._heap)
+        if not self._heap:
+            return 0
+        urgent, work, _, _ = self._heap[0]
+        return 1 << 62 if urgent == 0 else -work
 
 
 class _Slot:
-    """Wait for the host first, then take a global slot: a queue for one busy host never
-    holds slots that other hosts' links could use."""
+    """Wait for the host first (and for its interval), then take a global slot: a queue
+    for one busy host never holds slots that other hosts' links could use."""
 
-    __slots__ = ("_global", "_host_gate", "_urgent", "host")
+    __slots__ = ("_fetcher", "_global", "_host_gate", "_urgent", "host")
 
-    def __init__(self, host: str, host_gate: _Gate, global_: _Gate, urgent: bool) -> None:
+    def __init__(self, host: str, host_gate: _Gate, global_: _PriorityGate, urgent: bool,
+                 fetcher: Fetcher) -> None:
         self.host = host
         self._host_gate = host_gate
         self._global = global_
         self._urgent = urgent
+        self._fetcher = fetcher
 
     async def acquire(self) -> None:
-        await self._host_gate.acquire(self._urgent)
         try:
-            await self._global.acquire(self._urgent)
+            carried = await self._host_gate.acquire(self._urgent)
+        except _CarriedGlobal:
+            self._global.release()
+            raise asyncio.CancelledError from None
+        try:
+            await self._fetcher.spaced(self.host)
+            if not carried:
+                await self._global.acquire(self._urgent, self._fetcher.work[self.host])
         except BaseException:
+            if carried:
+                self._global.release()
             self._host_gate.release()
             raise
 
     def release(self) -> None:
+        """Give both slots back. When this host has links waiting and no waiting host has
+        more work left, the next of its links takes both at once: the busiest host is not
+        sent to the back of the global queue after every answer."""
+        work = self._fetcher.work[self.host]
+        if self._host_gate.waiting and work and work >= self._global.most_work_waiting():
+            self._host_gate.release(carry=True)
+            return
         self._global.release()
         self._host_gate.release()
 

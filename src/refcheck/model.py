@@ -27,6 +27,7 @@ class Status(StrEnum):
     NO_URL = "no-url"
     ARCHIVED = "archived"
     DRIFTED = "drifted"
+    EXCLUDED = "excluded"  # not checked: the settings file's ``exclude``/``include`` say so
 
 
 def day(when: dt.date) -> str:
@@ -41,7 +42,7 @@ DEFAULT_FAIL_ON: frozenset[Status] = frozenset(
 #: Best first: a source with several URLs takes the best of their statuses.
 STATUS_RANK: dict[Status, int] = {s: i for i, s in enumerate((
     Status.OK, Status.ARCHIVED, Status.MOVED, Status.BLOCKED, Status.ERROR, Status.DRIFTED,
-    Status.SOFT_404, Status.DEAD, Status.INVALID, Status.NO_URL))}
+    Status.SOFT_404, Status.DEAD, Status.INVALID, Status.EXCLUDED, Status.NO_URL))}
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class FailureKind(StrEnum):
     INVALID_URL = "invalid-url"
     PROTOCOL = "protocol"  # the server answered, but not in HTTP/1.1 that can be read safely
     HTTP2_ONLY = "http2-only"  # the server speaks only HTTP/2, which refcheck does not
+    LOCAL = "local"  # this machine ran out of something (open files, memory): not the link
     OTHER = "other"
 
 
@@ -260,6 +262,49 @@ class LinkResult:
     #: The URL the archives were asked for, when it is not the cited one: credentials are
     #: never sent to a third party.
     lookup_url: str | None = None
+    #: When the success reused from the memory of past runs was observed (not fetched now).
+    cached_at: dt.datetime | None = None
+    #: What earlier runs saw of this URL, this run included (None without the memory).
+    history: History | None = None
+    #: A failure not yet seen in the runs and days ``--confirm`` asks for: reported with its
+    #: status, but not counted towards the exit code.
+    unconfirmed: bool = False
+
+
+#: How long a success is reused from the memory of past runs (``--max-cache-age``).
+DEFAULT_MAX_CACHE_AGE = dt.timedelta(days=1)
+
+#: Statuses that count as failing in the memory of past runs (and for ``--confirm``).
+FAILING_STATUSES: frozenset[Status] = frozenset(
+    {Status.DEAD, Status.SOFT_404, Status.DRIFTED, Status.BLOCKED, Status.ERROR,
+     Status.INVALID})
+
+
+@dataclass(frozen=True)
+class History:
+    """What the memory of past runs knows of one URL: the present run's observation
+    included, the failures counted from the latest run that did not fail."""
+
+    first_seen: dt.datetime
+    last_ok: dt.datetime | None  # the latest run in which the link did not fail
+    failing_since: dt.datetime | None  # the first run of the current failing streak
+    failed_runs: int  # runs in the current failing streak
+    #: The status every run of the streak saw, when they agree.
+    streak_status: Status | None = None
+    #: Calendar days (UTC) the streak covers, the first and the latest run's included.
+    streak_days: int = 0
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """``--confirm RUNS:DAYS``: a failure counts once seen in ``runs`` runs or more,
+    covering ``days`` calendar days or more."""
+
+    runs: int
+    days: int
+
+    def met(self, history: History) -> bool:
+        return history.failed_runs >= self.runs and history.streak_days >= self.days
 
 
 @dataclass
@@ -275,6 +320,8 @@ class RunReport:
     warnings: list[Problem] = field(default_factory=list)
     #: The date archive captures were measured from (--as-of), when not each case's own.
     as_of: dt.date | None = None
+    #: ``--confirm``: failures count towards the exit code only once confirmed.
+    confirm: Confirm | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
 
@@ -302,6 +349,7 @@ class ExitCode(IntEnum):
     ATTENTION = 1
     USAGE = 2
     NO_NETWORK = 3
+    INCOMPLETE = 4
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -338,17 +386,19 @@ def source_verdicts(report: RunReport) -> dict[SourceKey, Status]:
 
 
 def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> Outcome:
-    """A link fails the run when its status is in ``fail_on`` and no other URL of the same
-    source does better."""
+    """A link fails the run when its status is in ``fail_on``, no other URL of the same
+    source does better, and it is not ``unconfirmed`` (``--confirm``)."""
     verdicts = source_verdicts(report)
     failing = tuple(
         r for r in report.results
-        if r.status in fail_on
+        if r.status in fail_on and not r.unconfirmed
         and verdicts[source_key(r)] in fail_on)
     if report.interrupted:
         code = ExitCode.TERMINATED if report.terminated else ExitCode.INTERRUPTED
     elif report.network_unreachable:
         code = ExitCode.NO_NETWORK
+    elif any(r.failure is FailureKind.LOCAL for r in report.results):
+        code = ExitCode.INCOMPLETE
     elif failing:
         code = ExitCode.ATTENTION
     else:

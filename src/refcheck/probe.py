@@ -14,11 +14,12 @@ import difflib
 import re
 import secrets
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from refcheck.http import Fetcher
 from refcheck.model import Answer, Fetch
 from refcheck.text import html_text, normalise
+from refcheck.verdict import origin
 
 #: Visible text shorter than this makes a 200 page suspicious; real evidence pages (reports,
 #: news items, policy pages) are longer.
@@ -51,11 +52,36 @@ def sibling_of(url: str, token: str) -> str:
                        f"{folder}/refcheck-probe-{token}{extension}", "", ""))
 
 
-def near_identical(cited: Answer, probe: Answer) -> bool:
+def without_address(text: str, url: str) -> str:
+    """A page's text without the address it was asked for: error pages echo it ("The
+    requested URL /a/refcheck-probe-1f2e3d.htm was not found"), and neither the cited
+    page's name nor the probe's random one may decide whether the two pages are alike."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return text
+    name = path.rpartition("/")[2]
+    stem = name.rpartition(".")[0] or name
+    forms = {url, path, unquote(path), name, unquote(name), stem, unquote(stem),
+             unquote(stem).replace("-", " ").replace("_", " ")}
+    for form in sorted((normalise(f) for f in forms if len(f) > 1), key=len, reverse=True):
+        text = text.replace(form, " ")
+    return text
+
+
+def near_identical(cited: Answer, probe: Answer, *, cited_url: str | None = None,
+                   probe_url: str | None = None) -> bool:
+    """Whether two answers are the same page but for the addresses asked, which are
+    taken out of both before they are compared (so the comparison does not depend on the
+    random name the probe asked for)."""
     if cited.url == probe.url:
         return True  # both ended on the same page
-    a = _DIGITS.sub("", visible_text(cited))[:6000]
-    b = _DIGITS.sub("", visible_text(probe))[:6000]
+    a = without_address(visible_text(cited), cited_url or cited.url)
+    b = without_address(visible_text(probe), probe_url or probe.url)
+    if probe_url and cited_url:  # each page may also echo where it ended up
+        a, b = without_address(a, cited.url), without_address(b, probe.url)
+    a = " ".join(_DIGITS.sub("", a).split())[:6000]
+    b = " ".join(_DIGITS.sub("", b).split())[:6000]
     if not a and not b:
         return True
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -80,17 +106,24 @@ class SiblingProbe:
                                         urgent=True)
 
     async def catches_all(self, fetch: Fetch) -> str | None:
-        """The made-up address, when it got the same page as the cited one; else None."""
+        """The made-up address, when it got the same page as the cited one; else None.
+        The made-up address is beside the cited one, on the cited host: never on a host a
+        redirect led to, which is not the site that lost the page."""
         answer = fetch.answer
         if answer is None:
             return None
-        parts = urlsplit(answer.url)
+        cited = origin(fetch)
+        try:
+            parts = urlsplit(cited)
+        except ValueError:
+            return None
         folder = parts.path.rpartition("/")[0]
         extension = parts.path.rpartition(".")[2] if "." in parts.path.rpartition("/")[2] else ""
         key = (parts.netloc.lower(), folder, extension)
         if key not in self._probes:
-            self._probes[key] = asyncio.ensure_future(self._probe(answer.url))
+            self._probes[key] = asyncio.ensure_future(self._probe(cited))
         probe = await self._probes[key]
         if probe is None or probe.answer is None or not 200 <= probe.answer.status < 300:
             return None
-        return probe.url if near_identical(answer, probe.answer) else None
+        same = near_identical(answer, probe.answer, cited_url=cited, probe_url=probe.url)
+        return probe.url if same else None

@@ -32,6 +32,7 @@ Requests through a proxy are translated by the same table.
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import os
 import socket
@@ -111,6 +112,20 @@ def _tls(exc: BaseException) -> Failure:
     return Failure(FailureKind.TLS, reason or str(error))
 
 
+#: errno values that mean this machine, not the server, ran out of something.
+_LOCAL_ERRNOS = {errno.EMFILE: "too many open files (raise `ulimit -n`, or lower --concurrency)",
+                 errno.ENFILE: "the system's table of open files is full",
+                 errno.ENOBUFS: "no buffer space (too many connections at once)",
+                 errno.ENOMEM: "out of memory"}
+
+
+def _local(exc: BaseException) -> Failure | None:
+    """A failure of this machine (out of file descriptors, buffers, memory): reported as
+    the machine's, never as the link's. None for any other OSError."""
+    reason = _LOCAL_ERRNOS.get(getattr(exc, "errno", None) or -1)
+    return Failure(FailureKind.LOCAL, reason) if reason else None
+
+
 def _text(kind: FailureKind, fixed: str | None = None) -> Callable[[BaseException], Failure]:
     def translate(exc: BaseException) -> Failure:
         return Failure(kind, fixed if fixed is not None else (str(exc) or type(exc).__name__))
@@ -120,7 +135,7 @@ def _text(kind: FailureKind, fixed: str | None = None) -> Callable[[BaseExceptio
 #: Most specific first: the first entry that matches any exception along the chain of
 #: causes wins (httpx's exceptions carry httpcore's, which carry the socket's).
 _TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...],
-                           Callable[[BaseException], Failure]], ...] = (
+                           Callable[[BaseException], Failure | None]], ...] = (
     (RequestFailed, lambda exc: cast(RequestFailed, exc).failure),
     ((httpx.InvalidURL, httpx.UnsupportedProtocol), _text(FailureKind.INVALID_URL)),
     (socket.gaierror, _text(FailureKind.DNS, "host name not found")),
@@ -130,6 +145,7 @@ _TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...]
     ((ConnectionResetError, ConnectionAbortedError, BrokenPipeError),
      _text(FailureKind.RESET, "connection reset")),
     ((TimeoutError, httpx.TimeoutException), _text(FailureKind.TIMEOUT, "")),
+    (OSError, _local),
     ((httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError),
      _text(FailureKind.RESET, "connection closed early")),
     (httpx.ProxyError, _text(FailureKind.OTHER)),
@@ -146,8 +162,8 @@ def failure_of(exc: BaseException) -> Failure:
         current = current.__cause__ or current.__context__
     for types, translate in _TRANSLATIONS:
         for error in chain:
-            if isinstance(error, types):
-                return translate(error)
+            if isinstance(error, types) and (found := translate(error)) is not None:
+                return found
     return Failure(FailureKind.OTHER, str(exc) or type(exc).__name__)
 
 
@@ -447,7 +463,7 @@ class _Body(httpx.AsyncByteStream):
 
 #: (family, type, proto, canonical name, socket address), as getaddrinfo gives them.
 AddrInfo = tuple[int, int, int, str, tuple[Any, ...]]
-Lookup = Callable[..., Coroutine[Any, Any, list[Any]]]
+Resolver = Callable[..., Coroutine[Any, Any, list[Any]]]
 
 
 class LeanTransport(httpx.AsyncBaseTransport):
@@ -455,7 +471,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
     caller's (``http.Fetcher``); this keeps at most ``max_idle`` idle connections in all."""
 
     def __init__(self, *, ssl_context: Callable[[], ssl.SSLContext],
-                 max_idle: int = 128, getaddrinfo: Lookup | None = None,
+                 max_idle: int = 128, getaddrinfo: Resolver | None = None,
+                 clock: Callable[[], float] | None = None,
+                 work: Callable[[str], int] | None = None,
                  happy_eyeballs_delay: float = 0.25) -> None:
         self._getaddrinfo = getaddrinfo  # the loop's own when None (tests give a stand-in)
         self._happy_eyeballs_delay = happy_eyeballs_delay
@@ -464,6 +482,12 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._idle_count = 0
         self._max_idle = max_idle
+        #: When host names' addresses (and failures to find any) expire: the loop's clock,
+        #: or a test's.
+        self._clock = clock
+        #: Requests a host still has to come (the Fetcher's count): when the pool is full,
+        #: the idle connection kept is the one the most work is waiting for.
+        self._work = work or (lambda host: 0)
         self._closed = False
         self._names: dict[str, tuple[float, asyncio.Task[Any]]] = {}
 
@@ -578,7 +602,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, 0))]
         loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = self._now()
         entry = self._names.get(host)
         if entry is None or entry[0] < now:
             lookup = loop.create_task(
@@ -596,8 +620,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if lookup.cancelled():
             del self._names[host]
         elif lookup.exception() is not None:
-            expiry = asyncio.get_running_loop().time() + DNS_FAILURE_SECONDS
+            expiry = self._now() + DNS_FAILURE_SECONDS
             self._names[host] = (expiry, lookup)
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
     def _ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -606,12 +633,32 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
     def _release(self, key: tuple[str, str, int], connection: _Connection) -> None:
         if (self._closed or connection.closed or not connection.keep_alive
-                or not connection.complete or self._idle_count >= self._max_idle):
+                or not connection.complete):
+            connection.close()
+            return
+        if self._idle_count >= self._max_idle and not self._make_room(key):
             connection.close()
             return
         connection.idle_since = asyncio.get_running_loop().time()
         self._idle.setdefault(key, []).append(connection)
         self._idle_count += 1
+
+    def _make_room(self, key: tuple[str, str, int]) -> bool:
+        """The pool is full: close the idle connection of the host with the least work left,
+        if that is less than ``key``'s host has; False when this one should go instead.
+        So a host with queued work keeps its connection, however many hosts there are."""
+        wanted = self._work(key[1])
+        if not wanted:
+            return False
+        victim = min((k for k, idle in self._idle.items() if idle),
+                     key=lambda k: self._work(k[1]), default=None)
+        if victim is None or self._work(victim[1]) >= wanted:
+            return False
+        self._idle[victim].pop(0).close()
+        if not self._idle[victim]:
+            del self._idle[victim]
+        self._idle_count -= 1
+        return True
 
     async def aclose(self) -> None:
         self._closed = True
@@ -690,11 +737,12 @@ class _ProxyRouter(httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
-def build_transport(max_idle: int) -> httpx.AsyncBaseTransport:
+def build_transport(max_idle: int,
+                    work: Callable[[str], int] | None = None) -> httpx.AsyncBaseTransport:
     """The transport refcheck uses: direct connections, or httpx's transport for requests
     that the proxy variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``) send through a
     proxy."""
-    direct = LeanTransport(ssl_context=default_ssl_context, max_idle=max_idle)
+    direct = LeanTransport(ssl_context=default_ssl_context, max_idle=max_idle, work=work)
     proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
     if not proxies:
         return direct

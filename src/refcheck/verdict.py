@@ -11,32 +11,59 @@ retry policy, and decides no status. Every ``Verdict`` is made in this module.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
 
-from refcheck.archive.citations import Citation
+from refcheck.archive.citations import Citation, original_of_capture
 from refcheck.archive.memento import parse_http_date, parse_timestamp
 from refcheck.classify import (
     HTML_TYPES,
     RETRY_STATUSES,
     describe_status,
-    error_wording,
     is_bot_challenge,
     page_title,
     wait_words,
 )
 from refcheck.model import (
+    Answer,
     Capture,
     Evidence,
     FailureKind,
     Fetch,
+    Hop,
     Lookup,
     LookupOutcome,
     Status,
     Verdict,
     day,
 )
+from refcheck.pages import (
+    Page,
+    consent_sign,
+    document_kind,
+    error_sign,
+    is_consent_url,
+    is_error_url,
+    is_generic_title,
+    is_html,
+    is_search_url,
+    is_trivial,
+    login_sign,
+    mentions,
+    parking_sign,
+    placeholder_sign,
+    read_page,
+    reseller_of,
+    resemblance,
+    suspended_sign,
+    title_overlap,
+    words_of,
+)
 from refcheck.urls import (
+    host_of,
     is_home_page,
     is_login_page,
     is_section_root,
@@ -113,7 +140,9 @@ def worth_probing(findings: Findings, verdict: Verdict, short_text: bool) -> boo
         return False
     if verdict.capture is not None or answer.content_type not in HTML_TYPES:
         return False
-    return redirected(findings.fetch) or short_text
+    # Error wording that is not plain enough to count alone: a site that shows the same
+    # page for a made-up address settles it.
+    return redirected(findings.fetch) or short_text or error_sign(answer) is not None
 
 
 def with_quote(verdict: Verdict, quote: str | None, found: bool | None) -> Verdict:
@@ -145,6 +174,41 @@ def no_network(probe: str | None) -> Verdict:
     return Verdict(Status.ERROR, NO_NETWORK_DETAIL.format(probe=probe or "the probe address"))
 
 
+def excluded_by(url: str, include: Sequence[re.Pattern[str]],
+                exclude: Sequence[re.Pattern[str]]) -> Verdict | None:
+    """The settings file's ``include``/``exclude`` patterns (regular expressions searched
+    in the URL as cited, as lychee's): a URL an ``include`` pattern matches is checked;
+    else one an ``exclude`` pattern matches is not, nor, when there are ``include``
+    patterns, one none of them matches. None when the URL is to be checked."""
+    if any(p.search(url) for p in include):
+        return None
+    for pattern in exclude:
+        if pattern.search(url):
+            return Verdict(Status.EXCLUDED, "not checked: the settings file excludes it "
+                           f"(exclude pattern `{pattern.pattern}`)")
+    if include:
+        return Verdict(Status.EXCLUDED, "not checked: it matches none of the settings "
+                       "file's include patterns")
+    return None
+
+
+def accepted(verdict: Verdict, fetch: Fetch, accept: Mapping[str, frozenset[int]],
+             quote: str | None = None) -> Verdict:
+    """A failing answer whose HTTP status the settings file's ``accept`` table allows for
+    its host (``"www.linkedin.com" = [999]``: the user has looked) is ``ok``."""
+    answer = fetch.answer
+    if not accept or answer is None or verdict.status in (Status.OK, Status.MOVED,
+                                                          Status.ARCHIVED):
+        return verdict
+    hosts = {host_of(answer.url), host_of(fetch.url)}
+    if not any(answer.status in accept.get(host, ()) for host in hosts):
+        return verdict
+    unchecked = "; the quote could not be checked" if quote else ""
+    return Verdict(Status.OK, f"{describe_status(answer.status, answer.reason)}, accepted by "
+                   f"the settings file for {host_of(answer.url)}{unchecked}",
+                   final_url=verdict.final_url, page_title=verdict.page_title)
+
+
 def unconcluded() -> Verdict:
     """A link whose check had failed for want of a network, when the run was stopped before
     refcheck could tell whether the network itself was down."""
@@ -160,7 +224,7 @@ LOOKUP_STATUSES = frozenset({Status.DEAD, Status.SOFT_404, Status.BLOCKED, Statu
 def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Lookup],
                 quote_in_capture: bool | None = None) -> Evidence | None:
     """Where the evidence behind a link can be seen now."""
-    if status is Status.NO_URL:
+    if status in (Status.NO_URL, Status.EXCLUDED):
         return None
     if status in (Status.BLOCKED, Status.ERROR):
         # The live page may well be there, behind the wall or the error: a capture is a
@@ -197,6 +261,7 @@ _FAILURE_TEXT = {
     FailureKind.BAD_REDIRECT: "the server redirected to an unusable address",
     FailureKind.PROTOCOL: "the server's answer is not valid HTTP",
     FailureKind.HTTP2_ONLY: "the server requires HTTP/2",
+    FailureKind.LOCAL: "not checked: this machine ran out of resources",
     FailureKind.OTHER: "request failed",
 }
 
@@ -292,6 +357,11 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
+    if redirected:
+        landing = _landing(fetch, origin)
+        if landing is not None:
+            status, detail = landing
+            return Verdict(status, detail, final_url=final_url, page_title=title)
     if redirected and is_home_page(answer.url) and not is_home_page(origin):
         return Verdict(
             Status.SOFT_404,
@@ -306,14 +376,15 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
-    wording = error_wording(answer, title)
-    if wording:
-        return Verdict(
-            Status.SOFT_404,
-            f"{via}a page that says \u201c{wording}\u201d ({describe_status(code, answer.reason)})",
-            final_url=final_url,
-            page_title=title,
-        )
+    page = read_page(answer)
+    if page is not None:
+        shown = _what_it_shows(answer, page, origin, redirected)
+        if shown is not None:
+            status, detail = shown
+            return Verdict(status, f"{via}{detail}", final_url=final_url, page_title=title)
+    if _empty(answer):
+        return Verdict(Status.SOFT_404, f"{via}{describe_status(code, answer.reason)} with an "
+                       "empty page: none of the evidence is there", final_url=final_url)
     if short:
         return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
                        final_url=final_url, page_title=title)
@@ -324,6 +395,193 @@ def classify(fetch: Fetch) -> Verdict:
     if fetch.hops:
         detail += f" (via {answer.url})"
     return Verdict(Status.OK, detail, final_url=final_url, page_title=title)
+
+
+# -- what a page is, when it is not the evidence ----------------------------------------------
+
+def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
+    """Where a redirect led, when that is no page at all: a cookie-consent host, a domain
+    reseller, an error address or a site search. Never a move: nobody should cite these."""
+    answer = fetch.answer
+    assert answer is not None
+    landed = answer.url
+    stops = [hop.location for hop in fetch.hops] + [landed]
+    # Google's consent.google.com and consent.youtube.com, Yahoo's guce.yahoo.com: the
+    # page may be there behind the question, which only a person can answer.
+    consent = next((u for u in stops if is_consent_url(u)), None)
+    if consent is not None and not is_consent_url(origin):
+        return Status.BLOCKED, (f"redirects to a cookie-consent page ({consent}): a person "
+                                "must answer it before the page shows; check it in a browser")
+    # HugeDomains, Dan.com, Sedo, Afternic, GoDaddy's aftermarket: a lapsed domain's
+    # visitors are sent to its sale listing.
+    for stop in stops:
+        seller = reseller_of(stop)
+        if seller is not None and reseller_of(origin) is None:
+            return Status.SOFT_404, (f"redirects to {seller}, a domain reseller ({stop}): the "
+                                     "domain has lapsed and is for sale, so the evidence is gone")
+    # ASP.NET's /Error.aspx?aspxerrorpath=, /404.html, /not-found?url=, /pagenotfound.
+    error = next((u for u in stops if is_error_url(u)), None)
+    if error is not None and not is_error_url(origin):
+        return Status.SOFT_404, f"redirects to an error page ({error}): the cited page is gone"
+    # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
+    # they no longer have.
+    if is_search_url(landed) and not is_search_url(origin):
+        return Status.SOFT_404, (f"redirects to a site search ({landed}): the site no longer "
+                                 "has the cited page")
+    return None
+
+
+def _what_it_shows(answer: Answer, page: Page, origin: str,
+                   redirected: bool) -> tuple[Status, str] | None:
+    """What a page that answered 2xx really is, when it is not the evidence: a wall a
+    person must pass (``blocked``), or a page that stands where the evidence was
+    (``soft-404``). None for a page that may well be the evidence."""
+    wall = login_sign(answer, page)
+    if wall is not None and not is_login_page(origin):
+        # A sign-in page says nothing about the evidence behind it, even when the site
+        # shows it for every address.
+        return Status.BLOCKED, (f"a sign-in page (\u201c{_short(wall)}\u201d): the evidence "
+                                "may be behind it; check it in a browser, signed in if the "
+                                "evidence needs it")
+    consent = consent_sign(answer, page)
+    if consent is not None:
+        return Status.BLOCKED, (f"a cookie-consent page (\u201c{_short(consent)}\u201d) "
+                                "instead of the page: a person must answer it; check it in "
+                                "a browser")
+    parked = parking_sign(answer, page)
+    if parked is not None:
+        return Status.SOFT_404, (f"a parked domain's page ({parked}): the domain has lapsed, "
+                                 "so the evidence is gone")
+    suspended = suspended_sign(answer, page)
+    if suspended is not None:
+        return Status.SOFT_404, (f"a hosting company's page saying \u201c{_short(suspended)}"
+                                 "\u201d: the site that held the evidence is gone")
+    placeholder = placeholder_sign(answer, page)
+    if placeholder is not None:
+        return Status.SOFT_404, (f"a web server's default or placeholder page (\u201c"
+                                 f"{_short(placeholder)}\u201d), not the evidence: the site "
+                                 "that held it is gone")
+    sign = error_sign(answer, page)
+    # Error wording counts where error pages put it, and only with corroboration unless
+    # it is the whole of a title part or main heading: a short page, a title that is only
+    # the site's name, or a page reached by a redirect. "Not found" in a long article's
+    # title is not an error page.
+    if sign is not None and (sign.strong or page.short or redirected
+                             or is_generic_title(page.title, answer.url)):
+        return Status.SOFT_404, (f"a page that says \u201c{_short(sign.text)}\u201d "
+                                 f"({describe_status(answer.status, answer.reason)})")
+    kind = document_kind(origin)
+    if kind is not None and not redirected and is_html(answer):
+        # A CMS that answers every address it lost with its home or error page, 200.
+        titled = f" (\u201c{_short(page.title)}\u201d)" if page.title else ""
+        return Status.SOFT_404, (f"an HTML page{titled} where a {kind} document was cited: "
+                                 "the document is not there")
+    trivial = is_trivial(answer, page) if _names_a_page(origin) else None
+    if trivial:
+        return Status.SOFT_404, (f"{describe_status(answer.status, answer.reason)} with "
+                                 f"almost nothing (\u201c{_short(trivial)}\u201d): none of "
+                                 "the evidence is there")
+    return None
+
+
+def _names_a_page(url: str) -> bool:
+    """Whether an address names a page or document (``/reports/2012/summary``,
+    ``/annual-report.html``), as cited evidence does, rather than a bare endpoint (``/ok``,
+    ``/x``) that may answer a word and nothing more by design."""
+    path = urlsplit(url).path
+    segments = [s for s in path.split("/") if s]
+    if len(segments) >= 2:
+        return True
+    name = segments[-1] if segments else ""
+    return "." in name or "-" in name or "_" in name or len(name) >= 8
+
+
+def _empty(answer: Answer) -> bool:
+    """A 2xx answer of a kind whose body is read (HTML, text), with no body at all."""
+    return (answer.content_type in (*HTML_TYPES, "text/plain") and not answer.truncated
+            and not answer.body.strip())
+
+
+def capture_defect(fetch: Fetch) -> str | None:
+    """Why an archive's capture is not the cited page, judged as the live page would be on
+    the addresses it was captured from (a capture of a redirect to the home page, of an
+    error page served 200, of a parked domain); None when it may be the evidence."""
+    answer = fetch.answer
+    if answer is None:
+        return None
+
+    def captured(url: str) -> str:
+        return original_of_capture(url) or url
+
+    as_captured = Fetch(
+        captured(fetch.url),
+        tuple(Hop(captured(h.url), h.status, captured(h.location)) for h in fetch.hops),
+        dataclasses.replace(answer, url=captured(answer.url)), attempts=fetch.attempts)
+    verdict = classify(as_captured)
+    if verdict.status in (Status.OK, Status.MOVED):
+        return None
+    return f"the capture is not the evidence ({verdict.detail})"
+
+
+# -- the domain changed hands --------------------------------------------------------------
+
+class Comparison(StrEnum):
+    """Whether live pages are compared with their capture nearest the case date
+    (``--compare-archive``). It costs archive lookups, which are rate limited: ``auto``
+    compares only pages that say nothing of their source's title (in runs of a case file
+    or two: ``checker.AUTO_COMPARE_URLS``), ``always`` every live HTML page, ``never``
+    none."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+COMPARE_MODES = tuple(mode.value for mode in Comparison)
+#: Below both, a live page and its capture have nothing to do with each other.
+UNRELATED_WORDS = 0.15
+UNRELATED_TITLES = 0.34
+#: Pages with fewer content words than this are not compared: too little to tell.
+COMPARED_WORDS = 30
+
+
+def worth_comparing(verdict: Verdict, answer: Answer | None, *, quote: str | None,
+                    title: str, mode: str) -> bool:
+    """Whether a live page is to be compared with its capture nearest the case date."""
+    if mode == "never" or verdict.status not in (Status.OK, Status.MOVED):
+        return False
+    if verdict.capture is not None or quote:  # a capture, or a page that holds its quote
+        return False
+    if answer is None or not 200 <= answer.status < 300 or not is_html(answer):
+        return False
+    if mode == "always":
+        return True
+    page = read_page(answer)
+    return page is not None and mentions(page, title) is False
+
+
+def changed_hands(verdict: Verdict, live: Answer | None, capture: Capture,
+                  captured: Answer | None) -> Verdict:
+    """A live page that has nothing to do with the capture of the cited page nearest the
+    case date: the domain changed hands (a lapsed domain now carries a casino or a shop),
+    and the live page is not the evidence. The verdict unchanged otherwise."""
+    if live is None or captured is None or verdict.status not in (Status.OK, Status.MOVED):
+        return verdict
+    now, then = read_page(live), read_page(captured)
+    if now is None or then is None or not is_html(live) or not is_html(captured):
+        return verdict
+    if min(sum(words_of(now).values()), sum(words_of(then).values())) < COMPARED_WORDS:
+        return verdict
+    if (resemblance(now, then) >= UNRELATED_WORDS
+            or title_overlap(now.title, then.title) >= UNRELATED_TITLES):
+        return verdict
+    shows = f" (\u201c{_short(now.title)}\u201d)" if now.title else ""
+    was = f" (\u201c{_short(then.title)}\u201d)" if then.title else ""
+    return Verdict(
+        Status.DRIFTED,
+        f"the page now shows something else{shows}; the capture of {day(capture.captured)} "
+        f"shows the cited page{was}: the domain may have changed hands",
+        final_url=verdict.final_url, page_title=verdict.page_title, capture=capture)
 
 
 # -- the parts of a verdict ---------------------------------------------------------------

@@ -77,6 +77,17 @@ def recognise(url: str, settings: ArchiveSettings) -> Citation | None:
     return None
 
 
+#: ``…/{timestamp}{modifier}/{original}`` anywhere in a capture's address (``id_``, ``mp_``).
+_CAPTURED = re.compile(r"/\d{4,14}(?:[a-z]{2}_)?/(https?:/.+)$", re.IGNORECASE)
+
+
+def original_of_capture(url: str) -> str | None:
+    """The address a capture (``…/web/20130101000000id_/http://site/page``) was taken of,
+    whatever the archive; None for an address that is no capture."""
+    match = _CAPTURED.search(url)
+    return _repair_scheme(match.group(1)) if match else None
+
+
 def _repair_scheme(original: str) -> str:
     """``http:/host`` (one slash, as some copies of archive URLs have it) → ``http://host``."""
     return re.sub(r"^(https?):/(?!/)", r"\1://", original)

@@ -7,16 +7,11 @@ import asyncio
 import math
 from collections import deque
 
-from refcheck.classify import (
-    describe_status,
-    error_wording,
-    is_bot_challenge,
-    retry_after_seconds,
-)
+from refcheck.classify import RetryPolicy, describe_status, is_bot_challenge
 from refcheck.http import Fetcher
 from refcheck.model import NETWORK_FAILURES, Fetch
 from refcheck.urls import host_of
-from refcheck.verdict import classify
+from refcheck.verdict import capture_defect, classify
 
 
 class RateLimiter:
@@ -66,18 +61,20 @@ class RateLimiter:
 
 
 class ArchiveClient:
-    """Fetches archive URLs under a service's limiter; a 429 pauses the whole service, and
-    an archive that cannot be reached at all (``UNREACHABLE_AFTER`` connection failures in a
-    row) is not asked again in this run: its lookups fail at once instead of queueing."""
+    """Fetches archive URLs through the Fetcher's one retry loop, with the archives' numbers
+    (a 429 without ``Retry-After`` waits ``wait_after_429``; waits up to
+    ``max_wait_after_429``, outside the deadline: they are politeness) and under a
+    service's limiter, which a 429 or 503 pauses for the whole service. An archive that
+    cannot be reached at all (``UNREACHABLE_AFTER`` connection failures in a row) is not
+    asked again in this run: its lookups fail at once instead of queueing."""
 
     UNREACHABLE_AFTER = 3
 
     def __init__(self, fetcher: Fetcher, *, wait_after_429: float, max_wait_after_429: float,
                  tries: int = 3) -> None:
         self.fetcher = fetcher
-        self.wait_after_429 = wait_after_429
-        self.max_wait_after_429 = max_wait_after_429
-        self.tries = tries
+        self.policy = RetryPolicy(retries=tries - 1, max_wait=max_wait_after_429,
+                                  wait_after_429=wait_after_429, within_deadline=False)
         self._failures_in_a_row: dict[str, int] = {}
         self._unreachable: dict[str, Fetch] = {}
         #: Lookups waiting for a slot under a limiter, by host: released at once when that
@@ -119,20 +116,33 @@ class ArchiveClient:
         return True
 
     async def _get(self, url: str, host: str, limiter: RateLimiter) -> Fetch:
-        fetch = Fetch(url)
-        for _ in range(self.tries):
-            if not await self._wait_turn(host, limiter):
-                return self._unreachable[host]
-            fetch = await self.fetcher.fetch(url, retries=0, want_body=True)
-            answer = fetch.answer
-            if answer is None or answer.status != 429:
-                return fetch
-            asked = retry_after_seconds(answer.headers, self.fetcher.clock())
-            wait = self.wait_after_429 if asked is None else asked
-            if wait > self.max_wait_after_429:
-                return fetch
-            limiter.pause(wait)  # nobody asks this service again before then
-        return fetch
+        try:
+            return await self.fetcher.fetch(url, want_body=True, policy=self.policy,
+                                            pace=_Turns(self, host, limiter))
+        except _Unreachable:
+            return self._unreachable[host]
+
+
+class _Unreachable(Exception):
+    """The archive was found unreachable while this request waited for its turn."""
+
+
+class _Turns:
+    """A service's politeness for the Fetcher's retry loop: each try waits its turn under
+    the limiter (or ends, when the archive was found unreachable meanwhile), and a wait a
+    server asks for pauses the whole service."""
+
+    def __init__(self, client: ArchiveClient, host: str, limiter: RateLimiter) -> None:
+        self.client = client
+        self.host = host
+        self.limiter = limiter
+
+    async def wait(self) -> None:
+        if not await self.client._wait_turn(self.host, self.limiter):
+            raise _Unreachable
+
+    def pause(self, seconds: float) -> None:
+        self.limiter.pause(seconds)
 
 
 def lookup_problem(fetch: Fetch, service: str) -> str | None:
@@ -160,14 +170,16 @@ def lookup_problem(fetch: Fetch, service: str) -> str | None:
 
 def capture_problem(fetch: Fetch, service: str) -> tuple[bool, str] | None:
     """None for a good capture; else (lookup failed?, why). A capture must come back as a
-    2xx with ``Memento-Datetime`` and not be an error page; a replayed 404 is not evidence."""
+    2xx with ``Memento-Datetime`` and be judged as a live page would be: a replayed 404,
+    an error page served 200, a parked domain or a redirect to the home page is not
+    evidence."""
     answer = fetch.answer
     if answer is not None and "memento-datetime" in answer.headers:
         if not 200 <= answer.status < 300:
             return False, f"the capture is itself a {describe_status(answer.status)} page"
-        wording = error_wording(answer)
-        if wording:
-            return False, f"the capture is an error page (\u201c{wording}\u201d)"
+        defect = capture_defect(fetch)
+        if defect:
+            return False, defect
         return None
     problem = lookup_problem(fetch, service)
     if problem:

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from refcheck.archive import ServiceInfo
-from refcheck.model import Lookup
+from refcheck.model import Capture, Fetch, Lookup
 
 
 class ArchiveError(Exception):
@@ -29,6 +29,10 @@ class ArchiveService(ABC):
     @abstractmethod
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         """The good capture of ``url`` nearest ``target`` (the newest, when None)."""
+
+    async def replay(self, capture: Capture) -> Fetch | None:
+        """One of this archive's captures, fetched to be read (None: it cannot be)."""
+        return None
 
     def queues(self) -> list[Queue]:
         """Requests waiting for their turn under this archive's budgets (none, for a

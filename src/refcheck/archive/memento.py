@@ -146,34 +146,59 @@ def format_timestamp(when: dt.datetime) -> str:
 # -- CDX rows -----------------------------------------------------------------------------
 
 def parse_cdx_rows(text: str) -> Iterator[dict[str, Any]]:
-    """Rows of a CDX answer as dicts, from either shape archives use:
+    """Rows of a CDX answer as dicts, from either shape archives use, however it is laid
+    out (one row a line, all on one line, pretty-printed):
 
     - an array of arrays whose first row names the fields (the Internet Archive's
-      ``output=json`` CDX and its JSON TimeMap), one row a line;
-    - newline-delimited JSON objects (pywb's CDX and "json" TimeMap, as UKGWA serves).
+      ``output=json`` CDX and its JSON TimeMap);
+    - JSON objects one after another (pywb's CDX and "json" TimeMap, as UKGWA serves).
 
-    Read line by line, so a cut-off answer still yields its complete rows.
+    Read value by value, so a cut-off answer still yields its complete rows, and a line
+    that is not JSON is skipped.
     """
+    decoder = json.JSONDecoder()
+    n = len(text)
+    i = _skip(text, 0)
+    # An outer array holds the rows when its first item is itself an array or an object.
+    if i < n and text[i] == "[":
+        inner = _skip(text, i + 1)
+        if inner < n and text[inner] in "[{]":
+            i = inner
     header: list[str] | None = None
-    for raw in text.splitlines():
-        line = raw.strip().rstrip(",")
-        if line.startswith("[["):
-            line = line[1:]
-        if line.endswith("]]"):
-            line = line[:-1]
-        if line in ("", "[", "]", "[]"):
+    while i < n:
+        if text[i] == "]":  # the outer array's end (or a stray one)
+            i = _skip(text, i + 1)
             continue
         try:
-            value = json.loads(line)
+            value, end = decoder.raw_decode(text, i)
         except ValueError:
+            line_end = text.find("\n", i)
+            if line_end < 0:
+                return  # cut off: the rows before were complete
+            i = _skip(text, line_end + 1)
             continue
+        i = _skip(text, end)
         if isinstance(value, dict):
             yield value
         elif isinstance(value, list):
-            if header is None:
+            if value and all(isinstance(v, list) for v in value):
+                for row in value:  # a whole array of rows read at once
+                    if header is None:
+                        header = [str(v) for v in row]
+                    else:
+                        yield dict(zip(header, row, strict=False))
+            elif header is None:
                 header = [str(v) for v in value]
-                continue
-            yield dict(zip(header, value, strict=False))
+            else:
+                yield dict(zip(header, value, strict=False))
+
+
+def _skip(text: str, i: int) -> int:
+    """Past white space and the commas between values."""
+    n = len(text)
+    while i < n and (text[i].isspace() or text[i] == ","):
+        i += 1
+    return i
 
 
 def usable_cdx_row(row: dict[str, Any]) -> bool:

@@ -1,5 +1,6 @@
 """Any archive that speaks Memento: its TimeMap lists captures, and the nearest are fetched
-until one proves itself (2xx, Memento-Datetime, not an error page). UKGWA is one (see
+until one proves itself (2xx, Memento-Datetime, and judged as a live page would be: not an
+error page, a soft 404 or a parked domain). UKGWA is one (see
 ukgwa.py), and the Wayback Machine falls back on the same steps (wayback.py); so are the UK
 Parliament and National Records of Scotland web archives, which publish no CDX or limits.
 """
@@ -21,7 +22,7 @@ from refcheck.archive import (
 from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
 from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
 from refcheck.archive.memento import parse_http_date, parse_link_format
-from refcheck.model import Capture, Lookup, LookupOutcome
+from refcheck.model import Capture, Fetch, Lookup, LookupOutcome
 
 
 class MementoArchive(ArchiveService):
@@ -46,8 +47,19 @@ class MementoArchive(ArchiveService):
                 for name, limiter in self.limiters.items()]
 
     def human_url(self, memento_uri: str) -> str:
-        """The address a person should open for a capture the TimeMap lists."""
+        """The address a person should open for a capture the TimeMap lists (or one a
+        replay redirected to)."""
         return memento_uri
+
+    def raw_url(self, capture_url: str) -> str:
+        """The capture as the archive serves it unchanged (no banner, no rewriting), for
+        reading its text; the address a person opens where the archive has no such form."""
+        return capture_url
+
+    async def replay(self, capture: Capture) -> Fetch | None:
+        """The capture itself, fetched under this archive's budget for playback."""
+        limiter = self.limiters.get("playback") or self.requests
+        return await self.client.get(self.raw_url(capture.url), limiter)
 
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)
@@ -92,18 +104,28 @@ class MementoArchive(ArchiveService):
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
                     original: str) -> Lookup:
-        """Fetch candidates nearest first until one is a good capture. A lookup failure
-        ends the search undecided; bad captures (replayed 404s, error pages) are skipped."""
+        """Fetch candidates nearest first until one is a good capture (at most
+        ``settings.candidates``, 3 by default). A lookup failure ends the search undecided;
+        bad captures (replayed 404s, error pages, soft 404s, parked domains) are skipped. A
+        replay that redirects (to the capture nearest the timestamp asked, say) is
+        followed, and the capture it lands on is the one reported, with its own date."""
         reasons = []
-        for candidate in candidates[: self.settings.candidates]:
+        tried: set[dt.datetime] = set()
+        for candidate in candidates:
+            if len(tried) >= self.settings.candidates:
+                break
+            if candidate.when in tried:
+                continue  # the CDX lists a capture once per copy of it
+            tried.add(candidate.when)
             check = await self.client.get(candidate.fetch_url, limiter)
             verdict = capture_problem(check, self.info.short)
             if verdict is None:
-                assert check.answer is not None
-                stamp = check.answer.headers["memento-datetime"]
-                captured = parse_http_date(stamp) or candidate.when
-                return self.found(Capture(self.info.key, candidate.human_url, captured,
-                                          original, self.info.short))
+                answer = check.answer
+                assert answer is not None
+                captured = parse_http_date(answer.headers["memento-datetime"]) or candidate.when
+                landed = self.human_url(answer.url) if check.hops else candidate.human_url
+                return self.found(Capture(self.info.key, landed, captured, original,
+                                          self.info.short))
             failed, why = verdict
             if failed:
                 return self.failed(why)

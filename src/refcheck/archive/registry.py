@@ -10,7 +10,7 @@ from refcheck.archive import SERVICES, ArchiveSettings, listing_url
 from refcheck.archive.client import ArchiveClient
 from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
 from refcheck.http import Fetcher
-from refcheck.model import Capture, Lookup, LookupOutcome
+from refcheck.model import Capture, Fetch, Lookup, LookupOutcome
 
 
 def build_services(settings: ArchiveSettings, fetcher: Fetcher) -> list[ArchiveService]:
@@ -48,6 +48,14 @@ class Archives:
             if result.outcome is LookupOutcome.FOUND:
                 return result.capture, tuple(lookups)
         return None, tuple(lookups)
+
+    async def replay(self, capture: Capture) -> Fetch | None:
+        """A capture one of this run's archives found, fetched to be read (compared with
+        the live page); None when its archive is not one of them."""
+        for service in self.services:
+            if service.info.key == capture.service:
+                return await service.replay(capture)
+        return None
 
     def queues(self) -> list[Queue]:
         """Each budget with requests waiting for their turn, for the progress display."""

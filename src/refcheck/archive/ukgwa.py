@@ -19,6 +19,13 @@ def human_capture_url(memento_uri: str) -> str:
     return _MODIFIER.sub(lambda m: f"/{m.group(1)}/", memento_uri, count=1)
 
 
+_REPLAY = re.compile(r"/(\d{4,14})/(?=https?:)")
+
+
 class Ukgwa(MementoArchive):
     def human_url(self, memento_uri: str) -> str:
         return human_capture_url(memento_uri)
+
+    def raw_url(self, capture_url: str) -> str:
+        """``…/{ts}/{url}`` → ``…/{ts}mp_/{url}``: the page without pywb's banner."""
+        return _REPLAY.sub(lambda m: f"/{m.group(1)}mp_/", capture_url, count=1)

@@ -1,15 +1,17 @@
 """The Internet Archive's Wayback Machine.
 
 CDX first, over a window around the target date and only 200 captures (``closest`` is not
-relied on: refcheck chooses the nearest itself); then the TimeMap, whose captures carry no
-status and so are fetched to prove themselves. The availability API is never used: its
-empty answer proves nothing. CDX and TimeMap share one request budget (24 a minute by
-default); playback has its own.
+relied on: refcheck chooses the nearest itself), whose nearest are fetched and judged as
+UKGWA's are (a 200 row may be an error page or a parked domain's); then the TimeMap, whose
+captures carry no status and so are fetched to prove themselves. The availability API is
+never used: its empty answer proves nothing. CDX and TimeMap share one request budget (24 a
+minute by default); playback has its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 from refcheck.archive import Candidate, Memento, archivable, nearest_first
@@ -25,19 +27,64 @@ from refcheck.archive.memento_archive import MementoArchive
 from refcheck.model import Capture, Lookup
 
 WINDOW = dt.timedelta(days=2 * 365)
+_RAW = re.compile(r"/web/(\d{1,14})id_/")
+_REPLAY = re.compile(r"/web/(\d{1,14})/")
 
 
 class Wayback(MementoArchive):
     def capture_url(self, timestamp: str, original: str) -> str:
         return self.address(self.info.capture, original, timestamp)
 
+    def human_url(self, memento_uri: str) -> str:
+        """``…/web/{ts}id_/{url}`` → ``…/web/{ts}/{url}``: the replay a person opens."""
+        return _RAW.sub(r"/web/\1/", memento_uri, count=1)
+
+    def raw_url(self, capture_url: str) -> str:
+        """``…/web/{ts}/{url}`` → ``…/web/{ts}id_/{url}``: the bytes as captured."""
+        return _REPLAY.sub(r"/web/\1id_/", capture_url, count=1)
+
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)
-        query = {"url": original, "output": "json", "fl": "timestamp,original,statuscode",
-                 "filter": "statuscode:200", "limit": "5000"}
+        window: dict[str, str] = {}
         if target is not None:
-            query["from"] = format_timestamp(target - WINDOW)[:8]
-            query["to"] = format_timestamp(target + WINDOW)[:8]
+            window = {"from": format_timestamp(target - WINDOW)[:8],
+                      "to": format_timestamp(target + WINDOW)[:8]}
+        rows = await self._cdx(original, window)
+        if isinstance(rows, Lookup):
+            return rows
+        if rows:
+            # A CDX 200 row is not proof: the capture may be an error page served 200, a
+            # soft 404 or a parked domain. The nearest are fetched and judged.
+            candidates = []
+            for row in nearest_first(rows, target):
+                timestamp = format_timestamp(row.when)
+                candidates.append(Candidate(row.when,
+                                            self.address(self.info.raw, row.uri, timestamp),
+                                            self.capture_url(timestamp, row.uri)))
+            return await self.prove(candidates, self.limiters["playback"], original)
+        return await self._from_timemap(original, target)
+
+    async def captured_since(self, url: str, since: dt.datetime) -> Lookup:
+        """The newest good (200) capture of ``url`` taken since ``since`` (found), none
+        since then (not archived), or why the CDX could not say (failed); for ``refcheck
+        preserve``, which asks for a capture only of pages without a recent one."""
+        original = archivable(url)
+        rows = await self._cdx(original, {"from": format_timestamp(since)[:8]})
+        if isinstance(rows, Lookup):
+            return rows
+        rows = [row for row in rows if row.when >= since]
+        if not rows:
+            return self.not_archived()
+        newest = max(rows)
+        return self.found(Capture(
+            self.info.key, self.capture_url(format_timestamp(newest.when), newest.uri),
+            newest.when, original, self.info.short))
+
+    async def _cdx(self, original: str, window: dict[str, str]) -> list[Memento] | Lookup:
+        """The 200 captures the CDX index lists in ``window`` (``from``/``to``), or the
+        lookup's end when it cannot list them (the site excluded, the CDX failing)."""
+        query = {"url": original, "output": "json", "fl": "timestamp,original,statuscode",
+                 "filter": "statuscode:200", "limit": "5000", **window}
         cdx = await self.client.get(f"{self.base}/cdx/search/cdx?{urlencode(query)}",
                                     self.limiters["lookups"])
         answer = cdx.answer
@@ -55,12 +102,7 @@ class Wayback(MementoArchive):
                 when = parse_timestamp(str(row.get("timestamp", "")))
                 if when and usable_cdx_row(row) and str(row.get("statuscode")) == "200":
                     rows.append(Memento(when, str(row.get("original") or original)))
-        if rows:
-            nearest = nearest_first(rows, target)[0]
-            return self.found(Capture(
-                self.info.key, self.capture_url(format_timestamp(nearest.when), nearest.uri),
-                nearest.when, original, self.info.short))
-        return await self._from_timemap(original, target)
+        return rows
 
     async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
         """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from refcheck.model import (
     Case,
+    Confirm,
     Evidence,
     LinkResult,
     LookupOutcome,
@@ -127,10 +128,13 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
                      "source cites",
                      "find the passage (it may have moved) or cite the archived copy that "
                      "has it"),
+    Status.EXCLUDED: ("○", "dim", "not checked: the settings file's `exclude` or "
+                      "`include` patterns leave it out",
+                      "nothing (change the patterns to check it)"),
 }
 
 #: Source verdicts that need nobody to do anything.
-FINE = frozenset({Status.OK, Status.NO_URL})
+FINE = frozenset({Status.OK, Status.NO_URL, Status.EXCLUDED})
 
 
 def describe_age(captured: dt.date, target: dt.date | None) -> str:
@@ -181,6 +185,49 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     if result.listing and result.evidence in (Evidence.LOST, Evidence.UNKNOWN):
         lines.append(f"look for yourself: {result.listing}")
     return lines
+
+
+def memory_lines(result: LinkResult, confirm: Confirm | None = None) -> list[str]:
+    """What the memory of past runs says of one link: "checked 3 hours ago" for a success
+    reused, "dead since 3 March 2026 (5 runs over 9 days)" or "failed for the first time
+    today" for a failure, and, under ``--confirm``, that it is not yet counted."""
+    now = result.checked_at
+    lines = []
+    if result.cached_at is not None:
+        lines.append(f"checked {_ago(now - result.cached_at)} (remembered from an earlier "
+                     "run; --max-cache-age 0 checks it again)")
+    history = result.history
+    if history is not None and history.failed_runs and history.failing_since is not None:
+        if history.failed_runs == 1:
+            before = (f"; it was fine on {day(history.last_ok)}"
+                      if history.last_ok is not None else "")
+            lines.append(f"failed for the first time {_when(history.failing_since, now)}"
+                         f"{before}")
+        else:
+            what = history.streak_status.value if history.streak_status else "failing"
+            days = history.streak_days
+            lines.append(f"{what} since {day(history.failing_since)} ({history.failed_runs} "
+                         f"runs over {days} day{'s' if days != 1 else ''})")
+    if result.unconfirmed:
+        needed = (f"in {confirm.runs} run{'s' if confirm.runs != 1 else ''} over "
+                  f"{confirm.days} day{'s' if confirm.days != 1 else ''}"
+                  if confirm is not None else "in the runs and days --confirm asks for")
+        lines.append(f"unconfirmed: not counted towards the exit code until it has failed "
+                     f"{needed}")
+    return lines
+
+
+def _ago(elapsed: dt.timedelta) -> str:
+    seconds = max(int(elapsed.total_seconds()), 0)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "moments ago"
+
+
+def _when(moment: dt.datetime, now: dt.datetime) -> str:
+    return "today" if moment.date() == now.date() else f"on {day(moment)}"
 
 
 def literal(text: str | None) -> str:

@@ -11,6 +11,7 @@ from refcheck.model import (
     Capture,
     Case,
     Evidence,
+    History,
     LinkResult,
     Outcome,
     RunReport,
@@ -81,6 +82,9 @@ def _link_halves(result: LinkResult, stamp: _Stamps) -> tuple[str, str]:
         "evidence": result.evidence,
         "listing": result.listing,
         "lookup_url": result.lookup_url,
+        "cached": result.cached_at is not None,
+        "history": _history(result.history, stamp),
+        "unconfirmed": result.unconfirmed,
     })
     return json.dumps(before, ensure_ascii=True)[:-1], json.dumps(after, ensure_ascii=True)[1:]
 
@@ -99,6 +103,18 @@ class _Stamps:
         if text is None:
             text = self._written[key] = when.isoformat(timespec="seconds")
         return text
+
+
+def _history(history: History | None, stamp: _Stamps) -> dict[str, Any] | None:
+    """What the memory of past runs knows of the link (this run included)."""
+    if history is None:
+        return None
+    return {
+        "first_seen": stamp(history.first_seen),
+        "last_ok": stamp(history.last_ok) if history.last_ok else None,
+        "failing_since": stamp(history.failing_since) if history.failing_since else None,
+        "failed_runs": history.failed_runs,
+    }
 
 
 def _capture(capture: Capture | None) -> dict[str, Any] | None:

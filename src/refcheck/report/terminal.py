@@ -37,6 +37,7 @@ from refcheck.report import (
     action,
     archive_lines,
     literal,
+    memory_lines,
     not_checked_for_want_of_network,
     sources,
 )
@@ -134,6 +135,8 @@ class TerminalRenderer(Renderer):
                 line.append("(no URL)")
             say(line, indent=4)
             self._line.prose("    ↳ ", _detail(result))
+            for sentence in memory_lines(result, report.confirm):
+                self._line.prose("    ↳ ", sentence, style="dim")
             if not not_checked_for_want_of_network(result):
                 for sentence in archive_lines(result, report.as_of):
                     self._line.prose("    ↳ ", literal(sentence), style="cyan")

@@ -1,0 +1,225 @@
+"""The REF-shaped run: every section-5 URL of the REF2014 corpus, each real host mapped to its
+own loopback address, checked politely, against the bound that politeness sets.
+
+    .venv/bin/python benchmarks/corpus.py [--per-host 2] [--latency 0.1] [--copies 1]
+
+1. `refcheck extract ../shared/corpus/ref2014-case-studies.jsonl.gz --out-dir DIR` turns the
+   corpus into case files (sources only: section 5);
+2. every URL's host is given its own address 127.x.y.z (the real host distribution: 14,852
+   URLs over 6,565 hosts, the busiest with 596), with a port of our own;
+3. one server process listens on all of them and answers every request after --latency
+   with a page long enough that no soft-404 probe is needed;
+4. refcheck checks the case files (--no-archive, --per-host, --concurrency 128) and the
+   benchmark prints wall time, CPU, peak memory, the connections the server accepted, and
+   the ratio of the wall time to the bound: max over hosts of ceil(links / per-host) x
+   latency (29.8 s at 2 per host and 100 ms). With lychee installed, the same for lychee.
+
+--copies N repeats the corpus N times over (as 30 case files make 29,704 URLs), for the
+memory curve; --limit keeps only the first K URLs. Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "ref2014-case-studies.jsonl.gz"
+PAGE = ("<!doctype html><html><head><title>Evidence</title></head><body><h1>Evidence</h1>"
+        + "<p>" + "The report describes the impact of the research on policy. " * 40
+        + "</p></body></html>").encode()
+
+
+class _Server(asyncio.Protocol):
+    """Answers every request after ``latency``; keep-alive; counts connections."""
+
+    connections = 0
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        _Server.connections += 1
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            _, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            asyncio.get_running_loop().call_later(self.latency, self.answer)
+
+    def answer(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                             b"Content-Length: " + str(len(PAGE)).encode() + b"\r\n\r\n" + PAGE)
+
+
+def serve(addresses: list[str], port: int, latency: float) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for address in addresses:
+            await loop.create_server(lambda: _Server(latency), address, port, backlog=256)
+        print("ready", flush=True)
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        await reader.readline()  # the benchmark asks for the count, then we stop
+        print(_Server.connections, flush=True)
+
+    asyncio.run(main())
+
+
+def address_of(index: int) -> str:
+    """127.0.1.0 upwards: one loopback address per real host (127.0.0.x is left alone)."""
+    index += 256
+    return f"127.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"
+
+
+def case_files(out: Path, limit: int | None, copies: int) -> tuple[list[Path], list[str]]:
+    """The corpus as case files whose URLs point at loopback addresses; and the addresses."""
+    extracted = out / "extracted"
+    run = subprocess.run([str(Path(sys.executable).parent / "refcheck"), "extract",
+                          str(CORPUS), "--out-dir", str(extracted)],
+                         capture_output=True, text=True)
+    if run.returncode not in (0, 2):
+        raise SystemExit(f"refcheck extract failed: {run.stderr[-2000:]}")
+    hosts: dict[str, str] = {}
+    files: list[Path] = []
+    total = 0
+    for copy in range(copies):
+        for path in sorted(extracted.glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            sources = []
+            for source in data.get("sources") or []:
+                urls = source.get("urls") or ([source["url"]] if source.get("url") else [])
+                mapped = []
+                for url in urls:
+                    if limit is not None and total >= limit:
+                        break
+                    parts = urlsplit(url)
+                    host = (parts.hostname or "").lower()
+                    if not host:
+                        continue
+                    address = hosts.setdefault(host, address_of(len(hosts)))
+                    # Each copy of the corpus cites its own URLs (refcheck checks a URL once).
+                    query = "&".join(q for q in (parts.query, f"copy={copy}" if copy else "")
+                                     if q)
+                    mapped.append(urlunsplit(("http", f"{address}:{PORT}", parts.path or "/",
+                                              query, "")))
+                    total += 1
+                if mapped:
+                    sources.append({"id": str(source["id"]), "title": str(source["title"]),
+                                    "urls": mapped})
+            if sources:
+                target = out / f"{path.stem}-{copy}.yaml"
+                target.write_text(yaml.safe_dump(
+                    {"case": {"title": str(data["case"]["title"])}, "sources": sources},
+                    sort_keys=False, allow_unicode=True), encoding="utf-8")
+                files.append(target)
+    return files, sorted(set(hosts.values()))
+
+
+def bound(files: list[Path], per_host: int, latency: float) -> tuple[float, int, int]:
+    """(the politeness bound in seconds, URLs, the least connections a run can open)."""
+    per: collections.Counter[str | None] = collections.Counter()
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        seen = set()
+        for source in data["sources"]:
+            for url in source["urls"]:
+                if url not in seen:
+                    seen.add(url)
+                    per[urlsplit(url).hostname] += 1
+    links = sum(per.values())
+    least = sum(min(n, per_host) for n in per.values())
+    return max(math.ceil(n / per_host) for n in per.values()) * latency, links, least
+
+
+PORT = 18765
+
+
+def main() -> int:
+    global PORT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-host", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--host-interval", type=float, default=0.0)
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=None, help="only the first K URLs")
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--serve", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    PORT = args.port
+    if args.serve is not None:
+        serve(args.serve, args.port, args.latency)
+        return 0
+    if not CORPUS.exists():
+        print(f"the corpus is not at {CORPUS}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as folder:
+        files, addresses = case_files(Path(folder), args.limit, args.copies)
+        limit_s, links, least = bound(files, args.per_host, args.latency)
+        print(f"{links} URLs over {len(addresses)} hosts in {len(files)} case files; bound "
+              f"{limit_s:.1f} s at {args.per_host} per host and {args.latency * 1000:.0f} ms;"
+              f" least connections {least}")
+        server = subprocess.Popen([sys.executable, __file__, "--serve", *addresses, "--port",
+                                   str(args.port), "--latency", str(args.latency)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert server.stdout is not None and server.stdin is not None
+            if server.stdout.readline().strip() != "ready":
+                print("the benchmark server did not start", file=sys.stderr)
+                return 2
+            listing = Path(folder) / "cases"
+            listing.mkdir()
+            for path in files:
+                path.rename(listing / path.name)
+            argv = [str(Path(sys.executable).parent / "refcheck"), str(listing), "--no-archive",
+                    "-f", "json", "-o", str(Path(folder) / "report.json"),
+                    "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
+                    "--timeout", "30", "--deadline", "120", "--retries", "0"]
+            if args.host_interval:
+                argv += ["--host-interval", str(args.host_interval)]
+            env = {**os.environ, "REFCHECK_PROBE_URL": "", "NO_PROXY": "*",
+                   "REFCHECK_CACHE_DIR": str(Path(folder) / "cache")}
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    env=env)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            server.stdin.write("count\n")
+            server.stdin.flush()
+            connections = int(server.stdout.readline().strip() or 0)
+            report = (Path(folder) / "report.json").read_text(encoding="utf-8")
+            statuses = collections.Counter(re.findall(r'"status": "([a-z-]+)"', report))
+        finally:
+            server.kill()
+    code = os.waitstatus_to_exitcode(status)
+    print(f"refcheck: {wall:.1f} s ({wall / limit_s:.2f}x the bound), "
+          f"{usage.ru_utime + usage.ru_stime:.1f} CPU s, {usage.ru_maxrss / 1024:.0f} MiB peak, "
+          f"{connections} connections ({connections / least:.2f}x the least), exit {code}")
+    print("statuses:", dict(statuses.most_common()))
+    if code not in (0, 1):
+        print(err[-2000:], file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

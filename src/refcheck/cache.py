@@ -1,0 +1,481 @@
+"""The memory of past runs: one SQLite file in the user's cache folder.
+
+It keeps every observation of every URL (the URL without credentials, when, the status, the
+HTTP code, the final URL, the archive capture found), so a report can say how long a link
+has been failing; the successes of recent runs, so a link found ``ok`` less than
+``--max-cache-age`` ago is not fetched again (failures are always checked again); and the
+archive captures found, which do not change, so a second run does not wait on the Wayback
+Machine for them.
+
+Two runs may share the file (WAL mode; writes wait for each other up to ``BUSY_SECONDS``).
+Nothing here may stop a run: a file that is corrupt, locked or in a folder that cannot be
+written is reported once (through ``warn``) and the run goes on without the memory. Nothing
+secret is stored: URLs pass through ``urls.without_secrets`` and text through ``urls.mask``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from refcheck.model import (
+    DEFAULT_MAX_CACHE_AGE,
+    FAILING_STATUSES,
+    Archive,
+    Capture,
+    Confirm,
+    History,
+    Hop,
+    Status,
+)
+from refcheck.urls import mask, without_secrets
+
+FILE_NAME = "memory.sqlite3"
+SCHEMA_VERSION = 1
+DEFAULT_MAX_AGE = DEFAULT_MAX_CACHE_AGE
+#: How long a write waits for another run's write to finish before giving up on the memory.
+BUSY_SECONDS = 5.0
+#: Observations written at once (the rest wait for the end of the run).
+FLUSH_EVERY = 500
+
+Warn = Callable[[str], None]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS observations (
+    url TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL, http_status INTEGER,
+    final_url TEXT, capture TEXT);
+CREATE INDEX IF NOT EXISTS observations_by_url ON observations (url, at);
+CREATE TABLE IF NOT EXISTS successes (
+    url TEXT PRIMARY KEY, at REAL NOT NULL, detail TEXT NOT NULL, http_status INTEGER,
+    final_url TEXT, page_title TEXT, redirects TEXT NOT NULL, capture TEXT,
+    quotes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS captures (
+    url TEXT NOT NULL, target TEXT NOT NULL, at REAL NOT NULL, capture TEXT NOT NULL,
+    PRIMARY KEY (url, target));
+"""
+
+
+def default_directory() -> Path:
+    """The user's cache folder for refcheck (``~/.cache/refcheck`` on Linux,
+    ``~/Library/Caches/refcheck`` on macOS, ``%LOCALAPPDATA%\\refcheck\\Cache`` on Windows)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("refcheck", appauthor=False))
+
+
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> dt.timedelta:
+    """``0``, ``90s``, ``30m``, ``12h``, ``3d``, ``2w`` (or ``1d12h``) as a duration.
+    Raises ValueError with what was expected."""
+    cleaned = text.strip().lower()
+    if cleaned in ("0", "0.0"):
+        return dt.timedelta(0)
+    parts = list(_AGE.finditer(cleaned))
+    if not parts or "".join(p.group(0) for p in parts).replace(" ", "") != \
+            cleaned.replace(" ", ""):
+        raise ValueError(f"`{text}` is not a duration; expected e.g. 0, 30m, 12h, 3d or 2w")
+    seconds = sum(float(p.group(1)) * _UNITS[p.group(2)] for p in parts)
+    return dt.timedelta(seconds=seconds)
+
+
+def parse_confirm(text: str) -> Confirm:
+    """``RUNS:DAYS`` (``3:3``). Raises ValueError with what was expected."""
+    runs, colon, days = text.strip().partition(":")
+    if not colon or not runs.strip().isdigit() or not days.strip().isdigit() \
+            or int(runs) < 1:
+        raise ValueError(f"`{text}` is not RUNS:DAYS; expected e.g. 3:3 (a failure counts "
+                         "once seen in 3 runs over 3 days)")
+    return Confirm(int(runs), int(days))
+
+
+@dataclass(frozen=True)
+class Success:
+    """An ``ok`` answer as an earlier run saw it, to be reused instead of fetched."""
+
+    at: dt.datetime
+    detail: str
+    http_status: int | None
+    final_url: str | None
+    page_title: str | None
+    redirects: tuple[Hop, ...]
+    capture: Capture | None
+    quotes: frozenset[str]  # the sources' quotes that were found on the page
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one run saw of one URL."""
+
+    url: str
+    at: dt.datetime
+    status: Status
+    http_status: int | None = None
+    final_url: str | None = None
+    capture: str | None = None  # the archived copy found
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``refcheck cache info`` shows."""
+
+    path: Path
+    size: int
+    urls: int
+    observations: int
+    successes: int
+    captures: int
+    oldest: dt.datetime | None
+    newest: dt.datetime | None
+
+
+class MemoryUnavailable(Exception):
+    """The memory cannot be opened or read (the message says why)."""
+
+
+class Memory:
+    """The store. Build it with ``Memory.open``, which never raises; every method is a
+    no-op (or answers "nothing remembered") once the store has failed."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection | None, warn: Warn) -> None:
+        self.path = path
+        self._db = connection
+        self._warn = warn
+        self._observations: list[Observation] = []
+        self._successes: list[tuple[str, Success]] = []
+        self._forgotten: list[str] = []
+        self._captures: list[tuple[str, str, dt.datetime, Capture]] = []
+
+    @classmethod
+    def open(cls, directory: Path, *, warn: Warn) -> Memory:
+        path = directory / FILE_NAME
+        memory = cls(path, None, warn)
+        try:
+            memory._db = connect(path, create=True)
+        except MemoryUnavailable as exc:
+            memory._fail(str(exc))
+        return memory
+
+    @property
+    def usable(self) -> bool:
+        return self._db is not None
+
+    # -- reading --------------------------------------------------------------------------
+
+    def success(self, url: str, *, younger_than: dt.timedelta,
+                now: dt.datetime) -> Success | None:
+        """The latest ``ok`` answer for ``url`` seen less than ``younger_than`` ago."""
+        if self._db is None or younger_than <= dt.timedelta(0) or url != without_secrets(url):
+            return None
+        db = self._db
+        with self._guard():
+            row = patiently(lambda: db.execute(
+                "SELECT at, detail, http_status, final_url, page_title, redirects, capture, "
+                "quotes FROM successes WHERE url = ?", (url,)).fetchone())
+            if row is None:
+                return None
+            at = _moment(row[0])
+            if not dt.timedelta(0) <= now - at < younger_than:
+                return None
+            return Success(
+                at=at, detail=row[1], http_status=row[2], final_url=row[3],
+                page_title=row[4],
+                redirects=tuple(Hop(h["url"], int(h["status"]), h["location"])
+                                for h in json.loads(row[5])),
+                capture=_capture_from(row[6]), quotes=frozenset(json.loads(row[7])))
+        return None
+
+    def history(self, url: str, now: Observation | None = None) -> History | None:
+        """What the earlier runs (and ``now``, this run's observation) saw of ``url``."""
+        if self._db is None:
+            return None
+        key = without_secrets(url)
+        failing = tuple(s.value for s in FAILING_STATUSES)
+        marks = ",".join("?" * len(failing))
+        db = self._db
+
+        def read() -> tuple[Any, Any, Any, list[Any]]:
+            first, count = db.execute(
+                "SELECT MIN(at), COUNT(*) FROM observations WHERE url = ?", (key,)).fetchone()
+            (last_ok,) = db.execute(
+                f"SELECT MAX(at) FROM observations WHERE url = ? AND status NOT IN ({marks})",
+                (key, *failing)).fetchone()
+            streak = db.execute(
+                "SELECT at, status FROM observations WHERE url = ? AND at > ? ORDER BY at",
+                (key, last_ok if last_ok is not None else -1.0)).fetchall()
+            return first, count, last_ok, streak
+
+        with self._guard():
+            first, count, last_ok, streak = patiently(read)
+            seen = [(_moment(at), Status(status)) for at, status in streak
+                    if status in failing]
+            ok_at = _moment(last_ok) if last_ok is not None else None
+            first_at = _moment(first) if count else None
+            if now is not None:
+                first_at = now.at if first_at is None else min(first_at, now.at)
+                if now.status in FAILING_STATUSES:
+                    seen.append((now.at, now.status))
+                else:
+                    seen, ok_at = [], now.at
+            if first_at is None:
+                return None
+            statuses = {status for _, status in seen}
+            return History(
+                first_seen=first_at, last_ok=ok_at,
+                failing_since=seen[0][0] if seen else None, failed_runs=len(seen),
+                streak_status=next(iter(statuses)) if len(statuses) == 1 else None,
+                streak_days=((seen[-1][0].date() - seen[0][0].date()).days + 1) if seen else 0)
+        return None
+
+    def capture(self, url: str, target: dt.datetime | None,
+                services: Sequence[Archive]) -> Capture | None:
+        """A capture of ``url`` found by an earlier run for the same target date, from one
+        of the archives this run asks."""
+        if self._db is None:
+            return None
+        db = self._db
+        with self._guard():
+            row = patiently(lambda: db.execute(
+                "SELECT capture FROM captures WHERE url = ? AND target = ?",
+                (without_secrets(url), _target(target))).fetchone())
+            found = _capture_from(row[0]) if row is not None else None
+            return found if found is not None and found.service in services else None
+        return None
+
+    # -- writing (kept until ``flush``, written in one transaction) -----------------------
+
+    def observe(self, observation: Observation) -> None:
+        if self._db is None:
+            return
+        self._observations.append(observation)
+        if observation.status is not Status.OK:
+            self._forgotten.append(without_secrets(observation.url))
+        if len(self._observations) >= FLUSH_EVERY:
+            self.flush()
+
+    def succeeded(self, url: str, success: Success) -> None:
+        """``url`` was ``ok``: reuse the answer while it is young enough."""
+        if self._db is not None and url == without_secrets(url):
+            self._successes.append((url, success))
+
+    def found(self, url: str, target: dt.datetime | None, capture: Capture,
+              at: dt.datetime) -> None:
+        if self._db is not None:
+            self._captures.append((without_secrets(url), _target(target), at, capture))
+
+    def flush(self) -> None:
+        if self._db is None or not (self._observations or self._successes or self._captures):
+            return
+        observations, self._observations = self._observations, []
+        successes, self._successes = self._successes, []
+        forgotten, self._forgotten = self._forgotten, []
+        captures, self._captures = self._captures, []
+        db = self._db
+
+        def write() -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?)",
+                    [(without_secrets(o.url), o.at.timestamp(), o.status.value, o.http_status,
+                      _clean(o.final_url), _clean(o.capture)) for o in observations])
+                db.executemany("DELETE FROM successes WHERE url = ?",
+                               [(url,) for url in forgotten])
+                db.executemany(
+                    "INSERT OR REPLACE INTO successes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(url, s.at.timestamp(), mask(s.detail), s.http_status,
+                      _clean(s.final_url), s.page_title,
+                      json.dumps([{"url": without_secrets(h.url), "status": h.status,
+                                   "location": without_secrets(h.location)}
+                                  for h in s.redirects]),
+                      _capture_json(s.capture), json.dumps(sorted(s.quotes)))
+                     for url, s in successes])
+                db.executemany(
+                    "INSERT OR REPLACE INTO captures VALUES (?, ?, ?, ?)",
+                    [(url, target, at.timestamp(), _capture_json(capture))
+                     for url, target, at, capture in captures])
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+
+        with self._guard():
+            patiently(write)
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    # -- failing --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as exc:
+            self._fail(_reason(exc))
+
+    def _fail(self, reason: str) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+        self._observations, self._successes, self._captures = [], [], []
+        self._forgotten = []
+        self._warn(f"refcheck: the memory of past runs ({self.path}) cannot be used: {reason}. "
+                   "This run goes on without it: every link is fetched, nothing is "
+                   "remembered, and failures count at once. `refcheck cache clear` starts "
+                   "it afresh.")
+
+
+def connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    """An open store at ``path``; raises MemoryUnavailable saying why it cannot be used."""
+    if not create and not path.exists():
+        raise MemoryUnavailable("there is no memory file yet")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: transactions are begun explicitly (BEGIN IMMEDIATE, so two runs
+        # writing at once wait for each other instead of failing).
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+    except (sqlite3.Error, OSError) as exc:
+        raise MemoryUnavailable(_reason(exc)) from None
+
+    def prepare() -> Any:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        return db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+
+    try:
+        row = patiently(prepare)
+        if row[0] != str(SCHEMA_VERSION):
+            raise MemoryUnavailable(f"it was written by another version of refcheck "
+                                    f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+    except sqlite3.Error as exc:
+        db.close()
+        raise MemoryUnavailable(_reason(exc)) from None
+    except MemoryUnavailable:
+        db.close()
+        raise
+    return db
+
+
+T = TypeVar("T")
+
+
+def patiently(work: Callable[[], T]) -> T:
+    """``work()``, tried again while another run holds the file (up to ``BUSY_SECONDS``).
+    SQLite's own busy timeout covers most waits, but not all: a connection opening while
+    the last one to close cleans up the WAL files, or a recovery after a crash, is answered
+    "busy" at once."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
+def summary(directory: Path) -> Summary:
+    """What the store at ``directory`` holds; raises MemoryUnavailable."""
+    path = directory / FILE_NAME
+    db = connect(path, create=False)
+    try:
+        urls, observations, oldest, newest = db.execute(
+            "SELECT COUNT(DISTINCT url), COUNT(*), MIN(at), MAX(at) FROM observations"
+        ).fetchone()
+        (successes,) = db.execute("SELECT COUNT(*) FROM successes").fetchone()
+        (captures,) = db.execute("SELECT COUNT(*) FROM captures").fetchone()
+    except sqlite3.Error as exc:
+        raise MemoryUnavailable(_reason(exc)) from None
+    finally:
+        db.close()
+    size = sum(p.stat().st_size for p in _files(path) if p.exists())
+    return Summary(path, size, urls, observations, successes, captures,
+                   _moment(oldest) if oldest is not None else None,
+                   _moment(newest) if newest is not None else None)
+
+
+def clear(directory: Path) -> list[Path]:
+    """Delete the store (and its WAL files); the files that were removed."""
+    removed = []
+    for file in _files(directory / FILE_NAME):
+        try:
+            file.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(file)
+    return removed
+
+
+def _files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}{f' ({exc.filename})' if exc.filename else ''}"
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        return "the file is damaged (not an SQLite database)"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return f"another program has held it locked for more than {BUSY_SECONDS:g} s"
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in text.replace("-", ""):
+        return "it cannot be written (a read-only file or folder)"
+    if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
+        return "it cannot be opened or created there (is the folder writable?)"
+    return text
+
+
+def _moment(timestamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
+
+
+def _target(target: dt.datetime | None) -> str:
+    return target.isoformat() if target is not None else ""
+
+
+def _clean(url: str | None) -> str | None:
+    return without_secrets(url) if url else url
+
+
+def _capture_json(capture: Capture | None) -> str | None:
+    if capture is None:
+        return None
+    return json.dumps({"service": capture.service.value, "url": without_secrets(capture.url),
+                       "captured": capture.captured.isoformat(),
+                       "original": without_secrets(capture.original), "label": capture.label})
+
+
+def _capture_from(text: str | None) -> Capture | None:
+    if not text:
+        return None
+    data: dict[str, Any] = json.loads(text)
+    return Capture(Archive(data["service"]), data["url"],
+                   dt.datetime.fromisoformat(data["captured"]), data["original"],
+                   data.get("label", ""))

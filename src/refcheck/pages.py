@@ -1,0 +1,783 @@
+"""Reading what a page is, when it is not the evidence: parked and for-sale domains,
+suspended hosting accounts, web servers' default pages, error pages served with 200, login
+and cookie-consent walls, and addresses that are error pages, site searches or domain
+resellers. Also how alike two pages are (a live page and its archived capture).
+
+Readers only: each function says what a page or an address looks like, and names the
+server, CMS or service that makes that kind of page. No status is decided here; the
+decisions, with the corroboration they need, are ``verdict.py``'s.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from refcheck.model import Answer
+from refcheck.urls import host_of
+
+#: How much of a page is read: error pages, parking pages and walls say what they are at
+#: the top, and a real page is plainly real long before this.
+READ_BYTES = 262_144
+#: Main text (navigation, headers, footers and sidebars left out) shorter than this is a
+#: page with little of its own to say: an error page with the site's chrome round it.
+SHORT_MAIN = 1200
+HTML = ("text/html", "application/xhtml+xml")
+
+
+# -- the page as read -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    """What an HTML page shows, read once: its title, headings, opening text, its main
+    text (without the site's navigation and footer), and the parts walls are made of."""
+
+    title: str
+    headings: tuple[str, ...]  # h1 and h2, in order (a few)
+    h1: tuple[str, ...]
+    lead: str  # the first paragraphs of the main text
+    main: str  # the main text, capped
+    main_length: int
+    visible_length: int  # all the text a person sees, title included
+    visible: str  # its start
+    password: bool  # a password field
+    scripts: str  # inline scripts, capped
+    script_sources: tuple[str, ...]
+    media: bool  # images, frames, objects, video: something to see besides text
+
+    @property
+    def short(self) -> bool:
+        return self.main_length < SHORT_MAIN
+
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                   "meta", "param", "source", "track", "wbr", "frame"})
+#: Never text a person reads.
+_HIDDEN = frozenset({"script", "style", "noscript", "template", "svg", "select", "option",
+                     "textarea", "iframe", "object"})
+#: Site chrome, left out of the main text: it is the same on every page of a site.
+_CHROME = frozenset({"nav", "footer", "aside", "menu", "dialog", "button"})
+_CHROME_NAME = re.compile(
+    r"^(?:site-|main-|global-|top-|primary-|secondary-|sub-|mobile-|page-)?"
+    r"(?:nav|navbar|navigation|menu|menubar|footer|sidebar|breadcrumbs?|breadcrumb-trail|"
+    r"cookie-banner|cookie-notice|cookie-consent|cookies|skip-links?|skiplinks|masthead)$",
+    re.IGNORECASE)
+_MEDIA = frozenset({"img", "iframe", "frame", "frameset", "object", "embed", "video",
+                    "canvas", "picture", "audio"})
+_BLOCK = frozenset({"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+                    "br", "section", "article", "header", "main", "blockquote", "dd", "dt",
+                    "title", "center", "table", "ul", "ol", "pre", "hr"})
+_SPACE = re.compile(r"\s+")
+_MAIN_CAP = 20_000
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title: list[str] = []
+        self.in_title = False
+        self.title_seen = False
+        self.headings: list[str] = []
+        self.h1: list[str] = []
+        self.heading: list[str] | None = None
+        self.heading_tag = ""
+        self.paragraphs: list[str] = []
+        self.paragraph: list[str] | None = None
+        self.main: list[str] = []
+        self.main_length = 0
+        self.visible: list[str] = []
+        self.visible_length = 0
+        self.password = False
+        self.scripts: list[str] = []
+        self.script_sources: list[str] = []
+        self.media = False
+        self.hidden = ""  # the tag of the hidden element we are in, and how deep
+        self.hidden_depth = 0
+        self.chrome = ""
+        self.chrome_depth = 0
+        self.in_script = False
+        self.content = 0  # open <article>/<main>: a <header> inside is the page's own
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _MEDIA:
+            self.media = True
+        if tag == "input" and any(k == "type" and (v or "").lower() == "password"
+                                  for k, v in attrs):
+            self.password = True
+        if tag == "script":
+            self.in_script = True
+            source = next((v for k, v in attrs if k == "src" and v), None)
+            if source:
+                self.script_sources.append(source)
+        if tag in _VOID:
+            if tag == "br":
+                self._text(" ")
+            return
+        if tag in ("article", "main"):
+            self.content += 1
+        if self.hidden:
+            if tag == self.hidden:
+                self.hidden_depth += 1
+            return
+        if tag in _HIDDEN:
+            self.hidden, self.hidden_depth = tag, 1
+            return
+        if self.chrome:
+            if tag == self.chrome:
+                self.chrome_depth += 1
+        elif tag in _CHROME or (tag == "header" and not self.content) or (
+                tag not in ("body", "html", "main", "article") and _is_chrome(attrs)):
+            self.chrome, self.chrome_depth = tag, 1
+        if tag == "title" and not self.title_seen:
+            self.in_title = self.title_seen = True
+        elif tag in ("h1", "h2") and self.heading is None:
+            self.heading, self.heading_tag = [], tag
+        elif tag == "p" and self.paragraph is None and not self.chrome:
+            self.paragraph = []
+        if tag in _BLOCK:
+            self._text(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+        if tag in ("article", "main") and self.content:
+            self.content -= 1
+        if self.hidden:
+            if tag == self.hidden:
+                self.hidden_depth -= 1
+                if not self.hidden_depth:
+                    self.hidden = ""
+            return
+        if tag == "title":
+            self.in_title = False
+        if tag == self.heading_tag and self.heading is not None:
+            text = _squash("".join(self.heading))
+            if text and len(self.headings) < 8:
+                self.headings.append(text)
+                if tag == "h1":
+                    self.h1.append(text)
+            self.heading, self.heading_tag = None, ""
+        if tag == "p" and self.paragraph is not None:
+            text = _squash("".join(self.paragraph))
+            if text and len(self.paragraphs) < 3:
+                self.paragraphs.append(text)
+            self.paragraph = None
+        if tag in _BLOCK:
+            self._text(" ")
+        if self.chrome and tag == self.chrome:
+            self.chrome_depth -= 1
+            if not self.chrome_depth:
+                self.chrome = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script:
+            if sum(len(s) for s in self.scripts) < 65_536:
+                self.scripts.append(data)
+            return
+        if self.hidden:
+            return
+        if self.in_title:
+            self.title.append(data)
+        self._text(data)
+
+    def _text(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading.append(data)
+        if self.paragraph is not None:
+            self.paragraph.append(data)
+        if not data.strip() and data != " ":
+            return
+        if self.visible_length < _MAIN_CAP:
+            self.visible.append(data)
+        self.visible_length += len(data.strip())
+        if not self.chrome and not self.in_title:
+            if self.main_length < _MAIN_CAP:
+                self.main.append(data)
+            self.main_length += len(data.strip())
+
+
+def _is_chrome(attrs: list[tuple[str, str | None]]) -> bool:
+    for name, value in attrs:
+        if name in ("id", "class", "role") and value:
+            if name == "role" and value.lower() in ("navigation", "contentinfo", "banner"):
+                return True
+            if any(_CHROME_NAME.match(token) for token in value.split()):
+                return True
+    return False
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def is_html(answer: Answer) -> bool:
+    """An HTML answer: so typed, or untyped and starting like HTML."""
+    if answer.content_type in HTML:
+        return not answer.body.startswith(b"%PDF")
+    if answer.content_type == "":
+        start = answer.body[:512].lstrip().lower()
+        return start.startswith((b"<!doctype html", b"<html", b"<head", b"<title"))
+    return False
+
+
+_PAGES: dict[int, tuple[weakref.ref[Answer], Page]] = {}
+
+
+def read_page(answer: Answer) -> Page | None:
+    """The page an HTML answer shows (None for anything else); read once per answer."""
+    if not is_html(answer) and answer.content_type != "text/plain":
+        return None
+    known = _PAGES.get(id(answer))
+    if known is not None and known[0]() is answer:
+        return known[1]
+    if answer.content_type == "text/plain":
+        text = _squash(answer.body[:READ_BYTES].decode("utf-8", errors="replace"))
+        page = Page("", (), (), text[:600], text[:_MAIN_CAP], len(text), len(text),
+                    text[:2000], False, "", (), False)
+    else:
+        reader = _Reader()
+        try:
+            reader.feed(answer.body[:READ_BYTES].decode("utf-8", errors="replace"))
+            reader.close()
+        except (AssertionError, ValueError):  # pragma: no cover - the parser is lenient
+            pass
+        main = _squash("".join(reader.main))
+        lead = " ".join(reader.paragraphs[:2]) or main[:400]
+        page = Page(_squash("".join(reader.title))[:300], tuple(reader.headings),
+                    tuple(reader.h1), lead[:600], main, reader.main_length,
+                    reader.visible_length, _squash("".join(reader.visible))[:2000],
+                    reader.password, "".join(reader.scripts), tuple(reader.script_sources),
+                    reader.media)
+    if len(_PAGES) > 256:
+        for key in [k for k, (ref, _) in _PAGES.items() if ref() is None] or list(_PAGES):
+            del _PAGES[key]
+    _PAGES[id(answer)] = (weakref.ref(answer), page)
+    return page
+
+
+def title_segments(title: str) -> list[str]:
+    """A title's parts: "Page not found | Salford City Council" → both. Sites join the
+    page's name and their own with these separators; a colon joins a title to its
+    subtitle, so it does not split."""
+    parts = re.split(r"\s+[|\u2013\u2014\-\u00b7\u00bb:]{1,2}\s+|\s*\|\s*", title)
+    return [p.strip() for p in parts if p.strip()]
+
+
+# -- error pages --------------------------------------------------------------------------
+
+#: A whole title part, or a whole main heading, that names an error and nothing else.
+_ERROR_PHRASE = re.compile(
+    r"^(?:error\W+)?(?:"
+    r"(?:error\s*)?[45]\d\d(?:\s*error)?"  # "404", "Error 404", "404 error", "500"
+    r"|(?:error\s*)?404\W*(?:error\W*)?(?:page\s+|file\s+)?(?:not\s+found|missing)"
+    # Apache, nginx and most CMSs: "Not Found", "Page not found", "404 Page Not Found".
+    r"|(?:(?:the\s+)?(?:page|file|document|resource|content|article|item|url)\s+)?not\s+found"
+    # IIS 6 "The page cannot be found", WordPress "Oops! That page can't be found.",
+    # ASP.NET "The resource cannot be found.", either apostrophe.
+    r"|(?:sorry\W*|oops\W*|whoops\W*)*(?:the|that|this)?\s*(?:page|file|document|resource|"
+    r"content)\s+(?:you\s+(?:requested|are\s+looking\s+for|were\s+looking\s+for)\s+)?"
+    r"(?:can\s*not|can[\u2019']?t|could\s*n[o\u2019']?t|was\s+not|wasn[\u2019']t)\s+be\s+found"
+    r"|(?:sorry\W*|oops\W*)*we\s+(?:can[\u2019']?t|could\s*n[o\u2019']?t|cannot)\s+find\s+"
+    r"(?:that|this|the)\s+page"
+    r"|http\s+status\s+\d{3}\b.*"  # Apache Tomcat: "HTTP Status 404 - Not Found"
+    r"|\d{3}\s*-\s*file\s+or\s+directory\s+not\s+found.*"  # IIS 7 and later
+    r"|server\s+error(?:\s+in\s+'[^']*'\s+application)?"  # ASP.NET's yellow screen
+    r"|runtime\s+error|application\s+error|internal\s+server\s+error"
+    r"|nothing\s+(?:was\s+)?found(?:\s+here)?"  # WordPress themes, an empty archive/search
+    r"|(?:sorry\W*)?something\s+went\s+wrong"  # SharePoint, Drupal, many React sites
+    r"|page\s+(?:missing|unavailable|removed|gone)|(?:this|the)\s+page\s+is\s+gone"
+    r"|(?:sorry\W*)?(?:this|the)\s+(?:page|content)\s+(?:is\s+)?no\s+longer\s+"
+    r"(?:available|exists)"
+    r"|site\s+not\s+found(?:\s+\W\s+github\s+pages)?"  # GitHub Pages, Netlify
+    r"|no\s+such\s+app|there\s+isn[\u2019']t\s+a\s+github\s+pages\s+site\s+here"  # Heroku
+    r"|(?:sorry\W*)?page\s+not\s+available|file\s+not\s+available"
+    r")\W*$",
+    re.IGNORECASE)
+
+#: Error wording in a sentence (a heading, the first paragraph): counts only with
+#: corroboration, since real pages can say some of these things too.
+_ERROR_WORDING = re.compile(
+    r"\b(?:page|file|document|resource|article|content|item)s?\s+(?:was\s+|is\s+)?"
+    r"not\s+found\b"
+    # "404" alone is not enough ("Bus route 404", "Report 404"): it must lead, end after a
+    # separator ("Salford City Council | 404") or come with an error word.
+    r"|^\W*404\b|[-|:\u2013\u2014]\s*404\W*$|\berror\W{0,3}404\b|\b404\W{0,3}(?:error|page|not)\b"
+    r"|^\W*not\s+found\b|\bwas\s+not\s+found\s+on\s+this\s+server\b"  # Apache
+    r"|\b(?:page|file|document|content|resource|url|link)\s+(?:you\s+\w+(?:\s+\w+)?\s+)?"
+    r"(?:is\s+|was\s+)?(?:no\s+longer\s+(?:available|exists)|(?:has|have)\s+been\s+(?:re)?moved)"
+    r"|\b(?:this|the)\s+(?:page|content|item|document)\s+has\s+been\s+(?:re)?moved"
+    # IIS and SharePoint: "…might have been removed, had its name changed, or is
+    # temporarily unavailable".
+    r"|\bhad\s+its\s+name\s+changed\b"
+    r"|(?:could|can)\s*n[o\u2019']?t\s+be\s+found|cannot\s+be\s+found"
+    r"|\b(?:page|file|document)\s+(?:does\s*n[o\u2019']?t|does\s+not)\s+exist"
+    r"|\bpage\s+you\s+(?:requested|are\s+looking\s+for|were\s+looking\s+for)\b"
+    r"|couldn[\u2019']t\s+find\s+(?:the|that|this)\s+page|error\s+page|page\s+missing"
+    r"|we\s+can[\u2019']?t\s+find\s+(?:the|that|this)\s+page"
+    r"|\bhttp\s+status\s+404\b|\bhttp\s+error\s+404\b"  # Tomcat, IIS
+    r"|\bserver\s+error\s+in\s+'[^']*'\s+application\b"  # ASP.NET
+    r"|\bnothing\s+(?:was\s+)?found\b"  # WordPress: "It looks like nothing was found"
+    r"|^sorry,?\s+something\s+went\s+wrong\b",  # SharePoint
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ErrorSign:
+    """Where a page says it is an error page, and how plainly."""
+
+    text: str  # the words, as the page puts them
+    strong: bool  # a title part or main heading that is nothing but an error's name
+
+
+def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
+    """The error wording a page has where error pages put it (title, h1/h2, first
+    paragraph), or None. ``strong`` when a part of the title or a main heading names an
+    error and nothing else; a sentence elsewhere needs corroboration."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    title = page.title
+    for part in title_segments(title):
+        if _ERROR_PHRASE.match(part):
+            return ErrorSign(title, True)
+    for heading in page.h1[:2]:
+        if _ERROR_PHRASE.match(heading):
+            return ErrorSign(heading, True)
+    if _ERROR_WORDING.search(title):
+        return ErrorSign(title, False)
+    for text in (*page.headings[:4], page.lead):
+        if text and _ERROR_WORDING.search(text):
+            return ErrorSign(_sentence(text, _ERROR_WORDING), False)
+    return None
+
+
+def _sentence(text: str, pattern: re.Pattern[str]) -> str:
+    """The sentence of ``text`` that holds the match, for the report."""
+    match = pattern.search(text)
+    if match is None or len(text) <= 120:
+        return text
+    start = max(text.rfind(". ", 0, match.start()) + 2, 0)
+    end = text.find(". ", match.end())
+    sentence = text[start: end + 1 if end >= 0 else len(text)]
+    return sentence if len(sentence) <= 160 else sentence[:159].rstrip() + "\u2026"
+
+
+#: Titles that name no page: a person reading them learns nothing about the content.
+_GENERIC_TITLES = frozenset({"home", "home page", "homepage", "welcome", "index", "untitled",
+                             "untitled document", "untitled page", "default", "error",
+                             "oops", "sorry", "page", "website", "site", "main", "start"})
+_WORD = re.compile(r"[a-z0-9]+")
+_SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "on", "at", "to", "a", "an"})
+
+
+def is_generic_title(title: str, url: str) -> bool:
+    """A title that is only the site's name (or no name at all): "Salford CVS" on
+    salfordcvs.org.uk, "CWDC" or "Children's Workforce Development Council" on
+    cwdcouncil.org.uk, "Home", "Error". Error pages of many CMSs keep the site's title."""
+    text = title.strip().lower()
+    if not text or text in _GENERIC_TITLES:
+        return True
+    parts = title_segments(text)
+    if len(parts) > 1 and all(p in _GENERIC_TITLES for p in parts[:-1]):
+        text = parts[-1]
+    host = re.sub(r"[^a-z0-9]", "", host_of(url).removeprefix("www."))
+    letters = re.sub(r"[^a-z0-9]", "", text)
+    if len(letters) >= 3 and letters in host:
+        return True
+    words = [w for w in _WORD.findall(text.replace("'s", "").replace("\u2019s", ""))
+             if w not in _SMALL_WORDS]
+    if not words or len(words) > 8:
+        return False
+    initials = "".join(w[0] for w in words)
+    if len(initials) >= 3 and initials in host:
+        return True
+    return len(words) <= 5 and all(w in host for w in words if len(w) > 2)
+
+
+# -- parked, for sale, suspended, placeholders ---------------------------------------------------
+
+#: Scripts and images only parking services serve: Google's AdSense for Domains (caf.js,
+#: used by Sedo, Bodis, ParkingCrew, Above and GoDaddy's CashParking), Sedo's parking
+#: host, ParkingCrew, Bodis, GoDaddy's parking lander, Dan.com, Afternic, HugeDomains.
+_PARKING_MARKERS = re.compile(
+    rb"adsense/domains/caf\.js|sedoparking\.com|parkingcrew\.net|bodis\.com/|"
+    rb"/parking-lander/|parkingpage\.namecheap\.com|dan\.com/buy-domain|"
+    rb"afternic\.com/forsale|hugedomains\.com/domain_profile|domain-for-sale-banner|"
+    rb"above\.com/marketplace|parklogic\.com|trafficz\.com|dsparking\.com|"
+    rb"skenzo\.com|domainsponsor\.com|voodoo\.com/parking",
+    re.IGNORECASE)
+#: What parking pages say in their title or headings: GoDaddy/Afternic "This domain may be
+#: for sale", Dan.com "example.org is for sale", Sedo "The domain … may be for sale",
+#: GoDaddy "This web page is parked FREE, courtesy of GoDaddy", HugeDomains "…is available
+#: for purchase", Namecheap and 123-reg "This domain is registered at…".
+_FOR_SALE = re.compile(
+    r"\bdomain(?:\s+name)?\s+(?:\S+\s+)?(?:is|may\s+be|might\s+be|could\s+be)\s+for\s+sale\b"
+    r"|\b[a-z0-9-]+\.[a-z]{2,}(?:\.[a-z]{2})?\s+(?:is|may\s+be)\s+for\s+sale\b|\bbuy\s+this\s+domain\b|\bthis\s+domain\s+for\s+sale\b"
+    r"|\bdomain\s+for\s+sale\b|\bmake\s+an\s+offer\b.*\bdomain\b|\bdomain\b.*\bmake\s+an\s+offer\b"
+    r"|\bparked\s+(?:free|domain)|\bis\s+parked\b|\bdomain\s+parking\b|\bcourtesy\s+of\s+godaddy"
+    r"|\bavailable\s+for\s+(?:purchase|sale)\b.*\bdomain|\bdomain\b.*\bavailable\s+for\s+"
+    r"(?:purchase|sale)\b|\bthis\s+domain\s+(?:has\s+been|is)\s+registered\s+(?:at|with|by)\b"
+    r"|\binquire\s+about\s+this\s+domain\b|\binterested\s+in\s+(?:buying\s+)?this\s+domain\b"
+    r"|\bthe\s+domain\s+owner\s+may\s+be\s+interested\b|\bget\s+this\s+domain\b"
+    r"|\bthis\s+domain\s+(?:has\s+)?expired\b|\bdomain\s+(?:has\s+)?expired\b"
+    r"|\bregistered\s+at\s+(?:namecheap|godaddy|123-reg)",
+    re.IGNORECASE)
+_SPONSORED = re.compile(r"\b(?:related\s+searches|sponsored\s+(?:listings|links|results)|"
+                        r"related\s+links|trending\s+searches)\b", re.IGNORECASE)
+_BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
+
+
+def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """Why a page is a parked or for-sale domain's, or None."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    marker = _PARKING_MARKERS.search(answer.body[:READ_BYTES])
+    if marker:
+        return f"it loads {marker.group(0).decode('ascii', errors='replace')}, which only " \
+               "domain-parking services serve"
+    for text in (page.title, *page.headings[:4]):
+        if _FOR_SALE.search(text):
+            return f"\u201c{_short(text)}\u201d"
+    bare = bool(_BARE_DOMAIN.match(page.title)) and page.title.lower().removeprefix(
+        "www.") in host_of(answer.url)
+    opening = page.visible[:2000]
+    words = _FOR_SALE.search(opening)
+    if words and (bare or page.short or not page.title):
+        return f"\u201c{_short(_sentence(opening, _FOR_SALE))}\u201d"
+    if bare and (page.main_length < 200 or _SPONSORED.search(opening)):
+        # Bodis, ParkingCrew, Sedo: titled with the bare domain, then sponsored links or
+        # nothing until a script fills the page.
+        return f"titled with the bare domain name ({page.title}) and no content of its own"
+    return None
+
+
+#: cPanel's "Account Suspended" (/cgi-sys/suspendedpage.cgi), Hostinger's and 000webhost's
+#: "Website suspended", WordPress.com's "This site has been archived or suspended", Plesk's
+#: "Domain is suspended".
+_SUSPENDED = re.compile(
+    r"\baccount\s+(?:has\s+been\s+)?suspended\b|\bwebsite\s+(?:is\s+|has\s+been\s+)?suspended\b"
+    r"|\bsite\s+(?:is\s+|has\s+been\s+)?(?:archived\s+or\s+)?suspended\b|\bdomain\s+(?:is\s+|has\s+"
+    r"been\s+)?suspended\b|\bsuspended\s+(?:domain|account|website|page)\b"
+    r"|\bthis\s+account\s+has\s+been\s+suspended\b|\bhosting\s+(?:account\s+)?(?:is\s+)?"
+    r"(?:suspended|expired)\b|\bwebsite\s+expired\b|\bsite\s+expired\b"  # Squarespace
+    r"|\bthis\s+shop\s+is\s+currently\s+unavailable\b"  # Shopify
+    r"|\bdomain\s+isn[\u2019']t\s+connected\s+to\s+a\s+website\b",  # Wix
+    re.IGNORECASE)
+
+
+def suspended_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """A hosting company's "account suspended" (or "site expired") page, or None."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    path = urlsplit(answer.url).path.lower()
+    if "suspendedpage" in path:  # cPanel's /cgi-sys/suspendedpage.cgi
+        return page.title or "Account Suspended"
+    for text in (page.title, *page.headings[:4], page.lead if page.short else ""):
+        if text and _SUSPENDED.search(text):
+            return _short(_sentence(text, _SUSPENDED))
+    return None
+
+
+#: Web servers' and hosts' default pages: what a server shows before (or after) a site is
+#: there. Apache's "It works!" and the Debian/Ubuntu "Apache2 … Default Page", Apache on
+#: Fedora/CentOS/RHEL "Test Page for the Apache HTTP Server", nginx "Welcome to nginx!",
+#: IIS "IIS Windows Server" / "IIS7", Plesk "Domain Default page", cPanel "Default Web
+#: Site Page", GoDaddy/cPanel "Future home of something quite cool", LiteSpeed's
+#: "Congratulations" page, Caddy's "Caddy works!".
+_DEFAULT_PAGE = re.compile(
+    r"^(?:it\s+works!?|apache2?\s+\w+\s+default\s+page(?:\W+it\s+works!?)?"
+    r"|(?:apache\s+)?http\s+server\s+test\s+page.*|test\s+page\s+for\s+(?:the\s+)?"
+    r"(?:apache|nginx)\b.*|welcome\s+to\s+nginx(?:\s+on\s+\w+)?!?"
+    r"|iis\s*(?:windows(?:\s+server)?|\d+(?:\.\d+)?)|internet\s+information\s+services"
+    r"|welcome\s+to\s+iis.*|(?:domain|plesk|parallels\s+plesk(?:\s+panel)?)\s+default\s+page"
+    r"|default\s+(?:parallels\s+)?plesk\s+page|web\s+server[\u2019']?s?\s+default\s+page"
+    r"|default\s+web\s+site\s+page|default\s+page|cpanel\s+default\s+page"
+    r"|future\s+home\s+of\s+something\s+quite\s+cool\.?|caddy\s+works!?"
+    r"|litespeed\s+web\s+server\b.*|congratulations!?\s+(?:your\s+)?(?:new\s+)?(?:site|website|"
+    r"server)\s+is\s+(?:ready|up|working).*|welcome\s+to\s+your\s+new\s+(?:site|website)\b.*"
+    r"|this\s+is\s+the\s+default\s+(?:web\s+)?(?:welcome\s+)?page.*)$",
+    re.IGNORECASE)
+#: Placeholders a site shows before it opens: "Coming soon", "Under construction".
+_PLACEHOLDER = re.compile(
+    r"^(?:(?:website|site|page|we\s+are|we[\u2019']re)\s+)?(?:coming\s+soon|launching\s+soon|"
+    r"under\s+construction|under\s+maintenance)(?:\s+\W?\s*.*)?!?$"
+    r"|^(?:this\s+)?(?:site|website)\s+is\s+(?:coming\s+soon|under\s+construction)\b.*",
+    re.IGNORECASE)
+
+
+def placeholder_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """A web server's default page or a "coming soon" placeholder, or None."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    texts = [*title_segments(page.title), *page.h1[:2]]
+    for text in texts:
+        if _DEFAULT_PAGE.match(text):
+            return text
+    if page.main_length < 2000:
+        for text in texts:
+            if _PLACEHOLDER.match(text):
+                return text
+    return None
+
+
+# -- walls ------------------------------------------------------------------------------------
+
+#: Sign-in pages: "Sign in", "Log in to continue", "Member login", CAS's "Central
+#: Authentication Service", Microsoft's "Sign in to your account", Shibboleth and SAML
+#: single sign-on pages.
+_LOGIN_PHRASE = re.compile(
+    r"^(?:please\s+)?(?:sign|log)\s*-?\s*(?:in|on)(?:\s+(?:to|with|required|page).*)?\W*$"
+    r"|^(?:member|members|user|staff|student|secure|account|customer|intranet|portal|admin)\s+"
+    r"(?:login|log\s*in|sign\s*in|area)\W*$|^login(?:\s+(?:page|required|form))?\W*$"
+    r"|^(?:authentication|login|sign[-\s]?in)\s+required\W*$|^central\s+authentication\s+"
+    r"service\b.*|^single\s+sign[-\s]?on\b.*|^you\s+(?:must|need\s+to)\s+(?:be\s+)?(?:log|sign)"
+    r"(?:ged|ed)?\s*in\b.*|^access\s+(?:restricted|denied)\W+(?:please\s+)?(?:log|sign)\s*in.*",
+    re.IGNORECASE)
+
+
+def login_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """A sign-in page (a password form, or a title that says so), or None. A long page
+    that merely has a login box in its sidebar is not one."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    for text in (*title_segments(page.title), *page.h1[:2]):
+        if _LOGIN_PHRASE.match(text):
+            return text
+    if page.password and page.short:
+        return page.title or "a password form"
+    return None
+
+
+#: Cookie-consent walls: Google's and YouTube's "Before you continue" (in several
+#: languages), Yahoo's and AOL's GUCE "… value your privacy" pages, consent managers'
+#: stand-alone pages.
+_CONSENT_PHRASE = re.compile(
+    r"^(?:before\s+you\s+continue(?:\s+to\s+.*)?|bevor\s+sie\s+zu\s+.*\s+weitergehen"
+    r"|avant\s+d[\u2019']acc[ée]der\s+[àa]\s+.*|antes\s+de\s+ir\s+a\s+.*|prima\s+di\s+continuare.*"
+    r"|voordat\s+je\s+verdergaat.*|(?:we|yahoo|aol)\s+(?:value|care\s+about)\s+your\s+privacy.*"
+    r"|your\s+privacy\s+choices|cookie\s+(?:consent|settings|preferences)|consent\s+required"
+    r"|privacy\s+(?:settings|consent)|manage\s+cookies|accept\s+cookies.*)\W*$",
+    re.IGNORECASE)
+
+
+def consent_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """A cookie-consent wall standing in for the page, or None. A page with a cookie
+    banner over its own content is not one."""
+    page = page or read_page(answer)
+    if page is None:
+        return None
+    texts = [*title_segments(page.title), *page.h1[:2]]
+    for text in texts:
+        if _CONSENT_PHRASE.match(text) and (page.short or text.lower().startswith("before")):
+            return text
+    return None
+
+
+def is_trivial(answer: Answer, page: Page | None = None) -> str | None:
+    """The few characters of a page that has next to nothing ("OK", "test": what a
+    health check or a stub answers), or None. A page with a title or heading is a page;
+    one that shows frames, images or runs scripts may draw itself."""
+    page = page or read_page(answer)
+    if page is None or page.media or page.scripts.strip() or page.script_sources:
+        return None
+    if page.title or page.headings:
+        return None
+    text = _squash(page.visible)
+    return text if len(text) <= 24 else None
+
+
+# -- addresses --------------------------------------------------------------------------------
+
+_ERROR_SEGMENT = re.compile(
+    r"^(?:errors?|error-?page|errorpages?|error-?404|404-?error|404|410|not-?found|"
+    r"notfound|page-?not-?found|pagenotfound|file-?not-?found|filenotfound|page-?missing|"
+    r"page-?removed|custom-?404|http-?404|system-?error)(?:\.(?:s?html?|aspx?|php|jsp|cfm|asp))?$",
+    re.IGNORECASE)
+_ERROR_QUERY = re.compile(r"(?:^|&)(?:aspxerrorpath|errorpath|error_path)=|^404;https?",
+                          re.IGNORECASE)
+
+
+def is_error_url(url: str) -> bool:
+    """An address that is an error page: ASP.NET's ``/Error.aspx?aspxerrorpath=…``, IIS's
+    custom ``?404;http://…``, ``/404.html``, ``/not-found?url=…``, ``/pagenotfound``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if _ERROR_QUERY.search(parts.query):
+        return True
+    return any(_ERROR_SEGMENT.match(unquote(s)) for s in parts.path.split("/") if s)
+
+
+_SEARCH_SEGMENT = re.compile(
+    r"^(?:search|searchresults?|search-?results?|site-?search|sitesearch|find|suche|recherche|"
+    r"zoeken)(?:\.(?:s?html?|aspx?|php|jsp|cfm|asp))?$", re.IGNORECASE)
+_SEARCH_PARAMS = frozenset({"s", "q", "query", "search", "searchterm", "search_term", "keys",
+                            "keywords", "k", "term", "searchtext", "search_api_fulltext",
+                            "text", "qt"})
+
+
+def is_search_url(url: str) -> bool:
+    """A site search: ``/search?q=old+page``, SharePoint's ``/search/results.aspx?k=``,
+    WordPress's ``/?s=old-page``, Drupal's ``/search/node/old-page``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if any(_SEARCH_SEGMENT.match(s) for s in parts.path.split("/") if s):
+        return True
+    params = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    home = parts.path.strip("/").lower() in ("", "index.php", "index.html", "default.aspx")
+    return home and bool(params & _SEARCH_PARAMS)
+
+
+#: Domain marketplaces and resellers: where a lapsed domain sends its visitors.
+RESELLERS = frozenset({
+    "hugedomains.com", "dan.com", "sedo.com", "afternic.com", "buydomains.com",
+    "domainmarket.com", "squadhelp.com", "atom.com", "brandbucket.com", "undeveloped.com",
+    "efty.com", "uniregistry.com", "domainagents.com", "domainnamesales.com",
+    "perfectdomain.com", "brandpa.com", "domainlore.uk", "saw.com", "sav.com", "epik.com",
+    "porkbun.com", "dynadot.com", "namecheap.com", "godaddy.com", "bodis.com",
+    "parkingcrew.net", "above.com", "namesilo.com", "domainempire.com", "escrow.com",
+    "buy.domains", "spaceship.com", "aftermarket.com", "flippa.com"})
+#: Registrars that also sell other things: only their domain-sale pages count.
+_REGISTRAR_SALE = re.compile(r"domain|forsale|for-sale|market|aftermarket|lander|buy",
+                             re.IGNORECASE)
+_PURE_RESELLERS = RESELLERS - {"godaddy.com", "namecheap.com", "dynadot.com", "porkbun.com",
+                               "epik.com", "sav.com", "escrow.com", "flippa.com",
+                               "spaceship.com", "namesilo.com"}
+
+
+def reseller_of(url: str) -> str | None:
+    """The domain reseller an address belongs to (``www.hugedomains.com``), or None."""
+    host = host_of(url)
+    for name in RESELLERS:
+        if host == name or host.endswith("." + name):
+            if name in _PURE_RESELLERS:
+                return name
+            try:
+                parts = urlsplit(url)
+            except ValueError:
+                return None
+            return name if _REGISTRAR_SALE.search(parts.path + "?" + parts.query) else None
+    return None
+
+
+#: Consent hosts: Google's consent.google.com and consent.youtube.com, Yahoo's and AOL's
+#: guce.*, consent.yahoo.com, and the consent.* hosts of many publishers.
+_CONSENT_HOST = re.compile(r"^(?:consent|consents|guce|cmp|gdpr|privacy-gate|cookiewall)\.",
+                           re.IGNORECASE)
+_CONSENT_PATH = re.compile(r"/(?:consent|cookie-?consent|cookie-?wall|cookiewall|"
+                           r"gdpr-?consent|collectconsent|privacy-?gate|cookies/accept)(?:/|$|\?)",
+                           re.IGNORECASE)
+
+
+def is_consent_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if _CONSENT_HOST.match(parts.hostname or ""):
+        return True
+    return bool(_CONSENT_PATH.search(parts.path)) and bool(parts.query)
+
+
+_DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|zip|epub)$", re.IGNORECASE)
+
+
+def document_kind(url: str) -> str | None:
+    """The kind of document an address names by its extension ("PDF", "DOCX"), or None."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    match = _DOCUMENT.search(path)
+    return match.group(1).upper() if match else None
+
+
+# -- how alike two pages are ------------------------------------------------------------------
+
+_STOP = frozenset({
+    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are",
+    "as", "at", "be", "been", "before", "being", "below", "between", "both", "but", "by",
+    "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him",
+    "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me",
+    "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only",
+    "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so",
+    "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up",
+    "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "why", "will", "with", "would", "you", "your", "yours", "page", "pages", "home", "site",
+    "website", "web", "click", "read", "contact", "us", "privacy",
+    "cookies", "cookie", "terms", "policy", "search", "menu", "skip", "content", "main",
+    "navigation", "copyright", "rights", "reserved", "www", "http", "https", "com", "org",
+    "uk", "net"})
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+
+
+def words_of(page: Page) -> Counter[str]:
+    """The content words of a page (title counted thrice), for comparing pages."""
+    counts: Counter[str] = Counter()
+    title = _WORDS.findall(page.title.lower())
+    for word in title * 3 + _WORDS.findall(page.main.lower())[:4000]:
+        if word not in _STOP:
+            counts[word[:7]] += 1  # a crude stem: "families" and "family" meet
+    return counts
+
+
+def resemblance(a: Page, b: Page) -> float:
+    """How alike two pages' words are, 0 (nothing shared) to 1 (the same words)."""
+    wa, wb = words_of(a), words_of(b)
+    if not wa or not wb:
+        return 0.0
+    dot = sum(math.sqrt(wa[w] * wb[w]) for w in wa.keys() & wb.keys())
+    norm = math.sqrt(sum(wa.values()) * sum(wb.values()))
+    return dot / norm if norm else 0.0
+
+
+def title_overlap(a: str, b: str) -> float:
+    """The share of the shorter title's content words the other title has too."""
+    wa = {w[:7] for w in _WORDS.findall(a.lower()) if w not in _STOP}
+    wb = {w[:7] for w in _WORDS.findall(b.lower()) if w not in _STOP}
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+#: Words too common in evidence titles to say what a page is about.
+_TITLE_NOISE = _STOP | frozenset({
+    "report", "reports", "evaluation", "review", "annual", "final", "summary", "executive",
+    "study", "research", "evidence", "letter", "testimonial", "statement", "website",
+    "online", "news", "article", "press", "release", "data", "dataset", "government",
+    "department", "national", "council", "university", "college", "ltd", "limited", "uk",
+    "british", "english", "england", "wales", "scotland", "ireland", "services", "service",
+    "project", "programme", "policy", "guidance", "strategy", "plan", "document",
+    "documents", "publication", "publications", "paper", "briefing", "update", "version",
+    "draft", "pdf", "html", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december"})
+
+
+def mentions(page: Page, title: str) -> bool | None:
+    """Whether a page says anything of what a source's title names (None when the title
+    has too few telling words to say)."""
+    wanted = {w[:5] for w in _WORDS.findall(title.lower()) if w not in _TITLE_NOISE}
+    if len(wanted) < 2:
+        return None
+    text = f"{page.title} {' '.join(page.headings)} {page.main}".lower()
+    have = {w[:5] for w in _WORDS.findall(text)}
+    return len(wanted & have) / len(wanted) >= 0.34
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = _squash(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -1,0 +1,332 @@
+"""`refcheck preserve CASEFILE... [--since DATE] [--format json]`: options in, a report and
+an exit code out; the work is ``preserve.preserve``'s.
+
+Exit codes: 0 every live link is captured or was already; 1 a capture was refused or
+failed; 2 usage or case-file error, or no keys (nothing sent); 3 no network; 130
+interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from refcheck import __version__
+from refcheck.archive import SERVICES, ArchiveSettings
+from refcheck.archive.client import ArchiveClient
+from refcheck.archive.wayback import Wayback
+from refcheck.build import MakeFetcher, Options, RunSettings, build_settings
+from refcheck.checker import check
+from refcheck.errors import CaseFileError, UsageError
+from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings
+from refcheck.model import Archive, Case, ExitCode, RunReport, day
+from refcheck.preserve import (
+    NO_KEYS,
+    SPN_ENV,
+    TNA_SUGGEST,
+    Keys,
+    Preserved,
+    SaveOutcome,
+    SavePageNow,
+    keys_from,
+    preserve,
+    spn_base,
+)
+from refcheck.report import literal
+from refcheck.urls import mask
+
+EPILOG = """\
+\b
+Examples:
+  refcheck preserve cases/salford.yaml           capture live evidence not captured in a year
+  refcheck preserve cases/ --since 2026-01-01    ... not captured since 1 January 2026
+  refcheck preserve cases/ -f json               the outcome of each link, for scripts
+
+\b
+Needs your Internet Archive keys (https://archive.org/account/s3.php) in
+REFCHECK_IA_ACCESS_KEY and REFCHECK_IA_SECRET_KEY.
+
+\b
+Exit codes:
+  0    every live link is captured, now or before
+  1    a capture was refused or failed
+  2    usage or case-file error, or no keys: nothing was sent
+  3    no network
+"""
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass(frozen=True)
+class PreserveParts:
+    """What the command builds its run from; tests give their own (``invoke(obj=...)``):
+    the fetcher (live checks, the CDX, waits and clock) and Save Page Now's transport."""
+
+    make_fetcher: MakeFetcher = Fetcher
+    spn_transport: httpx.AsyncBaseTransport | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreserveRequest:
+    paths: tuple[str, ...]
+    settings: RunSettings
+    since: dt.date | None = None
+    json_output: bool = False
+
+
+@app.command(epilog=EPILOG)
+def preserve_command(
+    ctx: typer.Context,
+    casefiles: Annotated[list[str], typer.Argument(
+        metavar="CASEFILE...", help="Case files (YAML), folders of them, or case-study "
+        "documents.", show_default=False)],
+    since: Annotated[str | None, typer.Option(
+        metavar="YYYY-MM-DD", show_default=False,
+        help="Capture pages with no good Wayback capture since this date. [default: a year "
+             "ago]")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="terminal or json.")] = "terminal",
+    wayback_url: Annotated[str | None, typer.Option(
+        help="Base URL of the Wayback Machine (its CDX index and captures). "
+             "[env: REFCHECK_WAYBACK_URL]", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
+        show_default=False)] = None,
+    probe_url: Annotated[str | None, typer.Option(
+        help="Asked only when no link answered, to tell 'no network' from dead hosts. "
+             "[env: REFCHECK_PROBE_URL]", show_default=False)] = None,
+    concurrency: Annotated[int, typer.Option(
+        min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
+    timeout: Annotated[float, typer.Option(
+        min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
+    user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
+    ] = DEFAULT_USER_AGENT,
+) -> None:
+    """Ask the Internet Archive to capture the live evidence now.
+
+    Each live link (ok or moved) without a good Wayback Machine capture since --since is
+    sent to Save Page Now with your own keys; each link's outcome is reported.
+    """
+    obj = ctx.obj
+    if isinstance(obj, PreserveParts):
+        parts = obj
+    else:
+        from refcheck.cli import Parts
+
+        parts = PreserveParts(make_fetcher=obj.make_fetcher) if isinstance(obj, Parts) \
+            else PreserveParts()
+    form = format.strip().lower()
+    if form not in ("terminal", "json"):
+        typer.echo(f"refcheck preserve: --format `{format}`: expected terminal or json",
+                   err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    options = Options(archive_urls={Archive.WAYBACK: wayback_url}, probe_url=probe_url,
+                      config=config,
+                      http=HttpSettings(concurrency=concurrency, connect_timeout=timeout,
+                                        read_timeout=timeout, user_agent=user_agent))
+    try:
+        settings = build_settings(options)
+        when = _date(since)
+    except UsageError as exc:
+        typer.echo(f"refcheck preserve: {exc}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+    request = PreserveRequest(paths=tuple(casefiles), settings=settings, since=when,
+                              json_output=form == "json")
+    raise typer.Exit(preserve_files(request, parts))
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--since: `{text}` is not a date; expected YYYY-MM-DD, e.g. "
+                         "2026-01-01") from None
+
+
+def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
+    """Keys first (without them nothing is read or sent), then the check, then captures."""
+    from refcheck.cli import event_loop_factory, load_cases
+
+    keys = keys_from(os.environ)
+    if keys is None:
+        _say(NO_KEYS, err=True)
+        return ExitCode.USAGE
+    base = spn_base()
+    if not base.startswith(("http://", "https://")):
+        _say(f"refcheck preserve: {SPN_ENV}: `{base}` is not an http(s) address", err=True)
+        return ExitCode.USAGE
+    try:
+        loaded, warnings = load_cases(list(request.paths))
+    except CaseFileError as exc:
+        for problem in exc.problems:
+            _say(str(problem), err=True)
+        _say("refcheck preserve: nothing was checked or sent; correct the case file and run "
+             "again.", err=True)
+        return ExitCode.USAGE
+    for warning in warnings:
+        _say(str(warning), err=True)
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            done = runner.run(_run(loaded, request, parts, keys, base))
+    except KeyboardInterrupt:
+        _say("refcheck preserve: interrupted (Ctrl-C); captures already asked for may still "
+             "be made.", err=True)
+        return ExitCode.INTERRUPTED
+    if done is None:
+        _say("refcheck preserve: no network: nothing could be reached, so nothing was "
+             "captured.", err=True)
+        return ExitCode.NO_NETWORK
+    since, preserved = done
+    if request.json_output:
+        sys.stdout.write(render_json(preserved, since) + "\n")
+    else:
+        sys.stdout.write(render_terminal(preserved, since))
+    sys.stdout.flush()
+    failing = any(p.saved.outcome in (SaveOutcome.REFUSED, SaveOutcome.FAILED)
+                  for p in preserved)
+    return ExitCode.ATTENTION if failing else ExitCode.OK
+
+
+async def _run(loaded: list[Case], request: PreserveRequest, parts: PreserveParts,
+               keys: Keys, base: str) -> tuple[dt.date, list[Preserved]] | None:
+    settings = request.settings
+    async with parts.make_fetcher(settings.http) as fetcher:
+        report = RunReport()
+        # No archive fallback: only live links are preserved.
+        await check(loaded, fetcher, report, settings.check, clock=fetcher.clock)
+        if report.network_unreachable:
+            return None
+        since = request.since or (fetcher.clock() - dt.timedelta(days=365)).date()
+        archives = settings.check.archive_settings or ArchiveSettings()
+        client = ArchiveClient(fetcher, wait_after_429=archives.wait_after_429,
+                               max_wait_after_429=archives.max_wait_after_429)
+        info = SERVICES[Archive.WAYBACK]
+        wayback = Wayback(info, archives.base(Archive.WAYBACK), client, archives)
+        async with SavePageNow(base, keys, fetcher, capture_base=archives.base(Archive.WAYBACK),
+                               transport=parts.spn_transport,
+                               user_agent=settings.http.user_agent,
+                               timeout=max(30.0, settings.http.read_timeout)) as spn:
+            start = dt.datetime(since.year, since.month, since.day, tzinfo=dt.UTC)
+            preserved = await preserve(_in_order(report), since=start, wayback=wayback,
+                                       spn=spn)
+    return since, preserved
+
+
+def _in_order(report: RunReport) -> list[Any]:
+    from refcheck.report import ordered
+
+    return ordered(report)
+
+
+# -- reports -------------------------------------------------------------------------------
+
+WORDS = {
+    SaveOutcome.CAPTURED: "captured",
+    SaveOutcome.RECENT: "already captured",
+    SaveOutcome.REFUSED: "refused",
+    SaveOutcome.FAILED: "failed",
+    SaveOutcome.SKIPPED: "skipped",
+}
+
+GOVERNMENT = ("a UK government page: the UK Government Web Archive (The National Archives) "
+              "makes no captures on request; if it is central government or national NHS "
+              f"evidence, suggest it to The National Archives: {TNA_SUGGEST}")
+
+
+def summary(preserved: list[Preserved], since: dt.date) -> str:
+    counts = Counter(p.saved.outcome for p in preserved)
+    return (f"refcheck preserve: {counts[SaveOutcome.CAPTURED]} captured, "
+            f"{counts[SaveOutcome.RECENT]} already captured since {day(since)}, "
+            f"{counts[SaveOutcome.REFUSED]} refused, {counts[SaveOutcome.FAILED]} failed, "
+            f"{counts[SaveOutcome.SKIPPED]} skipped")
+
+
+def render_terminal(preserved: list[Preserved], since: dt.date) -> str:
+    lines = []
+    for item in preserved:
+        result, saved = item.result, item.saved
+        assert result.cited is not None
+        position = result.cited.position
+        where = f"{position.file}:{position.line}" + (f" ({position.place})"
+                                                       if position.place else "")
+        lines.append(f"{where}  {result.source.id}  {result.cited.url}")
+        text = saved.detail
+        if saved.outcome not in (SaveOutcome.CAPTURED, SaveOutcome.RECENT):
+            text = f"{WORDS[saved.outcome]}: {text}"
+        if saved.capture_url:
+            text += f": {saved.capture_url}"
+        lines.append(f"  {text}")
+        if item.asked is not None and item.asked != result.cited.url:
+            lines.append(f"  (asked for {item.asked})")
+        if item.government:
+            lines.append(f"  {GOVERNMENT}")
+    lines.append(summary(preserved, since))
+    return "".join(literal(line) + "\n" for line in lines)
+
+
+def render_json(preserved: list[Preserved], since: dt.date) -> str:
+    counts = Counter(p.saved.outcome for p in preserved)
+    links = []
+    for item in preserved:
+        result, saved = item.result, item.saved
+        assert result.cited is not None
+        position = result.cited.position
+        links.append({
+            "file": position.file, "line": position.line, "column": position.column,
+            "place": position.place, "source": result.source.id,
+            "kind": result.source.kind.value, "url": result.cited.url,
+            "status": result.status.value, "asked": item.asked,
+            "outcome": saved.outcome.value, "detail": saved.detail,
+            "capture_url": saved.capture_url,
+            "captured": saved.captured.isoformat() if saved.captured else None,
+            "code": saved.code, "job_id": saved.job_id,
+            "suggest_to_ukgwa": TNA_SUGGEST if item.government else None,
+        })
+    document = {
+        "schema": "refcheck-preserve/1", "refcheck": __version__,
+        "since": since.isoformat(),
+        "summary": {outcome.value: counts[outcome] for outcome in SaveOutcome},
+        "links": links,
+    }
+    return json.dumps(_masked(document), ensure_ascii=False, indent=1)
+
+
+def _masked(value: Any) -> Any:
+    """Every string of the JSON through the one masking rule, as every report does."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _say(message: str, *, err: bool = False) -> None:
+    print("\n".join(literal(line) for line in message.split("\n")),
+          file=sys.stderr if err else sys.stdout)
+
+
+def run(argv: list[str]) -> int:
+    """`refcheck preserve ARGS`: the exit code."""
+    from refcheck.fix_command import run_typer
+
+    return run_typer(app, argv, "refcheck preserve")
+

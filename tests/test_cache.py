@@ -1,0 +1,351 @@
+"""The memory of past runs, end to end: the CLI against the local server, with a clock the
+test moves (no test sleeps), and real SQLite files shared by real processes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck import cli
+from tests.conftest import Waits, parts_with, write_case
+from tests.server import EvidenceServer
+
+ROOT = Path(__file__).resolve().parents[1]
+WARNING = "the memory of past runs"
+
+
+def parts(waits: Waits) -> cli.Parts:
+    """The run's parts, with the checker's clock the test's own."""
+    return dataclasses.replace(parts_with(waits), clock=waits.clock)
+
+
+def links(run: Any, server: EvidenceServer) -> dict[str, dict[str, Any]]:
+    return {link["url"].replace(server.base, ""): link
+            for link in json.loads(run.stdout)["links"]}
+
+
+def fetched(server: EvidenceServer) -> set[str]:
+    """The evidence pages the server was asked for (not the archives)."""
+    return {p.split("?", 1)[0] for p in server.seen
+            if not p.startswith(("/ukgwa", "/wayback"))}
+
+
+@pytest.fixture
+def mixed_case(tmp_path: Path, server: EvidenceServer) -> Path:
+    return write_case(tmp_path, [
+        {"id": "a", "title": "A page", "url": server.url("/page")},
+        {"id": "b", "title": "A long page", "url": server.url("/long-page"),
+         "quote": "brought services together around families"},
+        {"id": "c", "title": "A PDF", "url": server.url("/report.pdf")},
+        {"id": "d", "title": "Gone", "url": server.url("/gone404")},
+        {"id": "e", "title": "Forbidden", "url": server.url("/forbidden")},
+    ])
+
+
+def test_a_second_run_fetches_only_the_links_that_failed(
+        run_cli: Any, mixed_case: Path, server: EvidenceServer, waits: Waits) -> None:
+    first = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    assert first.exit_code == 1
+    assert {u: link["cached"] for u, link in links(first, server).items()} == dict.fromkeys(
+        ["/page", "/long-page", "/report.pdf", "/gone404", "/forbidden"], False)
+    server.reset_counts()
+    waits.now += dt.timedelta(hours=3)
+    second = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    assert second.exit_code == 1
+    assert fetched(server) == {"/gone404", "/forbidden"}
+    assert server.seen.count("/gone404") == 1 and server.seen.count("/forbidden") == 1
+    found = links(second, server)
+    assert {u: (link["status"], link["cached"]) for u, link in found.items()} == {
+        "/page": ("ok", True), "/long-page": ("ok", True), "/report.pdf": ("ok", True),
+        "/gone404": ("dead", False), "/forbidden": ("blocked", False)}
+    assert "the quote is there" in found["/long-page"]["detail"]
+    assert found["/page"]["http_status"] == 200
+    server.reset_counts()
+    terminal = run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    assert "checked 3 hours ago" in terminal.stdout
+    assert WARNING not in terminal.stderr
+
+
+def test_max_cache_age_0_fetches_every_link_again(
+        run_cli: Any, mixed_case: Path, server: EvidenceServer, waits: Waits) -> None:
+    run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    server.reset_counts()
+    again = run_cli(str(mixed_case), "-f", "json", "--no-archive", "--max-cache-age", "0",
+                    parts=parts(waits))
+    assert {"/page", "/long-page", "/report.pdf", "/gone404", "/forbidden"} <= fetched(server)
+    assert not any(link["cached"] for link in links(again, server).values())
+
+
+def test_a_success_older_than_max_cache_age_is_fetched_again(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/page")}])
+    run_cli(str(case), "-f", "json", parts=parts(waits))
+    waits.now += dt.timedelta(hours=11)
+    server.reset_counts()
+    run_cli(str(case), "-f", "json", "--max-cache-age", "12h", parts=parts(waits))
+    assert fetched(server) == set()
+    waits.now += dt.timedelta(hours=2)  # 13 hours after the success was seen
+    run_cli(str(case), "-f", "json", "--max-cache-age", "12h", parts=parts(waits))
+    assert "/page" in fetched(server)
+
+
+def test_a_bad_max_cache_age_is_refused(run_cli: Any, mixed_case: Path) -> None:
+    run = run_cli(str(mixed_case), "--max-cache-age", "soon")
+    assert run.exit_code == 2
+    assert "--max-cache-age: `soon` is not a duration; expected e.g. 0, 30m, 12h" in run.stderr
+
+
+def test_a_link_that_fails_after_a_success_is_not_reused_afterwards(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A failure (seen with --max-cache-age 0) forgets the success an earlier run kept."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/flaky503")}])
+    first = run_cli(str(case), "-f", "json", parts=parts(waits))  # 503, then 200 on retry
+    assert links(first, server)["/flaky503"]["status"] == "ok"
+    server.reset_counts()  # the next request gets the 503 again
+    failed = run_cli(str(case), "-f", "json", "--max-cache-age", "0", "--retries", "0",
+                     parts=parts(waits))
+    assert links(failed, server)["/flaky503"]["status"] == "error"
+    server.reset_counts()
+    run_cli(str(case), "-f", "json", parts=parts(waits))
+    assert "/flaky503" in fetched(server)
+
+
+def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Gone", "url": server.url("/gone404")},
+        {"id": "b", "title": "Fine", "url": server.url("/page")}])
+    args = (str(case), "--confirm", "3:3", "--no-archive", "--max-cache-age", "0")
+
+    def run(*more: str) -> Any:
+        return run_cli(*args, *more, parts=parts(waits))
+
+    day0 = waits.now
+    first = run()
+    assert first.exit_code == 0
+    assert "failed for the first time today" in first.stdout
+    assert "unconfirmed: not counted towards the exit code until it has failed in 3 runs " \
+           "over 3 days" in first.stdout
+    report = json.loads(run("-f", "json").stdout)  # a second run, the same day
+    gone = next(link for link in report["links"] if link["source"] == "a")
+    assert (gone["status"], gone["unconfirmed"], report["exit_code"]) == ("dead", True, 0)
+    assert gone["history"] == {"first_seen": day0.isoformat(), "last_ok": None,
+                               "failing_since": day0.isoformat(), "failed_runs": 2}
+    fine = next(link for link in report["links"] if link["source"] == "b")
+    assert fine["history"]["last_ok"] == day0.isoformat() and not fine["unconfirmed"]
+    waits.now = day0 + dt.timedelta(days=1)
+    assert run().exit_code == 0  # 3 runs, over 2 days
+    waits.now = day0 + dt.timedelta(days=2, hours=1)
+    last = run()
+    assert last.exit_code == 1  # 4 runs, over 3 days: confirmed
+    assert "dead since 26 November 2026 (4 runs over 3 days)" in last.stdout
+    assert "unconfirmed" not in last.stdout
+
+
+def test_confirm_needs_the_memory(run_cli: Any, mixed_case: Path) -> None:
+    run = run_cli(str(mixed_case), "--confirm", "3:3", "--no-cache")
+    assert run.exit_code == 2 and "--no-cache" in run.stderr
+    bad = run_cli(str(mixed_case), "--confirm", "three")
+    assert bad.exit_code == 2 and "`three` is not RUNS:DAYS" in bad.stderr
+
+
+def test_a_fine_run_ends_a_failing_streak(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """The failures are counted from the latest run in which the link did not fail."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/flaky503")}])
+    args = (str(case), "--no-archive", "--max-cache-age", "0")
+    first = run_cli(*args, "-f", "json", "--retries", "0", parts=parts(waits))  # a 503
+    assert links(first, server)["/flaky503"]["history"]["failed_runs"] == 1
+    waits.now += dt.timedelta(days=1)
+    fine = run_cli(*args, "-f", "json", parts=parts(waits))  # the 200 now
+    assert links(fine, server)["/flaky503"]["history"] == {
+        "first_seen": "2026-11-26T09:00:00+00:00", "last_ok": "2026-11-27T09:00:00+00:00",
+        "failing_since": None, "failed_runs": 0}
+    server.reset_counts()
+    waits.now += dt.timedelta(days=1)
+    again = run_cli(*args, "--retries", "0", parts=parts(waits))
+    assert "failed for the first time today; it was fine on 27 November 2026" in again.stdout
+
+
+def test_archive_captures_found_are_not_asked_for_again(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Lost", "url": server.url("/lost/in-ukgwa")},
+        {"id": "b", "title": "Never archived", "url": server.url("/lost/never")}])
+    first = links(run_cli(str(case), "-f", "json", parts=parts(waits)), server)
+    assert any(p.startswith("/ukgwa") for p in server.seen)
+    server.reset_counts()
+    second = links(run_cli(str(case), "-f", "json", parts=parts(waits)), server)
+    asked = [p for p in server.seen if p.startswith(("/ukgwa", "/wayback"))]
+    # The capture found is remembered; the link without one is looked for again.
+    assert asked and all("never" in p for p in asked)
+    assert second["/lost/in-ukgwa"]["archive"] == first["/lost/in-ukgwa"]["archive"]
+    assert second["/lost/in-ukgwa"]["evidence"] == "archived"
+    assert second["/lost/in-ukgwa"]["lookups"] == [
+        {"service": "ukgwa", "outcome": "found", "detail": "found by an earlier run"}]
+    assert second["/lost/never"]["evidence"] == "lost"
+
+
+def test_a_corrupt_memory_is_reported_once_and_the_run_goes_on(
+        run_cli: Any, mixed_case: Path, server: EvidenceServer, waits: Waits,
+        memory_of_past_runs: Path) -> None:
+    (memory_of_past_runs / "memory.sqlite3").write_bytes(b"not a database at all " * 100)
+    run = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    assert run.exit_code == 1
+    assert run.stderr.count(WARNING) == 1
+    assert "the file is damaged (not an SQLite database)" in run.stderr
+    assert "`refcheck cache clear` starts it afresh" in run.stderr
+    statuses = {u: link["status"] for u, link in links(run, server).items()}
+    assert statuses["/page"] == "ok" and statuses["/gone404"] == "dead"
+    assert all(link["history"] is None for link in links(run, server).values())
+    assert cache_command("clear") == (0, f"memory of past runs cleared: {memory_of_past_runs}")
+    healed = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    assert WARNING not in healed.stderr
+    assert links(healed, server)["/gone404"]["history"]["failed_runs"] == 1
+
+
+def test_a_memory_from_another_version_is_left_alone(
+        run_cli: Any, mixed_case: Path, waits: Waits, memory_of_past_runs: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(memory_of_past_runs / "memory.sqlite3") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '99')")
+    run = run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    assert run.exit_code == 1
+    assert run.stderr.count(WARNING) == 1 and "another version of refcheck" in run.stderr
+
+
+def test_a_read_only_cache_folder_is_reported_once_and_the_run_goes_on(
+        tmp_path: Path, server: EvidenceServer) -> None:
+    """In a real process that may not write the folder (root may write anywhere, so as root
+    the process is started without that privilege, CAP_DAC_OVERRIDE)."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/page")},
+                                 {"id": "b", "title": "B", "url": server.url("/gone404")}])
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o555)
+    result = subprocess.run(
+        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--no-archive"],
+        env=run_env(cache, server), capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, preexec_fn=obeying_permissions if os.geteuid() == 0 else None,
+        check=False)
+    cache.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count(WARNING) == 1
+    assert "cannot be opened or created there" in result.stderr
+    report = json.loads(result.stdout)
+    assert [link["status"] for link in report["links"]] == ["ok", "dead"]
+
+
+def obeying_permissions() -> None:
+    """In the child, before it runs refcheck: give up root's power to write where the
+    permissions say no (drop CAP_DAC_OVERRIDE from the capability bounding set)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override = 24, 1
+    if libc.prctl(pr_capbset_drop, cap_dac_override, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def test_two_runs_at_once_share_the_memory(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits,
+        memory_of_past_runs: Path) -> None:
+    case = write_case(tmp_path, [
+        {"id": f"s{i}", "title": f"Source {i}", "url": server.url(path)}
+        for i, path in enumerate(["/page", "/gone404", "/report.pdf", "/forbidden"])])
+    env = run_env(memory_of_past_runs, server)
+    argv = [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--no-archive",
+            "--max-cache-age", "0"]
+    runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=tmp_path) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 1, err
+        assert WARNING not in err
+        assert json.loads(out)["summary"]["links"] == 4
+    # And writers that really overlap: two processes keeping many observations at once.
+    writer = ("import datetime as dt, sys\n"
+              "from pathlib import Path\n"
+              "from refcheck.cache import Memory, Observation\n"
+              "from refcheck.model import Status\n"
+              "warned = []\n"
+              "for i in range(60):\n"
+              "    memory = Memory.open(Path(sys.argv[1]), warn=warned.append)\n"
+              "    memory.observe(Observation(f'https://example.org/{sys.argv[2]}/{i}',\n"
+              "                   dt.datetime.now(dt.UTC), Status.DEAD))\n"
+              "    memory.close()\n"
+              "sys.exit(1 if warned else 0)\n")
+    writers = [subprocess.Popen([sys.executable, "-c", writer, str(memory_of_past_runs), name],
+                                env=env, stderr=subprocess.PIPE, text=True)
+               for name in ("one", "two")]
+    for process in writers:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    code, text = cache_command("info")
+    assert code == 0
+    assert "links seen: 124, in 128 observations" in text
+    third = json.loads(run_cli(str(case), "-f", "json", "--no-archive",
+                               parts=parts(waits)).stdout)
+    gone = next(link for link in third["links"] if link["source"] == "s1")
+    assert gone["history"]["failed_runs"] == 3
+
+
+def test_cache_info_and_clear(run_cli: Any, mixed_case: Path, waits: Waits,
+                              memory_of_past_runs: Path) -> None:
+    code, text = cache_command("info")
+    assert code == 0 and "not usable: there is no memory file yet" in text
+    run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    code, text = cache_command("info")
+    assert code == 0
+    assert f"memory of past runs: {memory_of_past_runs / 'memory.sqlite3'}" in text
+    assert "links seen: 5, in 5 observations" in text
+    assert "successes kept for reuse: 3" in text
+    assert cache_command("clear")[1] == f"memory of past runs cleared: {memory_of_past_runs}"
+    assert cache_command("clear")[1] == ("nothing to clear: no memory of past runs in "
+                                         f"{memory_of_past_runs}")
+    other = memory_of_past_runs / "elsewhere"
+    assert str(other) in cache_command("info", "--cache-dir", str(other))[1]
+
+
+def test_nothing_secret_is_kept(run_cli: Any, tmp_path: Path, server: EvidenceServer,
+                                waits: Waits, memory_of_past_runs: Path) -> None:
+    secret = f"http://alice:hunter2@127.0.0.1:{server.server_address[1]}/page?token=s3cret"
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "A", "url": secret},
+        {"id": "b", "title": "B", "url": server.url("/gone404?api_key=k3y&page=2")}])
+    run_cli(str(case), "--no-archive", parts=parts(waits))
+    server.reset_counts()
+    run_cli(str(case), "--no-archive", parts=parts(waits))
+    assert "/page" in fetched(server)  # a link with credentials is never answered from memory
+    stored = b"".join(p.read_bytes() for p in memory_of_past_runs.iterdir())
+    assert b"127.0.0.1" in stored
+    for word in (b"hunter2", b"s3cret", b"k3y", b"alice"):
+        assert word not in stored
+
+
+def run_env(cache: Path, server: EvidenceServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFCHECK_")}
+    env.update({"REFCHECK_CACHE_DIR": str(cache), "REFCHECK_PROBE_URL": "",
+                "REFCHECK_DOI_URL": server.url("/doi"), "NO_COLOR": "1",
+                "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def cache_command(*argv: str) -> tuple[int, str]:
+    """``refcheck cache ...`` as typed: its exit code and what it printed."""
+    from typer.testing import CliRunner
+
+    from refcheck.cache_command import app
+
+    result = CliRunner().invoke(app, list(argv), prog_name="refcheck cache")
+    return result.exit_code, result.stdout.strip()

@@ -1,0 +1,287 @@
+"""`refcheck preserve` against a fake Save Page Now and CDX (tests/fake_spn.py), the live
+pages on the local evidence server: captured, already captured, 429s, each error code, no
+keys, bad keys, a job that never ends; and the keys never in any output."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from typer.testing import CliRunner
+
+from refcheck.http import DEFAULT_USER_AGENT, Fetcher
+from refcheck.model import Case, CitedUrl, LinkResult, Position, Source, Status
+from refcheck.preserve import (
+    KEYS_PAGE,
+    TNA_SUGGEST,
+    Keys,
+    Preserved,
+    Saved,
+    SaveOutcome,
+    SavePageNow,
+    is_uk_government,
+)
+from refcheck.preserve_command import app, render_json, render_terminal
+from tests.conftest import Run, Waits, parts_with, write_case
+from tests.fake_spn import ACCESS, CAPTURED_AT, SECRET, FakeSpn
+from tests.server import EvidenceServer
+
+
+@pytest.fixture(scope="session")
+def fake_spn() -> Iterator[FakeSpn]:
+    server = FakeSpn()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def spn(fake_spn: FakeSpn) -> FakeSpn:
+    fake_spn.reset()
+    return fake_spn
+
+
+@pytest.fixture
+def run_preserve(run_cli: Any, waits: Waits, spn: FakeSpn,
+                 monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`refcheck preserve ARGS` in-process: run_cli's test settings, Save Page Now and the
+    Wayback CDX on the fake, the fake's keys set; the keys never in any output."""
+    monkeypatch.setenv("REFCHECK_SPN_URL", spn.base)
+    monkeypatch.setenv("REFCHECK_WAYBACK_URL", spn.base)
+    monkeypatch.setenv("REFCHECK_IA_ACCESS_KEY", ACCESS)
+    monkeypatch.setenv("REFCHECK_IA_SECRET_KEY", SECRET)
+
+    def run(*args: str) -> Run:
+        result = CliRunner().invoke(app, list(args), prog_name="refcheck preserve",
+                                    obj=parts_with(waits))
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        for stream in (result.stdout, result.stderr):
+            assert SECRET not in stream and ACCESS not in stream
+        return Run(result.exit_code, result.stdout, result.stderr)
+    return run
+
+
+def case_of(tmp_path: Path, *urls: str) -> Path:
+    return write_case(tmp_path, [{"id": f"s{i}", "title": f"Evidence {i}", "url": url}
+                                 for i, url in enumerate(urls, 1)])
+
+
+def links(run: Run) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads(run.stdout)["links"]
+    return found
+
+
+def test_a_live_page_without_a_recent_capture_is_captured(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    url = server.url("/page")
+    run = run_preserve(str(case_of(tmp_path, url)))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    capture = f"{spn.base}/web/{CAPTURED_AT}/{url}"
+    assert f"  captured 26 November 2026, 09:01 UTC: {capture}\n" in run.stdout
+    assert "1 captured, 0 already captured since 26 November 2025" in run.stdout
+    assert spn.saved == [url]
+    assert spn.forms[0] == {"url": [url], "skip_first_archive": ["1"]}
+    assert spn.cdx[0]["from"] == ["20251126"] and spn.cdx[0]["url"] == [url]
+    posted = [headers for method, _, headers in spn.seen if method == "POST"]
+    assert posted[0]["Authorization"] == f"LOW {ACCESS}:{SECRET}"
+    assert posted[0]["Accept"] == "application/json"
+    assert posted[0]["User-Agent"] == DEFAULT_USER_AGENT
+
+
+def test_a_page_captured_since_the_date_is_not_captured_again(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    url = server.url("/page?spn=recent")
+    run = run_preserve(str(case_of(tmp_path, url)), "-f", "json")
+    assert run.exit_code == 0
+    (link,) = links(run)
+    assert link["outcome"] == "already-captured"
+    assert link["captured"] == "2026-06-01T12:00:00+00:00"
+    assert link["capture_url"] == f"{spn.base}/web/20260601120000/{url}"
+    assert spn.saved == []
+    later = run_preserve(str(case_of(tmp_path, url)), "--since", "2026-07-01")
+    assert "captured 26 November 2026" in later.stdout and spn.saved == [url]
+
+
+def test_a_429_pauses_for_retry_after_and_the_capture_still_happens(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        waits: Waits) -> None:
+    url = server.url("/page?spn=429")
+    run = run_preserve(str(case_of(tmp_path, url)), "-f", "json")
+    assert links(run)[0]["outcome"] == "captured", run.stdout
+    assert spn.submits[url] == 2
+    assert any(abs(asked - 30) < 1 for asked in waits.asked)
+
+
+def test_a_429_asking_for_an_hour_is_reported_and_nothing_more_is_sent(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        waits: Waits) -> None:
+    url = server.url("/page?spn=429-for-an-hour")
+    run = run_preserve(str(case_of(tmp_path, url)))
+    assert run.exit_code == 1
+    assert "refused: Save Page Now is rate-limiting your captures (429 Too Many Requests) " \
+           "and asked to wait 60 minutes" in run.stdout
+    assert spn.submits[url] == 1 and max(waits.asked, default=0) < 3600
+
+
+ERRORS = [
+    ("error:blocked-url", "refused", "does not capture this address"),
+    ("error:invalid-url-syntax", "refused", "not a valid URL"),
+    ("error:too-many-daily-captures", "refused", "captured as often today"),
+    ("error:user-session-limit", "refused", "as many captures running"),
+    ("error:not-found", "refused", "404 Not Found"),
+    ("error:no-access", "refused", "refused Save Page Now (403)"),
+    ("error:job-failed", "failed", "a fault on Save Page Now's side"),
+    ("error:soft-time-limit-exceeded", "failed", "took longer than"),
+    ("error:never-seen-before", "failed", "could not capture it"),
+]
+
+
+@pytest.mark.parametrize("when", ["job", "submit"])
+def test_each_error_code_is_reported_per_link_and_stops_no_other(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        when: str) -> None:
+    prefix = "" if when == "job" else "submit-"
+    urls = [server.url(f"/page?spn={prefix}{code}") for code, _, _ in ERRORS]
+    fine = server.url("/long-page")
+    run = run_preserve(str(case_of(tmp_path, *urls, fine)), "-f", "json")
+    assert run.exit_code == 1
+    reported = links(run)
+    for (code, outcome, words), link in zip(ERRORS, reported, strict=False):
+        assert (link["outcome"], link["code"]) == (outcome, code)
+        assert words in link["detail"] and code in link["detail"]
+    assert reported[-1]["outcome"] == "captured"
+    text = run_preserve(str(case_of(tmp_path, urls[0])))
+    assert "  refused: the Internet Archive does not capture this address (it is on its " \
+           "block list) (error:blocked-url: " in text.stdout
+
+
+def test_without_keys_it_says_how_to_get_them_and_does_nothing(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REFCHECK_IA_SECRET_KEY")
+    case = case_of(tmp_path, server.url("/page"))
+    server.reset_counts()
+    run = run_preserve(str(case))
+    assert run.exit_code == 2
+    assert KEYS_PAGE in run.stderr and "REFCHECK_IA_ACCESS_KEY" in run.stderr
+    assert spn.seen == [] and spn.cdx == [] and server.seen == []
+
+
+def test_keys_the_archive_refuses_are_reported_for_every_link(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFCHECK_IA_SECRET_KEY", "wrong")
+    run = run_preserve(str(case_of(tmp_path, server.url("/page"), server.url("/long-page"),
+                                   server.url("/short-real"))), "-f", "json")
+    assert run.exit_code == 1
+    assert [link["outcome"] for link in links(run)] == ["refused"] * 3
+    assert all("did not accept your keys (401 Unauthorized)" in link["detail"]
+               for link in links(run))
+    assert len(spn.saved) <= 2  # at most the captures already under way
+
+
+def test_a_job_that_never_ends_times_out_without_real_waiting(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        waits: Waits) -> None:
+    run = run_preserve(str(case_of(tmp_path, server.url("/page?spn=pending"))), "-f", "json")
+    (link,) = links(run)
+    assert link["outcome"] == "failed" and run.exit_code == 1
+    assert "had not finished after 5 minutes" in link["detail"]
+    assert link["job_id"] in link["detail"]
+    assert sum(waits.asked) >= 300 and len(spn.polls) == 1
+
+
+def test_links_that_are_not_live_are_skipped_and_a_move_is_kept_at_its_new_address(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    run = run_preserve(str(case_of(tmp_path, server.url("/gone404"),
+                                   server.url("/chain/1"))))
+    assert run.exit_code == 0
+    assert "skipped: dead: only a live page can be captured" in run.stdout
+    new = server.url("/new/home-of-evidence")
+    assert f"(asked for {new})" in run.stdout and spn.saved == [new]
+
+
+def test_credentials_are_neither_sent_to_the_archive_nor_shown(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    run = run_preserve(str(case_of(tmp_path, server.url("/page?token=s3cret"))), "-f", "json")
+    assert spn.saved == [server.url("/page")]
+    assert "s3cret" not in run.stdout and links(run)[0]["url"].endswith("?token=****")
+
+
+def result(url: str) -> LinkResult:
+    position = Position("c.yaml", 5, 10)
+    source = Source("a", "Guidance", (CitedUrl(url, position),), position)
+    return LinkResult(Case("c.yaml", "T", (source,)), source, source.urls[0], Status.OK, "",
+                      dt.datetime(2026, 11, 26, tzinfo=dt.UTC))
+
+
+def test_uk_government_pages_point_to_the_national_archives() -> None:
+    assert is_uk_government("https://www.gov.uk/guidance/x")
+    assert is_uk_government("https://www.england.nhs.uk/a") and is_uk_government("https://nhs.uk/")
+    assert not is_uk_government("https://www.example.org/gov.uk")
+    item = Preserved(result("https://www.gov.uk/guidance/x"), "https://www.gov.uk/guidance/x",
+                     Saved(SaveOutcome.CAPTURED, "captured 26 November 2026, 09:01 UTC"),
+                     government=True)
+    since = dt.date(2025, 11, 26)
+    assert f"suggest it to The National Archives: {TNA_SUGGEST}" in render_terminal([item],
+                                                                                   since)
+    assert json.loads(render_json([item], since))["links"][0]["suggest_to_ukgwa"] == TNA_SUGGEST
+
+
+# -- the client alone, against respx ------------------------------------------------------
+
+def client_run(router: respx.MockRouter, waits: Waits, url: str) -> Saved:
+    async def go() -> Saved:
+        fetcher = Fetcher(sleep=waits, clock=waits.clock)
+        async with SavePageNow("https://spn.test", Keys("a", "b"), fetcher,
+                               capture_base="https://web.test",
+                               transport=httpx.MockTransport(router.async_handler)) as spn:
+            return await spn.save(url)
+    return asyncio.run(go())
+
+
+def test_a_redirect_from_save_page_now_is_not_followed(waits: Waits) -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    router.post("https://spn.test/save").respond(302, headers={"Location": "https://x.test/"})
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.FAILED and "redirects are not followed" in saved.detail
+    assert router.calls.call_count == 1
+
+
+@pytest.mark.parametrize(("answer", "words"), [
+    (httpx.Response(503, text="busy"), "503 Service Unavailable; try again later"),
+    (httpx.Response(200, text="<html>not json</html>"), "not the JSON expected"),
+    (httpx.Response(200, json={"message": "hmm"}), "without a job: hmm"),
+])
+def test_answers_that_are_not_a_job_are_failures_in_words(
+        waits: Waits, answer: httpx.Response, words: str) -> None:
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").mock(return_value=answer)
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.FAILED and words in saved.detail
+
+
+def test_the_status_of_a_job_is_polled_until_success(waits: Waits) -> None:
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").respond(json={"url": "https://a.test/",
+                                                       "job_id": "spn2-1"})
+    router.get("https://spn.test/save/status/spn2-1").mock(side_effect=[
+        httpx.Response(200, json={"status": "pending"}),
+        httpx.Response(429, headers={"Retry-After": "20"}),
+        httpx.Response(200, json={"status": "success", "timestamp": "20261126090500",
+                                  "original_url": "https://a.test/final"})])
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.CAPTURED
+    assert saved.capture_url == "https://web.test/web/20261126090500/https://a.test/final"
+    assert waits.asked[:3] == [5.0, 7.5, 20.0]

@@ -1,0 +1,397 @@
+"""The settings file: where it is found, every key, precedence, patterns, accepted statuses,
+headers per host, and ``--show-settings``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck.config import KEYS
+from tests.conftest import write_case
+from tests.server import EvidenceServer
+
+
+def settings(run: Any) -> dict[str, tuple[str, str]]:
+    """``--show-settings`` as key -> (value, where it came from)."""
+    shown = {}
+    for line in run.stdout.splitlines():
+        if line.startswith("#"):
+            continue
+        key, _, rest = line.partition(" = ")
+        value, _, origin = rest.rpartition("  # ")
+        shown[key.strip()] = (value, origin)
+    return shown
+
+
+def case_in(folder: Path, server: EvidenceServer, *paths: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_case(folder, [{"id": f"s{i}", "title": f"Source {i}", "url": server.url(p)}
+                               for i, p in enumerate(paths or ("/page",))])
+
+
+def test_option_beats_environment_beats_file_beats_default(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "refcheck.toml").write_text(
+        'concurrency = 8\nper-host = 2\nfail-on = ["dead"]\ncache-dir = "memory"\n'
+        'probe-url = "https://probe.example/"\n')
+    case = case_in(tmp_path, server)
+    shown = settings(run_cli("--show-settings", str(case), "--concurrency", "2"))
+    file = str(tmp_path / "refcheck.toml")
+    assert shown["concurrency"] == ("2", "option --concurrency")
+    assert shown["per-host"] == ("2", file)
+    assert shown["fail-on"] == ("dead", file)
+    assert shown["retries"] == ("2", "default")
+    # The tests set REFCHECK_PROBE_URL (empty: no probe) and REFCHECK_CACHE_DIR.
+    assert shown["probe-url"] == ("(none: no probe)", "environment REFCHECK_PROBE_URL")
+    assert shown["cache-dir"][1] == "environment REFCHECK_CACHE_DIR"
+    monkeypatch.delenv("REFCHECK_CACHE_DIR")
+    monkeypatch.delenv("REFCHECK_PROBE_URL")
+    shown = settings(run_cli("--show-settings", str(case), "--cache-dir", str(tmp_path / "x")))
+    assert shown["cache-dir"] == (str(tmp_path / "x"), "option --cache-dir")
+    shown = settings(run_cli("--show-settings", str(case)))
+    assert shown["cache-dir"] == (str(tmp_path / "memory"), file)  # beside the file
+    assert shown["probe-url"] == ("https://probe.example/", file)
+
+
+#: A settings file that sets every key, and what --show-settings shows for each.
+EVERY_KEY = {
+    "format": ('"json"', "json"),
+    "output": ('"report.json"', "{folder}/report.json"),
+    "report": ('["junit:reports/r.xml"]', "junit:{folder}/reports/r.xml"),
+    "quiet": ("true", "true"),
+    "strict": ("true", "true"),
+    "fail-on": ('"dead,moved"', "dead,moved"),
+    "concurrency": ("16", "16"),
+    "per-host": ("3", "3"),
+    "host-interval": ("0.5", "0.5"),
+    "timeout": ("5.5", "5.5"),
+    "deadline": ("30", "30"),
+    "retries": ("1", "1"),
+    "max-redirects": ("5", "5"),
+    "max-bytes": ("4096", "4096"),
+    "user-agent": ('"Example University evidence checker"',
+                   "Example University evidence checker"),
+    "archive": ('["wayback", "ukgwa"]', "wayback,ukgwa"),
+    "no-archive": ("false", "false"),
+    "as-of": ("2014-01-31", "2014-01-31"),
+    "doi-url": ('"https://doi.example"', "https://doi.example"),
+    "probe-url": ('"https://probe.example/"', "https://probe.example/"),
+    "cache-dir": ('"memory"', "{folder}/memory"),
+    "max-cache-age": ('"12h"', "12h"),
+    "no-cache": ("false", "false"),
+    "confirm": ('"3:3"', "3:3"),
+    "exclude": ("['^https://intranet\\.']", None),
+    "include": ("['^https://intranet\\.example\\.ac\\.uk/open/']", None),
+    "accept": ('{ "www.linkedin.com" = [999] }', None),
+    "headers": ('{ "files.example.ac.uk" = { X-Api-Key = "hunter2" } }', None),
+    "archives": ('{ ukgwa_url = "https://ukgwa.example", wayback_requests_per_minute = 10 }',
+                 None),
+}
+
+
+def test_every_key_of_the_settings_file_is_settled(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(EVERY_KEY) == set(KEYS)  # a key added to the file must be added here too
+    for name in ("REFCHECK_CACHE_DIR", "REFCHECK_PROBE_URL", "REFCHECK_DOI_URL",
+                 "REFCHECK_UKGWA_URL", "REFCHECK_WAYBACK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "project"
+    folder.mkdir()
+    file = folder / "pyproject.toml"
+    file.write_text("[project]\nname = 'x'\n\n[tool.refcheck]\n" + "".join(
+        f"{key} = {toml}\n" for key, (toml, _) in EVERY_KEY.items()))
+    case = case_in(folder / "cases" / "2014", server)  # found two folders up
+    run = run_cli("--show-settings", str(case))
+    assert run.exit_code == 0, run.stderr
+    assert f"# settings file: {file}" in run.stdout
+    shown = settings(run)
+    for key, (_, value) in EVERY_KEY.items():
+        if value is not None:
+            assert shown[key] == (value.format(folder=folder), str(file)), key
+    assert shown['accept."www.linkedin.com"'] == ("999", str(file))
+    assert shown['headers."files.example.ac.uk".X-Api-Key'] == ("****", str(file))
+    assert shown["archives.ukgwa_url"] == ("https://ukgwa.example", str(file))
+    assert shown["archives.wayback_requests_per_minute"] == ("10", str(file))
+    assert shown["archives.wayback_url"] == ("https://web.archive.org", "default")
+    assert "hunter2" not in run.stdout + run.stderr
+
+
+def test_the_settings_file_changes_the_run(run_cli: Any, tmp_path: Path,
+                                           server: EvidenceServer) -> None:
+    folder = tmp_path / "here"
+    case = case_in(folder, server, "/page", "/gone404")
+    (folder / ".refcheck.toml").write_text(
+        'format = "json"\noutput = "out.json"\nreport = ["csv:out.csv"]\n'
+        'fail-on = "none"\nno-archive = true\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 0  # fail-on none
+    report = json.loads((folder / "out.json").read_text())
+    assert [link["status"] for link in report["links"]] == ["ok", "dead"]
+    assert report["links"][1]["lookups"] == []  # no archive asked
+    assert (folder / "out.csv").exists()
+    assert run.stdout == ""
+    # The command line still wins.
+    run = run_cli(str(case), "--format", "terminal", "--output", str(tmp_path / "t.txt"),
+                  "--fail-on", "dead")
+    assert run.exit_code == 1
+    assert "✗ dead" in (tmp_path / "t.txt").read_text()
+
+
+def test_quiet_and_strict_from_the_file(run_cli: Any, tmp_path: Path,
+                                        server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Fine", "url": server.url("/page")},
+        {"id": "b", "title": "Gone", "url": server.url("/gone404")}])
+    (tmp_path / "refcheck.toml").write_text("quiet = true\nno-archive = true\n")
+    run = run_cli(str(case))
+    assert "Gone" in run.stdout and "Fine" not in run.stdout
+    warned = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/page"),
+                                    "ulr": "typo"}], name="warned.yaml")
+    (tmp_path / "refcheck.toml").write_text("strict = true\n")
+    server.reset_counts()
+    run = run_cli(str(warned))
+    assert run.exit_code == 2 and "did you mean `url`" in run.stderr
+    assert server.seen == []  # stopped before any link was fetched
+
+
+def test_exclude_and_include_patterns(run_cli: Any, tmp_path: Path,
+                                      server: EvidenceServer) -> None:
+    case = case_in(tmp_path, server, "/page", "/gone404", "/forbidden", "/soft")
+    # Everything on /go... and /forbidden is left out, but /forbidden is included again:
+    # include wins, as lychee's does.
+    (tmp_path / "refcheck.toml").write_text(
+        "exclude = ['/go', '/forbidden$']\ninclude = ['/forbidden', '/page']\n"
+        "no-archive = true\n")
+    run = run_cli(str(case), "-f", "json")
+    by_url = {link["url"].replace(server.base, ""): link for link in
+              json.loads(run.stdout)["links"]}
+    assert {u: link["status"] for u, link in by_url.items()} == {
+        "/page": "ok", "/gone404": "excluded", "/forbidden": "blocked", "/soft": "excluded"}
+    assert "exclude pattern `/go`" in by_url["/gone404"]["detail"]
+    assert "matches none of the settings file's include patterns" in by_url["/soft"]["detail"]
+    assert by_url["/gone404"]["evidence"] is None
+    assert run.exit_code == 0  # the dead link was not checked: it fails nothing
+    assert "/gone404" not in server.seen and "/soft" not in server.seen
+    terminal = run_cli(str(case))
+    assert "○ excluded" in terminal.stdout and "2 excluded" in terminal.stdout
+
+
+def test_a_pattern_that_is_not_a_regular_expression_is_refused(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    (tmp_path / "refcheck.toml").write_text("exclude = ['(unclosed']\n")
+    run = run_cli(str(case_in(tmp_path, server)))
+    assert run.exit_code == 2
+    assert "exclude: `(unclosed` is not a regular expression" in run.stderr
+
+
+def test_accepted_statuses_are_ok(run_cli: Any, tmp_path: Path,
+                                  server: EvidenceServer) -> None:
+    case = case_in(tmp_path, server, "/linkedin", "/forbidden")
+    (tmp_path / "refcheck.toml").write_text('[accept]\n"127.0.0.1" = [999]\n')
+    run = run_cli(str(case), "-f", "json", "--no-archive")
+    linkedin, forbidden = json.loads(run.stdout)["links"]
+    assert linkedin["status"] == "ok"
+    assert "999" in linkedin["detail"]
+    assert "accepted by the settings file for 127.0.0.1" in linkedin["detail"]
+    assert forbidden["status"] == "blocked"  # 403 is not accepted
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    server: _RecordingServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.seen.append((self.headers.get("Host", ""), self.path,
+                                     self.headers.get("X-Api-Key")))
+        if self.path == "/hop":  # to the same server under another host name
+            port = self.server.server_address[1]
+            self.send_response(302)
+            self.send_header("Location", f"http://localhost:{port}/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = b"<html><head><title>Intranet report</title></head><body>" + b"x" * 3000 + \
+            b"</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _RecordingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Recorder)
+        self.lock = threading.Lock()
+        self.seen: list[tuple[str, str, str | None]] = []
+
+
+@pytest.fixture
+def recorder() -> Iterator[_RecordingServer]:
+    server = _RecordingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_headers_go_to_their_host_only_and_are_never_shown(
+        run_cli: Any, tmp_path: Path, recorder: _RecordingServer) -> None:
+    port = recorder.server_address[1]
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Intranet", "url": f"http://127.0.0.1:{port}/report"},
+        {"id": "b", "title": "Redirected", "url": f"http://127.0.0.1:{port}/hop"},
+        {"id": "c", "title": "Other host", "url": f"http://localhost:{port}/other"}])
+    (tmp_path / "refcheck.toml").write_text('[headers."127.0.0.1"]\nX-Api-Key = "hunter2"\n')
+    run = run_cli(str(case), "-f", "json", "--no-archive")
+    sent = {path: key for _, path, key in recorder.seen}
+    assert sent["/report"] == "hunter2" and sent["/hop"] == "hunter2"
+    assert sent["/elsewhere"] is None  # the redirect led to another host
+    assert sent["/other"] is None
+    shown = run_cli("--show-settings", str(case))
+    for output in (run.stdout, run.stderr, shown.stdout, shown.stderr):
+        assert "hunter2" not in output
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[headers."a.example"]\nX-Key = "one\\r\\nInjected: two"\n',
+     'headers."a.example".X-Key: the value may not hold a line break, NUL or another '
+     "control character"),
+    ('[headers."a.example"]\nX-Key = "nul\\u0000"\n', "may not hold a line break, NUL"),
+    ('[headers."a.example"]\n"Bad Name" = "v"\n', "not a header name"),
+    ('[headers."a.example"]\nHost = "evil.example"\n', "refcheck sets this header itself"),
+    ('[headers]\n"a.example" = "v"\n', "expected a table of header names and values"),
+])
+def test_bad_headers_are_refused_without_showing_the_value(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, toml: str,
+        message: str) -> None:
+    (tmp_path / "refcheck.toml").write_text(toml)
+    run = run_cli(str(case_in(tmp_path, server)))
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert "Injected" not in run.stderr and "evil.example" not in run.stderr
+    assert server.seen == []
+
+
+@pytest.mark.parametrize(("name", "toml", "message"), [
+    ("refcheck.toml", "retries = 1\nfail_on = ['dead']\n",
+     "refcheck.toml:2: fail_on: unknown setting; did you mean `fail-on`?"),
+    ("refcheck.toml", "conccurency = 4\n", "conccurency: unknown setting; did you mean "
+     "`concurrency`?"),
+    ("pyproject.toml", "[tool.refcheck]\nmax-cache = '1d'\n",
+     "pyproject.toml:2: tool.refcheck.max-cache: unknown setting; did you mean "
+     "`max-cache-age`?"),
+    ("refcheck.toml", "ukgwa-url = 'https://x.example'\n",
+     "ukgwa-url: unknown setting; set archives.ukgwa_url instead"),
+    ("refcheck.toml", "[archives]\nwayback_requests_per_minit = 3\n",
+     "unknown setting archives.wayback_requests_per_minit; did you mean "
+     "`wayback_requests_per_minute`?"),
+    ("refcheck.toml", "concurrency = 0\n",
+     "concurrency: expected a whole number from 1 to 1024; found 0"),
+    ("refcheck.toml", "timeout = 'soon'\n", 'timeout: expected a number at least 0.1; '
+     'found "soon"'),
+    ("refcheck.toml", "quiet = 'yes'\n", "quiet: expected true or false"),
+    ("refcheck.toml", "exclude = '^https://x'\n", 'exclude: expected a list, e.g. ["a", "b"]'),
+    ("refcheck.toml", "fail-on = ['dead', 'gone']\n", "fail-on: unknown status `gone`"),
+    ("refcheck.toml", "format = 'pdf'\n", "format: unknown format `pdf`; expected one of"),
+    ("refcheck.toml", "archive = ['wayback', 'bodleian']\n",
+     "archive: unknown archive `bodleian`"),
+    ("refcheck.toml", "as-of = 'last year'\n", "as-of: `last year` is not a date"),
+    ("refcheck.toml", "max-cache-age = '3 fortnights'\n", "max-cache-age: `3 fortnights` is "
+     "not a duration"),
+    ("refcheck.toml", "confirm = '3'\n", "confirm: `3` is not RUNS:DAYS"),
+    ("refcheck.toml", "[accept]\n'www.linkedin.com' = 999\n",
+     "refcheck.toml:2: accept.\"www.linkedin.com\": expected a list of HTTP statuses"),
+    ("refcheck.toml", "retries = \n", "not valid TOML"),
+])
+def test_mistakes_in_the_settings_file_are_errors_naming_the_key(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, name: str, toml: str,
+        message: str) -> None:
+    (tmp_path / name).write_text(toml)
+    run = run_cli(str(case_in(tmp_path, server)))
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert str(tmp_path / name) in run.stderr
+    assert server.seen == []  # nothing fetched
+
+
+def test_the_nearest_settings_file_is_used(run_cli: Any, tmp_path: Path,
+                                           server: EvidenceServer,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.refcheck]\nretries = 5\n")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text("[project]\nname = 'no-refcheck-table'\n")
+    case = case_in(inner / "cases", server)
+    shown = settings(run_cli("--show-settings", str(case)))
+    # A pyproject.toml without [tool.refcheck] is passed over.
+    assert shown["retries"] == ("5", str(tmp_path / "pyproject.toml"))
+    (inner / "refcheck.toml").write_text("retries = 6\n")
+    assert settings(run_cli("--show-settings", str(case)))["retries"][0] == "6"
+    (inner / ".refcheck.toml").write_text("retries = 7\n")
+    assert settings(run_cli("--show-settings", str(case)))["retries"][0] == "7"
+    # A folder of case files is its own starting point.
+    assert settings(run_cli("--show-settings", str(inner / "cases")))["retries"][0] == "7"
+    other = tmp_path / "other.toml"
+    other.write_text("retries = 8\n")
+    monkeypatch.setenv("REFCHECK_CONFIG", str(other))
+    assert settings(run_cli("--show-settings", str(case)))["retries"] == ("8", str(other))
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text("retries = 9\n")
+    assert settings(run_cli("--show-settings", str(case), "--config",
+                            str(explicit)))["retries"][0] == "9"
+
+
+def test_the_archives_table_still_works(run_cli: Any, tmp_path: Path,
+                                        server: EvidenceServer) -> None:
+    (tmp_path / "refcheck.toml").write_text(
+        '[archives]\norder = ["wayback"]\nukgwa_requests_per_second = 2\n')
+    shown = settings(run_cli("--show-settings", str(case_in(tmp_path, server))))
+    file = str(tmp_path / "refcheck.toml")
+    assert shown["archive"] == ("wayback", file)
+    assert shown["archives.ukgwa_requests_per_second"] == ("2", file)
+    # A top-level `archive` and the option win over archives.order.
+    (tmp_path / "refcheck.toml").write_text('archive = "ukgwa"\n[archives]\norder = ["wayback"]\n')
+    assert settings(run_cli("--show-settings", str(tmp_path)))["archive"][0] == "ukgwa"
+    assert settings(run_cli("--show-settings", str(tmp_path), "--archive",
+                            "nrs"))["archive"] == ("nrs", "option --archive")
+
+
+def test_show_settings_needs_no_case_file(run_cli: Any, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "refcheck.toml").write_text("per-host = 1\n")
+    run = run_cli("--show-settings")
+    assert run.exit_code == 0
+    assert settings(run)["per-host"] == ("1", str(tmp_path / "refcheck.toml"))
+    missing = run_cli()
+    assert missing.exit_code == 2
+    assert "give the case files" in missing.stderr
+
+
+def test_the_readme_settings_example_is_valid(run_cli: Any, tmp_path: Path,
+                                              server: EvidenceServer) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Settings", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(example)
+    run = run_cli("--show-settings", str(case_in(tmp_path / "cases", server)))
+    assert run.exit_code == 0, run.stderr
+    shown = settings(run)
+    assert shown["confirm"] == ("3:3", str(tmp_path / "pyproject.toml"))
+    assert shown['headers."files.example.ac.uk".X-Api-Key'][0] == "****"
