@@ -11,8 +11,12 @@ They answer the way ../shared/ARCHIVES.md and the recorded fixtures show the rea
   a replayed 404 keeps its status; never archived is 404.
 
 Captures are keyed by the original URL's path for pages on the test server (its port
-changes from run to run) and by the whole URL otherwise. Originals whose path holds
-``ukgwa-503``, ``ukgwa-captcha`` or ``wayback-429`` make that archive misbehave.
+changes from run to run) and by the whole URL without its port otherwise. Originals whose
+path holds ``ukgwa-503``, ``ukgwa-captcha`` or ``wayback-429`` make that archive misbehave;
+``cdx-one-line`` gets its CDX answer on one line. Some captures are not what their CDX row
+promises (``CAPTURED``: an error page or a parked domain served 200), and some replays
+redirect to another timestamp (``REPLAY_REDIRECTS``), as the Internet Archive's do for a
+capture that is a revisit of an earlier one.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import json
 import re
 from collections import Counter
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from tests import rot
 
 if TYPE_CHECKING:
     from tests.server import Handler
@@ -38,16 +44,41 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/ukgwa-503": [("20131101000000", 200)],
     CWDC: [("20120119192332", 200)],
     "/drifted-page": [("20131001000000", 200)],
+    "/lost/ukgwa-redirects": [("20131101000000", 200)],
+    "/lost/ukgwa-soft-first": [("20131125000000", 200), ("20130301000000", 200)],
 }
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
-                                 "and provide an antidote to fragmented activity."}
+                                 "and provide an antidote to fragmented activity.",
+                **rot.CAPTURE_TEXTS}
 WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/only-wayback": [("20120505101010", 200), ("20180101000000", 200)],
     "/lost/only-404-capture": [("20130101000000", 404)],
     "/lost/ukgwa-503": [("20140202000000", 200)],
     "/lost/wayback-429": [("20131111000000", 200)],
     "/lost/wayback-old": [("20050101000000", 200)],
+    "/lost/wayback-soft-first": [("20131120000000", 200), ("20130601000000", 200)],
+    "/lost/wayback-parked-first": [("20131125000000", 200), ("20121001000000", 200)],
+    "/lost/wayback-three-bad": [("20131101000000", 200), ("20131001000000", 200),
+                                ("20130901000000", 200), ("20100101000000", 200)],
+    "/lost/wayback-redirects": [("20131101000000", 200)],
+    "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
+    "http://springboard-families.org.uk/evaluation.html": [("20130615000000", 200)],
+    "http://carers-trust-salford.org.uk/about/evaluation": [("20130701000000", 200)],
+}
+#: Captures that are not the page their CDX row (status 200) promises.
+CAPTURED: dict[tuple[str, str], bytes] = {
+    ("/lost/wayback-soft-first", "20131120000000"): rot.NGINX_404,
+    ("/lost/wayback-parked-first", "20131125000000"): rot.PARKINGCREW,
+    ("/lost/wayback-three-bad", "20131101000000"): rot.APACHE_404,
+    ("/lost/wayback-three-bad", "20131001000000"): rot.SITE_ERROR,
+    ("/lost/wayback-three-bad", "20130901000000"): rot.WORDPRESS_404,
+    ("/lost/ukgwa-soft-first", "20131125000000"): rot.DRUPAL_404,
+}
+#: Replays that redirect to another timestamp, whose capture is the one a person sees.
+REPLAY_REDIRECTS: dict[tuple[str, str], str] = {
+    ("/lost/wayback-redirects", "20131101000000"): "20131015093000",
+    ("/lost/ukgwa-redirects", "20131101000000"): "20131020000000",
 }
 
 MEMENTO_PAGE = ("<!doctype html><html><head><title>{title}</title></head><body>"
@@ -58,7 +89,7 @@ def _key(original: str) -> str:
     parts = urlsplit(original)
     if parts.hostname in ("127.0.0.1", "localhost"):
         return parts.path
-    return original
+    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, parts.query, ""))
 
 
 def _when(ts: str) -> dt.datetime:
@@ -175,14 +206,15 @@ class FakeArchives:
                 if ts[:8] > query.get("to", ["99999999"])[0][:8].ljust(8, "9"):
                     continue
                 rows.append([ts, original, str(status)])
-            body = "[]" if not rows else "[" + ",\n".join(
+            between = "," if "cdx-one-line" in original else ",\n"
+            body = "[]" if not rows else "[" + between.join(
                 json.dumps(r) for r in [["timestamp", "original", "statuscode"], *rows]) + "]"
             h.send(200, body.encode(), "application/json")
             return
         if rest.startswith("web/timemap/link/"):
             original = rest[len("web/timemap/link/"):]
             captures = WAYBACK.get(_key(original))
-            if not captures:
+            if not captures or "cdx-one-line" in original:  # the CDX alone must find it
                 h.send(404, b"", "text/plain")
                 return
             lines = [f"<{original}>; rel=\"original\",",
@@ -218,7 +250,13 @@ class FakeArchives:
     # -- shared --------------------------------------------------------------------------
     def _replay(self, h: Handler, captures: list[tuple[str, int]], stamp: str, original: str,
                 address: object) -> None:
-        exact = [c for c in captures if c[0] == stamp]
+        key = _key(original)
+        assert callable(address)
+        if (key, stamp) in REPLAY_REDIRECTS:
+            h.redirect(302, address(REPLAY_REDIRECTS[key, stamp]))
+            return
+        hidden = [(ts, 200) for (k, _), ts in REPLAY_REDIRECTS.items() if k == key]
+        exact = [c for c in [*captures, *hidden] if c[0] == stamp]
         if not exact:
             ts, _ = captures[-1] if stamp == "+" else _nearest(captures, stamp)
             # The archive's own redirect to the nearest capture: no Memento-Datetime.
@@ -227,7 +265,8 @@ class FakeArchives:
             return
         ts, status = exact[0]
         title = "Page not found" if status == 404 else f"Archived: {original}"
-        text = CAPTURE_TEXT.get(_key(original), "")
-        h.send(status, MEMENTO_PAGE.format(title=title, text=text).encode(),
+        text = CAPTURE_TEXT.get(key, "")
+        body = CAPTURED.get((key, ts)) or MEMENTO_PAGE.format(title=title, text=text).encode()
+        h.send(status, body,
                headers={"Memento-Datetime": _http_date(ts), "x-ts": str(status),
                         "Link": f'<{original}>; rel="original"'})

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests import rot
 from tests.fake_archives import CWDC, FakeArchives
 from tests.pdfs import make_pdf
 
@@ -70,6 +71,16 @@ class Handler(BaseHTTPRequestHandler):
             self.server.seen.append(self.path)
             self.server.arrival.notify_all()
         path = self.path.split("?", 1)[0]
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+        if host not in ("", "127.0.0.1", "localhost"):
+            # Another site of the simulated web (tests/rot.py), reached through
+            # rot.SimulatedNames.
+            site = rot.SITES.get(host)
+            if site is None:
+                self.send(404, page("Not Found"))
+            else:
+                site(self, path)
+            return
         archives = self.server.archives
         if path.startswith("/ukgwa/"):
             archives.ukgwa(self)
@@ -279,12 +290,18 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     # The National Archives' web continuity: a dead government page sent into the archive.
     "/moved-to-archive": lambda h: h.redirect(
         301, h.server.url(f"/ukgwa/20120119192332/{CWDC}")),
+    # The rot real evidence links hit, and the traps beside it.
+    **rot.ROUTES,
 }
 
 
 class EvidenceServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The simulated web's many hosts all connect here at once: with the default backlog
+    # of 5 the kernel drops connections and the client's retry a second later is past a
+    # test's deadline.
+    request_queue_size = 256
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)

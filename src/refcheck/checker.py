@@ -83,7 +83,7 @@ DEFAULT_PROBE_URL = "https://www.gov.uk/"
 #: ``--compare-archive auto`` compares live pages with their captures only in runs of at
 #: most this many distinct URLs (a case file or two): each comparison costs archive lookups
 #: (the Wayback Machine allows 24 a minute), so a large run does not make them unasked.
-AUTO_COMPARE_URLS = 30
+AUTO_COMPARE_URLS = 60
 
 OnResult = Callable[[LinkResult], None]
 

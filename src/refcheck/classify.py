@@ -1,5 +1,6 @@
-"""Reading answers, and whether to try again: page titles and headings, error wording,
-bot walls and meta refreshes, the retry policy (``is_retryable``) and its waits.
+"""Reading answers, and whether to try again: page titles, bot walls, meta refreshes and
+script redirects, the retry policy (``is_retryable``) and its waits. What a page is when it
+is not the evidence (error pages, parked domains, walls) is read in ``pages.py``.
 
 Pure functions over ``Fetch`` and ``Answer`` values; no I/O, and no status decided here:
 ``verdict.py`` is where a status is made, from what these functions read.
@@ -98,7 +99,6 @@ class RetryPolicy:
 # -- reading pages ----------------------------------------------------------------------
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
@@ -115,35 +115,6 @@ def page_title(answer: Answer) -> str | None:
         return None
     match = _TITLE.search(answer.body[:262_144])
     return (_clean(match.group(1))[:300] or None) if match else None
-
-
-def main_heading(answer: Answer) -> str | None:
-    if answer.content_type not in HTML_TYPES:
-        return None
-    match = _H1.search(answer.body[:262_144])
-    return (_clean(match.group(1))[:300] or None) if match else None
-
-
-_ERROR_WORDING = re.compile(
-    r"\b(page|file|document|resource|article|content)s?\s+(was\s+|is\s+)?not\s+found\b"
-    # "404" alone is not enough ("Bus route 404", "Report 404"): it must lead the title,
-    # end it after a separator ("Salford City Council | 404") or come with an error word.
-    r"|^\W*404\b|[-|:\u2013\u2014]\s*404\W*$|\berror\W{0,3}404\b"
-    r"|\b404\W{0,3}(error|page|not)\b"
-    r"|\bnot\s+found\b|no\s+longer\s+(available|exists)|has\s+been\s+(re)?moved"
-    r"|(could|can)\s*n[o']?t\s+be\s+found|cannot\s+be\s+found|does\s*n[o']?t\s+exist"
-    r"|does\s+not\s+exist|page\s+you\s+(requested|are\s+looking\s+for)"
-    r"|couldn[’']t\s+find|error\s+page|page\s+missing|we\s+can[’']t\s+find",
-    re.IGNORECASE,
-)
-
-
-def error_wording(answer: Answer, title: str | None = None) -> str | None:
-    """The title or main heading when it reads like an error page, else None."""
-    for text in (title if title is not None else page_title(answer), main_heading(answer)):
-        if text and _ERROR_WORDING.search(text):
-            return text
-    return None
 
 
 _META_REFRESH = re.compile(
@@ -175,7 +146,7 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>"
 #: whole statement (not ``"/search?q=" + term``).
 _SCRIPT_REDIRECT = re.compile(
     r"(?:\b(?:window|document|top|self|parent)\s*\.\s*)?\blocation(?:\s*\.\s*href)?\s*=\s*"
-    r"([\"'])([^\"'\s<>]+)\1\s*(?=[;})\n<]|$)"
+    r"([\"'])([^\"'\s<>]+)\1\s*(?=[;})\n<+]|$)"
     r"|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*([\"'])([^\"'\s<>]+)\3\s*\)",
     re.IGNORECASE)
 _SCRIPT_TAGS = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<[^>]+>",

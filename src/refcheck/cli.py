@@ -139,7 +139,7 @@ def main_command(
     compare_archive: Annotated[Comparison, typer.Option(
         help="Compare live pages with their archived copy nearest the case date, to catch a "
         "domain that changed hands: auto (pages that do not mention their source's title, in "
-        "runs of up to 30 URLs), always, or never.")] = Comparison.auto,
+        "runs of up to 60 URLs), always, or never.")] = Comparison.auto,
     ukgwa_url: Annotated[str | None, typer.Option(
         help="Base URL of the UK Government Web Archive. [env: REFCHECK_UKGWA_URL] "
              "[default: https://webarchive.nationalarchives.gov.uk/ukgwa]",

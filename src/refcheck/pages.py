@@ -225,25 +225,36 @@ def is_html(answer: Answer) -> bool:
     return False
 
 
-_PAGES: dict[int, tuple[weakref.ref[Answer], Page]] = {}
+_PAGES: dict[tuple[int, bool], tuple[weakref.ref[Answer], Page]] = {}
+#: Pages are read in pieces of this size, and reading stops once the page is plainly a
+#: page of its own: its title, first headings and paragraphs read, and far more main text
+#: than an error page or a wall has (a real page of 300 KB costs a tenth of its reading).
+CHUNK = 16_384
 
 
-def read_page(answer: Answer) -> Page | None:
-    """The page an HTML answer shows (None for anything else); read once per answer."""
+def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
+    """The page an HTML answer shows (None for anything else); read once per answer.
+    ``whole`` reads all of it (up to ``READ_BYTES``), for comparing it with another page;
+    otherwise reading stops where the page is plainly long."""
     if not is_html(answer) and answer.content_type != "text/plain":
         return None
-    known = _PAGES.get(id(answer))
+    known = _PAGES.get((id(answer), whole))
     if known is not None and known[0]() is answer:
         return known[1]
+    text = answer.body[:READ_BYTES].decode("utf-8", errors="replace")
     if answer.content_type == "text/plain":
-        text = _squash(answer.body[:READ_BYTES].decode("utf-8", errors="replace"))
-        page = Page("", (), (), text[:600], text[:_MAIN_CAP], len(text), len(text),
-                    text[:2000], False, "", (), False)
+        plain = _squash(text)
+        page = Page("", (), (), plain[:600], plain[:_MAIN_CAP], len(plain), len(plain),
+                    plain[:2000], False, "", (), False)
     else:
         reader = _Reader()
         try:
-            reader.feed(answer.body[:READ_BYTES].decode("utf-8", errors="replace"))
-            reader.close()
+            for start in range(0, len(text), CHUNK):
+                reader.feed(text[start:start + CHUNK])
+                if not whole and _plainly_long(reader):
+                    break
+            else:
+                reader.close()
         except (AssertionError, ValueError):  # pragma: no cover - the parser is lenient
             pass
         main = _squash("".join(reader.main))
@@ -256,8 +267,14 @@ def read_page(answer: Answer) -> Page | None:
     if len(_PAGES) > 256:
         for key in [k for k, (ref, _) in _PAGES.items() if ref() is None] or list(_PAGES):
             del _PAGES[key]
-    _PAGES[id(answer)] = (weakref.ref(answer), page)
+    _PAGES[id(answer), whole] = (weakref.ref(answer), page)
     return page
+
+
+def _plainly_long(reader: _Reader) -> bool:
+    """Enough has been read to tell: a long page, with its openings read."""
+    return (reader.main_length >= 4 * SHORT_MAIN and reader.title_seen
+            and not reader.in_title and len(reader.paragraphs) >= 2)
 
 
 def title_segments(title: str) -> list[str]:
@@ -273,14 +290,19 @@ def title_segments(title: str) -> list[str]:
 #: A whole title part, or a whole main heading, that names an error and nothing else.
 _ERROR_PHRASE = re.compile(
     r"^(?:error\W+)?(?:"
-    r"(?:error\s*)?[45]\d\d(?:\s*error)?"  # "404", "Error 404", "404 error", "500"
+    # "404", "Error 404", "404 error", "410 Gone", "404.0 - Not Found" (IIS), "500".
+    r"(?:(?:http\s+)?error\s*)?[45]\d\d(?:\.\d+)?(?:\s*error)?(?:\W+(?:not\s+found|gone|"
+    r"forbidden|unauthori[sz]ed|bad\s+request|internal\s+server\s+error|service\s+"
+    r"unavailable|page\s+not\s+found|file\s+not\s+found|not\s+available))?"
     r"|(?:error\s*)?404\W*(?:error\W*)?(?:page\s+|file\s+)?(?:not\s+found|missing)"
     # Apache, nginx and most CMSs: "Not Found", "Page not found", "404 Page Not Found".
     r"|(?:(?:the\s+)?(?:page|file|document|resource|content|article|item|url)\s+)?not\s+found"
+    r"(?:\s*\(\d{3}\))?"  # Django: "Page not found (404)"
     # IIS 6 "The page cannot be found", WordPress "Oops! That page can't be found.",
     # ASP.NET "The resource cannot be found.", either apostrophe.
     r"|(?:sorry\W*|oops\W*|whoops\W*)*(?:the|that|this)?\s*(?:page|file|document|resource|"
-    r"content)\s+(?:you\s+(?:requested|are\s+looking\s+for|were\s+looking\s+for)\s+)?"
+    r"content)\s+(?:you\s*(?:requested|are\s+looking\s+for|were\s+looking\s+for|"
+    r"[\u2019']re\s+looking\s+for)\s+)?"
     r"(?:can\s*not|can[\u2019']?t|could\s*n[o\u2019']?t|was\s+not|wasn[\u2019']t)\s+be\s+found"
     r"|(?:sorry\W*|oops\W*)*we\s+(?:can[\u2019']?t|could\s*n[o\u2019']?t|cannot)\s+find\s+"
     r"(?:that|this|the)\s+page"
@@ -296,6 +318,8 @@ _ERROR_PHRASE = re.compile(
     r"|site\s+not\s+found(?:\s+\W\s+github\s+pages)?"  # GitHub Pages, Netlify
     r"|no\s+such\s+app|there\s+isn[\u2019']t\s+a\s+github\s+pages\s+site\s+here"  # Heroku
     r"|(?:sorry\W*)?page\s+not\s+available|file\s+not\s+available"
+    r"|whitelabel\s+error\s+page"  # Spring Boot
+    r"|(?:sorry\W*)?this\s+page\s+isn[\u2019']t\s+available.*"  # Wix, Facebook
     r")\W*$",
     re.IGNORECASE)
 
@@ -314,15 +338,17 @@ _ERROR_WORDING = re.compile(
     # IIS and SharePoint: "…might have been removed, had its name changed, or is
     # temporarily unavailable".
     r"|\bhad\s+its\s+name\s+changed\b"
-    r"|(?:could|can)\s*n[o\u2019']?t\s+be\s+found|cannot\s+be\s+found"
+    r"|\b(?:can|could)(?:\s*not|n[\u2019']t|[\u2019']t)\s+be\s+found"
     r"|\b(?:page|file|document)\s+(?:does\s*n[o\u2019']?t|does\s+not)\s+exist"
-    r"|\bpage\s+you\s+(?:requested|are\s+looking\s+for|were\s+looking\s+for)\b"
+    r"|\bpage\s+you\s*(?:requested|are\s+looking\s+for|were\s+looking\s+for|"
+    r"[\u2019']re\s+looking\s+for)\b"
     r"|couldn[\u2019']t\s+find\s+(?:the|that|this)\s+page|error\s+page|page\s+missing"
     r"|we\s+can[\u2019']?t\s+find\s+(?:the|that|this)\s+page"
     r"|\bhttp\s+status\s+404\b|\bhttp\s+error\s+404\b"  # Tomcat, IIS
     r"|\bserver\s+error\s+in\s+'[^']*'\s+application\b"  # ASP.NET
     r"|\bnothing\s+(?:was\s+)?found\b"  # WordPress: "It looks like nothing was found"
-    r"|^sorry,?\s+something\s+went\s+wrong\b",  # SharePoint
+    r"|^sorry,?\s+something\s+went\s+wrong\b"  # SharePoint
+    r"|\ban?\s+(?:unexpected\s+)?error\s+(?:has\s+)?occurred\b",  # SharePoint 2010, CMSs
     re.IGNORECASE)
 
 
@@ -383,8 +409,8 @@ def is_generic_title(title: str, url: str) -> bool:
     if not text or text in _GENERIC_TITLES:
         return True
     parts = title_segments(text)
-    if len(parts) > 1 and all(p in _GENERIC_TITLES for p in parts[:-1]):
-        text = parts[-1]
+    if len(parts) > 1 and any(p in _GENERIC_TITLES for p in parts):
+        return True  # "Home | Salford CVS", "Error - Blackpool Council"
     host = re.sub(r"[^a-z0-9]", "", host_of(url).removeprefix("www."))
     letters = re.sub(r"[^a-z0-9]", "", text)
     if len(letters) >= 3 and letters in host:
@@ -404,13 +430,12 @@ def is_generic_title(title: str, url: str) -> bool:
 #: Scripts and images only parking services serve: Google's AdSense for Domains (caf.js,
 #: used by Sedo, Bodis, ParkingCrew, Above and GoDaddy's CashParking), Sedo's parking
 #: host, ParkingCrew, Bodis, GoDaddy's parking lander, Dan.com, Afternic, HugeDomains.
-_PARKING_MARKERS = re.compile(
-    rb"adsense/domains/caf\.js|sedoparking\.com|parkingcrew\.net|bodis\.com/|"
-    rb"/parking-lander/|parkingpage\.namecheap\.com|dan\.com/buy-domain|"
-    rb"afternic\.com/forsale|hugedomains\.com/domain_profile|domain-for-sale-banner|"
-    rb"above\.com/marketplace|parklogic\.com|trafficz\.com|dsparking\.com|"
-    rb"skenzo\.com|domainsponsor\.com|voodoo\.com/parking",
-    re.IGNORECASE)
+_PARKING_MARKERS = (
+    b"adsense/domains/caf.js", b"sedoparking.com", b"parkingcrew.net", b"bodis.com/",
+    b"/parking-lander/", b"parkingpage.namecheap.com", b"dan.com/buy-domain",
+    b"afternic.com/forsale", b"hugedomains.com/domain_profile", b"domain-for-sale-banner",
+    b"above.com/marketplace", b"parklogic.com", b"trafficz.com", b"dsparking.com",
+    b"skenzo.com", b"domainsponsor.com", b"voodoo.com/parking")
 #: What parking pages say in their title or headings: GoDaddy/Afternic "This domain may be
 #: for sale", Dan.com "example.org is for sale", Sedo "The domain … may be for sale",
 #: GoDaddy "This web page is parked FREE, courtesy of GoDaddy", HugeDomains "…is available
@@ -437,20 +462,25 @@ def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
     page = page or read_page(answer)
     if page is None:
         return None
-    marker = _PARKING_MARKERS.search(answer.body[:READ_BYTES])
+    body = answer.body[:65_536].lower()  # parking pages are small; their scripts lead
+    marker = next((m for m in _PARKING_MARKERS if m in body), None)
     if marker:
-        return f"it loads {marker.group(0).decode('ascii', errors='replace')}, which only " \
-               "domain-parking services serve"
+        return f"it loads {marker.decode('ascii')}, which only domain-parking services serve"
     for text in (page.title, *page.headings[:4]):
         if _FOR_SALE.search(text):
             return f"\u201c{_short(text)}\u201d"
+    host = host_of(answer.url).removeprefix("www.")
     bare = bool(_BARE_DOMAIN.match(page.title)) and page.title.lower().removeprefix(
-        "www.") in host_of(answer.url)
+        "www.") in host
+    # "example.org - Related Searches", "Welcome to example.org": the domain is the name.
+    titled = page.title.lower().removeprefix("welcome to ").removeprefix("www.")
+    names_domain = bare or (not host.replace(".", "").isdigit() and titled.startswith(host)
+                            and len(titled[len(host):].split()) <= 4)
     opening = page.visible[:2000]
     words = _FOR_SALE.search(opening)
     if words and (bare or page.short or not page.title):
         return f"\u201c{_short(_sentence(opening, _FOR_SALE))}\u201d"
-    if bare and (page.main_length < 200 or _SPONSORED.search(opening)):
+    if names_domain and (page.main_length < 200 or _SPONSORED.search(opening)):
         # Bodis, ParkingCrew, Sedo: titled with the bare domain, then sponsored links or
         # nothing until a script fills the page.
         return f"titled with the bare domain name ({page.title}) and no content of its own"
@@ -497,7 +527,8 @@ _DEFAULT_PAGE = re.compile(
     r"(?:apache|nginx)\b.*|welcome\s+to\s+nginx(?:\s+on\s+\w+)?!?"
     r"|iis\s*(?:windows(?:\s+server)?|\d+(?:\.\d+)?)|internet\s+information\s+services"
     r"|welcome\s+to\s+iis.*|(?:domain|plesk|parallels\s+plesk(?:\s+panel)?)\s+default\s+page"
-    r"|default\s+(?:parallels\s+)?plesk\s+page|web\s+server[\u2019']?s?\s+default\s+page"
+    r"|default\s+(?:parallels\s+)?plesk(?:\s+panel)?\s+page|web\s+server[\u2019']?s?\s+default\s+page"
+    r"|welcome\s+to\s+(?:centos|openresty|tengine|lighttpd)\b.*|you\s+are\s+all\s+set\s+to\s+go!?"
     r"|default\s+web\s+site\s+page|default\s+page|cpanel\s+default\s+page"
     r"|future\s+home\s+of\s+something\s+quite\s+cool\.?|caddy\s+works!?"
     r"|litespeed\s+web\s+server\b.*|congratulations!?\s+(?:your\s+)?(?:new\s+)?(?:site|website|"
@@ -543,14 +574,24 @@ _LOGIN_PHRASE = re.compile(
     re.IGNORECASE)
 
 
+#: A title part that is nothing but "Sign in": a sign-in page however long.
+_LOGIN_BARE = re.compile(
+    r"^(?:please\s+)?(?:sign|log)\s*-?\s*(?:in|on)\W*$|^login\W*$"
+    r"|^sign\s+in\s+to\s+(?:your\s+account|continue)\W*$"  # Microsoft, many SSO pages
+    r"|^(?:member|members|user|staff|student|secure|account|customer|intranet|portal|admin)\s+"
+    r"(?:login|log\s*in|sign\s*in)\W*$", re.IGNORECASE)
+
+
 def login_sign(answer: Answer, page: Page | None = None) -> str | None:
     """A sign-in page (a password form, or a title that says so), or None. A long page
-    that merely has a login box in its sidebar is not one."""
+    that merely has a login box in its sidebar, or an article titled "Log in to the carers
+    portal: a guide", is not one."""
     page = page or read_page(answer)
     if page is None:
         return None
     for text in (*title_segments(page.title), *page.h1[:2]):
-        if _LOGIN_PHRASE.match(text):
+        if _LOGIN_BARE.match(text) or (_LOGIN_PHRASE.match(text)
+                                       and (page.short or page.password)):
             return text
     if page.password and page.short:
         return page.title or "a password form"
@@ -598,12 +639,16 @@ def is_trivial(answer: Answer, page: Page | None = None) -> str | None:
 # -- addresses --------------------------------------------------------------------------------
 
 _ERROR_SEGMENT = re.compile(
-    r"^(?:errors?|error-?page|errorpages?|error-?404|404-?error|404|410|not-?found|"
-    r"notfound|page-?not-?found|pagenotfound|file-?not-?found|filenotfound|page-?missing|"
-    r"page-?removed|custom-?404|http-?404|system-?error)(?:\.(?:s?html?|aspx?|php|jsp|cfm|asp))?$",
+    r"^(?:errors?|error-?pages?|errorpages?|system-?error|page-?missing|page-?removed)"
+    r"(?:\.(?:s?html?|aspx?|php|jsp|cfm|asp))?$"
+    # /404.html, /error404.aspx, /404-error, /custom_404.php, SharePoint's
+    # /Pages/PageNotFoundError.aspx, /not-found, /pagenotfound, /FileNotFound.htm.
+    r"|^(?:(?:error|http|custom|page)[-_]?)?(?:404|410)(?:[-_]?(?:error|page|not-?found))?"
+    r"(?:\.\w{2,5})?$|^(?:page|file)?[-_]?not[-_]?found(?:[-_]?error)?(?:\.\w{2,5})?$"
+    r"|pagenotfound|filenotfound",
     re.IGNORECASE)
-_ERROR_QUERY = re.compile(r"(?:^|&)(?:aspxerrorpath|errorpath|error_path)=|^404;https?",
-                          re.IGNORECASE)
+_ERROR_QUERY = re.compile(r"(?:^|&)(?:aspxerrorpath|errorpath|error_path)=|^404;https?"
+                          r"|(?:^|&)(?:error|status|code|err)=404(?:&|$)", re.IGNORECASE)
 
 
 def is_error_url(url: str) -> bool:
@@ -648,13 +693,18 @@ RESELLERS = frozenset({
     "perfectdomain.com", "brandpa.com", "domainlore.uk", "saw.com", "sav.com", "epik.com",
     "porkbun.com", "dynadot.com", "namecheap.com", "godaddy.com", "bodis.com",
     "parkingcrew.net", "above.com", "namesilo.com", "domainempire.com", "escrow.com",
-    "buy.domains", "spaceship.com", "aftermarket.com", "flippa.com"})
+    "buy.domains", "spaceship.com", "aftermarket.com", "flippa.com", "networksolutions.com",
+    "123-reg.co.uk", "ionos.co.uk", "ionos.com", "names.co.uk", "name.com", "register.com",
+    "web.com", "hover.com", "gandi.net", "tucows.com", "domain.com"})
 #: Registrars that also sell other things: only their domain-sale pages count.
 _REGISTRAR_SALE = re.compile(r"domain|forsale|for-sale|market|aftermarket|lander|buy",
                              re.IGNORECASE)
 _PURE_RESELLERS = RESELLERS - {"godaddy.com", "namecheap.com", "dynadot.com", "porkbun.com",
                                "epik.com", "sav.com", "escrow.com", "flippa.com",
-                               "spaceship.com", "namesilo.com"}
+                               "spaceship.com", "namesilo.com", "networksolutions.com",
+                               "123-reg.co.uk", "ionos.co.uk", "ionos.com", "names.co.uk",
+                               "name.com", "register.com", "web.com", "hover.com", "gandi.net",
+                               "tucows.com", "domain.com"}
 
 
 def reseller_of(url: str) -> str | None:
@@ -681,6 +731,20 @@ _CONSENT_PATH = re.compile(r"/(?:consent|cookie-?consent|cookie-?wall|cookiewall
                            re.IGNORECASE)
 
 
+#: Sign-in addresses ``urls.is_login_page`` does not know: WordPress's wp-login.php, ADFS,
+#: SharePoint's forms sign-in, F5's my.policy.
+_LOGIN_URL = re.compile(r"/wp-login\.php|/adfs/ls\b|/_forms/|/_login/|/my\.policy\b|"
+                        r"/idp/profile/saml|/login\.aspx|/signin\.aspx|/logon\.aspx",
+                        re.IGNORECASE)
+
+
+def is_login_url(url: str) -> bool:
+    try:
+        return bool(_LOGIN_URL.search(urlsplit(url).path))
+    except ValueError:
+        return False
+
+
 def is_consent_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -692,6 +756,19 @@ def is_consent_url(url: str) -> bool:
 
 
 _DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|zip|epub)$", re.IGNORECASE)
+
+
+#: Hosts that show a document in an HTML viewer at an address ending in its name:
+#: Dropbox, Box, OneDrive and SharePoint Online, Google Drive, Issuu, Scribd, Academia.edu,
+#: ResearchGate.
+_VIEWERS = ("dropbox.com", "box.com", "onedrive.live.com", "1drv.ms", "sharepoint.com",
+            "docs.google.com", "drive.google.com", "issuu.com", "scribd.com",
+            "academia.edu", "researchgate.net", "slideshare.net")
+
+
+def is_viewer(url: str) -> bool:
+    host = host_of(url)
+    return any(host == v or host.endswith("." + v) for v in _VIEWERS)
 
 
 def document_kind(url: str) -> str | None:
@@ -731,8 +808,18 @@ def words_of(page: Page) -> Counter[str]:
     title = _WORDS.findall(page.title.lower())
     for word in title * 3 + _WORDS.findall(page.main.lower())[:4000]:
         if word not in _STOP:
-            counts[word[:7]] += 1  # a crude stem: "families" and "family" meet
+            counts[_stem(word)] += 1
     return counts
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough for "families" and "family" or "carers" and "carer" to meet
+    (and not "blackjack" and "Blackpool")."""
+    for suffix, instead in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""),
+                            ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + instead
+    return word
 
 
 def resemblance(a: Page, b: Page) -> float:
@@ -747,8 +834,8 @@ def resemblance(a: Page, b: Page) -> float:
 
 def title_overlap(a: str, b: str) -> float:
     """The share of the shorter title's content words the other title has too."""
-    wa = {w[:7] for w in _WORDS.findall(a.lower()) if w not in _STOP}
-    wb = {w[:7] for w in _WORDS.findall(b.lower()) if w not in _STOP}
+    wa = {_stem(w) for w in _WORDS.findall(a.lower()) if w not in _STOP}
+    wb = {_stem(w) for w in _WORDS.findall(b.lower()) if w not in _STOP}
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / min(len(wa), len(wb))
@@ -770,11 +857,11 @@ _TITLE_NOISE = _STOP | frozenset({
 def mentions(page: Page, title: str) -> bool | None:
     """Whether a page says anything of what a source's title names (None when the title
     has too few telling words to say)."""
-    wanted = {w[:5] for w in _WORDS.findall(title.lower()) if w not in _TITLE_NOISE}
-    if len(wanted) < 2:
+    wanted = {_stem(w) for w in _WORDS.findall(title.lower()) if w not in _TITLE_NOISE}
+    if not wanted:
         return None
     text = f"{page.title} {' '.join(page.headings)} {page.main}".lower()
-    have = {w[:5] for w in _WORDS.findall(text)}
+    have = {_stem(w) for w in _WORDS.findall(text)}
     return len(wanted & have) / len(wanted) >= 0.34
 
 

@@ -4,8 +4,9 @@ The I/O steps (the fetch, the DOI lookup, the sibling probe, reading the page's 
 recognising archive citations) gather what they learn into ``Findings``; ``judge`` turns
 those into a ``Verdict``, and ``evidence_of`` says where the evidence can be seen. Pure
 functions: no I/O, tested without a network. ``classify`` is the part that reads an HTTP
-exchange (redirects, error pages, bot walls); ``classify.py`` reads pages and holds the
-retry policy, and decides no status. Every ``Verdict`` is made in this module.
+exchange (redirects, error pages, parked domains, walls); ``classify.py`` and ``pages.py``
+read pages (``classify.py`` also holds the retry policy) and decide no status. Every
+``Verdict`` is made in this module, with the corroboration each reading needs.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ from refcheck.pages import (
     is_error_url,
     is_generic_title,
     is_html,
+    is_login_url,
     is_search_url,
     is_trivial,
+    is_viewer,
     login_sign,
     mentions,
     parking_sign,
@@ -349,7 +352,7 @@ def classify(fetch: Fetch) -> Verdict:
                        f"{via}unexpected answer {describe_status(code, answer.reason)}",
                        final_url=final_url)
 
-    if fetch.hops and is_login_page(answer.url) and not is_login_page(fetch.url):
+    if fetch.hops and _sign_in(answer.url) and not _sign_in(fetch.url):
         return Verdict(
             Status.BLOCKED,
             f"redirects to a login page ({answer.url}); check it in a browser, signed in if "
@@ -404,25 +407,23 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
     reseller, an error address or a site search. Never a move: nobody should cite these."""
     answer = fetch.answer
     assert answer is not None
+    # Where the chain ended: a consent host or an error address passed on the way (a
+    # cookie set, and back to the page) is no landing.
     landed = answer.url
-    stops = [hop.location for hop in fetch.hops] + [landed]
     # Google's consent.google.com and consent.youtube.com, Yahoo's guce.yahoo.com: the
     # page may be there behind the question, which only a person can answer.
-    consent = next((u for u in stops if is_consent_url(u)), None)
-    if consent is not None and not is_consent_url(origin):
-        return Status.BLOCKED, (f"redirects to a cookie-consent page ({consent}): a person "
+    if is_consent_url(landed) and not is_consent_url(origin):
+        return Status.BLOCKED, (f"redirects to a cookie-consent page ({landed}): a person "
                                 "must answer it before the page shows; check it in a browser")
     # HugeDomains, Dan.com, Sedo, Afternic, GoDaddy's aftermarket: a lapsed domain's
     # visitors are sent to its sale listing.
-    for stop in stops:
-        seller = reseller_of(stop)
-        if seller is not None and reseller_of(origin) is None:
-            return Status.SOFT_404, (f"redirects to {seller}, a domain reseller ({stop}): the "
-                                     "domain has lapsed and is for sale, so the evidence is gone")
+    seller = reseller_of(landed)
+    if seller is not None and reseller_of(origin) is None:
+        return Status.SOFT_404, (f"redirects to {seller}, a domain reseller ({landed}): the "
+                                 "domain has lapsed and is for sale, so the evidence is gone")
     # ASP.NET's /Error.aspx?aspxerrorpath=, /404.html, /not-found?url=, /pagenotfound.
-    error = next((u for u in stops if is_error_url(u)), None)
-    if error is not None and not is_error_url(origin):
-        return Status.SOFT_404, f"redirects to an error page ({error}): the cited page is gone"
+    if is_error_url(landed) and not is_error_url(origin):
+        return Status.SOFT_404, f"redirects to an error page ({landed}): the cited page is gone"
     # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
     # they no longer have.
     if is_search_url(landed) and not is_search_url(origin):
@@ -437,7 +438,7 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
     person must pass (``blocked``), or a page that stands where the evidence was
     (``soft-404``). None for a page that may well be the evidence."""
     wall = login_sign(answer, page)
-    if wall is not None and not is_login_page(origin):
+    if wall is not None and not _sign_in(origin):
         # A sign-in page says nothing about the evidence behind it, even when the site
         # shows it for every address.
         return Status.BLOCKED, (f"a sign-in page (\u201c{_short(wall)}\u201d): the evidence "
@@ -468,20 +469,32 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
     # title is not an error page.
     if sign is not None and (sign.strong or page.short or redirected
                              or is_generic_title(page.title, answer.url)):
-        return Status.SOFT_404, (f"a page that says \u201c{_short(sign.text)}\u201d "
-                                 f"({describe_status(answer.status, answer.reason)})")
+        said = f"a page that says \u201c{_short(sign.text)}\u201d"
+        if _REFUSAL.search(sign.text):  # "403 Forbidden" served 200: a refusal, not a loss
+            return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
+                                    "the server refuses automated checks; check it in a browser")
+        return Status.SOFT_404, f"{said} ({describe_status(answer.status, answer.reason)})"
     kind = document_kind(origin)
-    if kind is not None and not redirected and is_html(answer):
+    if kind is not None and not redirected and is_html(answer) and not is_viewer(origin):
         # A CMS that answers every address it lost with its home or error page, 200.
         titled = f" (\u201c{_short(page.title)}\u201d)" if page.title else ""
         return Status.SOFT_404, (f"an HTML page{titled} where a {kind} document was cited: "
                                  "the document is not there")
     trivial = is_trivial(answer, page) if _names_a_page(origin) else None
-    if trivial:
+    if trivial is not None:
+        shown = f" (\u201c{_short(trivial)}\u201d)" if trivial else ""
         return Status.SOFT_404, (f"{describe_status(answer.status, answer.reason)} with "
-                                 f"almost nothing (\u201c{_short(trivial)}\u201d): none of "
-                                 "the evidence is there")
+                                 f"almost nothing{shown}: none of the evidence is there")
     return None
+
+
+_REFUSAL = re.compile(r"\b(?:401|403|forbidden|unauthori[sz]ed|access\s+denied)\b",
+                      re.IGNORECASE)
+
+
+def _sign_in(url: str) -> bool:
+    """A sign-in address (``/login``, ``login.*``, WordPress's ``wp-login.php``, ADFS)."""
+    return is_login_page(url) or is_login_url(url)
 
 
 def _names_a_page(url: str) -> bool:
@@ -567,7 +580,7 @@ def changed_hands(verdict: Verdict, live: Answer | None, capture: Capture,
     and the live page is not the evidence. The verdict unchanged otherwise."""
     if live is None or captured is None or verdict.status not in (Status.OK, Status.MOVED):
         return verdict
-    now, then = read_page(live), read_page(captured)
+    now, then = read_page(live, whole=True), read_page(captured, whole=True)
     if now is None or then is None or not is_html(live) or not is_html(captured):
         return verdict
     if min(sum(words_of(now).values()), sum(words_of(then).values())) < COMPARED_WORDS:
@@ -622,6 +635,11 @@ def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
         captured = parse_http_date(stamp) or parse_timestamp(citation.timestamp or "")
         if captured is None:
             return verdict
+        defect = capture_defect(findings.fetch)
+        if defect is not None:  # a capture of an error page, a parked domain, a home page
+            return Verdict(Status.SOFT_404, f"{citation.service.name} has a capture at this "
+                           f"address, but {defect}", final_url=verdict.final_url,
+                           page_title=verdict.page_title)
         capture = Capture(citation.service.key, answer.url, captured, citation.original,
                           citation.service.short)
         detail = (f"a capture of {citation.original} in {citation.service.name}, taken "

@@ -111,9 +111,11 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
                    "check the new page is the same evidence, then cite the new address"),
     Status.DEAD: ("✗", "red", "404/410, or the host name no longer exists",
                   "find where the evidence went, or cite an archived copy"),
-    Status.SOFT_404: ("✗", "red", "answers, but with an error page or the site's home page",
+    Status.SOFT_404: ("✗", "red", "answers, but with an error page, the site's home page, a "
+                      "search, or a parked or placeholder domain",
                       "treat it as dead: find the evidence elsewhere or cite an archived copy"),
-    Status.BLOCKED: ("⊘", "magenta", "the site refuses automated checks (403, bot wall, login)",
+    Status.BLOCKED: ("⊘", "magenta", "the site refuses automated checks (403, bot wall, "
+                     "sign-in or cookie-consent page)",
                      "open it in a browser and confirm the evidence is there"),
     Status.ERROR: ("!", "yellow", "no usable answer (time-out, refused, TLS, 5xx, loop)",
                    "run again later; if it persists, open it in a browser"),
@@ -125,7 +127,7 @@ STATUS_INFO: dict[Status, tuple[str, str, str, str]] = {
                       "Archives' web continuity): the live page is gone, the capture remains",
                       "cite the archived copy shown"),
     Status.DRIFTED: ("≠", "red", "the page answers but no longer contains the quote the "
-                     "source cites",
+                     "source cites, or now shows something else than its archived capture",
                      "find the passage (it may have moved) or cite the archived copy that "
                      "has it"),
     Status.EXCLUDED: ("○", "dim", "not checked: the settings file's `exclude` or "

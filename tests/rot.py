@@ -1,0 +1,468 @@
+"""The rot real evidence links hit, served by the local test server: parked and for-sale
+domains, suspended hosting, servers' default pages, error pages served with 200 by the
+common servers and CMSs, redirects to error addresses, site searches, login and consent
+pages, the wrong kind of answer, a domain that changed hands; and the traps, real pages
+that only mention errors, which must stay ``ok``.
+
+Pages on 127.0.0.1 are in ``ROUTES`` (by path); other sites are in ``SITES`` (by host
+name), which tests reach through ``SimulatedNames``: every name in ``SITES`` is
+127.0.0.1, every other name does not exist. Each page is modelled on what the server, CMS
+or service named beside it sends.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.server import Handler
+
+HTML = "text/html; charset=utf-8"
+
+# -- pieces of pages ------------------------------------------------------------------------
+
+NAV = "".join(f'<li><a href="/{slug}">{name}</a></li>' for slug, name in [
+    ("about", "About us"), ("services", "Our services"), ("news", "News and events"),
+    ("publications", "Publications and reports"), ("get-involved", "Get involved"),
+    ("volunteer", "Volunteering opportunities"), ("donate", "Donate"),
+    ("contact", "Contact us"), ("jobs", "Jobs and vacancies"), ("privacy", "Privacy"),
+    ("accessibility", "Accessibility statement"), ("sitemap", "Site map")])
+FOOTER = ("<footer><p>Registered charity number 1012345. Company limited by guarantee, "
+          "registered in England and Wales no. 2345678. Registered office: 12 Chapel "
+          "Street, Salford M3 5JZ.</p><ul>" + NAV + "</ul><p>Copyright 2013. All rights "
+          "reserved. We use cookies to make this website work better.</p></footer>")
+ARTICLE = " ".join([
+    "Young carers in Salford look after a parent or sibling with an illness, a disability "
+    "or a problem with drugs or alcohol, and many do so without anyone at school knowing.",
+    "The evaluation followed forty families over two years and spoke to the carers, their "
+    "parents, their teachers and the workers who supported them.",
+    "It found that regular respite breaks, a named contact at school and help with "
+    "transport made the greatest difference to attendance and to wellbeing."] * 8)
+
+
+def site_page(site: str, main: str, *, title: str | None = None) -> bytes:
+    """A page of a small organisation's site: the site's chrome round ``main``."""
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{title if title is not None else site}</title>"
+            f"<link rel=\"stylesheet\" href=\"/css/site.css\"></head><body>"
+            f"<header class=\"site-header\"><a class=\"logo\" href=\"/\">{site}</a>"
+            f"<nav class=\"main-nav\"><ul>{NAV}</ul></nav></header>"
+            f"<div id=\"content\" class=\"content\">{main}</div>"
+            f"<aside class=\"sidebar\"><h3>Latest news</h3><ul>{NAV}</ul></aside>"
+            f"{FOOTER}</body></html>").encode()
+
+
+def article(title: str, lead: str, *, heading: str | None = None, extra: str = "") -> bytes:
+    """A long, real article on the Salford Carers site."""
+    return site_page("Salford Carers", f"<article><h1>{heading or title}</h1><p>{lead}</p>"
+                     f"<p>{ARTICLE}</p>{extra}<p>{ARTICLE}</p></article>",
+                     title=f"{title} | Salford Carers")
+
+
+def _send(body: bytes | str, content_type: str = HTML, status: int = 200,
+          headers: dict[str, str] | None = None) -> Callable[[Handler], None]:
+    data = body.encode() if isinstance(body, str) else body
+    return lambda h: h.send(status, data, content_type, headers)
+
+
+def _to(location: str, status: int = 302) -> Callable[[Handler], None]:
+    """A redirect; ``{base}`` is the server, ``{port}`` its port (for other hosts)."""
+    def send(h: Handler) -> None:
+        h.redirect(status, location.format(base=h.server.base, port=h.server.server_address[1]))
+    return send
+
+
+# -- parked, for sale, suspended, placeholders ----------------------------------------------
+
+SPONSORED = "".join(f'<li><a href="/?kw={w}">{w.replace("+", " ").title()}</a></li>' for w in [
+    "family+support+services", "foster+care", "parenting+classes", "child+counselling",
+    "online+degree", "car+insurance", "cheap+flights", "mortgage+rates"] * 6)
+
+
+def _sedo(domain: str) -> bytes:
+    """Sedo's parking page: titled with the bare domain, sponsored links filled by
+    Google's AdSense for Domains (caf.js), a "may be for sale" banner at the foot."""
+    return (f"<!DOCTYPE html><html><head><title>{domain}</title>"
+            '<script src="https://www.google.com/adsense/domains/caf.js"></script>'
+            '<script src="https://img.sedoparking.com/jspartner/sedo.js"></script></head>'
+            f"<body><div id=\"header\"><h1>{domain}</h1></div><div id=\"related\"><h2>Related "
+            f"Searches</h2><ul>{SPONSORED}</ul></div><div id=\"footer\">The domain "
+            f"{domain} may be for sale by its owner!</div></body></html>").encode()
+
+
+def _godaddy(domain: str) -> bytes:
+    """GoDaddy's free parking page: "This web page is parked FREE, courtesy of GoDaddy"."""
+    return (f"<html><head><title>{domain}</title></head><body><div class=\"banner\">"
+            "<h2>This Web page is parked for FREE, courtesy of GoDaddy.com.</h2></div>"
+            f"<h1>{domain}</h1><p>Is this your domain? Let's turn it into a website!</p>"
+            f"<ul>{SPONSORED}</ul><p>Would you like to buy this domain?</p></body></html>"
+            ).encode()
+
+
+def _dan(domain: str) -> bytes:
+    """A Dan.com lander served on the domain itself: "… is for sale", "Buy now"."""
+    return (f"<!DOCTYPE html><html><head><title>{domain} is for sale</title></head><body>"
+            f"<main><h1>{domain}</h1><p>This domain name is available. Get this domain: "
+            "buy now for £1,850 or pay in 12 monthly instalments. Make an offer.</p>"
+            "<p>Fast and secure transfer. Buyer protection programme.</p></main>"
+            "</body></html>").encode()
+
+
+BODIS_LANDER = (b'<html><head><title></title><script>window.location.replace("/lander");'
+                b"</script></head><body></body></html>")
+#: Bodis's lander, where its script sends: the bare domain, then "Related Searches".
+BODIS_PAGE = ("<!DOCTYPE html><html><head><title>familylinks-trust.org</title></head><body>"
+              f"<div class=\"container\"><h1>familylinks-trust.org</h1><h2>Related Searches"
+              f"</h2><ul>{SPONSORED}</ul></div></body></html>").encode()
+PARKINGCREW = (b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>earlyhelp-hub.org.uk'
+               b'</title><script src="//parkingcrew.net/jsparkcaf.js"></script></head>'
+               b'<body><div id="target"></div><script>init("earlyhelp-hub.org.uk")</script>'
+               b"</body></html>")
+HUGEDOMAINS_LISTING = (b"<html><head><title>YoungCarers-Network.org.uk is for sale | "
+                       b"HugeDomains</title></head><body><h1>YoungCarers-Network.org.uk</h1>"
+                       b"<p>Buy this domain. Fast, easy transfer.</p></body></html>")
+CPANEL_SUSPENDED = (b"<html><head><title>Account Suspended</title></head><body><div><h1>"
+                    b"Account Suspended</h1><p>This Account has been suspended.</p><p>Contact "
+                    b"your hosting provider for more information.</p></div></body></html>"
+                    )
+WPCOM_SUSPENDED = (b"<!DOCTYPE html><html><head><title>Site unavailable</title></head><body>"
+                   b"<h1>Site unavailable</h1><p>This site has been archived or suspended in "
+                   b"accordance with our Terms of Service.</p></body></html>")
+APACHE_UBUNTU = ("<!DOCTYPE html><html><head><title>Apache2 Ubuntu Default Page: It works"
+                 "</title></head><body><div class=\"main_page\"><div class=\"page_header\">"
+                 "Apache2 Ubuntu Default Page</div><div class=\"section_header\">It works!"
+                 "</div><p>" + " ".join([
+                     "This is the default welcome page used to test the correct operation of "
+                     "the Apache2 server after installation on Ubuntu systems.",
+                     "If you can read this page, it means that the Apache HTTP server "
+                     "installed at this site is working properly. You should replace this "
+                     "file (located at /var/www/html/index.html) before continuing to "
+                     "operate your HTTP server."] * 6) + "</p></div></body></html>").encode()
+APACHE_IT_WORKS = b"<html><body><h1>It works!</h1></body></html>"
+NGINX_WELCOME = (b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>"
+                 b"<h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is "
+                 b"successfully installed and working. Further configuration is required.</p>"
+                 b"<p><em>Thank you for using nginx.</em></p></body></html>")
+IIS_DEFAULT = (b'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html;'
+               b' charset=iso-8859-1" /><title>IIS Windows Server</title></head><body><div '
+               b'id="container"><a href="http://go.microsoft.com/fwlink/?linkid=66138&amp;'
+               b'clcid=0x409"><img src="iisstart.png" alt="IIS" width="960" height="600" />'
+               b"</a></div></body></html>")
+COMING_SOON = (b"<!DOCTYPE html><html><head><title>Coming Soon</title></head><body><h1>Coming "
+               b"Soon</h1><p>Our new website is on its way. Check back soon!</p></body></html>"
+               )
+PLESK_DEFAULT = (b"<!DOCTYPE html><html><head><title>Domain Default page</title></head><body>"
+                 b"<h1>Domain Default page</h1><p>This page is generated by Plesk, the leading "
+                 b"hosting automation software. You see this page because there is no Web site "
+                 b"at this address.</p></body></html>")
+
+# -- error pages served with 200 -------------------------------------------------------------
+
+ASPNET_YELLOW = (b"<html><head><title>The resource cannot be found.</title></head><body "
+                 b'bgcolor="white"><span><H1>Server Error in \'/\' Application.<hr width=100% '
+                 b"size=1 color=silver></H1><h2> <i>The resource cannot be found.</i> </h2>"
+                 b"</span><b> Description: </b>HTTP 404. The resource you are looking for (or "
+                 b"one of its dependencies) could have been removed, had its name changed, or is "
+                 b"temporarily unavailable.<br><b> Requested URL: </b>/Reports/Evaluation.aspx"
+                 b"<br><hr><b>Version Information:</b> Microsoft .NET Framework Version:4.0."
+                 b"30319; ASP.NET Version:4.8.4465.0</body></html>")
+TOMCAT_404 = ('<!doctype html><html lang="en"><head><title>HTTP Status 404 \u2013 Not Found'
+              "</title></head><body><h1>HTTP Status 404 \u2013 Not Found</h1><hr class=\"line\" />"
+              "<p><b>Type</b> Status Report</p><p><b>Message</b> /reports/annual.jsp</p><p><b>"
+              "Description</b> The origin server did not find a current representation for the "
+              "target resource or is not willing to disclose that one exists.</p><hr class="
+              '"line" /><h3>Apache Tomcat/9.0.65</h3></body></html>').encode()
+NGINX_404 = (b"<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404"
+             b" Not Found</h1></center>\r\n<hr><center>nginx/1.18.0 (Ubuntu)</center>\r\n"
+             b"</body>\r\n</html>\r\n")
+APACHE_404 = (b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 '
+              b"Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL "
+              b"was not found on this server.</p>\n<hr>\n<address>Apache/2.4.41 (Ubuntu) "
+              b"Server at www.example.org Port 80</address>\n</body></html>\n")
+IIS6_404 = (b"<html><head><title>The page cannot be found</title></head><body><h1>The page "
+            b"cannot be found</h1><p>The page you are looking for might have been removed, had "
+            b"its name changed, or is temporarily unavailable.</p><hr><p>HTTP Error 404 - File "
+            b"or directory not found.<br>Internet Information Services (IIS)</p></body></html>"
+            )
+WIDGETS = ("<section class=\"widget\"><h2>Recent Posts</h2><ul>" + "".join(
+    f"<li><a href=\"/2012/0{i}/post/\">Carers week {2010 + i}: what we did and what "
+    "families told us about support</a></li>" for i in range(1, 9)) + "</ul></section>"
+    "<section class=\"widget\"><h2>Archives</h2><ul>" + "".join(
+        f"<li><a href=\"/20{y}/\">20{y}</a></li>" for y in range(10, 14)) + "</ul></section>")
+WORDPRESS_404 = ("<!DOCTYPE html><html lang=\"en-GB\"><head><title>Page not found \u2013 "
+                 "Salford Carers</title></head><body class=\"error404\"><header id=\"masthead\">"
+                 f"<p class=\"site-title\">Salford Carers</p><nav><ul>{NAV}</ul></nav></header>"
+                 "<main id=\"main\"><section class=\"error-404 not-found\"><header><h1 class="
+                 "\"page-title\">Oops! That page can\u2019t be found.</h1></header><div class="
+                 "\"page-content\"><p>It looks like nothing was found at this location. Maybe "
+                 f"try one of the links below or a search?</p>{WIDGETS}{WIDGETS}</div></section>"
+                 f"</main>{FOOTER}</body></html>").encode()
+WORDPRESS_NOTHING = site_page("Salford Carers", "<h1 class=\"page-title\">Nothing Found</h1>"
+                              "<p>Sorry, but nothing matched your search terms. Please try "
+                              "again with some different keywords.</p>" + WIDGETS)
+DRUPAL_404 = site_page("Blackpool Families", "<h1 class=\"title\">Page not found</h1><div "
+                       "class=\"content\">The requested page \"/node/1234\" could not be "
+                       "found.</div>", title="Page not found | Blackpool Families")
+SHAREPOINT_ERROR = (b"<!DOCTYPE html><html dir=\"ltr\"><head><title>Error</title></head><body>"
+                    b"<div id=\"ms-error-header\" class=\"ms-pr\"><h1 class=\"ms-core-pageTitle\">"
+                    b"Sorry, something went wrong</h1><div id=\"ms-error-body\"><div id=\""
+                    b"ms-error-error-content\"><span id=\"ctl00_PlaceHolderMain_LabelMessage\">"
+                    b"This page has been removed, had its name changed, or is temporarily "
+                    b"unavailable.</span></div><div id=\"ms-error-details\">Technical Details"
+                    b"<br>Correlation ID: 6c2e9f9e-3a4b-4c5d-8e7f-0a1b2c3d4e5f<br>Date and Time: "
+                    b"11/26/2024 9:00:00 AM</div></div></div></body></html>")
+SITE_NAME_H2 = site_page("Salford CVS", "<h2>That page can\u2019t be found</h2><p>It may have "
+                         "moved, or the link you followed may be out of date. Try the menu "
+                         "above, or search the site.</p>")
+SITE_NAME_LEAD = site_page("Blackpool Families", "<p>Sorry, the page you requested can't be "
+                           "found. You could try our home page or the site map.</p>")
+SITE_HOME = site_page("Evidence Trust", "<h1>Welcome to the Evidence Trust</h1><p>We gather "
+                      "evidence about what works for children and families.</p>",
+                      title="Evidence Trust home")
+SITE_ERROR = site_page("Evidence Trust", "<h2>Page not found</h2><p>Sorry, we could not find "
+                       "that page.</p>")
+
+
+def _compressed(body: bytes, coding: str) -> Callable[[Handler], None]:
+    """An error page behind a content coding servers really send: raw deflate (no zlib
+    header, as some IIS and PHP set-ups send), or gzip applied twice (a proxy gzipping what
+    the application had gzipped)."""
+    if coding == "deflate":
+        squeezer = zlib.compressobj(wbits=-15)
+        data = squeezer.compress(body) + squeezer.flush()
+    else:
+        data = gzip.compress(gzip.compress(body))
+    return lambda h: h.send(200, data, headers={"Content-Encoding": coding})
+
+
+# -- walls ----------------------------------------------------------------------------------
+
+SIGN_IN = (b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in</h1>"
+           b"<form method=\"post\" action=\"/members-only/login\"><label>Email <input "
+           b"name=\"email\"></label><label>Password <input type=\"password\" name=\"password\">"
+           b"</label><button>Sign in</button></form></body></html>")
+PORTAL_LOGIN = site_page("Evidence Portal", "<p>Please enter your details to continue.</p>"
+                         "<form method=\"post\"><input name=\"user\"><input type=\"password\" "
+                         "name=\"pass\"><input type=\"submit\" value=\"Go\"></form>")
+ACCOUNT_LOGIN = site_page("Salford City Council", "<h1>Log in</h1><form><input name=\"u\">"
+                          "<input type=\"password\" name=\"p\"></form>",
+                          title="Log in - Salford City Council")
+GOOGLE_CONSENT = (b"<!DOCTYPE html><html lang=\"en\"><head><title>Before you continue to "
+                  b"YouTube</title></head><body><h1>Before you continue to YouTube</h1><p>We use "
+                  b"cookies and data to deliver and maintain Google services.</p><form action="
+                  b"\"https://consent.youtube.com/save\"><button>Reject all</button><button>"
+                  b"Accept all</button></form></body></html>")
+YAHOO_CONSENT = (b"<!DOCTYPE html><html><head><title>Yahoo is part of the Yahoo family of brands"
+                 b"</title></head><body><h2>Yahoo is part of the Yahoo family of brands</h2><p>"
+                 b"When you use our sites and apps, we use cookies to provide our sites and apps "
+                 b"to you.</p><button>Accept all</button><button>Reject all</button>"
+                 b"</body></html>")
+
+# -- traps: real pages that only mention errors ------------------------------------------------
+
+HIDDEN_CARERS = article("Not found: the hidden carers of Salford", "Many young carers are "
+                        "not found by services until a crisis; this report asks why.")
+DATA_ERRORS = article("Counting young carers", "An error in the 2011 census returns meant "
+                      "that 404 records were not found in the register at first, and the "
+                      "figures were corrected in 2012.")
+LOST_AND_FOUND = article("Missing from education", "Children missing from school are often "
+                         "carers.", extra="<h2>Lost and not found</h2><p>Some children are "
+                         "never found by the register at all.</p>")
+DOMAIN_ARTICLE = article("How charities lose their web addresses", "When a small charity "
+                         "closes, its web address lapses.", extra="<p>Within months a "
+                         "parking company may show a page saying this domain is for sale, "
+                         "full of sponsored links, where the charity's reports used to "
+                         "be.</p>")
+MEMBER_SIDEBAR = site_page("Salford Carers", f"<article><h1>Annual report 2012</h1><p>{ARTICLE}"
+                           "</p></article><form class=\"login-box\"><h3>Member login</h3><input "
+                           "name=\"user\"><input type=\"password\" name=\"pw\"></form>",
+                           title="Annual report 2012 | Salford Carers")
+COOKIE_BANNER = article("Respite breaks for young carers", "What families told us about "
+                        "short breaks.", extra="<div class=\"cookie-banner\"><h2>We value "
+                        "your privacy</h2><p>We use cookies.</p><button>Accept all</button>"
+                        "</div>")
+SPA_SHELL = (b"<!DOCTYPE html><html><head><title>Young carers dashboard</title><script "
+             b"defer src=\"/static/js/main.4f3a2b.js\"></script></head><body><noscript>You need "
+             b"to enable JavaScript to run this app.</noscript><div id=\"root\"></div>"
+             b"</body></html>")
+ERROR_BARS = article("Error bars in impact evaluation", "What a confidence interval tells "
+                     "you, and what an error bar does not.")
+CONDITIONAL_SCRIPT = article("Short breaks survey 2013", "The results of our survey.",
+                             extra="<script>if (!document.cookie) { window.location = "
+                             "\"/welcome\"; }</script>")
+RESEARCH_REPORT = article("Young carers research report 2013", "Our research report.")
+BUDGET_STORY = article("Error in budget figures corrected", "The council corrected its "
+                       "figures for carers' support.")
+
+# -- a domain that changed hands ------------------------------------------------------------
+
+CASINO = ("<!DOCTYPE html><html><head><title>Best Online Casino Sites UK 2024 \u2013 Free "
+          "Spins &amp; Bonuses</title></head><body><h1>Best online casino sites</h1><p>" +
+          " ".join(["Claim free spins and a welcome bonus at the top rated slots and roulette "
+                    "sites, compared by our betting experts.",
+                    "Play blackjack, poker and live dealer games with fast withdrawals and "
+                    "secure payment methods."] * 12) + "</p></body></html>").encode()
+SPRINGBOARD_EVALUATION = " ".join([
+    "The Springboard project in Blackpool brought family support services together around "
+    "families with complex needs.",
+    "The evaluation followed the families for two years and found fewer children entering "
+    "care, better school attendance and less domestic violence."] * 8)
+REDESIGNED = site_page("Salford Carers Trust", "<article><h1>Evaluation of our young carers "
+                       "service</h1><p>" + " ".join([
+                           "Our young carers service in Salford supports children who look "
+                           "after a parent or sibling, with respite breaks and school support.",
+                           "An independent evaluation followed forty families over two years "
+                           "and found better attendance and wellbeing."] * 8) + "</p></article>",
+                       title="Evaluation of our young carers service | Salford Carers Trust")
+#: The captures the fake archives hold of the last two, by the fake's key.
+CAPTURE_TEXTS = {
+    "http://springboard-families.org.uk/evaluation.html":
+        "Evaluation of the Springboard project. " + SPRINGBOARD_EVALUATION,
+    "http://carers-trust-salford.org.uk/about/evaluation":
+        "Young carers service evaluation. " + " ".join([
+            "The young carers service supports children in Salford who look after a parent "
+            "or a brother or sister, with respite breaks and support at school.",
+            "The independent evaluation followed forty families for two years; attendance "
+            "and wellbeing improved."] * 8),
+}
+
+
+# -- where they are served ------------------------------------------------------------------
+
+ROUTES: dict[str, Callable[[Handler], None]] = {
+    # Error pages served with 200.
+    "/aspnet/Reports/Evaluation.aspx": _send(ASPNET_YELLOW),
+    "/tomcat/reports/annual.jsp": _send(TOMCAT_404),
+    "/nginx-200/report.html": _send(NGINX_404),
+    "/apache-200/report.html": _send(APACHE_404),
+    "/iis6/reports/2012.htm": _send(IIS6_404),
+    "/blog/2012/05/evaluation-report/": _send(WORDPRESS_404),
+    "/category/young-carers/": _send(WORDPRESS_NOTHING),
+    "/node/1234": _send(DRUPAL_404),
+    "/sites/research/Pages/report.aspx": _send(SHAREPOINT_ERROR),
+    "/deflate/report.html": _compressed(NGINX_404, "deflate"),
+    "/gzip-twice/report.html": _compressed(APACHE_404, "gzip, gzip"),
+    # Redirects that land on no page.
+    "/old/Evaluation.aspx": _to("/Error.aspx?aspxerrorpath=/old/Evaluation.aspx"),
+    "/Error.aspx": _send(site_page("Evidence Trust", "<p>Sorry, an error has occurred.</p>",
+                                   title="Error")),
+    "/old/report.html": _to("/404.html", 301),
+    "/404.html": _send(SITE_ERROR),
+    "/old/news-item": _to("/not-found?url=/old/news-item"),
+    "/not-found": _send(SITE_ERROR),
+    "/old/page.php": _to("/pagenotfound"),
+    "/pagenotfound": _send(site_page("Evidence Trust", "<p>We have recently redesigned our "
+                                     "website.</p>")),
+    "/old/publication/123": _to("/search?q=publication+123"),
+    "/search": _send(site_page("Evidence Trust", "<h1>Search results</h1><p>0 results for "
+                               "\u201cpublication 123\u201d.</p>",
+                               title="Search | Evidence Trust")),
+    "/blog/2013/06/annual-report/": _to("/?s=annual-report", 301),
+    "/js-home/report.html": _send(b'<html><head><script type="text/javascript">'
+                                  b'window.location.href = "/";</script></head>'
+                                  b"<body></body></html>"),
+    "/meta-home/report.html": _send(b'<html><head><meta http-equiv="refresh" '
+                                    b"content=\"3;URL='/index.php'\"><title>Page moved</title>"
+                                    b"</head><body>This page has moved.</body></html>"),
+    "/index.php": _send(SITE_HOME),
+    "/intranet/report": _to("/Account/Login?ReturnUrl=%2Fintranet%2Freport"),
+    "/Account/Login": _send(ACCOUNT_LOGIN),
+    "/video/watch": _to("http://consent.youtube.com:{port}/m?continue=https%3A%2F%2Fwww."
+                        "youtube.com%2Fwatch%3Fv%3Dabc&gl=GB&hl=en"),
+    "/news/yahoo-story": _to("http://guce.yahoo.com:{port}/consent?brandType=nonEu&done="
+                             "https%3A%2F%2Fnews.yahoo.com%2Fstory"),
+    "/maps/consent": _send(GOOGLE_CONSENT),
+    # The wrong kind of answer.
+    "/docs/annual-report-2012.pdf": _send(SITE_HOME),
+    "/docs/evaluation.pdf": _send(SITE_ERROR),
+    "/docs/survey-results.docx": _send(SITE_HOME),
+    "/empty/report.html": _send(b""),
+    "/status/report-2012": _send(b"OK", "text/plain"),
+    # Login walls served with 200.
+    "/portal/evidence.html": _send(PORTAL_LOGIN),
+    # Traps: real pages that must stay ok.
+    "/articles/hidden-carers": _send(HIDDEN_CARERS),
+    "/articles/counting-young-carers": _send(DATA_ERRORS),
+    "/articles/missing-from-education": _send(LOST_AND_FOUND),
+    "/articles/lapsed-addresses": _send(DOMAIN_ARTICLE),
+    "/members/news/annual-report": _send(MEMBER_SIDEBAR),
+    "/articles/respite-breaks": _send(COOKIE_BANNER),
+    "/app/dashboard": _send(SPA_SHELL),
+    "/articles/error-bars": _send(ERROR_BARS),
+    "/articles/survey-2013": _send(CONDITIONAL_SCRIPT),
+    "/moved/report": _to("/research/report-2013", 301),
+    "/research/report-2013": _send(RESEARCH_REPORT),
+    "/moved/budget": _to("/news/2012/error-in-budget-figures-corrected", 301),
+    "/news/2012/error-in-budget-figures-corrected": _send(BUDGET_STORY),
+    # Retry-After longer than refcheck waits.
+    "/busy503": lambda h: h.send(503, b"<title>Service Unavailable</title>",
+                                 headers={"Retry-After": "600"}),
+}
+
+
+def _members_only(h: Handler, path: str) -> None:
+    h.send(200, SIGN_IN)
+
+
+def _every_path(body: bytes) -> Callable[[Handler, str], None]:
+    return lambda h, path: h.send(200, body)
+
+
+def _paths(routes: dict[str, Callable[[Handler], None]]) -> Callable[[Handler, str], None]:
+    def serve(h: Handler, path: str) -> None:
+        route = routes.get(path)
+        if route is None:
+            h.send(404, b"<title>Not Found</title><h1>Not Found</h1>")
+        else:
+            route(h)
+    return serve
+
+
+#: Other sites, by host name: each answers every path as its (lapsed) owner now does.
+SITES: dict[str, Callable[[Handler, str], None]] = {
+    "springboard-project.org.uk": _every_path(_sedo("springboard-project.org.uk")),
+    "familiesfirst-salford.org.uk": _every_path(_godaddy("familiesfirst-salford.org.uk")),
+    "parentingmatters.co.uk": _every_path(_dan("parentingmatters.co.uk")),
+    "youngcarers-network.org.uk": lambda h, path: _to(
+        "http://www.hugedomains.com:{port}/domain_profile.cfm?d=youngcarers-network&e=org.uk",
+        301)(h),
+    "carers-forum.org.uk": lambda h, path: _to(
+        "http://dan.com:{port}/buy-domain/carers-forum.org.uk?redirected=true")(h),
+    "www.hugedomains.com": _every_path(HUGEDOMAINS_LISTING),
+    "dan.com": _every_path(_dan("carers-forum.org.uk")),
+    "familylinks-trust.org": lambda h, path: h.send(
+        200, BODIS_PAGE if path == "/lander" else BODIS_LANDER),
+    "earlyhelp-hub.org.uk": _every_path(PARKINGCREW),
+    "northwest-evidence.org.uk": lambda h, path: (
+        h.send(200, CPANEL_SUSPENDED) if path == "/cgi-sys/suspendedpage.cgi"
+        else _to("/cgi-sys/suspendedpage.cgi")(h)),
+    "parentingproject.wordpress.com": _every_path(WPCOM_SUSPENDED),
+    "safeguarding-board.org.uk": _every_path(APACHE_UBUNTU),
+    "old-project.org.uk": _every_path(APACHE_IT_WORKS),
+    "localcommunity-trust.org.uk": _every_path(NGINX_WELCOME),
+    "councilreports.org.uk": _every_path(IIS_DEFAULT),
+    "youthvoice.org.uk": _every_path(COMING_SOON),
+    "evidence-hub.co.uk": _every_path(PLESK_DEFAULT),
+    "salfordcvs.org.uk": _every_path(SITE_NAME_H2),
+    "blackpoolfamilies.org.uk": _every_path(SITE_NAME_LEAD),
+    "consent.youtube.com": _every_path(GOOGLE_CONSENT),
+    "guce.yahoo.com": _every_path(YAHOO_CONSENT),
+    "members.salfordcarers.org.uk": _members_only,
+    "springboard-families.org.uk": _every_path(CASINO),
+    "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
+}
+
+
+class SimulatedNames:
+    """Stands in for getaddrinfo: the host names of ``SITES`` are 127.0.0.1, and no other
+    name exists (so no test can reach the internet)."""
+
+    async def __call__(self, host: str, port: object, **kwargs: Any) -> list[Any]:
+        if host in SITES or host in ("localhost", "127.0.0.1"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+                     ("127.0.0.1", 0))]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")

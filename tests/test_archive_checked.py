@@ -1,0 +1,102 @@
+"""Archive copies are checked, not trusted: a Wayback CDX 200 row or a TimeMap entry is a
+candidate until its capture is fetched and judged as a live page would be; a replay that
+redirects to another timestamp is followed and the capture a person lands on is reported,
+with its real date; the CDX reader takes JSON however it is laid out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from refcheck.archive.memento import parse_cdx_rows
+from tests.server import EvidenceServer
+from tests.test_archive_e2e import check
+
+
+def test_a_wayback_capture_that_is_an_error_page_is_skipped_for_the_next(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The CDX lists it as a 200; the capture is nginx's "404 Not Found" served 200."""
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-soft-first"])[
+        "/lost/wayback-soft-first"]
+    assert link["evidence"] == "archived"
+    assert link["archive"]["service"] == "wayback"
+    assert link["archive"]["captured"] == "2013-06-01T00:00:00+00:00"  # not 20 November
+
+
+def test_a_wayback_capture_of_a_parked_domain_is_skipped(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-parked-first"])[
+        "/lost/wayback-parked-first"]
+    assert link["archive"]["captured"] == "2012-10-01T00:00:00+00:00"
+
+
+def test_at_most_three_captures_are_tried_so_a_good_fourth_is_not_reached(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-three-bad"])[
+        "/lost/wayback-three-bad"]
+    assert link["archive"] is None and link["evidence"] == "lost"
+    wayback = link["lookups"][1]
+    assert wayback["outcome"] == "not archived"
+    assert "no usable capture among the 3 nearest" in wayback["detail"]
+
+
+def test_a_wayback_replay_that_redirects_reports_the_capture_landed_on(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The CDX row says 1 November; its replay redirects to the capture of 15 October,
+    which is what a person opening the link sees."""
+    original = server.url("/lost/wayback-redirects")
+    link = check(run_cli, tmp_path, server, ["/lost/wayback-redirects"])[
+        "/lost/wayback-redirects"]
+    assert link["archive"]["captured"] == "2013-10-15T09:30:00+00:00"
+    assert link["archive"]["url"] == server.url(f"/wayback/web/20131015093000/{original}")
+
+
+def test_a_ukgwa_replay_that_redirects_reports_the_capture_landed_on(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    original = server.url("/lost/ukgwa-redirects")
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-redirects"])[
+        "/lost/ukgwa-redirects"]
+    assert link["archive"]["service"] == "ukgwa"
+    assert link["archive"]["captured"] == "2013-10-20T00:00:00+00:00"
+    assert link["archive"]["url"] == server.url(f"/ukgwa/20131020000000/{original}")
+
+
+def test_a_ukgwa_capture_of_a_drupal_error_page_is_skipped(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/ukgwa-soft-first"])[
+        "/lost/ukgwa-soft-first"]
+    assert link["archive"]["service"] == "ukgwa"
+    assert link["archive"]["captured"] == "2013-03-01T00:00:00+00:00"
+
+
+def test_a_cdx_answer_all_on_one_line_is_read(run_cli: Any, tmp_path: Path,
+                                              server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/lost/cdx-one-line"])["/lost/cdx-one-line"]
+    assert link["archive"]["captured"] == "2013-11-11T00:00:00+00:00"
+
+
+def test_a_cited_capture_of_an_error_page_is_not_evidence(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    capture = f"/wayback/web/20131120000000/{server.url('/lost/wayback-soft-first')}"
+    (link,) = check(run_cli, tmp_path, server, [capture]).values()
+    assert link["status"] == "soft-404"
+    assert "404 Not Found" in link["detail"]
+
+
+def test_cdx_rows_are_read_however_the_json_is_laid_out() -> None:
+    rows = [["timestamp", "original", "statuscode"], ["20130101000000", "http://a/", "200"],
+            ["20140101000000", "http://a/", "200"]]
+    one_line = '[["timestamp","original","statuscode"],["20130101000000","http://a/","200"],' \
+               '["20140101000000","http://a/","200"]]'
+    pretty = "[\n  [\n    \"timestamp\",\n    \"original\",\n    \"statuscode\"\n  ],\n" + \
+             ",\n".join(f'  ["{r[0]}", "{r[1]}", "{r[2]}"]' for r in rows[1:]) + "\n]\n"
+    per_line = "[" + ",\n".join(str(r).replace("'", '"') for r in rows) + "]"
+    expected = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    for text in (one_line, pretty, per_line):
+        assert list(parse_cdx_rows(text)) == expected
+    # Cut off in the middle of a row: the complete rows are kept.
+    assert list(parse_cdx_rows(one_line[:-30])) == expected[:1]
+    # pywb's objects, one a line, with a line that is not JSON between them.
+    assert [r["timestamp"] for r in parse_cdx_rows(
+        '{"timestamp": "1"}\nnot json\n{"timestamp": "2"}\n')] == ["1", "2"]
+    assert list(parse_cdx_rows("[]")) == [] and list(parse_cdx_rows("")) == []

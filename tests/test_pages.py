@@ -1,0 +1,358 @@
+"""The verdicts on pages that are not the evidence, rule by rule, with the page each rule
+was made for (the server or CMS named) and the real page beside it that it must leave
+alone. Pure: ``verdict.classify`` over ``Fetch`` values, no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from refcheck.classify import script_redirect_target
+from refcheck.model import Answer, Archive, Capture, Fetch, Hop, Status
+from refcheck.pages import is_error_url, is_generic_title, is_search_url, reseller_of
+from refcheck.verdict import changed_hands, classify, worth_comparing
+from tests import rot
+
+URL = "http://www.salfordcarers.org.uk/reports/2012/evaluation.html"
+HTML = "text/html; charset=utf-8"
+
+
+def verdict(body: bytes | str, *, url: str = URL, landed: str | None = None,
+            ctype: str = HTML, status: int = 200) -> tuple[Status, str]:
+    """What refcheck says of ``url`` answering ``body`` (after a redirect to ``landed``)."""
+    data = body.encode() if isinstance(body, str) else body
+    final = landed or url
+    hops = (Hop(url, 301, final),) if landed else ()
+    answer = Answer(final, status, "OK", {"content-type": ctype}, data)
+    result = classify(Fetch(url, hops, answer))
+    return result.status, result.detail
+
+
+def test_a_long_real_page_is_ok() -> None:
+    assert verdict(rot.article("Evaluation 2012", "What we found.")) == (Status.OK, "200 OK")
+
+
+# -- parked and for sale -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "words"), [
+    (rot._sedo("salfordcarers.org.uk"), "caf.js"),  # Sedo: AdSense for Domains
+    (rot.PARKINGCREW, "parkingcrew.net"),  # ParkingCrew's script-only page
+    (rot._godaddy("salfordcarers.org.uk"), "courtesy of GoDaddy"),  # GoDaddy's free parking
+    (rot._dan("salfordcarers.org.uk"), "is for sale"),  # Dan.com's lander
+    # Bodis: the bare domain as title, then "Related Searches".
+    ("<title>salfordcarers.org.uk</title><h1>salfordcarers.org.uk</h1><h2>Related Searches"
+     f"</h2><ul>{rot.SPONSORED}</ul>", "bare domain"),
+    # Sedo without its scripts: the bare domain, and the sale notice in the text.
+    ("<title>www.salfordcarers.org.uk</title><div>The domain salfordcarers.org.uk may be for "
+     "sale by its owner!</div>", "may be for sale"),
+    # A registrar's expired-domain page.
+    ("<title>salfordcarers.org.uk</title><h1>This domain has expired</h1>", "expired"),
+])
+def test_parked_and_for_sale_domains_are_soft_404(body: bytes | str, words: str) -> None:
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404 and "parked domain" in detail and words in detail
+
+
+def test_an_article_about_domains_for_sale_is_ok() -> None:
+    assert verdict(rot.DOMAIN_ARTICLE)[0] is Status.OK
+
+
+@pytest.mark.parametrize("landed", [
+    "https://www.hugedomains.com/domain_profile.cfm?d=salfordcarers&e=org.uk",
+    "https://sedo.com/search/details/?partnerid=1&domain=salfordcarers.org.uk",
+    "https://www.afternic.com/forsale/salfordcarers.org.uk?traffic_type=TDFS",
+    "https://dan.com/buy-domain/salfordcarers.org.uk",
+    "https://uk.godaddy.com/domainsearch/find?domainToCheck=salfordcarers.org.uk",
+])
+def test_a_redirect_to_a_domain_reseller_is_soft_404_never_moved(landed: str) -> None:
+    status, detail = verdict("<title>Buy it</title><p>A fine domain.</p>", landed=landed)
+    assert status is Status.SOFT_404 and "domain reseller" in detail
+    assert "cite the" not in detail
+
+
+def test_a_registrars_own_pages_are_not_resellers() -> None:
+    assert reseller_of("https://www.godaddy.com/hosting/wordpress") is None
+    assert reseller_of("https://www.namecheap.com/domains/marketplace/") == "namecheap.com"
+
+
+# -- suspended and placeholder sites ---------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "url"), [
+    (rot.CPANEL_SUSPENDED, "http://a.org.uk/cgi-sys/suspendedpage.cgi"),  # cPanel
+    (rot.WPCOM_SUSPENDED, URL),  # WordPress.com
+    ("<title>Website Expired</title><p>Contact the owner.</p>", URL),  # Squarespace
+])
+def test_suspended_hosting_is_soft_404(body: bytes | str, url: str) -> None:
+    status, detail = verdict(body, url=url)
+    assert status is Status.SOFT_404 and "hosting company" in detail
+
+
+def test_a_news_story_about_a_suspended_site_is_ok() -> None:
+    body = rot.article("Building work at the centre", "Work on the site has been suspended "
+                       "while the council reviews the plans.")
+    assert verdict(body)[0] is Status.OK
+
+
+@pytest.mark.parametrize("body", [
+    rot.APACHE_UBUNTU, rot.APACHE_IT_WORKS, rot.NGINX_WELCOME, rot.IIS_DEFAULT,
+    rot.PLESK_DEFAULT, rot.COMING_SOON,
+    "<title>Test Page for the Apache HTTP Server on Fedora</title><h1>Fedora Test Page</h1>",
+    "<title>Future home of something quite cool.</title><p>Coming soon</p>",  # cPanel/GoDaddy
+])
+def test_web_server_default_and_placeholder_pages_are_soft_404(body: bytes | str) -> None:
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404 and "default or placeholder page" in detail
+
+
+def test_a_long_page_titled_coming_soon_is_ok() -> None:
+    body = rot.article("Coming soon: the 2014 survey", "What we will ask carers next year.")
+    assert verdict(body)[0] is Status.OK
+
+
+# -- error pages served with 200 ------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "words"), [
+    (rot.ASPNET_YELLOW, "The resource cannot be found."),  # ASP.NET
+    (rot.TOMCAT_404, "HTTP Status 404"),  # Apache Tomcat
+    (rot.NGINX_404, "404 Not Found"),  # nginx
+    (rot.APACHE_404, "404 Not Found"),  # Apache
+    (rot.IIS6_404, "The page cannot be found"),  # IIS 6
+    (rot.WORDPRESS_404, "Page not found"),  # WordPress: long, with widgets
+    (rot.WORDPRESS_NOTHING, "Nothing Found"),  # WordPress: an empty archive
+    (rot.DRUPAL_404, "Page not found"),  # Drupal
+    (rot.SHAREPOINT_ERROR, "Sorry, something went wrong"),  # SharePoint
+    ("<title>Page not found (404)</title><p>No page matches.</p>", "(404)"),  # Django
+    ("<title>Whitelabel Error Page</title><h1>Whitelabel Error Page</h1>", "Whitelabel"),
+    ("<title>IIS 8.5 Detailed Error - 404.0 - Not Found</title>", "Not Found"),  # IIS 8.5
+    # SharePoint 2010 and many CMSs: the title "Error", a short page.
+    ("<title>Error</title><div>An unexpected error has occurred.</div>", "unexpected error"),
+])
+def test_error_pages_served_with_200_are_soft_404(body: bytes | str, words: str) -> None:
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404 and words in detail
+
+
+def test_error_wording_in_an_h2_counts_when_the_title_is_the_sites_name() -> None:
+    status, detail = verdict(rot.SITE_NAME_H2, url="http://www.salfordcvs.org.uk/x/y.html")
+    assert status is Status.SOFT_404 and "can\u2019t be found" in detail
+
+
+def test_error_wording_in_the_first_paragraph_counts_on_a_short_page() -> None:
+    body = ("<title>Annual review</title><p>Sorry, the page you requested can't be found.</p>"
+            "<p>Try the site map.</p>")
+    assert verdict(body)[0] is Status.SOFT_404
+
+
+def test_error_wording_counts_on_a_page_reached_by_a_redirect() -> None:
+    body = rot.site_page("Evidence Trust", f"<h2>Sorry, that page can't be found</h2><p>"
+                         f"{rot.ARTICLE}</p>", title="Evidence Trust news")
+    landed = "http://www.salfordcarers.org.uk/news/latest"
+    assert verdict(body)[0] is Status.OK  # long, with a title of its own: not alone
+    assert verdict(body, landed=landed)[0] is Status.SOFT_404
+
+
+@pytest.mark.parametrize("body", [
+    rot.HIDDEN_CARERS, rot.DATA_ERRORS, rot.LOST_AND_FOUND, rot.ERROR_BARS,
+    rot.article("Carers: a page you are looking for?", "The page you requested has moved "
+                "to a new folder, our guide explains."),
+])
+def test_long_real_pages_that_mention_errors_are_ok(body: bytes) -> None:
+    assert verdict(body)[0] is Status.OK
+
+
+def test_a_forbidden_page_served_with_200_is_blocked_not_lost() -> None:
+    status, detail = verdict("<title>403 Forbidden</title><h1>Forbidden</h1>")
+    assert status is Status.BLOCKED and "403 Forbidden" in detail
+
+
+def test_titles_that_are_only_the_sites_name() -> None:
+    assert is_generic_title("Salford CVS", "http://www.salfordcvs.org.uk/a")
+    assert is_generic_title("Children's Workforce Development Council",
+                            "http://www.cwdcouncil.org.uk/a")
+    assert is_generic_title("Home | Salford CVS", "http://example.org/a")
+    assert not is_generic_title("Evaluation of the Springboard project",
+                                "http://www.salfordcvs.org.uk/a")
+
+
+# -- redirects that land on a non-page ------------------------------------------------------
+
+@pytest.mark.parametrize("landed", [
+    "http://www.salfordcarers.org.uk/Error.aspx?aspxerrorpath=/reports/2012/evaluation.html",
+    "http://www.salfordcarers.org.uk/404.html",
+    "http://www.salfordcarers.org.uk/not-found?url=/reports/2012/evaluation.html",
+    "http://www.salfordcarers.org.uk/pagenotfound",
+    "http://www.salfordcarers.org.uk/Pages/PageNotFoundError.aspx",  # SharePoint
+    "http://www.salfordcarers.org.uk/errors/404?path=x",
+])
+def test_a_redirect_to_an_error_address_is_soft_404_never_moved(landed: str) -> None:
+    status, detail = verdict(rot.article("Our news", "Latest."), landed=landed)
+    assert status is Status.SOFT_404 and "redirects to an error page" in detail
+    assert "cite the" not in detail
+
+
+@pytest.mark.parametrize("landed", [
+    "http://www.salfordcarers.org.uk/search?q=evaluation",
+    "http://www.salfordcarers.org.uk/?s=evaluation",  # WordPress
+    "http://www.salfordcarers.org.uk/search/results.aspx?k=evaluation",  # SharePoint
+    "http://www.salfordcarers.org.uk/search/node/evaluation",  # Drupal
+])
+def test_a_redirect_to_a_site_search_is_soft_404_never_moved(landed: str) -> None:
+    status, detail = verdict(rot.article("Search", "Results."), landed=landed)
+    assert status is Status.SOFT_404 and "site search" in detail
+
+
+def test_addresses_with_error_or_search_in_their_words_are_pages() -> None:
+    for url in ("http://a.org/news/2012/error-in-budget-figures", "http://a.org/research/x",
+                "http://a.org/news/cure-not-found-yet", "http://a.org/bus/route-404"):
+        assert not is_error_url(url) and not is_search_url(url)
+    status, _ = verdict(rot.RESEARCH_REPORT, landed="http://www.salfordcarers.org.uk/"
+                        "research/report-2013")
+    assert status is Status.MOVED
+
+
+@pytest.mark.parametrize("landed", [
+    "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch",
+    "https://consent.google.com/ml?continue=https://www.google.com/maps",
+    "https://guce.yahoo.com/consent?done=https%3A%2F%2Fnews.yahoo.com%2F",
+    "https://myprivacy.example.nl/consent?redirectUri=https%3A%2F%2Fnews.example.nl",
+])
+def test_a_redirect_to_a_consent_page_is_blocked(landed: str) -> None:
+    status, detail = verdict(rot.YAHOO_CONSENT, landed=landed)
+    assert status is Status.BLOCKED and "cookie-consent page" in detail
+    assert "cite the" not in detail
+
+
+def test_a_consent_host_passed_on_the_way_back_to_the_page_is_no_landing() -> None:
+    """Publishers that set a consent cookie on a consent host and send the browser back."""
+    answer = Answer(URL, 200, "OK", {"content-type": HTML}, rot.HIDDEN_CARERS)
+    consent = "https://consent.example.com/set?return=" + URL
+    fetch = Fetch(URL, (Hop(URL, 302, consent), Hop(consent, 302, URL)), answer)
+    assert classify(fetch).status is Status.OK
+
+
+def test_a_redirect_to_wordpress_sign_in_is_blocked() -> None:
+    landed = "http://www.salfordcarers.org.uk/wp-login.php?redirect_to=%2Freports%2F"
+    status, detail = verdict(rot.ACCOUNT_LOGIN, landed=landed)
+    assert status is Status.BLOCKED and "login page" in detail
+
+
+def test_a_javascript_redirect_is_read_only_from_a_page_that_is_nothing_else() -> None:
+    assert script_redirect_target(b'<script>window.location.href = "/";</script>') == "/"
+    assert script_redirect_target(b"<script>location.replace('/lander')</script>") == "/lander"
+    assert script_redirect_target(  # Bodis: the query is added, the address is literal
+        b'<script>window.location.href="/lander" + window.location.search;</script>') == \
+        "/lander"
+    assert script_redirect_target(b'<script src="/a.js">location.href="/x"</script>') is None
+    assert script_redirect_target(b'<script>location.href = "/s?q=" + q;</script>') == "/s?q="
+    assert script_redirect_target(b'<script>if (a == "/x") { go(); }</script>') is None
+    long = rot.CONDITIONAL_SCRIPT
+    assert b'window.location = "/welcome"' in long
+    assert script_redirect_target(long) is None  # a page of its own
+
+
+# -- walls ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    rot.SIGN_IN, rot.PORTAL_LOGIN,
+    "<title>Sign in to your account</title><div id='app'></div>",  # Microsoft's sign-in
+    "<title>Central Authentication Service</title><h1>CAS</h1>",
+])
+def test_sign_in_pages_served_with_200_are_blocked(body: bytes | str) -> None:
+    status, detail = verdict(body)
+    assert status is Status.BLOCKED and "sign-in page" in detail
+
+
+def test_a_long_page_with_a_login_box_or_a_title_about_logging_in_is_ok() -> None:
+    assert verdict(rot.MEMBER_SIDEBAR)[0] is Status.OK
+    guide = rot.article("Log in to the carers portal: a guide", "How to use the portal.")
+    assert verdict(guide)[0] is Status.OK
+
+
+def test_a_consent_wall_served_with_200_is_blocked_a_cookie_banner_is_not() -> None:
+    assert verdict(rot.GOOGLE_CONSENT)[0] is Status.BLOCKED
+    assert verdict(rot.COOKIE_BANNER)[0] is Status.OK
+
+
+# -- the wrong kind of answer ---------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["http://a.org/docs/report.pdf", "http://a.org/data/t.xlsx",
+                                 "http://a.org/docs/survey.DOCX"])
+def test_a_cited_document_answered_by_an_html_page_is_soft_404(url: str) -> None:
+    status, detail = verdict(rot.SITE_HOME, url=url)
+    assert status is Status.SOFT_404 and "document was cited" in detail
+
+
+def test_a_document_viewer_at_a_documents_address_is_not_the_wrong_kind() -> None:
+    """Dropbox, OneDrive, Google Drive show a cited PDF in an HTML viewer."""
+    url = "https://www.dropbox.com/s/a1b2c3/evaluation-report.pdf?dl=0"
+    assert verdict(rot.article("evaluation-report.pdf", "Preview."), url=url)[0] is Status.OK
+
+
+def test_a_cited_document_that_is_the_document_is_ok() -> None:
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    assert verdict(pdf, url="http://a.org/docs/report.pdf", ctype="application/pdf")[0] \
+        is Status.OK
+    assert verdict(pdf, url="http://a.org/docs/report.pdf")[0] is Status.OK  # mistyped
+
+
+def test_empty_and_trivial_answers_are_soft_404() -> None:
+    assert verdict(b"")[0] is Status.SOFT_404
+    assert verdict(b"  \n")[0] is Status.SOFT_404
+    status, detail = verdict(b"OK", ctype="text/plain")
+    assert status is Status.SOFT_404 and "\u201cOK\u201d" in detail
+    assert verdict(b"<html><body></body></html>")[0] is Status.SOFT_404
+
+
+def test_pages_that_draw_themselves_and_bare_endpoints_are_not_trivial() -> None:
+    assert verdict(rot.SPA_SHELL)[0] is Status.OK  # a JavaScript app
+    assert verdict(b"<frameset><frame src='/main.html'></frameset>")[0] is Status.OK
+    assert verdict(b"ok", url="https://a.test/ok")[0] is Status.OK  # an endpoint, not a page
+
+
+# -- the domain changed hands ---------------------------------------------------------------
+
+def _answer(body: bytes, url: str = URL) -> Answer:
+    return Answer(url, 200, "OK", {"content-type": HTML}, body)
+
+
+def _capture(text: str) -> bytes:
+    return (f"<title>Evaluation of the Springboard project</title><h1>Springboard</h1>"
+            f"<p>{text}</p>").encode()
+
+
+CAPTURE = Capture(Archive.WAYBACK, f"https://web.archive.org/web/20130615000000/{URL}",
+                  dt.datetime(2013, 6, 15, tzinfo=dt.UTC), URL, "the Wayback Machine")
+
+
+def test_a_live_page_unrelated_to_its_capture_has_drifted() -> None:
+    live = classify(Fetch(URL, answer=_answer(rot.CASINO)))
+    judged = changed_hands(live, _answer(rot.CASINO), CAPTURE,
+                           _answer(_capture(rot.SPRINGBOARD_EVALUATION)))
+    assert judged.status is Status.DRIFTED and judged.capture == CAPTURE
+    assert "the page now shows something else" in judged.detail
+    assert "the capture of 15 June 2013 shows the cited page" in judged.detail
+
+
+def test_a_redesigned_page_on_the_same_subject_has_not_drifted() -> None:
+    live = classify(Fetch(URL, answer=_answer(rot.REDESIGNED)))
+    before = _capture(rot.CAPTURE_TEXTS["http://carers-trust-salford.org.uk/about/evaluation"])
+    assert changed_hands(live, _answer(rot.REDESIGNED), CAPTURE, _answer(before)) is live
+
+
+def test_pages_too_short_to_compare_are_left_alone() -> None:
+    live = classify(Fetch(URL, answer=_answer(rot.CASINO)))
+    assert changed_hands(live, _answer(rot.CASINO), CAPTURE,
+                         _answer(b"<title>Archived</title><p>Archived evidence.</p>")) is live
+
+
+def test_which_live_pages_are_compared_with_their_capture() -> None:
+    live = classify(Fetch(URL, answer=_answer(rot.CASINO)))
+    casino = _answer(rot.CASINO)
+    title = "Evaluation of the Springboard project, Blackpool"
+    assert worth_comparing(live, casino, quote=None, title=title, mode="auto")
+    assert not worth_comparing(live, casino, quote=None, title="Best casino sites",
+                               mode="auto")  # the page is what the source says it is
+    assert not worth_comparing(live, casino, quote="free spins", title=title, mode="always")
+    assert not worth_comparing(live, casino, quote=None, title=title, mode="never")
+    assert worth_comparing(live, casino, quote=None, title="Best casino sites", mode="always")

@@ -1,0 +1,131 @@
+"""The rot real evidence links hit, through the command: nobody is told to cite an error
+page, a search, a sign-in or a consent page; the sibling probe asks beside the cited page
+and compares fairly; a domain that changed hands is caught by comparing the live page with
+its capture (by default in a short case file), and the report says which copy to cite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import respx
+
+from refcheck.checker import CheckOptions, check
+from refcheck.http import Fetcher, HttpSettings
+from refcheck.model import Case, CitedUrl, Position, RunReport, Source, Status
+from tests import rot
+from tests.conftest import Waits, write_case
+from tests.server import EvidenceServer
+from tests.test_labelled import simulated_web
+
+LANDINGS = ["/old/Evaluation.aspx", "/old/report.html", "/old/news-item", "/old/page.php",
+            "/old/publication/123", "/blog/2013/06/annual-report/", "/js-home/report.html",
+            "/intranet/report", "/video/watch", "/news/yahoo-story"]
+
+
+def test_nobody_is_told_to_cite_an_error_search_login_or_consent_landing(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    sources = [{"id": f"s{i}", "title": f"Evidence {i}", "url": server.url(path)}
+               for i, path in enumerate(LANDINGS)]
+    sources.append({"id": "parked", "title": "Report", "url": "http://youngcarers-network"
+                    f".org.uk:{server.server_address[1]}/reports/2012.pdf"})
+    case = str(write_case(tmp_path, sources))
+    for form in ("terminal", "markdown", "html"):
+        text = " ".join(run_cli(case, "--format", form, "--no-archive",
+                                parts=simulated_web(waits)).stdout.split())
+        assert "moved;" not in text and "then cite" not in text
+        assert "cite the new address" not in text
+    links = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                               parts=simulated_web(waits)).stdout)["links"]
+    assert {link["status"] for link in links} == {"soft-404", "blocked"}
+
+
+def _case(urls: list[str]) -> Case:
+    source = Source(id="a", title="A", position=Position("c.yaml", 1, 1),
+                    urls=tuple(CitedUrl(u, Position("c.yaml", 2, 1)) for u in urls))
+    return Case(path="c.yaml", title="T", sources=(source,))
+
+
+def run(router: respx.MockRouter, urls: list[str]) -> RunReport:
+    async def go() -> RunReport:
+        async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits()) as fetcher:
+            return await check([_case(urls)], fetcher, RunReport(),
+                               CheckOptions(probe_url=None))
+    return asyncio.run(asyncio.wait_for(go(), 10))
+
+
+def test_the_probe_asks_beside_the_cited_page_on_the_cited_host() -> None:
+    """A lapsed site that sends every address to one page of another site: the probe asks
+    the lapsed site (which sends it there too), not the site it was sent to."""
+    router = respx.MockRouter()
+    notice = "<title>Moved</title><p>The project has closed. Read about our work.</p>"
+    router.get(url__startswith="http://old-project.test/").respond(
+        301, headers={"Location": "https://www.new-home.test/about-us/our-history"})
+    router.get("https://www.new-home.test/about-us/our-history").respond(200, html=notice)
+    elsewhere = router.get(url__startswith="https://www.new-home.test/about-us/refcheck")
+    elsewhere.respond(200, html=notice)
+    (result,) = run(router, ["http://old-project.test/reports/evaluation.htm"]).results
+    assert result.status is Status.SOFT_404
+    assert "made-up address beside it (http://old-project.test/reports/refcheck-probe-" \
+        in result.detail
+    assert not elsewhere.called
+
+
+def test_the_probe_compares_pages_without_the_addresses_they_echo() -> None:
+    """A site whose every address answers one short page that names the address asked:
+    the cited page's long name and the probe's random one must not make them differ."""
+    router = respx.MockRouter()
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[1]
+        return httpx.Response(200, html=f"<title>Salford Carers</title><p>We could not show "
+                              f"you {name} today.</p><p>Browse our pages instead.</p>")
+
+    router.get(host="carers.test").mock(side_effect=echo)
+    cited = "http://carers.test/reports/young-carers-evaluation-final-report-appendices.htm"
+    (result,) = run(router, [cited]).results
+    assert result.status is Status.SOFT_404 and "made-up address" in result.detail
+
+
+CASINO_CASE = [{"id": "a", "title": "Evaluation of the Springboard project",
+                "url": "http://springboard-families.org.uk:{port}/evaluation.html"},
+               {"id": "b", "title": "Young carers service evaluation",
+                "url": "http://carers-trust-salford.org.uk:{port}/about/evaluation"}]
+
+
+def _sources(server: EvidenceServer) -> list[dict[str, str]]:
+    port = server.server_address[1]
+    return [{**s, "url": s["url"].format(port=port)} for s in CASINO_CASE]
+
+
+def test_a_domain_that_changed_hands_is_caught_by_default_in_a_short_case_file(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    case = str(write_case(tmp_path, _sources(server)))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", parts=simulated_web(waits)).stdout)["links"]}
+    casino = links["a"]
+    assert casino["status"] == "drifted" and casino["evidence"] == "archived"
+    assert "the page now shows something else" in casino["detail"]
+    assert casino["archive"]["captured"] == "2013-06-15T00:00:00+00:00"
+    assert links["b"]["status"] == "ok"  # redesigned, but the same page
+    terminal = run_cli(case, parts=simulated_web(waits)).stdout
+    assert "drifted; cite the archived copy of 15 June 2013" in " ".join(terminal.split())
+
+
+def test_compare_archive_never_leaves_live_pages_as_they_answer(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    case = str(write_case(tmp_path, _sources(server)))
+    links = json.loads(run_cli(case, "--format", "json", "--compare-archive", "never",
+                               parts=simulated_web(waits)).stdout)["links"]
+    assert [link["status"] for link in links] == ["ok", "ok"]
+
+
+def test_the_simulated_web_has_every_site_it_names() -> None:
+    """Each site the behaviours cite answers (a test of the tests)."""
+    from tests.behaviours import ROT
+    hosts = {url.split("/")[2].split(":")[0] for _, url, _, _ in ROT if url.startswith("http")}
+    assert hosts <= set(rot.SITES)
