@@ -144,6 +144,14 @@ def test_error_wording_in_the_first_paragraph_counts_on_a_short_page() -> None:
     assert verdict(body)[0] is Status.SOFT_404
 
 
+def test_error_wording_counts_on_a_page_of_menus_with_one_sentence_of_its_own() -> None:
+    """An old site's error page: its menus are plain lists of links, not <nav>."""
+    menus = f"<div class='links'><ul>{rot.NAV * 4}</ul></div>"
+    body = (f"<title>Reports and publications</title>{menus}<p>Sorry, that page can't be "
+            f"found.</p>{menus}")
+    assert verdict(body)[0] is Status.SOFT_404
+
+
 def test_error_wording_counts_on_a_page_reached_by_a_redirect() -> None:
     body = rot.site_page("Evidence Trust", f"<h2>Sorry, that page can't be found</h2><p>"
                          f"{rot.ARTICLE}</p>", title="Evidence Trust news")
@@ -200,6 +208,16 @@ def test_a_redirect_to_an_error_address_is_soft_404_never_moved(landed: str) -> 
 def test_a_redirect_to_a_site_search_is_soft_404_never_moved(landed: str) -> None:
     status, detail = verdict(rot.article("Search", "Results."), landed=landed)
     assert status is Status.SOFT_404 and "site search" in detail
+
+
+def test_a_redirect_to_a_search_results_page_is_soft_404() -> None:
+    """WordPress's results page, reached through an address that does not say "search"."""
+    body = rot.site_page("Salford Carers", "<h1>You searched for annual report</h1><p>"
+                         "Nothing matched.</p>", title="You searched for annual report")
+    status, detail = verdict(body, landed="http://www.salfordcarers.org.uk/find-it/annual")
+    assert status is Status.SOFT_404 and "site search" in detail
+    assert verdict(body, url="http://www.salfordcarers.org.uk/find-it/annual")[0] is \
+        Status.OK  # a search cited as such is what it is
 
 
 def test_addresses_with_error_or_search_in_their_words_are_pages() -> None:

@@ -43,6 +43,7 @@ class Page:
     lead: str  # the first paragraphs of the main text
     main: str  # the main text, capped
     main_length: int
+    prose_length: int  # of the main text, what is not the text of links (menus, widgets)
     visible_length: int  # all the text a person sees, title included
     visible: str  # its start
     password: bool  # a password field
@@ -54,6 +55,12 @@ class Page:
     def short(self) -> bool:
         return self.main_length < SHORT_MAIN
 
+    @property
+    def says_little(self) -> bool:
+        """Little prose of its own: an error page whose chrome the reader did not know as
+        such (menus in plain lists, link widgets) is still short in its sentences."""
+        return self.prose_length < SHORT_MAIN
+
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                    "meta", "param", "source", "track", "wbr", "frame"})
@@ -63,9 +70,11 @@ _HIDDEN = frozenset({"script", "style", "noscript", "template", "svg", "select",
 #: Site chrome, left out of the main text: it is the same on every page of a site.
 _CHROME = frozenset({"nav", "footer", "aside", "menu", "dialog", "button"})
 _CHROME_NAME = re.compile(
-    r"^(?:site-|main-|global-|top-|primary-|secondary-|sub-|mobile-|page-)?"
-    r"(?:nav|navbar|navigation|menu|menubar|footer|sidebar|breadcrumbs?|breadcrumb-trail|"
-    r"cookie-banner|cookie-notice|cookie-consent|cookies|skip-links?|skiplinks|masthead)$",
+    r"^(?:site|main|global|top|bottom|primary|secondary|sub|mobile|page|left|right|side)?"
+    r"[-_]?(?:nav|navbar|navigation|menu|menubar|footer|sidebar|breadcrumbs?|"
+    r"breadcrumb-trail|cookie-banner|cookie-notice|cookie-consent|cookies|skip-links?|"
+    r"skiplinks|masthead)(?:[-_](?:left|right|top|bottom|wrapper|container|area|bar|links|"
+    r"menu|nav|inner|outer))?$",
     re.IGNORECASE)
 _MEDIA = frozenset({"img", "iframe", "frame", "frameset", "object", "embed", "video",
                     "canvas", "picture", "audio"})
@@ -90,6 +99,8 @@ class _Reader(HTMLParser):
         self.paragraph: list[str] | None = None
         self.main: list[str] = []
         self.main_length = 0
+        self.prose_length = 0
+        self.links = 0  # open <a> elements
         self.visible: list[str] = []
         self.visible_length = 0
         self.password = False
@@ -120,6 +131,8 @@ class _Reader(HTMLParser):
             return
         if tag in ("article", "main"):
             self.content += 1
+        if tag == "a":
+            self.links += 1
         if self.hidden:
             if tag == self.hidden:
                 self.hidden_depth += 1
@@ -147,6 +160,8 @@ class _Reader(HTMLParser):
             self.in_script = False
         if tag in ("article", "main") and self.content:
             self.content -= 1
+        if tag == "a" and self.links:
+            self.links -= 1
         if self.hidden:
             if tag == self.hidden:
                 self.hidden_depth -= 1
@@ -199,6 +214,8 @@ class _Reader(HTMLParser):
             if self.main_length < _MAIN_CAP:
                 self.main.append(data)
             self.main_length += len(data.strip())
+            if not self.links:
+                self.prose_length += len(data.strip())
 
 
 def _is_chrome(attrs: list[tuple[str, str | None]]) -> bool:
@@ -245,7 +262,7 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
     if answer.content_type == "text/plain":
         plain = _squash(text)
         page = Page("", (), (), plain[:600], plain[:_MAIN_CAP], len(plain), len(plain),
-                    plain[:2000], False, "", (), False)
+                    len(plain), plain[:2000], False, "", (), False)
     else:
         reader = _Reader()
         try:
@@ -260,7 +277,7 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
         main = _squash("".join(reader.main))
         lead = " ".join(reader.paragraphs[:2]) or main[:400]
         page = Page(_squash("".join(reader.title))[:300], tuple(reader.headings),
-                    tuple(reader.h1), lead[:600], main, reader.main_length,
+                    tuple(reader.h1), lead[:600], main, reader.main_length, reader.prose_length,
                     reader.visible_length, _squash("".join(reader.visible))[:2000],
                     reader.password, "".join(reader.scripts), tuple(reader.script_sources),
                     reader.media)
@@ -273,8 +290,49 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
 
 def _plainly_long(reader: _Reader) -> bool:
     """Enough has been read to tell: a long page, with its openings read."""
-    return (reader.main_length >= 4 * SHORT_MAIN and reader.title_seen
+    return (reader.prose_length >= 4 * SHORT_MAIN and reader.title_seen
             and not reader.in_title and len(reader.paragraphs) >= 2)
+
+
+#: Words at least one of which every page a rule here reads has (in any case): the error
+#: wordings, parking and sale notices, suspended, default and placeholder pages, sign-in
+#: and consent walls. A page with none of them, and a title, is not parsed at all.
+_TRIGGERS = (
+    b"found", b"404", b"error", b"exist", b"remove", b"moved", b"availab", b"wrong", b"gone",
+    b"occurred", b"sale", b"park", b"domain", b"expire", b"suspend", b"registered", b"works",
+    b"nginx", b"iis", b"information services", b"default", b"plesk", b"test page",
+    b"future home", b"caddy", b"litespeed", b"congratulations", b"welcome", b"all set",
+    b"soon", b"construction", b"maintenance", b"sign", b"log", b"password", b"authenticat",
+    b"continu", b"weitergehen", b"acc\xc3\xa9der", b"antes de ir", b"verdergaat",
+    b"privacy", b"cookie", b"consent", b"such app", b"isn", b"connected", b"shop",
+    b"forbidden", b"unauthori", b"denied", b"nothing", b"sorry", b"oops", b"sponsored",
+    b"related", b"whitelabel", b"github", b"name changed", b"unavailable", b"offer",
+    b"bodis", b"above.com", b"trafficz", b"skenzo")  # and every _PARKING_MARKERS has one
+_STATUS_IN_TITLE = re.compile(r"\b[45]\d\d\b")
+
+
+def worth_reading(answer: Answer, title: str | None = None) -> bool:
+    """Whether a page may be one the rules here read: cheap, so that the many pages that
+    plainly are pages are not parsed. A page without a title is always read."""
+    if not is_html(answer) and answer.content_type != "text/plain":
+        return False
+    if title is None:
+        title = _title_of(answer.body)
+    if not title or _STATUS_IN_TITLE.search(title):
+        return True
+    host = host_of(answer.url).removeprefix("www.")
+    if host and host in title.lower():  # titled with its own domain, as parking pages are
+        return True
+    body = answer.body[:READ_BYTES].lower()
+    return any(word in body for word in _TRIGGERS)
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _title_of(body: bytes) -> str:
+    match = _TITLE.search(body[:READ_BYTES])
+    return _squash(match.group(1).decode("utf-8", errors="replace")) if match else ""
 
 
 def title_segments(title: str) -> list[str]:
@@ -619,6 +677,21 @@ def consent_sign(answer: Answer, page: Page | None = None) -> str | None:
     texts = [*title_segments(page.title), *page.h1[:2]]
     for text in texts:
         if _CONSENT_PHRASE.match(text) and (page.short or text.lower().startswith("before")):
+            return text
+    return None
+
+
+#: A site search's results page: WordPress's "You searched for …", Drupal's and most CMSs'
+#: "Search results", SharePoint's "Search Results: …".
+_SEARCH_PHRASE = re.compile(
+    r"^(?:you\s+searched\s+for\b.*|search(?:\s+results?)?(?:\s*(?:for|:)\s+.*)?"
+    r"|results\s+for\s+.*|site\s+search|search\s+this\s+site)\W*$", re.IGNORECASE)
+
+
+def search_sign(page: Page) -> str | None:
+    """A site search's results page, or None."""
+    for text in (*title_segments(page.title), *page.h1[:2]):
+        if _SEARCH_PHRASE.match(text):
             return text
     return None
 

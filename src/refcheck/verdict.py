@@ -61,9 +61,11 @@ from refcheck.pages import (
     read_page,
     reseller_of,
     resemblance,
+    search_sign,
     suspended_sign,
     title_overlap,
     words_of,
+    worth_reading,
 )
 from refcheck.urls import (
     host_of,
@@ -145,7 +147,8 @@ def worth_probing(findings: Findings, verdict: Verdict, short_text: bool) -> boo
         return False
     # Error wording that is not plain enough to count alone: a site that shows the same
     # page for a made-up address settles it.
-    return redirected(findings.fetch) or short_text or error_sign(answer) is not None
+    return (redirected(findings.fetch) or short_text
+            or (worth_reading(answer) and error_sign(answer) is not None))
 
 
 def with_quote(verdict: Verdict, quote: str | None, found: bool | None) -> Verdict:
@@ -379,7 +382,9 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
-    page = read_page(answer)
+    # Most pages say nothing any rule reads: those are not parsed at all.
+    page = (read_page(answer) if redirected or worth_reading(answer, title)
+            or document_kind(origin) else None)
     if page is not None:
         shown = _what_it_shows(answer, page, origin, redirected)
         if shown is not None:
@@ -464,16 +469,20 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
                                  "that held it is gone")
     sign = error_sign(answer, page)
     # Error wording counts where error pages put it, and only with corroboration unless
-    # it is the whole of a title part or main heading: a short page, a title that is only
-    # the site's name, or a page reached by a redirect. "Not found" in a long article's
-    # title is not an error page.
-    if sign is not None and (sign.strong or page.short or redirected
+    # it is the whole of a title part or main heading: a page with little prose of its
+    # own, a title that is only the site's name, or a page reached by a redirect. "Not
+    # found" in a long article's title is not an error page.
+    if sign is not None and (sign.strong or page.says_little or redirected
                              or is_generic_title(page.title, answer.url)):
         said = f"a page that says \u201c{_short(sign.text)}\u201d"
         if _REFUSAL.search(sign.text):  # "403 Forbidden" served 200: a refusal, not a loss
             return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
                                     "the server refuses automated checks; check it in a browser")
         return Status.SOFT_404, f"{said} ({describe_status(answer.status, answer.reason)})"
+    searched = search_sign(page) if redirected else None
+    if searched is not None:  # sent to a search for the old page, by an address of its own
+        return Status.SOFT_404, (f"a site search (\u201c{_short(searched)}\u201d): the site "
+                                 "no longer has the cited page")
     kind = document_kind(origin)
     if kind is not None and not redirected and is_html(answer) and not is_viewer(origin):
         # A CMS that answers every address it lost with its home or error page, 200.
@@ -510,7 +519,9 @@ def _names_a_page(url: str) -> bool:
 
 
 def _empty(answer: Answer) -> bool:
-    """A 2xx answer of a kind whose body is read (HTML, text), with no body at all."""
+    """A 2xx answer of a kind whose body is read (HTML, text), with no body at all: what a
+    PHP or application server whose page has gone answers when it fails without saying
+    so (a blank "white screen"), or a host with no site behind the name."""
     return (answer.content_type in (*HTML_TYPES, "text/plain") and not answer.truncated
             and not answer.body.strip())
 
