@@ -121,18 +121,6 @@ def fix_command(
 
 def run(argv: list[str]) -> int:
     """`refcheck fix ARGS`: the exit code."""
+    from refcheck.local import run_typer
+
     return run_typer(app, argv, "refcheck fix")
-
-
-def run_typer(command: typer.Typer, argv: list[str], name: str) -> int:
-    """Run a subcommand's typer app on ``argv``; its exit code (usage errors: click's)."""
-    try:
-        command(args=argv, prog_name=name)
-    except SystemExit as done:
-        if done.code is None:
-            return 0
-        if isinstance(done.code, int):
-            return done.code
-        typer.echo(str(done.code), err=True)
-        return 1
-    return 0

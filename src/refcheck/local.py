@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+import typer
+
 from refcheck.errors import UsageError
 
 #: File descriptors kept for everything but connections: standard streams, the event loop,
@@ -106,3 +108,18 @@ def fit_to_descriptors(concurrency: int) -> tuple[int, str | None]:
         f"this system lets refcheck open only {soft} files at once (ulimit -n), so it checks "
         f"{allowed} links at a time instead of {concurrency}; raise the limit (ulimit -n "
         f"{needed}) for the full speed")
+
+
+def run_typer(command: typer.Typer, argv: list[str], name: str) -> int:
+    """Run a subcommand's typer app (``refcheck extract``, ``fix``, ``preserve``) on
+    ``argv`` and return its exit code; usage errors are click's message and code 2."""
+    try:
+        command(args=argv, prog_name=name)
+    except SystemExit as done:
+        if done.code is None:
+            return 0
+        if isinstance(done.code, int):
+            return done.code
+        typer.echo(str(done.code), err=True)
+        return 1
+    return 0

@@ -326,7 +326,7 @@ def _say(message: str, *, err: bool = False) -> None:
 
 def run(argv: list[str]) -> int:
     """`refcheck preserve ARGS`: the exit code."""
-    from refcheck.fix_command import run_typer
+    from refcheck.local import run_typer
 
     return run_typer(app, argv, "refcheck preserve")
 

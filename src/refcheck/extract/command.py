@@ -173,13 +173,6 @@ def summary(extraction: Extraction, output: Path | None) -> str:
 def run(argv: list[str]) -> int:
     """Run the command on ``argv`` (the words after `extract`); return the exit code.
     Usage errors are click's own message and exit code 2."""
-    try:
-        app(args=argv, prog_name="refcheck extract")
-    except SystemExit as done:
-        if done.code is None:
-            return 0
-        if isinstance(done.code, int):
-            return done.code
-        typer.echo(str(done.code), err=True)
-        return 1
-    return 0
+    from refcheck.local import run_typer
+
+    return run_typer(app, argv, "refcheck extract")
