@@ -344,8 +344,19 @@ def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceS
         {"id": "b", "title": "Slow", "url": server.url("/trickle")},
     ])
     env = {**_subprocess_env(), "REFCHECK_UKGWA_URL": server.url("/ukgwa")}
-    proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # A shell starts a background job (`pytest … &`, some CI runners) with Ctrl-C ignored,
+    # and a child inherits that, as it should: refcheck run in the background is not for
+    # Ctrl-C. The refcheck started here is a foreground run, so it gets Ctrl-C's default.
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         assert server.wait_for("/trickle", timeout=60)
         assert server.wait_for("/ukgwa/", prefix=True, timeout=60)
