@@ -120,7 +120,7 @@ class _Unwatched:
         pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Citation:
     case: Case
     source: Source
@@ -214,11 +214,15 @@ class _Dispatcher:
                 heapq.heappush(self._ready, (-len(queue), next(self._order), host))
             elif queue:
                 self._waiting_room.add(host)
+            else:
+                del self._queues[host]  # a deque is 600 bytes; most hosts have one link
             self._start(key)
 
     def done(self, host: str) -> None:
         self._running -= 1
         self._active[host] -= 1
+        if not self._active[host]:
+            del self._active[host]
         if host in self._waiting_room:
             self._waiting_room.discard(host)
             heapq.heappush(self._ready, (-len(self._queues[host]), next(self._order), host))

@@ -642,8 +642,10 @@ class _Gate:
 
     def __init__(self, slots: int) -> None:
         self._free = slots
-        self._urgent: deque[asyncio.Future[bool]] = deque()
-        self._waiting: deque[asyncio.Future[bool]] = deque()
+        # Made when first needed: a run has a gate for every host (6,600 in the REF corpus),
+        # and most hosts never have a waiter; two empty deques are 1.2 KB a host.
+        self._urgent: deque[asyncio.Future[bool]] | None = None
+        self._waiting: deque[asyncio.Future[bool]] | None = None
 
     async def acquire(self, urgent: bool = False) -> bool:
         """Wait for a slot. True when the slot came with a global slot handed on with it
@@ -652,7 +654,14 @@ class _Gate:
             self._free -= 1
             return False
         turn: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        (self._urgent if urgent else self._waiting).append(turn)
+        if urgent:
+            if self._urgent is None:
+                self._urgent = deque()
+            self._urgent.append(turn)
+        else:
+            if self._waiting is None:
+                self._waiting = deque()
+            self._waiting.append(turn)
         try:
             return await turn
         except asyncio.CancelledError:
@@ -665,14 +674,14 @@ class _Gate:
 
     @property
     def waiting(self) -> bool:
-        return any(not t.done() for t in self._urgent) or any(
-            not t.done() for t in self._waiting)
+        return any(not t.done() for t in self._urgent or ()) or any(
+            not t.done() for t in self._waiting or ())
 
     def release(self, carry: bool = False) -> bool:
         """Hand the slot to the next waiter (with a global slot, when ``carry``); False when
         nobody was waiting."""
         for queue in (self._urgent, self._waiting):
-            while queue:
+            while queue:  # None (never waited on) or empty: nobody waits there
                 turn = queue.popleft()
                 if not turn.done():  # a cancelled wait is skipped
                     turn.set_result(carry)

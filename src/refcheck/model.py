@@ -45,7 +45,7 @@ STATUS_RANK: dict[Status, int] = {s: i for i, s in enumerate((
     Status.SOFT_404, Status.DEAD, Status.INVALID, Status.EXCLUDED, Status.NO_URL))}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """Where something stands in a case file (1-based line and column)."""
 
@@ -59,7 +59,7 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitedUrl:
     """One URL as written in a case file."""
 
@@ -74,7 +74,7 @@ class SourceKind(StrEnum):
     REFERENCE = "reference"  # section 3: the underpinning research
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """A cited piece of evidence (section 5) or an underpinning reference (section 3)."""
 
@@ -88,7 +88,7 @@ class Source:
     doi: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """One case file: the case study's description and what it cites."""
 
@@ -132,13 +132,13 @@ NETWORK_FAILURES: frozenset[FailureKind] = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     kind: FailureKind
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
     """One redirect response on the way to the final answer."""
 
@@ -206,7 +206,7 @@ class Archive(StrEnum):
     NRS = "nrs"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Capture:
     """An archived copy of a page: where to see it and when it was taken."""
 
@@ -217,7 +217,7 @@ class Capture:
     label: str = ""  # how a report names the service ("UKGWA"), from the archive table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """What ``verdict.judge`` concluded about one URL."""
 
@@ -228,7 +228,7 @@ class Verdict:
     capture: Capture | None = None  # the URL is, or leads to, an archive capture
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lookup:
     """What one archive said when asked for a URL (``service`` None: the fallback itself
     broke before any archive could answer)."""
@@ -240,7 +240,7 @@ class Lookup:
     label: str = ""  # how a report names the service, from the archive table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkResult:
     """The outcome for one cited URL of one source."""
 
@@ -280,7 +280,7 @@ FAILING_STATUSES: frozenset[Status] = frozenset(
      Status.INVALID})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class History:
     """What the memory of past runs knows of one URL: the present run's observation
     included, the failures counted from the latest run that did not fail."""

@@ -275,6 +275,12 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connection_ended(exc)
+        # The parser calls back into this object and the transport holds it: a cycle that
+        # reference counting cannot free. Broken here, a closed connection goes at once,
+        # instead of waiting for a collection of the oldest generation, which a long run
+        # with its raised thresholds (``refcheck.__main__``) may never make.
+        self._parser = None
+        self.transport = None
 
     def _connection_ended(self, exc: Exception | None) -> None:
         self.closed = True
