@@ -138,7 +138,8 @@ def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
     gone = next(link for link in report["links"] if link["source"] == "a")
     assert (gone["status"], gone["unconfirmed"], report["exit_code"]) == ("dead", True, 0)
     assert gone["history"] == {"first_seen": day0.isoformat(), "last_ok": None,
-                               "failing_since": day0.isoformat(), "failed_runs": 2}
+                               "failing_since": day0.isoformat(), "failed_runs": 2,
+                               "streak_status": "dead", "streak_days": 1}
     fine = next(link for link in report["links"] if link["source"] == "b")
     assert fine["history"]["last_ok"] == day0.isoformat() and not fine["unconfirmed"]
     waits.now = day0 + dt.timedelta(days=1)
@@ -168,7 +169,7 @@ def test_a_fine_run_ends_a_failing_streak(
     fine = run_cli(*args, "-f", "json", parts=parts(waits))  # the 200 now
     assert links(fine, server)["/flaky503"]["history"] == {
         "first_seen": "2026-11-26T09:00:00+00:00", "last_ok": "2026-11-27T09:00:00+00:00",
-        "failing_since": None, "failed_runs": 0}
+        "failing_since": None, "failed_runs": 0, "streak_status": None, "streak_days": 0}
     server.reset_counts()
     waits.now += dt.timedelta(days=1)
     again = run_cli(*args, "--retries", "0", parts=parts(waits))

@@ -87,6 +87,7 @@ EVERY_KEY = {
     "max-cache-age": ('"12h"', "12h"),
     "no-cache": ("false", "false"),
     "confirm": ('"3:3"', "3:3"),
+    "shard": ('"1/1"', "1/1"),
     "exclude": ("['^https://intranet\\.']", None),
     "include": ("['^https://intranet\\.example\\.ac\\.uk/open/']", None),
     "accept": ('{ "www.linkedin.com" = [999] }', None),

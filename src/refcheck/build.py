@@ -30,6 +30,7 @@ from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import UsageError
 from refcheck.http import Fetcher, HttpSettings
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
+from refcheck.shard import ShardSpec, parse_shard
 
 MakeFetcher = Callable[[HttpSettings], Fetcher]
 
@@ -62,6 +63,7 @@ class Options:
     no_cache: bool = False
     confirm: str | None = None
     compare_archive: str | None = None  # "auto", "always" or "never"
+    shard: str | None = None  # "K/N"
 
     def typed(self, name: str) -> bool:
         if self.given is not None:
@@ -108,6 +110,8 @@ class RunSettings:
     #: The settings file used, if any, and every setting with where it came from.
     file: Path | None = None
     shown: tuple[Setting, ...] = ()
+    #: ``--shard K/N``: check only the links whose host falls in shard K of N.
+    shard: ShardSpec | None = None
 
 
 def build_settings(options: Options, env: Mapping[str, str] | None = None) -> RunSettings:
@@ -138,6 +142,11 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
 
     archives = build_archive_settings(file.archives if file else Config(), options, env,
                                       pick)
+    shard_text, where = pick("shard", "shard", options.shard)
+    shard = parse_shard(str(shard_text), where) if shard_text is not None else None
+    pick.show("shard", str(shard) if shard else "(none: every link)")
+    if shard is not None and shard.count > 1:
+        archives = divide_budgets(archives, shard.count, pick)
     # An empty probe URL means "no probe"; an empty DOI URL means the default.
     probe, _ = pick("probe-url", "probe_url", options.probe_url, env="REFCHECK_PROBE_URL",
                     default=DEFAULT_PROBE_URL)
@@ -185,7 +194,7 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
                            compare_archive=str(compare)),
         format=form, output=Path(output_text) if output_text else None, reports=reports,
         quiet=bool(quiet), strict=bool(strict), cache_dir=cache_dir,
-        file=path, shown=pick.settled(),
+        file=path, shown=pick.settled(), shard=shard,
     )
 
 
@@ -333,6 +342,23 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
     if config.wait_after_429 is not None and pick.file is not None:
         pick.origins["archives.wait_after_429"] = str(pick.file.path)
     return settings
+
+
+def divide_budgets(settings: ArchiveSettings, count: int,
+                   pick: _Picker | None = None) -> ArchiveSettings:
+    """Each archive budget divided by ``count``: the share of one of ``count`` shards, so
+    that the shards of an audit, run at once on as many machines, ask each archive no more
+    than one run would."""
+    limits = []
+    for name, budget in budget_settings().items():
+        share = settings.count(budget) / count
+        limits.append((name, share))
+        if pick is not None:
+            key = f"archives.{name}"
+            pick.show(key, f"{share:g}")
+            pick.origins[key] = (f"{pick.origins.get(key, 'default')}, divided by {count} "
+                                 "(--shard)")
+    return dataclasses.replace(settings, limits=tuple(limits))
 
 
 def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:

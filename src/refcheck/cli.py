@@ -50,6 +50,9 @@ Examples:
   refcheck --check-only cases/            validate the case files, fetch nothing
   refcheck --show-settings cases/         every setting and where it came from
   refcheck cache info                     the memory of past runs (also: cache clear)
+  refcheck --shard 2/4 cases/ --report json:shard-2.json
+                                          one of 4 machines' share, split by host
+  refcheck merge shard-*.json             the whole audit's report from the shards'
 
 \b
 Exit codes:
@@ -171,6 +174,10 @@ def main_command(
         metavar="RUNS:DAYS", help="Count a failure towards the exit code only once seen in "
         "RUNS runs over DAYS days (e.g. 3:3); until then it is reported as unconfirmed.",
         show_default=False)] = None,
+    shard: Annotated[str | None, typer.Option(
+        metavar="K/N", help="Check only shard K of N: the links whose host hashes to K (for "
+        "one of N machines; join their JSON reports with refcheck merge).",
+        show_default=False)] = None,
     check_only: Annotated[bool, typer.Option(
         "--check-only", help="Read and check the case files and settings, fetch nothing: "
         "exit 0 when they are usable, 2 when not.")] = False,
@@ -199,7 +206,7 @@ def main_command(
         casefiles=tuple(casefiles or ()), given=typed_options(ctx),
         format=format.value, output=output, reports=tuple(reports or ()), quiet=quiet,
         strict=strict, cache_dir=cache_dir, max_cache_age=max_cache_age, no_cache=no_cache,
-        confirm=confirm, compare_archive=compare_archive.value)
+        confirm=confirm, compare_archive=compare_archive.value, shard=shard)
     try:
         settings = build_settings(options)
         if show_settings:
@@ -221,6 +228,12 @@ def main_command(
         if check_only:
             checked_only(loaded, warnings)
             raise typer.Exit(ExitCode.OK)
+        in_shard = None
+        if settings.shard is not None:
+            from refcheck.shard import for_shard
+
+            loaded, in_shard, check_options = for_shard(loaded, settings.shard, settings.check)
+            settings = dataclasses.replace(settings, check=check_options)
         destinations = [Destination(Format(settings.format), settings.output,
                                     quiet=settings.quiet)]
         destinations += [Destination(form, path) for form, path in extra]
@@ -241,8 +254,13 @@ def main_command(
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     if limited:
         _err(f"refcheck: {limited}")
+    if in_shard is not None:
+        from refcheck.shard import started
+
+        _err(started(in_shard))
     report = RunReport(started_at=utc_now(), warnings=warnings,
-                       as_of=settings.check.as_of, confirm=settings.check.confirm)
+                       as_of=settings.check.as_of, confirm=settings.check.confirm,
+                       shard=in_shard)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(_run(loaded, settings, parts, report,
@@ -517,6 +535,15 @@ def _preserve(argv: list[str]) -> int:
 
 
 SUBCOMMANDS["preserve"] = _preserve
+
+
+def _merge(argv: list[str]) -> int:
+    from refcheck.merge_command import run
+
+    return run(argv)
+
+
+SUBCOMMANDS["merge"] = _merge
 
 
 def main() -> None:

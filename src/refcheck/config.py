@@ -148,6 +148,7 @@ KEYS: dict[str, Kind] = {
     "max-cache-age": Kind("duration"),
     "no-cache": FLAG,
     "confirm": TEXT,
+    "shard": TEXT,
     # The settings file's own:
     "exclude": TEXTS,
     "include": TEXTS,

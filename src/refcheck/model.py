@@ -307,6 +307,51 @@ class Confirm:
         return history.failed_runs >= self.runs and history.streak_days >= self.days
 
 
+@dataclass(frozen=True)
+class Shard:
+    """``--shard K/N``: a run that checked only the links whose host falls in shard
+    ``index`` of ``count`` (the other shards check the others; ``refcheck merge`` joins
+    their JSON reports into the whole audit's)."""
+
+    index: int  # K, from 1
+    count: int  # N
+    #: The links of the case files in each shard, 1 to N (sources without a URL are
+    #: shard 1's): this shard's are ``links[index - 1]``.
+    links: tuple[int, ...]
+    #: Sources with URLs in this shard and in another: their verdict in this shard's
+    #: report is the best of this shard's URLs only.
+    split_sources: int = 0
+    #: Names the audit (the case files' links, and N): every shard of one audit has it.
+    audit: str = ""
+
+    @property
+    def checked(self) -> int:
+        return self.links[self.index - 1]
+
+    @property
+    def total(self) -> int:
+        return sum(self.links)
+
+
+@dataclass(frozen=True)
+class ShardGap:
+    """A shard whose links are not all in a merged report, and why."""
+
+    index: int
+    links: int  # its links missing from the merged report (or not concluded)
+    reason: str  # "missing", "interrupted" or "no network"
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A report ``refcheck merge`` made from the reports of the shards of one audit."""
+
+    count: int  # N
+    shards: tuple[int, ...]  # the shards merged
+    gaps: tuple[ShardGap, ...] = ()
+    audit: str = ""
+
+
 @dataclass
 class RunReport:
     """What a run found. Filled in as links complete, so an interrupted run keeps its results."""
@@ -324,6 +369,13 @@ class RunReport:
     confirm: Confirm | None = None
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    #: ``--shard K/N``: this run checked only the links of one shard.
+    shard: Shard | None = None
+    #: ``refcheck merge``: the shards' reports this one was made from.
+    merged: Merged | None = None
+    #: The links of the case files, when ``cases`` cannot say (a report read back from
+    #: JSON lists only the links it reports); None: counted from ``cases``.
+    expected: int | None = None
 
     def counts(self) -> dict[Status, int]:
         counts = dict.fromkeys(Status, 0)
@@ -339,6 +391,8 @@ class RunReport:
         return counts
 
     def total_links(self) -> int:
+        if self.expected is not None:
+            return self.expected
         return sum(len(s.urls) or 1 for c in self.cases for s in c.sources)
 
 
@@ -397,7 +451,8 @@ def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> O
         code = ExitCode.TERMINATED if report.terminated else ExitCode.INTERRUPTED
     elif report.network_unreachable:
         code = ExitCode.NO_NETWORK
-    elif any(r.failure is FailureKind.LOCAL for r in report.results):
+    elif any(r.failure is FailureKind.LOCAL for r in report.results) or (
+            report.merged is not None and report.merged.gaps):
         code = ExitCode.INCOMPLETE
     elif failing:
         code = ExitCode.ATTENTION

@@ -60,11 +60,76 @@ class Format(StrEnum):
         if self is Format.terminal:
             from refcheck.report.terminal import TerminalRenderer
 
-            return TerminalRenderer(color=color, quiet=quiet)
+            return _WithRunNotes(TerminalRenderer(color=color, quiet=quiet))
         makers: dict[Format, Callable[[], Renderer]] = {
             Format.json: _json, Format.markdown: _markdown, Format.html: _html,
             Format.junit: _junit, Format.github: _github, Format.csv: _csv}
         return makers[self]()
+
+
+class _WithRunNotes(Renderer):
+    """A text report with ``run_notes`` after it (a shard's, or a merge's with shards
+    missing), one a line; a report without such notes is the inner one's alone."""
+
+    def __init__(self, inner: Renderer) -> None:
+        self.inner = inner
+
+    def prepare(self, result: LinkResult) -> None:
+        self.inner.prepare(result)
+
+    def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
+        self.inner.render(report, outcome, out)
+        notes = run_notes(report)
+        if notes:
+            out.write("\n" + "".join(f"{literal(note)}\n" for note in notes))
+
+
+def run_notes(report: RunReport) -> list[str]:
+    """What every report says about a run that is not a whole audit: a shard's (which
+    links it holds, of how many), or a merged report's shards that are missing."""
+    notes = []
+    shard = report.shard
+    if shard is not None:
+        others = shard.total - shard.checked
+        where = f"Shard {shard.index} of {shard.count}"
+        if others:
+            notes.append(
+                f"{where}: this report holds the {shard.checked} of the {shard.total} links "
+                f"in these case files whose host falls in shard {shard.index}. The other "
+                f"{others} are the other shards' to check, and are neither shown nor counted "
+                "here; `refcheck merge` joins the shards' JSON reports into the whole "
+                "audit's report.")
+        else:
+            notes.append(f"{where}: this report holds all {shard.total} links in these case "
+                         f"files: their hosts all fall in shard {shard.index}, and the other "
+                         "shards have none.")
+        if shard.split_sources:
+            count = shard.split_sources
+            notes.append(
+                "1 source also cites URLs that other shards check: its verdict here is the "
+                "best of this shard's URLs only; the merged report takes the best of all."
+                if count == 1 else
+                f"{count} sources also cite URLs that other shards check: their verdicts here "
+                "are the best of this shard's URLs only; the merged report takes the best of "
+                "all.")
+    merged = report.merged
+    if merged is not None and merged.gaps:
+        for gap in merged.gaps:
+            one = gap.links == 1
+            links = f"{gap.links} link{'' if one else 's'}"
+            are = "is" if one else "are"
+            if gap.reason == "missing":
+                notes.append(f"Shard {gap.index} of {merged.count} is missing: its {links} "
+                             f"{are} not in this report.")
+            elif gap.reason == "interrupted":
+                notes.append(f"Shard {gap.index} of {merged.count} was interrupted: {links} "
+                             f"of it {are} not in this report.")
+            else:
+                notes.append(f"Shard {gap.index} of {merged.count} had no network: its "
+                             f"{links} {'was' if one else 'were'} not checked.")
+        notes.append("This report is incomplete (exit code 4): run those shards again and "
+                     "merge every shard's report.")
+    return notes
 
 
 def _json() -> Renderer:

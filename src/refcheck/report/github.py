@@ -13,7 +13,7 @@ import os
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport
-from refcheck.report import Renderer, action, literal, sources
+from refcheck.report import Renderer, action, literal, run_notes, sources
 
 
 def _data(text: str) -> str:
@@ -57,6 +57,10 @@ class GithubRenderer(Renderer):
             out.write(command("warning", literal(warning.message), file=literal(warning.file),
                               line=warning.line, col=warning.column,
                               title="refcheck: case file") + "\n")
+        # A shard's report says what it holds; a merge with shards missing fails.
+        kind = "error" if report.merged is not None and report.merged.gaps else "notice"
+        for note in run_notes(report):
+            out.write(f"::{kind} title={_property('refcheck')}::{_data(literal(note))}\n")
         environ = os.environ if self.environ is None else self.environ
         summary = environ.get("GITHUB_STEP_SUMMARY")
         if environ.get("GITHUB_ACTIONS") == "true" and summary:

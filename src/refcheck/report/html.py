@@ -22,6 +22,7 @@ from refcheck.report import (
     action,
     archive_lines,
     literal,
+    run_notes,
     sources,
 )
 
@@ -115,6 +116,7 @@ def page(report: RunReport, outcome: Outcome) -> str:
         parts.append(f"<p><strong>Interrupted</strong>: {len(report.results)} of "
                      f"{report.total_links()} links were checked; this report is "
                      "partial.</p>")
+    parts += [f"<p><strong>{text(note)}</strong></p>" for note in run_notes(report)]
     parts += _actions(report, outcome, views)
     if report.warnings:
         parts.append("<h2>Case-file warnings</h2><ul>")

@@ -12,7 +12,38 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport, Status
-from refcheck.report import Renderer, archive_lines, literal, sources
+from refcheck.report import Renderer, archive_lines, literal, run_notes, sources
+
+
+def _shards(report: RunReport) -> ET.Element | None:
+    """For a shard's report, a ``skipped`` test standing for the links of the other
+    shards (neither passed nor failed here); for a merged report with shards missing, a
+    ``failure`` for each."""
+    notes = run_notes(report)
+    if not notes:
+        return None
+    suite = ET.Element("testsuite", name="refcheck shards")
+    merged = report.merged
+    counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
+    if report.shard is not None:
+        shard = report.shard
+        test = ET.SubElement(suite, "testcase", classname="refcheck shards",
+                             name=f"shard {shard.index} of {shard.count}", time="0")
+        ET.SubElement(test, "skipped", message=literal(notes[0])).text = "\n".join(
+            literal(n) for n in notes)
+        counts["tests"] += 1
+        counts["skipped"] += 1
+    if merged is not None:
+        for gap, note in zip(merged.gaps, notes, strict=False):
+            test = ET.SubElement(suite, "testcase", classname="refcheck shards",
+                                 name=f"shard {gap.index} of {merged.count}", time="0")
+            ET.SubElement(test, "failure", type=gap.reason,
+                          message=literal(note)).text = literal(note)
+            counts["tests"] += 1
+            counts["failures"] += 1
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    return suite
 
 
 class JunitRenderer(Renderer):
@@ -48,6 +79,11 @@ class JunitRenderer(Renderer):
                 suite.set(key, str(value))
                 if key in totals:
                     totals[key] += value
+        shards = _shards(report)
+        if shards is not None:
+            root.append(shards)
+            for key in totals:
+                totals[key] += int(shards.get(key, "0"))
         for key, value in totals.items():
             root.set(key, str(value))
         ET.indent(root)

@@ -10,7 +10,15 @@ import re
 from typing import TextIO
 
 from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
-from refcheck.report import STATUS_INFO, Renderer, action, archive_lines, literal, sources
+from refcheck.report import (
+    STATUS_INFO,
+    Renderer,
+    action,
+    archive_lines,
+    literal,
+    run_notes,
+    sources,
+)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _URL = re.compile(r"https?://[^\s<>\"|]+")
@@ -55,6 +63,8 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
     if report.interrupted:
         lines += [f"**Interrupted**: {len(report.results)} of {report.total_links()} links "
                   "were checked; the report is partial.", ""]
+    for note in run_notes(report):
+        lines += [f"> {md_text(note)}", ""]
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     lines += [f"{len(report.results)} links in {len(report.cases)} case file"
               f"{'s' if len(report.cases) != 1 else ''}: {summary or 'nothing to check'}.", ""]
