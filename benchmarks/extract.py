@@ -19,7 +19,14 @@ of each PDF, and the whole records file to case files in a temporary directory.
 
 A few annotations are themselves damaged (Word made the link from text with a typed space
 or lost its backslashes); ``TRUTH_FIXES`` lists them with the reason, and the figures are
-given both against the annotations as they are and with those fixed.
+given both against the annotations as they are and with those fixed. Two differences are
+not damage and are scored as the same URL (``same``): an archived URL's one-slash form
+(`/http:/www.`) and a last query parameter's empty `=`.
+
+Records are matched to PDFs by title and institution, both compared without entities,
+accents, ligatures, quotes, dashes, punctuation or case; a case number before the title
+(`6: Nationalism …`, `C2 — …`) does not count, nor a title cut short (the first six words
+or more the same), nor `the`, `of` or the order of an institution's words.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import gzip
+import html
 import io
 import json
 import re
@@ -34,8 +42,10 @@ import statistics
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from refcheck import cases
 from refcheck.extract import extract, extract_records, pdf, sections
@@ -47,12 +57,6 @@ SHARED = ROOT.parent / "shared" / "corpus"
 
 #: Annotation targets that are not the URL the author printed, and why.
 TRUTH_FIXES = {
-    "http://webarchive.nationalarchives.gov.uk/20130107105354/http:/www.dh.gov.uk/en/"
-    "Publicationsandstatistics/Publications/PublicationsPolicyAndGuidance/DH_106501": (
-        "http://webarchive.nationalarchives.gov.uk/20130107105354/http://www.dh.gov.uk/en/"
-        "Publicationsandstatistics/Publications/PublicationsPolicyAndGuidance/DH_106501",
-        "the link has the one-slash form a browser shows for an archived URL; the PDF prints "
-        "two slashes, and the archive serves both"),
     "https://www.gov.uk/government/%20uploads/system/uploads/attachment_data/file/213333/"
     "ACRA201218A-Developing-the-Mental-Health-Funding-Formula-For-Allocations-to-General-"
     "Practices.pdf": ("https://www.gov.uk/government/uploads/system/uploads/attachment_data/"
@@ -114,14 +118,27 @@ def truth_of(path: Path) -> Truth:
     return Truth(path, urls, fixed, split.title, split.institution)
 
 
+_ARCHIVED_ONE_SLASH = re.compile(r"(?<=/)(https?:)/(?!/)", re.IGNORECASE)
+_EMPTY_LAST_VALUE = re.compile(r"([?&][^=&#/]+)=$")
+
+
+def same(url: str) -> str:
+    """The form URLs are scored in: ``comparable``'s, and two more pairs of forms that
+    name the same resource. An archived URL's one-slash form, as a browser shows it
+    (`/20130107105354/http:/www.dh.gov.uk/`), is the printed two-slash form: the archive
+    serves both. A last query parameter with an empty value is the same with or without
+    its `=` (`…&q=` as pdfs/26 prints it, `…&q` as its link has it): both are `q` = ""."""
+    return _EMPTY_LAST_VALUE.sub(r"\1", comparable(_ARCHIVED_ONE_SLASH.sub(r"\1//", url)))
+
+
 def written(extraction_urls: list[str]) -> set[str]:
-    return {comparable(u) for u in extraction_urls}
+    return {same(u) for u in extraction_urls}
 
 
 def score(truth: list[str], urls: list[str], into: Score, name: str) -> None:
     have = written(urls)
-    spare = [u for u in have if u not in {comparable(t) for t in truth}]
-    for url in dict.fromkeys(comparable(t) for t in truth):
+    spare = [u for u in have if u not in {same(t) for t in truth}]
+    for url in dict.fromkeys(same(t) for t in truth):
         if url in have:
             into.exact += 1
             continue
@@ -132,6 +149,17 @@ def score(truth: list[str], urls: list[str], into: Score, name: str) -> None:
         else:
             into.missed += 1
             into.details.append(f"{name}: MISSED  {url}")
+
+
+_DOI_URL = re.compile(r"^https?://(?:dx\.|www\.)?doi\.org/", re.IGNORECASE)
+
+
+def prints(skeleton: str, url: str) -> bool:
+    """Does a record's text (as ``_skeleton``) print the URL? A DOI link counts when the
+    text prints its DOI (`doi: 10.1016/...`), as it does for the PDFs' own anchors."""
+    bare = re.sub(r"^https?://", "", url, flags=re.IGNORECASE)
+    return _skeleton(bare) in skeleton or bool(
+        _DOI_URL.match(url) and _skeleton(unquote(_DOI_URL.sub("", url))) in skeleton)
 
 
 def urls_of(path: Path) -> list[str]:
@@ -155,11 +183,51 @@ def without_annotations(path: Path, into: Path) -> Path:
 
 
 def _norm(text: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+    """Text as compared: entities decoded (`&amp;`, `&#8212;`), ligatures and other
+    compatibility forms folded (NFKD), accents dropped, and quotes, dashes, punctuation,
+    case and whitespace ignored."""
+    value = unicodedata.normalize("NFKD", html.unescape(text or ""))
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
 
 
 def _skeleton(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+#: A case number printed before the title (`6: Nationalism ...`, `C2 — Improved ...`,
+#: `10-03 Small Area ...`, `Case 2 - Research ...`).
+_CASE_NUMBER = re.compile(r"^(?:case (?:study )?)?(?:[a-z]?\d{1,3} )+")
+
+
+def _title_key(text: str | None) -> str:
+    return _CASE_NUMBER.sub("", _norm(text).removesuffix(" pdf")).strip()
+
+
+_NOT_NAME = frozenset({"the", "of", "and", "at", "amp"})
+
+
+def _institution_key(text: str | None) -> frozenset[str]:
+    """The words of an institution's name, without `the`, `of`, a UKPRN (`10007857 Bangor
+    University`) or the order of the words (`Queen's University, Belfast`)."""
+    return frozenset(w for w in _norm(text).split() if w not in _NOT_NAME and not w.isdigit())
+
+
+def _same_institution(a: str | None, b: str | None) -> bool:
+    mine, theirs = _institution_key(a), _institution_key(b)
+    if not mine or not theirs:
+        return False
+    # One may add an acronym or a place (`... (LSHTM)`, `University of London`).
+    return mine <= theirs or theirs <= mine
+
+
+def _same_title(a: str, b: str) -> bool:
+    """The same title, or one cut short (`...`, a line lost) where the other goes on: at
+    least six words in common from the start."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short.split()) >= 6 and long_.startswith(short)
 
 
 def match_records(truths: list[Truth], records: Path) -> dict[Path, dict[str, object]]:
@@ -169,19 +237,18 @@ def match_records(truths: list[Truth], records: Path) -> dict[Path, dict[str, ob
     with gzip.open(records, "rt", encoding="utf-8") as stream:
         for raw in stream:
             record = json.loads(raw)
-            by_title.setdefault(_norm(str(record.get("title"))), []).append(record)
+            by_title.setdefault(_title_key(str(record.get("title"))), []).append(record)
     titles = list(by_title)
     for truth in truths:
-        wanted = _norm(truth.title)
+        wanted = _title_key(truth.title)
         if not wanted:
             continue
         candidates = by_title.get(wanted) or [
             r for t in difflib.get_close_matches(wanted, titles, n=3, cutoff=0.9)
-            for r in by_title[t]]
-        institution = _norm(truth.institution).removeprefix("the ")
+            for r in by_title[t]] or [
+            r for t in titles if _same_title(wanted, t) for r in by_title[t]]
         for record in candidates:
-            theirs = _norm(str(record.get("institution"))).removeprefix("the ")
-            if institution and (institution in theirs or theirs in institution):
+            if _same_institution(truth.institution, str(record.get("institution"))):
                 found[truth.pdf] = record
                 break
     return found
@@ -222,10 +289,9 @@ def main() -> int:
                     continue
                 path = Path(tmp) / f"{record['id']}.json"
                 path.write_text(json.dumps(record), encoding="utf-8")
-                printed = _skeleton(str(record.get("references", "")) + " "
-                                    + str(record.get("sources", "")))
-                wanted = [u for u in truth.fixed if _skeleton(
-                    re.sub(r"^https?://", "", u, flags=re.IGNORECASE)) in printed]
+                printed = _skeleton(html.unescape(str(record.get("references", "")) + " "
+                                                  + str(record.get("sources", ""))))
+                wanted = [u for u in truth.fixed if prints(printed, u)]
                 score(wanted, urls_of(path), rec, f"{truth.pdf.name} (record {record['id']})")
     total = raw_a.total
     print(f"{len(paths)} PDFs, {total} printed URLs with a link annotation in sections 3 and 5")

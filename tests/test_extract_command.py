@@ -9,6 +9,9 @@ import pytest
 
 from refcheck import cases
 from refcheck.extract import run_extract
+from refcheck.extract.command import summary
+from refcheck.extract.document import Document, Line, Link, Place
+from refcheck.extract.engine import from_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 SALFORD = FIXTURES / "salford.txt"
@@ -58,3 +61,47 @@ def test_bad_input_exits_2_with_a_message(argv: list[str], message: str,
     assert run_extract(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def _pdf04_with_its_link() -> Document:
+    """pdfs/04, source IMP9 (page 4, lines 36-42), and the PDF's link over the URL: Word
+    made it from the text with the space typed before the wrap (`government/%20uploads`)."""
+    printed = [
+        "5. Sources to corroborate the impact",
+        "IMP9)  Sutton, M., Kristensen, S., Lau, Y-S., Glover, G., Whittaker, W., Wildman, J.,",
+        "and Smith, P. (2012). ‘Developing the Mental Health Funding Formula for Allocations to",
+        "General Practices Phase 3: Estimation of a formula based on person-level data’.",
+        "Commissioned by ACRA. Available at: https://www.gov.uk/government/",
+        "uploads/system/uploads/attachment_data/file/213333/ACRA201218A-Developing-the-",
+        "Mental-Health-Funding-Formula-For-Allocations-to-General-Practices.pdf (accessed",
+        "07/08/13).",
+    ]
+    lines = [Line(text, Place(line=35 + n, page=4), gap=20.0, lead=40.0)
+             for n, text in enumerate(printed)]
+    url = ("https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/213333/"
+           "ACRA201218A-Developing-the-Mental-Health-Funding-Formula-For-Allocations-to-General-"
+           "Practices.pdf")
+    link = Link(url.replace("government/", "government/%20"), "\n".join(printed[4:7]),
+                tuple(line.place for line in lines[4:7]))
+    return Document(name="04.pdf", lines=lines, links=[link], kind="pdf")
+
+
+def test_a_damaged_link_is_named_beside_the_printed_url_and_in_the_summary() -> None:
+    extraction = from_document(_pdf04_with_its_link())
+    (source,) = extraction.sources
+    (url,) = source.urls
+    assert url.url.endswith("/government/uploads/system/uploads/attachment_data/file/213333/"
+                            "ACRA201218A-Developing-the-Mental-Health-Funding-Formula-For-"
+                            "Allocations-to-General-Practices.pdf")
+    assert url.link_target is not None and "/government/%20uploads/" in url.link_target
+    text = extraction.to_yaml()
+    assert (f"    # the PDF's link points to {url.link_target}\n"
+            "    # written as printed instead: the link looks damaged (a space typed into it)"
+            ) in text
+    assert cases.parse(text, "x.yaml").warnings == []
+    assert extraction.summary.disagreeing == (url,)
+    report = summary(extraction, None)
+    assert "1 URLs (1 repaired, 0 uncertain, 1 where the document's link points elsewhere)" \
+        in report
+    assert (f"  link differs, page 4, line 39: wrote {url.url} as printed; the link points to "
+            f"{url.link_target}") in report

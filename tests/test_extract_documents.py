@@ -223,3 +223,32 @@ def test_records_file_gzipped_with_a_bad_line(tmp_path: Path) -> None:
     for result in results:
         if result.extraction is not None:
             loads_cleanly(result.extraction.to_yaml())
+
+
+@pytest.mark.parametrize(("printed", "title", "institution"), [
+    # pdfs/52: the label without a colon, the title after a blank line.
+    (["Impact case study (REF3b)", "Institution: The University of Oxford", "",
+      "Unit of Assessment: 2", "", "Title of case study", "",
+      "SHAPING INTERNATIONAL AND UK TOBACCO POLICY AND PRACTICE", "", "Summary of the impact"],
+     "SHAPING INTERNATIONAL AND UK TOBACCO POLICY AND PRACTICE", "The University of Oxford"),
+    # pdfs/64: each value on the line after its label.
+    (["Impact case study (REF3b)", "Institution:", "University of Cambridge",
+      "Unit of Assessment:", "UoA2", "Title of case study:",
+      "The epidemiology and promotion of physical activity",
+      "1. Summary of the impact (indicative maximum 100 words)"],
+     "The epidemiology and promotion of physical activity", "University of Cambridge"),
+    # pdfs/46: no title label; the title alone between the fields and section 1.
+    (["Impact case study (REF3b)", "Institution: The University of Edinburgh",
+      "Unit of Assessment: 23 Sociology",
+      "6: Nationalism and National Identity: Informing Political Life",
+      "1. Summary of the impact"],
+     "6: Nationalism and National Identity: Informing Political Life",
+     "The University of Edinburgh"),
+])
+def test_title_and_institution_in_the_templates_variants(
+        tmp_path: Path, printed: list[str], title: str, institution: str) -> None:
+    path = tmp_path / "case.txt"
+    path.write_text("\n".join([*printed, "Some text.", "5. Sources to corroborate the impact",
+                               "1. http://www.example.org/report.pdf"]), encoding="utf-8")
+    extraction = extract(path)
+    assert (extraction.title, extraction.institution) == (title, institution)

@@ -254,14 +254,16 @@ def test_a_link_target_damaged_by_its_author_loses_to_the_print() -> None:
     typed = text_url.replace("government/", "government/%20")
     result = _reconcile(_found(text_url, printed), Link(typed, printed, _PLACE))
     assert result.url == text_url and "link-typo" in result.rules
+    assert (result.link_target, result.link_damage) == (typed, "a space typed into it")
     # pdfs/16: the words after the URL went into the link.
     ctf = "https://www.gov.uk/government/uploads/child_trust_fund_140513.pdf"
     swallowed = ctf + "%20%20See%20page%207"
     assert _reconcile(_found(ctf, ctf), Link(swallowed, ctf, _PLACE)).url == ctf
     # pdfs/06: the link lost the printed %5C escapes.
     neon = "http://neon.vb.cbs.nl/casc/..%5Ccasc%5Cmu.htm"
-    assert _reconcile(_found(neon, neon), Link("http://neon.vb.cbs.nl/casc/..cascmu.htm", neon,
-                                               _PLACE)).url == neon
+    lost = _reconcile(_found(neon, neon), Link("http://neon.vb.cbs.nl/casc/..cascmu.htm", neon,
+                                               _PLACE))
+    assert lost.url == neon and lost.link_damage == "the printed %5C escapes lost"
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -281,3 +283,137 @@ def test_a_footnote_number_glued_in_front_is_not_part_of_the_host() -> None:
 def test_a_host_without_scheme_or_www_and_a_page_number_after_it() -> None:
     (url,) = found("page-after-short-link")
     assert url.url == "http://bit.ly/18Y55gu" and url.rules == ("no-scheme",)
+
+
+# -- the next item, the next URL, the next sentence ------------------------------------------
+
+def test_the_next_items_label_does_not_continue_the_url() -> None:
+    # REF2014 records print labels of their own kinds at the start of the next line.
+    assert urls("label-next-line") == [
+        "http://www.official-documents.gov.uk/document/cm75/7513/7513.asp",  # `5.C2 ONS …`
+        "http://www.bbc.co.uk/programmes/b00773jh",  # `3b: Report …`
+        "http://tinyurl.com/nm5em4u",  # `5.FIN Commercial …`
+        "http://social.un.org/ageing-working-group/documents/egm/participants.pdf",  # `5.d.April`
+    ]
+    assert all(not f.rules for f in found("label-next-line"))
+
+
+def test_a_label_glued_to_the_next_word_does_not_continue_the_url() -> None:
+    assert urls("label-glued-to-word") == [
+        "http://www.audit-scotland.gov.uk/media/article.php?id=68"]  # not `id=6812Sutherland`
+
+
+def test_a_piece_alone_on_its_line_after_a_hyphen_continues_even_if_it_looks_like_a_label(
+        ) -> None:
+    (url,) = found("lone-piece-after-hyphen")
+    assert url.url.endswith("/book/978-1-4419-5770-2") and url.rules == ("wrap",)
+    # With more words after it on its line, the same piece would be the next item's label.
+    assert repair.continues("http://x.org/book/978-1-4419-5770-", "2", wrap=True,
+                            alone=False) is None
+
+
+def test_urls_glued_together_are_told_apart() -> None:
+    first, second, third, fourth, fifth = found("glued-url")
+    assert first.url.endswith("/ICC-ASP10-GenDeba-TheNetherlands-ENG.pdf")
+    assert "glued" in first.rules
+    assert second.url.endswith("/ICC-ASP10-GenDeba-Norway-ENG.pdf")
+    assert third.url == "http://www.russellsage.org/"  # a footnote number glued in front
+    assert fourth.url.endswith("/107/107i.pdf")  # not `107i.pdf2)http://…`
+    assert fifth.url == "http://www.official-documents.gov.uk/document/cm77/7757/7757.pdf"
+
+
+def test_an_archived_url_and_a_redirectors_parameter_are_not_split() -> None:
+    lines = from_text("http://webarchive.nationalarchives.gov.uk/20130107105354/http://www.dh"
+                      ".gov.uk/a.pdf and http://www.google.co.uk/url?q=http://www.eqecat.com/"
+                      "x.pdf", "x").lines
+    assert [f.url for f in finder.find(lines)] == [
+        "http://webarchive.nationalarchives.gov.uk/20130107105354/http://www.dh.gov.uk/a.pdf",
+        "http://www.eqecat.com/x.pdf"]
+
+
+def test_a_complete_file_name_ends_the_url() -> None:
+    assert urls("after-file-name") == ["http://www.hse.gov.uk/research/rrpdf/rr715.pdf",
+                                       "http://www.hse.gov.uk/research/rrhtm/rr834.htm"]
+    # What goes on with the file ending, a query or a fragment still continues.
+    url = "http://www.hse.gov.uk/research/rrhtm/rr834.htm"
+    assert repair.continues(url, "l", wrap=True, gap=0.0, lead=5.0) is not None
+    assert repair.continues(url, "#section-2", wrap=True) == repair.Join("wrap")
+    assert repair.continues(url.replace(".htm", ".asp"), "x?id=3",
+                            wrap=True) == repair.Join("wrap")
+
+
+def test_a_capitalised_word_after_a_full_stop_begins_the_next_sentence() -> None:
+    # `Article` and `Epub` are file endings too; capitalised, they are the sentence's.
+    kyoto, doi = found("sentence-after-dot")
+    assert kyoto.url == ("http://unfccc.int/essential_background/kyoto_protocol/items/"
+                         "1678.php")
+    assert doi.doi == "10.1016/j.diabres.2012.03.009"
+    # The lower-case ending after a wrap at the dot is still joined (`dh_123394.` / `pdf`).
+    assert urls("wrap-after-dot")[0].endswith("/dh_123394.pdf")
+
+
+def test_an_opening_bracket_glued_on_behind_is_cut_off() -> None:
+    assert urls("glued-open-bracket") == [
+        "http://www.youtube.com/watch?v=GfWEWwrGJqA",
+        "http://www.theguardian.com/world/2011/mar/08/pass-notes-gods-wife",
+        "http://www.anzsog.edu.au/events/events-calendar/2012/09/16/ssc-new-zealand-"
+        "partnership-program-event/363/professor-gerry-stoker-nudge-nudge-think-think-"
+        "experiments-in-the-small-statebig-society-wellington"]
+
+
+def test_brackets_a_url_opens_itself_are_kept() -> None:
+    wiki, lse, holyrood = urls("brackets-the-url-opens")
+    assert wiki == "http://en.wikipedia.org/wiki/Way_to_Heaven_(play)"
+    assert lse.endswith("/Ethical_dilemmas_(LSERO).pdf")
+    assert holyrood.endswith("Threatening_Communications_(Scotland)_Bill_2011.pdf")
+
+
+def test_text_glued_on_after_a_closing_bracket_the_url_did_not_open_is_cut_off() -> None:
+    assert urls("glued-after-close") == ["http://www.lse.ac.uk/collections/law/wps/wps1.htm#0913",
+                                         "http://www.bis.org/publ/bcbs173.pdf"]
+
+
+def test_a_page_number_glued_on_behind_a_file_name_is_cut_off() -> None:
+    assert urls("glued-page") == [
+        "http://filestore.aqa.org.uk/subjects/AQA-PLSH2-W-WRE-JUN10.PDF"]
+
+
+def test_a_doi_broken_after_a_hyphen_by_a_space_is_joined() -> None:
+    (doi,) = found("doi-space-after-hyphen")
+    assert doi.doi == "10.4271/2001-01-3552" and doi.rules == ("space",)
+
+
+# -- a document's own links ----------------------------------------------------------------
+
+def test_an_archived_url_in_the_one_slash_form_is_written_as_the_link_has_it() -> None:
+    # pdfs/44: the PDF prints `/http://www.dh.gov.uk/…`, its link `/http:/www.dh.gov.uk/…`
+    # (as a browser shows an archived URL). The archive serves both: the link is not
+    # damaged, so it is what is written, with the printed form beside it.
+    (item,) = found("archived-one-slash-link")
+    target = item.url.replace("/http://www.dh", "/http:/www.dh")
+    result = _reconcile(item, Link(target, item.printed, item.places))
+    assert result.url == target and result.from_link and "link" in result.rules
+    assert result.link_target is None
+
+
+def test_a_query_wrapped_after_its_question_mark_continues_a_question_does_not() -> None:
+    unog, charity, ted = urls("wrap-after-question-mark")
+    assert unog.endswith("d96d?OpenDocument&ExpandSection=3#_Section3")
+    assert charity.endswith("/CharityFramework.aspx?RegisteredCharityNumber=227530&"
+                            "SubsidiaryNumber=0")
+    assert ted == ("http://www.ted.com/talks/onora_o_neill_what_we_don_t_understand_about_"
+                   "trust.html")
+
+
+def test_an_equals_sign_on_the_next_line_completes_a_parameter_not_a_path() -> None:
+    cordis, cnr, short = urls("lone-equals")
+    assert cordis.endswith("&RS_RCN=11481701&q=")
+    assert cnr == "http://www.cnr.it/eventi/file/documento/id/7890"
+    assert short == "http://www.actionforchildren.org.uk/neglectreview"  # `= 774` visits
+
+
+def test_a_footnote_number_or_a_backslash_behind_the_url_is_not_part_of_it() -> None:
+    doi, short, award = found("glued-footnote")
+    assert doi.doi == "10.1063/1.1469218"
+    assert short.url == "http://tinyurl.com/kyqmcng" and "glued" in short.rules
+    assert award.url == "http://www.queensawardsmagazine.com/2012winners"

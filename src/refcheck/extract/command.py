@@ -159,12 +159,16 @@ def summary(extraction: Extraction, output: Path | None) -> str:
     """What was found, for stderr: counts, then each uncertain repair with its place."""
     counts = extraction.summary
     where = f" to {output}" if output is not None else ""
+    differ = (f", {len(counts.disagreeing)} where the document's link points elsewhere"
+              if counts.disagreeing else "")
     lines = [f"{extraction.name}: {counts.sources} sources, {counts.references} references, "
              f"{counts.urls} URLs ({counts.repaired} repaired, {len(counts.uncertain)} "
-             f"uncertain){where}"]
+             f"uncertain{differ}){where}"]
     for item in counts.uncertain:
         other = f" (or {item.alternative})" if item.alternative else ""
         lines.append(f"  uncertain, {item.place}: {item.url}{other}")
+    lines.extend(f"  link differs, {item.place}: wrote {item.url} as printed; the link "
+                 f"points to {item.link_target}" for item in counts.disagreeing)
     if extraction.date is None:
         lines.append("  no date: give --date YYYY-MM-DD (when the evidence was cited)")
     return "\n".join(lines)

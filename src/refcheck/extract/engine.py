@@ -287,10 +287,12 @@ def _reconcile(item_url: finder.Found, link: Link | None) -> ExtractedUrl:
         # The link confirms the reading of the text: any doubt is settled.
         return ExtractedUrl(url=item_url.url, printed=item_url.printed,
                             places=item_url.places, rules=item_url.rules, doi=item_url.doi)
-    if _link_is_damaged(target, item_url.url):
+    damage = link_damage(target, item_url.url)
+    if damage is not None:
+        # The page's URL is written; the link's target goes beside it, so both are seen.
         return ExtractedUrl(url=item_url.url, printed=item_url.printed, places=item_url.places,
                             rules=(*item_url.rules, "link-typo"), doi=item_url.doi,
-                            alternative=target)
+                            link_target=target, link_damage=damage)
     rules = tuple(r for r in item_url.rules if r not in ("trailing", "bracket")) + redirected
     if _compact(item_url.printed) != target:
         rules = (*rules, "link")
@@ -301,20 +303,22 @@ def _reconcile(item_url: finder.Found, link: Link | None) -> ExtractedUrl:
 _ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
-def _link_is_damaged(target: str, text_url: str) -> bool:
-    """The link target, not the printed URL, is what went wrong: a space typed into it
-    where the text wraps, the words after the URL swallowed into it, or its escapes
-    (`%5C`) lost."""
+def link_damage(target: str, text_url: str) -> str | None:
+    """How the link target, not the printed URL, went wrong, or None when it did not: a
+    space typed into it where the text wraps, the words after the URL swallowed into it,
+    or its escapes (`%5C`) lost. An archived URL in the one-slash form a browser shows
+    (`/20130107105354/http:/www.`) is not damage: the archive serves both forms, so the
+    link is used as it is."""
     plain_target, plain_text = unquote(target), unquote(text_url)
-    if re.sub(r"(?<=/)(https?:)//", r"\1/", plain_text) == plain_target != plain_text:
-        # An archived URL as a browser shows it (`/http:/www.`); the PDF prints `http://`.
-        return True
     if re.search(r"\s", plain_target):
         if re.sub(r"\s+", "", plain_target) == plain_text:
-            return True
+            return "a space typed into it"
         if plain_target.startswith(plain_text) and plain_target[len(plain_text)].isspace():
-            return True
-    return _ESCAPES.search(text_url) is not None and _ESCAPES.sub("", text_url) == target
+            return "the words after the URL taken into it"
+    if _ESCAPES.search(text_url) is not None and _ESCAPES.sub("", text_url) == target:
+        escapes = dict.fromkeys(m.upper() for m in _ESCAPES.findall(text_url))
+        return f"the printed {', '.join(escapes)} escapes lost"
+    return None
 
 
 # -- confirmation ----------------------------------------------------------------------
@@ -349,8 +353,8 @@ class _Pool:
                 best = (distance, url)
         if best is None or (best[0] and not _DOUBTFUL.intersection(item.rules)):
             return item
-        return ExtractedUrl(url=best[1], printed=item.printed, places=item.places,
-                            rules=(*item.rules, "confirmed"), doi=item.doi)
+        return dataclasses.replace(item, url=best[1], rules=(*item.rules, "confirmed"),
+                                   uncertain=False, alternative=None)
 
 
 def _skeleton(url: str) -> str:

@@ -22,6 +22,10 @@ _DOI_GLUED = re.compile(r"(?<![A-Za-z0-9])doi\s*:\s*(?=10\.)", re.IGNORECASE)
 _DOI_START = re.compile(r"^10\.\d{4,9}/")
 _DOI_PREFIX_ONLY = re.compile(r"^10\.\d{4,9}/$")
 _TOKEN = re.compile(r"\S+")
+#: A URL glued on behind other text in one word: `…ENG.pdf;http://…`, `14http://…`,
+#: `S10)http://…`, `…Macedoniahttps://…`; not an archived URL (`/20130107105354/http://`)
+#: or a redirector's parameter (`url=http://`, `redirect?http://`).
+_GLUED_SCHEME = re.compile(r"(?<=[^/=:?\s])(?=https?://)", re.IGNORECASE)
 #: Most lines a URL is printed over.
 MAX_LINES = 6
 
@@ -49,6 +53,7 @@ class _Token:
     line: int
     text: str
     first: bool  # first token of its line
+    glued: bool = False  # glued on to the word before it (`…pdf;` `http://…`)
 
 
 @dataclass
@@ -68,7 +73,11 @@ def tokens_of(lines: Sequence[Line]) -> list[_Token]:
     out = []
     for index, line in enumerate(lines):
         for number, match in enumerate(_TOKEN.finditer(line.text)):
-            out.append(_Token(index, match.group(0), number == 0))
+            word = match.group(0)
+            parts = _GLUED_SCHEME.split(word) if "://" in word[1:] else [word]
+            for part_number, part in enumerate(parts):
+                out.append(_Token(index, part, number == 0 and part_number == 0,
+                                  glued=part_number > 0))
     return out
 
 
@@ -124,7 +133,7 @@ def _grow(build: _Build, tokens: list[_Token], i: int, lines: Sequence[Line], *,
     j = i + 1
     while True:
         token, text, _ = build.pieces[-1]
-        cut = repair.cut_glued(text)
+        cut = repair.cut_glued(text, build.text[:len(build.text) - len(text)])
         if cut is not None:
             build.pieces[-1] = (token, text[:cut], build.pieces[-1][2])
             build.rules.append("glued")
@@ -137,18 +146,25 @@ def _grow(build: _Build, tokens: list[_Token], i: int, lines: Sequence[Line], *,
         wrap = following.line != token.line
         if wrap and not following.first:
             return j
+        if following.glued:
+            build.rules.append("glued")
+            return j
         if wrap and (following.line != token.line + 1 or not lines[following.line].text.strip()):
             return j
         line = lines[token.line]
         nxt = lines[following.line]
         so_far = build.text
-        if doi and _DOI_PREFIX_ONLY.match(so_far) and not repair.starts_url(following.text):
-            # `10.1520/` and a line break: a DOI has a suffix, so it goes on.
+        alone = j + 1 >= len(tokens) or tokens[j + 1].line != following.line
+        if doi and not repair.starts_url(following.text) and (
+                _DOI_PREFIX_ONLY.match(so_far)
+                or (so_far.endswith("-") and following.text[:1].isdigit())):
+            # `10.1520/` and a line break: a DOI has a suffix, so it goes on; so does one
+            # broken after a hyphen (`10.4271/2001-01- 3552`).
             join: repair.Join | None = repair.Join("wrap" if wrap else "space")
         else:
             join = repair.continues(so_far, following.text, wrap=wrap,
                                     gap=line.gap if wrap else None,
-                                    lead=nxt.lead if wrap else None)
+                                    lead=nxt.lead if wrap else None, alone=alone)
         if join is None:
             consumed = _ocr_run(build, tokens, j)
             if consumed:

@@ -29,6 +29,10 @@ class ExtractedUrl:
     alternative: str | None = None  # the next most likely URL, when uncertain
     from_link: bool = False  # taken from the document's link target
     doi: str | None = None  # printed as a DOI, not as a URL
+    #: Where the document's own link over the URL points, when the printed URL was written
+    #: instead because the link is damaged (rule `link-typo`), and how it is damaged.
+    link_target: str | None = None
+    link_damage: str | None = None
 
     @property
     def repaired(self) -> bool:
@@ -59,6 +63,8 @@ class Summary:
     urls: int
     repaired: int
     uncertain: tuple[ExtractedUrl, ...]
+    #: URLs written as printed where the document's link points elsewhere.
+    disagreeing: tuple[ExtractedUrl, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class Extraction:
             urls=len(urls),
             repaired=sum(1 for u in urls if u.repaired),
             uncertain=tuple(u for u in urls if u.uncertain),
+            disagreeing=tuple(u for u in urls if u.link_target),
         )
 
     def place_of_line(self, line: int) -> Place | None:

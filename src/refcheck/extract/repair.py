@@ -25,7 +25,10 @@ class Rule:
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("wrap", "the URL is wrapped over two or more lines",
-         "joined without the line break; a hyphen at the break is kept"),
+         "joined without the line break; a hyphen at the break is kept. Not joined: the "
+         "next item's label (`5.C2 ONS …`, `3b: Report`, `12Sutherland`), a word after a "
+         "complete file name (`rr834.htm` / `Grants`) or after a full stop (`…php.` / "
+         "`Article`)"),
     Rule("space", "a space inside the URL, next to a separator (`housing/ 1449648.article`, "
          "`families_ FINAL_v2.pdf`)", "the space removed"),
     Rule("lost-underscore", "`_` printed as a space (`pdf file/0004`)",
@@ -44,8 +47,9 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
          "removed"),
     Rule("bracket", "a closing bracket or quote that belongs to the text around the URL",
          "removed; brackets the URL opens itself are kept (`CRITA_FINAL(1).pdf`)"),
-    Rule("glued", "text glued on behind the URL (`report.pdf(accessed 3 May 2013)`)",
-         "cut off"),
+    Rule("glued", "text glued on behind the URL (`report.pdf(accessed 3 May 2013)`, "
+         "`GfWEWwrGJqA(for`, `bcbs173.pdf)\"clear`, `rr715.pdfp33`, `kyqmcng,[172]`), or "
+         "another URL glued on (`…ENG.pdf;http://…`, `14http://…`)", "cut off"),
     Rule("redirector", "the link goes through a mail or search redirector (Outlook "
          "safelinks, Outlook Web Access, Google `/url?q=`)", "unwrapped to the real target"),
     Rule("doi", "a DOI printed as `doi: 10.1016/…` or `DOI:` and a line break",
@@ -81,6 +85,13 @@ _EXT_END = re.compile(r"\.([A-Za-z0-9]{2,7})[.,;:)\]'\"]*$")
 _ID_LIKE = re.compile(
     r"^[(\[]?(?:[A-Z]{1,4}\d{0,3}(?:\.\d{1,3})?|\d{1,3}(?:\.\d{1,3})*|[ivxlcIVXLC]{1,6}|[a-z])"
     r"[.):\]]*$")
+#: Labels of the REF2014 records' own kinds: `3b:`, `5.3a`, `10b.`, `5.C2`, `5.FIN`, `5.d.`.
+_LABEL = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*[a-z]|\d{1,2}\.(?:[A-Z]{1,3}\d{0,2}|[a-z]))[.):]?$")
+#: A label glued to the word after it: `12Sutherland`, `6.Evidence`, `5.d.April`.
+_LABEL_GLUED = re.compile(
+    r"^\(?[A-Za-z]{0,3}\d{1,3}(?:\.\d{1,3})*(?:\.[a-z](?![a-z]))?[.:)\]]?(?=[A-Z][a-z]{2})")
+#: A capitalised word of the sentence: `Article`, `Epub`, `Action` (not a file ending).
+_TITLE_WORD = re.compile(r"^[A-Z][a-z]+[.,;:)]*$")
 _HOSTISH = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:uk|com|org|net|gov|edu|int|eu|info|"
                       r"ac|co|io|de|fr|nl|be|ie|au|ca|us|it|es|ch|se|no|dk|nz|in|jp|cn)"
                       r"(?:[/:]|$)", re.IGNORECASE)
@@ -121,8 +132,22 @@ def looks_like_url_part(token: str) -> bool:
 
 
 def looks_like_id(token: str) -> bool:
-    """A label that opens an item (`[5.2]`, `C5`, `D.`, `21.`, `(iv)`)."""
-    return bool(_ID_LIKE.match(token))
+    """A label that opens an item (`[5.2]`, `C5`, `D.`, `21.`, `(iv)`, `3b:`, `5.C2`)."""
+    return bool(_ID_LIKE.match(token) or _LABEL.match(token))
+
+
+def ends_file_name(url: str) -> bool:
+    """The URL's path ends in a complete file name (`…/rr834.htm`, `…/dh_123394.pdf`)."""
+    path = url.split("//", 1)[-1]
+    return "/" in path and has_extension(path.rsplit("/", 1)[-1])
+
+
+def _extends_ending(url: str, token: str) -> bool:
+    """The token goes on with the file ending: `.htm` / `l`, `.asp` / `x?id=3`."""
+    match = _EXT_END.search(url)
+    more = re.match(r"[A-Za-z0-9]*", token)
+    return bool(match and more and more.group(0)
+                and (match.group(1) + more.group(0)).lower() in EXTENSIONS)
 
 
 def starts_url(token: str) -> bool:
@@ -140,12 +165,16 @@ class Join:
 
 
 def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
-              lead: float | None = None) -> Join | None:
+              lead: float | None = None, alone: bool = False) -> Join | None:
     """Does ``token`` (the next word after a line break, or after a space when ``wrap`` is
     false) continue ``url``? ``gap`` and ``lead`` are the PDF's geometry: how far short of
-    the right margin the URL's line ends, and the width of the next line's first word."""
+    the right margin the URL's line ends, and the width of the next line's first word;
+    ``alone`` says the token is all of its line (so it is not an item's label)."""
     if not token or starts_url(token) or token[0] in "([{<\"'\u201c\u2018`\u2014\u2013\u2022*":
         return None
+    if token == "=":
+        # `…&q` / `= and …` completes the parameter; `…/neglectreview` / `= 774` is a sum.
+        return Join("wrap") if wrap and re.search(r"[?&][^=&#/]+$", url) else None
     if token in ("-", "&", "|") or is_stop_word(token):
         return None
     last = url[-1]
@@ -155,13 +184,25 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
     if gap is not None and lead is not None and gap > lead + 8.0:
         # The next word would have fitted on this line: the line was ended on purpose.
         return None
-    if looks_like_id(token) and not token[:1].islower() and not strong:
+    if _LABEL_GLUED.match(token) and not strong:
+        return None  # the next item: `12Sutherland (2008) …`, `5.d.April 2011 …`
+    if looks_like_id(token) and not token[:1].islower() and not strong \
+            and not (alone and last in OPEN_ENDINGS):
+        # An item's label, unless it is all of its line after an open ending
+        # (`…/978-1-4419-5770-` / `2`).
         return None
+    if last == "?" and "=" not in token and _TITLE_WORD.match(token):
+        return None  # a question mark, then the next sentence: `…trust.html?` / `Material`
     if last in OPEN_ENDINGS:
         return Join("wrap")
+    if ends_file_name(url) and token[0] not in "?#&=/;%" and not _extends_ending(url, token):
+        # A complete file name ends the URL: `…/rr715.pdf` / `p33`, `…/rr834.htm` / `Grants`.
+        return None
     if last in ".,;:!)]'\"":
-        # A sentence ends here, unless what follows is a file ending or more host name.
-        if last == "." and (token.lower().rstrip(".,;:)") in EXTENSIONS or strong):
+        # A sentence ends here, unless what follows is a file ending or more host name;
+        # a capitalised word (`Article`, `Epub`) begins the next sentence.
+        if last == "." and (token.lower().rstrip(".,;:)") in EXTENSIONS or strong) \
+                and not _TITLE_WORD.match(token):
             return Join("wrap")
         return None
     if strong:
@@ -201,12 +242,19 @@ def _space_join(url: str, token: str, strong: bool) -> Join | None:
 _INVISIBLE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "",
                             "\ufeff": "", "\u2010": "-", "\u2011": "-", "\u2012": "-",
                             "\u2013": "-"})
-_TRAILING = ".,;:!?'\"\u2019\u201d\u2026*"
+_TRAILING = ".,;:!?'\"`\\\u2019\u201d\u2026*"
 _CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _GLUED = re.compile(
     r"(?<=[a-z0-9/])\((?=(?:accessed|last|viewed|retrieved|visited|date|see|pdf|html|online|"
     r"available|archived|link|copy|report)\b)", re.IGNORECASE)
-_GLUED_AFTER_FILE = re.compile(r"\.(?i:pdf|html?|aspx?|php|docx?)(?=[(\[]|[A-Z][a-z])")
+_GLUED_AFTER_FILE = re.compile(r"\.(?i:pdf|html?|aspx?|php|docx?)(?=[(\[]|[A-Z][a-z]|p{1,2}\.?\d)")
+#: An opening bracket glued on behind the URL that nothing in it closes: `GfWEWwrGJqA(for`,
+#: `pass-notes-gods-wife(08.03.2011`; not `CRITA_FINAL(1).pdf` or `Mercury_(planet)`.
+_GLUED_OPEN = re.compile(r"(?<=[A-Za-z0-9/])[(\[](?=(?:[A-Za-z]{2,}|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+                         r"[^)\]]*$)")
+_OPENERS = {")": ("(", "%28"), "]": ("[", "%5B")}
+#: A footnote's number in brackets glued on behind: `tinyurl.com/kyqmcng,[172]`.
+_FOOTNOTE = re.compile(r"(?<=[A-Za-z0-9/.,;])\[\d{1,3}\][.,;:)]*$")
 _PIPE = re.compile(r"(?<=[a-z])\|(?=[-a-z_.])|(?<=[-_/])\|(?=[a-z])")
 _ONE_SLASH = re.compile(r"^(https?):/(?!/)", re.IGNORECASE)
 _DOI_LOST_10 = re.compile(r"^(https?://(?:dx\.)?doi\.org/)\.(\d{4,9}/)", re.IGNORECASE)
@@ -247,13 +295,38 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
     return Cleaned(url, tuple(rules))
 
 
-def cut_glued(text: str) -> int | None:
-    """Where text glued on behind a URL begins (`report.pdf(accessed`), or None."""
-    glued = _GLUED.search(text)
-    if glued:
-        return glued.start()
+def cut_glued(text: str, before: str = "") -> int | None:
+    """Where text glued on behind a URL begins in ``text``, the URL's last piece
+    (`report.pdf(accessed`, `bcbs173.pdf)"clear`, `rr715.pdfp33`), or None. ``before`` is
+    the URL so far, for the brackets it opens."""
+    cuts = []
+    for pattern in (_GLUED, _GLUED_OPEN, _FOOTNOTE):
+        glued = pattern.search(text)
+        if glued:
+            cuts.append(glued.start())
     after_file = _GLUED_AFTER_FILE.search(text)
-    return after_file.end() if after_file else None
+    if after_file:
+        cuts.append(after_file.end())
+    closing = _unopened_close(before, text)
+    if closing is not None:
+        cuts.append(closing)
+    return min(cuts) if cuts else None
+
+
+def _unopened_close(before: str, text: str) -> int | None:
+    """A closing bracket the URL did not open, with more text glued on after it
+    (`wps1.htm#0913).Source`, `ja020340f).Detailed`): where it is in ``text``."""
+    for closer, (opener, escaped) in _OPENERS.items():
+        at = text.find(closer)
+        while at >= 0:
+            so_far = before + text[:at]
+            opened = so_far.count(opener) + so_far.upper().count(escaped)
+            if opened <= so_far.count(closer):
+                if re.match(r"[.,;:]*[\"'A-Za-z0-9]", text[at + 1:]):
+                    return at
+                break
+            at = text.find(closer, at + 1)
+    return None
 
 
 def strip_tail(url: str) -> str:
@@ -262,7 +335,8 @@ def strip_tail(url: str) -> str:
 
 
 def _strip_tail(url: str) -> str:
-    """Strip sentence punctuation and closing brackets the URL did not open."""
+    """Strip sentence punctuation, closing brackets the URL did not open, and an opening
+    bracket (no URL ends in one: `…small-statebig-society-wellington(`)."""
     changed = True
     while changed and url:
         changed = False
@@ -272,6 +346,8 @@ def _strip_tail(url: str) -> str:
             opener = _CLOSERS[url[-1]]
             if url.count(opener) < url.count(url[-1]):
                 url, changed = url[:-1], True
+        elif url and url[-1] in "([{<":
+            url, changed = url[:-1], True
     return url
 
 

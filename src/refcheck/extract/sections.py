@@ -31,8 +31,10 @@ _NOT_OUTPUTS = re.compile(
     r"\b|evidence of (?:the )?quality\b|research funding\b|key research awards\b)",
     re.IGNORECASE)
 _URLISH = re.compile(r"https?:|www\.|doi", re.IGNORECASE)
-_FIELD = re.compile(r"^\s*(title of case study|institution|unit of assessment)\s*:\s*(.*)$",
-                    re.IGNORECASE)
+#: The template's fields: `Institution: X`, or the label alone on its line with the value
+#: on the next (`Institution:` / `University of Cambridge`, `Title of case study` / ...).
+_FIELD = re.compile(r"^\s*(title of case study|institution|unit of assessment)"
+                    r"(?:\s*:\s*(.*)|\s*)$", re.IGNORECASE)
 
 #: Ids as printed at the start of an item, each kind with a name (the kinds are not mixed).
 _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -108,24 +110,46 @@ def split(document: Document) -> Sections:
 def _fields(lines: Sequence[Line]) -> tuple[str | None, str | None]:
     title: str | None = None
     institution: str | None = None
+    last_field: int | None = None  # the last field line before section 1
+    summary: int | None = None  # section 1's heading
     for index, line in enumerate(lines[:60]):
+        if _HEADING[1].match(line.text):
+            summary = index
+            break
         match = _FIELD.match(line.text)
         if not match:
             continue
-        name, value = match.group(1).lower(), match.group(2).strip()
+        last_field = index
+        name, value = match.group(1).lower(), (match.group(2) or "").strip()
         if name == "institution" and institution is None:
-            institution = value or None
+            institution = value or _value_after(lines, index, 1)
         elif name == "title of case study" and title is None:
-            parts = [value] if value else []
-            for following in lines[index + 1:index + 4]:
-                if (not following.text.strip() or _FIELD.match(following.text)
-                        or any(h.match(following.text) for h in _HEADING.values())):
-                    if parts:
-                        break
-                    continue
-                parts.append(following.text.strip())
-            title = " ".join(parts) or None
+            title = _value_after(lines, index, 3, value)
+    if title is None and last_field is not None and summary is not None:
+        # No title label: the title is printed alone between the fields and section 1
+        # (`Unit of Assessment: 23 Sociology` / `6: Nationalism and ...` / `1. Summary`).
+        between = [line.text.strip() for line in lines[last_field + 1:summary]
+                   if line.text.strip()]
+        if 0 < len(between) <= 3:
+            title = " ".join(between)
     return _tidy(title), _tidy(institution)
+
+
+def _value_after(lines: Sequence[Line], index: int, most: int,
+                 value: str = "") -> str | None:
+    """A field's value: on the label's line, and on up to ``most`` lines after it (blank
+    lines before it skipped) until a blank line, another field or a heading."""
+    parts = [value] if value else []
+    for following in lines[index + 1:index + 1 + most + 2]:
+        if (not following.text.strip() or _FIELD.match(following.text)
+                or any(h.match(following.text) for h in _HEADING.values())):
+            if parts:
+                break
+            continue
+        parts.append(following.text.strip())
+        if len(parts) >= most + (1 if value else 0):
+            break
+    return " ".join(parts) or None
 
 
 def _tidy(text: str | None) -> str | None:

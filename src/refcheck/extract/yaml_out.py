@@ -102,35 +102,39 @@ def render(extraction: Extraction) -> tuple[str, dict[int, Place]]:
             continue
         w.add(f"{key}:")
         for entry in entries:
-            _entry(w, entry)
+            _entry(w, entry, _LINKS.get(extraction.kind, "the document's link"))
     return "\n".join(w.lines) + "\n", w.places
 
 
-def _entry(w: _Writer, entry: Entry) -> None:
+#: What a document's own link is called in a comment.
+_LINKS = {"pdf": "the PDF's link", "docx": "the Word document's link"}
+
+
+def _entry(w: _Writer, entry: Entry, link: str) -> None:
     w.add(f"  - id: {quoted(entry.id)}" + ("" if entry.id_printed else
                                            "   # not numbered in the document: numbered here"))
     w.add(f"    title: {quoted(entry.title)}")
     doi_url = next((u for u in entry.urls if u.doi), None)
     urls = [u for u in entry.urls if u is not doi_url]
     if len(urls) == 1:
-        _url(w, urls[0], "    url: ", "    ")
+        _url(w, urls[0], "    url: ", "    ", link)
     elif urls:
         w.add("    urls:")
         for item in urls:
-            _url(w, item, "      - ", "      ")
+            _url(w, item, "      - ", "      ", link)
     if doi_url is not None and doi_url.doi:
         w.add(f"    doi: {quoted(doi_url.doi)}", doi_url.place)
-        _notes(w, doi_url, "    ", doi=True)
+        _notes(w, doi_url, "    ", link)
     elif entry.doi:
         w.add(f"    doi: {quoted(entry.doi)}")
 
 
-def _url(w: _Writer, item: ExtractedUrl, key: str, indent: str) -> None:
+def _url(w: _Writer, item: ExtractedUrl, key: str, indent: str, link: str) -> None:
     w.add(f"{key}{url_scalar(item.url)}", item.place)
-    _notes(w, item, indent)
+    _notes(w, item, indent, link)
 
 
-def _notes(w: _Writer, item: ExtractedUrl, indent: str, *, doi: bool = False) -> None:
+def _notes(w: _Writer, item: ExtractedUrl, indent: str, link: str) -> None:
     if item.from_link and not item.rules:
         w.comment(indent, f"the link on {item.printed!r} ({_where(item.places)})")
         return
@@ -142,3 +146,7 @@ def _notes(w: _Writer, item: ExtractedUrl, indent: str, *, doi: bool = False) ->
     if item.uncertain:
         other = f"; or {item.alternative}" if item.alternative else ""
         w.comment(indent, f"uncertain: the text does not settle this repair{other}")
+    if item.link_target:
+        why = f" ({item.link_damage})" if item.link_damage else ""
+        w.comment(indent, f"{link} points to {item.link_target}")
+        w.comment(indent, f"written as printed instead: the link looks damaged{why}")
