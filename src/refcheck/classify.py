@@ -12,6 +12,7 @@ import datetime as dt
 import email.utils
 import html
 import re
+import sys
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -216,4 +217,5 @@ def describe_status(code: int, reason: str = "") -> str:
         phrase = HTTPStatus(code).phrase
     except ValueError:
         phrase = reason or "unknown status"
-    return f"{code} {phrase}"
+    # Interned: every result holds its detail, and a large run's are nearly all "200 OK".
+    return sys.intern(f"{code} {phrase}")

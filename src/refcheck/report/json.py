@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
+import tempfile
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TextIO, TypeVar
@@ -42,6 +45,9 @@ from refcheck.report import Renderer, ordered
 from refcheck.urls import mask
 
 SCHEMA = "refcheck-report/1"
+
+#: Encoded links are kept in memory up to this size, then on disk.
+SPOOL_IN_MEMORY = 1 << 20
 
 
 def masked(value: Any) -> Any:
@@ -172,22 +178,40 @@ def _capture(capture: Capture | None) -> dict[str, Any] | None:
 class JsonRenderer(Renderer):
     def __init__(self) -> None:
         self._stamp = _Stamps()
-        #: Links encoded as they finished, by identity: a result is final when it is told,
-        #: and lives as long as the report that holds it.
-        self._early: dict[int, tuple[str, str]] = {}
+        #: Links encoded as they finished, kept outside the heap: a file that stays in
+        #: memory while it is small and goes to disk when it grows (30,000 links encode to
+        #: some 27 MB, which a large run would otherwise hold to the end). By the result's
+        #: identity, the offset of its line: a result is final when it is told, and lives
+        #: as long as the report that holds it.
+        self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
+        self._early: dict[int, int] = {}
 
     def prepare(self, result: LinkResult) -> None:
         # Most of the report's work, done while the run still waits for other answers
         # (2,000 links: ~25 ms less between the last answer and the exit).
         try:
-            self._early[id(result)] = _link_halves(result, self._stamp)
+            before, after = _link_halves(result, self._stamp)
+            if self._spool is None:
+                # Open across calls, closed by render (or with the renderer).
+                self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                    max_size=SPOOL_IN_MEMORY)
+                # A renderer dropped unrendered (its report could not be written) closes it.
+                weakref.finalize(self, self._spool.close)
+            spool = self._spool
+            offset = spool.seek(0, io.SEEK_END)
+            # ASCII (ensure_ascii), and json escapes control characters: no NUL or newline
+            # inside either half.
+            spool.write(f"{before}\0{after}\n".encode("ascii"))
         except Exception:  # the report is still written in full at the end
             return
+        self._early[id(result)] = offset
 
     def _line(self, result: LinkResult, source_status: Status) -> str:
-        early = self._early.get(id(result))
-        if early is not None:
-            before, after = early
+        offset = self._early.get(id(result))
+        if offset is not None and self._spool is not None:
+            self._spool.seek(offset)
+            before, _, after = self._spool.readline().decode("ascii").rstrip("\n") \
+                .partition("\0")
         else:
             before, after = _link_halves(result, self._stamp)
         return f'{before}, "source_status": {json.dumps(source_status)}, {after}'
@@ -226,14 +250,22 @@ class JsonRenderer(Renderer):
         }
         # One link per line: readable, diff-able, and written by json's C encoder (an
         # indented dump of 2,000 links costs more CPU than checking a tenth of them).
+        # Written as they are made, never all held at once.
         verdicts = source_verdicts(report)
-        lines = [self._line(r, verdicts[source_key(r)])
-                 for r in ordered(report)]
         head = json.dumps(document, indent=2, ensure_ascii=True)
         out.write(head[:-2] + ',\n  "links": [')
-        for index, line in enumerate(lines):
-            out.write(("\n    " if index == 0 else ",\n    ") + line)
-        out.write("\n  ]\n}\n" if lines else "]\n}\n")
+        written = 0
+        try:
+            for result in ordered(report):
+                line = self._line(result, verdicts[source_key(result)])
+                out.write(("\n    " if written == 0 else ",\n    ") + line)
+                written += 1
+        finally:
+            if self._spool is not None:
+                self._spool.close()
+                self._spool = None
+                self._early.clear()
+        out.write("\n  ]\n}\n" if written else "]\n}\n")
 
 
 # -- reading a report back --------------------------------------------------------------------
