@@ -27,8 +27,9 @@ QUIET = CheckOptions(probe_url=None, sibling_probe=False)
 
 
 def fetcher(router: respx.MockRouter, waits: Waits | None = None, **settings: Any) -> Fetcher:
+    waits = waits or Waits()
     return Fetcher(HttpSettings(**settings), transport=httpx.MockTransport(router.async_handler),
-                   sleep=waits or Waits(), jitter=lambda: 0.0)
+                   sleep=waits, clock=waits.clock, jitter=lambda: 0.0)
 
 
 def fetch(router: respx.MockRouter, url: str, waits: Waits | None = None,
@@ -335,8 +336,9 @@ def test_global_limit_bounds_requests_in_flight() -> None:
 
 def test_links_start_as_slots_free_not_all_at_once() -> None:
     """With thousands of links, only the links that can be in flight are started (twice
-    the concurrency): the first requests do not wait for every link's first step, and a run
-    holds tasks and answers for the links in flight, not for the whole corpus."""
+    the concurrency, and at most one host's allowance more, as a host's links are started
+    together): the first requests do not wait for every link's first step, and a run holds
+    tasks and answers for the links in flight, not for the whole corpus."""
     started = 0
     started_at_first_request: list[int] = []
 
@@ -361,7 +363,7 @@ def test_links_start_as_slots_free_not_all_at_once() -> None:
             await check([_case(urls)], f, report, QUIET)
 
     asyncio.run(asyncio.wait_for(go(), timeout=10))
-    assert max(started_at_first_request[:10]) <= 2 * 128 < 400
+    assert max(started_at_first_request[:10]) <= 2 * 128 + 2 * 10 < 400
     assert [r.status for r in report.results].count(Status.OK) == 400
 
 

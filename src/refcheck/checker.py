@@ -26,7 +26,7 @@ from refcheck.archive import ArchiveSettings
 from refcheck.archive.citations import recognise
 from refcheck.archive.registry import Archives
 from refcheck.doi import DEFAULT_DOI_URL, lookup_doi
-from refcheck.http import Clock, Fetcher, utc_now
+from refcheck.http import Clock, Fetcher, link_window, utc_now
 from refcheck.model import (
     DEFAULT_MAX_CACHE_AGE,
     FAILING_STATUSES,
@@ -182,15 +182,18 @@ async def check(
 
 
 class _Dispatcher:
-    """Starts links host by host: at most ``window`` live checks at once over all hosts and
-    ``per_host`` for any one, and the next to start is always of the host with the most
-    links left (across all case files). So the busiest host, whose queue sets how long a
-    large run takes, is never idle while it has slots; and a run holds tasks, answers and
-    memory for the links in flight, not for every link of the corpus."""
+    """Starts links host by host: about ``window`` live checks at once over all hosts and
+    at most ``per_host`` for any one. Hosts are started in order of their links left (across all
+    case files), the most first; a host once started is kept going: each of its links that
+    ends is followed at once by its next. So the busiest host, whose queue sets how long a
+    large run takes, is never idle while it has slots; a host's links follow each other
+    closely enough to reuse its kept-alive connections (a host left waiting while others
+    are served would find them expired or given up to make room); and a run holds tasks,
+    answers and memory for the links in flight, not for every link of the corpus."""
 
     def __init__(self, pending: Mapping[str, object], *, per_host: int, window: int,
                  start: Callable[[str], None]) -> None:
-        self._queues: dict[str, collections.deque[str]] = {}
+        self._queues: dict[str, collections.deque[str]] = {}  # links not yet started
         for key in pending:  # case-file order within a host
             self._queues.setdefault(host_of(key), collections.deque()).append(key)
         self._active: collections.Counter[str] = collections.Counter()
@@ -206,26 +209,32 @@ class _Dispatcher:
     def fill(self) -> None:
         while self._running < self._window and self._ready:
             _, _, host = heapq.heappop(self._ready)
-            queue = self._queues[host]
-            key = queue.popleft()
-            self._active[host] += 1
-            self._running += 1
-            if queue and self._active[host] < self._per_host:
-                heapq.heappush(self._ready, (-len(queue), next(self._order), host))
-            elif queue:
+            # The host's whole allowance at once, even past the window (by less than one
+            # host's allowance): a host started one link at a time, as slots free, would
+            # see its links spread over the run, each on a new connection.
+            while self._active[host] < self._per_host and host in self._queues:
+                self._start_next(host)
+            if host in self._queues:
                 self._waiting_room.add(host)
-            else:
-                del self._queues[host]  # a deque is 600 bytes; most hosts have one link
-            self._start(key)
+
+    def _start_next(self, host: str) -> None:
+        queue = self._queues[host]
+        key = queue.popleft()
+        if not queue:
+            del self._queues[host]  # a deque is 600 bytes; most hosts have one link
+        self._active[host] += 1
+        self._running += 1
+        self._start(key)
 
     def done(self, host: str) -> None:
         self._running -= 1
         self._active[host] -= 1
-        if not self._active[host]:
-            del self._active[host]
         if host in self._waiting_room:
-            self._waiting_room.discard(host)
-            heapq.heappush(self._ready, (-len(self._queues[host]), next(self._order), host))
+            self._start_next(host)  # in this one's place, soon on its connection
+            if host not in self._queues:
+                self._waiting_room.discard(host)
+        elif not self._active[host]:
+            del self._active[host]
         self.fill()
 
 
@@ -326,7 +335,7 @@ class Checker:
         # Twice the host's limit: while its links are in flight, the next ones wait at its
         # gate, ready to take a slot the moment one is given back.
         self._dispatch = _Dispatcher(self.pending, per_host=2 * settings.per_host,
-                                     window=max(2 * settings.concurrency, 8), start=start)
+                                     window=link_window(settings), start=start)
         try:
             self._dispatch.fill()
             if self.pending:

@@ -30,6 +30,7 @@ from refcheck.classify import (
     HTML_TYPES,
     RetryPolicy,
     meta_refresh_target,
+    retry_after_seconds,
     script_redirect_target,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
@@ -84,7 +85,26 @@ def default_transport(settings: HttpSettings,
     request of the general clients, which was most of what a large run cost. ``work``
     tells it how many requests a host still has to come, so the connections kept are the
     ones about to be used."""
-    return build_transport(max_idle=2 * settings.concurrency, work=work)
+    return build_transport(max_idle=link_window(settings), work=work)
+
+
+def link_window(settings: HttpSettings) -> int:
+    """How many links a run keeps started at once (``checker._Dispatcher``): twice the
+    concurrency, so the next links wait at their hosts' gates, ready. The pool keeps as
+    many idle connections: with each host's links started together, that is one for
+    every host a started link may come back to."""
+    return max(2 * settings.concurrency, 8)
+
+
+@dataclass(frozen=True, slots=True)
+class HostLoad:
+    """Where a run's live checks stand by host: how many hosts still have links to check,
+    and the one with the most (the queue that decides when the run ends)."""
+
+    busy: int
+    busiest: str | None
+    left: int  # the busiest host's links still to check
+    done: int  # and those it has checked
 
 
 class Fetcher:
@@ -119,6 +139,7 @@ class Fetcher:
         #: Links still to be fetched, by host (``expect``): the host with the most work
         #: left is served first, so the busiest host never idles while it has slots.
         self.work: collections.Counter[str] = collections.Counter()
+        self._expected: collections.Counter[str] = collections.Counter()  # work given
         #: When each host may be sent its next request (``host_interval``), and the
         #: interval itself, which a host's 429s and Retry-After widen for the run.
         self._next_start: dict[str, float] = {}
@@ -146,7 +167,9 @@ class Fetcher:
     def expect(self, urls: Iterable[str]) -> None:
         """Links that will be checked: counted by host before any is started, so scheduling
         knows from the first request where the work is (``checked`` counts them off)."""
-        self.work.update(host_of(url) for url in urls)
+        hosts = [host_of(url) for url in urls]
+        self.work.update(hosts)
+        self._expected.update(hosts)
 
     def checked(self, url: str) -> None:
         """One expected link's check is done (fetched, remembered or failed)."""
@@ -154,6 +177,14 @@ class Fetcher:
         self.work[host] -= 1
         if self.work[host] <= 0:
             del self.work[host]
+
+    def load(self) -> HostLoad:
+        """How the hosts' work stands: for the progress display of a long run."""
+        busy = len(self.work)
+        if not busy:
+            return HostLoad(0, None, 0, 0)
+        host, left = max(self.work.items(), key=lambda item: item[1])
+        return HostLoad(busy, host, left, self._expected.get(host, left) - left)
 
     async def __aexit__(
         self,
@@ -189,8 +220,11 @@ class Fetcher:
     def widen(self, host: str, asked: float | None) -> None:
         """A host that answered 429 (or asked to wait): space its requests further apart
         for the rest of the run, at least as far as it asked (up to a minute)."""
-        wider = max(self.interval(host), min(asked or 0.0, 60.0), 1.0)
-        self._intervals[host] = min(wider, 60.0)
+        wider = min(max(self.interval(host), min(asked or 0.0, 60.0), 1.0), 60.0)
+        self._intervals[host] = wider
+        # The host's next request, whichever link sends it, waits that long from now.
+        now = self.clock().timestamp()
+        self._next_start[host] = max(self._next_start.get(host, 0.0), now + wider)
 
     def link_policy(self, retries: int | None = None) -> RetryPolicy:
         """The retry policy of a cited link, from the settings."""
@@ -238,8 +272,8 @@ class Fetcher:
             again, wait = policy.wait(result, attempt, jitter=self._jitter(),
                                       now=self.clock(), deadline=s.deadline)
             if result.answer is not None and result.answer.status == 429 and again:
-                # Asked to slow down: this host's requests are spaced at least as far
-                # apart as it asked, for the rest of the run.
+                # The wait this try settled on (backoff, when the host named none): the
+                # host's requests are spaced at least so far apart for the rest of the run.
                 self.widen(host_of(result.answer.url), wait)
             if not again:
                 # A server that asked for longer than we will wait: say so instead.
@@ -284,6 +318,12 @@ class Fetcher:
                 hop, answer = await self._request(transport, current, budget, cookies,
                                                   want_body, cap, reserved)
                 if answer is not None:
+                    if answer.status == 429:
+                        # Asked to slow down: widened before the slot is given up, so the
+                        # host's next link, which may take it at once, keeps to it too (by
+                        # no more than a link may wait: half its deadline).
+                        asked = retry_after_seconds(answer.headers, self.clock())
+                        self.widen(host, min(asked or 1.0, self.settings.deadline / 2))
                     slot.release()
                     slot = None
                     # Let the link waiting for the slot send its request before this one's

@@ -1,0 +1,137 @@
+"""How a large run is scheduled: the busiest host first and never idle, its connections
+reused however many hosts there are, and the spacing a per-host interval (or a 429) asks
+for. Against respx with an injected clock, and against real local servers that count the
+connections each host is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+
+import httpx
+import respx
+
+from refcheck.checker import check
+from refcheck.http import Fetcher, HttpSettings
+from refcheck.model import Case, CitedUrl, Position, RunReport, Source, Status
+from tests.conftest import Waits
+from tests.test_http import QUIET
+from tests.test_transport import Server, keep_answering
+
+
+def _case(name: str, urls: list[str]) -> Case:
+    sources = tuple(
+        Source(str(i), f"Source {i}", (CitedUrl(u, Position(name, i + 1, 1)),),
+               Position(name, i + 1, 1))
+        for i, u in enumerate(urls))
+    return Case(name, "Case", sources)
+
+
+def _run(cases: list[Case], fetcher: Fetcher) -> RunReport:
+    report = RunReport()
+
+    async def go() -> None:
+        async with fetcher as f:
+            await check(cases, f, report, QUIET)
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    return report
+
+
+def test_the_busiest_host_goes_first_across_case_files_and_is_never_idle() -> None:
+    """The busiest host's queue sets how long a run takes: its links go first, whichever
+    case file cites them, and each follows the last without another host between."""
+    asked: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        for _ in range(5):
+            await asyncio.sleep(0)  # the network's turn: an answer is never instant
+        return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
+
+    router = respx.MockRouter()
+    router.get(host__regex=r".*\.test").mock(side_effect=answer)
+    singles = _case("a.yaml", [f"https://h{i}.test/page" for i in range(6)])
+    busy = _case("b.yaml", [f"https://busy.test/{i}" for i in range(12)])
+    fetcher = Fetcher(HttpSettings(concurrency=1, per_host=1),
+                      transport=httpx.MockTransport(router.async_handler), sleep=Waits())
+    report = _run([singles, busy], fetcher)
+    assert asked[:12] == ["busy.test"] * 12
+    assert sorted(asked[12:]) == [f"h{i}.test" for i in range(6)]
+    assert {r.status for r in report.results} == {Status.OK}
+
+
+def test_a_hosts_connections_are_reused_however_many_hosts_there_are() -> None:
+    """12 hosts of 5 links each, 2 requests at a time in all: more hosts than the pool
+    keeps idle connections for (twice the concurrency). Each host is still sent one
+    connection for its five requests: a host's links follow each other while its
+    connection is kept, instead of waiting their turn behind every other host's."""
+
+    async def go() -> tuple[list[int], RunReport]:
+        servers = [Server(keep_answering, host=f"127.0.0.{n}") for n in range(2, 14)]
+        for server in servers:
+            await server.__aenter__()
+        try:
+            urls = [f"http://{s.host}:{s.port}/evidence/{i}" for s in servers for i in range(5)]
+            cases = [_case("a.yaml", urls[:30]), _case("b.yaml", urls[30:])]
+            report = RunReport()
+            async with Fetcher(HttpSettings(concurrency=2, per_host=1)) as f:
+                await check(cases, f, report, QUIET)
+            return [s.connections for s in servers], report
+        finally:
+            for server in servers:
+                await server.__aexit__()
+
+    connections, report = asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert len(report.results) == 60
+    assert not any(r.failure for r in report.results)
+    assert connections == [1] * 12
+
+
+def _timed(router: respx.MockRouter, waits: Waits, host: str,
+           times: list[dt.datetime], *responses: httpx.Response) -> None:
+    answers = iter(responses)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        times.append(waits.now)
+        return next(answers, httpx.Response(200, html="<title>Evidence</title>" + "x" * 900))
+
+    router.get(host=host).mock(side_effect=answer)
+
+
+def test_a_host_interval_spaces_the_starts_of_a_hosts_requests() -> None:
+    """--host-interval 2: at least 2 s between the starts of two requests to one host
+    (on the injected clock)."""
+    waits = Waits()
+    router = respx.MockRouter()
+    spaced: list[dt.datetime] = []
+    other: list[dt.datetime] = []
+    _timed(router, waits, "a.test", spaced)
+    _timed(router, waits, "b.test", other)
+    fetcher = Fetcher(HttpSettings(concurrency=4, per_host=2, host_interval=2.0),
+                      transport=httpx.MockTransport(router.async_handler), sleep=waits,
+                      clock=waits.clock)
+    report = _run([_case("a.yaml", [f"https://a.test/{i}" for i in range(4)]
+                         + ["https://b.test/x"])], fetcher)
+    assert {r.status for r in report.results} == {Status.OK}
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(spaced)]
+    assert len(spaced) == 4 and all(gap >= 2.0 for gap in gaps), gaps
+    assert len(other) == 1
+
+
+def test_a_429_widens_the_hosts_interval_for_the_rest_of_the_run() -> None:
+    """A host that answered 429 with Retry-After: 5 has its later requests started at
+    least 5 s apart, not only the retried one."""
+    waits = Waits()
+    router = respx.MockRouter()
+    times: list[dt.datetime] = []
+    _timed(router, waits, "busy.test", times,
+           httpx.Response(429, headers={"Retry-After": "5"}))
+    fetcher = Fetcher(HttpSettings(concurrency=4, per_host=1, retries=2),
+                      transport=httpx.MockTransport(router.async_handler), sleep=waits,
+                      clock=waits.clock, jitter=lambda: 0.0)
+    report = _run([_case("a.yaml", [f"https://busy.test/{i}" for i in range(4)])], fetcher)
+    assert {r.status for r in report.results} == {Status.OK}
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert len(times) == 5 and all(gap >= 5.0 for gap in gaps), gaps
