@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from refcheck import cli
+from refcheck.http import HostLoad
 from refcheck.model import (
     Archive,
     Case,
@@ -182,12 +183,15 @@ def test_progress_shows_both_stages_only_when_stderr_is_a_terminal(
     with cli._progress() as progress:
         assert progress is not None
         progress.watch(lambda: [Queue("the Wayback Machine", "lookups", 24, 60.0, 18)])
-        progress.started(2)
+        progress.watch_hosts(lambda: HostLoad(1204, "bit.ly", 412, 100))
+        progress.started(3)
         progress.checked()
+        progress.display.refresh()
         progress.checked()
         progress.looking_up()
         progress.display.refresh()
     shown = fake.getvalue()
+    assert "1,204 hosts busy; most left: bit.ly, 412" in shown
     assert "checking links" in shown and "archive lookups" in shown
     assert "the Wayback Machine: 24 lookups a minute, 18 to go, about 45 s" in shown
     quiet = io.StringIO()
@@ -195,6 +199,17 @@ def test_progress_shows_both_stages_only_when_stderr_is_a_terminal(
     with cli._progress() as progress:
         assert progress is None
     assert quiet.getvalue() == ""
+
+
+def test_the_time_left_waits_for_the_busiest_hosts_queue() -> None:
+    """9,000 of 10,000 links done in 90 s would say 10 s left; but the busiest host has
+    done 100 of its links in that time and has 412 to go, which takes it 371 s more."""
+    from refcheck.report.progress import time_left
+
+    assert time_left(10_000, 9_000, 90.0, None) == pytest.approx(10.0)
+    assert time_left(10_000, 9_000, 90.0, HostLoad(30, "bit.ly", 412, 100)) == \
+        pytest.approx(370.8)
+    assert time_left(10_000, 0, 0.0, HostLoad(30, "bit.ly", 412, 0)) is None
 
 
 def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
@@ -212,9 +227,15 @@ def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
                       "a": "2026-11-26T10:00:00+01:00"}
 
 
-def test_json_links_encoded_as_they_finish_give_the_same_report() -> None:
+@pytest.mark.parametrize("in_memory", [1 << 20, 0])
+def test_json_links_encoded_as_they_finish_give_the_same_report(
+        in_memory: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI hands each finished link to the renderer while the run goes on; the report
-    is the same as one written all at the end."""
+    is the same as one written all at the end, whether the links encoded early were kept
+    in memory or, as a large run's are, on disk."""
+    from refcheck.report import json as json_report
+
+    monkeypatch.setattr(json_report, "SPOOL_IN_MEMORY", in_memory)
     run = report()
     at_the_end = io.StringIO()
     Format.json.renderer().render(run, decide(run), at_the_end)

@@ -458,8 +458,10 @@ async def _check(loaded: list[Case], settings: RunSettings, parts: Parts, report
         with _progress() as progress:
             async with parts.make_fetcher(settings.http) as fetcher:
                 archives = build_archives(settings.check, fetcher)
-                if progress is not None and archives is not None:
-                    progress.watch(archives.queues)
+                if progress is not None:
+                    progress.watch_hosts(fetcher.load)
+                    if archives is not None:
+                        progress.watch(archives.queues)
                 await check(loaded, fetcher, report, settings.check, on_result=on_result,
                             archives=archives, progress=progress, memory=memory,
                             clock=parts.clock)
