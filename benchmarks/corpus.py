@@ -31,46 +31,56 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "ref2014-case-studies.jsonl.gz"
+PDF = b"%PDF-1.4\n" + b"%" + b"evidence " * 200 + b"\n%%EOF\n"
 PAGE = ("<!doctype html><html><head><title>Evidence</title></head><body><h1>Evidence</h1>"
         + "<p>" + "The report describes the impact of the research on policy. " * 40
         + "</p></body></html>").encode()
 
 
 class _Server(asyncio.Protocol):
-    """Answers every request after ``latency``; keep-alive; counts connections."""
+    """Answers every request after ``latency`` (a PDF where a PDF is asked for, else an HTML
+    page); keep-alive; counts connections and requests per address."""
 
-    connections = 0
+    connections: ClassVar[collections.Counter[str]] = collections.Counter()
+    requests: ClassVar[collections.Counter[str]] = collections.Counter()
 
     def __init__(self, latency: float) -> None:
         self.latency = latency
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
+        self.address = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        _Server.connections += 1
+        self.address = transport.get_extra_info("sockname")[0]
+        _Server.connections[self.address] += 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         while b"\r\n\r\n" in self.buffer:
-            _, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-            asyncio.get_running_loop().call_later(self.latency, self.answer)
+            head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            _Server.requests[self.address] += 1
+            path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
+            pdf = path.split(b"?")[0].lower().endswith(b".pdf")
+            asyncio.get_running_loop().call_later(self.latency, self.answer, pdf)
 
-    def answer(self) -> None:
+    def answer(self, pdf: bool) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                             b"Content-Length: " + str(len(PAGE)).encode() + b"\r\n\r\n" + PAGE)
+        kind, body = (b"application/pdf", PDF) if pdf else (b"text/html; charset=utf-8", PAGE)
+        self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\n"
+                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-def serve(addresses: list[str], port: int, latency: float) -> None:
+def serve(addresses: list[str], port: int, latency: float, per_host: int) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for address in addresses:
@@ -79,7 +89,17 @@ def serve(addresses: list[str], port: int, latency: float) -> None:
         reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
         await reader.readline()  # the benchmark asks for the count, then we stop
-        print(_Server.connections, flush=True)
+        # Connections beyond the least a run needs (min(requests, per host)), by how many
+        # requests the host had: where connections were not reused.
+        extra: collections.Counter[str] = collections.Counter()
+        for address, opened in _Server.connections.items():
+            asked = _Server.requests[address]
+            over = opened - min(asked, per_host)
+            if over > 0:
+                band = ("1" if asked <= 1 else "2-4" if asked <= 4 else "5-20" if asked <= 20
+                        else "21+")
+                extra[band] += over
+        print(sum(_Server.connections.values()), dict(sorted(extra.items())), flush=True)
 
     asyncio.run(main())
 
@@ -167,7 +187,7 @@ def main() -> int:
     args = parser.parse_args()
     PORT = args.port
     if args.serve is not None:
-        serve(args.serve, args.port, args.latency)
+        serve(args.serve, args.port, args.latency, args.per_host)
         return 0
     if not CORPUS.exists():
         print(f"the corpus is not at {CORPUS}", file=sys.stderr)
@@ -179,7 +199,8 @@ def main() -> int:
               f"{limit_s:.1f} s at {args.per_host} per host and {args.latency * 1000:.0f} ms;"
               f" least connections {least}")
         server = subprocess.Popen([sys.executable, __file__, "--serve", *addresses, "--port",
-                                   str(args.port), "--latency", str(args.latency)],
+                                   str(args.port), "--latency", str(args.latency),
+                                   "--per-host", str(args.per_host)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None and server.stdin is not None
@@ -206,9 +227,10 @@ def main() -> int:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             server.stdin.write("count\n")
             server.stdin.flush()
-            connections = int(server.stdout.readline().strip() or 0)
+            counted, _, extra = server.stdout.readline().strip().partition(" ")
+            connections = int(counted or 0)
             report = (Path(folder) / "report.json").read_text(encoding="utf-8")
-            statuses = collections.Counter(re.findall(r'"status": "([a-z-]+)"', report))
+            statuses = collections.Counter(re.findall(r'"status": "([a-z0-9-]+)"', report))
         finally:
             server.kill()
     code = os.waitstatus_to_exitcode(status)
@@ -216,6 +238,7 @@ def main() -> int:
           f"{usage.ru_utime + usage.ru_stime:.1f} CPU s, {usage.ru_maxrss / 1024:.0f} MiB peak, "
           f"{connections} connections ({connections / least:.2f}x the least), exit {code}")
     print("statuses:", dict(statuses.most_common()))
+    print("connections beyond the least, by the host's requests:", extra or "none")
     if code not in (0, 1):
         print(err[-2000:], file=sys.stderr)
     return 0
