@@ -87,25 +87,30 @@ class Parts:
     clock: Clock = utc_now
 
 
+#: The report options, shared by the check and ``refcheck merge``.
+FormatOption = Annotated[Format, typer.Option(
+    "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
+    "(annotations), csv.")]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write the report to this file instead of standard output.")]
+ReportsOption = Annotated[list[str] | None, typer.Option(
+    "--report", metavar="FORMAT:PATH", help="Also write the report in FORMAT to PATH "
+    "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
+    show_default=False)]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Show only the sources that need attention, and the summary.")]
+
+
 @app.command(epilog=EPILOG)
 def main_command(
     ctx: typer.Context,
     casefiles: Annotated[list[str] | None, typer.Argument(
         metavar="CASEFILE...", help="Case files (YAML) or folders of them.",
         show_default=False)] = None,
-    format: Annotated[Format, typer.Option(
-        "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
-        "(annotations), csv.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to this file instead of standard output.")
-    ] = None,
-    reports: Annotated[list[str] | None, typer.Option(
-        "--report", metavar="FORMAT:PATH", help="Also write the report in FORMAT to PATH "
-        "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
-        show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Show only the sources that need attention, and the summary.")
-    ] = False,
+    format: FormatOption = Format.terminal,
+    output: OutputOption = None,
+    reports: ReportsOption = None,
+    quiet: QuietOption = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Treat case-file warnings as errors: exit 2 before any link is "
         "fetched.")] = False,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from refcheck.cli import FormatOption, OutputOption, QuietOption, ReportsOption
 from refcheck.errors import RefcheckError
 from refcheck.model import ExitCode, decide
 from refcheck.report import Format
@@ -45,19 +46,10 @@ def merge_command(
     shards: Annotated[list[Path], typer.Argument(
         metavar="SHARD.json...", help="The JSON reports the shards wrote.",
         show_default=False)],
-    format: Annotated[Format, typer.Option(
-        "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
-        "(annotations), csv.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to this file instead of standard output.")
-    ] = None,
-    reports: Annotated[list[str] | None, typer.Option(
-        "--report", metavar="FORMAT:PATH", help="Also write the report in FORMAT to PATH "
-        "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
-        show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Show only the sources that need attention, and the summary.")
-    ] = False,
+    format: FormatOption = Format.terminal,
+    output: OutputOption = None,
+    reports: ReportsOption = None,
+    quiet: QuietOption = False,
     fail_on: Annotated[str | None, typer.Option(
         metavar="LIST", help="Statuses that make the exit code 1 (comma-separated, or "
         "`none`). [default: the shards' own]", show_default=False)] = None,
