@@ -11,15 +11,12 @@ import typer
 from refcheck.build import Options, cache_directory
 from refcheck.cache import MemoryUnavailable, clear, summary
 from refcheck.errors import UsageError
+from refcheck.local import command_app
 from refcheck.model import ExitCode
 
-app = typer.Typer(
+app = command_app(
     name="refcheck cache",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
     help="The memory of past runs: what each link did, successes to reuse, archive "
          "captures found.",
 )

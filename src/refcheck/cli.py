@@ -20,7 +20,7 @@ from refcheck.build import MakeFetcher, Options, RunSettings, build_archives, bu
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Clock, Fetcher, HttpSettings, utc_now
-from refcheck.local import ReportFile, fit_to_descriptors
+from refcheck.local import ReportFile, command_app, fit_to_descriptors
 from refcheck.model import (
     DEFAULT_FAIL_ON,
     Archive,
@@ -31,6 +31,21 @@ from refcheck.model import (
     Position,
     RunReport,
     decide,
+)
+from refcheck.options import (
+    ArchiveOption,
+    AsOfOption,
+    ConcurrencyOption,
+    ConfigOption,
+    FailOnOption,
+    FormatOption,
+    OutputOption,
+    PerHostOption,
+    QuietOption,
+    ReportsOption,
+    RetriesOption,
+    TimeoutOption,
+    UserAgentOption,
 )
 from refcheck.report import Format, Renderer, literal
 from refcheck.verdict import Comparison
@@ -63,12 +78,7 @@ Exit codes:
   130  interrupted (Ctrl-C): the links checked so far are reported
 """
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_app()
 
 
 def _version(value: bool) -> None:
@@ -87,20 +97,6 @@ class Parts:
     clock: Clock = utc_now
 
 
-#: The report options, shared by the check and ``refcheck merge``.
-FormatOption = Annotated[Format, typer.Option(
-    "--format", "-f", help="terminal: for people; json, markdown, html, junit, github "
-    "(annotations), csv.")]
-OutputOption = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write the report to this file instead of standard output.")]
-ReportsOption = Annotated[list[str] | None, typer.Option(
-    "--report", metavar="FORMAT:PATH", help="Also write the report in FORMAT to PATH "
-    "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
-    show_default=False)]
-QuietOption = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Show only the sources that need attention, and the summary.")]
-
-
 @app.command(epilog=EPILOG)
 def main_command(
     ctx: typer.Context,
@@ -114,36 +110,25 @@ def main_command(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Treat case-file warnings as errors: exit 2 before any link is "
         "fetched.")] = False,
-    fail_on: Annotated[str, typer.Option(
-        help="Statuses that make the exit code 1 (comma-separated, or `none`).")
-    ] = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
-    concurrency: Annotated[int, typer.Option(
-        min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
-    per_host: Annotated[int, typer.Option(
-        min=1, max=64, help="Requests in flight at once to any one host.")] = 4,
+    fail_on: FailOnOption = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
+    concurrency: ConcurrencyOption = 64,
+    per_host: PerHostOption = 4,
     host_interval: Annotated[float, typer.Option(
         min=0.0, help="Least seconds between the starts of two requests to one host; a "
         "host's 429s widen it for that host.")] = 0.0,
-    timeout: Annotated[float, typer.Option(
-        min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
+    timeout: TimeoutOption = 10.0,
     deadline: Annotated[float, typer.Option(
         min=0.1, help="Most seconds one try at a URL may take, redirects and body included.")
     ] = 60.0,
-    retries: Annotated[int, typer.Option(
-        min=0, max=10, help="Extra tries after a time-out, reset, 429 or 5xx.")] = 2,
+    retries: RetriesOption = 2,
     max_redirects: Annotated[int, typer.Option(min=1, max=50, help="Redirects to follow.")] = 10,
     max_bytes: Annotated[int, typer.Option(
         min=1024, help="Most bytes of a page body to read.")] = 2 * 1024 * 1024,
-    user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
-    ] = DEFAULT_USER_AGENT,
-    archive: Annotated[str | None, typer.Option(
-        help="Archives to look in for lost pages, in order. [default: ukgwa,wayback]",
-        show_default=False)] = None,
+    user_agent: UserAgentOption = DEFAULT_USER_AGENT,
+    archive: ArchiveOption = None,
     no_archive: Annotated[bool, typer.Option(
         "--no-archive", help="Do not look for archived copies.")] = False,
-    as_of: Annotated[str | None, typer.Option(
-        help="Prefer archive captures nearest this date (YYYY-MM-DD) instead of the case "
-             "date.", show_default=False)] = None,
+    as_of: AsOfOption = None,
     compare_archive: Annotated[Comparison, typer.Option(
         help="Compare live pages with their archived copy nearest the case date, to catch a "
         "domain that changed hands: auto (pages that do not mention their source's title, in "
@@ -158,9 +143,7 @@ def main_command(
     doi_url: Annotated[str | None, typer.Option(
         help="Base URL of the DOI system's handle API. [env: REFCHECK_DOI_URL] "
              "[default: https://doi.org]", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option(
-        help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
-        show_default=False)] = None,
+    config: ConfigOption = None,
     probe_url: Annotated[str | None, typer.Option(
         help="Asked only when no link answered at all, to tell 'no network' from dead hosts; "
              "empty to skip. [env: REFCHECK_PROBE_URL] [default: https://www.gov.uk/]",

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from refcheck.archive import SERVICES, budget_settings
-from refcheck.errors import UsageError
+from refcheck.errors import UsageError, found
 from refcheck.model import Archive
 
 #: Settings of the fallback itself, beside the table's budgets.
@@ -372,12 +372,4 @@ def _closest(key: str, known: list[str]) -> str:
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value[:40]}"'
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)[:40]
+    return found(value, mapping="a table")

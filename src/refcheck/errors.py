@@ -11,6 +11,7 @@ stop a run, and the CLI turns each into a located message and exit code 2.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,20 @@ class CaseFileError(RefcheckError):
 
 class UsageError(RefcheckError):
     pass
+
+
+def found(value: Any, *, mapping: str) -> str:
+    """A value read from a settings file or a report, said briefly in an error ("found a
+    list", "found \"fast\""); ``mapping`` is what that format calls a mapping (TOML: "a
+    table", JSON: "an object")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value[:40]}"'
+    if isinstance(value, dict):
+        return mapping
+    if isinstance(value, list):
+        return "a list"
+    return str(value)[:40]

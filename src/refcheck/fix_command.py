@@ -11,7 +11,20 @@ import typer
 from refcheck.build import Options, build_settings
 from refcheck.errors import UsageError
 from refcheck.http import DEFAULT_USER_AGENT, HttpSettings
+from refcheck.local import command_app
 from refcheck.model import DEFAULT_FAIL_ON, Archive, ExitCode
+from refcheck.options import (
+    ArchiveOption,
+    AsOfOption,
+    ConcurrencyOption,
+    ConfigOption,
+    FailOnOption,
+    PerHostOption,
+    ProbeUrlOption,
+    RetriesOption,
+    TimeoutOption,
+    UserAgentOption,
+)
 
 EPILOG = """\
 \b
@@ -33,12 +46,7 @@ Exit codes: as for a check, of the file as it is after the fixes (a rewritten li
 ok); 2 also when a file changed on disk meanwhile and was not overwritten.
 """
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_app()
 
 
 @app.command(epilog=EPILOG)
@@ -56,18 +64,12 @@ def fix_command(
         "--output", "-o", metavar="FILE", show_default=False,
         help="For a document: where to write its fixed case file. [default: beside it, "
              "NAME.yaml]")] = None,
-    fail_on: Annotated[str, typer.Option(
-        help="Statuses that make the exit code 1 (comma-separated, or `none`).")
-    ] = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
-    archive: Annotated[str | None, typer.Option(
-        help="Archives to look in for lost pages, in order. [default: ukgwa,wayback]",
-        show_default=False)] = None,
+    fail_on: FailOnOption = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
+    archive: ArchiveOption = None,
     no_archive: Annotated[bool, typer.Option(
         "--no-archive", help="Do not look for archived copies (then only moves and "
         "addresses are changed).")] = False,
-    as_of: Annotated[str | None, typer.Option(
-        help="Prefer archive captures nearest this date (YYYY-MM-DD) instead of the case "
-             "date.", show_default=False)] = None,
+    as_of: AsOfOption = None,
     ukgwa_url: Annotated[str | None, typer.Option(
         help="Base URL of the UK Government Web Archive. [env: REFCHECK_UKGWA_URL]",
         show_default=False)] = None,
@@ -77,22 +79,13 @@ def fix_command(
     doi_url: Annotated[str | None, typer.Option(
         help="Base URL of the DOI system's handle API. [env: REFCHECK_DOI_URL]",
         show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option(
-        help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
-        show_default=False)] = None,
-    probe_url: Annotated[str | None, typer.Option(
-        help="Asked only when no link answered, to tell 'no network' from dead hosts. "
-             "[env: REFCHECK_PROBE_URL]", show_default=False)] = None,
-    concurrency: Annotated[int, typer.Option(
-        min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
-    per_host: Annotated[int, typer.Option(
-        min=1, max=64, help="Requests in flight at once to any one host.")] = 4,
-    timeout: Annotated[float, typer.Option(
-        min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
-    retries: Annotated[int, typer.Option(
-        min=0, max=10, help="Extra tries after a time-out, reset, 429 or 5xx.")] = 2,
-    user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
-    ] = DEFAULT_USER_AGENT,
+    config: ConfigOption = None,
+    probe_url: ProbeUrlOption = None,
+    concurrency: ConcurrencyOption = 64,
+    per_host: PerHostOption = 4,
+    timeout: TimeoutOption = 10.0,
+    retries: RetriesOption = 2,
+    user_agent: UserAgentOption = DEFAULT_USER_AGENT,
 ) -> None:
     """Rewrite the URLs of case files that a check finds moved, lost or out of date.
 

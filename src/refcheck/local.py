@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import typer
 
@@ -108,6 +108,18 @@ def fit_to_descriptors(concurrency: int) -> tuple[int, str | None]:
         f"this system lets refcheck open only {soft} files at once (ulimit -n), so it checks "
         f"{allowed} links at a time instead of {concurrency}; raise the limit (ulimit -n "
         f"{needed}) for the full speed")
+
+
+def command_app(**settings: Any) -> typer.Typer:
+    """A command's typer app: no shell-completion options, no rich tracebacks (a failure is
+    a message, never a traceback), help text as written, and ``-h`` as well as ``--help``."""
+    return typer.Typer(
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        **settings,
+    )
 
 
 def run_typer(command: typer.Typer, argv: list[str], name: str) -> int:

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from refcheck.cli import FormatOption, OutputOption, QuietOption, ReportsOption
 from refcheck.errors import RefcheckError
+from refcheck.local import command_app
 from refcheck.model import ExitCode, decide
+from refcheck.options import FormatOption, OutputOption, QuietOption, ReportsOption
 from refcheck.report import Format
 
 EPILOG = """\
@@ -33,12 +34,7 @@ Exit codes: as for a run of the whole audit (0, 1, 3), and
        is merged and reported)
 """
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_app()
 
 
 @app.command(epilog=EPILOG)

@@ -15,7 +15,6 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -29,7 +28,15 @@ from refcheck.build import MakeFetcher, Options, RunSettings, build_settings
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings
+from refcheck.local import command_app
 from refcheck.model import Archive, Case, ExitCode, RunReport, day
+from refcheck.options import (
+    ConcurrencyOption,
+    ConfigOption,
+    ProbeUrlOption,
+    TimeoutOption,
+    UserAgentOption,
+)
 from refcheck.preserve import (
     NO_KEYS,
     SPN_ENV,
@@ -64,12 +71,7 @@ Exit codes:
   3    no network
 """
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_app()
 
 
 @dataclass(frozen=True)
@@ -104,18 +106,11 @@ def preserve_command(
     wayback_url: Annotated[str | None, typer.Option(
         help="Base URL of the Wayback Machine (its CDX index and captures). "
              "[env: REFCHECK_WAYBACK_URL]", show_default=False)] = None,
-    config: Annotated[Path | None, typer.Option(
-        help="A TOML file of settings (see README). [env: REFCHECK_CONFIG]",
-        show_default=False)] = None,
-    probe_url: Annotated[str | None, typer.Option(
-        help="Asked only when no link answered, to tell 'no network' from dead hosts. "
-             "[env: REFCHECK_PROBE_URL]", show_default=False)] = None,
-    concurrency: Annotated[int, typer.Option(
-        min=1, max=1024, help="Requests in flight at once, over all hosts.")] = 64,
-    timeout: Annotated[float, typer.Option(
-        min=0.1, help="Seconds to wait to connect, and between bytes of an answer.")] = 10.0,
-    user_agent: Annotated[str, typer.Option(help="User-Agent header to send.")
-    ] = DEFAULT_USER_AGENT,
+    config: ConfigOption = None,
+    probe_url: ProbeUrlOption = None,
+    concurrency: ConcurrencyOption = 64,
+    timeout: TimeoutOption = 10.0,
+    user_agent: UserAgentOption = DEFAULT_USER_AGENT,
 ) -> None:
     """Ask the Internet Archive to capture the live evidence now.
 

@@ -19,13 +19,9 @@ import typer
 
 from refcheck.extract.engine import extract
 from refcheck.extract.model import Extraction, ExtractionError
+from refcheck.local import command_app
 
-app = typer.Typer(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_app()
 
 EPILOG = """\
 \b

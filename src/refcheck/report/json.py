@@ -14,7 +14,7 @@ from typing import Any, TextIO, TypeVar
 
 from refcheck import __version__
 from refcheck.archive import SERVICES
-from refcheck.errors import Problem, RefcheckError
+from refcheck.errors import Problem, RefcheckError, found
 from refcheck.model import (
     Archive,
     Capture,
@@ -603,14 +603,4 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 def _shown(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value[:40]}"'
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)[:40]
+    return found(value, mapping="an object")
