@@ -60,28 +60,11 @@ class Format(StrEnum):
         if self is Format.terminal:
             from refcheck.report.terminal import TerminalRenderer
 
-            return _WithRunNotes(TerminalRenderer(color=color, quiet=quiet))
+            return TerminalRenderer(color=color, quiet=quiet)
         makers: dict[Format, Callable[[], Renderer]] = {
             Format.json: _json, Format.markdown: _markdown, Format.html: _html,
             Format.junit: _junit, Format.github: _github, Format.csv: _csv}
         return makers[self]()
-
-
-class _WithRunNotes(Renderer):
-    """A text report with ``run_notes`` after it (a shard's, or a merge's with shards
-    missing), one a line; a report without such notes is the inner one's alone."""
-
-    def __init__(self, inner: Renderer) -> None:
-        self.inner = inner
-
-    def prepare(self, result: LinkResult) -> None:
-        self.inner.prepare(result)
-
-    def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
-        self.inner.render(report, outcome, out)
-        notes = run_notes(report)
-        if notes:
-            out.write("\n" + "".join(f"{literal(note)}\n" for note in notes))
 
 
 def run_notes(report: RunReport) -> list[str]:

@@ -39,6 +39,7 @@ from refcheck.report import (
     literal,
     memory_lines,
     not_checked_for_want_of_network,
+    run_notes,
     sources,
 )
 
@@ -98,6 +99,11 @@ class TerminalRenderer(Renderer):
             for view in shown:
                 self._source(view, report)
         self._summary(report, outcome, views)
+        notes = run_notes(report)  # a shard's, or a merge's with shards missing
+        if notes:
+            self._line.say(Text(""))
+            for note in notes:
+                self._line.say(Text(literal(note)))
 
     def _heading(self, case: Case) -> None:
         say = self._line.say
