@@ -71,6 +71,10 @@ class _Waiting(ProgressColumn):
 
 
 class _Hosts(ProgressColumn):
+    # The busiest host is found over every host with work (thousands): twice a second is
+    # often enough for a person, and keeps that off the event loop's back.
+    max_refresh = 0.5
+
     def __init__(self, hosts: Hosts) -> None:
         super().__init__()
         self.hosts = hosts
