@@ -405,7 +405,7 @@ class Checker:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
         verdict = judge(findings)
         if self.probe is not None and findings.fetch.answer is not None and worth_probing(
-                findings, verdict, short_text(findings.fetch.answer)):
+                findings, verdict, short_text):
             made_up = await self.probe.catches_all(findings.fetch)
             if made_up:
                 verdict = judge(dataclasses.replace(findings, catch_all=made_up))

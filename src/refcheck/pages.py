@@ -14,8 +14,10 @@ import math
 import re
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from refcheck.model import Answer
@@ -242,7 +244,24 @@ def is_html(answer: Answer) -> bool:
     return False
 
 
-_PAGES: dict[tuple[int, bool], tuple[weakref.ref[Answer], Page]] = {}
+_T = TypeVar("_T")
+#: What has been worked out from an answer, by the answer's id and what was asked: the
+#: verdict, the probe and the quote check ask the same things of one page.
+_KNOWN: dict[tuple[int, str], tuple[weakref.ref[Answer], object]] = {}
+
+
+def _once(answer: Answer, what: str, work_out: Callable[[], _T]) -> _T:
+    """``work_out()`` for this answer, done once while the answer lives."""
+    known = _KNOWN.get((id(answer), what))
+    if known is not None and known[0]() is answer:
+        return cast(_T, known[1])
+    value = work_out()
+    if len(_KNOWN) > 256:
+        for key in [k for k, (ref, _) in _KNOWN.items() if ref() is None] or list(_KNOWN):
+            del _KNOWN[key]
+    _KNOWN[id(answer), what] = (weakref.ref(answer), value)
+    return value
+
 #: Pages are read in pieces of this size, and reading stops once the page is plainly a
 #: page of its own: its title, first headings and paragraphs read, and far more main text
 #: than an error page or a wall has (a real page of 300 KB costs a tenth of its reading).
@@ -255,9 +274,10 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
     otherwise reading stops where the page is plainly long."""
     if not is_html(answer) and answer.content_type != "text/plain":
         return None
-    known = _PAGES.get((id(answer), whole))
-    if known is not None and known[0]() is answer:
-        return known[1]
+    return _once(answer, "whole" if whole else "page", lambda: _read(answer, whole))
+
+
+def _read(answer: Answer, whole: bool) -> Page:
     text = answer.body[:READ_BYTES].decode("utf-8", errors="replace")
     if answer.content_type == "text/plain":
         plain = _squash(text)
@@ -281,10 +301,6 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
                     reader.visible_length, _squash("".join(reader.visible))[:2000],
                     reader.password, "".join(reader.scripts), tuple(reader.script_sources),
                     reader.media)
-    if len(_PAGES) > 256:
-        for key in [k for k, (ref, _) in _PAGES.items() if ref() is None] or list(_PAGES):
-            del _PAGES[key]
-    _PAGES[id(answer), whole] = (weakref.ref(answer), page)
     return page
 
 
@@ -323,8 +339,12 @@ def worth_reading(answer: Answer, title: str | None = None) -> bool:
     host = host_of(answer.url).removeprefix("www.")
     if host and host in title.lower():  # titled with its own domain, as parking pages are
         return True
-    body = answer.body[:READ_BYTES].lower()
-    return any(word in body for word in _TRIGGERS)
+    return _once(answer, "triggers", lambda: _has_trigger(answer.body))
+
+
+def _has_trigger(body: bytes) -> bool:
+    head = body[:READ_BYTES].lower()
+    return any(word in head for word in _TRIGGERS)
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)

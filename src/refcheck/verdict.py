@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -137,9 +137,11 @@ def redirected(fetch: Fetch) -> bool:
             and not is_trivial_move(origin(fetch), fetch.answer.url))
 
 
-def worth_probing(findings: Findings, verdict: Verdict, short_text: bool) -> bool:
+def worth_probing(findings: Findings, verdict: Verdict,
+                  short_text: Callable[[Answer], bool]) -> bool:
     """Whether a live verdict is suspicious enough to ask a made-up address beside it:
-    the page was reached by a redirect, or its text is short."""
+    the page was reached by a redirect, or its text is short (``short_text``, asked last:
+    it reads the page's text)."""
     answer = findings.fetch.answer
     if answer is None or verdict.status not in (Status.OK, Status.MOVED):
         return False
@@ -147,7 +149,7 @@ def worth_probing(findings: Findings, verdict: Verdict, short_text: bool) -> boo
         return False
     # Error wording that is not plain enough to count alone: a site that shows the same
     # page for a made-up address settles it.
-    return (redirected(findings.fetch) or short_text
+    return (redirected(findings.fetch) or short_text(answer)
             or (worth_reading(answer) and error_sign(answer) is not None))
 
 
