@@ -350,3 +350,29 @@ def cache_command(*argv: str) -> tuple[int, str]:
 
     result = CliRunner().invoke(app, list(argv), prog_name="refcheck cache")
     return result.exit_code, result.stdout.strip()
+
+
+def test_one_memory_knows_what_it_wrote_after_it_was_first_asked(tmp_path: Path) -> None:
+    """The store's URLs are read once, at the first question: what is written later (by
+    this memory) is known all the same."""
+    from refcheck.cache import Memory, Observation, Success
+    from refcheck.model import Status
+
+    memory = Memory.open(tmp_path, warn=lambda message: None)
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    url = "https://example.org/report"
+    assert memory.history(url) is None
+    assert memory.success(url, younger_than=dt.timedelta(days=7), now=at) is None
+    memory.observe(Observation(url, at, Status.DEAD, 404))
+    memory.observe(Observation("https://example.org/page", at, Status.OK, 200))
+    memory.succeeded("https://example.org/page", Success(
+        at=at, detail="200 OK", http_status=200, final_url=None, page_title=None,
+        redirects=(), capture=None, quotes=frozenset()))
+    memory.flush()
+    history = memory.history(url)
+    assert history is not None and history.failed_runs == 1 and history.first_seen == at
+    later = at + dt.timedelta(hours=1)
+    remembered = memory.success("https://example.org/page",
+                                younger_than=dt.timedelta(days=7), now=later)
+    assert remembered is not None and remembered.detail == "200 OK"
+    memory.close()

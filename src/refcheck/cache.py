@@ -156,6 +156,8 @@ class Memory:
         self._successes: list[tuple[str, Success]] = []
         self._forgotten: list[str] = []
         self._captures: list[tuple[str, str, dt.datetime, Capture]] = []
+        #: Every URL the store holds anything of, read at the first question (``_known``).
+        self._seen: set[str] | None = None
 
     @classmethod
     def open(cls, directory: Path, *, warn: Warn) -> Memory:
@@ -180,6 +182,8 @@ class Memory:
             return None
         db = self._db
         with self._guard():
+            if not self._known(url):
+                return None
             row = patiently(lambda: db.execute(
                 "SELECT at, detail, http_status, final_url, page_title, redirects, capture, "
                 "quotes FROM successes WHERE url = ?", (url,)).fetchone())
@@ -206,18 +210,19 @@ class Memory:
         db = self._db
 
         def read() -> tuple[Any, Any, Any, list[Any]]:
-            first, count = db.execute(
-                "SELECT MIN(at), COUNT(*) FROM observations WHERE url = ?", (key,)).fetchone()
-            (last_ok,) = db.execute(
-                f"SELECT MAX(at) FROM observations WHERE url = ? AND status NOT IN ({marks})",
-                (key, *failing)).fetchone()
+            # One question for a URL never seen before (most of a first run's).
+            first, count, last_ok = db.execute(
+                "SELECT MIN(at), COUNT(*), MAX(CASE WHEN status NOT IN "
+                f"({marks}) THEN at END) FROM observations WHERE url = ?",
+                (*failing, key)).fetchone()
             streak = db.execute(
                 "SELECT at, status FROM observations WHERE url = ? AND at > ? ORDER BY at",
-                (key, last_ok if last_ok is not None else -1.0)).fetchall()
+                (key, last_ok if last_ok is not None else -1.0)).fetchall() if count else []
             return first, count, last_ok, streak
 
         with self._guard():
-            first, count, last_ok, streak = patiently(read)
+            first, count, last_ok, streak = (patiently(read) if self._known(key)
+                                             else (0.0, 0, None, []))
             seen = [(_moment(at), Status(status)) for at, status in streak
                     if status in failing]
             ok_at = _moment(last_ok) if last_ok is not None else None
@@ -313,6 +318,20 @@ class Memory:
 
         with self._guard():
             patiently(write)
+            if self._seen is not None:
+                self._seen.update(without_secrets(o.url) for o in observations)
+                self._seen.update(url for url, _ in successes)
+
+    def _known(self, key: str) -> bool:
+        """Whether the store holds anything of ``key``. All its URLs are read in one
+        question the first time, so that a URL never seen before (most of a first run's,
+        or of a corpus new to the store) costs no question at all."""
+        if self._seen is None:
+            db = self._db
+            assert db is not None
+            self._seen = {row[0] for row in patiently(lambda: db.execute(
+                "SELECT url FROM observations UNION SELECT url FROM successes").fetchall())}
+        return key in self._seen
 
     def close(self) -> None:
         self.flush()
