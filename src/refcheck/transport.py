@@ -656,9 +656,13 @@ class LeanTransport(httpx.AsyncBaseTransport):
         wanted = self._work(key[1])
         if not wanted:
             return False
-        victim = min((k for k, idle in self._idle.items() if idle),
-                     key=lambda k: self._work(k[1]), default=None)
-        if victim is None or self._work(victim[1]) >= wanted:
+        victim, least = None, wanted
+        for other, idle in self._idle.items():  # oldest first: mostly hosts that are done
+            if idle and (work := self._work(other[1])) < least:
+                victim, least = other, work
+                if not work:
+                    break
+        if victim is None:
             return False
         self._idle[victim].pop(0).close()
         if not self._idle[victim]:
