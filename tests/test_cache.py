@@ -359,7 +359,7 @@ def test_one_memory_knows_what_it_wrote_after_it_was_first_asked(tmp_path: Path)
     from refcheck.model import Status
 
     memory = Memory.open(tmp_path, warn=lambda message: None)
-    at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     url = "https://example.org/report"
     assert memory.history(url) is None
     assert memory.success(url, younger_than=dt.timedelta(days=7), now=at) is None
