@@ -8,13 +8,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import time
 
 import httpx
 import respx
 
 from refcheck.checker import check
 from refcheck.http import Fetcher, HttpSettings
-from refcheck.model import Case, CitedUrl, Position, RunReport, Source, Status
+from refcheck.model import Case, CitedUrl, Fetch, Position, RunReport, Source, Status
+from refcheck.throttle import LoopWatch
 from tests.conftest import Waits
 from tests.test_http import QUIET
 from tests.test_transport import Server, keep_answering
@@ -135,3 +137,136 @@ def test_a_429_widens_the_hosts_interval_for_the_rest_of_the_run() -> None:
     assert {r.status for r in report.results} == {Status.OK}
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert len(times) == 5 and all(gap >= 5.0 for gap in gaps), gaps
+
+
+class _Held(httpx.AsyncBaseTransport):
+    """Holds every request until the test lets them go; counts those in flight."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.held: list[asyncio.Future[None]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(request.url.host)
+        turn = asyncio.get_running_loop().create_future()
+        self.held.append(turn)
+        await turn
+        return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
+
+    def in_flight(self) -> int:
+        return sum(not t.done() for t in self.held)
+
+    def let_go(self) -> None:
+        for turn in self.held:
+            if not turn.done():
+                turn.set_result(None)
+
+
+async def _settle() -> None:
+    """Let every task that can go on do so (no time passes)."""
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+def test_while_the_loop_runs_late_only_the_busiest_hosts_go_past_the_lowered_limit() -> None:
+    """A late event loop (told to the throttle here, as the loop watch would) lowers the
+    global limit: the links of hosts with one link each wait, the busiest host's go at
+    once; once the loop keeps time again the limit rises and the others go too."""
+    transport = _Held()
+    fetcher = Fetcher(HttpSettings(concurrency=40, per_host=2), transport=transport,
+                      sleep=Waits(), watch_loop=False)
+    singles = [f"https://h{i}.test/page" for i in range(60)]
+    busy = [f"https://busy.test/{i}" for i in range(30)]
+
+    async def go() -> list[Fetch]:
+        async with fetcher as f:
+            f.expect([*singles, *busy])
+            first = [asyncio.create_task(f.fetch(url)) for url in singles[:30]]
+            await _settle()
+            assert transport.in_flight() == 30
+            for _ in range(20):
+                f.throttle.judge(0.05)  # 50 ms late, time after time
+            later = [asyncio.create_task(f.fetch(url)) for url in [*singles[30:], *busy]]
+            await _settle()
+            # The busiest host's links go at once, past the lowered limit (within the
+            # run's); no other host's does.
+            assert transport.asked.count("busy.test") == 2
+            assert transport.in_flight() == 32
+            transport.let_go()
+            await _settle()
+            assert transport.in_flight() <= 16
+            for _ in range(40):
+                f.throttle.judge(0.0)  # on time again: the limit rises back to 40
+            await _settle()
+            assert transport.in_flight() > 16
+            while not all(t.done() for t in [*first, *later]):
+                transport.let_go()
+                await _settle()
+            return [t.result() for t in [*first, *later]]
+
+    results = asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert all(r.answer is not None and r.answer.status == 200 for r in results)
+
+
+def test_the_loop_watch_measures_how_late_a_blocked_loop_runs_its_timer() -> None:
+    late: list[float] = []
+
+    async def go() -> None:
+        watch = LoopWatch(late.append)
+        watch.start()
+        try:
+            while not late:  # the first measurement, then the loop is held up
+                await asyncio.sleep(0)
+            held_until = time.perf_counter() + 0.05
+            while time.perf_counter() < held_until:  # work that does not let the loop run
+                pass
+            seen = len(late)
+            while len(late) == seen:
+                await asyncio.sleep(0)
+        finally:
+            watch.stop()
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert max(late) >= 0.035
+
+
+class _Bunch(httpx.AsyncBaseTransport):
+    """Holds the first ``size`` requests, then answers them all at once, the first one
+    asked last; later requests are answered at once. Notes how many results the run had
+    reported when each request was made."""
+
+    def __init__(self, size: int, report: RunReport) -> None:
+        self.size = size
+        self.report = report
+        self.asked: list[tuple[str, int]] = []
+        self.held: list[asyncio.Future[None]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append((str(request.url), len(self.report.results)))
+        if len(self.held) < self.size:
+            turn = asyncio.get_running_loop().create_future()
+            self.held.append(turn)
+            if len(self.held) == self.size:
+                for held in reversed(self.held):
+                    held.set_result(None)
+            await turn
+        return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
+
+
+def test_a_bunch_of_answers_does_not_hold_up_the_request_a_slot_was_handed_to() -> None:
+    """31 answers at once, the busiest host's last: its next link's request goes out
+    before the bunch is judged and reported, not after all thirty others."""
+    report = RunReport()
+    transport = _Bunch(31, report)
+    singles = [f"https://h{i}.test/page" for i in range(30)]
+    busy = ["https://busy.test/1", "https://busy.test/2"]
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=64, per_host=1), transport=transport,
+                           sleep=Waits(), watch_loop=False) as f:
+            await check([_case("a.yaml", [*busy, *singles])], f, report, QUIET)
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert len(report.results) == 32
+    reported_before = dict(transport.asked)
+    assert reported_before["https://busy.test/2"] <= 1, reported_before

@@ -238,6 +238,39 @@ class _Dispatcher:
         self.fill()
 
 
+class _Turns:
+    """Answers worked through one per turn of the event loop, in the order they came.
+
+    A large run's answers come in bunches, and each takes about a millisecond to judge,
+    report and remember. Worked through together, they held up the requests that their
+    slots had just been handed on to: the busiest host's too, whose queue sets when the
+    run ends, went out 25 ms late one time in ten. One per turn, the loop sends requests
+    and reads answers between them."""
+
+    def __init__(self) -> None:
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def take(self) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop.call_soon(self._next)
+        await turn
+
+    def _next(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():  # a cancelled wait is skipped
+                turn.set_result(None)  # it runs at the next turn, as this does again
+                break
+        if self._waiting and self._loop is not None:
+            self._loop.call_soon(self._next)
+        else:
+            self._loop = None
+
+
 @dataclass(frozen=True)
 class _Live:
     """A link's live check, done: the fetch and the verdict for each citation."""
@@ -277,6 +310,7 @@ class Checker:
         self._started: set[str] = set()
         self._network_failed = False
         self._dispatch = _Dispatcher({}, per_host=1, window=1, start=lambda key: None)
+        self._turns = _Turns()
 
     def emit(self, result: LinkResult) -> None:
         self.report.results.append(result)
@@ -403,6 +437,7 @@ class Checker:
 
     async def live(self, url: str, citations: list[_Citation]) -> _Live:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
+        await self._turns.take()
         verdict = judge(findings)
         if self.probe is not None and findings.fetch.answer is not None and worth_probing(
                 findings, verdict, short_text):

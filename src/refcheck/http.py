@@ -34,6 +34,7 @@ from refcheck.classify import (
     script_redirect_target,
 )
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
+from refcheck.throttle import LoopWatch, Throttle
 from refcheck.transport import RequestFailed, build_transport, failure_of
 from refcheck.urls import host_of
 
@@ -124,6 +125,7 @@ class Fetcher:
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
         clock: Clock = utc_now,
+        watch_loop: bool = True,
     ) -> None:
         self.settings = settings or HttpSettings()
         self._given_transport = transport
@@ -140,6 +142,10 @@ class Fetcher:
         #: left is served first, so the busiest host never idles while it has slots.
         self.work: collections.Counter[str] = collections.Counter()
         self._expected: collections.Counter[str] = collections.Counter()  # work given
+        #: While the event loop runs late, hosts with little work left get fewer slots
+        #: (``watch_loop``: tests that judge the loop's lateness themselves turn it off).
+        self.throttle = Throttle(self._global, self.work)
+        self._watch = LoopWatch(self.throttle.look if watch_loop else lambda late: None)
         #: When each host may be sent its next request (``host_interval``), and the
         #: interval itself, which a host's 429s and Retry-After widen for the run.
         self._next_start: dict[str, float] = {}
@@ -162,6 +168,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         self._transport = self._given_transport or default_transport(
             self.settings, self.work.__getitem__)
+        self._watch.start()
         return self
 
     def expect(self, urls: Iterable[str]) -> None:
@@ -192,6 +199,7 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._watch.stop()
         if self._transport is not None:
             await self._transport.aclose()
             self._transport = None
@@ -739,21 +747,36 @@ class _PriorityGate:
     left (urgent waiters first, then by that count, then in order of arrival), so the
     busiest host's queue, which sets how long a large run takes, is never kept waiting by
     hosts with one link each (the politeness bound: the busiest host's links over its
-    slots, times the latency)."""
+    slots, times the latency).
 
-    __slots__ = ("_free", "_heap", "_order")
+    ``limit`` is lowered below ``slots`` while the event loop runs late (``throttle``):
+    then only urgent waiters and hosts with at least ``critical`` links left go past it."""
+
+    __slots__ = ("_heap", "_in_use", "_order", "critical", "limit", "slots")
 
     def __init__(self, slots: int) -> None:
-        self._free = slots
+        self.slots = self.limit = slots
+        self.critical = 1 << 62
+        self._in_use = 0
         self._heap: list[tuple[int, int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
+    def _room(self, urgent: int, work: int) -> bool:
+        """Whether a waiter (``urgent`` 0, or 1; ``work`` its host's links left) may go."""
+        return self._in_use < self.limit or (
+            self._in_use < self.slots and (urgent == 0 or work >= self.critical))
+
+    def may_keep(self, work: int) -> bool:
+        """Whether a host with ``work`` left may hand its slot on to its next link."""
+        return self._in_use <= self.limit or work >= self.critical
+
     async def acquire(self, urgent: bool = False, work: int = 0) -> None:
-        if self._free > 0 and not self._heap:
-            self._free -= 1
+        if not self._heap and self._room(0 if urgent else 1, work):
+            self._in_use += 1
             return
         turn = asyncio.get_running_loop().create_future()
         heapq.heappush(self._heap, (0 if urgent else 1, -work, next(self._order), turn))
+        self.wake()  # a waiter the lowered limit does not hold goes before those it does
         try:
             await turn
         except asyncio.CancelledError:
@@ -762,12 +785,22 @@ class _PriorityGate:
             raise
 
     def release(self) -> None:
-        while self._heap:
-            turn = heapq.heappop(self._heap)[3]
-            if not turn.done():  # a cancelled wait is skipped
+        self._in_use -= 1
+        self.wake()
+
+    def wake(self) -> None:
+        """Hand free slots to the waiters, first first, while they may go."""
+        heap = self._heap
+        while heap:
+            urgent, work, _, turn = heap[0]
+            if turn.done():  # a cancelled wait is skipped
+                heapq.heappop(heap)
+            elif self._room(urgent, -work):
+                heapq.heappop(heap)
+                self._in_use += 1
                 turn.set_result(None)
+            else:
                 return
-        self._free += 1
 
     def most_work_waiting(self) -> int:
         """The work left of the busiest host among the waiters (0 when none waits)."""
@@ -814,7 +847,8 @@ class _Slot:
         more work left, the next of its links takes both at once: the busiest host is not
         sent to the back of the global queue after every answer."""
         work = self._fetcher.work[self.host]
-        if self._host_gate.waiting and work and work >= self._global.most_work_waiting():
+        if (self._host_gate.waiting and work and work >= self._global.most_work_waiting()
+                and self._global.may_keep(work)):
             self._host_gate.release(carry=True)
             return
         self._global.release()
