@@ -23,9 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -50,12 +52,18 @@ class _Server(asyncio.Protocol):
 
     connections: ClassVar[collections.Counter[str]] = collections.Counter()
     requests: ClassVar[collections.Counter[str]] = collections.Counter()
+    #: When each address was asked (time.time()): when the run's first request came, and
+    #: how steadily the busiest host was kept busy.
+    asked: ClassVar[collections.defaultdict[str, list[float]]] = collections.defaultdict(list)
+    turnaround: ClassVar[collections.defaultdict[str, list[float]]] = \
+        collections.defaultdict(list)
 
     def __init__(self, latency: float) -> None:
         self.latency = latency
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
         self.address = ""
+        self.answered = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -68,6 +76,11 @@ class _Server(asyncio.Protocol):
         while b"\r\n\r\n" in self.buffer:
             head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
             _Server.requests[self.address] += 1
+            now = time.time()
+            _Server.asked[self.address].append(now)
+            if self.answered:  # how long the client took to ask again on this connection
+                _Server.turnaround[self.address].append(now - self.answered)
+                self.answered = 0.0
             path = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
             pdf = path.split(b"?")[0].lower().endswith(b".pdf")
             asyncio.get_running_loop().call_later(self.latency, self.answer, pdf)
@@ -75,6 +88,7 @@ class _Server(asyncio.Protocol):
     def answer(self, pdf: bool) -> None:
         if self.transport is None or self.transport.is_closing():
             return
+        self.answered = time.time()
         kind, body = (b"application/pdf", PDF) if pdf else (b"text/html; charset=utf-8", PAGE)
         self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"\r\n"
                              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -99,7 +113,13 @@ def serve(addresses: list[str], port: int, latency: float, per_host: int) -> Non
                 band = ("1" if asked <= 1 else "2-4" if asked <= 4 else "5-20" if asked <= 20
                         else "21+")
                 extra[band] += over
-        print(sum(_Server.connections.values()), dict(sorted(extra.items())), flush=True)
+        busiest = max(_Server.asked, key=lambda a: len(_Server.asked[a]), default="")
+        times = _Server.asked.get(busiest, [])
+        turns = sorted(_Server.turnaround.get(busiest, []))
+        first = min((t[0] for t in _Server.asked.values()), default=0.0)
+        print(json.dumps({"connections": sum(_Server.connections.values()),
+                          "extra": dict(sorted(extra.items())), "first": first,
+                          "busiest": times, "turnaround": turns}), flush=True)
 
     asyncio.run(main())
 
@@ -183,6 +203,8 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="only the first K URLs")
     parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--under", default="",
+                        help="a command to run refcheck under, e.g. 'py-spy record -o p.svg --'")
     parser.add_argument("--serve", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     PORT = args.port
@@ -211,7 +233,8 @@ def main() -> int:
             listing.mkdir()
             for path in files:
                 path.rename(listing / path.name)
-            argv = [str(Path(sys.executable).parent / "refcheck"), str(listing), "--no-archive",
+            argv = [*shlex.split(args.under), str(Path(sys.executable).parent / "refcheck"),
+                    str(listing), "--no-archive",
                     "-f", "json", "-o", str(Path(folder) / "report.json"),
                     "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
                     "--timeout", "30", "--deadline", "120", "--retries", "0"]
@@ -219,7 +242,11 @@ def main() -> int:
                 argv += ["--host-interval", str(args.host_interval)]
             env = {**os.environ, "REFCHECK_PROBE_URL": "", "NO_PROXY": "*",
                    "REFCHECK_CACHE_DIR": str(Path(folder) / "cache")}
-            start = time.perf_counter()
+            # As `pip install .` leaves it, with its bytecode compiled: an editable install
+            # with PYTHONDONTWRITEBYTECODE set (as on the machines here) compiles refcheck's
+            # source on every run, a quarter of a second of its start.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            start, started = time.perf_counter(), time.time()
             proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                     env=env)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -227,8 +254,8 @@ def main() -> int:
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             server.stdin.write("count\n")
             server.stdin.flush()
-            counted, _, extra = server.stdout.readline().strip().partition(" ")
-            connections = int(counted or 0)
+            counts = json.loads(server.stdout.readline())
+            connections, extra = counts["connections"], counts["extra"]
             report = (Path(folder) / "report.json").read_text(encoding="utf-8")
             statuses = collections.Counter(re.findall(r'"status": "([a-z0-9-]+)"', report))
         finally:
@@ -238,6 +265,21 @@ def main() -> int:
           f"{usage.ru_utime + usage.ru_stime:.1f} CPU s, {usage.ru_maxrss / 1024:.0f} MiB peak, "
           f"{connections} connections ({connections / least:.2f}x the least), exit {code}")
     print("statuses:", dict(statuses.most_common()))
+    busiest = counts["busiest"]
+    if busiest:
+        # Requests to the busiest host in each 5 s of the run: its slots allow
+        # 5 / latency x per host; fewer means it was kept waiting.
+        spans = collections.Counter(int((t - started) // 5) for t in busiest)
+        print(f"first request {counts['first'] - started:.2f} s after the start; the busiest "
+              f"host's requests per 5 s (at most {5 / args.latency * args.per_host:.0f}):",
+              [spans[i] for i in range(max(spans) + 1)])
+    turns = counts["turnaround"]
+    if turns:
+        # From the server's answer to the next request on that connection: what each of the
+        # busiest host's requests cost beyond the latency.
+        print(f"the busiest host's turnaround: median {turns[len(turns) // 2] * 1000:.1f} ms,"
+              f" 90% {turns[len(turns) * 9 // 10] * 1000:.1f} ms, "
+              f"mean {sum(turns) / len(turns) * 1000:.1f} ms")
     print("connections beyond the least, by the host's requests:", extra or "none")
     if code not in (0, 1):
         print(err[-2000:], file=sys.stderr)
