@@ -57,6 +57,21 @@ def test_limiter_allows_a_minutes_budget_then_spaces_requests() -> None:
     assert waits.now - start == dt.timedelta(seconds=60)
 
 
+def test_a_budget_shared_by_twenty_shards_keeps_their_sum_within_it() -> None:
+    """One request a second split 20 ways: each shard asks once in 20 s, so the twenty
+    together ask once a second."""
+    waits = Waits()
+    gate = RateLimiter.rate(1.0 / 20, 1.0, Fetcher(sleep=waits, clock=waits.clock))
+    start = waits.now
+
+    async def ask() -> None:
+        for _ in range(3):
+            await gate.wait()
+
+    asyncio.run(ask())
+    assert waits.now - start == dt.timedelta(seconds=40)
+
+
 def test_limiter_is_shared_by_concurrent_tasks() -> None:
     gate, waits = limiter(2, 1.0)
     start = waits.now

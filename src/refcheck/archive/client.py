@@ -34,8 +34,10 @@ class RateLimiter:
     @classmethod
     def rate(cls, count: float, period: float, fetcher: Fetcher) -> RateLimiter:
         """``count`` requests in ``period`` seconds, fractional counts included (0.5 a
-        second is one every 2 s)."""
-        count = max(count, 0.1)
+        second is one every 2 s). A budget shared by N shards is ``count / N`` here: no
+        floor but one request in a thousand periods, or twenty shards of a one-a-second
+        budget would ask two a second together."""
+        count = max(count, 0.001)
         whole = math.ceil(count)
         return cls(whole, period * whole / count, fetcher)
 
