@@ -270,3 +270,32 @@ def test_a_bunch_of_answers_does_not_hold_up_the_request_a_slot_was_handed_to() 
     assert len(report.results) == 32
     reported_before = dict(transport.asked)
     assert reported_before["https://busy.test/2"] <= 1, reported_before
+
+
+def test_a_host_interval_holds_when_its_links_wait_for_global_slots() -> None:
+    """The interval counts from when a request really starts: two links of a host that
+    both waited for a global slot do not go out back to back once they get one."""
+    waits = Waits()
+    sent: list[tuple[str, dt.datetime]] = []
+
+    class Noted(_Held):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append((request.url.host, waits.now))
+            return await super().handle_async_request(request)
+
+    transport = Noted()
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=1, per_host=2, host_interval=5.0),
+                           transport=transport, sleep=waits, clock=waits.clock,
+                           watch_loop=False) as f:
+            urls = ["https://other.test/1", "https://x.test/1", "https://x.test/2"]
+            f.expect(urls)
+            tasks = [asyncio.create_task(f.fetch(url)) for url in urls]
+            while not all(t.done() for t in tasks):
+                await _settle()
+                transport.let_go()
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    times = [at for host, at in sent if host == "x.test"]
+    assert len(times) == 2 and (times[1] - times[0]).total_seconds() >= 5.0, sent

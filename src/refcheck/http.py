@@ -215,15 +215,25 @@ class Fetcher:
 
     async def spaced(self, host: str) -> None:
         """Wait until ``host`` may be sent another request: at least its interval after the
-        start of the last one."""
+        start of the last one (``starting`` says when that was)."""
+        while self.interval(host):
+            wait = self._next_start.get(host, 0.0) - self.clock().timestamp()
+            if wait <= 0:
+                return
+            await self.sleep(wait)
+
+    def starting(self, host: str) -> bool:
+        """A request to ``host`` is about to go, all its slots held: False when it is too
+        soon after another's start (one that went while this one waited for its global
+        slot), so that it waits again; else its start is noted."""
         interval = self.interval(host)
         if not interval:
-            return
+            return True
         now = self.clock().timestamp()
-        start = max(now, self._next_start.get(host, 0.0))
-        self._next_start[host] = start + interval
-        if start > now:
-            await self.sleep(start - now)
+        if self._next_start.get(host, 0.0) > now:
+            return False
+        self._next_start[host] = now + interval
+        return True
 
     def widen(self, host: str, asked: float | None) -> None:
         """A host that answered 429 (or asked to wait): space its requests further apart
@@ -833,9 +843,17 @@ class _Slot:
             self._global.release()
             raise asyncio.CancelledError from None
         try:
-            await self._fetcher.spaced(self.host)
-            if not carried:
-                await self._global.acquire(self._urgent, self._fetcher.work[self.host])
+            while True:
+                await self._fetcher.spaced(self.host)
+                if not carried:
+                    await self._global.acquire(self._urgent, self._fetcher.work[self.host])
+                    carried = True  # held now, whichever way it came
+                if self._fetcher.starting(self.host):
+                    return
+                # Another of this host's links started while this one waited for its
+                # global slot: give the slot back while the interval runs again.
+                self._global.release()
+                carried = False
         except BaseException:
             if carried:
                 self._global.release()
