@@ -6,9 +6,11 @@ connections each host is sent."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import time
+from collections.abc import Callable
 
 import httpx
 import respx
@@ -240,6 +242,7 @@ class _Bunch(httpx.AsyncBaseTransport):
         self.report = report
         self.asked: list[tuple[str, int]] = []
         self.held: list[asyncio.Future[None]] = []
+        self.answered: Callable[[], None] = lambda: None  # told when the bunch is answered
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.asked.append((str(request.url), len(self.report.results)))
@@ -249,6 +252,7 @@ class _Bunch(httpx.AsyncBaseTransport):
             if len(self.held) == self.size:
                 for held in reversed(self.held):
                     held.set_result(None)
+                self.answered()
             await turn
         return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
 
@@ -299,3 +303,29 @@ def test_a_host_interval_holds_when_its_links_wait_for_global_slots() -> None:
     asyncio.run(asyncio.wait_for(go(), timeout=60))
     times = [at for host, at in sent if host == "x.test"]
     assert len(times) == 2 and (times[1] - times[0]).total_seconds() >= 5.0, sent
+
+
+def test_a_run_stopped_while_answers_wait_their_turn_reports_them() -> None:
+    """Stopped (Ctrl-C) just after thirty answers came at once, before most were judged:
+    every one of them is in the report, judged then."""
+    report = RunReport()
+    transport = _Bunch(30, report)
+    urls = [f"https://h{i}.test/page" for i in range(30)]
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=64, per_host=1), transport=transport,
+                           sleep=Waits(), watch_loop=False) as f:
+            run = asyncio.create_task(check([_case("a.yaml", urls)], f, report, QUIET))
+            loop = asyncio.get_running_loop()
+            # Two turns after the answers: they have been read, not yet judged.
+
+            def stop_soon() -> None:
+                loop.call_soon(lambda: loop.call_soon(run.cancel))
+
+            transport.answered = stop_soon
+            with contextlib.suppress(asyncio.CancelledError):
+                await run
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert sorted(r.cited.url for r in report.results if r.cited) == sorted(urls)
+    assert {r.status for r in report.results} == {Status.OK}

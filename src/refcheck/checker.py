@@ -252,11 +252,12 @@ class _Turns:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def take(self) -> None:
-        turn = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        turn = loop.create_future()
         self._waiting.append(turn)
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
-            self._loop.call_soon(self._next)
+        if self._loop is not loop:  # none scheduled (or for a loop that has ended)
+            self._loop = loop
+            loop.call_soon(self._next)
         await turn
 
     def _next(self) -> None:
@@ -299,6 +300,7 @@ class Checker:
         self.probe = SiblingProbe(fetcher) if options.sibling_probe else None
         self.pending: dict[str, list[_Citation]] = {}
         self._live: dict[str, _Live] = {}
+        self._answered: dict[str, Findings] = {}  # fetched, not yet judged (``_Turns``)
         self._emitted: set[str] = set()
         self._checking = 0  # live checks not yet finished
         self._network: asyncio.Future[bool] | None = None
@@ -402,7 +404,7 @@ class Checker:
 
     async def _link(self, key: str, citations: list[_Citation], url: str) -> None:
         try:
-            live = self.recall(url, citations) or await self.live(url, citations)
+            live = self.recall(url, citations) or await self.live(key, url, citations)
         except Exception as exc:  # a bug for one link must not cost the others their results
             fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
             verdict = judge(Findings(url, fetch))
@@ -435,15 +437,26 @@ class Checker:
         # interruption's sake: memory grows with the links in flight, not with all links.
         self._live.pop(key, None)
 
-    async def live(self, url: str, citations: list[_Citation]) -> _Live:
+    async def live(self, key: str, url: str, citations: list[_Citation]) -> _Live:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
-        await self._turns.take()
+        # Answered, waiting its turn to be judged: a run stopped now still reports it.
+        self._answered[key] = findings
+        try:
+            await self._turns.take()
+        finally:
+            del self._answered[key]
         verdict = judge(findings)
         if self.probe is not None and findings.fetch.answer is not None and worth_probing(
                 findings, verdict, short_text):
             made_up = await self.probe.catches_all(findings.fetch)
             if made_up:
                 verdict = judge(dataclasses.replace(findings, catch_all=made_up))
+        return self._concluded(findings, verdict, citations)
+
+    def _concluded(self, findings: Findings, verdict: Verdict,
+                   citations: list[_Citation]) -> _Live:
+        """The verdict for each citation: the quote its source cites looked for on the
+        page, and the settings file's accepted statuses applied."""
         answer = findings.fetch.answer
         text: list[str | None] = []
 
@@ -709,6 +722,9 @@ class Checker:
         that failed for want of a network, if the network was never settled)."""
         network = self._network
         settled = network is not None and network.done() and not network.cancelled()
+        for key, findings in self._answered.items():
+            if key not in self._live:  # judged now (without the probe it might have had)
+                self._live[key] = self._concluded(findings, judge(findings), self.pending[key])
         for key, live in self._live.items():
             if key in self._emitted:
                 continue
