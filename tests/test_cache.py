@@ -376,3 +376,22 @@ def test_one_memory_knows_what_it_wrote_after_it_was_first_asked(tmp_path: Path)
                                 younger_than=dt.timedelta(days=7), now=later)
     assert remembered is not None and remembered.detail == "200 OK"
     memory.close()
+
+
+def test_a_memory_sees_what_another_run_sharing_it_wrote_since(tmp_path: Path) -> None:
+    """Two runs share the file: what one writes after the other's first question is known
+    to the other all the same."""
+    from refcheck.cache import Memory, Observation
+    from refcheck.model import Status
+
+    mine = Memory.open(tmp_path, warn=lambda message: None)
+    theirs = Memory.open(tmp_path, warn=lambda message: None)
+    url = "https://example.org/report"
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert mine.history(url) is None
+    theirs.observe(Observation(url, at, Status.DEAD, 404))
+    theirs.flush()
+    history = mine.history(url)
+    assert history is not None and history.failed_runs == 1
+    theirs.close()
+    mine.close()

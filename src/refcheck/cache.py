@@ -158,6 +158,7 @@ class Memory:
         self._captures: list[tuple[str, str, dt.datetime, Capture]] = []
         #: Every URL the store holds anything of, read at the first question (``_known``).
         self._seen: set[str] | None = None
+        self._seen_version = 0
 
     @classmethod
     def open(cls, directory: Path, *, warn: Warn) -> Memory:
@@ -325,10 +326,15 @@ class Memory:
     def _known(self, key: str) -> bool:
         """Whether the store holds anything of ``key``. All its URLs are read in one
         question the first time, so that a URL never seen before (most of a first run's,
-        or of a corpus new to the store) costs no question at all."""
-        if self._seen is None:
-            db = self._db
-            assert db is not None
+        or of a corpus new to the store) costs no question at all; read again when another
+        run sharing the file has written to it since (SQLite's ``data_version``)."""
+        db = self._db
+        assert db is not None
+        if self._seen is not None and key in self._seen:
+            return True
+        (version,) = patiently(lambda: db.execute("PRAGMA data_version").fetchone())
+        if self._seen is None or version != self._seen_version:
+            self._seen_version = version
             self._seen = {row[0] for row in patiently(lambda: db.execute(
                 "SELECT url FROM observations UNION SELECT url FROM successes").fetchall())}
         return key in self._seen
