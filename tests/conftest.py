@@ -65,9 +65,11 @@ def waits() -> Waits:
 
 
 def parts_with(waits: Waits) -> cli.Parts:
-    """What the command builds its run from, with the waits recorded, not slept."""
+    """What the command builds its run from, with the waits recorded, not slept, and the
+    event loop's lateness not watched (with it, how many requests go at once would follow
+    the machine's load)."""
     def make(settings: HttpSettings) -> Fetcher:
-        return Fetcher(settings, sleep=waits, clock=waits.clock)
+        return Fetcher(settings, sleep=waits, clock=waits.clock, watch_loop=False)
 
     return cli.Parts(make_fetcher=make)
 

@@ -43,7 +43,8 @@ class Limited(Protocol):
 
 class Throttle:
     """Lowers ``gate.limit`` while the loop is late, by a sixth at each look; raises it
-    by an eighth (at least one) while it keeps time and there is room to use."""
+    by an eighth (at least one) while it keeps time. Archive lookups have no links of
+    their own left: while the limit is lowered they wait with the hosts that have few."""
 
     def __init__(self, gate: Limited, work: Mapping[str, int]) -> None:
         self._gate = gate
@@ -79,13 +80,17 @@ class LoopWatch:
         self._timer: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
+        self.stop()
         loop = asyncio.get_running_loop()
-        self._timer = loop.call_at(loop.time() + TICK, self._tick, loop, loop.time() + TICK)
+        due = loop.time() + TICK
+        self._timer = loop.call_at(due, self._tick, loop, due)
 
     def _tick(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
         now = loop.time()
-        self._look(max(0.0, now - due))
-        self._timer = loop.call_at(now + TICK, self._tick, loop, now + TICK)
+        try:
+            self._look(max(0.0, now - due))
+        finally:
+            self._timer = loop.call_at(now + TICK, self._tick, loop, now + TICK)
 
     def stop(self) -> None:
         if self._timer is not None:
