@@ -147,11 +147,13 @@ class _Held(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self.asked: list[str] = []
         self.held: list[asyncio.Future[None]] = []
+        self.by_host: dict[str, list[asyncio.Future[None]]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.asked.append(request.url.host)
         turn = asyncio.get_running_loop().create_future()
         self.held.append(turn)
+        self.by_host.setdefault(request.url.host, []).append(turn)
         await turn
         return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
 
@@ -162,6 +164,12 @@ class _Held(httpx.AsyncBaseTransport):
         for turn in self.held:
             if not turn.done():
                 turn.set_result(None)
+
+
+def _let_go_of(transport: _Held, host: str) -> None:
+    for turn in transport.by_host.get(host, []):
+        if not turn.done():
+            turn.set_result(None)
 
 
 async def _settle() -> None:
@@ -329,3 +337,35 @@ def test_a_run_stopped_while_answers_wait_their_turn_reports_them() -> None:
     asyncio.run(asyncio.wait_for(go(), timeout=60))
     assert sorted(r.cited.url for r in report.results if r.cited) == sorted(urls)
     assert {r.status for r in report.results} == {Status.OK}
+
+
+def test_while_the_loop_runs_late_a_small_host_gives_its_slot_back() -> None:
+    """Over the lowered limit, a host with a few links left does not hand its global slot
+    to its next link: the slot goes back, and its next link waits with the others."""
+    transport = _Held()
+    fetcher = Fetcher(HttpSettings(concurrency=40, per_host=1), transport=transport,
+                      sleep=Waits(), watch_loop=False)
+    few = [f"https://few.test/{i}" for i in range(4)]
+    singles = [f"https://h{i}.test/page" for i in range(29)]
+    busy = [f"https://busy.test/{i}" for i in range(30)]
+
+    async def go() -> None:
+        async with fetcher as f:
+            f.expect([*few, *singles, *busy])
+            tasks = [asyncio.create_task(f.fetch(url)) for url in [*few, *singles]]
+            await _settle()
+            assert transport.in_flight() == 30
+            for _ in range(20):
+                f.throttle.judge(0.05)
+            _let_go_of(transport, "few.test")
+            await _settle()
+            assert transport.asked.count("few.test") == 1
+            assert transport.in_flight() == 29
+            while not all(t.done() for t in tasks):
+                for _ in range(40):
+                    f.throttle.judge(0.0)
+                transport.let_go()
+                await _settle()
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert transport.asked.count("few.test") == 4
