@@ -282,6 +282,36 @@ def test_a_bunch_of_answers_does_not_hold_up_the_request_a_slot_was_handed_to() 
     assert len(report.results) == 32
     reported_before = dict(transport.asked)
     assert reported_before["https://busy.test/2"] <= 1, reported_before
+    # Answered last of the bunch, the busiest host's link is judged (and ended) first.
+    first = report.results[0].cited
+    assert first is not None and first.url == "https://busy.test/1"
+
+
+def test_answers_waiting_to_be_judged_lower_the_limit_as_a_late_loop_does() -> None:
+    """Answers judged one per turn keep the loop on time however many wait: how long the
+    oldest has waited counts as lateness."""
+    transport = _Held()
+    fetcher = Fetcher(HttpSettings(concurrency=40, per_host=1), transport=transport,
+                      sleep=Waits(), watch_loop=False)
+    urls = [f"https://h{i}.test/page" for i in range(60)]
+
+    async def go() -> None:
+        async with fetcher as f:
+            f.expect(urls)
+            fetcher.throttle.backlog = lambda: 0.05  # the oldest answer waited 50 ms
+            for _ in range(200):
+                f.throttle.look(0.0)  # the loop itself on time
+            tasks = [asyncio.create_task(f.fetch(url)) for url in urls]
+            await _settle()
+            assert transport.in_flight() == 16
+            fetcher.throttle.backlog = lambda: 0.0
+            while not all(t.done() for t in tasks):
+                for _ in range(100):
+                    f.throttle.look(0.0)
+                transport.let_go()
+                await _settle()
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
 
 
 def test_a_host_interval_holds_when_its_links_wait_for_global_slots() -> None:

@@ -239,34 +239,49 @@ class _Dispatcher:
 
 
 class _Turns:
-    """Answers worked through one per turn of the event loop, in the order they came.
+    """Answers worked through one per turn of the event loop, the busiest host's first.
 
     A large run's answers come in bunches, and each takes about a millisecond to judge,
     report and remember. Worked through together, they held up the requests that their
     slots had just been handed on to: the busiest host's too, whose queue sets when the
     run ends, went out 25 ms late one time in ten. One per turn, the loop sends requests
-    and reads answers between them."""
+    and reads answers between them. The busiest host's answers go first: a link ends
+    (and its host's next one starts) only once it is judged.
+
+    ``backlog`` says how long the answer waiting longest has waited: while answers come
+    faster than they are judged, the throttle lowers the global limit."""
 
     def __init__(self) -> None:
-        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._heap: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._came: collections.deque[tuple[float, asyncio.Future[None]]] = collections.deque()
+        self._order = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def take(self) -> None:
+    async def take(self, work: int) -> None:
+        """Wait for this answer's turn; ``work`` is its host's links left."""
         loop = asyncio.get_running_loop()
         turn = loop.create_future()
-        self._waiting.append(turn)
+        heapq.heappush(self._heap, (-work, next(self._order), turn))
+        self._came.append((loop.time(), turn))
         if self._loop is not loop:  # none scheduled (or for a loop that has ended)
             self._loop = loop
             loop.call_soon(self._next)
         await turn
 
+    def backlog(self) -> float:
+        while self._came and self._came[0][1].done():
+            self._came.popleft()
+        if not self._came or self._loop is None:
+            return 0.0
+        return self._loop.time() - self._came[0][0]
+
     def _next(self) -> None:
-        while self._waiting:
-            turn = self._waiting.popleft()
+        while self._heap:
+            turn = heapq.heappop(self._heap)[2]
             if not turn.done():  # a cancelled wait is skipped
                 turn.set_result(None)  # it runs at the next turn, as this does again
                 break
-        if self._waiting and self._loop is not None:
+        if self._heap and self._loop is not None:
             self._loop.call_soon(self._next)
         else:
             self._loop = None
@@ -313,6 +328,7 @@ class Checker:
         self._network_failed = False
         self._dispatch = _Dispatcher({}, per_host=1, window=1, start=lambda key: None)
         self._turns = _Turns()
+        fetcher.throttle.backlog = self._turns.backlog
 
     def emit(self, result: LinkResult) -> None:
         self.report.results.append(result)
@@ -442,7 +458,7 @@ class Checker:
         # Answered, waiting its turn to be judged: a run stopped now still reports it.
         self._answered[key] = findings
         try:
-            await self._turns.take()
+            await self._turns.take(self.fetcher.work[host_of(url)])
         finally:
             del self._answered[key]
         verdict = judge(findings)

@@ -51,10 +51,14 @@ class Throttle:
         self._work = work
         self._floor = min(gate.slots, FLOOR)
         self._lateness: list[float] = []
+        #: How long the answer waiting longest to be judged has waited (the checker's
+        #: ``_Turns``): answers judged one per turn keep the loop on time however many
+        #: wait, so their wait is lateness too.
+        self.backlog: Callable[[], float] = lambda: 0.0
 
     def look(self, lateness: float) -> None:
         """One measurement of how late the loop ran a timer (seconds)."""
-        self._lateness.append(lateness)
+        self._lateness.append(max(lateness, self.backlog()))
         if len(self._lateness) >= LOOKS:
             self.judge(sum(self._lateness) / len(self._lateness))
             self._lateness.clear()
