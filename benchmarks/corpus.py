@@ -274,7 +274,10 @@ def main() -> int:
         # Requests to the busiest host in each 5 s of the run: its slots allow
         # 5 / latency x per host; fewer means it was kept waiting.
         spans = collections.Counter(int((t - started) // 5) for t in busiest)
-        print(f"first request {counts['first'] - started:.2f} s after the start; the busiest "
+        first = counts["first"] - started
+        print(f"from the first request to the end: {wall - first:.1f} s, "
+              f"{(wall - first) / limit_s:.2f}x the bound")
+        print(f"first request {first:.2f} s after the start; the busiest "
               f"host's requests per 5 s (at most {5 / args.latency * args.per_host:.0f}):",
               [spans[i] for i in range(max(spans) + 1)])
     turns = counts["turnaround"]
