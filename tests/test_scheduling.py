@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import time
@@ -399,3 +400,84 @@ def test_while_the_loop_runs_late_a_small_host_gives_its_slot_back() -> None:
 
     asyncio.run(asyncio.wait_for(go(), timeout=60))
     assert transport.asked.count("few.test") == 4
+
+
+def test_a_host_with_one_link_is_not_put_off_until_the_busiest_hosts_are_done() -> None:
+    """The busiest hosts' answers are judged first, but an answer that has waited long
+    enough goes before them: the one-link host is reported long before the end."""
+    report = RunReport()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
+
+    router = respx.MockRouter()
+    router.get(host__regex=r".*\.test").mock(side_effect=answer)
+    busy = [f"https://busy{b}.test/{i}" for b in range(3) for i in range(200)]
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=64, per_host=4),
+                           transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits(), watch_loop=False) as f:
+            await check([_case("a.yaml", [*busy, "https://one.test/page"])], f, report,
+                        QUIET)
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    order = [r.cited.url for r in report.results if r.cited]
+    assert len(order) == 601
+    assert order.index("https://one.test/page") < 300
+
+
+def test_a_run_stopped_during_a_links_probe_reports_the_link() -> None:
+    """Stopped while a redirected link's made-up sibling is being asked for: the link is
+    reported, judged without the probe."""
+    report = RunReport()
+    probing = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if "refcheck-probe" in request.url.path:
+            probing.set()
+            await asyncio.Event().wait()  # never answered
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "https://a.test/new"})
+        return httpx.Response(200, html="<title>Evidence</title>" + "<p>text</p>" * 50)
+
+    router = respx.MockRouter()
+    router.get(host__regex=r".*\.test").mock(side_effect=answer)
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=8, per_host=2),
+                           transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits(), watch_loop=False) as f:
+            options = dataclasses.replace(QUIET, sibling_probe=True)
+            run = asyncio.create_task(
+                check([_case("a.yaml", ["https://a.test/old"])], f, report, options))
+            await probing.wait()
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await run
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert [r.status for r in report.results] == [Status.MOVED]
+
+
+def test_a_stopped_run_starts_no_more_links() -> None:
+    """Stopped with two links in flight and eight to come: the two are given up and
+    none of the eight is asked for."""
+    transport = _Held()
+    report = RunReport()
+    urls = [f"https://h{i}.test/page" for i in range(10)]
+
+    async def go() -> None:
+        async with Fetcher(HttpSettings(concurrency=2, per_host=1), transport=transport,
+                           sleep=Waits(), watch_loop=False) as f:
+            run = asyncio.create_task(check([_case("a.yaml", urls)], f, report, QUIET))
+            await _settle()
+            assert transport.in_flight() == 2
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await run
+            await _settle()
+
+    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert len(transport.asked) == 2

@@ -238,6 +238,12 @@ class _Dispatcher:
         self.fill()
 
 
+#: An answer that has waited this many turns (about as many milliseconds) to be judged
+#: goes before the busiest host's: a host with few links is never put off until the
+#: busiest hosts are done.
+OLDEST_WAIT = 50
+
+
 class _Turns:
     """Answers worked through one per turn of the event loop, the busiest host's first.
 
@@ -245,16 +251,20 @@ class _Turns:
     report and remember. Worked through together, they held up the requests that their
     slots had just been handed on to: the busiest host's too, whose queue sets when the
     run ends, went out 25 ms late one time in ten. One per turn, the loop sends requests
-    and reads answers between them. The busiest host's answers go first: a link ends
-    (and its host's next one starts) only once it is judged.
+    and reads answers between them. The busiest host's answers go first (a link ends, and
+    its host's next one starts, only once it is judged), unless one has waited
+    ``OLDEST_WAIT`` turns.
 
     ``backlog`` says how long the answer waiting longest has waited: while answers come
     faster than they are judged, the throttle lowers the global limit."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._came: collections.deque[tuple[float, asyncio.Future[None]]] = collections.deque()
+        #: The answers waiting, oldest first: when each came, and at which turn.
+        self._came: collections.deque[tuple[float, int, asyncio.Future[None]]] = \
+            collections.deque()
         self._order = itertools.count()
+        self._turn = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def take(self, work: int) -> None:
@@ -262,25 +272,36 @@ class _Turns:
         loop = asyncio.get_running_loop()
         turn = loop.create_future()
         heapq.heappush(self._heap, (-work, next(self._order), turn))
-        self._came.append((loop.time(), turn))
+        self._came.append((loop.time(), self._turn, turn))
         if self._loop is not loop:  # none scheduled (or for a loop that has ended)
             self._loop = loop
             loop.call_soon(self._next)
         await turn
 
-    def backlog(self) -> float:
-        while self._came and self._came[0][1].done():
+    def _oldest(self) -> tuple[float, int, asyncio.Future[None]] | None:
+        while self._came and self._came[0][2].done():
             self._came.popleft()
-        if not self._came or self._loop is None:
+        return self._came[0] if self._came else None
+
+    def backlog(self) -> float:
+        oldest = self._oldest()
+        if oldest is None or self._loop is None:
             return 0.0
-        return self._loop.time() - self._came[0][0]
+        return self._loop.time() - oldest[0]
 
     def _next(self) -> None:
-        while self._heap:
-            turn = heapq.heappop(self._heap)[2]
-            if not turn.done():  # a cancelled wait is skipped
-                turn.set_result(None)  # it runs at the next turn, as this does again
-                break
+        self._turn += 1
+        oldest = self._oldest()
+        if oldest is not None and self._turn - oldest[1] > OLDEST_WAIT:
+            oldest[2].set_result(None)  # it has waited long enough: it goes next
+        else:
+            while self._heap:
+                turn = heapq.heappop(self._heap)[2]
+                if not turn.done():  # a cancelled (or aged) wait is skipped
+                    turn.set_result(None)  # it runs at the next turn, as this does again
+                    break
+        while self._heap and self._heap[0][2].done():
+            heapq.heappop(self._heap)
         if self._heap and self._loop is not None:
             self._loop.call_soon(self._next)
         else:
@@ -378,6 +399,8 @@ class Checker:
                 finished.set_result(None)
 
         def start(key: str) -> None:
+            if stopped:  # a link cancelled as the run stops must not start the next
+                return
             self._started.add(key)
             task = loop.create_task(self.link(key))
             tasks.add(task)
@@ -388,11 +411,13 @@ class Checker:
         # gate, ready to take a slot the moment one is given back.
         self._dispatch = _Dispatcher(self.pending, per_host=2 * settings.per_host,
                                      window=link_window(settings), start=start)
+        stopped = False
         try:
             self._dispatch.fill()
             if self.pending:
                 await finished
         finally:
+            stopped = True
             background = [*self._lookups.values(), *self._capture_texts.values(),
                           *self._replays.values()]
             if self._probing is not None:
@@ -455,18 +480,19 @@ class Checker:
 
     async def live(self, key: str, url: str, citations: list[_Citation]) -> _Live:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
-        # Answered, waiting its turn to be judged: a run stopped now still reports it.
+        # Answered, waiting its turn to be judged (or for its probe): a run stopped now
+        # still reports it.
         self._answered[key] = findings
         try:
             await self._turns.take(self.fetcher.work[host_of(url)])
+            verdict = judge(findings)
+            if self.probe is not None and findings.fetch.answer is not None and \
+                    worth_probing(findings, verdict, short_text):
+                made_up = await self.probe.catches_all(findings.fetch)
+                if made_up:
+                    verdict = judge(dataclasses.replace(findings, catch_all=made_up))
         finally:
             del self._answered[key]
-        verdict = judge(findings)
-        if self.probe is not None and findings.fetch.answer is not None and worth_probing(
-                findings, verdict, short_text):
-            made_up = await self.probe.catches_all(findings.fetch)
-            if made_up:
-                verdict = judge(dataclasses.replace(findings, catch_all=made_up))
         return self._concluded(findings, verdict, citations)
 
     def _concluded(self, findings: Findings, verdict: Verdict,
@@ -740,7 +766,14 @@ class Checker:
         settled = network is not None and network.done() and not network.cancelled()
         for key, findings in self._answered.items():
             if key not in self._live:  # judged now (without the probe it might have had)
-                self._live[key] = self._concluded(findings, judge(findings), self.pending[key])
+                try:
+                    live = self._concluded(findings, judge(findings), self.pending[key])
+                except Exception as exc:  # a bug for one link must not cost the others
+                    fetch = Fetch(findings.url, failure=Failure(
+                        FailureKind.OTHER, f"internal error: {exc!r}"))
+                    verdict = judge(Findings(findings.url, fetch))
+                    live = _Live(fetch, tuple(verdict for _ in self.pending[key]))
+                self._live[key] = live
         for key, live in self._live.items():
             if key in self._emitted:
                 continue
