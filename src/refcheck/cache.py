@@ -328,18 +328,29 @@ class Memory:
     def _known(self, key: str) -> bool:
         """Whether the store holds anything of ``key``. All its URLs are read in one
         question the first time, so that a URL never seen before (most of a first run's,
-        or of a corpus new to the store) costs no question at all; read again when another
-        run sharing the file has written to it since (SQLite's ``data_version``)."""
+        or of a corpus new to the store) costs no question at all; once another run sharing
+        the file has written to it (SQLite's ``data_version``), a URL not in the set is
+        asked after alone."""
         db = self._db
         assert db is not None
-        if self._seen is not None and key in self._seen:
-            return True
-        (version,) = patiently(lambda: db.execute("PRAGMA data_version").fetchone())
-        if self._seen is None or version != self._seen_version:
-            self._seen_version = version
+        if self._seen is None:
+            (self._seen_version,) = patiently(
+                lambda: db.execute("PRAGMA data_version").fetchone())
             self._seen = {row[0] for row in patiently(lambda: db.execute(
                 "SELECT url FROM observations UNION SELECT url FROM successes").fetchall())}
-        return key in self._seen
+        if key in self._seen:
+            return True
+        (version,) = patiently(lambda: db.execute("PRAGMA data_version").fetchone())
+        if version == self._seen_version:
+            return False
+        # Another run has written since: this URL is asked after (the index answers it),
+        # not the whole store read again.
+        found = patiently(lambda: db.execute(
+            "SELECT 1 FROM observations WHERE url = ? UNION ALL "
+            "SELECT 1 FROM successes WHERE url = ? LIMIT 1", (key, key)).fetchone())
+        if found is not None:
+            self._seen.add(key)
+        return found is not None
 
     def close(self) -> None:
         self.flush()
