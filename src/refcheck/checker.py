@@ -320,6 +320,13 @@ class _Live:
     cached_at: dt.datetime | None = None
 
 
+def _internal_error(url: str, citations: list[_Citation], exc: Exception) -> _Live:
+    """A link whose check failed by a bug of ours: an error for that link alone."""
+    fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
+    verdict = judge(Findings(url, fetch))
+    return _Live(fetch, tuple(verdict for _ in citations))
+
+
 class Checker:
     def __init__(self, fetcher: Fetcher, report: RunReport, options: CheckOptions, *,
                  on_result: OnResult | None, clock: Clock, archives: Archives | None,
@@ -447,9 +454,7 @@ class Checker:
         try:
             live = self.recall(url, citations) or await self.live(key, url, citations)
         except Exception as exc:  # a bug for one link must not cost the others their results
-            fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
-            verdict = judge(Findings(url, fetch))
-            live = _Live(fetch, tuple(verdict for _ in citations))
+            live = _internal_error(url, citations, exc)
         self._live[key] = live
         if live.fetch.failure is not None and live.fetch.failure.kind in NETWORK_FAILURES:
             self._network_failed = True
@@ -769,10 +774,7 @@ class Checker:
                 try:
                     live = self._concluded(findings, judge(findings), self.pending[key])
                 except Exception as exc:  # a bug for one link must not cost the others
-                    fetch = Fetch(findings.url, failure=Failure(
-                        FailureKind.OTHER, f"internal error: {exc!r}"))
-                    verdict = judge(Findings(findings.url, fetch))
-                    live = _Live(fetch, tuple(verdict for _ in self.pending[key]))
+                    live = _internal_error(findings.url, self.pending[key], exc)
                 self._live[key] = live
         for key, live in self._live.items():
             if key in self._emitted:
