@@ -19,7 +19,14 @@ from refcheck import __version__, cases
 from refcheck.build import MakeFetcher, Options, RunSettings, build_archives, build_settings
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
-from refcheck.http import DEFAULT_USER_AGENT, Clock, Fetcher, HttpSettings, utc_now
+from refcheck.http import (
+    DEFAULT_USER_AGENT,
+    IDLE_PER_REQUEST,
+    Clock,
+    Fetcher,
+    HttpSettings,
+    utc_now,
+)
 from refcheck.local import ReportFile, command_app, fit_to_descriptors
 from refcheck.model import (
     DEFAULT_FAIL_ON,
@@ -203,7 +210,8 @@ def main_command(
         if not casefiles:
             raise UsageError("give the case files (or folders of them) to check, e.g. "
                              "refcheck cases/salford.yaml")
-        concurrency, limited = fit_to_descriptors(settings.http.concurrency)
+        concurrency, limited = fit_to_descriptors(settings.http.concurrency,
+                                                  idle_per_request=IDLE_PER_REQUEST)
         settings = dataclasses.replace(settings, http=dataclasses.replace(
             settings.http, concurrency=concurrency))
         strict = settings.strict

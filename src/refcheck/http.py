@@ -89,12 +89,16 @@ def default_transport(settings: HttpSettings,
     return build_transport(max_idle=link_window(settings), work=work)
 
 
+#: Links kept started, and idle connections kept, for each request that may be in flight.
+IDLE_PER_REQUEST = 2
+
+
 def link_window(settings: HttpSettings) -> int:
     """How many links a run keeps started at once (``checker._Dispatcher``): twice the
     concurrency, so the next links wait at their hosts' gates, ready. The pool keeps as
     many idle connections: with each host's links started together, that is one for
-    every host a started link may come back to."""
-    return max(2 * settings.concurrency, 8)
+    every host a started link may come back to (``local.fit_to_descriptors`` counts them)."""
+    return max(IDLE_PER_REQUEST * settings.concurrency, 8)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,15 +85,17 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def fit_to_descriptors(concurrency: int) -> tuple[int, str | None]:
+def fit_to_descriptors(concurrency: int, *, idle_per_request: int) -> tuple[int, str | None]:
     """The concurrency the file-descriptor limit allows, and a message when it is less than
-    asked. Each request in flight holds a connection, and as many again may wait idle for
-    reuse; the soft limit is raised towards the hard one first, as far as needed."""
+    asked. Each request in flight holds a connection, and the pool keeps
+    ``idle_per_request`` for each idle for reuse (``http.link_window``); the soft limit is
+    raised towards the hard one first, as far as needed."""
     if sys.platform == "win32":  # pragma: no cover - no RLIMIT_NOFILE there
         return concurrency, None
     import resource
 
-    needed = 2 * concurrency + RESERVED_DESCRIPTORS
+    per_request = 1 + idle_per_request
+    needed = per_request * concurrency + RESERVED_DESCRIPTORS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return concurrency, None
@@ -103,7 +105,7 @@ def fit_to_descriptors(concurrency: int) -> tuple[int, str | None]:
         soft = wanted
     if soft >= needed:
         return concurrency, None
-    allowed = max(1, (soft - RESERVED_DESCRIPTORS) // 2)
+    allowed = max(1, (soft - RESERVED_DESCRIPTORS) // per_request)
     return allowed, (
         f"this system lets refcheck open only {soft} files at once (ulimit -n), so it checks "
         f"{allowed} links at a time instead of {concurrency}; raise the limit (ulimit -n "
