@@ -230,11 +230,8 @@ def main_command(
 
             loaded, in_shard, check_options = for_shard(loaded, settings.shard, settings.check)
             settings = dataclasses.replace(settings, check=check_options)
-        destinations = [Destination(Format(settings.format), settings.output,
-                                    quiet=settings.quiet)]
-        destinations += [Destination(form, path) for form, path in extra]
-        for destination in destinations:
-            destination.open()
+        destinations = opened_destinations(Format(settings.format), settings.output,
+                                           settings.quiet, extra)
     except UsageError as exc:
         _err(f"refcheck: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
@@ -300,6 +297,18 @@ def checked_only(loaded: list[Case], warnings: list[Problem]) -> None:
     _err(f"refcheck: {files} case file{'s' if files != 1 else ''} checked, {links} "
          f"URL{'s' if links != 1 else ''}, no errors{noted}; nothing was fetched "
          "(--check-only).")
+
+
+def opened_destinations(form: Format, output: Path | None, quiet: bool,
+                        extra: list[tuple[Format, Path]]) -> list[Destination]:
+    """The main report (``--format``, ``--output``) and each ``--report FORMAT:PATH``,
+    opened before anything is fetched or merged, so a path that cannot be written is said
+    at once."""
+    destinations = [Destination(form, output, quiet=quiet)]
+    destinations += [Destination(extra_form, path) for extra_form, path in extra]
+    for destination in destinations:
+        destination.open()
+    return destinations
 
 
 def parse_report_option(text: str) -> tuple[Format, Path]:

@@ -54,7 +54,7 @@ def merge_command(
     whole report, in any format, with the exit code one run of the whole audit would
     have."""
     from refcheck.build import parse_fail_on
-    from refcheck.cli import Destination, _err, parse_report_option
+    from refcheck.cli import _err, opened_destinations, parse_report_option
     from refcheck.merge import merge, read_shard_file
 
     try:
@@ -62,10 +62,7 @@ def merge_command(
         extra = [parse_report_option(text) for text in reports or ()]
         files = [read_shard_file(path) for path in shards]
         merged = merge(files, chosen)
-        destinations = [Destination(format, output, quiet=quiet)]
-        destinations += [Destination(form, path) for form, path in extra]
-        for destination in destinations:
-            destination.open()
+        destinations = opened_destinations(format, output, quiet, extra)
     except RefcheckError as exc:
         _err(f"refcheck merge: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
