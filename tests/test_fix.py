@@ -144,7 +144,7 @@ def https_parts(waits: Waits) -> cli.Parts:
 
     def make(settings: HttpSettings) -> Fetcher:
         return Fetcher(settings, transport=httpx.MockTransport(answer), sleep=waits,
-                       clock=waits.clock)
+                       clock=waits.clock, watch_loop=False)
     return cli.Parts(make_fetcher=make)
 
 

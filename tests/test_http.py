@@ -29,7 +29,7 @@ QUIET = CheckOptions(probe_url=None, sibling_probe=False)
 def fetcher(router: respx.MockRouter, waits: Waits | None = None, **settings: Any) -> Fetcher:
     waits = waits or Waits()
     return Fetcher(HttpSettings(**settings), transport=httpx.MockTransport(router.async_handler),
-                   sleep=waits, clock=waits.clock, jitter=lambda: 0.0)
+                   sleep=waits, clock=waits.clock, jitter=lambda: 0.0, watch_loop=False)
 
 
 def fetch(router: respx.MockRouter, url: str, waits: Waits | None = None,

@@ -40,7 +40,8 @@ def simulated_web(waits: Waits) -> cli.Parts:
     def make(settings: HttpSettings) -> Fetcher:
         transport = LeanTransport(ssl_context=default_ssl_context,
                                   getaddrinfo=SimulatedNames())
-        return Fetcher(settings, transport=transport, sleep=waits, clock=waits.clock)
+        return Fetcher(settings, transport=transport, sleep=waits, clock=waits.clock,
+                       watch_loop=False)
 
     return cli.Parts(make_fetcher=make)
 

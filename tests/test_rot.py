@@ -52,7 +52,7 @@ def _case(urls: list[str]) -> Case:
 def run(router: respx.MockRouter, urls: list[str]) -> RunReport:
     async def go() -> RunReport:
         async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
-                           sleep=Waits()) as fetcher:
+                           sleep=Waits(), watch_loop=False) as fetcher:
             return await check([_case(urls)], fetcher, RunReport(),
                                CheckOptions(probe_url=None))
     return asyncio.run(asyncio.wait_for(go(), 10))

@@ -47,7 +47,7 @@ def _case(urls: list[str], quote: str | None = None) -> Case:
 def run(router: respx.MockRouter, case: Case, **options: Any) -> RunReport:
     async def go() -> RunReport:
         async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
-                           sleep=Waits()) as fetcher:
+                           sleep=Waits(), watch_loop=False) as fetcher:
             return await check([case], fetcher, RunReport(),
                                CheckOptions(probe_url=None, **options))
     return asyncio.run(asyncio.wait_for(go(), 10))
