@@ -149,7 +149,7 @@ class Fetcher:
         #: While the event loop runs late, hosts with little work left get fewer slots
         #: (``watch_loop``: tests that judge the loop's lateness themselves turn it off).
         self.throttle = Throttle(self._global, self.work)
-        self._watch = LoopWatch(self.throttle.look if watch_loop else lambda late: None)
+        self._watch = LoopWatch(self.throttle.look) if watch_loop else None
         #: When each host may be sent its next request (``host_interval``), and the
         #: interval itself, which a host's 429s and Retry-After widen for the run.
         self._next_start: dict[str, float] = {}
@@ -172,7 +172,8 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         self._transport = self._given_transport or default_transport(
             self.settings, self.work.__getitem__)
-        self._watch.start()
+        if self._watch is not None:
+            self._watch.start()
         return self
 
     def expect(self, urls: Iterable[str]) -> None:
@@ -203,7 +204,8 @@ class Fetcher:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._watch.stop()
+        if self._watch is not None:
+            self._watch.stop()
         if self._transport is not None:
             await self._transport.aclose()
             self._transport = None

@@ -9,8 +9,10 @@ keeps time; hosts with at least half the busiest one's work are never held back 
 The hosts with little work lose nothing by waiting: they are done long before the
 busiest one is.
 
-``Throttle.judge`` (one look at how late the loop ran) decides; ``LoopWatch`` measures
-it. A run's politeness is the per-host limits' and intervals': neither is touched here.
+``LoopWatch`` measures how late the loop runs a timer; ``Throttle.look`` takes each
+measurement (or the checker's backlog of answers waiting to be judged, when longer), and
+``Throttle.judge`` decides on their mean every tenth of a second. A run's politeness is
+the per-host limits' and intervals': neither is touched here.
 """
 
 from __future__ import annotations
