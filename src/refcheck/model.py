@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -415,6 +415,8 @@ class Outcome:
     exit_code: ExitCode
     fail_on: frozenset[Status]
     failing: tuple[LinkResult, ...]
+    #: Each source's verdict (``source_verdicts``), which the outcome was decided on.
+    verdicts: Mapping[SourceKey, Status] = field(default_factory=dict)
 
 
 def best_status(statuses: Iterable[Status]) -> Status:
@@ -458,4 +460,4 @@ def decide(report: RunReport, fail_on: frozenset[Status] = DEFAULT_FAIL_ON) -> O
         code = ExitCode.ATTENTION
     else:
         code = ExitCode.OK
-    return Outcome(code, fail_on, failing)
+    return Outcome(code, fail_on, failing, verdicts)

@@ -49,6 +49,9 @@ SCHEMA = "refcheck-report/1"
 #: Encoded links are kept in memory up to this size, then on disk.
 SPOOL_IN_MEMORY = 1 << 20
 
+#: Each status as JSON, for the ``source_status`` written into every link's line.
+_STATUS_JSON = {status: json.dumps(status.value) for status in Status}
+
 
 def masked(value: Any) -> Any:
     """Every string in a JSON value through ``mask``: one rule for every field, so no field
@@ -214,7 +217,7 @@ class JsonRenderer(Renderer):
                 .partition("\0")
         else:
             before, after = _link_halves(result, self._stamp)
-        return f'{before}, "source_status": {json.dumps(source_status)}, {after}'
+        return f'{before}, "source_status": {_STATUS_JSON[source_status]}, {after}'
 
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         counts = report.counts()
@@ -243,17 +246,20 @@ class JsonRenderer(Renderer):
             if report.confirm else None,
             "shard": _shard(report.shard),
             "merged": _merged(report.merged),
-            "cases": [_case(c) for c in report.cases],
             "warnings": masked([{"file": w.file, "line": w.line, "column": w.column,
                                  "message": w.message, "excerpt": w.excerpt}
                                 for w in report.warnings]),
         }
-        # One link per line: readable, diff-able, and written by json's C encoder (an
-        # indented dump of 2,000 links costs more CPU than checking a tenth of them).
-        # Written as they are made, never all held at once.
-        verdicts = source_verdicts(report)
+        # Those the outcome was decided on (an outcome made by hand may not carry them).
+        verdicts = outcome.verdicts or source_verdicts(report)
+        # One case and one link per line: readable, diff-able, and written by json's C
+        # encoder (an indented dump of 2,000 links costs more CPU than checking a tenth of
+        # them). The links are written as they are made, never all held at once.
         head = json.dumps(document, indent=2, ensure_ascii=True)
-        out.write(head[:-2] + ',\n  "links": [')
+        cases = ",".join(f"\n    {json.dumps(_case(case), ensure_ascii=True)}"
+                         for case in report.cases)
+        out.write(head[:-2] + ',\n  "cases": [' + cases + ("\n  ]" if cases else "]")
+                  + ',\n  "links": [')
         written = 0
         try:
             for result in ordered(report):
