@@ -374,3 +374,23 @@ def test_which_live_pages_are_compared_with_their_capture() -> None:
     assert not worth_comparing(live, casino, quote="free spins", title=title, mode="always")
     assert not worth_comparing(live, casino, quote=None, title=title, mode="never")
     assert worth_comparing(live, casino, quote=None, title="Best casino sites", mode="always")
+
+
+@pytest.mark.parametrize("word", ["Page not found", "ERROR", "Sign in", "Accept cookies",
+                                  "Weitergehen", "Acc\u00e9der", "sedoparking.com"])
+def test_a_page_is_read_whenever_its_start_holds_a_word_that_a_rule_reads(word: str) -> None:
+    """The quick look that spares plain pages the full reading sees each word, in any case,
+    anywhere in the first READ_BYTES of the page; a long plain page is not read."""
+    from refcheck.pages import READ_BYTES, worth_reading
+
+    filler = "<p>The report describes the impact of the research on policy.</p>\n"
+    plain = "<html><head><title>Evaluation</title></head><body>" + filler * 5000
+
+    def answer(text: str) -> Answer:
+        return Answer(URL, 200, "OK", {"content-type": HTML}, text.encode())
+
+    assert not worth_reading(answer(plain))
+    deep = plain[:READ_BYTES - 200]
+    assert worth_reading(answer(deep + word + plain[READ_BYTES - 200:]))
+    assert worth_reading(answer(word + plain))
+    assert not worth_reading(answer(plain[:READ_BYTES] + word))

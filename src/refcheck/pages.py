@@ -20,6 +20,8 @@ from html.parser import HTMLParser
 from typing import TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from ahocorasick_rs import BytesAhoCorasick
+
 from refcheck.model import Answer
 from refcheck.urls import host_of
 
@@ -324,6 +326,7 @@ _TRIGGERS = (
     b"forbidden", b"unauthori", b"denied", b"nothing", b"sorry", b"oops", b"sponsored",
     b"related", b"whitelabel", b"github", b"name changed", b"unavailable", b"offer",
     b"bodis", b"above.com", b"trafficz", b"skenzo")  # and every _PARKING_MARKERS has one
+_ANY_TRIGGER = BytesAhoCorasick(_TRIGGERS)
 _STATUS_IN_TITLE = re.compile(r"\b[45]\d\d\b")
 
 
@@ -343,8 +346,7 @@ def worth_reading(answer: Answer, title: str | None = None) -> bool:
 
 
 def _has_trigger(body: bytes) -> bool:
-    head = body[:READ_BYTES].lower()
-    return any(word in head for word in _TRIGGERS)
+    return bool(_ANY_TRIGGER.find_matches_as_indexes(body[:READ_BYTES].lower()))
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
