@@ -380,18 +380,26 @@ def test_one_memory_knows_what_it_wrote_after_it_was_first_asked(tmp_path: Path)
 
 def test_a_memory_sees_what_another_run_sharing_it_wrote_since(tmp_path: Path) -> None:
     """Two runs share the file: what one writes after the other's first question is known
-    to the other all the same."""
-    from refcheck.cache import Memory, Observation
+    to the other within FRESH_SECONDS (the store is not asked at every URL whether it
+    changed), and from then on."""
+    from refcheck.cache import FRESH_SECONDS, Memory, Observation
     from refcheck.model import Status
 
-    mine = Memory.open(tmp_path, warn=lambda message: None)
+    now = [1000.0]
+    mine = Memory.open(tmp_path, warn=lambda message: None, clock=lambda: now[0])
     theirs = Memory.open(tmp_path, warn=lambda message: None)
-    url = "https://example.org/report"
+    url, other = "https://example.org/report", "https://example.org/letter"
     at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     assert mine.history(url) is None
     theirs.observe(Observation(url, at, Status.DEAD, 404))
+    theirs.observe(Observation(other, at, Status.DEAD, 404))
     theirs.flush()
+    now[0] += FRESH_SECONDS
     history = mine.history(url)
     assert history is not None and history.failed_runs == 1
+    theirs.observe(Observation(other, at + dt.timedelta(days=1), Status.DEAD, 404))
+    theirs.flush()
+    history = mine.history(other)  # at the same moment: known to have changed already
+    assert history is not None and history.failed_runs == 2
     theirs.close()
     mine.close()
