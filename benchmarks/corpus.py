@@ -209,6 +209,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--under", default="",
                         help="a command to run refcheck under, e.g. 'py-spy record -o p.svg --'")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the case files in this folder, and reuse them when it has "
+                             "them (made with the same --port, --limit and --copies): "
+                             "skips the extraction, for runs side by side")
     parser.add_argument("--serve", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     PORT = args.port
@@ -219,7 +223,13 @@ def main() -> int:
         print(f"the corpus is not at {CORPUS}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as folder:
-        files, addresses = case_files(Path(folder), args.limit, args.copies)
+        kept = args.keep
+        if kept is not None and any(kept.glob("*.yaml")):
+            files = sorted(kept.glob("*.yaml"))
+            addresses = sorted({m.group(1) for path in files for m in re.finditer(
+                r"http://([0-9.]+):", path.read_text(encoding="utf-8"))})
+        else:
+            files, addresses = case_files(Path(folder), args.limit, args.copies)
         limit_s, links, least = bound(files, args.per_host, args.latency)
         print(f"{links} URLs over {len(addresses)} hosts in {len(files)} case files; bound "
               f"{limit_s:.1f} s at {args.per_host} per host and {args.latency * 1000:.0f} ms;"
@@ -233,11 +243,18 @@ def main() -> int:
             if server.stdout.readline().strip() != "ready":
                 print("the benchmark server did not start", file=sys.stderr)
                 return 2
-            listing = Path(folder) / "cases"
-            listing.mkdir()
+            if kept is not None:
+                listing = kept
+                listing.mkdir(parents=True, exist_ok=True)
+            else:
+                listing = Path(folder) / "cases"
+                listing.mkdir()
             for path in files:
-                path.rename(listing / path.name)
-            argv = [*shlex.split(args.under), str(Path(sys.executable).parent / "refcheck"),
+                if path.parent != listing:
+                    path.rename(listing / path.name)
+            # As `python -m refcheck`, the same entry point as the `refcheck` script: so that
+            # `--under "env PYTHONPATH=…/src"` runs another checkout's refcheck side by side.
+            argv = [*shlex.split(args.under), sys.executable, "-m", "refcheck",
                     str(listing), "--no-archive",
                     "-f", "json", "-o", str(Path(folder) / "report.json"),
                     "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),

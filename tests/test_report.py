@@ -247,6 +247,39 @@ def test_json_links_encoded_as_they_finish_give_the_same_report(
     assert out.getvalue() == at_the_end.getvalue()
 
 
+def test_a_link_half_written_early_when_the_disk_fills_is_not_in_the_report(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the file holding the early-encoded links cannot take one (a full disk), that
+    half-written line and the links after it are encoded at the end instead: the report
+    is the same."""
+    import errno
+
+    class FillingSpool(io.BytesIO):
+        writes = 0
+
+        def __init__(self, max_size: int) -> None:
+            super().__init__()
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            FillingSpool.writes += 1
+            if FillingSpool.writes == 2:  # one fails, half written; the next would not
+                super().write(data[:len(data) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+    monkeypatch.setattr("refcheck.report.json.tempfile.SpooledTemporaryFile", FillingSpool)
+    run = report()
+    assert len(run.results) >= 3
+    at_the_end = io.StringIO()
+    Format.json.renderer().render(run, decide(run), at_the_end)
+    early = Format.json.renderer()
+    for result in run.results:
+        early.prepare(result)
+    out = io.StringIO()
+    early.render(run, decide(run), out)
+    assert out.getvalue() == at_the_end.getvalue()
+
+
 def test_markdown_has_the_action_list_and_a_table_per_case() -> None:
     run = report()
     out = io.StringIO()

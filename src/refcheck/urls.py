@@ -38,6 +38,11 @@ _VALUE_END = re.compile(r"[&;#\s<>\"']|\Z")
 _PATH_VALUE_END = re.compile(r"[&;#?/\s<>\"']|\Z")
 
 
+#: URLs whose answers below are remembered: as many as a whole-corpus audit has (each is
+#: asked of every link several times, from reading the case file to the report).
+URLS_REMEMBERED = 1 << 16
+
+
 @functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     """Whether a query or fragment parameter of this name carries a credential."""
@@ -130,6 +135,7 @@ class UrlProblem:
 _WHITESPACE = re.compile(r"\s")
 
 
+@functools.lru_cache(maxsize=URLS_REMEMBERED)
 def url_problem(value: str) -> UrlProblem | None:
     """The one URL validator: None for an http(s) address refcheck can request. Hosts that
     no parser accepts are left to the fetch, which reports them ``invalid`` too."""
@@ -202,7 +208,7 @@ def dedupe_key(url: str) -> str:
 _PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=URLS_REMEMBERED)
 def host_of(url: str) -> str:
     """The lower-cased host; cached, since several checks ask it of every link."""
     plain = _PLAIN_HOST.match(url)
@@ -303,7 +309,7 @@ _DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=URLS_REMEMBERED)
 def doi_of(url: str) -> str | None:
     """The DOI a doi.org / dx.doi.org URL names, or None."""
     if host_of(url) not in _DOI_HOSTS:  # asked of every link; most are not DOIs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import tempfile
 import weakref
@@ -187,27 +186,36 @@ class JsonRenderer(Renderer):
         #: identity, the offset of its line: a result is final when it is told, and lives
         #: as long as the report that holds it.
         self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
+        #: Its length (lines are only added at its end until render); -1 once a write to it
+        #: failed, after which links are encoded at the end.
+        self._spooled = 0
         self._early: dict[int, int] = {}
 
     def prepare(self, result: LinkResult) -> None:
         # Most of the report's work, done while the run still waits for other answers
         # (2,000 links: ~25 ms less between the last answer and the exit).
+        if self._spooled < 0:
+            return
         try:
             before, after = _link_halves(result, self._stamp)
+            # ASCII (ensure_ascii), and json escapes control characters: no NUL or newline
+            # inside either half.
+            line = f"{before}\0{after}\n".encode("ascii")
+        except Exception:  # the report is still written in full at the end
+            return
+        try:
             if self._spool is None:
                 # Open across calls, closed by render (or with the renderer).
                 self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
                     max_size=SPOOL_IN_MEMORY)
                 # A renderer dropped unrendered (its report could not be written) closes it.
                 weakref.finalize(self, self._spool.close)
-            spool = self._spool
-            offset = spool.seek(0, io.SEEK_END)
-            # ASCII (ensure_ascii), and json escapes control characters: no NUL or newline
-            # inside either half.
-            spool.write(f"{before}\0{after}\n".encode("ascii"))
-        except Exception:  # the report is still written in full at the end
+            self._spool.write(line)
+        except Exception:  # a full disk, say: the links from here on are encoded at the end
+            self._spooled = -1  # the line may be half written; none may follow it
             return
-        self._early[id(result)] = offset
+        self._early[id(result)] = self._spooled
+        self._spooled += len(line)
 
     def _line(self, result: LinkResult, source_status: Status) -> str:
         offset = self._early.get(id(result))
@@ -270,6 +278,7 @@ class JsonRenderer(Renderer):
             if self._spool is not None:
                 self._spool.close()
                 self._spool = None
+                self._spooled = 0
                 self._early.clear()
         out.write("\n  ]\n}\n" if written else "]\n}\n")
 
