@@ -107,6 +107,28 @@ def test_a_low_file_descriptor_limit_lowers_the_concurrency_and_says_so_once(
     assert [link["status"] for link in links] == ["ok"] * 40
 
 
+def _thousand_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1000, 1000))
+
+
+def test_a_file_limit_short_of_a_full_pool_keeps_fewer_idle_connections_not_fewer_links(
+        tmp_path: Path, server: EvidenceServer) -> None:
+    """200 links at once with 64 connections per host would keep up to 25,600 idle
+    connections for reuse; 1,000 descriptors are enough for the 200 and the idle ones
+    each needs: the pool keeps fewer, and the concurrency is not lowered."""
+    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
+               for i in range(40)]
+    case = write_case(tmp_path, sources)
+    run = subprocess.run(
+        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--concurrency", "200",
+         "--per-host", "64"],
+        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=_thousand_files)
+    assert run.returncode == 0, run.stderr
+    assert "files at once" not in run.stderr and "links at a time" not in run.stderr
+    links = json.loads(run.stdout)["links"]
+    assert [link["status"] for link in links] == ["ok"] * 40
+
+
 def test_running_out_of_file_descriptors_is_the_machines_fault_not_the_links(
         tmp_path: Path) -> None:
     """EMFILE on connecting: the links are reported as not checked because of this

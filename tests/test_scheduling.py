@@ -94,6 +94,31 @@ def test_a_hosts_connections_are_reused_however_many_hosts_there_are() -> None:
     assert connections == [1] * 12
 
 
+def test_no_connection_of_a_host_with_links_started_is_closed_to_make_room() -> None:
+    """12 hosts of 5 links, 2 connections each, 2 requests at a time in all: the links
+    started at once belong to more hosts than the concurrency, and each host may hold
+    two connections. The pool keeps one for every connection those hosts hold, so none
+    of them is sent more than two, whatever order their answers come in."""
+
+    async def go() -> list[int]:
+        servers = [Server(keep_answering, host=f"127.0.0.{n}") for n in range(2, 14)]
+        for server in servers:
+            await server.__aenter__()
+        try:
+            urls = [f"http://{s.host}:{s.port}/evidence/{i}" for s in servers for i in range(5)]
+            report = RunReport()
+            async with Fetcher(HttpSettings(concurrency=2, per_host=2),
+                               watch_loop=False) as f:
+                await check([_case("a.yaml", urls)], f, report, QUIET)
+            assert not any(r.failure for r in report.results) and len(report.results) == 60
+            return [s.connections for s in servers]
+        finally:
+            for server in servers:
+                await server.__aexit__()
+
+    assert asyncio.run(asyncio.wait_for(go(), timeout=60)) == [2] * 12
+
+
 def _timed(router: respx.MockRouter, waits: Waits, host: str,
            times: list[dt.datetime], *responses: httpx.Response) -> None:
     answers = iter(responses)

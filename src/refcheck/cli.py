@@ -25,6 +25,7 @@ from refcheck.http import (
     Clock,
     Fetcher,
     HttpSettings,
+    pool_size,
     utc_now,
 )
 from refcheck.local import ReportFile, command_app, fit_to_descriptors
@@ -210,10 +211,11 @@ def main_command(
         if not casefiles:
             raise UsageError("give the case files (or folders of them) to check, e.g. "
                              "refcheck cases/salford.yaml")
-        concurrency, limited = fit_to_descriptors(settings.http.concurrency,
-                                                  idle_per_request=IDLE_PER_REQUEST)
+        concurrency, max_idle, limited = fit_to_descriptors(
+            settings.http.concurrency, idle_per_request=IDLE_PER_REQUEST,
+            idle_wanted=pool_size(settings.http))
         settings = dataclasses.replace(settings, http=dataclasses.replace(
-            settings.http, concurrency=concurrency))
+            settings.http, concurrency=concurrency, max_idle=max_idle))
         strict = settings.strict
         extra = [parse_report_option(text) for text in settings.reports]
         loaded, warnings = load_cases(casefiles)

@@ -78,6 +78,9 @@ class HttpSettings:
     #: Extra request headers by host (the settings file's ``headers``), sent to that host
     #: only, never to another host a redirect leads to.
     host_headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    #: At most this many idle connections kept (``pool_size``): what the file-descriptor
+    #: limit leaves for them (``local.fit_to_descriptors``); None, as many as are useful.
+    max_idle: int | None = None
 
 
 def default_transport(settings: HttpSettings,
@@ -86,7 +89,7 @@ def default_transport(settings: HttpSettings,
     request of the general clients, which was most of what a large run cost. ``work``
     tells it how many requests a host still has to come, so the connections kept are the
     ones about to be used."""
-    return build_transport(max_idle=link_window(settings), work=work)
+    return build_transport(max_idle=pool_size(settings), work=work)
 
 
 #: Links kept started, and idle connections kept, for each request that may be in flight.
@@ -99,6 +102,16 @@ def link_window(settings: HttpSettings) -> int:
     many idle connections: with each host's links started together, that is one for
     every host a started link may come back to (``local.fit_to_descriptors`` counts them)."""
     return max(IDLE_PER_REQUEST * settings.concurrency, 8)
+
+
+def pool_size(settings: HttpSettings) -> int:
+    """How many idle connections the pool keeps (at most ``settings.max_idle``, the share
+    of the file-descriptor limit left for them): one for each connection of every host
+    with links started. The links started belong to at most ``link_window`` hosts, with
+    ``per_host`` connections each; the pool makes room by closing those of the hosts with
+    the least work left, so none that a host's next link would use is closed."""
+    wanted = settings.per_host * link_window(settings)
+    return wanted if settings.max_idle is None else max(1, min(wanted, settings.max_idle))
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,28 +85,35 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def fit_to_descriptors(concurrency: int, *, idle_per_request: int) -> tuple[int, str | None]:
-    """The concurrency the file-descriptor limit allows, and a message when it is less than
-    asked. Each request in flight holds a connection, and the pool keeps
-    ``idle_per_request`` for each idle for reuse (``http.link_window``); the soft limit is
-    raised towards the hard one first, as far as needed."""
+def fit_to_descriptors(concurrency: int, *, idle_per_request: int,
+                       idle_wanted: int) -> tuple[int, int, str | None]:
+    """The concurrency and the idle connections the file-descriptor limit allows, and a
+    message when the concurrency is less than asked. Each request in flight holds a
+    connection; the pool would keep ``idle_wanted`` idle for reuse (``http.pool_size``),
+    and needs at least ``idle_per_request`` for each request (``http.link_window``). The
+    soft limit is raised towards the hard one first, as far as needed; short of that, the
+    pool is kept smaller before the concurrency is lowered."""
     if sys.platform == "win32":  # pragma: no cover - no RLIMIT_NOFILE there
-        return concurrency, None
+        return concurrency, idle_wanted, None
     import resource
 
+    wanted = concurrency + max(idle_wanted, idle_per_request * concurrency) \
+        + RESERVED_DESCRIPTORS
     per_request = 1 + idle_per_request
     needed = per_request * concurrency + RESERVED_DESCRIPTORS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or soft >= needed:
-        return concurrency, None
-    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return concurrency, idle_wanted, None
+    raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-        soft = wanted
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = raised
+    if soft >= wanted:
+        return concurrency, idle_wanted, None
     if soft >= needed:
-        return concurrency, None
+        return concurrency, soft - concurrency - RESERVED_DESCRIPTORS, None
     allowed = max(1, (soft - RESERVED_DESCRIPTORS) // per_request)
-    return allowed, (
+    return allowed, idle_per_request * allowed, (
         f"this system lets refcheck open only {soft} files at once (ulimit -n), so it checks "
         f"{allowed} links at a time instead of {concurrency}; raise the limit (ulimit -n "
         f"{needed}) for the full speed")
