@@ -28,6 +28,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -257,8 +258,8 @@ def main() -> int:
                 listing = Path(folder) / "cases"
                 listing.mkdir()
             for path in files:
-                if path.parent != listing:
-                    path.rename(listing / path.name)
+                if path.parent != listing:  # --keep may be on another file system
+                    shutil.move(path, listing / path.name)
             # As `python -m refcheck`, the same entry point as the `refcheck` script: so that
             # `--under "env PYTHONPATH=…/src"` runs another checkout's refcheck side by side.
             argv = [*shlex.split(args.under), sys.executable, "-m", "refcheck",

@@ -107,6 +107,45 @@ def test_a_low_file_descriptor_limit_lowers_the_concurrency_and_says_so_once(
     assert [link["status"] for link in links] == ["ok"] * 40
 
 
+@pytest.mark.parametrize("command", ["fix", "preserve"])
+def test_fix_and_preserve_fit_their_concurrency_to_the_file_limit_too(
+        tmp_path: Path, server: EvidenceServer, command: str) -> None:
+    """`refcheck fix` and `refcheck preserve` fetch as the check does, so they too check
+    fewer links at a time when the file-descriptor limit is low, and say so."""
+    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
+               for i in range(5)]
+    case = write_case(tmp_path, sources)
+    extra = ["--dry-run", "--no-archive"] if command == "fix" else []
+    run = subprocess.run(
+        [sys.executable, "-m", "refcheck", command, *extra, str(case), "--concurrency", "200"],
+        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=_low_file_limit)
+    assert f"refcheck {command}: this system lets refcheck open only 100 files at once" \
+        in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_system_that_refuses_the_whole_pools_files_still_gets_the_links_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS refuses a soft limit above its own ceiling even when the hard limit is
+    unlimited: asked for the whole pool's descriptors and refused, refcheck asks for what
+    the links need, and keeps the concurrency asked for."""
+    from refcheck.local import RESERVED_DESCRIPTORS, fit_to_descriptors
+
+    limit = [256]
+
+    def setrlimit(kind: int, limits: tuple[int, int]) -> None:
+        if limits[0] > 10_240:
+            raise ValueError("not allowed to raise maximum limit")
+        limit[0] = limits[0]
+
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (limit[0], resource.RLIM_INFINITY))
+    monkeypatch.setattr(resource, "setrlimit", setrlimit)
+    concurrency, idle, message = fit_to_descriptors(1024, idle_per_request=2,
+                                                    idle_wanted=64 * 2048)
+    assert (concurrency, message) == (1024, None)
+    assert idle == limit[0] - 1024 - RESERVED_DESCRIPTORS >= 2 * 1024
+
+
 def _thousand_files() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (1000, 1000))
 

@@ -247,11 +247,12 @@ def test_json_links_encoded_as_they_finish_give_the_same_report(
     assert out.getvalue() == at_the_end.getvalue()
 
 
-def test_a_link_half_written_early_when_the_disk_fills_is_not_in_the_report(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the file holding the early-encoded links cannot take one (a full disk), that
-    half-written line and the links after it are encoded at the end instead: the report
-    is the same."""
+@pytest.mark.parametrize("moving", [False, True])
+def test_links_encoded_early_when_the_disk_fills_are_encoded_again_at_the_end(
+        moving: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the file holding the early-encoded links cannot take one (a full disk, as it
+    moves from memory to disk too, losing what it held), every link is encoded at the end
+    instead: the report is the same."""
     import errno
 
     class FillingSpool(io.BytesIO):
@@ -262,8 +263,12 @@ def test_a_link_half_written_early_when_the_disk_fills_is_not_in_the_report(
 
         def write(self, data: bytes) -> int:  # type: ignore[override]
             FillingSpool.writes += 1
-            if FillingSpool.writes == 2:  # one fails, half written; the next would not
-                super().write(data[:len(data) // 2])
+            if FillingSpool.writes == 2:  # this one fails; the next would not
+                if moving:  # moving to disk, the spool loses what it had
+                    self.seek(0)
+                    self.truncate()
+                else:
+                    super().write(data[:len(data) // 2])
                 raise OSError(errno.ENOSPC, "No space left on device")
             return super().write(data)
 

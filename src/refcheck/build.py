@@ -28,7 +28,8 @@ from refcheck.config import (
 )
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import UsageError
-from refcheck.http import Fetcher, HttpSettings
+from refcheck.http import IDLE_PER_REQUEST, Fetcher, HttpSettings, pool_size
+from refcheck.local import fit_to_descriptors
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
 from refcheck.shard import ShardSpec, parse_shard
 
@@ -359,6 +360,15 @@ def divide_budgets(settings: ArchiveSettings, count: int,
             pick.origins[key] = (f"{pick.origins.get(key, 'default')}, divided by {count} "
                                  "(--shard)")
     return dataclasses.replace(settings, limits=tuple(limits))
+
+
+def fitted_to_descriptors(http: HttpSettings) -> tuple[HttpSettings, str | None]:
+    """``http`` as this machine's file-descriptor limit allows it (``fit_to_descriptors``):
+    the concurrency, and the idle connections the pool keeps; and a message when the
+    concurrency had to be lowered. Every command that fetches runs with these."""
+    concurrency, max_idle, limited = fit_to_descriptors(
+        http.concurrency, idle_per_request=IDLE_PER_REQUEST, idle_wanted=pool_size(http))
+    return dataclasses.replace(http, concurrency=concurrency, max_idle=max_idle), limited
 
 
 def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:

@@ -16,19 +16,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from refcheck import __version__, cases
-from refcheck.build import MakeFetcher, Options, RunSettings, build_archives, build_settings
+from refcheck.build import (
+    MakeFetcher,
+    Options,
+    RunSettings,
+    build_archives,
+    build_settings,
+    fitted_to_descriptors,
+)
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
 from refcheck.http import (
     DEFAULT_USER_AGENT,
-    IDLE_PER_REQUEST,
     Clock,
     Fetcher,
     HttpSettings,
-    pool_size,
     utc_now,
 )
-from refcheck.local import ReportFile, command_app, fit_to_descriptors
+from refcheck.local import ReportFile, command_app
 from refcheck.model import (
     DEFAULT_FAIL_ON,
     Archive,
@@ -211,11 +216,8 @@ def main_command(
         if not casefiles:
             raise UsageError("give the case files (or folders of them) to check, e.g. "
                              "refcheck cases/salford.yaml")
-        concurrency, max_idle, limited = fit_to_descriptors(
-            settings.http.concurrency, idle_per_request=IDLE_PER_REQUEST,
-            idle_wanted=pool_size(settings.http))
-        settings = dataclasses.replace(settings, http=dataclasses.replace(
-            settings.http, concurrency=concurrency, max_idle=max_idle))
+        http, limited = fitted_to_descriptors(settings.http)
+        settings = dataclasses.replace(settings, http=http)
         strict = settings.strict
         extra = [parse_report_option(text) for text in settings.reports]
         loaded, warnings = load_cases(casefiles)

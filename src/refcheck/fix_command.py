@@ -3,12 +3,13 @@ the work is ``fix.fix_files``'s."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from refcheck.build import Options, build_settings
+from refcheck.build import Options, build_settings, fitted_to_descriptors
 from refcheck.errors import UsageError
 from refcheck.http import DEFAULT_USER_AGENT, HttpSettings
 from refcheck.local import command_app
@@ -107,6 +108,10 @@ def fix_command(
     except UsageError as exc:
         typer.echo(f"refcheck fix: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
+    http, limited = fitted_to_descriptors(settings.http)
+    settings = dataclasses.replace(settings, http=http)
+    if limited:
+        typer.echo(f"refcheck fix: {limited}", err=True)
     request = FixRequest(paths=tuple(casefiles), settings=settings, dry_run=dry_run,
                          upgrade_https=upgrade_https, output=output)
     raise typer.Exit(fix_files(request, parts))

@@ -104,10 +104,16 @@ def fit_to_descriptors(concurrency: int, *, idle_per_request: int,
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY or soft >= wanted:
         return concurrency, idle_wanted, None
-    raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-        soft = raised
+    # All the pool would keep if the system allows it, else what the links need (a system
+    # may refuse more than its own ceiling, even under an unlimited hard limit).
+    for asked in (wanted, needed):
+        raised = asked if hard == resource.RLIM_INFINITY else min(asked, hard)
+        if raised <= soft:
+            break
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+            break
     if soft >= wanted:
         return concurrency, idle_wanted, None
     if soft >= needed:

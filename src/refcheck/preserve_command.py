@@ -9,6 +9,7 @@ interrupted.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -24,7 +25,13 @@ from refcheck import __version__
 from refcheck.archive import SERVICES, ArchiveSettings
 from refcheck.archive.client import ArchiveClient
 from refcheck.archive.wayback import Wayback
-from refcheck.build import MakeFetcher, Options, RunSettings, build_settings
+from refcheck.build import (
+    MakeFetcher,
+    Options,
+    RunSettings,
+    build_settings,
+    fitted_to_descriptors,
+)
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, UsageError
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher, HttpSettings
@@ -140,6 +147,10 @@ def preserve_command(
     except UsageError as exc:
         typer.echo(f"refcheck preserve: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
+    http, limited = fitted_to_descriptors(settings.http)
+    settings = dataclasses.replace(settings, http=http)
+    if limited:
+        typer.echo(f"refcheck preserve: {limited}", err=True)
     request = PreserveRequest(paths=tuple(casefiles), settings=settings, since=when,
                               json_output=form == "json")
     raise typer.Exit(preserve_files(request, parts))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -187,7 +188,7 @@ class JsonRenderer(Renderer):
         #: as long as the report that holds it.
         self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
         #: Its length (lines are only added at its end until render); -1 once a write to it
-        #: failed, after which links are encoded at the end.
+        #: failed, after which every link is encoded at the end.
         self._spooled = 0
         self._early: dict[int, int] = {}
 
@@ -211,8 +212,15 @@ class JsonRenderer(Renderer):
                 # A renderer dropped unrendered (its report could not be written) closes it.
                 weakref.finalize(self, self._spool.close)
             self._spool.write(line)
-        except Exception:  # a full disk, say: the links from here on are encoded at the end
-            self._spooled = -1  # the line may be half written; none may follow it
+        except Exception:  # a full disk, say: every link is encoded at the end instead
+            # The line may be half written, and a spool that failed as it moved to disk
+            # holds less than what it had: nothing in it can be trusted.
+            self._spooled = -1
+            self._early.clear()
+            spool, self._spool = self._spool, None
+            if spool is not None:
+                with contextlib.suppress(Exception):
+                    spool.close()
             return
         self._early[id(result)] = self._spooled
         self._spooled += len(line)
@@ -254,10 +262,10 @@ class JsonRenderer(Renderer):
             if report.confirm else None,
             "shard": _shard(report.shard),
             "merged": _merged(report.merged),
-            "warnings": masked([{"file": w.file, "line": w.line, "column": w.column,
-                                 "message": w.message, "excerpt": w.excerpt}
-                                for w in report.warnings]),
         }
+        warnings = masked([{"file": w.file, "line": w.line, "column": w.column,
+                            "message": w.message, "excerpt": w.excerpt}
+                           for w in report.warnings])
         # Those the outcome was decided on (an outcome made by hand may not carry them).
         verdicts = outcome.verdicts or source_verdicts(report)
         # One case and one link per line: readable, diff-able, and written by json's C
@@ -266,8 +274,10 @@ class JsonRenderer(Renderer):
         head = json.dumps(document, indent=2, ensure_ascii=True)
         cases = ",".join(f"\n    {json.dumps(_case(case), ensure_ascii=True)}"
                          for case in report.cases)
+        # json writes no newline inside a string: each line of the warnings moves in a level.
+        warned = json.dumps(warnings, indent=2, ensure_ascii=True).replace("\n", "\n  ")
         out.write(head[:-2] + ',\n  "cases": [' + cases + ("\n  ]" if cases else "]")
-                  + ',\n  "links": [')
+                  + ',\n  "warnings": ' + warned + ',\n  "links": [')
         written = 0
         try:
             for result in ordered(report):
