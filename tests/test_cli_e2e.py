@@ -273,23 +273,6 @@ def test_the_exit_code_and_all_output_survive_the_end_of_the_command(
     assert capsys.readouterr().out == "the report\n"
 
 
-@pytest.mark.parametrize(("code", "status", "err"), [
-    ("3", 3, ""), ("None", 0, ""), ("'no such file'", 1, "no such file\n")])
-def test_the_program_ends_at_once_with_its_code_and_all_its_output(
-        code: str, status: int, err: str) -> None:
-    """``refcheck`` (``run``) skips Python's shut-down, but not the command's exit code or
-    message, nor any of its output, however much is still buffered."""
-    program = ("import refcheck.cli, refcheck.__main__ as entry\n"
-               "def command():\n"
-               "    print('line\\n' * 100000, end='')\n"
-               f"    raise SystemExit({code})\n"
-               "refcheck.cli.main = command\n"
-               "entry.run()\n")
-    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                         timeout=60, env=_subprocess_env())
-    assert (run.returncode, run.stdout, run.stderr) == (status, "line\n" * 100000, err)
-
-
 def test_ctrl_c_while_starting_is_a_message_and_130_not_a_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import refcheck.__main__ as entry

@@ -1,13 +1,11 @@
 """Where ``refcheck`` and ``python -m refcheck`` start: the collector is set up before the
-command's imports, the exit code is the command's, whatever happens to its readers, and the
-process ends as soon as the command has."""
+command's imports, and the exit code is the command's, whatever happens to its readers."""
 
 import contextlib
 import gc
 import os
 import sys
 from collections.abc import Callable
-from typing import NoReturn
 
 
 def main() -> None:
@@ -60,25 +58,5 @@ def finish(code: object) -> None:
     sys.exit(code if code is None or isinstance(code, int | str) else str(code))
 
 
-def run() -> NoReturn:
-    """The ``refcheck`` program: ``main``, then the process ends at once.
-
-    By then the command has closed the memory of past runs, written and closed its reports
-    and files, and ``finish`` has flushed its output: nothing is left to save. A normal
-    shut-down would still free, one by one, every object a large run made (about 0.1 s
-    after 15,000 links), only to hand the memory back to the system. ``main`` is what to
-    call from Python, where the process goes on."""
-    try:
-        main()
-        code: object = 0
-    except SystemExit as done:
-        code = done.code
-    if isinstance(code, str):  # as Python does for sys.exit("message")
-        with contextlib.suppress(OSError, ValueError):
-            print(code, file=sys.stderr, flush=True)
-        code = 1
-    os._exit(code if isinstance(code, int) else 0)
-
-
 if __name__ == "__main__":
-    run()
+    main()
