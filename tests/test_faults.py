@@ -9,6 +9,7 @@ import resource
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,20 @@ def test_a_full_standard_output_is_named_as_such(tmp_path: Path) -> None:
     assert "None" not in run.stderr and "Traceback" not in run.stderr
 
 
+def _forty_links_at_200(tmp_path: Path, server: EvidenceServer,
+                        limit: Callable[[], None]) -> subprocess.CompletedProcess[str]:
+    """40 links, 200 at once and 64 per host, with the file limit that ``limit`` sets."""
+    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
+               for i in range(40)]
+    case = write_case(tmp_path, sources)
+    run = subprocess.run(
+        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--concurrency", "200",
+         "--per-host", "64"],
+        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=limit)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
 def _low_file_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
 
@@ -93,14 +108,7 @@ def test_a_low_file_descriptor_limit_lowers_the_concurrency_and_says_so_once(
         tmp_path: Path, server: EvidenceServer) -> None:
     """With 100 descriptors, 200 links at once would run out: refcheck checks fewer at a
     time, says so once, and every link is still checked."""
-    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
-               for i in range(40)]
-    case = write_case(tmp_path, sources)
-    run = subprocess.run(
-        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--concurrency", "200",
-         "--per-host", "64"],
-        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=_low_file_limit)
-    assert run.returncode == 0, run.stderr
+    run = _forty_links_at_200(tmp_path, server, _low_file_limit)
     assert run.stderr.count("lets refcheck open only 100 files at once") == 1
     assert "checks 12 links at a time instead of 200" in run.stderr  # (100 - 64) // 3
     links = json.loads(run.stdout)["links"]
@@ -155,14 +163,7 @@ def test_a_file_limit_short_of_a_full_pool_keeps_fewer_idle_connections_not_fewe
     """200 links at once with 64 connections per host would keep up to 25,600 idle
     connections for reuse; 1,000 descriptors are enough for the 200 and the idle ones
     each needs: the pool keeps fewer, and the concurrency is not lowered."""
-    sources = [{"id": str(i), "title": f"Page {i}", "url": server.url(f"/page?n={i}")}
-               for i in range(40)]
-    case = write_case(tmp_path, sources)
-    run = subprocess.run(
-        [sys.executable, "-m", "refcheck", str(case), "-f", "json", "--concurrency", "200",
-         "--per-host", "64"],
-        capture_output=True, text=True, timeout=120, env=_env(), preexec_fn=_thousand_files)
-    assert run.returncode == 0, run.stderr
+    run = _forty_links_at_200(tmp_path, server, _thousand_files)
     assert "files at once" not in run.stderr and "links at a time" not in run.stderr
     links = json.loads(run.stdout)["links"]
     assert [link["status"] for link in links] == ["ok"] * 40

@@ -227,6 +227,22 @@ def test_json_checked_at_is_each_links_own_second_and_zone() -> None:
                       "a": "2026-11-26T10:00:00+01:00"}
 
 
+def _json_at_the_end(run: RunReport) -> str:
+    out = io.StringIO()
+    Format.json.renderer().render(run, decide(run), out)
+    return out.getvalue()
+
+
+def _json_as_links_finish(run: RunReport) -> str:
+    """The JSON report as the CLI writes it: each link handed to the renderer as it ends."""
+    renderer = Format.json.renderer()
+    for result in run.results:
+        renderer.prepare(result)
+    out = io.StringIO()
+    renderer.render(run, decide(run), out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("in_memory", [1 << 20, 0])
 def test_json_links_encoded_as_they_finish_give_the_same_report(
         in_memory: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,14 +253,7 @@ def test_json_links_encoded_as_they_finish_give_the_same_report(
 
     monkeypatch.setattr(json_report, "SPOOL_IN_MEMORY", in_memory)
     run = report()
-    at_the_end = io.StringIO()
-    Format.json.renderer().render(run, decide(run), at_the_end)
-    early = Format.json.renderer()
-    for result in run.results:
-        early.prepare(result)
-    out = io.StringIO()
-    early.render(run, decide(run), out)
-    assert out.getvalue() == at_the_end.getvalue()
+    assert _json_as_links_finish(run) == _json_at_the_end(run)
 
 
 @pytest.mark.parametrize("moving", [False, True])
@@ -275,14 +284,7 @@ def test_links_encoded_early_when_the_disk_fills_are_encoded_again_at_the_end(
     monkeypatch.setattr("refcheck.report.json.tempfile.SpooledTemporaryFile", FillingSpool)
     run = report()
     assert len(run.results) >= 3
-    at_the_end = io.StringIO()
-    Format.json.renderer().render(run, decide(run), at_the_end)
-    early = Format.json.renderer()
-    for result in run.results:
-        early.prepare(result)
-    out = io.StringIO()
-    early.render(run, decide(run), out)
-    assert out.getvalue() == at_the_end.getvalue()
+    assert _json_as_links_finish(run) == _json_at_the_end(run)
 
 
 def test_markdown_has_the_action_list_and_a_table_per_case() -> None:
