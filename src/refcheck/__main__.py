@@ -55,6 +55,11 @@ def finish(code: object) -> None:
             # Nothing more can reach that reader; what is left unflushed is dropped.
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    # Python's shut-down scans every object for cycles to collect (0.08 s of the 0.1 s it
+    # took after 15,269 links). The command has closed its files, reports and memory by
+    # now, so the run's objects are left out of that scan; the process still ends
+    # normally, and atexit handlers and weakref finalizers still run.
+    gc.freeze()
     sys.exit(code if code is None or isinstance(code, int | str) else str(code))
 
 
