@@ -92,15 +92,16 @@ def default_transport(settings: HttpSettings,
     return build_transport(max_idle=pool_size(settings), work=work)
 
 
-#: Links kept started, and idle connections kept, for each request that may be in flight.
+#: Links kept started for each request that may be in flight; the pool keeps at least as
+#: many idle connections, the least the file-descriptor limit must leave room for
+#: (``local.fit_to_descriptors``).
 IDLE_PER_REQUEST = 2
 
 
 def link_window(settings: HttpSettings) -> int:
     """How many links a run keeps started at once (``checker._Dispatcher``): twice the
-    concurrency, so the next links wait at their hosts' gates, ready. The pool keeps as
-    many idle connections: with each host's links started together, that is one for
-    every host a started link may come back to (``local.fit_to_descriptors`` counts them)."""
+    concurrency, so the next links wait at their hosts' gates, ready. The pool keeps idle
+    connections for the hosts of these links (``pool_size``)."""
     return max(IDLE_PER_REQUEST * settings.concurrency, 8)
 
 
