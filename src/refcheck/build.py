@@ -362,13 +362,16 @@ def divide_budgets(settings: ArchiveSettings, count: int,
     return dataclasses.replace(settings, limits=tuple(limits))
 
 
-def fitted_to_descriptors(http: HttpSettings) -> tuple[HttpSettings, str | None]:
-    """``http`` as this machine's file-descriptor limit allows it (``fit_to_descriptors``):
-    the concurrency, and the idle connections the pool keeps; and a message when the
-    concurrency had to be lowered. Every command that fetches runs with these."""
+def fitted_to_descriptors(settings: RunSettings) -> tuple[RunSettings, str | None]:
+    """``settings`` with the HTTP limits this machine's file-descriptor limit allows
+    (``fit_to_descriptors``): the concurrency, and the idle connections the pool keeps; and
+    a message when the concurrency had to be lowered. Every command that fetches runs
+    with these."""
+    http = settings.http
     concurrency, max_idle, limited = fit_to_descriptors(
         http.concurrency, idle_per_request=IDLE_PER_REQUEST, idle_wanted=pool_size(http))
-    return dataclasses.replace(http, concurrency=concurrency, max_idle=max_idle), limited
+    return dataclasses.replace(settings, http=dataclasses.replace(
+        http, concurrency=concurrency, max_idle=max_idle)), limited
 
 
 def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:

@@ -216,8 +216,7 @@ def main_command(
         if not casefiles:
             raise UsageError("give the case files (or folders of them) to check, e.g. "
                              "refcheck cases/salford.yaml")
-        http, limited = fitted_to_descriptors(settings.http)
-        settings = dataclasses.replace(settings, http=http)
+        settings, limited = fitted_to_descriptors(settings)
         strict = settings.strict
         extra = [parse_report_option(text) for text in settings.reports]
         loaded, warnings = load_cases(casefiles)

@@ -3,7 +3,6 @@ the work is ``fix.fix_files``'s."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -108,8 +107,7 @@ def fix_command(
     except UsageError as exc:
         typer.echo(f"refcheck fix: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    http, limited = fitted_to_descriptors(settings.http)
-    settings = dataclasses.replace(settings, http=http)
+    settings, limited = fitted_to_descriptors(settings)
     if limited:
         typer.echo(f"refcheck fix: {limited}", err=True)
     request = FixRequest(paths=tuple(casefiles), settings=settings, dry_run=dry_run,

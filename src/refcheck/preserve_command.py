@@ -9,7 +9,6 @@ interrupted.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -147,8 +146,7 @@ def preserve_command(
     except UsageError as exc:
         typer.echo(f"refcheck preserve: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    http, limited = fitted_to_descriptors(settings.http)
-    settings = dataclasses.replace(settings, http=http)
+    settings, limited = fitted_to_descriptors(settings)
     if limited:
         typer.echo(f"refcheck preserve: {limited}", err=True)
     request = PreserveRequest(paths=tuple(casefiles), settings=settings, since=when,
