@@ -35,11 +35,10 @@ class _Loader(_Parser):  # type: ignore[misc,valid-type]
         return None
 
 
-#: ``text`` of a YAML plain scalar, and the tags that make a value not text.
-_STR = "tag:yaml.org,2002:str"
-_NOT_TEXT = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                       "tag:yaml.org,2002:bool"})
+#: The tags YAML gives a plain value that is not text: nothing, a number, a yes/no.
 _NULL = "tag:yaml.org,2002:null"
+_NUMBER = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_BOOL = "tag:yaml.org,2002:bool"
 #: `` #`` at once followed by a word: a title that YAML cut short at a comment.
 _CUT_BY_COMMENT = re.compile(r" #[^\s#]")
 
@@ -254,8 +253,7 @@ class _Reader:
         if tag == _NULL or (value == "" and node.style is None):
             self.error(node, f"{what} is empty; expected text")
             return None
-        if tag != _STR and tag in _NOT_TEXT and (
-                not allow_number or tag == "tag:yaml.org,2002:bool"):
+        if tag == _BOOL or (tag in _NUMBER and not allow_number):
             self.error(node, f"{what} must be text; found `{value}` (quote it)")
             return None
         stripped = value.strip()
