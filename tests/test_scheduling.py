@@ -67,11 +67,9 @@ def test_the_busiest_host_goes_first_across_case_files_and_is_never_idle() -> No
     assert {r.status for r in report.results} == {Status.OK}
 
 
-def test_a_hosts_connections_are_reused_however_many_hosts_there_are() -> None:
-    """12 hosts of 5 links each, 2 requests at a time in all: more hosts than the pool
-    keeps idle connections for (twice the concurrency). Each host is still sent one
-    connection for its five requests: a host's links follow each other while its
-    connection is kept, instead of waiting their turn behind every other host's."""
+def _twelve_hosts_of_five_links(per_host: int) -> tuple[list[int], RunReport]:
+    """12 local servers of 5 links each, checked 2 at a time in all: the connections each
+    server was sent, and the report."""
 
     async def go() -> tuple[list[int], RunReport]:
         servers = [Server(keep_answering, host=f"127.0.0.{n}") for n in range(2, 14)]
@@ -81,14 +79,23 @@ def test_a_hosts_connections_are_reused_however_many_hosts_there_are() -> None:
             urls = [f"http://{s.host}:{s.port}/evidence/{i}" for s in servers for i in range(5)]
             cases = [_case("a.yaml", urls[:30]), _case("b.yaml", urls[30:])]
             report = RunReport()
-            async with Fetcher(HttpSettings(concurrency=2, per_host=1)) as f:
+            async with Fetcher(HttpSettings(concurrency=2, per_host=per_host),
+                               watch_loop=False) as f:
                 await check(cases, f, report, QUIET)
             return [s.connections for s in servers], report
         finally:
             for server in servers:
                 await server.__aexit__()
 
-    connections, report = asyncio.run(asyncio.wait_for(go(), timeout=60))
+    return asyncio.run(asyncio.wait_for(go(), timeout=60))
+
+
+def test_a_hosts_connections_are_reused_however_many_hosts_there_are() -> None:
+    """12 hosts of 5 links each, 2 requests at a time in all: more hosts than the pool
+    keeps idle connections for (8). Each host is still sent one connection for its five
+    requests: a host's links follow each other while its connection is kept, instead of
+    waiting their turn behind every other host's."""
+    connections, report = _twelve_hosts_of_five_links(per_host=1)
     assert len(report.results) == 60
     assert not any(r.failure for r in report.results)
     assert connections == [1] * 12
@@ -99,24 +106,9 @@ def test_no_connection_of_a_host_with_links_started_is_closed_to_make_room() -> 
     started at once belong to more hosts than the concurrency, and each host may hold
     two connections. The pool keeps one for every connection those hosts hold, so none
     of them is sent more than two, whatever order their answers come in."""
-
-    async def go() -> list[int]:
-        servers = [Server(keep_answering, host=f"127.0.0.{n}") for n in range(2, 14)]
-        for server in servers:
-            await server.__aenter__()
-        try:
-            urls = [f"http://{s.host}:{s.port}/evidence/{i}" for s in servers for i in range(5)]
-            report = RunReport()
-            async with Fetcher(HttpSettings(concurrency=2, per_host=2),
-                               watch_loop=False) as f:
-                await check([_case("a.yaml", urls)], f, report, QUIET)
-            assert not any(r.failure for r in report.results) and len(report.results) == 60
-            return [s.connections for s in servers]
-        finally:
-            for server in servers:
-                await server.__aexit__()
-
-    assert asyncio.run(asyncio.wait_for(go(), timeout=60)) == [2] * 12
+    connections, report = _twelve_hosts_of_five_links(per_host=2)
+    assert not any(r.failure for r in report.results) and len(report.results) == 60
+    assert connections == [2] * 12
 
 
 def _timed(router: respx.MockRouter, waits: Waits, host: str,
