@@ -162,7 +162,7 @@ class Fetcher:
         self._expected: collections.Counter[str] = collections.Counter()  # work given
         #: While the event loop runs late, hosts with little work left get fewer slots
         #: (``watch_loop``: tests that judge the loop's lateness themselves turn it off).
-        self.throttle = Throttle(self._global, self.work)
+        self.throttle = Throttle(self._global, self.work, self.settings.per_host)
         self._watch = LoopWatch(self.throttle.look) if watch_loop else None
         #: When each host may be sent its next request (``host_interval``), and the
         #: interval itself, which a host's 429s and Retry-After widen for the run.

@@ -6,8 +6,10 @@ waits its turn behind the others, the busiest host's too: its two slots, which s
 the run ends, go out again a few milliseconds late every time. So while the loop is late
 the global limit is lowered for hosts with little work left, and raised again once it
 keeps time; hosts with at least half the busiest one's work are never held back by it.
-The hosts with little work lose nothing by waiting: they are done long before the
-busiest one is.
+The hosts with little work lose nothing by waiting as long as they are still done before
+the busiest one is, so the limit is never lowered below what their links left need for
+that (``Throttle.needed``): on a slow machine, held back to a fixed floor, thousands of
+one-link hosts were still being checked two seconds after the busiest host was done.
 
 ``LoopWatch`` measures how late the loop runs a timer; ``Throttle.look`` takes each
 measurement (or the checker's backlog of answers waiting to be judged, when longer), and
@@ -18,6 +20,7 @@ the per-host limits' and intervals': neither is touched here.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -30,6 +33,9 @@ LATE = 0.003
 ON_TIME = 0.001
 #: The limit is never lowered below this many (or the run's own limit, when lower).
 FLOOR = 16
+#: How many times the links in flight that the work left needs, to be done with the
+#: busiest host's, the limit keeps at least: room for hosts slower than the busiest one.
+MARGIN = 1.5
 
 
 class Limited(Protocol):
@@ -48,9 +54,10 @@ class Throttle:
     by an eighth (at least one) while it keeps time. Archive lookups have no links of
     their own left: while the limit is lowered they wait with the hosts that have few."""
 
-    def __init__(self, gate: Limited, work: Mapping[str, int]) -> None:
+    def __init__(self, gate: Limited, work: Mapping[str, int], per_host: int = 1) -> None:
         self._gate = gate
         self._work = work
+        self._per_host = per_host
         self._floor = min(gate.slots, FLOOR)
         self._lateness: list[float] = []
         #: How long the answer waiting longest to be judged has waited (the checker's
@@ -65,11 +72,25 @@ class Throttle:
             self.judge(sum(self._lateness) / len(self._lateness))
             self._lateness.clear()
 
+    def needed(self) -> int:
+        """The links in flight that the work left needs to be done when the busiest host
+        is: the busiest host takes its links left over its slots requests' time, and in
+        that time ``n`` links in flight check ``n`` per request's time (Little's law)."""
+        busiest = max(self._work.values(), default=0)
+        if not busiest:
+            return 0
+        rounds = -(-busiest // self._per_host)  # its requests one after another
+        return math.ceil(MARGIN * sum(self._work.values()) / rounds)
+
     def judge(self, late: float) -> None:
         gate = self._gate
-        if late > LATE and gate.limit > self._floor:
-            gate.limit = max(self._floor, gate.limit - max(1, gate.limit // 6))
-        elif late < ON_TIME and gate.limit < gate.slots:
+        if (late > LATE and gate.limit > self._floor) or gate.limit < gate.slots:
+            floor = min(gate.slots, max(self._floor, self.needed()))
+            if late > LATE and gate.limit > floor:
+                gate.limit = max(floor, gate.limit - max(1, gate.limit // 6))
+            elif gate.limit < floor:  # the work left fell behind the busiest host's
+                gate.limit = floor
+        if late < ON_TIME and gate.limit < gate.slots:
             gate.limit = min(gate.slots, gate.limit + max(1, gate.limit // 8))
         if gate.limit < gate.slots:
             busiest = max(self._work.values(), default=0)
