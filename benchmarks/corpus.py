@@ -123,7 +123,10 @@ def serve(addresses: list[str], port: int, latency: float, per_host: int) -> Non
         print(json.dumps({"connections": sum(_Server.connections.values()),
                           "extra": dict(sorted(extra.items())), "first": first,
                           "busiest": times, "turnaround": turns,
-                          "served": _Server.served.get(busiest, [])}), flush=True)
+                          "served": _Server.served.get(busiest, []),
+                          "last": sorted(((t[-1], a, len(t)) for a, t in
+                                          _Server.asked.items()), reverse=True)[:4]}),
+              flush=True)
 
     # libuv's loop where it is installed (refcheck's own dependency): the server's lateness
     # in noticing a request or in answering it after the latency adds to every request, and
@@ -302,9 +305,20 @@ def main() -> int:
         first = counts["first"] - started
         print(f"from the first request to the end: {wall - first:.1f} s, "
               f"{(wall - first) / limit_s:.2f}x the bound")
+        # The busiest host's own span, from its first request to its last answer: the
+        # bound is this span at no turnaround; what comes after it is the run's tail.
+        last = max(busiest) + args.latency - started
+        span = last - (min(busiest) - started)
+        print(f"the busiest host: first request {min(busiest) - started:.2f} s after the "
+              f"start, last answer {last:.2f} s; its span {span:.1f} s, "
+              f"{span / limit_s:.3f}x the bound; then {wall - last:.2f} s to the exit")
         print(f"first request {first:.2f} s after the start; the busiest "
               f"host's requests per 5 s (at most {5 / args.latency * args.per_host:.0f}):",
               [spans[i] for i in range(max(spans) + 1)])
+    # The hosts asked last: a run whose small hosts were held back ends with them.
+    print("the last requests:", ", ".join(f"{address} ({asked} in all) at "
+                                          f"{when - started:.2f} s"
+                                          for when, address, asked in counts["last"][:4]))
     turns = counts["turnaround"]
     if turns:
         # From the server's answer to the next request on that connection: what each of the
