@@ -243,7 +243,7 @@ def _json_as_links_finish(run: RunReport) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("in_memory", [1 << 20, 0])
+@pytest.mark.parametrize("in_memory", [1 << 20, 1])  # 0 would be no limit
 def test_json_links_encoded_as_they_finish_give_the_same_report(
         in_memory: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI hands each finished link to the renderer while the run goes on; the report
@@ -254,6 +254,37 @@ def test_json_links_encoded_as_they_finish_give_the_same_report(
     monkeypatch.setattr(json_report, "SPOOL_IN_MEMORY", in_memory)
     run = report()
     assert _json_as_links_finish(run) == _json_at_the_end(run)
+
+
+class _FilelessSpool(io.BytesIO):
+    """A spool with no file of its own: it cannot be mapped into memory."""
+
+    def __init__(self, max_size: int) -> None:
+        super().__init__()
+
+
+@pytest.mark.parametrize("spool", ["on disk", "in memory", "no file"])
+def test_a_large_json_report_written_from_its_spool_is_the_one_written_at_the_end(
+        spool: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,500 links, written in batches from where they were encoded as they finished
+    (read back out of their order there), make the report written all at the end."""
+    from refcheck.report import json as json_report
+
+    if spool == "no file":
+        monkeypatch.setattr("refcheck.report.json.tempfile.SpooledTemporaryFile",
+                            _FilelessSpool)
+    else:
+        monkeypatch.setattr(json_report, "SPOOL_IN_MEMORY", 1 if spool == "on disk" else 1 << 30)
+    run = report()
+    dead = run.results[2]
+    assert dead.cited is not None
+    # Finished in the reverse of the report's order, one per line of the case file.
+    run.results = [dataclasses.replace(dead, cited=CitedUrl(
+        f"https://e.org/{i}", Position("c.yaml", 10 + i, 10))) for i in range(1500, 0, -1)]
+    written = _json_as_links_finish(run)
+    assert written == _json_at_the_end(run)
+    links = json.loads(written)["links"]
+    assert [link["url"] for link in links] == [f"https://e.org/{i}" for i in range(1, 1501)]
 
 
 @pytest.mark.parametrize("moving", [False, True])
