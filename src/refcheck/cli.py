@@ -60,6 +60,7 @@ from refcheck.options import (
     TimeoutOption,
     UserAgentOption,
 )
+from refcheck.reading import read_all
 from refcheck.report import Format, Renderer, literal
 from refcheck.verdict import Comparison
 
@@ -380,20 +381,24 @@ def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     loaded: list[Case] = []
-    for path in cases.discover(paths):
-        try:
-            if path.suffix.lower() in DOCUMENT_SUFFIXES:
-                result = load_document(path)
-            else:
-                result = cases.load(path)
-        except CaseFileError as exc:
-            problems.extend(exc.problems)
+    for result in read_all(cases.discover(paths), _read_one):
+        if isinstance(result, CaseFileError):
+            problems.extend(result.problems)
             continue
         warnings.extend(result.warnings)
         loaded.append(result.case)
     if problems:
         raise CaseFileError(problems)
     return loaded, warnings
+
+
+def _read_one(path: Path) -> cases.LoadedCase | CaseFileError:
+    try:
+        if path.suffix.lower() in DOCUMENT_SUFFIXES:
+            return load_document(path)
+        return cases.load(path)
+    except CaseFileError as exc:
+        return exc
 
 
 def load_document(path: Path) -> cases.LoadedCase:

@@ -1,0 +1,150 @@
+"""Reading many case files with a second process: the same cases, warnings and errors as
+reading them all here, whatever happens to that process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from refcheck import reading
+from refcheck.cases import LoadedCase
+from refcheck.errors import CaseFileError, Problem
+from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
+
+
+def _folder(tmp_path: Path, count: int) -> list[Path]:
+    """``count`` case files: most clean, one with a warning, one with an error, and one
+    whose name holds a newline; the error and the warning fall in the second process's
+    share (the last files)."""
+    paths = []
+    for i in range(count):
+        name = f"case-{i:03d}.yaml" if i != count - 3 else f"case-{i:03d}\nnewline.yaml"
+        url = f"https://example.org/{i}/report.pdf"
+        if i == count - 2:
+            url += "."  # a warning: the trailing full stop
+        body = (f"case:\n  title: Case {i}\n  date: 2013-11-29\nsources:\n"
+                f"- id: '{i}'\n  title: Evidence {i}\n  url: {url}\n  quote: a quote\n")
+        if i == count - 1:
+            body += "- id: 'x'\n  url: https://example.org/no-title\n"  # an error
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _described(results: list[reading.Read]) -> list[object]:
+    return [r.problems if isinstance(r, CaseFileError) else (r.case, r.warnings)
+            for r in results]
+
+
+def test_files_read_by_a_second_process_are_read_as_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    both = reading.read_all(paths, reading.read_case, cores=2)
+    assert _described(both) == _described(here)
+    last = both[-1]
+    assert isinstance(last, CaseFileError)
+    assert any("has no `title:`" in p.message for p in last.problems)
+    warned = both[-2]
+    assert isinstance(warned, LoadedCase) and warned.warnings
+
+
+@pytest.mark.parametrize("helper", ["cannot start", "fails", "says nothing"])
+def test_when_the_second_process_gives_nothing_its_files_are_read_here(
+        helper: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    if helper == "cannot start":
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    else:
+        script = tmp_path / "python"
+        script.write_text("#!/bin/sh\n" + ("exit 3\n" if helper == "fails" else "exit 0\n"))
+        script.chmod(0o755)
+        monkeypatch.setattr(sys, "executable", str(script))
+    assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
+
+
+def test_the_second_process_never_runs_a_refcheck_found_in_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository of case files holding a `refcheck/reading.py` of its own: checking it
+    from its folder does not run that code."""
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    planted = tmp_path / "refcheck"
+    planted.mkdir()
+    ran = tmp_path / "ran"
+    (planted / "__init__.py").write_text("")
+    (planted / "reading.py").write_text(f"open({str(ran)!r}, 'w').close()\n")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    paths = _folder(cases, 12)
+    monkeypatch.chdir(tmp_path)
+    here = [reading.read_case(path) for path in paths]
+    assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
+    assert not ran.exists()
+
+
+def test_few_files_or_one_core_are_read_here_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No second process is started (it would fail: there is no Python to start)."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    started: list[object] = []
+    monkeypatch.setattr(reading, "_start", lambda paths: started.append(paths))
+    paths = _folder(tmp_path, 12)
+    monkeypatch.setattr(reading, "AT_LEAST", 13)
+    reading.read_all(paths, reading.read_case, cores=2)
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    reading.read_all(paths, reading.read_case, cores=1)
+    assert not started
+
+
+def test_the_second_process_sends_back_what_it_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its side, in this process: NUL-separated names in, what was read out."""
+    paths = _folder(tmp_path, 5)
+    stdin = io.TextIOWrapper(io.BytesIO(b"\0".join(str(p).encode() for p in paths)))
+    stdout = io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(sys, "stdin", stdin)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert reading.main() == 0
+    sent = pickle.loads(stdout.buffer.getvalue())
+    assert _described(sent) == _described([reading.read_case(p) for p in paths])
+
+
+def test_every_field_of_a_case_crosses_between_the_processes() -> None:
+    """Each field set to something other than its default: a field added to the model
+    and not carried fails here."""
+    where = Position("c.yaml", 3, 5, place="page 4, line 12")
+    source = Source(id="E1", title="Report", urls=(CitedUrl("https://e.org/r", where),),
+                    position=where, kind=SourceKind.REFERENCE, quote="q", note="n",
+                    doi="10.1002/car.934")
+    case = Case(path="c.yaml", title="T", sources=(source,), institution="Uni", id="19409",
+                date=dt.date(2013, 11, 29))
+    warning = Problem("c.yaml", 3, 5, "remove the full stop", warning=True, excerpt="url: x.")
+    error = CaseFileError([Problem("d.yaml", None, None, "file is empty")])
+    sent = pickle.loads(reading.dumps([LoadedCase(case, [warning]), error]))
+    assert sent[0] == LoadedCase(case, [warning])
+    assert isinstance(sent[1], CaseFileError) and sent[1].problems == error.problems
+    assert str(sent[1]) == str(error)
+
+
+def test_an_error_in_a_file_the_second_process_read_stops_the_run_before_any_fetch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Any) -> None:
+    """A folder of case files read on two cores: the error in the last file (the second
+    process's) is reported where it is, and nothing is fetched."""
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    paths = _folder(tmp_path, 12)
+    run = run_cli(str(tmp_path))
+    assert run.exit_code == 2, run.stderr
+    assert f"{paths[-1]}:9:3: error: source x has no `title:`" in run.stderr
+    assert "nothing was checked" in run.stderr
