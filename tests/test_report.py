@@ -287,6 +287,28 @@ def test_a_large_json_report_written_from_its_spool_is_the_one_written_at_the_en
     assert [link["url"] for link in links] == [f"https://e.org/{i}" for i in range(1, 1501)]
 
 
+def test_a_small_report_never_depends_on_the_disk_at_its_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Links spooled in memory are read back from memory: a disk that fills as the
+    report is written cannot cut its lines short."""
+    import errno
+    import tempfile
+
+    class Full(io.BytesIO):
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            super().write(data[:len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    run = report()
+    renderer = Format.json.renderer()
+    for result in run.results:
+        renderer.prepare(result)
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *args, **kwargs: Full())
+    out = io.StringIO()
+    renderer.render(run, decide(run), out)
+    assert out.getvalue() == _json_at_the_end(run)
+
+
 @pytest.mark.parametrize("moving", [False, True])
 def test_links_encoded_early_when_the_disk_fills_are_encoded_again_at_the_end(
         moving: bool, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -195,6 +195,7 @@ class JsonRenderer(Renderer):
         #: Its length (lines are only added at its end until render); -1 once a write to it
         #: failed, after which every link is encoded at the end.
         self._spooled = 0
+        self._in_memory = SPOOL_IN_MEMORY  # the spool's size limit (0: none)
         self._early: dict[int, tuple[int, int]] = {}  # (offset, length)
 
     def prepare(self, result: LinkResult) -> None:
@@ -212,8 +213,9 @@ class JsonRenderer(Renderer):
         try:
             if self._spool is None:
                 # Open across calls, closed by render (or with the renderer).
+                self._in_memory = SPOOL_IN_MEMORY
                 self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-                    max_size=SPOOL_IN_MEMORY)
+                    max_size=self._in_memory)
                 # A renderer dropped unrendered (its report could not be written) closes it.
                 weakref.finalize(self, self._spool.close)
             self._spool.write(line)
@@ -234,16 +236,20 @@ class JsonRenderer(Renderer):
         """Reads the spool's line at (offset, length). The lines are read in the report's
         order, not in the order they were written: a seek and a buffered read for each
         took a quarter of the time between a large run's last answer and its exit, where
-        one positioned read of the line's own length takes a third of that."""
+        one positioned read of the line's own length takes a third of that. A spool still
+        in memory is read there (asking for its file would copy it to disk)."""
         spool = self._spool
         assert spool is not None
-        spool.flush()  # what the file's buffer holds is not in the file for os.pread
-        try:
-            descriptor = spool.fileno()  # an in-memory spool is moved to disk
-        except (OSError, ValueError):  # a spool with no file of its own
-            descriptor = None
-        if descriptor is not None and hasattr(os, "pread"):  # not on Windows
-            return lambda offset, length: os.pread(descriptor, length, offset)
+        # It moved to disk once its length passed its limit (0 is no limit).
+        on_disk = 0 < self._in_memory < self._spooled
+        if on_disk and hasattr(os, "pread"):  # not on Windows
+            try:
+                spool.flush()  # what the file's buffer holds is not in the file for pread
+                descriptor = spool.fileno()
+            except (OSError, ValueError):  # a spool with no file of its own
+                pass
+            else:
+                return lambda offset, length: os.pread(descriptor, length, offset)
 
         def read(offset: int, length: int) -> bytes:
             spool.seek(offset)
@@ -254,9 +260,10 @@ class JsonRenderer(Renderer):
     def _line(self, result: LinkResult, source_status: Status,
               spooled: Callable[[int, int], bytes] | None) -> str:
         where = self._early.get(id(result))
-        if where is not None and spooled is not None:
-            before, _, after = spooled(*where).decode("ascii").partition("\0")
-        else:
+        line = spooled(*where) if where is not None and spooled is not None else b""
+        if where is not None and len(line) == where[1]:
+            before, _, after = line.decode("ascii").partition("\0")
+        else:  # never spooled, or not all of it could be read back
             before, after = _link_halves(result, self._stamp)
         return f'{before}, "source_status": {_STATUS_JSON[source_status]}, {after}'
 
