@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import pickle
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,47 @@ def test_the_second_process_never_runs_a_refcheck_found_in_the_working_folder(
     here = [reading.read_case(path) for path in paths]
     assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
     assert not ran.exists()
+
+
+def test_the_second_process_is_kept_from_what_this_one_was_kept_from(
+        tmp_path: Path) -> None:
+    """Run isolated (-I), refcheck ignores PYTHONPATH: so does the process it starts, and
+    a `refcheck` planted there is not run."""
+    planted = tmp_path / "planted" / "refcheck"
+    planted.mkdir(parents=True)
+    ran = tmp_path / "ran"
+    (planted / "__init__.py").write_text("")
+    (planted / "reading.py").write_text(f"open({str(ran)!r}, 'w').close()\n")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    _folder(cases, 12)
+    script = ("import sys; from refcheck import reading, cases; reading.AT_LEAST = 4; "
+              f"paths = cases.discover([{str(cases)!r}]); "
+              "got = reading.read_all(paths, reading.read_case, cores=2); print(len(got))")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "planted")}
+    done = subprocess.run([sys.executable, "-I", "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "12"
+    assert not ran.exists()
+
+
+@pytest.mark.parametrize("python", ["none", "empty", "frozen"])
+def test_without_a_python_to_start_the_files_are_read_here(
+        python: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    if python == "frozen":
+        monkeypatch.setattr(sys, "frozen", True, raising=False)
+    else:
+        monkeypatch.setattr(sys, "executable", None if python == "none" else "")
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("no process is started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
 
 
 def test_few_files_or_one_core_are_read_here_alone(

@@ -89,7 +89,7 @@ def read_all(paths: Sequence[Path], read_one: Callable[[Path], Read], *,
             if i not in skip:
                 results[i] = read_one(path)
         if helper is not None:
-            sent = _finish(helper, len(theirs))
+            sent = _finish(helper, [paths[i] for i in theirs])
             for i, read in zip(theirs, sent or (read_one(paths[i]) for i in theirs),
                                strict=True):
                 results[i] = read
@@ -103,32 +103,58 @@ def read_all(paths: Sequence[Path], read_one: Callable[[Path], Read], *,
     return [read for read in results if read is not None]
 
 
+def _python() -> list[str] | None:
+    """How to start this Python again, as strictly as this one was started: None where
+    this is not a plain Python (a frozen application, or no interpreter to name)."""
+    if not sys.executable or getattr(sys, "frozen", False):
+        return None
+    flags = sys.flags
+    # -P always: not from the working folder, where a case-file repository could hold a
+    # `refcheck` of its own (the console script does not look there either). What this
+    # process was kept from (the environment, the user's site) the other is kept from too,
+    # and it reads file names in the same encoding.
+    argv = [sys.executable, "-P"]
+    argv += ["-I"] if flags.isolated else [
+        *(["-E"] if flags.ignore_environment else []), *(["-s"] if flags.no_user_site else [])]
+    argv += ["-X", f"utf8={flags.utf8_mode}"]
+    return argv
+
+
 def _start(paths: list[Path]) -> subprocess.Popen[bytes] | None:
     """The second process, given its files; None when it cannot be started."""
+    python = _python()
+    if python is None:
+        return None
     try:
-        helper = subprocess.Popen(
-            # -P: not from the working folder, where a case-file repository could hold a
-            # `refcheck` of its own (the console script does not look there either).
-            [sys.executable, "-P", "-m", "refcheck.reading"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        helper = subprocess.Popen([*python, "-m", "refcheck.reading"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except (OSError, ValueError):
         return None
-    stdin = helper.stdin
-    assert stdin is not None
-    # File names may hold any character but NUL (a newline too). Written from a thread:
-    # more than a pipe's worth would keep this process waiting until that one has started.
-    names = b"\0".join(os.fsencode(p) for p in paths)
+    try:
+        stdin = helper.stdin
+        assert stdin is not None
+        # File names may hold any character but NUL (a newline too). Written from a thread:
+        # more than a pipe's worth would keep this process waiting until that one started.
+        names = b"\0".join(os.fsencode(p) for p in paths)
 
-    def send() -> None:
-        # If it went already, it gives nothing, and its files are read here.
-        with contextlib.suppress(OSError), stdin:
-            stdin.write(names)
+        def send() -> None:
+            # If it went already, it gives nothing, and its files are read here.
+            with contextlib.suppress(OSError), stdin:
+                stdin.write(names)
 
-    threading.Thread(target=send, name="refcheck-reading", daemon=True).start()
+        threading.Thread(target=send, name="refcheck-reading", daemon=True).start()
+    except BaseException as exc:  # no thread to be had, or Ctrl-C: it is not left behind
+        helper.kill()
+        helper.wait()
+        if helper.stdout is not None:
+            helper.stdout.close()
+        if isinstance(exc, Exception):
+            return None
+        raise
     return helper
 
 
-def _finish(helper: subprocess.Popen[bytes], count: int) -> list[Read] | None:
+def _finish(helper: subprocess.Popen[bytes], paths: list[Path]) -> list[Read] | None:
     """What the second process read, or None when it gave nothing usable."""
     assert helper.stdout is not None
     try:
@@ -142,8 +168,12 @@ def _finish(helper: subprocess.Popen[bytes], count: int) -> list[Read] | None:
         sent = pickle.loads(data)
     except Exception:  # cut short or garbled: read here instead
         return None
-    if not isinstance(sent, list) or len(sent) != count or not all(
-            isinstance(read, LoadedCase | CaseFileError) for read in sent):
+    # Each file's as this process names it: a case's path is the file name the other
+    # process read back.
+    if not isinstance(sent, list) or len(sent) != len(paths) or not all(
+            isinstance(read, CaseFileError) or (
+                isinstance(read, LoadedCase) and read.case.path == str(path))
+            for read, path in zip(sent, paths, strict=False)):
         return None
     return sent
 

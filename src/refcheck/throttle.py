@@ -57,7 +57,7 @@ class Throttle:
     def __init__(self, gate: Limited, work: Mapping[str, int], per_host: int = 1) -> None:
         self._gate = gate
         self._work = work
-        self._per_host = per_host
+        self._per_host = max(1, per_host)
         self._floor = min(gate.slots, FLOOR)
         self._lateness: list[float] = []
         #: How long the answer waiting longest to be judged has waited (the checker's
