@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,14 @@ from typer.testing import CliRunner
 from refcheck import cli
 from refcheck.http import Fetcher, HttpSettings
 from tests.server import EvidenceServer
+
+
+@pytest.fixture(autouse=True)
+def _collected_again() -> Iterator[None]:
+    """The check leaves the objects of its run out of the collector's scans (gc.freeze),
+    as the process ends after it; a test process goes on, so they are put back."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")
