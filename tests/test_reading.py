@@ -59,19 +59,32 @@ def test_files_read_by_a_second_process_are_read_as_here(
     assert isinstance(warned, LoadedCase) and warned.warnings
 
 
-@pytest.mark.parametrize("helper", ["cannot start", "fails", "says nothing"])
+@pytest.mark.parametrize("helper", ["cannot start", "fails", "says nothing",
+                                    "no Python named", "an empty name", "frozen"])
 def test_when_the_second_process_gives_nothing_its_files_are_read_here(
         helper: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It cannot start, it fails, it sends nothing; or there is no Python to start (then
+    none is started)."""
     monkeypatch.setattr(reading, "AT_LEAST", 4)
     paths = _folder(tmp_path, 12)
     here = [reading.read_case(path) for path in paths]
     if helper == "cannot start":
         monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
-    else:
+    elif helper in ("fails", "says nothing"):
         script = tmp_path / "python"
         script.write_text("#!/bin/sh\n" + ("exit 3\n" if helper == "fails" else "exit 0\n"))
         script.chmod(0o755)
         monkeypatch.setattr(sys, "executable", str(script))
+    else:
+        if helper == "frozen":
+            monkeypatch.setattr(sys, "frozen", True, raising=False)
+        else:
+            monkeypatch.setattr(sys, "executable", None if helper == "no Python named" else "")
+
+        def no_process(*args: object, **kwargs: object) -> None:
+            raise AssertionError("no process is started")
+
+        monkeypatch.setattr(subprocess, "Popen", no_process)
     assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
 
 
@@ -115,24 +128,6 @@ def test_the_second_process_is_kept_from_what_this_one_was_kept_from(
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "12"
     assert not ran.exists()
-
-
-@pytest.mark.parametrize("python", ["none", "empty", "frozen"])
-def test_without_a_python_to_start_the_files_are_read_here(
-        python: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reading, "AT_LEAST", 4)
-    paths = _folder(tmp_path, 12)
-    here = [reading.read_case(path) for path in paths]
-    if python == "frozen":
-        monkeypatch.setattr(sys, "frozen", True, raising=False)
-    else:
-        monkeypatch.setattr(sys, "executable", None if python == "none" else "")
-
-    def no_process(*args: object, **kwargs: object) -> None:
-        raise AssertionError("no process is started")
-
-    monkeypatch.setattr(subprocess, "Popen", no_process)
-    assert _described(reading.read_all(paths, reading.read_case, cores=2)) == _described(here)
 
 
 def test_few_files_or_one_core_are_read_here_alone(
