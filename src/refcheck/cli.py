@@ -61,7 +61,7 @@ from refcheck.options import (
     TimeoutOption,
     UserAgentOption,
 )
-from refcheck.reading import read_all
+from refcheck.reading import read_all, read_case
 from refcheck.report import Format, Renderer, literal
 from refcheck.verdict import Comparison
 
@@ -398,10 +398,10 @@ def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
 
 
 def _read_one(path: Path) -> cases.LoadedCase | CaseFileError:
+    if path.suffix.lower() not in DOCUMENT_SUFFIXES:
+        return read_case(path)
     try:
-        if path.suffix.lower() in DOCUMENT_SUFFIXES:
-            return load_document(path)
-        return cases.load(path)
+        return load_document(path)
     except CaseFileError as exc:
         return exc
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from refcheck.cases import LoadedCase, load
+from refcheck.cases import CASE_SUFFIXES, LoadedCase, load
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source
 
@@ -74,7 +74,7 @@ def read_all(paths: Sequence[Path], read_one: Callable[[Path], Read], *,
     """What ``read_one`` gives for each of ``paths``, in their order. With at least
     ``AT_LEAST`` case files (``.yaml``/``.yml``) and a second core, the last ``SHARE`` of
     the case files are read by a second process with ``cases.load``."""
-    cases = [i for i, path in enumerate(paths) if path.suffix.lower() in (".yaml", ".yml")]
+    cases = [i for i, path in enumerate(paths) if path.suffix.lower() in CASE_SUFFIXES]
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
