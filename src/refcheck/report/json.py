@@ -311,19 +311,22 @@ class JsonRenderer(Renderer):
         out.write(head[:-2] + ',\n  "cases": [' + cases + ("\n  ]" if cases else "]")
                   + ',\n  "warnings": ' + warned + ',\n  "links": [')
         written = 0
+        lines: list[str] = []
+
+        def write_lines() -> None:
+            nonlocal written
+            out.write(("\n    " if written == 0 else ",\n    ") + ",\n    ".join(lines))
+            written += len(lines)
+            lines.clear()
+
         try:
             spooled = self._spooled_lines() if self._spool is not None else None
-            lines: list[str] = []
             for result in ordered(report):
                 lines.append(self._line(result, verdicts[source_key(result)], spooled))
                 if len(lines) == _LINES_AT_ONCE:
-                    out.write(("\n    " if written == 0 else ",\n    ")
-                              + ",\n    ".join(lines))
-                    written += len(lines)
-                    lines.clear()
+                    write_lines()
             if lines:
-                out.write(("\n    " if written == 0 else ",\n    ") + ",\n    ".join(lines))
-                written += len(lines)
+                write_lines()
         finally:
             if self._spool is not None:
                 self._spool.close()
