@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import respx
@@ -236,60 +236,57 @@ def test_while_the_loop_runs_late_only_the_busiest_hosts_go_past_the_lowered_lim
     assert all(r.answer is not None and r.answer.status == 200 for r in results)
 
 
-def test_a_late_loop_never_holds_back_hosts_with_little_work_until_they_outlast_the_busiest(
-) -> None:
-    """300 one-link hosts and a busiest host with ten links: held back to a few links in
-    flight, the small hosts would still be checked long after the busiest one is done, so
-    however late the loop runs they keep what they need to be done with it."""
+def _late_loop(singles: int, busy: int,
+               look: Callable[[Fetcher, _Held], Awaitable[None]]) -> None:
+    """``singles`` one-link hosts fetched after the loop has run late for a while, beside
+    a busiest host with ``busy`` links expected (``https://busy.test/0`` …); ``look`` sees
+    them in flight, then every fetch is let go."""
     transport = _Held()
     fetcher = Fetcher(HttpSettings(concurrency=40, per_host=1), transport=transport,
                       sleep=Waits(), watch_loop=False)
-    singles = [f"https://h{i}.test/page" for i in range(300)]
-    busy = [f"https://busy.test/{i}" for i in range(10)]
+    one_link = [f"https://h{i}.test/page" for i in range(singles)]
 
     async def go() -> None:
         async with fetcher as f:
-            f.expect([*singles, *busy])
+            f.expect([*one_link, *(f"https://busy.test/{i}" for i in range(busy))])
             for _ in range(20):
                 f.throttle.judge(0.05)  # 50 ms late, time after time
-            tasks = [asyncio.create_task(f.fetch(url)) for url in singles]
+            tasks = [asyncio.create_task(f.fetch(url)) for url in one_link]
             await _settle()
-            assert transport.in_flight() == 40
+            await look(f, transport)
             while not all(t.done() for t in tasks):
                 transport.let_go()
                 await _settle()
 
     asyncio.run(asyncio.wait_for(go(), timeout=60))
+
+
+def test_a_late_loop_never_holds_back_hosts_with_little_work_until_they_outlast_the_busiest(
+) -> None:
+    """300 one-link hosts and a busiest host with ten links: held back to a few links in
+    flight, the small hosts would still be checked long after the busiest one is done, so
+    however late the loop runs they keep what they need to be done with it."""
+
+    async def look(fetcher: Fetcher, transport: _Held) -> None:
+        assert transport.in_flight() == 40
+
+    _late_loop(300, 10, look)
 
 
 def test_a_late_loop_lets_more_links_go_once_the_small_hosts_fall_behind_the_busiest(
 ) -> None:
     """Held back to 16 while the busiest host had plenty left, the one-link hosts get more
     links in flight, late loop or not, once the busiest host's work runs low."""
-    transport = _Held()
-    fetcher = Fetcher(HttpSettings(concurrency=40, per_host=1), transport=transport,
-                      sleep=Waits(), watch_loop=False)
-    singles = [f"https://h{i}.test/page" for i in range(60)]
-    busy = [f"https://busy.test/{i}" for i in range(100)]
 
-    async def go() -> None:
-        async with fetcher as f:
-            f.expect([*singles, *busy])
-            for _ in range(20):
-                f.throttle.judge(0.05)
-            tasks = [asyncio.create_task(f.fetch(url)) for url in singles]
-            await _settle()
-            assert transport.in_flight() == 16
-            for url in busy[:96]:  # checked elsewhere meanwhile: four are left
-                f.checked(url)
-            f.throttle.judge(0.05)
-            await _settle()
-            assert transport.in_flight() > 16
-            while not all(t.done() for t in tasks):
-                transport.let_go()
-                await _settle()
+    async def look(fetcher: Fetcher, transport: _Held) -> None:
+        assert transport.in_flight() == 16
+        for i in range(96):  # checked elsewhere meanwhile: four are left
+            fetcher.checked(f"https://busy.test/{i}")
+        fetcher.throttle.judge(0.05)
+        await _settle()
+        assert transport.in_flight() > 16
 
-    asyncio.run(asyncio.wait_for(go(), timeout=60))
+    _late_loop(60, 100, look)
 
 
 def test_the_loop_watch_measures_how_late_a_blocked_loop_runs_its_timer() -> None:
