@@ -9,12 +9,13 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from refcheck import reading
+from refcheck import early, reading
 from refcheck.cases import LoadedCase
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
@@ -135,7 +136,7 @@ def test_few_files_or_one_core_are_read_here_alone(
     """No second process is started (it would fail: there is no Python to start)."""
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     started: list[object] = []
-    monkeypatch.setattr(reading, "_start", lambda paths: started.append(paths))
+    monkeypatch.setattr(early, "start_reader", lambda: started.append(1))
     paths = _folder(tmp_path, 12)
     monkeypatch.setattr(reading, "AT_LEAST", 13)
     reading.read_all(paths, reading.read_case, cores=2)
@@ -144,17 +145,160 @@ def test_few_files_or_one_core_are_read_here_alone(
     assert not started
 
 
-def test_the_second_process_sends_back_what_it_read(
+def _frames(data: bytes) -> list[list[reading.Read]]:
+    frames = []
+    while data:
+        size = int.from_bytes(data[:8], "big")
+        frames.append(pickle.loads(data[8:8 + size]))
+        data = data[8 + size:]
+    return frames
+
+
+def test_the_second_process_sends_back_what_it_read_the_last_file_first(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its side, in this process: NUL-separated names in, what was read out."""
-    paths = _folder(tmp_path, 5)
-    stdin = io.TextIOWrapper(io.BytesIO(b"\0".join(str(p).encode() for p in paths)))
+    """Its side, in this process: the names in (their length first), what was read out a
+    few files at a time, from the last file to the first, while its input stays open."""
+    paths = _folder(tmp_path, 20)
+    names = b"\0".join(str(p).encode() for p in paths)
+    given, held = os.pipe()
+    os.write(held, len(names).to_bytes(8, "big") + names)
     stdout = io.TextIOWrapper(io.BytesIO())
-    monkeypatch.setattr(sys, "stdin", stdin)
+    with open(given, "rb") as stdin_bytes:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin_bytes))
+        monkeypatch.setattr(sys, "stdout", stdout)
+        try:
+            assert reading.main() == 0
+        finally:
+            os.close(held)
+    frames = _frames(stdout.buffer.getvalue())
+    assert len(frames) > 1
+    sent = [read for frame in frames for read in frame]
+    assert _described(sent) == _described(
+        [reading.read_case(p) for p in reversed(paths)])
+
+
+def test_dismissed_before_it_is_given_files_it_reads_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     monkeypatch.setattr(sys, "stdout", stdout)
     assert reading.main() == 0
-    sent = pickle.loads(stdout.buffer.getvalue())
-    assert _described(sent) == _described([reading.read_case(p) for p in paths])
+    assert stdout.buffer.getvalue() == b""
+
+
+def _held_up(helper: subprocess.Popen[bytes],
+             read_here: list[Path]) -> Callable[[Path], reading.Read]:
+    """Reading here that waits at its first file until the other process has ended."""
+    def read_one(path: Path) -> reading.Read:
+        if not read_here:
+            helper.wait(timeout=120)
+        read_here.append(path)
+        return reading.read_case(path)
+
+    return read_one
+
+
+def test_while_this_process_is_held_up_the_other_reads_the_rest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two sides share the files by how fast each goes, not in fixed parts: this one
+    kept waiting at its first file (as by its own imports), the other reads all the rest."""
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    helper = early.start_reader()
+    assert helper is not None
+    read_here: list[Path] = []
+    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    assert read_here == paths[:1]
+
+
+_FAKE = """
+import sys
+from pathlib import Path
+from refcheck import reading
+head = sys.stdin.buffer.read(8)
+paths = [Path(n.decode()) for n in sys.stdin.buffer.read(int.from_bytes(head, "big")).split(b"\\0")]
+if {kind!r} == "garbled":
+    data = b"not a pickle"
+elif {kind!r} == "another file":
+    data = reading.dumps([reading.read_case(paths[0])])
+else:
+    data = reading.dumps([reading.read_case(p) for p in reversed(paths * 2)])
+sys.stdout.buffer.write(len(data).to_bytes(8, "big") + data)
+sys.stdout.buffer.flush()
+"""
+
+
+@pytest.mark.parametrize("kind", ["garbled", "another file", "more files than it has"])
+def test_what_the_second_process_sends_wrong_is_read_here(
+        kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    helper = subprocess.Popen([sys.executable, "-c", _FAKE.format(kind=kind)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    read_here: list[Path] = []
+    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    assert read_here == paths  # nothing it sent was taken
+
+
+def test_a_second_process_started_early_reads_or_is_dismissed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started before refcheck's imports because the command names a folder: given the
+    files when there are enough (no other process is started), else ended unused."""
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    monkeypatch.setattr(early, "cores", lambda: 2)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    start_reader = early.start_reader
+    early.prestart([str(tmp_path), "--no-archive"])
+    helper = early.take()
+    assert helper is not None and early.take() is None
+
+    def not_another() -> None:
+        raise AssertionError("the process started early is used")
+
+    monkeypatch.setattr(early, "start_reader", not_another)
+    both = reading.read_all(paths, reading.read_case, cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    monkeypatch.setattr(early, "start_reader", start_reader)
+    early.prestart([str(tmp_path)])
+    unused = early.take()
+    assert unused is not None
+    monkeypatch.setattr(reading, "AT_LEAST", 13)
+    assert _described(reading.read_all(paths, reading.read_case, cores=2, helper=unused)) \
+        == _described(here)
+    assert unused.wait(timeout=120) == 0
+
+
+def test_a_second_process_started_early_and_never_taken_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refcheck FOLDER --check-only`` with a settings error reads nothing: what was
+    started ends unused."""
+    monkeypatch.setattr(early, "cores", lambda: 2)
+    early.prestart([str(tmp_path)])
+    started = list(early._prestarted)
+    assert started
+    early.dismiss()
+    assert early.take() is None
+    assert started[0].wait(timeout=120) == 0
+
+
+@pytest.mark.parametrize(("argv", "large"), [
+    (["{folder}"], True),
+    (["{folder}", "-f", "json"], True),
+    (["a.yaml", "b.yaml"], False),
+    ([f"c{i}.yaml" for i in range(800)], True),
+    (["merge", "{folder}"], False),
+    (["extract", "{folder}"], False),
+    (["{folder}", "--help"], False),
+    (["{folder}", "--show-settings"], False),
+    ([], False),
+])
+def test_what_looks_like_a_large_run(argv: list[str], large: bool, tmp_path: Path) -> None:
+    assert early.looks_large([a.format(folder=tmp_path) for a in argv]) is large
 
 
 def test_every_field_of_a_case_crosses_between_the_processes() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from refcheck.early import CASE_SUFFIXES
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
 from refcheck.urls import doi_of, normalise_doi, unwrap_url, url_hint, url_problem
@@ -44,7 +45,6 @@ _CUT_BY_COMMENT = re.compile(r" #[^\s#]")
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
-CASE_SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = ("case", "sources", "references")
 CASE_KEYS = ("title", "institution", "id", "date")

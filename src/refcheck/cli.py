@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from refcheck import __version__, cases
+from refcheck import __version__, cases, early
 from refcheck.build import (
     MakeFetcher,
     Options,
@@ -386,7 +386,7 @@ def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     loaded: list[Case] = []
-    for result in read_all(cases.discover(paths), _read_one):
+    for result in read_all(cases.discover(paths), _read_one, helper=early.take()):
         if isinstance(result, CaseFileError):
             problems.extend(result.problems)
             continue

@@ -4,13 +4,20 @@ A run over a whole corpus (2,615 case files, 15,000 URLs) spent most of its star
 case files, one core busy while the other waited, and no link may be fetched before every
 file is read and found free of errors. So when there are many files and a second core, a
 second Python process (``python -m refcheck.reading``, started afresh, never forked) reads
-the last part of them while this one reads the first, and sends back what it read.
+them from the last while this one reads them from the first, until the two meet: however
+fast each side turns out to be (this one may still have been importing its libraries when
+the other began, see ``refcheck.early``), neither waits for the other.
 
 What comes back is exactly what reading the files here gives: each file's case and
 warnings, or its problems. The cases cross as plain tuples of their fields (pickled
 dataclasses are rebuilt field by field in Python, which cost more than the reading
 saved). Anything that goes wrong with the second process (it cannot start, it fails, it
 is killed, it sends something unreadable) costs only time: its files are read here.
+
+Between the two: this process writes the file names (NUL-separated, after their length
+as 8 bytes), then closes the other's input when it wants no more; the other writes what
+it read a few files at a time (each batch a pickled list, after its length as 8 bytes),
+the last file first, and ends when it has read them all or its input closes.
 """
 
 from __future__ import annotations
@@ -26,19 +33,19 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from refcheck.cases import CASE_SUFFIXES, LoadedCase, load
+from refcheck import early
+from refcheck.cases import LoadedCase, load
+from refcheck.early import AT_LEAST, CASE_SUFFIXES
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source
 
-#: Fewer case files than this are all read here: starting Python again takes longer
-#: than reading them (about 0.1 s, some 400 files' worth).
-AT_LEAST = 800
-#: The share of the files the second process reads: it starts about 0.1 s after this
-#: one begins reading, and what it read takes this one a fifth of the reading time to
-#: take in, so it reads less than half.
-SHARE = 0.4
+__all__ = ["AT_LEAST", "Read", "dumps", "main", "read_all", "read_case"]
+
+#: Files the second process reads between two of its messages: few enough that this one
+#: knows closely where the other has got to, enough that the messages cost little.
+BATCH = 8
 
 #: What reading one file gives: its case and warnings, or the problems that stop the run.
 Read = LoadedCase | CaseFileError
@@ -61,121 +68,126 @@ _DISPATCH: dict[type, Callable[[Any], Any]] = {
     **copyreg.dispatch_table, **dict.fromkeys(_CARRIED, _as_fields), CaseFileError: _failed}
 
 
-def dumps(read: Sequence[Read]) -> bytes:
+def dumps(value: object) -> bytes:
+    """``value`` pickled, the cases and their parts as tuples of their fields."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
-    pickler.dump(list(read))
+    pickler.dump(value)
     return out.getvalue()
 
 
 def read_all(paths: Sequence[Path], read_one: Callable[[Path], Read], *,
-             cores: int | None = None) -> list[Read]:
+             cores: int | None = None,
+             helper: subprocess.Popen[bytes] | None = None) -> list[Read]:
     """What ``read_one`` gives for each of ``paths``, in their order. With at least
-    ``AT_LEAST`` case files (``.yaml``/``.yml``) and a second core, the last ``SHARE`` of
-    the case files are read by a second process with ``cases.load``."""
-    cases = [i for i, path in enumerate(paths) if path.suffix.lower() in CASE_SUFFIXES]
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-            os.cpu_count() or 1)
-    if len(cases) < AT_LEAST or cores < 2:
+    ``AT_LEAST`` case files (``.yaml``/``.yml``) and a second core, a second process reads
+    the case files from the last with ``cases.load`` while this one reads them from the
+    first. ``helper`` is that process if it was started already (``early.prestart``); it
+    is dismissed if it is not needed."""
+    shared = [i for i, path in enumerate(paths) if path.suffix.lower() in CASE_SUFFIXES]
+    if len(shared) < AT_LEAST or (cores if cores is not None else early.cores()) < 2:
+        if helper is not None:
+            early.dismiss(helper)
         return [read_one(path) for path in paths]
-    theirs = cases[len(cases) - int(len(cases) * SHARE):]
-    helper = _start([paths[i] for i in theirs])
-    results: list[Read | None] = [None] * len(paths)
+    if helper is None:
+        helper = early.start_reader()
+    if helper is None:
+        return [read_one(path) for path in paths]
+    results: dict[int, Read] = {}
+    other = _Other(helper, [paths[i] for i in shared])
     try:
-        skip = set(theirs) if helper is not None else set()
-        for i, path in enumerate(paths):
-            if i not in skip:
-                results[i] = read_one(path)
-        if helper is not None:
-            sent = _finish(helper, [paths[i] for i in theirs])
-            for i, read in zip(theirs, sent or (read_one(paths[i]) for i in theirs),
-                               strict=True):
-                results[i] = read
+        mine = 0
+        while mine < other.reach():
+            results[shared[mine]] = read_one(paths[shared[mine]])
+            mine += 1
     finally:
-        if helper is not None:
-            if helper.poll() is None:  # interrupted while it reads
-                helper.kill()
-                helper.wait()
-            if helper.stdout is not None:
-                helper.stdout.close()
-    return [read for read in results if read is not None]
+        other.stop()
+    # The two have met: the other sent every file from where this one stopped.
+    for k in range(mine, len(shared)):
+        results[shared[k]] = other.sent[k] if k in other.sent else read_one(paths[shared[k]])
+    return [results[i] if i in results else read_one(path) for i, path in enumerate(paths)]
 
 
-def _python() -> list[str] | None:
-    """How to start this Python again, as strictly as this one was started: None where
-    this is not a plain Python (a frozen application, or no interpreter to name)."""
-    if not sys.executable or getattr(sys, "frozen", False):
-        return None
-    flags = sys.flags
-    # -P always: not from the working folder, where a case-file repository could hold a
-    # `refcheck` of its own (the console script does not look there either). What this
-    # process was kept from (the environment, the user's site) the other is kept from too,
-    # and it reads file names in the same encoding.
-    argv = [sys.executable, "-P"]
-    argv += ["-I"] if flags.isolated else [
-        *(["-E"] if flags.ignore_environment else []), *(["-s"] if flags.no_user_site else [])]
-    argv += ["-X", f"utf8={flags.utf8_mode}"]
-    return argv
+class _Other:
+    """The second process at work on ``paths``: what it has sent (``sent``, by the path's
+    index), and the first of the files from which on it has sent every one (``reached``)."""
 
-
-def _start(paths: list[Path]) -> subprocess.Popen[bytes] | None:
-    """The second process, given its files; None when it cannot be started."""
-    python = _python()
-    if python is None:
-        return None
-    try:
-        helper = subprocess.Popen([*python, "-m", "refcheck.reading"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except (OSError, ValueError):
-        return None
-    try:
-        stdin = helper.stdin
-        assert stdin is not None
-        # File names may hold any character but NUL (a newline too). Written from a thread:
-        # more than a pipe's worth would keep this process waiting until that one started.
+    def __init__(self, helper: subprocess.Popen[bytes], paths: list[Path]) -> None:
+        self.sent: dict[int, Read] = {}
+        self.reached = len(paths)
+        self._helper = helper
+        self._paths = paths
+        self._enough = threading.Event()
+        self._receiver: threading.Thread | None = None
+        stdin, stdout = helper.stdin, helper.stdout
+        assert stdin is not None and stdout is not None
+        # File names may hold any character but NUL (a newline too). Written from a
+        # thread: more than a pipe's worth would keep this process waiting until that one
+        # had started and read them.
         names = b"\0".join(os.fsencode(p) for p in paths)
+        try:
+            threading.Thread(target=self._tell, args=(stdin, names), name="refcheck-reading",
+                             daemon=True).start()
+            receiver = threading.Thread(target=self._receive, args=(stdout,),
+                                        name="refcheck-reading", daemon=True)
+            receiver.start()
+            self._receiver = receiver
+        except BaseException as exc:  # no thread to be had, or Ctrl-C
+            self.stop()
+            if isinstance(exc, Exception):
+                return  # nothing is sent: this process reads every file
+            raise
 
-        def send() -> None:
-            # If it went already, it gives nothing, and its files are read here.
-            with contextlib.suppress(OSError), stdin:
-                stdin.write(names)
+    def _tell(self, stdin: IO[bytes], names: bytes) -> None:
+        # If it went already, it sends nothing, and its files are read here.
+        with contextlib.suppress(OSError, ValueError), stdin:
+            stdin.write(len(names).to_bytes(8, "big") + names)
+            stdin.flush()
+            self._enough.wait()
 
-        threading.Thread(target=send, name="refcheck-reading", daemon=True).start()
-    except BaseException as exc:  # no thread to be had, or Ctrl-C: it is not left behind
-        helper.kill()
-        helper.wait()
-        if helper.stdout is not None:
-            helper.stdout.close()
-        if isinstance(exc, Exception):
-            return None
-        raise
-    return helper
+    def _receive(self, stdout: IO[bytes]) -> None:
+        # A batch that is cut short, garbled or not the next files ends what is taken
+        # from it: the files not sent are read here.
+        with contextlib.suppress(Exception):
+            while not self._enough.is_set():
+                head = stdout.read(8)
+                if len(head) != 8:
+                    return
+                batch = pickle.loads(stdout.read(int.from_bytes(head, "big")))
+                if not self._next(batch):
+                    return
+                for read in batch:
+                    self.sent[self.reached - 1] = read
+                    self.reached -= 1
 
+    def _next(self, batch: object) -> bool:
+        """Whether ``batch`` holds the files next before those sent already, the later
+        first, each read as this process names it (a case's path is the file name the
+        other process read)."""
+        if not isinstance(batch, list) or not 0 < len(batch) <= self.reached:
+            return False
+        return all(isinstance(read, CaseFileError) or (
+            isinstance(read, LoadedCase) and read.case.path == str(self._paths[expected]))
+            for expected, read in zip(range(self.reached - 1, -1, -1), batch, strict=False))
 
-def _finish(helper: subprocess.Popen[bytes], paths: list[Path]) -> list[Read] | None:
-    """What the second process read, or None when it gave nothing usable."""
-    assert helper.stdout is not None
-    try:
-        data = helper.stdout.read()
-        code = helper.wait()
-    except OSError:
-        return None
-    if code != 0:
-        return None
-    try:
-        sent = pickle.loads(data)
-    except Exception:  # cut short or garbled: read here instead
-        return None
-    # Each file's as this process names it: a case's path is the file name the other
-    # process read back.
-    if not isinstance(sent, list) or len(sent) != len(paths) or not all(
-            isinstance(read, CaseFileError) or (
-                isinstance(read, LoadedCase) and read.case.path == str(path))
-            for read, path in zip(sent, paths, strict=False)):
-        return None
-    return sent
+    def reach(self) -> int:
+        """``reached``, and once the other process has ended, with all it sent taken in
+        (so that this one reads none of those files again)."""
+        if self._receiver is not None and self._helper.poll() is not None:
+            self._receiver.join()
+        return self.reached
+
+    def stop(self) -> None:
+        """It is sent no more and ends; what it sent is kept."""
+        self._enough.set()
+        if self._helper.poll() is None:
+            self._helper.kill()
+        self._helper.wait()  # so that its output ends, and with it what hears from it
+        if self._receiver is not None:
+            self._receiver.join()
+        if self._helper.stdout is not None:
+            self._helper.stdout.close()
 
 
 def read_case(path: Path) -> Read:
@@ -187,13 +199,40 @@ def read_case(path: Path) -> Read:
 
 
 def main() -> int:
-    """The second process: file names (NUL-separated) in, what was read (pickled) out."""
-    names = sys.stdin.buffer.read()
-    paths = [Path(os.fsdecode(name)) for name in names.split(b"\0")] if names else []
-    data = dumps([read_case(path) for path in paths])
+    """The second process: file names in, what was read out, the last file first, until
+    all are read or the input closes."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    head = stdin.read(8)
+    names = stdin.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+    if not names:
+        return 0  # dismissed: there was nothing to read
+    paths = [Path(os.fsdecode(name)) for name in names.split(b"\0")]
+    enough = threading.Event()
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while stdin.read(1):
+                pass
+        enough.set()
+
+    threading.Thread(target=watch, name="refcheck-reading", daemon=True).start()
+
+    def send(batch: list[Read]) -> None:
+        data = dumps(batch)
+        stdout.write(len(data).to_bytes(8, "big") + data)
+        stdout.flush()
+
+    batch: list[Read] = []
     with contextlib.suppress(BrokenPipeError):  # the run no longer waits for it
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        for path in reversed(paths):
+            if enough.is_set():
+                break
+            batch.append(read_case(path))
+            if len(batch) == BATCH:
+                send(batch)
+                batch = []
+        if batch:
+            send(batch)
     return 0
 
 
