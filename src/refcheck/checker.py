@@ -366,6 +366,7 @@ class Checker:
     async def run(self, cases: Sequence[Case]) -> None:
         self.report.cases.extend(cases)
         self._network = asyncio.get_running_loop().create_future()
+        include, exclude = self.options.include, self.options.exclude
         for case in cases:
             for source in case.sources:
                 if not source.urls:
@@ -379,8 +380,8 @@ class Checker:
                             cited.url, failure=Failure(FailureKind.INVALID_URL,
                                                        problem.message))))
                         continue
-                    left_out = excluded_by(cited.url, self.options.include,
-                                           self.options.exclude)
+                    left_out = excluded_by(cited.url, include, exclude) if (
+                        include or exclude) else None
                     if left_out is not None:
                         self.emit(self._result(citation, left_out, Fetch(cited.url)))
                         continue
