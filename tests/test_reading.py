@@ -223,6 +223,10 @@ if {kind!r} == "garbled":
     data = b"not a pickle"
 elif {kind!r} == "another file":
     data = reading.dumps([reading.read_case(paths[0])])
+elif {kind!r} == "another file's problems":
+    # The last file (which has an error) first, as asked, then its problems again in
+    # place of the file before it.
+    data = reading.dumps([reading.read_case(paths[-1])] * 2)
 else:
     data = reading.dumps([reading.read_case(p) for p in reversed(paths * 2)])
 sys.stdout.buffer.write(len(data).to_bytes(8, "big") + data)
@@ -230,7 +234,8 @@ sys.stdout.buffer.flush()
 """
 
 
-@pytest.mark.parametrize("kind", ["garbled", "another file", "more files than it has"])
+@pytest.mark.parametrize("kind", ["garbled", "another file", "another file's problems",
+                                  "more files than it has"])
 def test_what_the_second_process_sends_wrong_is_read_here(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reading, "AT_LEAST", 4)

@@ -167,9 +167,9 @@ class _Other:
         other process read)."""
         if not isinstance(batch, list) or not 0 < len(batch) <= self.reached:
             return False
-        return all(isinstance(read, CaseFileError) or (
-            isinstance(read, LoadedCase) and read.case.path == str(self._paths[expected]))
-            for expected, read in zip(range(self.reached - 1, -1, -1), batch, strict=False))
+        return all(_read_from(read, str(self._paths[expected]))
+                   for expected, read in zip(range(self.reached - 1, -1, -1), batch,
+                                             strict=False))
 
     def reach(self) -> int:
         """``reached``, and once the other process has ended, with all it sent taken in
@@ -188,6 +188,15 @@ class _Other:
             self._receiver.join()
         if self._helper.stdout is not None:
             self._helper.stdout.close()
+
+
+def _read_from(read: object, name: str) -> bool:
+    """Whether ``read`` is what reading the file ``name`` gives: its case, or its problems
+    (every one of which names the file)."""
+    if isinstance(read, LoadedCase):
+        return read.case.path == name
+    return isinstance(read, CaseFileError) and bool(read.problems) and all(
+        isinstance(problem, Problem) and problem.file == name for problem in read.problems)
 
 
 def read_case(path: Path) -> Read:
