@@ -7,8 +7,10 @@ import datetime as dt
 import io
 import os
 import pickle
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,7 +147,7 @@ def test_few_files_or_one_core_are_read_here_alone(
     assert not started
 
 
-def _frames(data: bytes) -> list[list[reading.Read]]:
+def _frames(data: bytes) -> list[Any]:
     frames = []
     while data:
         size = int.from_bytes(data[:8], "big")
@@ -170,7 +172,8 @@ def test_the_second_process_sends_back_what_it_read_the_last_file_first(
             assert reading.main() == 0
         finally:
             os.close(held)
-    frames = _frames(stdout.buffer.getvalue())
+    home, *frames = _frames(stdout.buffer.getvalue())
+    assert home == str(Path(reading.__file__).resolve().parent)  # which refcheck read them
     assert len(frames) > 1
     sent = [read for frame in frames for read in frame]
     assert _described(sent) == _described(
@@ -210,19 +213,29 @@ def test_while_this_process_is_held_up_the_other_reads_the_rest(
     read_here: list[Path] = []
     both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
     assert _described(both) == _described(here)
-    assert read_here == paths[:1]
+    # It may even have read them all before this one began.
+    assert read_here in ([], paths[:1])
 
 
 _FAKE = """
-import sys
+import os, pickle, sys
 from pathlib import Path
 from refcheck import reading
 head = sys.stdin.buffer.read(8)
 paths = [Path(n.decode()) for n in sys.stdin.buffer.read(int.from_bytes(head, "big")).split(b"\\0")]
+home = reading.dumps(str(Path(reading.__file__).resolve().parent))
+sys.stdout.buffer.write(len(home).to_bytes(8, "big") + home)
+
+class Planted:
+    def __reduce__(self):
+        return os.mkdir, ({planted!r},)
+
 if {kind!r} == "garbled":
     data = b"not a pickle"
 elif {kind!r} == "another file":
     data = reading.dumps([reading.read_case(paths[0])])
+elif {kind!r} == "code to run":
+    data = pickle.dumps([Planted()])
 elif {kind!r} == "another file's problems":
     # The last file (which has an error) first, as asked, then its problems again in
     # place of the file before it.
@@ -235,18 +248,73 @@ sys.stdout.buffer.flush()
 
 
 @pytest.mark.parametrize("kind", ["garbled", "another file", "another file's problems",
-                                  "more files than it has"])
+                                  "more files than it has", "code to run"])
 def test_what_the_second_process_sends_wrong_is_read_here(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reading, "AT_LEAST", 4)
     paths = _folder(tmp_path, 12)
     here = [reading.read_case(path) for path in paths]
-    helper = subprocess.Popen([sys.executable, "-c", _FAKE.format(kind=kind)],
+    planted = tmp_path / "planted"
+    helper = subprocess.Popen([sys.executable, "-c", _FAKE.format(kind=kind, planted=str(planted))],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     read_here: list[Path] = []
     both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
     assert _described(both) == _described(here)
     assert read_here == paths  # nothing it sent was taken
+    assert not planted.exists()  # nor run: what it sends can build only a case's parts
+
+
+def test_a_second_process_with_another_installation_of_refcheck_is_not_believed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started as this Python, but its `refcheck` found elsewhere (another version,
+    installed, that may read case files differently): its files are read here."""
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    other = tmp_path / "other"
+    shutil.copytree(Path(reading.__file__).parent, other / "refcheck")
+    monkeypatch.setenv("PYTHONPATH", str(other))
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    paths = _folder(cases, 12)
+    here = [reading.read_case(path) for path in paths]
+    helper = early.start_reader()
+    assert helper is not None
+    read_here: list[Path] = []
+    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    assert read_here == paths
+
+
+def test_when_no_thread_can_be_started_the_files_are_read_here_and_its_pipes_closed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading, "AT_LEAST", 4)
+    paths = _folder(tmp_path, 12)
+    here = [reading.read_case(path) for path in paths]
+    helper = early.start_reader()
+    assert helper is not None and helper.stdin is not None and helper.stdout is not None
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    both = reading.read_all(paths, reading.read_case, cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    assert helper.stdin.closed and helper.stdout.closed
+    assert helper.poll() is not None
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads /proc")
+def test_a_dismissed_second_process_is_not_left_a_zombie() -> None:
+    """A process dismissed unused (too few files) is collected once it ends, not kept as
+    a zombie for the rest of the run."""
+    helper = early.start_reader()
+    assert helper is not None
+    early.dismiss(helper)
+    # What collects it is a thread of its own: once every such thread has ended, the
+    # process is gone (a zombie keeps its /proc entry).
+    for thread in threading.enumerate():
+        if thread.name == "refcheck-reading":
+            thread.join(timeout=120)
+    assert not Path(f"/proc/{helper.pid}").exists()
 
 
 def test_a_second_process_started_early_reads_or_is_dismissed(
@@ -317,7 +385,8 @@ def test_every_field_of_a_case_crosses_between_the_processes() -> None:
                 date=dt.date(2013, 11, 29))
     warning = Problem("c.yaml", 3, 5, "remove the full stop", warning=True, excerpt="url: x.")
     error = CaseFileError([Problem("d.yaml", None, None, "file is empty")])
-    sent = pickle.loads(reading.dumps([LoadedCase(case, [warning]), error]))
+    sent = reading.loads(reading.dumps([LoadedCase(case, [warning]), error]))
+    assert isinstance(sent, list)
     assert sent[0] == LoadedCase(case, [warning])
     assert isinstance(sent[1], CaseFileError) and sent[1].problems == error.problems
     assert str(sent[1]) == str(error)

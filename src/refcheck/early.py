@@ -16,6 +16,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 #: Fewer case files than this are all read here: starting Python again takes longer than
@@ -104,7 +105,8 @@ def take() -> subprocess.Popen[bytes] | None:
 def dismiss(helper: subprocess.Popen[bytes] | None = None) -> None:
     """End a second process that will be given no files (by default the prestarted one,
     if it was never taken): its input closes, so it ends at once, having read nothing.
-    It is not waited for."""
+    It is not waited for here: a thread of its own collects its exit, so that it does not
+    stay a zombie for the rest of the run."""
     helpers = [helper] if helper is not None else [_prestarted.pop() for _ in
                                                    range(len(_prestarted))]
     for each in helpers:
@@ -113,3 +115,5 @@ def dismiss(helper: subprocess.Popen[bytes] | None = None) -> None:
                 # It went already: nothing is left to close.
                 with contextlib.suppress(OSError):
                     stream.close()
+        with contextlib.suppress(RuntimeError):  # no thread to be had: the zombie stays
+            threading.Thread(target=each.wait, name="refcheck-reading", daemon=True).start()

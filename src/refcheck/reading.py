@@ -15,9 +15,12 @@ saved). Anything that goes wrong with the second process (it cannot start, it fa
 is killed, it sends something unreadable) costs only time: its files are read here.
 
 Between the two: this process writes the file names (NUL-separated, after their length
-as 8 bytes), then closes the other's input when it wants no more; the other writes what
-it read a few files at a time (each batch a pickled list, after its length as 8 bytes),
-the last file first, and ends when it has read them all or its input closes.
+as 8 bytes), then closes the other's input when it wants no more; the other writes where
+its ``refcheck`` is (so that a process that imported another installation's is not
+believed), then what it read a few files at a time (each batch a pickled list, after its
+length as 8 bytes), the last file first, and ends when it has read them all or its input
+closes. What it writes is unpickled here with only the case's own classes to be had:
+whatever happened to it, its output can build nothing else and run no code here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import dataclasses
+import datetime as dt
 import io
 import os
 import pickle
@@ -33,15 +37,15 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from refcheck import early
 from refcheck.cases import LoadedCase, load
 from refcheck.early import AT_LEAST, CASE_SUFFIXES
 from refcheck.errors import CaseFileError, Problem
-from refcheck.model import Case, CitedUrl, Position, Source
+from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
 
-__all__ = ["AT_LEAST", "Read", "dumps", "main", "read_all", "read_case"]
+__all__ = ["AT_LEAST", "Read", "dumps", "loads", "main", "read_all", "read_case"]
 
 #: Files the second process reads between two of its messages: few enough that this one
 #: knows closely where the other has got to, enough that the messages cost little.
@@ -75,6 +79,28 @@ def dumps(value: object) -> bytes:
     pickler.dispatch_table = _DISPATCH
     pickler.dump(value)
     return out.getvalue()
+
+
+#: The classes a batch may name (a case's parts, a date, a source's kind), and nothing
+#: else: ``loads`` refuses any other.
+_BUILT = {(kind.__module__, kind.__qualname__): kind
+          for kind in (*_CARRIED, CaseFileError, SourceKind, dt.date)}
+#: Where this process's ``refcheck`` is, which the other's must be too.
+_HOME = str(Path(__file__).resolve().parent)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        kind = _BUILT.get((module, name))
+        if kind is None:
+            raise pickle.UnpicklingError(f"not a part of a case: {module}.{name}")
+        return kind
+
+
+def loads(data: bytes) -> object:
+    """What ``dumps`` wrote, built from the case's classes only (``pickle.UnpicklingError``
+    for anything else)."""
+    return _Unpickler(io.BytesIO(data)).load()
 
 
 def read_all(paths: Sequence[Path], read_one: Callable[[Path], Read], *,
@@ -126,15 +152,20 @@ class _Other:
         # thread: more than a pipe's worth would keep this process waiting until that one
         # had started and read them.
         names = b"\0".join(os.fsencode(p) for p in paths)
+        told = False
         try:
             threading.Thread(target=self._tell, args=(stdin, names), name="refcheck-reading",
                              daemon=True).start()
+            told = True  # its input is that thread's to close
             receiver = threading.Thread(target=self._receive, args=(stdout,),
                                         name="refcheck-reading", daemon=True)
             receiver.start()
             self._receiver = receiver
         except BaseException as exc:  # no thread to be had, or Ctrl-C
             self.stop()
+            if not told:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.close()
             if isinstance(exc, Exception):
                 return  # nothing is sent: this process reads every file
             raise
@@ -150,18 +181,24 @@ class _Other:
         # A batch that is cut short, garbled or not the next files ends what is taken
         # from it: the files not sent are read here.
         with contextlib.suppress(Exception):
+            if self._message(stdout) != _HOME:
+                return  # another installation's refcheck: it may read files differently
             while not self._enough.is_set():
-                head = stdout.read(8)
-                if len(head) != 8:
-                    return
-                batch = pickle.loads(stdout.read(int.from_bytes(head, "big")))
+                batch = self._message(stdout)
                 if not self._next(batch):
                     return
                 for read in batch:
                     self.sent[self.reached - 1] = read
                     self.reached -= 1
 
-    def _next(self, batch: object) -> bool:
+    @staticmethod
+    def _message(stdout: IO[bytes]) -> object:
+        head = stdout.read(8)
+        if len(head) != 8:
+            raise EOFError("the other process ended")
+        return loads(stdout.read(int.from_bytes(head, "big")))
+
+    def _next(self, batch: object) -> TypeGuard[list[Read]]:
         """Whether ``batch`` holds the files next before those sent already, the later
         first, each read as this process names it (a case's path is the file name the
         other process read)."""
@@ -226,13 +263,14 @@ def main() -> int:
 
     threading.Thread(target=watch, name="refcheck-reading", daemon=True).start()
 
-    def send(batch: list[Read]) -> None:
-        data = dumps(batch)
+    def send(message: object) -> None:
+        data = dumps(message)
         stdout.write(len(data).to_bytes(8, "big") + data)
         stdout.flush()
 
     batch: list[Read] = []
     with contextlib.suppress(BrokenPipeError):  # the run no longer waits for it
+        send(_HOME)
         for path in reversed(paths):
             if enough.is_set():
                 break
