@@ -368,10 +368,20 @@ def test_a_second_process_started_early_and_never_taken_ends(
     (["extract", "{folder}"], False),
     (["{folder}", "--help"], False),
     (["{folder}", "--show-settings"], False),
+    (["a.yaml", "--cache-dir", "{folder}"], False),
+    (["--cache-dir", "{folder}", "{folder}"], True),
+    (["--cache-dir={folder}", "a.yaml"], False),
     ([], False),
 ])
 def test_what_looks_like_a_large_run(argv: list[str], large: bool, tmp_path: Path) -> None:
     assert early.looks_large([a.format(folder=tmp_path) for a in argv]) is large
+
+
+def test_the_folder_valued_options_are_the_checks_own(run_cli: Any) -> None:
+    """An option renamed in the command and not here would start a process for nothing."""
+    shown = run_cli("--help")
+    assert shown.exit_code == 0
+    assert all(option in shown.stdout for option in early._FOLDER_VALUED)
 
 
 def test_every_field_of_a_case_crosses_between_the_processes() -> None:

@@ -28,6 +28,8 @@ CASE_SUFFIXES = (".yaml", ".yml")
 #: that answer without reading anything.
 _NOT_A_CHECK = frozenset({"extract", "cache", "fix", "preserve", "merge"})
 _ANSWERS_AT_ONCE = frozenset({"--help", "-h", "--version", "-V", "--show-settings"})
+#: The check's options whose value is a folder that holds no case files.
+_FOLDER_VALUED = frozenset({"--cache-dir"})
 
 _prestarted: list[subprocess.Popen[bytes]] = []
 
@@ -70,12 +72,11 @@ def start_reader() -> subprocess.Popen[bytes] | None:
 
 def looks_large(argv: Sequence[str]) -> bool:
     """Whether a check command line may read enough case files to share them: it names a
-    folder, or at least ``AT_LEAST`` case files. (A folder that is an option's value, as
-    ``--cache-dir``'s, starts a process that is dismissed unused: a little of the other
-    core's time.)"""
+    folder (not as ``--cache-dir``'s value), or at least ``AT_LEAST`` case files."""
     if not argv or argv[0] in _NOT_A_CHECK or any(a in _ANSWERS_AT_ONCE for a in argv):
         return False
-    named = [a for a in argv if not a.startswith("-")]
+    named = [a for before, a in zip(["", *argv], argv, strict=False)
+             if not a.startswith("-") and before not in _FOLDER_VALUED]
     if sum(a.lower().endswith(CASE_SUFFIXES) for a in named) >= AT_LEAST:
         return True
     return any(os.path.isdir(a) for a in named)
