@@ -201,20 +201,27 @@ def _held_up(helper: subprocess.Popen[bytes],
     return read_one
 
 
+def _read_beside(paths: list[Path], helper: subprocess.Popen[bytes]) -> list[Path]:
+    """Read ``paths`` with ``helper`` as the second process, this one held up at its first
+    file (``_held_up``); the result must be what reading them here alone gives. Returns the
+    files this process read itself."""
+    here = [reading.read_case(path) for path in paths]
+    read_here: list[Path] = []
+    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
+    assert _described(both) == _described(here)
+    return read_here
+
+
 def test_while_this_process_is_held_up_the_other_reads_the_rest(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The two sides share the files by how fast each goes, not in fixed parts: this one
     kept waiting at its first file (as by its own imports), the other reads all the rest."""
     monkeypatch.setattr(reading, "AT_LEAST", 4)
     paths = _folder(tmp_path, 12)
-    here = [reading.read_case(path) for path in paths]
     helper = early.start_reader()
     assert helper is not None
-    read_here: list[Path] = []
-    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
-    assert _described(both) == _described(here)
     # It may even have read them all before this one began.
-    assert read_here in ([], paths[:1])
+    assert _read_beside(paths, helper) in ([], paths[:1])
 
 
 _FAKE = """
@@ -253,14 +260,10 @@ def test_what_the_second_process_sends_wrong_is_read_here(
         kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reading, "AT_LEAST", 4)
     paths = _folder(tmp_path, 12)
-    here = [reading.read_case(path) for path in paths]
     planted = tmp_path / "planted"
     helper = subprocess.Popen([sys.executable, "-c", _FAKE.format(kind=kind, planted=str(planted))],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    read_here: list[Path] = []
-    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
-    assert _described(both) == _described(here)
-    assert read_here == paths  # nothing it sent was taken
+    assert _read_beside(paths, helper) == paths  # nothing it sent was taken
     assert not planted.exists()  # nor run: what it sends can build only a case's parts
 
 
@@ -275,13 +278,9 @@ def test_a_second_process_with_another_installation_of_refcheck_is_not_believed(
     cases = tmp_path / "cases"
     cases.mkdir()
     paths = _folder(cases, 12)
-    here = [reading.read_case(path) for path in paths]
     helper = early.start_reader()
     assert helper is not None
-    read_here: list[Path] = []
-    both = reading.read_all(paths, _held_up(helper, read_here), cores=2, helper=helper)
-    assert _described(both) == _described(here)
-    assert read_here == paths
+    assert _read_beside(paths, helper) == paths
 
 
 def test_when_no_thread_can_be_started_the_files_are_read_here_and_its_pipes_closed(
