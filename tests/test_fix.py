@@ -362,6 +362,18 @@ def test_upgrade_to_https_only_for_a_trivial_redirect() -> None:
     assert decide_change(elsewhere, upgrade_https=True) is None
 
 
+def test_fix_never_writes_a_visitors_session_into_the_case_file() -> None:
+    upgraded = decide_change(result(Status.OK, "http://a.example/r",
+                                    final="https://a.example/r;jsessionid=8A3F0C"),
+                             upgrade_https=True)
+    assert getattr(upgraded, "new_url", None) == "https://a.example/r"
+    moved = decide_change(result(Status.MOVED, "https://a.example/annual-report-2012",
+                                 final="https://b.example/annual-report-2012?PHPSESSID=ab12",
+                                 title="Annual report 2012"))
+    assert getattr(moved, "new_url", None) == "https://b.example/annual-report-2012"
+    assert "PHPSESSID" not in getattr(moved, "why", "")
+
+
 def test_blocked_and_erroring_links_are_never_rewritten() -> None:
     for status in (Status.BLOCKED, Status.ERROR):
         kept = decide_change(result(status, "https://a.example/"))

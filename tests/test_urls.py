@@ -11,6 +11,7 @@ from refcheck.urls import (
     is_trivial_move,
     redact,
     redact_text,
+    without_session,
 )
 from tests.conftest import cited_urls
 
@@ -47,6 +48,16 @@ def test_credentials_inside_free_text_are_masked() -> None:
         ("http://e.org/a", "http://e.org/b", False),
         ("http://e.org/a", "http://other.org/a", False),
         ("http://e.org/a?x=1", "http://e.org/a?x=2", False),
+        # A folder's own page, named or not.
+        ("http://e.org/reports/2012/index.html", "https://e.org/reports/2012/", True),
+        ("http://e.org/about/default.aspx", "http://e.org/about/", True),
+        ("http://e.org/about/", "http://e.org/about/index.php", True),
+        ("http://e.org/reports/2012/index.html", "http://e.org/reports/", False),
+        # A visitor's session put in the address on the way.
+        ("http://e.org/a/springboard", "http://e.org/a/springboard;jsessionid=8A3F0C1D", True),
+        ("http://e.org/a/p.aspx", "http://e.org/(S(x3fjk2lmn))/a/p.aspx", True),
+        ("http://e.org/a?id=3", "http://e.org/a?id=3&PHPSESSID=abc", True),
+        ("http://e.org/a;jsessionid=1", "http://e.org/b;jsessionid=1", False),
     ],
 )
 def test_trivial_moves(original: str, final: str, trivial: bool) -> None:
@@ -61,8 +72,18 @@ def test_trivial_moves(original: str, final: str, trivial: bool) -> None:
         ("https://e.org/index.html", True),
         ("https://e.org/default.aspx", True),
         ("https://e.org/en/", True),
+        ("https://e.org/en/home", True),
+        ("https://e.org/en-gb/home", True),
+        ("https://e.org/homepage", True),
+        ("https://e.org/Pages/default.aspx", True),
+        ("https://e.org/cy/hafan", True),
         ("https://e.org/news/item", False),
         ("https://e.org/?page=1", False),
+        # Two letters that are a section more often than a language.
+        ("https://e.org/hr/", False),
+        ("https://e.org/it/", False),
+        ("https://e.org/ai/", False),
+        ("https://e.org/en/news", False),
     ],
 )
 def test_home_pages(url: str, home: bool) -> None:
@@ -99,3 +120,16 @@ def test_host_of_agrees_with_a_full_split() -> None:
             return ""
 
     assert [host_of(u) for u in urls] == [split(u) for u in urls]
+
+
+@pytest.mark.parametrize(
+    ("url", "clean"),
+    [
+        ("http://e.org/x;jsessionid=ABC?q=1&sid=9#f", "http://e.org/x?q=1#f"),
+        ("http://e.org/(S(x3fjk2lmn))/a/p.aspx", "http://e.org/a/p.aspx"),
+        ("http://e.org/a?PHPSESSID=abc", "http://e.org/a"),
+        ("http://e.org/a?session_year=2012", "http://e.org/a?session_year=2012"),
+    ],
+)
+def test_a_visitors_session_is_taken_out_of_an_address(url: str, clean: str) -> None:
+    assert without_session(url) == clean

@@ -228,3 +228,49 @@ def test_source_verdict_is_the_best_of_its_urls() -> None:
     fine = LinkResult(case, source, source.urls[1], Status.OK, "200", checked_at=now)
     assert decide(RunReport(cases=[case], results=[dead, fine])).exit_code == 0
     assert decide(RunReport(cases=[case], results=[dead])).exit_code == 1
+
+
+# -- review of session 11: canonical redirects, home pages, sessions, maintenance --------------
+
+def _redirect_case(cited: str, location: str, body: str = LONG, status: int = 200
+                   ) -> LinkResult:
+    router = respx.MockRouter()
+    router.get(cited).respond(301, headers={"Location": location})
+    router.get(location).respond(status, html=body)
+    (result,) = run(router, _case([cited]), sibling_probe=False).results
+    return result
+
+
+@pytest.mark.parametrize(("cited", "location"), [
+    ("http://c.gov.uk/reports/2012/index.html", "https://c.gov.uk/reports/2012/"),
+    ("http://c.ac.uk/about/default.aspx", "http://c.ac.uk/about/"),
+    ("http://c.ac.uk/project/springboard", "http://c.ac.uk/project/springboard;jsessionid=8A3"),
+])
+def test_a_canonical_redirect_to_the_same_page_is_ok(cited: str, location: str) -> None:
+    result = _redirect_case(cited, location)
+    assert result.status is Status.OK, result.detail
+
+
+@pytest.mark.parametrize("home", ["/en/home", "/homepage", "/Pages/default.aspx", "/cy/hafan"])
+def test_a_redirect_to_a_home_page_under_another_name_is_not_a_move(home: str) -> None:
+    result = _redirect_case("http://c.gov.uk/services/evaluation2012.aspx",
+                            f"https://www.c.gov.uk{home}")
+    assert result.status is Status.SOFT_404
+    assert "home page" in result.detail
+
+
+def test_a_move_is_cited_without_the_session_the_server_added() -> None:
+    result = _redirect_case("http://c.ac.uk/project/old",
+                            "http://c.ac.uk/research/springboard;jsessionid=8A3F0C1D")
+    assert result.status is Status.MOVED
+    assert result.detail == "moved to http://c.ac.uk/research/springboard; cite the new address"
+
+
+def test_a_maintenance_page_is_an_error_to_try_again_not_a_lost_site() -> None:
+    router = respx.MockRouter()
+    router.get("https://c.ac.uk/report").respond(200, html=(
+        "<title>Under Maintenance</title><h1>Under maintenance</h1>"
+        "<p>Please check back in a few hours.</p>"))
+    (result,) = run(router, _case(["https://c.ac.uk/report"]), sibling_probe=False).results
+    assert result.status is Status.ERROR
+    assert "maintenance page" in result.detail and "try again later" in result.detail

@@ -50,7 +50,7 @@ from refcheck.model import (
     decide,
 )
 from refcheck.report import literal
-from refcheck.urls import is_trivial_move, mask, unwrap_url
+from refcheck.urls import is_trivial_move, mask, unwrap_url, without_session
 
 if TYPE_CHECKING:
     from refcheck.cli import Parts
@@ -192,8 +192,8 @@ def decide_change(result: LinkResult, *, upgrade_https: bool = False,
     if status is Status.OK and cited.url.lower().startswith("http://") and _upgradable(result):
         assert result.final_url is not None
         if upgrade_https:
-            return Change(result, result.final_url, "https",
-                          f"redirects to the same page over https → {result.final_url}")
+            new = without_session(result.final_url)
+            return Change(result, new, "https", f"redirects to the same page over https → {new}")
         return None
     if status in (Status.BLOCKED, Status.ERROR):
         return Kept(result, f"{status.value}: not changed, the page may still be there "
@@ -222,7 +222,8 @@ def _has_good_copy(result: LinkResult) -> bool:
 
 
 def _moved(result: LinkResult) -> Change | Kept:
-    new = result.final_url
+    # The address to cite has no visitor's session in it, if the server added one.
+    new = without_session(result.final_url) if result.final_url is not None else None
     assert result.cited is not None
     if new is None:
         return Kept(result, "moved, but refcheck did not see where to; check it by hand")

@@ -618,8 +618,16 @@ _DEFAULT_PAGE = re.compile(
 #: Placeholders a site shows before it opens: "Coming soon", "Under construction".
 _PLACEHOLDER = re.compile(
     r"^(?:(?:website|site|page|we\s+are|we[\u2019']re)\s+)?(?:coming\s+soon|launching\s+soon|"
-    r"under\s+construction|under\s+maintenance)(?:\s+\W?\s*.*)?!?$"
+    r"under\s+construction)(?:\s+\W?\s*.*)?!?$"
     r"|^(?:this\s+)?(?:site|website)\s+is\s+(?:coming\s+soon|under\s+construction)\b.*",
+    re.IGNORECASE)
+#: A site down for a while, answering 200: "Under maintenance", "Down for maintenance",
+#: "Scheduled maintenance", "We'll be back soon". The site is there; the page may be too.
+_MAINTENANCE = re.compile(
+    r"^(?:(?:the\s+)?(?:website|site|page|we\s+are|we[\u2019']re|currently)\s+)*"
+    r"(?:(?:is\s+)?(?:currently\s+)?(?:under|down\s+for)\s+(?:scheduled\s+)?maintenance"
+    r"|(?:scheduled\s+|planned\s+)?(?:site\s+|website\s+|system\s+)?maintenance"
+    r"(?:\s+in\s+progress)?|we[\u2019']ll\s+be\s+back\s+soon)(?:\s+\W?\s*.*)?!?$",
     re.IGNORECASE)
 
 
@@ -637,6 +645,15 @@ def placeholder_sign(answer: Answer, page: Page | None = None) -> str | None:
             if _PLACEHOLDER.match(text):
                 return text
     return None
+
+
+def maintenance_sign(answer: Answer, page: Page | None = None) -> str | None:
+    """A "down for maintenance" page served in place of the site's pages, or None."""
+    page = page or read_page(answer)
+    if page is None or page.main_length >= 2000:
+        return None
+    return next((text for text in [*title_segments(page.title), *page.h1[:2]]
+                 if _MAINTENANCE.match(text)), None)
 
 
 # -- walls ------------------------------------------------------------------------------------

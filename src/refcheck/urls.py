@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 #: Words that make a query or fragment parameter a secret, wherever they stand in its name
 #: (``api_key``, ``X-Amz-Signature``, ``authToken``, ``client_secret``). Names are split into
@@ -220,33 +220,72 @@ def host_of(url: str) -> str:
         return ""
 
 
+#: Query parameters that carry a visitor's session, not the page: PHP's ``PHPSESSID``,
+#: Java's ``jsessionid``, ColdFusion's ``CFID``/``CFTOKEN``.
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "sid", "cfid", "cftoken"})
+#: The same in a path: Java's ``;jsessionid=…``.
+_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^;/?#]*",
+                                 re.IGNORECASE)
+#: ASP.NET's cookieless session, a path segment of its own: ``/(S(x3fj…))/page.aspx``.
+_ASPNET_SESSION = re.compile(r"/\((?:[A-Za-z]\([^()/]*\))+\)(?=/|$)")
+#: A folder's own page named: ``/reports/index.html`` is ``/reports/``.
+_INDEX_FILE = re.compile(r"/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp|cfm)$",
+                         re.IGNORECASE)
+
+
+def without_session(url: str) -> str:
+    """``url`` without a visitor's session in its path or query: the address to cite when
+    a server put one there on the way (a session is one visitor's, and expires)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = _ASPNET_SESSION.sub("", _SESSION_PATH_PARAM.sub("", parts.path))
+    query = parts.query
+    if query:
+        query = "&".join(pair for pair in query.split("&")
+                         if unquote(pair.partition("=")[0]).lower() not in SESSION_PARAMS)
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit(parts._replace(path=path, query=query))
+
+
 def _comparable(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
+    parts = urlsplit(without_session(url))
     host = (parts.hostname or "").lower()
     host = host.removeprefix("www.")
     port = parts.port
     if port in (80, 443):
         port = None
-    path = parts.path.rstrip("/") or ""
+    path = _INDEX_FILE.sub("/", parts.path).rstrip("/") or ""
     return (f"{host}:{port}" if port else host, path, parts.query)
 
 
 def is_trivial_move(original: str, final: str) -> bool:
-    """http→https, ``www.`` added or dropped, a trailing slash, a default port: same page."""
+    """http→https, ``www.`` added or dropped, a trailing slash, a folder's ``index.html``
+    named or dropped, a default port, a visitor's session added: the same page."""
     try:
         return _comparable(original) == _comparable(final)
     except ValueError:
         return False
 
 
+#: Languages a site's front page is put under (``/en/``, ``/cy/``, ``/fr-fr/``). Not every
+#: two letters: ``/hr/`` and ``/it/`` are more often a university's HR and IT sections.
+_LANGUAGES = ("en|cy|ga|gd|fr|de|es|pt|nl|pl|zh|ar|ja|ko|ru|sv|da|fi|nb|nn|el|tr|cs|hu|ro|bg|"
+              "sk|sl|lt|lv|et|uk|ur|hi|bn|pa|gu|ta|ca|eu|gl")
+#: A front page's own names, English, Welsh (``hafan``), French, Spanish and German.
+_HOME_NAMES = "index|default|home|homepage|home-page|welcome|start|hafan|accueil|inicio|startseite"
 _HOME_PATH = re.compile(
-    r"^/?((index|default|home|welcome|start)(\.[a-z]{2,5})?|[a-z]{2}([-_][a-z]{2})?)?/?$",
+    rf"^/?(?:(?:{_LANGUAGES})(?:[-_][a-z]{{2}})?(?:/|$))?"
+    rf"(?:(?:pages/)?(?:{_HOME_NAMES})(?:\.[a-z]{{2,5}})?)?/?$",
     re.IGNORECASE,
 )
 
 
 def is_home_page(url: str) -> bool:
-    """A site's front page: ``/``, ``/index.html``, ``/default.aspx``, ``/en/``…, with no query."""
+    """A site's front page: ``/``, ``/index.html``, ``/default.aspx``, ``/en/``,
+    ``/en-gb/home``, ``/cy/hafan``, SharePoint's ``/Pages/default.aspx``…, with no query."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -300,8 +339,8 @@ def is_section_root(original: str, final: str) -> bool:
         return False
     if after.query:
         return False
-    deep = [p for p in before.path.split("/") if p]
-    top = [p for p in after.path.split("/") if p]
+    deep = [p for p in _INDEX_FILE.sub("/", before.path).split("/") if p]
+    top = [p for p in _INDEX_FILE.sub("/", after.path).split("/") if p]
     return 1 <= len(top) < len(deep) and deep[: len(top)] == top
 
 

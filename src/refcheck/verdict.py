@@ -55,6 +55,7 @@ from refcheck.pages import (
     is_trivial,
     is_viewer,
     login_sign,
+    maintenance_sign,
     mentions,
     parking_sign,
     placeholder_sign,
@@ -74,6 +75,7 @@ from refcheck.urls import (
     is_section_root,
     is_short_link,
     is_trivial_move,
+    without_session,
 )
 
 NO_NETWORK_DETAIL = (
@@ -399,7 +401,8 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
                        final_url=final_url, page_title=title)
     if redirected:
-        return Verdict(Status.MOVED, f"moved to {answer.url}; cite the new address",
+        return Verdict(Status.MOVED, f"moved to {without_session(answer.url)}; cite the new "
+                       "address",
                        final_url=final_url, page_title=title)
     detail = describe_status(code, answer.reason)
     if fetch.hops:
@@ -464,6 +467,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
     if suspended is not None:
         return Status.SOFT_404, (f"a hosting company's page saying \u201c{_short(suspended)}"
                                  "\u201d: the site that held the evidence is gone")
+    down = maintenance_sign(answer, page)
+    if down is not None:
+        return Status.ERROR, (f"the site shows a maintenance page (\u201c{_short(down)}"
+                              "\u201d) instead of the page: try again later")
     placeholder = placeholder_sign(answer, page)
     if placeholder is not None:
         return Status.SOFT_404, (f"a web server's default or placeholder page (\u201c"
