@@ -14,7 +14,7 @@ import pytest
 import trustme
 
 from refcheck.http import Fetcher, HttpSettings
-from refcheck.model import FailureKind
+from refcheck.model import FailureKind, Status
 from refcheck.transport import (
     DNS_FAILURE_SECONDS,
     MAX_BUFFERED,
@@ -24,6 +24,7 @@ from refcheck.transport import (
     build_transport,
     default_ssl_context,
 )
+from refcheck.verdict import classify
 from tests.conftest import Waits
 
 T = TypeVar("T")
@@ -545,6 +546,40 @@ def test_a_name_that_does_not_resolve_fails_every_request_after_one_lookup() -> 
         assert resolver.asked == ["gone.invalid"]
     asyncio.run(run())
 
+
+
+class PassingTrouble:
+    """A resolver that cannot answer ("Temporary failure in name resolution") the first
+    ``times`` it is asked, then gives 127.0.0.1."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+
+    async def __call__(self, host: str, port: object, **kwargs: object) -> list[Any]:
+        if self.times > 0:
+            self.times -= 1
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [(2, 1, 6, "", ("127.0.0.1", 0))]
+
+
+def test_a_resolvers_passing_trouble_is_tried_again_not_called_a_dead_host() -> None:
+    async def run() -> tuple[Any, Any]:
+        async with Server(keep_answering) as server:
+            url = f"http://evidence.test:{server.port}/a"
+            async with Fetcher(HttpSettings(retries=1), sleep=Waits(),
+                               transport=lean(getaddrinfo=PassingTrouble(1))) as fetcher:
+                recovered = await fetcher.fetch(url)
+            async with Fetcher(HttpSettings(retries=1), sleep=Waits(),
+                               transport=lean(getaddrinfo=PassingTrouble(9))) as fetcher:
+                lasting = await fetcher.fetch(url)
+        return recovered, lasting
+
+    recovered, lasting = asyncio.run(run())
+    assert recovered.answer is not None and recovered.answer.status == 200
+    verdict = classify(lasting)
+    assert verdict.status is Status.ERROR, verdict.detail
+    assert "could not be looked up just now" in verdict.detail
+    assert "does not exist" not in verdict.detail
 
 
 def test_an_address_that_drops_connections_costs_a_delay_not_the_time_out() -> None:

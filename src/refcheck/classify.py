@@ -21,7 +21,7 @@ from refcheck.model import Answer, FailureKind, Fetch
 # -- retrying ---------------------------------------------------------------------------
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-RETRY_FAILURES = frozenset({FailureKind.TIMEOUT, FailureKind.RESET})
+RETRY_FAILURES = frozenset({FailureKind.TIMEOUT, FailureKind.RESET, FailureKind.DNS_TEMPORARY})
 
 
 def is_retryable(fetch: Fetch) -> bool:

@@ -103,7 +103,8 @@ class Case:
 class FailureKind(StrEnum):
     """Why a fetch got no HTTP answer; translated once from transport exceptions."""
 
-    DNS = "dns"
+    DNS = "dns"  # the name does not exist
+    DNS_TEMPORARY = "dns-temporary"  # the resolver could not answer now (EAI_AGAIN, EAI_FAIL)
     REFUSED = "refused"
     RESET = "reset"
     TIMEOUT = "timeout"
@@ -123,6 +124,7 @@ class FailureKind(StrEnum):
 NETWORK_FAILURES: frozenset[FailureKind] = frozenset(
     {
         FailureKind.DNS,
+        FailureKind.DNS_TEMPORARY,
         FailureKind.REFUSED,
         FailureKind.RESET,
         FailureKind.TIMEOUT,

@@ -126,6 +126,24 @@ def _local(exc: BaseException) -> Failure | None:
     return Failure(FailureKind.LOCAL, reason) if reason else None
 
 
+#: The resolver's answers that say the name does not exist; any other failure of a lookup
+#: (``EAI_AGAIN``: "Temporary failure in name resolution", ``EAI_FAIL``) says nothing
+#: about the name, only that it could not be looked up now.
+_NO_SUCH_NAME = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA",
+                                                               "EAI_ADDRFAMILY")
+                          if hasattr(socket, name))
+
+
+def is_temporary_dns_failure(exc: BaseException | None) -> bool:
+    return isinstance(exc, socket.gaierror) and exc.errno not in _NO_SUCH_NAME
+
+
+def _dns(exc: BaseException) -> Failure:
+    if is_temporary_dns_failure(exc):
+        return Failure(FailureKind.DNS_TEMPORARY, "temporary failure in name resolution")
+    return Failure(FailureKind.DNS, "host name not found")
+
+
 def _text(kind: FailureKind, fixed: str | None = None) -> Callable[[BaseException], Failure]:
     def translate(exc: BaseException) -> Failure:
         return Failure(kind, fixed if fixed is not None else (str(exc) or type(exc).__name__))
@@ -138,7 +156,7 @@ _TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...]
                            Callable[[BaseException], Failure | None]], ...] = (
     (RequestFailed, lambda exc: cast(RequestFailed, exc).failure),
     ((httpx.InvalidURL, httpx.UnsupportedProtocol), _text(FailureKind.INVALID_URL)),
-    (socket.gaierror, _text(FailureKind.DNS, "host name not found")),
+    (socket.gaierror, _dns),
     (ssl.SSLCertVerificationError, _certificate),
     (ssl.SSLError, _tls),
     (ConnectionRefusedError, _text(FailureKind.REFUSED, "")),
@@ -623,8 +641,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
         entry = self._names.get(host)
         if entry is None or entry[1] is not lookup:
             return
-        if lookup.cancelled():
-            del self._names[host]
+        if lookup.cancelled() or is_temporary_dns_failure(lookup.exception()):
+            del self._names[host]  # asked again by the next link, or the link's next try
         elif lookup.exception() is not None:
             expiry = self._now() + DNS_FAILURE_SECONDS
             self._names[host] = (expiry, lookup)

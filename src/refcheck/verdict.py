@@ -272,6 +272,7 @@ _FAILURE_TEXT = {
     FailureKind.PROTOCOL: "the server's answer is not valid HTTP",
     FailureKind.HTTP2_ONLY: "the server requires HTTP/2",
     FailureKind.LOCAL: "not checked: this machine ran out of resources",
+    FailureKind.DNS_TEMPORARY: "the host name could not be looked up just now",
     FailureKind.OTHER: "request failed",
 }
 
