@@ -11,6 +11,7 @@ from refcheck.urls import (
     is_trivial_move,
     redact,
     redact_text,
+    site_of,
     without_session,
 )
 from tests.conftest import cited_urls
@@ -133,3 +134,14 @@ def test_host_of_agrees_with_a_full_split() -> None:
 )
 def test_a_visitors_session_is_taken_out_of_an_address(url: str, clean: str) -> None:
     assert without_session(url) == clean
+
+
+@pytest.mark.parametrize(("host", "site"), [
+    ("www.research.salford.ac.uk", "salford.ac.uk"),
+    ("search.cardiffmet.ac.uk", "cardiffmet.ac.uk"),
+    ("www.bbc.co.uk", "bbc.co.uk"),
+    ("news.bbc.com", "bbc.com"),
+    ("casino.test", "casino.test"),
+])
+def test_a_hosts_site_is_the_name_its_organisation_registered(host: str, site: str) -> None:
+    assert site_of(host) == site

@@ -274,3 +274,32 @@ def test_a_maintenance_page_is_an_error_to_try_again_not_a_lost_site() -> None:
     (result,) = run(router, _case(["https://c.ac.uk/report"]), sibling_probe=False).results
     assert result.status is Status.ERROR
     assert "maintenance page" in result.detail and "try again later" in result.detail
+
+
+def test_a_lapsed_domain_sending_each_visitor_to_another_advertiser_is_not_a_move() -> None:
+    """Each request to the lapsed domain is sent to a different advertiser, so the made-up
+    address beside the cited one does not get the same page: that it was sent to a third
+    site is what shows the domain is no longer the organisation's."""
+    router = respx.MockRouter()
+    advertisers = iter(["https://casino.test/free-spins", "https://vpn-deals.test/offer"])
+    router.get(host="familysupport-salford.org.uk").mock(
+        side_effect=lambda request: httpx.Response(302, headers={"Location": next(advertisers)}))
+    router.get(host="casino.test").respond(200, html="<title>Free spins</title>" + (
+        "<p>Claim 200 free spins on your first deposit at the best UK casino. </p>" * 30))
+    router.get(host="vpn-deals.test").respond(200, html="<title>VPN deal</title>" + (
+        "<p>Stay private online: our VPN is 80% off for new customers today only. </p>" * 30))
+    (result,) = run(router, _case(
+        ["http://familysupport-salford.org.uk/reports/evaluation-2012.html"])).results
+    assert result.status is Status.SOFT_404, result.detail
+    assert "cite the new address" not in result.detail
+    assert "unrelated sites" in result.detail
+
+
+def test_a_renamed_organisation_sending_old_addresses_to_its_new_site_is_a_move() -> None:
+    router = respx.MockRouter()
+    router.get(host="uwic.ac.uk").mock(side_effect=lambda request: httpx.Response(
+        301, headers={"Location": f"https://www.cardiffmet.ac.uk{request.url.path}"}))
+    router.get("https://www.cardiffmet.ac.uk/research/report.html").respond(200, html=LONG)
+    router.get(host="www.cardiffmet.ac.uk").respond(404)
+    (result,) = run(router, _case(["http://uwic.ac.uk/research/report.html"])).results
+    assert result.status is Status.MOVED, result.detail

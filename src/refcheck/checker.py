@@ -497,6 +497,8 @@ class Checker:
                 made_up = await self.probe.catches_all(findings.fetch)
                 if made_up:
                     verdict = judge(dataclasses.replace(findings, catch_all=made_up))
+                elif sent := await self.probe.sends_elsewhere(findings.fetch):
+                    verdict = judge(dataclasses.replace(findings, sent_elsewhere=sent))
         finally:
             del self._answered[key]
         return self._concluded(findings, verdict, citations)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from refcheck.http import Fetcher
 from refcheck.model import Answer, Fetch
 from refcheck.text import html_text, normalise
+from refcheck.urls import host_of, site_of
 from refcheck.verdict import origin
 
 #: Visible text shorter than this makes a 200 page suspicious; real evidence pages (reports,
@@ -105,6 +106,33 @@ class SiblingProbe:
         return await self.fetcher.fetch(sibling_of(url, self.token()), retries=0,
                                         urgent=True)
 
+    async def sends_elsewhere(self, fetch: Fetch) -> str | None:
+        """Where the made-up address was sent, when the cited link was sent off its site
+        and the made-up one to a third site that answered: a lapsed domain sold for its
+        traffic sends each visitor to whichever advertiser pays (a renamed organisation
+        sends both to its new site). None otherwise."""
+        answer = fetch.answer
+        probe = await self._sibling(fetch)
+        if answer is None or probe is None or probe.answer is None or not probe.hops \
+                or not 200 <= probe.answer.status < 300:
+            return None
+        cited, landed, sent = (site_of(host_of(u)) for u in (origin(fetch), answer.url,
+                                                              probe.answer.url))
+        return probe.answer.url if len({cited, landed, sent}) == 3 else None
+
+    async def _sibling(self, fetch: Fetch) -> Fetch | None:
+        """The made-up address's fetch beside the cited one (one per site folder)."""
+        try:
+            parts = urlsplit(origin(fetch))
+        except ValueError:
+            return None
+        folder = parts.path.rpartition("/")[0]
+        extension = parts.path.rpartition(".")[2] if "." in parts.path.rpartition("/")[2] else ""
+        key = (parts.netloc.lower(), folder, extension)
+        if key not in self._probes:
+            self._probes[key] = asyncio.ensure_future(self._probe(origin(fetch)))
+        return await self._probes[key]
+
     async def catches_all(self, fetch: Fetch) -> str | None:
         """The made-up address, when it got the same page as the cited one; else None.
         The made-up address is beside the cited one, on the cited host: never on a host a
@@ -113,16 +141,7 @@ class SiblingProbe:
         if answer is None:
             return None
         cited = origin(fetch)
-        try:
-            parts = urlsplit(cited)
-        except ValueError:
-            return None
-        folder = parts.path.rpartition("/")[0]
-        extension = parts.path.rpartition(".")[2] if "." in parts.path.rpartition("/")[2] else ""
-        key = (parts.netloc.lower(), folder, extension)
-        if key not in self._probes:
-            self._probes[key] = asyncio.ensure_future(self._probe(cited))
-        probe = await self._probes[key]
+        probe = await self._sibling(fetch)
         if probe is None or probe.answer is None or not 200 <= probe.answer.status < 300:
             return None
         same = near_identical(answer, probe.answer, cited_url=cited, probe_url=probe.url)

@@ -250,6 +250,21 @@ def without_session(url: str) -> str:
     return urlunsplit(parts._replace(path=path, query=query))
 
 
+#: Second-level names under which a country's organisations register theirs:
+#: ``salford.ac.uk``, ``bristol.gov.uk``, ``bbc.co.uk``, ``nhs.uk``'s trusts.
+_SECOND_LEVEL = frozenset({"ac", "gov", "co", "org", "nhs", "ltd", "plc", "me", "net", "sch",
+                           "police", "mod", "com", "edu"})
+
+
+def site_of(host: str) -> str:
+    """The name a host's organisation registered, roughly (no public-suffix list):
+    ``www.research.salford.ac.uk`` → ``salford.ac.uk``, ``news.bbc.com`` → ``bbc.com``."""
+    labels = host.lower().rstrip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
 def _comparable(url: str) -> tuple[str, str, str]:
     parts = urlsplit(without_session(url))
     host = (parts.hostname or "").lower()

@@ -105,6 +105,8 @@ class Findings:
     cited: Citation | None = None  # the URL names an archive capture
     landed: Citation | None = None  # its redirects ended on an archive capture
     catch_all: str | None = None  # a made-up address beside it got the same page
+    #: A made-up address beside it was sent to a third site (the cited link to another).
+    sent_elsewhere: str | None = None
 
 
 def judge(findings: Findings) -> Verdict:
@@ -118,6 +120,14 @@ def judge(findings: Findings) -> Verdict:
     archived = _archive(findings, verdict)
     if archived is not None:
         return archived
+    if findings.sent_elsewhere and verdict.status in (Status.OK, Status.MOVED):
+        return Verdict(
+            Status.SOFT_404,
+            f"redirects to {verdict.final_url} on another site, and a made-up address beside "
+            f"it to yet another ({findings.sent_elsewhere}): the domain sends visitors to "
+            "unrelated sites, as a lapsed domain sold for its traffic does, so the evidence "
+            "is gone",
+            final_url=verdict.final_url, page_title=verdict.page_title)
     if findings.catch_all:
         return Verdict(
             Status.SOFT_404,
