@@ -303,3 +303,19 @@ def test_a_renamed_organisation_sending_old_addresses_to_its_new_site_is_a_move(
     router.get(host="www.cardiffmet.ac.uk").respond(404)
     (result,) = run(router, _case(["http://uwic.ac.uk/research/report.html"])).results
     assert result.status is Status.MOVED, result.detail
+
+
+@pytest.mark.parametrize(("status", "body", "walled"), [
+    (200, '<html><head><meta name="robots" content="noindex,nofollow"><script src='
+          '"/_Incapsula_Resource?SWJIYLWA=5074a744e2e3d891814e9a2dace20bd4"></script></head>'
+          '<body></body></html>', True),
+    (403, '<html><body><iframe src="/_Incapsula_Resource?CWUDNSAI=9">Request unsuccessful. '
+          'Incapsula incident ID: 1234000560078-123</iframe></body></html>', True),
+    (200, LONG + '<script src="/_Incapsula_Resource?SWJIYLWA=5074a744"></script>', False),
+])
+def test_an_imperva_wall_is_blocked_but_a_page_it_lets_through_is_not(
+        status: int, body: str, walled: bool) -> None:
+    url = "https://www.c.gov.uk/report"
+    verdict = classify(Fetch(url, answer=Answer(url, status, "", HTML, body.encode())))
+    assert (verdict.status is Status.BLOCKED) is walled, verdict.detail
+    assert "bot check" in verdict.detail if walled else verdict.status is Status.OK

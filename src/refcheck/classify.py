@@ -184,8 +184,29 @@ _CHALLENGE_TITLES = re.compile(
 )
 
 
+#: Imperva (Incapsula): its refusal names an incident; its challenge is a page with no
+#: text of its own, only its script. (Its script is on the pages it lets through too.)
+_INCAPSULA_REFUSAL = re.compile(rb"Incapsula\s+incident\s+ID", re.IGNORECASE)
+_INCAPSULA_SCRIPT = b"/_Incapsula_Resource"
+#: Text a challenge page may show beside its script ("Loading…", a noscript notice).
+CHALLENGE_MAX_TEXT = 200
+
+
+def _incapsula(body: bytes) -> bool:
+    head = body[:65_536]
+    if b"ncapsula" not in head:  # asked of every answer: the cheap look first
+        return False
+    if _INCAPSULA_REFUSAL.search(head):
+        return True
+    if _INCAPSULA_SCRIPT not in head:
+        return False
+    text = html.unescape(_SCRIPT_TAGS.sub(b" ", head).decode("utf-8", errors="replace"))
+    return len(" ".join(text.split())) <= CHALLENGE_MAX_TEXT
+
+
 def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
-    """A bot wall (Cloudflare, Akamai, AWS WAF, LinkedIn's 999): a person must look."""
+    """A bot wall (Cloudflare, Akamai, AWS WAF, Imperva, LinkedIn's 999): a person must
+    look."""
     headers = answer.headers
     if answer.status == 999:
         return True
@@ -196,6 +217,8 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
     if answer.status in (200, 403, 429, 503):
         title = title if title is not None else page_title(answer)
         if title and _CHALLENGE_TITLES.match(title):
+            return True
+        if _incapsula(answer.body):
             return True
     return False
 
