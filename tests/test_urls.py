@@ -95,6 +95,8 @@ def test_home_pages(url: str, home: bool) -> None:
     ("url", "login"),
     [
         ("https://e.org/login?next=/x", True),
+        ("https://wayf.ukfederation.org.uk/DS002/uk.ds?entityID=https%3A%2F%2Fsp.e.ac.uk"
+         "%2Fshibboleth&return=https%3A%2F%2Fsp.e.ac.uk%2FShibboleth.sso%2FLogin", True),
         ("https://e.org/users/sign_in", True),
         ("https://idp.e.ac.uk/idp/profile/SAML2", True),
         ("https://login.microsoftonline.com/common", True),

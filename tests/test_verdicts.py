@@ -319,3 +319,12 @@ def test_an_imperva_wall_is_blocked_but_a_page_it_lets_through_is_not(
     verdict = classify(Fetch(url, answer=Answer(url, status, "", HTML, body.encode())))
     assert (verdict.status is Status.BLOCKED) is walled, verdict.detail
     assert "bot check" in verdict.detail if walled else verdict.status is Status.OK
+
+
+def test_a_redirect_to_the_uk_federations_where_are_you_from_page_is_a_sign_in() -> None:
+    wayf = ("https://wayf.ukfederation.org.uk/DS002/uk.ds?entityID=https%3A%2F%2Fsp.c.ac.uk"
+            "%2Fshibboleth&return=https%3A%2F%2Fsp.c.ac.uk%2FShibboleth.sso%2FLogin")
+    result = _redirect_case("https://sp.c.ac.uk/reports/evaluation.pdf", wayf, body=(
+        "<title>Select your organisation</title><p>Choose where you are from.</p>"))
+    assert result.status is Status.BLOCKED
+    assert "login page" in result.detail

@@ -313,7 +313,9 @@ _LOGIN_PATH = re.compile(
     r"oauth2?|users/sign_in|account/login|accounts/login|shibboleth\.sso)(/|\.|$|\?)",
     re.IGNORECASE,
 )
-_LOGIN_HOST = re.compile(r"^(login|signin|sso|idp|auth|accounts|account|shibboleth)\.",
+#: Sign-in hosts, and the federations' "where are you from" services (WAYF) that send a
+#: visitor to their own institution's sign-in: ``wayf.ukfederation.org.uk``.
+_LOGIN_HOST = re.compile(r"^(login|signin|sso|idp|auth|accounts|account|shibboleth|wayf)\.",
                          re.IGNORECASE)
 
 
