@@ -156,6 +156,12 @@ _SCRIPT_TAGS = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<[^>]+>",
 SCRIPT_REDIRECT_MAX_TEXT = 400
 
 
+def _text_length(head: bytes) -> int:
+    """How much text a page shows, its scripts and styles aside (spaces squashed)."""
+    text = html.unescape(_SCRIPT_TAGS.sub(b" ", head).decode("utf-8", errors="replace"))
+    return len(" ".join(text.split()))
+
+
 def script_redirect_target(body: bytes) -> str | None:
     """Where a page that is nothing but a script sending the browser on goes: the
     JavaScript-only redirects of domain-parking landers (Bodis, ParkingCrew) and of sites
@@ -163,8 +169,7 @@ def script_redirect_target(body: bytes) -> str | None:
     head = body[:65_536]
     if b"location" not in head:
         return None
-    text = _SCRIPT_TAGS.sub(b" ", head).decode("utf-8", errors="replace")
-    if len(" ".join(html.unescape(text).split())) > SCRIPT_REDIRECT_MAX_TEXT:
+    if _text_length(head) > SCRIPT_REDIRECT_MAX_TEXT:
         return None
     for script in _INLINE_SCRIPT.finditer(head):
         code = script.group(1).decode("utf-8", errors="replace")
@@ -200,8 +205,7 @@ def _incapsula(body: bytes) -> bool:
         return True
     if _INCAPSULA_SCRIPT not in head:
         return False
-    text = html.unescape(_SCRIPT_TAGS.sub(b" ", head).decode("utf-8", errors="replace"))
-    return len(" ".join(text.split())) <= CHALLENGE_MAX_TEXT
+    return _text_length(head) <= CHALLENGE_MAX_TEXT
 
 
 def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:

@@ -631,29 +631,32 @@ _MAINTENANCE = re.compile(
     re.IGNORECASE)
 
 
+#: Main text from this long on is a page of its own, whatever its title says.
+NOTICE_MAX_MAIN = 2000
+
+
+def _named(page: Page, pattern: re.Pattern[str], *, short_only: bool) -> str | None:
+    """The title part or main heading that ``pattern`` matches whole, or None; with
+    ``short_only``, only on a page with little main text (a notice, not a page)."""
+    if short_only and page.main_length >= NOTICE_MAX_MAIN:
+        return None
+    return next((text for text in [*title_segments(page.title), *page.h1[:2]]
+                 if pattern.match(text)), None)
+
+
 def placeholder_sign(answer: Answer, page: Page | None = None) -> str | None:
     """A web server's default page or a "coming soon" placeholder, or None."""
     page = page or read_page(answer)
     if page is None:
         return None
-    texts = [*title_segments(page.title), *page.h1[:2]]
-    for text in texts:
-        if _DEFAULT_PAGE.match(text):
-            return text
-    if page.main_length < 2000:
-        for text in texts:
-            if _PLACEHOLDER.match(text):
-                return text
-    return None
+    return (_named(page, _DEFAULT_PAGE, short_only=False)
+            or _named(page, _PLACEHOLDER, short_only=True))
 
 
 def maintenance_sign(answer: Answer, page: Page | None = None) -> str | None:
     """A "down for maintenance" page served in place of the site's pages, or None."""
     page = page or read_page(answer)
-    if page is None or page.main_length >= 2000:
-        return None
-    return next((text for text in [*title_segments(page.title), *page.h1[:2]]
-                 if _MAINTENANCE.match(text)), None)
+    return _named(page, _MAINTENANCE, short_only=True) if page is not None else None
 
 
 # -- walls ------------------------------------------------------------------------------------

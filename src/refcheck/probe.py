@@ -122,15 +122,16 @@ class SiblingProbe:
 
     async def _sibling(self, fetch: Fetch) -> Fetch | None:
         """The made-up address's fetch beside the cited one (one per site folder)."""
+        cited = origin(fetch)
         try:
-            parts = urlsplit(origin(fetch))
+            parts = urlsplit(cited)
         except ValueError:
             return None
         folder = parts.path.rpartition("/")[0]
         extension = parts.path.rpartition(".")[2] if "." in parts.path.rpartition("/")[2] else ""
         key = (parts.netloc.lower(), folder, extension)
         if key not in self._probes:
-            self._probes[key] = asyncio.ensure_future(self._probe(origin(fetch)))
+            self._probes[key] = asyncio.ensure_future(self._probe(cited))
         return await self._probes[key]
 
     async def catches_all(self, fetch: Fetch) -> str | None:

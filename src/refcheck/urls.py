@@ -224,7 +224,7 @@ def host_of(url: str) -> str:
 #: Java's ``jsessionid``, ColdFusion's ``CFID``/``CFTOKEN``.
 SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "sid", "cfid", "cftoken"})
 #: The same in a path: Java's ``;jsessionid=…``.
-_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^;/?#]*",
+_SESSION_PATH_PARAM = re.compile(rf";(?:{'|'.join(sorted(SESSION_PARAMS))})=[^;/?#]*",
                                  re.IGNORECASE)
 #: ASP.NET's cookieless session, a path segment of its own: ``/(S(x3fj…))/page.aspx``.
 _ASPNET_SESSION = re.compile(r"/\((?:[A-Za-z]\([^()/]*\))+\)(?=/|$)")
