@@ -295,12 +295,21 @@ def test_a_lapsed_domain_sending_each_visitor_to_another_advertiser_is_not_a_mov
     assert "unrelated sites" in result.detail
 
 
-def test_a_renamed_organisation_sending_old_addresses_to_its_new_site_is_a_move() -> None:
+@pytest.mark.parametrize("unknown", [
+    httpx.Response(404),
+    # The new site answers an unknown address with its search page: a page on the same
+    # site as the cited link's, so not a third site.
+    httpx.Response(302, headers={"Location": "https://search.cardiffmet.ac.uk/?q=report"}),
+])
+def test_a_renamed_organisation_sending_old_addresses_to_its_new_site_is_a_move(
+        unknown: httpx.Response) -> None:
     router = respx.MockRouter()
     router.get(host="uwic.ac.uk").mock(side_effect=lambda request: httpx.Response(
         301, headers={"Location": f"https://www.cardiffmet.ac.uk{request.url.path}"}))
     router.get("https://www.cardiffmet.ac.uk/research/report.html").respond(200, html=LONG)
-    router.get(host="www.cardiffmet.ac.uk").respond(404)
+    router.get(host="www.cardiffmet.ac.uk").mock(return_value=unknown)
+    router.get(host="search.cardiffmet.ac.uk").respond(200, html=(
+        "<title>Search | Cardiff Met</title>" + "<p>Results for your search. </p>" * 60))
     (result,) = run(router, _case(["http://uwic.ac.uk/research/report.html"])).results
     assert result.status is Status.MOVED, result.detail
 
