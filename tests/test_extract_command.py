@@ -33,6 +33,15 @@ def test_output_file_and_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == ""
 
 
+def test_extract_refuses_to_write_over_the_case_study_it_reads(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    study = tmp_path / "study.txt"
+    study.write_bytes(SALFORD.read_bytes())
+    assert run_extract([str(study), "-o", str(study)]) == 2
+    assert "is one of the files being read" in capsys.readouterr().err
+    assert study.read_bytes() == SALFORD.read_bytes()
+
+
 def test_out_dir_writes_one_case_file_per_record_and_reports_a_bad_one(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = tmp_path / "records.jsonl"

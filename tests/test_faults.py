@@ -45,6 +45,32 @@ def test_an_output_that_is_a_folder_is_refused_with_the_fix(tmp_path: Path,
     assert "is a folder; give a file name" in run.stderr
 
 
+@pytest.mark.parametrize("how", [["--output", "{case}"], ["--report", "markdown:{case}"],
+                                 ["--output", "{link}"]])
+def test_a_report_that_would_replace_the_case_file_is_refused(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer, how: list[str]) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    (tmp_path / "link.yaml").symlink_to(case)
+    before = case.read_bytes()
+    run = run_cli(str(case), *(arg.format(case=case, link=tmp_path / "link.yaml")
+                               for arg in how))
+    assert run.exit_code == 2
+    assert "is one of the files being read" in run.stderr
+    assert "choose another file name" in run.stderr
+    assert how[0] + ":" in run.stderr
+    assert case.read_bytes() == before
+    assert server.seen == []  # nothing was fetched
+
+
+def test_a_report_path_that_cannot_be_written_is_blamed_on_report_not_output(
+        tmp_path: Path, run_cli: Any) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "--report", f"json:{tmp_path / 'no-such-folder' / 'r.json'}")
+    assert run.exit_code == 2
+    assert "--report: cannot write the report to" in run.stderr
+    assert "--output" not in run.stderr
+
+
 def test_the_report_file_is_replaced_whole_and_readable_by_others(
         tmp_path: Path, run_cli: Any) -> None:
     case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])

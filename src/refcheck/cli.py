@@ -9,7 +9,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,7 +34,7 @@ from refcheck.http import (
     HttpSettings,
     utc_now,
 )
-from refcheck.local import ReportFile, command_app
+from refcheck.local import ReportFile, command_app, refuse_to_replace
 from refcheck.model import (
     DEFAULT_FAIL_ON,
     Archive,
@@ -237,7 +237,8 @@ def main_command(
             loaded, in_shard, check_options = for_shard(loaded, settings.shard, settings.check)
             settings = dataclasses.replace(settings, check=check_options)
         destinations = opened_destinations(Format(settings.format), settings.output,
-                                           settings.quiet, extra)
+                                           settings.quiet, extra,
+                                           [Path(case.path) for case in loaded])
     except UsageError as exc:
         _err(f"refcheck: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
@@ -309,12 +310,17 @@ def checked_only(loaded: list[Case], warnings: list[Problem]) -> None:
 
 
 def opened_destinations(form: Format, output: Path | None, quiet: bool,
-                        extra: list[tuple[Format, Path]]) -> list[Destination]:
+                        extra: list[tuple[Format, Path]],
+                        inputs: Sequence[Path] = ()) -> list[Destination]:
     """The main report (``--format``, ``--output``) and each ``--report FORMAT:PATH``,
     opened before anything is fetched or merged, so a path that cannot be written is said
-    at once."""
+    at once; none may be one of ``inputs``, the files being checked."""
     destinations = [Destination(form, output, quiet=quiet)]
-    destinations += [Destination(extra_form, path) for extra_form, path in extra]
+    destinations += [Destination(extra_form, path, option="--report")
+                     for extra_form, path in extra]
+    for destination in destinations:
+        if destination.path is not None:
+            refuse_to_replace(destination.option, destination.path, inputs)
     for destination in destinations:
         destination.open()
     return destinations
@@ -336,15 +342,17 @@ class Destination:
     """One report to write: a format, and a file (written atomically, opened before any
     link is fetched) or standard output."""
 
-    def __init__(self, form: Format, path: Path | None, *, quiet: bool = False) -> None:
+    def __init__(self, form: Format, path: Path | None, *, quiet: bool = False,
+                 option: str = "--output") -> None:
         self.form = form
         self.path = path
+        self.option = option
         self.renderer = form.renderer(quiet=quiet)
         self.file: ReportFile | None = None
 
     def open(self) -> None:
         if self.path is not None:
-            self.file = ReportFile(self.path)
+            self.file = ReportFile(self.path, self.option)
 
     def write(self, report: RunReport, outcome: Outcome) -> bool:
         """Write the report; False (having said why) when it could not be written."""

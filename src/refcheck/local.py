@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,10 +26,10 @@ class ReportFile:
     temporary file in the same folder, which replaces the old report only once it is
     complete, so a full disk or an interruption never leaves half a report in its place."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, option: str = "--output") -> None:
         self.path = path
         if path.is_dir():
-            raise UsageError(f"--output: {path} is a folder; give a file name, e.g. "
+            raise UsageError(f"{option}: {path} is a folder; give a file name, e.g. "
                              f"{path / 'report.json'}")
         self._temporary: Path | None = None
         if path.exists() and not path.is_file():
@@ -37,7 +38,7 @@ class ReportFile:
             try:
                 self.handle: TextIO = path.open("w", encoding="utf-8", newline="")
             except OSError as exc:
-                raise UsageError(f"--output: cannot write the report to {path}: "
+                raise UsageError(f"{option}: cannot write the report to {path}: "
                                  f"{exc.strerror or exc}") from None
             return
         folder = path.parent
@@ -45,7 +46,7 @@ class ReportFile:
             fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
                                              dir=folder)
         except OSError as exc:
-            raise UsageError(f"--output: cannot write the report to {path}: "
+            raise UsageError(f"{option}: cannot write the report to {path}: "
                              f"{exc.strerror or exc}; check that the folder {folder} exists "
                              "and that you may write there") from None
         self._temporary = Path(temporary)
@@ -72,6 +73,18 @@ class ReportFile:
         if self._temporary is not None:
             with contextlib.suppress(OSError):
                 self._temporary.unlink()
+
+
+def refuse_to_replace(option: str, target: Path, inputs: Iterable[Path]) -> None:
+    """A UsageError when ``target`` is one of the files being read: the report (or the
+    extracted case file) would replace the user's only copy of the case study."""
+    if not target.is_file():
+        return
+    for given in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target, given):
+                raise UsageError(f"{option}: {target} is one of the files being read, and "
+                                 "writing there would replace it; choose another file name")
 
 
 def _mode_for(path: Path) -> int:

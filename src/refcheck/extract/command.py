@@ -17,9 +17,10 @@ from typing import Annotated
 
 import typer
 
+from refcheck.errors import UsageError
 from refcheck.extract.engine import extract
 from refcheck.extract.model import Extraction, ExtractionError
-from refcheck.local import command_app
+from refcheck.local import command_app, refuse_to_replace
 
 app = command_app()
 
@@ -60,6 +61,11 @@ def extract_command(
             raise _fail("give -o for one case file or --out-dir for a file of records, "
                         "not both")
         raise typer.Exit(_records(file, out_dir, when))
+    if output is not None:
+        try:
+            refuse_to_replace("--output", output, [file])
+        except UsageError as exc:
+            raise _fail(str(exc)) from None
     try:
         extraction = extract(file, date=when)
     except ExtractionError as exc:
