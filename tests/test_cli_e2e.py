@@ -331,6 +331,44 @@ def test_help_shows_examples() -> None:
     assert "refcheck cases/salford.yaml" in run.stdout and "Exit codes" in run.stdout
 
 
+def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
+        tmp_path: Path, server: EvidenceServer) -> None:
+    """An impatient user holds Ctrl-C down: the first stops the checking, the others are
+    ignored while the partial report is written (asyncio's own handling raised
+    KeyboardInterrupt from the second inside the event loop: a traceback, exit 1, no
+    report)."""
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Gone", "url": server.url("/lost/report")},
+        {"id": "b", "title": "Slow", "url": server.url("/trickle")},
+    ])
+    env = {**_subprocess_env(), "REFCHECK_UKGWA_URL": server.url("/ukgwa")}
+    report = tmp_path / "report.json"
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case), "-f", "json",
+                                 "-o", str(report)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert server.wait_for("/trickle", timeout=60)
+        assert server.wait_for("/ukgwa/", prefix=True, timeout=60)
+        while proc.poll() is None:  # until it has ended, whatever it was doing
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    written = json.loads(report.read_text())
+    assert written["complete"] is False
+    assert [link["status"] for link in written["links"]] == ["dead"]
+
+
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceServer,
                                                stop: signal.Signals, code: int) -> None:

@@ -261,23 +261,82 @@ def main_command(
     report = RunReport(started_at=utc_now(), warnings=warnings,
                        as_of=settings.check.as_of, confirm=settings.check.confirm,
                        shard=in_shard)
-    try:
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            runner.run(_run(loaded, settings, parts, report,
-                            [d.renderer for d in destinations]))
-    except KeyboardInterrupt:
-        report.interrupted = True
-    except Terminated:
-        report.interrupted = report.terminated = True
-    report.finished_at = utc_now()
-    # The results live until the reports are written and the process ends: the collector
-    # need not scan them again (at 30,000 links a scan as the report began took 80 ms).
-    gc.freeze()
-    outcome = decide(report, settings.fail_on)
-    failed = False
-    for destination in destinations:
-        failed = not destination.write(report, outcome) or failed
+    with Interrupts() as interrupts:
+        try:
+            with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+                runner.run(_run(loaded, settings, parts, report,
+                                [d.renderer for d in destinations], interrupts))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            report.interrupted = True
+        except Terminated:
+            report.interrupted = report.terminated = True
+        report.finished_at = utc_now()
+        # The results live until the reports are written and the process ends: the
+        # collector need not scan them again (at 30,000 links a scan as the report began
+        # took 80 ms).
+        gc.freeze()
+        outcome = decide(report, settings.fail_on)
+        failed = False
+        for destination in destinations:
+            failed = not destination.write(report, outcome) or failed
     raise typer.Exit(ExitCode.USAGE if failed else outcome.exit_code)
+
+
+class Interrupts:
+    """Ctrl-C during a run. The first, while the links are checked, stops the checking and
+    the links checked so far are reported; Ctrl-C pressed again before that report is
+    written is ignored. (asyncio's own handling raises KeyboardInterrupt from the second
+    Ctrl-C wherever the event loop happens to be, which can leave the loop half-closed: a
+    traceback, and no report.) Ctrl-C before the checking starts stops it at once; Ctrl-C
+    while a complete report is written interrupts the writing, as it always has."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._installed = False
+        self._finished = False
+
+    def __enter__(self) -> Interrupts:
+        # Not when Ctrl-C is ignored (a background job) or handled by someone else (a
+        # test running the command in-process off the main thread).
+        with contextlib.suppress(ValueError):
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, self._on_sigint)
+                self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._installed:
+            return
+        if not self.count:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            return
+        # After Ctrl-C the process is ending, with the partial report written: Ctrl-C
+        # pressed again while it ends is held back, never delivered. (Python puts back the
+        # default handler as it shuts down, and one arriving just as a handler is changed
+        # is reported as "ignored due to race condition".)
+        with contextlib.suppress(AttributeError, OSError):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def attach(self, task: asyncio.Task[None]) -> None:
+        """The checking has started, as ``task``."""
+        self._loop, self._task = asyncio.get_running_loop(), task
+        if self.count:
+            task.cancel()
+
+    def detach(self) -> None:
+        """The checking is over (done, stopped or failed)."""
+        self._task, self._finished = None, True
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count > 1:
+            return
+        if self._task is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        elif self._finished:
+            raise KeyboardInterrupt
 
 
 def typed_options(ctx: typer.Context) -> frozenset[str]:
@@ -465,10 +524,12 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
-               renderers: list[Renderer]) -> None:
+               renderers: list[Renderer], interrupts: Interrupts | None = None) -> None:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     stopped: list[int] = []
+    if interrupts is not None and main is not None:
+        interrupts.attach(main)
 
     def terminate() -> None:
         stopped.append(signal.SIGTERM)
@@ -485,6 +546,8 @@ async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: 
             raise Terminated from None
         raise
     finally:
+        if interrupts is not None:
+            interrupts.detach()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGTERM)
 
