@@ -210,6 +210,13 @@ def test_a_redirect_to_a_site_search_is_soft_404_never_moved(landed: str) -> Non
     assert status is Status.SOFT_404 and "site search" in detail
 
 
+def test_a_redirect_to_sharepoint_search_results_anywhere_is_soft_404() -> None:
+    """SharePoint's results page in a subsite, titled with the site's name only."""
+    status, detail = verdict(rot.article("Springboard Trust", "Latest news."),
+                             landed="http://www.salfordcarers.org.uk/land/results.aspx?k=annual")
+    assert status is Status.SOFT_404 and "site search" in detail
+
+
 def test_a_redirect_to_a_search_results_page_is_soft_404() -> None:
     """WordPress's results page, reached through an address that does not say "search"."""
     body = rot.site_page("Salford Carers", "<h1>You searched for annual report</h1><p>"

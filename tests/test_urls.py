@@ -80,6 +80,15 @@ def test_trivial_moves(original: str, final: str, trivial: bool) -> None:
         ("https://e.org/cy/hafan", True),
         ("https://e.org/news/item", False),
         ("https://e.org/?page=1", False),
+        # Where the visitor came from, or the language: still the front page.
+        ("https://e.org/?utm_source=old&utm_medium=redirect", True),
+        ("https://e.org/?lang=en", True),
+        ("https://e.org/en/?ref=old", True),
+        ("https://e.org/index.php?page=home", True),
+        # A query that chooses a page is not the front page.
+        ("https://e.org/?p=123", False),
+        ("https://e.org/index.php?option=com_content&id=5", False),
+        ("https://e.org/?lang=en&id=5", False),
         # Two letters that are a section more often than a language.
         ("https://e.org/hr/", False),
         ("https://e.org/it/", False),
@@ -100,6 +109,7 @@ def test_home_pages(url: str, home: bool) -> None:
         ("https://e.org/users/sign_in", True),
         ("https://idp.e.ac.uk/idp/profile/SAML2", True),
         ("https://login.microsoftonline.com/common", True),
+        ("https://mail.e.gov.uk/CookieAuth.dll?GetLogon?curl=Z2F&reason=0", True),  # TMG
         ("https://e.org/blog/logging-in-the-lab", False),
         ("https://e.org/authors/smith", False),
     ],

@@ -251,12 +251,19 @@ def test_a_canonical_redirect_to_the_same_page_is_ok(cited: str, location: str) 
     assert result.status is Status.OK, result.detail
 
 
-@pytest.mark.parametrize("home", ["/en/home", "/homepage", "/Pages/default.aspx", "/cy/hafan"])
+@pytest.mark.parametrize("home", ["/en/home", "/homepage", "/Pages/default.aspx", "/cy/hafan",
+                                  "/?utm_source=old", "/?lang=en", "/index.php?page=home"])
 def test_a_redirect_to_a_home_page_under_another_name_is_not_a_move(home: str) -> None:
     result = _redirect_case("http://c.gov.uk/services/evaluation2012.aspx",
                             f"https://www.c.gov.uk{home}")
     assert result.status is Status.SOFT_404
     assert "home page" in result.detail
+
+
+def test_a_redirect_to_a_post_on_the_front_page_address_is_a_move() -> None:
+    result = _redirect_case("http://c.org.uk/news/evaluation-2012",
+                            "https://c.org.uk/?p=4711")
+    assert result.status is Status.MOVED, result.detail
 
 
 def test_a_move_is_cited_without_the_session_the_server_added() -> None:

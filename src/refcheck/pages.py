@@ -796,8 +796,11 @@ def is_search_url(url: str) -> bool:
     if any(_SEARCH_SEGMENT.match(s) for s in parts.path.split("/") if s):
         return True
     params = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    home = parts.path.strip("/").lower() in ("", "index.php", "index.html", "default.aspx")
-    return home and bool(params & _SEARCH_PARAMS)
+    path = parts.path.strip("/").lower()
+    # The front page's search, and SharePoint's results page in any site (/land/results.aspx).
+    searches = path in ("", "index.php", "index.html", "default.aspx") or path.endswith(
+        ("results.aspx", "osssearchresults.aspx"))
+    return searches and bool(params & _SEARCH_PARAMS)
 
 
 #: Domain marketplaces and resellers: where a lapsed domain sends its visitors.

@@ -6,7 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 #: Words that make a query or fragment parameter a secret, wherever they stand in its name
 #: (``api_key``, ``X-Amz-Signature``, ``authToken``, ``client_secret``). Names are split into
@@ -298,19 +298,34 @@ _HOME_PATH = re.compile(
 )
 
 
+#: Query parameters that choose no content: where the visitor came from (``utm_source``,
+#: ``ref``, ``fbclid``), and the language or region the front page is shown in.
+_NOT_CONTENT = re.compile(
+    r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|ref|referrer|referer|source|"
+    r"src|from|origin|campaign|lang|language|locale|hl|ln|region|country|redirected",
+    re.IGNORECASE)
+_HOME_VALUE = re.compile(rf"(?:{_HOME_NAMES})", re.IGNORECASE)
+
+
 def is_home_page(url: str) -> bool:
     """A site's front page: ``/``, ``/index.html``, ``/default.aspx``, ``/en/``,
-    ``/en-gb/home``, ``/cy/hafan``, SharePoint's ``/Pages/default.aspx``…, with no query."""
+    ``/en-gb/home``, ``/cy/hafan``, SharePoint's ``/Pages/default.aspx``…, with no query
+    that chooses a page: ``/?lang=en``, ``/?utm_source=old`` and ``/index.php?page=home``
+    are front pages, ``/?p=123`` and ``/index.php?id=5`` are not."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return not parts.query and bool(_HOME_PATH.match(parts.path or "/"))
+    if not _HOME_PATH.match(parts.path or "/"):
+        return False
+    return all(_NOT_CONTENT.fullmatch(name) or _HOME_VALUE.fullmatch(value)
+               for name, value in parse_qsl(parts.query, keep_blank_values=True))
 
 
 _LOGIN_PATH = re.compile(
     r"/(login|log-in|log_in|logon|signin|sign-in|sign_in|sso|saml2?|idp|cas|auth|authenticate|"
-    r"oauth2?|users/sign_in|account/login|accounts/login|shibboleth\.sso)(/|\.|$|\?)",
+    r"oauth2?|users/sign_in|account/login|accounts/login|shibboleth\.sso|"
+    r"cookieauth\.dll)(/|\.|$|\?)",  # the last, Microsoft TMG/ISA's form-based sign-in
     re.IGNORECASE,
 )
 #: Sign-in hosts, and the federations' "where are you from" services (WAYF) that send a
