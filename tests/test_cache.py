@@ -403,3 +403,14 @@ def test_a_memory_sees_what_another_run_sharing_it_wrote_since(tmp_path: Path) -
     assert history is not None and history.failed_runs == 2
     theirs.close()
     mine.close()
+
+
+@pytest.mark.parametrize("age", ["99999999999w", "9999999999d"])
+def test_a_cache_age_past_a_century_is_refused_not_a_traceback(
+        tmp_path: Path, run_cli: Any, age: str) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    (tmp_path / "refcheck.toml").write_text(f'max-cache-age = "{age}"\n')
+    for how in (["--max-cache-age", age], ["--config", str(tmp_path / "refcheck.toml")]):
+        run = run_cli(str(case), "--check-only", *how)
+        assert run.exit_code == 2
+        assert f"max-cache-age: `{age}` is too long; expected at most" in run.stderr

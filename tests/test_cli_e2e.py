@@ -406,3 +406,16 @@ def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceS
     assert "✗ dead 404" in out and "Gone" in out
     assert "Interrupted: 1 of 2 links were checked" in out
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--deadline", "--host-interval"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_time_that_is_no_number_is_refused_naming_the_option(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer, option: str, value: str) -> None:
+    """``nan`` passed the option's own range check, and every request then failed: "no
+    network", exit 3."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    run = run_cli(str(case), option, value)
+    assert run.exit_code == 2
+    assert f"{option}: expected an ordinary number of seconds" in run.stderr
+    assert server.seen == []

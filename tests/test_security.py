@@ -216,3 +216,26 @@ def test_an_escape_sequence_in_a_missing_file_name_is_shown_not_obeyed(
     run = run_cli(str(tmp_path / f"missing{OSC52}.yaml"))
     assert run.exit_code == 2
     assert "\x1b" not in run.stderr and "no such file" in run.stderr
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("Evidence checker\r\nX-Injected: 1",
+     "`Evidence checker\\r\\nX-Injected: 1` holds a line break"),
+    ("Evidence checker\x1b[2J", "holds a control character"),
+    ("Evidence checker\x00", "holds a control character"),
+    ("Vérificateur", "holds characters other than plain ASCII"),
+    ("  ", "is empty"),
+])
+def test_a_user_agent_that_is_no_header_value_is_refused_before_anything_is_fetched(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer, given: str, words: str) -> None:
+    """Every request would be refused (or a header injected): said at once, with the option,
+    instead of a run where nothing could be reached and "connect to the internet"."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    for how in (["--user-agent", given], ["--config", str(tmp_path / "refcheck.toml")]):
+        (tmp_path / "refcheck.toml").write_text(f"user-agent = {json.dumps(given)}\n")
+        run = run_cli(str(case), "--check-only", *how)
+        assert run.exit_code == 2, run.stderr
+        assert words in run.stderr
+        assert ("--user-agent" if how[0] == "--user-agent" else "user-agent") in run.stderr
+        assert "\x1b" not in run.stderr and "\x00" not in run.stderr
+    assert server.seen == []

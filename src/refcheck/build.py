@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -28,7 +29,13 @@ from refcheck.config import (
 )
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import UsageError
-from refcheck.http import IDLE_PER_REQUEST, Fetcher, HttpSettings, pool_size
+from refcheck.http import (
+    DEFAULT_USER_AGENT,
+    IDLE_PER_REQUEST,
+    Fetcher,
+    HttpSettings,
+    pool_size,
+)
 from refcheck.local import fit_to_descriptors
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
 from refcheck.shard import ShardSpec, parse_shard
@@ -132,7 +139,8 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
     http = options.http
     for option, fields in _HTTP_OPTIONS.items():
         key = option.replace("_", "-")
-        value, _ = pick(key, option, getattr(http, fields[0]))
+        value, where = pick(key, option, getattr(http, fields[0]))
+        _check_http_value(value, where)
         http = dataclasses.replace(http, **dict.fromkeys(fields, value))
         pick.show(key, str(value))
     if file is not None and file.headers:
@@ -248,6 +256,26 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
         raise UsageError(f"{where}: --confirm counts failures over past runs, which "
                          "--no-cache (or no-cache in the settings file) turns off")
     return (None if no_cache else cache_dir), max_age, confirm
+
+
+def _check_http_value(value: object, where: str) -> None:
+    """What the command line's own checks let through, and would break every request: a
+    number that is not one (``nan``, ``inf``), and a user agent that is no header value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{where}: expected an ordinary number of seconds, e.g. 10; found "
+                         f"{value}")
+    if isinstance(value, str):
+        if not value.strip():
+            raise UsageError(f"{where}: is empty; give a user agent, e.g. "
+                             f'"{DEFAULT_USER_AGENT}"')
+        shown = value.encode("unicode_escape").decode("ascii")  # a line break as \n
+        if any(c != "\t" and (ord(c) < 32 or ord(c) == 127) for c in value):
+            what = "a line break" if "\n" in value or "\r" in value else "a control character"
+            raise UsageError(f"{where}: `{shown}` holds {what}, which no request header may "
+                             "carry; remove it")
+        if not value.isascii():
+            raise UsageError(f"{where}: `{shown}` holds characters other than plain ASCII, "
+                             "which a request header cannot carry; remove them")
 
 
 class _Picker:

@@ -94,7 +94,14 @@ def parse_age(text: str) -> dt.timedelta:
             cleaned.replace(" ", ""):
         raise ValueError(f"`{text}` is not a duration; expected e.g. 0, 30m, 12h, 3d or 2w")
     seconds = sum(float(p.group(1)) * _UNITS[p.group(2)] for p in parts)
+    if not seconds <= _LONGEST_AGE.total_seconds():
+        raise ValueError(f"`{text}` is too long; expected at most "
+                         f"{_LONGEST_AGE.days // 7}w (about a century)")
     return dt.timedelta(seconds=seconds)
+
+
+#: A century: a longer age is a typo, and past what a timedelta holds.
+_LONGEST_AGE = dt.timedelta(weeks=5218)
 
 
 def parse_confirm(text: str) -> Confirm:
