@@ -205,6 +205,23 @@ def test_no_network_exits_3_and_concludes_nothing(tmp_path: Path, run_cli: Any,
     assert {link["evidence"] for link in report["links"]} == {"unknown"}
 
 
+def test_without_a_probe_each_link_s_own_failure_is_reported(
+        tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--probe-url ""` skips the probe: then nothing shows that the network is down, so
+    a link whose server refuses is reported as refused, not as "no network" (exit 3)."""
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on once this is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    case = write_case(tmp_path, [{"id": "a", "title": "A",
+                                  "url": f"http://127.0.0.1:{port}/report"}])
+    run = run_cli(str(case), "--probe-url", "", "--no-archive", "--retries", "0")
+    assert run.exit_code != 3
+    assert "connection refused" in run.stdout
+    assert "No network" not in run.stdout
+
+
 def test_archives_answering_means_the_network_is_up(tmp_path: Path, run_cli: Any,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFCHECK_PROBE_URL", "http://probe.invalid/")

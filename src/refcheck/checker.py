@@ -621,7 +621,9 @@ class Checker:
             self._settle(True)
             return
         probe_url = self.options.probe_url
-        reachable = False
+        # Without a probe (--probe-url ""), a network that is down cannot be told from
+        # links that fail: each link's own failure is reported as it is.
+        reachable = True
         if probe_url:
             probe = await self.fetcher.fetch(probe_url, retries=0)
             reachable = probe.reached
