@@ -353,6 +353,29 @@ def test_markdown_has_the_action_list_and_a_table_per_case() -> None:
                if line.startswith("| ") and "---" not in line and "What" not in line)
 
 
+@pytest.mark.parametrize(("detail", "shown"), [
+    ("moved to https://e.org/new/evaluation-springboard; cite the new address",
+     "moved to <https://e.org/new/evaluation-springboard>; cite the new address"),
+    ("redirects to the site's home page (https://e.org/index.html): the cited page is gone",
+     "redirects to the site's home page \\(<https://e.org/index.html>\\): the cited page is gone"),
+    ("redirects to https://e.org/landing?token=T0K&sig=S1G, which answers 404 Not Found",
+     "redirects to <https://e.org/landing?token=****&sig=****>, which answers 404 Not Found"),
+    ("see https://en.wikipedia.org/wiki/Salford_(city).",
+     "see <https://en.wikipedia.org/wiki/Salford_(city)>."),
+    ("quoted as \u201chttps://e.org/a\u201d [https://e.org/b]!",
+     "quoted as \u201c<https://e.org/a>\u201d \\[<https://e.org/b>\\]\\!"),
+])
+def test_markdown_links_end_where_the_url_ends_not_at_the_punctuation_after_it(
+        detail: str, shown: str) -> None:
+    run = report()
+    run.results[2] = dataclasses.replace(run.results[2], detail=detail)
+    out = io.StringIO()
+    Format.markdown.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert f"| {shown} |" in text
+    assert "T0K" not in text and "S1G" not in text
+
+
 def test_junit_has_a_suite_per_case_file_and_a_case_per_link() -> None:
     import xml.etree.ElementTree as ET
 

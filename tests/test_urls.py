@@ -39,6 +39,22 @@ def test_credentials_inside_free_text_are_masked() -> None:
     assert redact_text(text) == "moved to https://****:****@e.org/a?key=****; cite the new address"
 
 
+@pytest.mark.parametrize(("text", "shown"), [
+    ("redirects to http://h.org/landing?token=T0K&sig=S1G, which answers 404 Not Found",
+     "redirects to http://h.org/landing?token=****&sig=****, which answers 404 Not Found"),
+    ("an error page (http://h.org/land/error?code=C0DE): the cited page is gone",
+     "an error page (http://h.org/land/error?code=****): the cited page is gone"),
+    ("cite http://h.org/a?api_key=K3Y.", "cite http://h.org/a?api_key=****."),
+    ("\u201chttp://h.org/a?token=T0K\u201d, then", "\u201chttp://h.org/a?token=****\u201d, then"),
+    ("see http://h.org/a?sig=S1G!), now", "see http://h.org/a?sig=****!), now"),
+    # Punctuation inside a value is the value's: all of it is masked.
+    ("at http://h.org/a?token=T0K.S1G,C0DE!K3Y(x) now", "at http://h.org/a?token=**** now"),
+    ("http://h.org/wiki/A_(b)?token=T0K)", "http://h.org/wiki/A_(b)?token=****)"),
+])
+def test_masking_keeps_the_punctuation_after_a_url_in_prose(text: str, shown: str) -> None:
+    assert redact_text(text) == shown
+
+
 @pytest.mark.parametrize(
     ("original", "final", "trivial"),
     [

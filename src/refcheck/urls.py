@@ -69,8 +69,44 @@ def mask(text: str) -> str:
     if "@" in text:
         text = _USERINFO.sub(userinfo, text)
     if "=" in text:
-        text = _mask_params(text)
+        text = _mask_params_in_prose(text)
     return text
+
+
+#: Characters that end the sentence around a URL rather than belong to it, when they come
+#: last: punctuation and closing quotes. A closing bracket is one too, unless it closes a
+#: bracket opened inside the URL (``…/wiki/Salford_(city)``).
+_AFTER_URL = frozenset(".,;:!?'\"\u2019\u201d\u00bb")
+_BRACKETS = {")": "(", "]": "["}
+
+
+def url_in_prose(candidate: str) -> str:
+    """The URL in ``candidate``, a run of URL characters found in prose, without the
+    punctuation that follows it there: in "moved to http://e.org/new; cite it" and
+    "(http://e.org/a): gone" the URLs end before the ``;`` and the ``):``."""
+    end = len(candidate)
+    while end:
+        last = candidate[end - 1]
+        unclosed = (last in _BRACKETS
+                    and candidate.count(_BRACKETS[last], 0, end) < candidate.count(last, 0, end))
+        if not (last in _AFTER_URL or unclosed):
+            break
+        end -= 1
+    return candidate[:end]
+
+
+def _mask_params_in_prose(text: str) -> str:
+    """``_mask_params`` for text that may quote URLs: a secret value that ends a URL ends
+    with it (``url_in_prose``), so the punctuation after the URL is kept as written; its
+    value up to there is masked whole."""
+    out: list[str] = []
+    at = 0
+    for match in _URL_IN_TEXT.finditer(text):
+        end = match.start() + len(url_in_prose(match.group(0)))
+        if end < match.end():
+            out.append(_mask_params(text[at:end]))
+            at = end
+    return "".join(out) + _mask_params(text[at:]) if out else _mask_params(text)
 
 
 def _mask_params(text: str, replacement: str = MASK,

@@ -19,6 +19,7 @@ from refcheck.report import (
     run_notes,
     sources,
 )
+from refcheck.urls import url_in_prose
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _URL = re.compile(r"https?://[^\s<>\"|]+")
@@ -31,9 +32,11 @@ def md_text(text: str | None) -> str:
     out = []
     at = 0
     for match in _URL.finditer(shown):  # URLs become autolinks, not escaped text
+        # The punctuation that ends the sentence stays outside the link, as text.
+        url = url_in_prose(match.group(0))
         out.append(_SPECIAL.sub(r"\\\1", shown[at:match.start()]))
-        out.append(md_url(match.group(0)))
-        at = match.end()
+        out.append(md_url(url))
+        at = match.start() + len(url)
     out.append(_SPECIAL.sub(r"\\\1", shown[at:]))
     return "".join(out)
 
