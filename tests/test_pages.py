@@ -54,6 +54,17 @@ def test_parked_and_for_sale_domains_are_soft_404(body: bytes | str, words: str)
     assert status is Status.SOFT_404 and "parked domain" in detail and words in detail
 
 
+def test_the_quoted_sentence_of_a_parked_page_is_shown_from_its_first_letter() -> None:
+    """The page's text has no sentence before the words that matched: it is quoted from
+    its start, as the server wrote it."""
+    body = ("<title>salfordcarers.org.uk</title><div>Related Searches:</div><a>Charity "
+            "Donations</a><a>Family Support</a><a>Child Care</a><p>The domain owner may be "
+            "interested in selling</p>")
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404
+    assert "(\u201csalfordcarers.org.uk Related Searches: " in detail
+
+
 def test_an_article_about_domains_for_sale_is_ok() -> None:
     assert verdict(rot.DOMAIN_ARTICLE)[0] is Status.OK
 

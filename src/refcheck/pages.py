@@ -467,7 +467,8 @@ def _sentence(text: str, pattern: re.Pattern[str]) -> str:
     match = pattern.search(text)
     if match is None or len(text) <= 120:
         return text
-    start = max(text.rfind(". ", 0, match.start()) + 2, 0)
+    stop = text.rfind(". ", 0, match.start())  # the end of the sentence before, if any
+    start = stop + 2 if stop >= 0 else 0
     end = text.find(". ", match.end())
     sentence = text[start: end + 1 if end >= 0 else len(text)]
     return sentence if len(sentence) <= 160 else sentence[:159].rstrip() + "\u2026"
