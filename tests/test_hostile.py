@@ -127,6 +127,15 @@ def test_a_cookie_with_a_bare_cr_or_nul_is_refused_with_its_answer(value: bytes)
     assert len(seen) == 1  # nothing more was asked, let alone with the cookie
 
 
+def test_an_answer_that_is_not_http_is_quoted_as_escaped_text() -> None:
+    """The bytes the server sent instead of a status line are shown as text, each control
+    character escaped, and not as Python writes bytes (``b'...'``)."""
+    _, verdict, _ = serve(once(b"\x00\x01garbage\r\n\r\n"))
+    assert verdict.status is Status.ERROR
+    assert verdict.detail == ("the server's answer is not valid HTTP (not an HTTP response: "
+                              "it begins \u201c\\x00\\x01garbage\\r\\n\\r\\n\u201d)")
+
+
 # -- 5. international host names ------------------------------------------------------------
 
 

@@ -195,6 +195,12 @@ def _protocol_error(message: str) -> RequestFailed:
     return RequestFailed(Failure(FailureKind.PROTOCOL, message))
 
 
+def _escaped(data: bytes) -> str:
+    """A server's bytes as text a person can read and no terminal acts on: printable ASCII
+    as it is, every other byte escaped (``\\x00``, ``\\r``, ``\\n``, ``\\xe9``)."""
+    return data.decode("latin-1").encode("unicode_escape").decode("ascii")
+
+
 def _looks_like_http2(first: bytes) -> bool:
     """The start of an HTTP/2 connection: a SETTINGS frame (the server's connection preface,
     RFC 9113 section 3.4) or the client preface echoed."""
@@ -283,7 +289,8 @@ class _Connection(asyncio.Protocol):
         if isinstance(cause, RequestFailed):  # raised by one of our callbacks
             return cause
         if self.head is None and not self._first.startswith(b"HTTP/"[:len(self._first)]):
-            return _protocol_error(f"not an HTTP response: {self._first!r}")
+            return _protocol_error(
+                f"not an HTTP response: it begins \u201c{_escaped(self._first)}\u201d")
         reason = str(exc) or "unreadable"
         return _protocol_error(reason[:1].lower() + reason[1:])
 
