@@ -434,6 +434,21 @@ def test_a_server_asking_for_a_long_wait_is_reported_not_waited_for(
     assert (connections, waits.asked) == (1, [])
 
 
+@pytest.mark.parametrize(("value", "words"), [
+    (b"100000000000000000000000", "more than a year"),  # 1157407407407407360 days
+    (b"9" * 400, "more than a year"),  # more than a float can hold
+    (b"Fri, 31 Dec 9999 23:59:59 GMT", "more than a year"),
+    (b"31536000", "365 days"),
+])
+def test_a_wait_of_years_is_said_in_words_a_person_can_read(value: bytes, words: str) -> None:
+    raw = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + value + (
+        b"\r\nContent-Length: 0\r\n\r\n")
+    _, verdict, _ = serve(once(raw), deadline=8)
+    assert verdict.status is Status.ERROR
+    assert verdict.detail == (f"503 Service Unavailable: the server asked us to wait {words}; "
+                              "try later")
+
+
 def test_retry_after_waits_fit_within_the_deadline() -> None:
     """Issue 9's case: two answers each asking for 120 s, under a deadline of 8 s, used to
     cost 241 s; now every wait fits within the deadline of the try that follows it."""

@@ -229,8 +229,15 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
 
 # -- wording shared by verdicts and archive lookups ------------------------------------
 
+#: The longest wait said in days; a server asking for longer is not coming back soon.
+_YEAR = 365 * 86_400
+
+
 def wait_words(seconds: float) -> str:
-    """A wait as a person says it: 45 seconds, 10 minutes, 3 hours, 2 days."""
+    """A wait as a person says it: 45 seconds, 10 minutes, 3 hours, 2 days, more than a
+    year (a ``Retry-After`` of 10**23 seconds is no count of days anyone can read)."""
+    if not seconds <= _YEAR:  # NaN and infinity too: "Retry-After: 99…9" reads as inf
+        return "more than a year"
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds >= 1.5 * size:
             count = round(seconds / size)
