@@ -207,6 +207,60 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     assert "not UTF-8 text" in str(info.value)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_file_is_refused_saying_so(tmp_path: Path, encoding: str) -> None:
+    # Notepad's "Unicode" has a byte-order mark; some tools write UTF-16 without one.
+    path = tmp_path / "case.yaml"
+    path.write_bytes(GOOD.encode(encoding))
+    with pytest.raises(CaseFileError) as info:
+        cases.load(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}: error: this file is UTF-16 text (Windows' \"Unicode\"); save it as UTF-8 "
+        "(in Notepad: File > Save As, Encoding: UTF-8)"]
+
+
+@pytest.mark.parametrize(("char", "shown"), [
+    ("\x0b", "\\x0b, a vertical tab"), ("\x0c", "\\x0c, a form feed or page break"),
+    ("\x00", "\\x00, a NUL byte"), ("\x1b", "\\x1b, an escape character"),
+    ("\x01", "\\x01"),
+])
+def test_control_character_is_located_and_named(char: str, shown: str) -> None:
+    text = GOOD.replace("Working with Troubled", f"Working{char}with Troubled")
+    assert problems(text) == [
+        f"case.yaml:8:19: error: an invisible control character ({shown}) is here, often "
+        "left by text pasted from Word or a PDF; YAML does not allow it: delete it (and "
+        "type the space or line break it stood for)\n"
+        f"        title: Working{char}with Troubled Families\n"
+        "                      ^"]
+
+
+@pytest.mark.parametrize(("value", "column", "message"), [
+    ('"http://a.b/\\ud800"', 22, "the escape `\\ud800` is not a valid character (\\ud800 to "
+     "\\udfff are halves of a UTF-16 pair, not characters); write the character itself, or "
+     "its \\U form with 8 digits, e.g. \\U0001F600"),
+    ('"C:\\Users\\report.pdf"', 13, "the escape `\\U` needs 8 hexadecimal digits after it; "
+     "in double quotes a backslash starts an escape (\\n, \\t, \\u00e9): put the value in "
+     "single quotes to keep each backslash as it is, or write each as \\\\"),
+    ('"a \\q b"', 13, "the escape `\\q` is not one YAML knows; in double quotes"),
+])
+def test_a_bad_escape_is_not_called_an_unclosed_quote(value: str, column: int,
+                                                       message: str) -> None:
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: x\n    url: {value}\n"
+    [problem] = problems(text)
+    assert problem.startswith(f"case.yaml:6:{column}: error: {message}")
+    assert "never closed" not in problem
+    assert problem.splitlines()[1:] == [f"        url: {value}", " " * (column + 3) + "^"]
+
+
+def test_a_very_long_line_is_shown_cut_around_the_place() -> None:
+    # 50,000 `[`: YAML's nesting limit is met at column 1009 of a 50,010-character line.
+    [problem] = problems("case:\n  title: T\nsources: " + "[" * 50_000 + "\n")
+    message, excerpt, caret = problem.splitlines()
+    assert message == "case.yaml:3:1009: error: not valid YAML: exceeded maximum nesting depth"
+    assert excerpt == "    …" + "[" * 100 + "…"
+    assert caret == " " * 4 + " " * 51 + "^"
+
+
 def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """url_problem's shortcut for plain http(s) addresses gives the answer the full check

@@ -44,6 +44,30 @@ def test_a_document_that_cannot_be_read_is_a_located_error(tmp_path: Path,
     assert str(document) in run.stderr and "Traceback" not in run.stderr
 
 
+def test_a_document_error_names_the_document_once(tmp_path: Path, run_cli: Any) -> None:
+    document = tmp_path / "fake.pdf"
+    document.write_bytes(b"not a pdf\n")
+    run = run_cli("--check-only", str(document))
+    assert run.exit_code == 2
+    assert run.stderr.splitlines()[0] == (
+        f"{document}: error: not a PDF (it does not start with %PDF); check that the "
+        "download is complete")
+
+
+def test_a_utf16_text_case_study_is_read_like_its_utf8_copy(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    # Notepad's and Word's "Unicode" text: UTF-16 with a byte-order mark, CRLF lines.
+    text = DOCUMENT.format(base=server.base).replace("outcomes", "outcomes for café owners")
+    utf8, utf16 = tmp_path / "utf8.txt", tmp_path / "utf16.txt"
+    utf8.write_bytes(text.encode("utf-8"))
+    utf16.write_bytes(text.replace("\n", "\r\n").encode("utf-16"))
+    runs = [run_cli(str(path), "-f", "json", "--no-archive") for path in (utf8, utf16)]
+    assert [run.exit_code for run in runs] == [1, 1], runs[1].stderr
+    found = [[(link["source"], link["url"], link["status"], link["place"])
+              for link in json.loads(run.stdout)["links"]] for run in runs]
+    assert found[0] == found[1] and len(found[1]) == 2
+
+
 def test_refcheck_extract_is_a_subcommand(tmp_path: Path, server: EvidenceServer) -> None:
     document = tmp_path / "case-study.txt"
     document.write_text(DOCUMENT.format(base=server.base))

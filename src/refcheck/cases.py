@@ -42,6 +42,19 @@ _NUMBER = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _BOOL = "tag:yaml.org,2002:bool"
 #: `` #`` at once followed by a word: a title that YAML cut short at a comment.
 _CUT_BY_COMMENT = re.compile(r" #[^\s#]")
+#: What YAML counts as the end of a line (``str.splitlines`` also ends one at a vertical
+#: tab, a form feed and others, which YAML does not).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+#: A character YAML does not allow anywhere in a file: control characters but the tab and
+#: line breaks, and the two non-characters U+FFFE and U+FFFF.
+_NOT_ALLOWED = re.compile(
+    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What the control characters met in case files are, by name.
+_CONTROL_NAMES = {
+    "\x00": "a NUL byte", "\x08": "a backspace", "\x0b": "a vertical tab",
+    "\x0c": "a form feed or page break", "\x1b": "an escape character",
+    "\x7f": "a delete character",
+}
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
@@ -108,13 +121,41 @@ def load(path: Path) -> LoadedCase:
         raw = path.read_bytes()
     except OSError as exc:
         raise CaseFileError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    return parse(decode(raw, name), name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    """A case file's text: UTF-8, with or without a byte-order mark. Raises
+    ``CaseFileError`` for any other encoding, saying which when it is UTF-16."""
+    if utf16(raw) is not None:
+        raise CaseFileError([Problem(
+            name, None, None, "this file is UTF-16 text (Windows' \"Unicode\"); save it as "
+            "UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)")])
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseFileError(
             [Problem(name, None, None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")]
         ) from None
-    return parse(text, name)
+
+
+def utf16(data: bytes) -> str | None:
+    """The codec of ``data`` if it is UTF-16 text (what Windows calls "Unicode"): by its
+    byte-order mark, or else by the NUL byte beside each letter of plain text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:512]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    first, second = sample[0:pairs * 2:2].count(0), sample[1:pairs * 2:2].count(0)
+    # Letters, digits and punctuation are one byte and a NUL; a few other characters
+    # (é is E9 00, but “ is 1C 20) are not, and text in UTF-8 has no NUL at all.
+    if second >= pairs * 0.6 and first <= pairs * 0.05:
+        return "utf-16-le"
+    if first >= pairs * 0.6 and second <= pairs * 0.05:
+        return "utf-16-be"
+    return None
 
 
 def parse(text: str, name: str) -> LoadedCase:
@@ -127,6 +168,8 @@ def parse(text: str, name: str) -> LoadedCase:
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise CaseFileError([yaml_problem(name, text, exc)]) from None
+    except yaml.reader.ReaderError:
+        raise CaseFileError([_not_allowed(name, text)]) from None
     except yaml.YAMLError as exc:
         raise CaseFileError([Problem(name, None, None, f"not valid YAML: {exc}")]) from None
     documents = [d for d in documents if d is not None]
@@ -148,7 +191,9 @@ def yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     problem = exc.problem or ""
     context = exc.context or ""
     mark: _Mark | yaml.Mark | None = exc.problem_mark or exc.context_mark
-    lines = text.splitlines()
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()  # the line break that ends the file starts no line
     line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     if mark is not None and "\t" in line[:mark.column + 1]:
         why = "a tab: YAML indents with spaces only; replace the tab with spaces"
@@ -161,6 +206,10 @@ def yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     elif "mapping values are not allowed" in problem:
         why = ("a `: ` inside a value: YAML reads it as the start of another key. Text with "
                "`: ` must be quoted, e.g. title: \"Report: the findings\"")
+    elif "escape" in problem or "hexdecimal" in problem:
+        if mark is not None:
+            mark = _Mark(mark.line, max(line.rfind("\\", 0, mark.column + 1), 0))
+        why = _bad_escape(problem, line[mark.column:] if mark is not None else "")
     elif "quoted scalar" in context:
         mark = exc.context_mark or mark  # where the quote opens, not the end of the file
         why = ("this quote is never closed; add the closing quote at the end of the value "
@@ -177,6 +226,42 @@ def yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
         return Problem(name, None, None, why)
     excerpt = lines[mark.line] if mark.line < len(lines) else None
     return Problem(name, mark.line + 1, mark.column + 1, why, excerpt=excerpt)
+
+
+def _bad_escape(problem: str, escape: str) -> str:
+    """Why a backslash escape in double quotes (``escape`` starts with it) is refused."""
+    letter = escape[1:2]
+    digits = {"x": 2, "u": 4, "U": 8}.get(letter, 0)
+    shown = escape[:2 + digits] if digits else escape[:2]
+    fix = ("in double quotes a backslash starts an escape (\\n, \\t, \\u00e9): put the "
+           "value in single quotes to keep each backslash as it is, or write each as \\\\")
+    if "invalid Unicode" in problem:
+        return (f"the escape `{shown}` is not a valid character (\\ud800 to \\udfff are "
+                "halves of a UTF-16 pair, not characters); write the character itself, or "
+                "its \\U form with 8 digits, e.g. \\U0001F600")
+    if digits:
+        return (f"the escape `\\{letter}` needs {digits} hexadecimal digits after it; {fix}")
+    return f"the escape `{shown}` is not one YAML knows; {fix}"
+
+
+def _not_allowed(name: str, text: str) -> Problem:
+    """The first character of ``text`` that YAML refuses, located, with what it is."""
+    found = _NOT_ALLOWED.search(text)
+    if found is None:  # pragma: no cover - YAML refused a character this does not
+        return Problem(name, None, None, "not valid YAML: a character that is not allowed; "
+                       "remove any invisible characters")
+    before = _LINE_BREAK.split(text[:found.start()])
+    line = len(before)
+    char = found.group()
+    escaped = char.encode("unicode_escape").decode("ascii")
+    what = _CONTROL_NAMES.get(char)
+    named = f"{escaped}, {what}" if what else escaped
+    return Problem(
+        name, line, len(before[-1]) + 1,
+        f"an invisible control character ({named}) is here, often left by text pasted "
+        "from Word or a PDF; YAML does not allow it: delete it (and type the space or line "
+        "break it stood for)",
+        excerpt=_LINE_BREAK.split(text, maxsplit=line)[line - 1])
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,31 @@ class Problem:
             if self.column is not None:
                 where += f":{self.column}"
         kind = "warning: " if self.warning else "error: "
-        text = f"{where}: {kind}{self.message}"
+        # A message that names its file already (a document's, from ``refcheck extract``)
+        # is not made to name it twice.
+        message = self.message.removeprefix(f"{self.file}: ")
+        text = f"{where}: {kind}{message}"
         if self.excerpt is not None:
-            caret = " " * max((self.column or 1) - 1, 0) + "^"
-            text += f"\n    {self.excerpt}\n    {caret}"
+            excerpt, at = shortened(self.excerpt, max((self.column or 1) - 1, 0))
+            text += f"\n    {excerpt}\n    {' ' * at}^"
         return text
+
+
+#: The most of a line an error shows under its message: a line of a case file may be a
+#: megabyte long (50,000 ``[`` of a nesting bomb), and only the place matters.
+EXCERPT_WIDTH = 100
+
+
+def shortened(line: str, at: int) -> tuple[str, int]:
+    """``line`` cut to ``EXCERPT_WIDTH`` characters around index ``at`` (an ellipsis where
+    it was cut), and where ``at`` is in what is shown."""
+    if len(line) <= EXCERPT_WIDTH:
+        return line, at
+    start = max(0, min(at - EXCERPT_WIDTH // 2, len(line) - EXCERPT_WIDTH))
+    end = start + EXCERPT_WIDTH
+    before = "…" if start else ""
+    after = "…" if end < len(line) else ""
+    return f"{before}{line[start:end]}{after}", at - start + len(before)
 
 
 class RefcheckError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from refcheck.cases import utf16
 from refcheck.extract.document import Document, Line, Place
 from refcheck.extract.model import ExtractionError
 
@@ -24,8 +25,11 @@ def read(path: Path) -> Document:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else Windows' code page: what Notepad
-    and Word save."""
+    """UTF-8 (with or without a byte-order mark), UTF-16 (Notepad's and Word's "Unicode"),
+    else Windows' code page: what Notepad and Word save."""
+    codec = utf16(data)
+    if codec is not None:
+        return data.decode(codec, errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
