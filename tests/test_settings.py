@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from refcheck.config import KEYS
+from refcheck.config import KEYS, load_settings_file
 from tests.conftest import write_case
 from tests.server import EvidenceServer
 
@@ -329,6 +329,60 @@ def test_mistakes_in_the_settings_file_are_errors_naming_the_key(
     assert message in run.stderr
     assert str(tmp_path / name) in run.stderr
     assert server.seen == []  # nothing fetched
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('fail-on = ["dead", 5]\n',
+     '1: fail-on: expected a list of text in quotes, e.g. ["a", "b"]; item 2 is 5'),
+    ('accept = {"h.example" = [403, 99999]}\n',
+     '1: accept."h.example": expected a list of HTTP statuses, e.g. [999] or [403, 429]; '
+     "99999 is not an HTTP status (they run from 100 to 999)"),
+    ('[accept]\n"h.example" = ["403"]\n', '2: accept."h.example": expected a list of HTTP '
+     'statuses, e.g. [999] or [403, 429]; item 1 is "403", not a number'),
+    ("quiet = true\n[archives]\nukgwa_url = 5\n",
+     '3: archives.ukgwa_url: found 5, not an http(s) address; expected the base URL of '
+     'UKGWA, e.g. "https://webarchive.nationalarchives.gov.uk/ukgwa"'),
+    ("quiet = true\narchives.wayback_url = 'web.archive.org'\n",
+     "2: archives.wayback_url: `web.archive.org` is not an http(s) address; expected the "
+     'base URL of the Wayback Machine, e.g. "https://web.archive.org"'),
+    ("quiet = true\nfail-on = 'deadd'\n", "2: fail-on: unknown status `deadd`; expected a "
+     "comma-separated list of: ok, moved, dead"),
+    ("fail-on = 'none, dead'\n", "1: fail-on: `none` means that no status fails the run, so "
+     "it stands alone; remove it or the statuses"),
+    ("quiet = true\nexclude = ['(unclosed']\n",
+     "2: exclude: `(unclosed` is not a regular expression: missing ), unterminated"),
+    ("archive = ['wayback', 'bodleian']\n", "1: archive: unknown archive `bodleian`"),
+    ("[archives]\n\norder = ['wayback', 'bl']\n",
+     "3: archives.order: unknown archive `bl`; expected a comma-separated list of: ukgwa"),
+    ("[archives]\norder = 'wayback'\n",
+     '2: archives.order: expected a list, e.g. ["a", "b"]; found "wayback"'),
+    ("[archives]\nukgwa_requests_per_second = -1\n",
+     "2: archives.ukgwa_requests_per_second: expected a positive number; found -1"),
+    ("[archives]\nwayback_requests_per_minit = 3\n",
+     "2: unknown setting archives.wayback_requests_per_minit; did you mean "
+     "`wayback_requests_per_minute`?"),
+    ("archives = 5\n", '1: archives: expected a table, e.g. [archives] order = ["ukgwa", '
+     '"wayback"]; found 5'),
+])
+def test_settings_file_errors_name_the_line_and_what_is_wrong(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, toml: str,
+        message: str) -> None:
+    (tmp_path / "refcheck.toml").write_text(toml)
+    # Found by --check-only too, and said of the file's key, never of an option not typed
+    # (the fixture sets REFCHECK_UKGWA_URL and REFCHECK_WAYBACK_URL, which win over it).
+    run = run_cli("--check-only", str(case_in(tmp_path, server)))
+    assert run.exit_code == 2
+    assert f"refcheck: {tmp_path / 'refcheck.toml'}:{message}" in run.stderr
+    assert "--ukgwa-url" not in run.stderr and "--wayback-url" not in run.stderr
+    assert "found a list" not in run.stderr
+
+
+def test_a_settings_file_says_where_each_key_is(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[project]\nname = 'x'\n\n[tool.refcheck]\nretries = 2\n")
+    file = load_settings_file(path)
+    assert file.where("retries") == f"{path}:5: tool.refcheck.retries"
+    assert file.where("timeout") == f"{path}: tool.refcheck.timeout"  # not in the file
 
 
 def test_the_nearest_settings_file_is_used(run_cli: Any, tmp_path: Path,

@@ -37,10 +37,13 @@ from typing import Any
 
 from refcheck.archive import SERVICES, budget_settings
 from refcheck.errors import UsageError, found
-from refcheck.model import Archive
+from refcheck.model import Archive, Status
 
 #: Settings of the fallback itself, beside the table's budgets.
 _FALLBACK_LIMITS = ("wait_after_429",)
+#: The words ``fail-on`` and the lists of archives may hold (``none`` apart).
+_STATUSES = frozenset(status.value for status in Status)
+_ARCHIVES = frozenset(archive.value for archive in Archive)
 
 
 @dataclass(frozen=True)
@@ -57,38 +60,6 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     return load_settings_file(path).archives
-
-
-def _archives(path: Path, section: object) -> Config:
-    if not isinstance(section, dict):
-        raise UsageError(f"{path}: [archives] must be a table")
-    budgets = budget_settings()
-    known = {"order", *(info.url_setting for info in SERVICES.values()), *budgets,
-             *_FALLBACK_LIMITS}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise UsageError(f"{path}: unknown setting archives.{unknown[0]}"
-                         f"{_closest(unknown[0], sorted(known))}")
-    order = section.get("order")
-    if order is not None and (not isinstance(order, list)
-                              or not all(isinstance(x, str) for x in order)):
-        raise UsageError(f'{path}: archives.order must be a list such as ["ukgwa", '
-                         '"wayback"]')
-    urls = tuple((info.key, str(section[info.url_setting])) for info in SERVICES.values()
-                 if info.url_setting in section)
-    limits = tuple((name, _positive(path, name, section[name])) for name in budgets
-                   if name in section)
-    wait = section.get("wait_after_429")
-    return Config(archives=",".join(order) if order is not None else None, urls=urls,
-                  limits=limits,
-                  wait_after_429=_positive(path, "wait_after_429", wait) if wait is not None
-                  else None)
-
-
-def _positive(path: Path, name: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise UsageError(f"{path}: archives.{name} must be a positive number")
-    return float(value)
 
 
 # -- the whole file -------------------------------------------------------------------------
@@ -178,6 +149,13 @@ class SettingsFile:
     archives: Config = field(default_factory=Config)
     accept: tuple[tuple[str, frozenset[int]], ...] = ()
     headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    #: The file's lines, and what its keys are under (``tool.refcheck.`` in pyproject.toml).
+    lines: tuple[str, ...] = field(default=(), repr=False)
+    prefix: str = ""
+
+    def where(self, key: str) -> str:
+        """How an error about ``key`` names it: ``file:line: key`` as the file has it."""
+        return f"{_located(self.path, self.lines, key)}: {self.prefix}{key}"
 
     def resolve(self, value: str) -> Path:
         """A path in the file, relative to the file's folder."""
@@ -243,11 +221,16 @@ def load_settings_file(path: Path) -> SettingsFile:
             checker.unknown(key)
         elif key not in ("archives", "accept", "headers"):
             values[key] = checker.value(key, kind, value)
+    checker.statuses(values.get("fail-on"))
+    checker.archive_names("archive", values.get("archive"))
+    for key in ("exclude", "include"):
+        checker.patterns(key, values.get(key, ()))
     return SettingsFile(
         path=path, values=values,
-        archives=_archives(path, data["archives"]) if "archives" in data else Config(),
+        archives=checker.archives(data["archives"]) if "archives" in data else Config(),
         accept=checker.accept(data.get("accept", {})),
-        headers=checker.headers(data.get("headers", {})))
+        headers=checker.headers(data.get("headers", {})),
+        lines=tuple(checker.lines), prefix=prefix)
 
 
 class _Checker:
@@ -256,32 +239,31 @@ class _Checker:
         self.lines = text.splitlines()
         self.prefix = prefix
 
-    def where(self, key: str) -> str:
-        """``file:line`` of the first line that sets ``key`` (TOML keeps no positions)."""
-        pattern = re.compile(rf"^\s*(\[\s*(tool\.refcheck\.)?)?[\"']?{re.escape(key)}[\"']?"
-                             r"\s*[=\].]")
-        for number, line in enumerate(self.lines, 1):
-            if pattern.match(line):
-                return f"{self.path}:{number}"
-        return str(self.path)
+    def where(self, *keys: str) -> str:
+        return _located(self.path, self.lines, *keys)
 
-    def fail(self, key: str, message: str, *, at: str | None = None) -> UsageError:
-        """The error for ``key`` (``at``: the key of the line to point at, in a table)."""
-        return UsageError(f"{self.where(at or key)}: {self.prefix}{key}: {message}")
+    def fail(self, key: str, message: str, *, at: tuple[str, ...] = ()) -> UsageError:
+        """The error for ``key`` (``at``: the keys of the line to point at, in a table, the
+        table's own last: a key may be set inline, ``accept = {"host" = [999]}``)."""
+        return UsageError(f"{self.where(*at, key)}: {self.prefix}{key}: {message}")
 
     def unknown(self, key: str) -> None:
         instead = _INSTEAD.get(key)
         hint = f"; set {instead} instead" if instead else _closest(key, sorted(KEYS))
         raise self.fail(key, f"unknown setting{hint}")
 
-    def value(self, key: str, kind: Kind, value: Any) -> Any:
+    def value(self, key: str, kind: Kind, value: Any, *, at: tuple[str, ...] = ()) -> Any:
         expected = kind.name
         if kind in (TEXT, TEXTS, TEXT_OR_TEXTS):
             if isinstance(value, str) and kind is not TEXTS:
                 return value
-            if isinstance(value, list) and kind is not TEXT \
-                    and all(isinstance(x, str) for x in value):
-                return value
+            if isinstance(value, list) and kind is not TEXT:
+                wrong = next(((i, x) for i, x in enumerate(value, 1) if not isinstance(x, str)),
+                             None)
+                if wrong is None:
+                    return value
+                raise self.fail(key, 'expected a list of text in quotes, e.g. ["a", "b"]; '
+                                f"item {wrong[0]} is {_shown(wrong[1])}", at=at)
             expected = {"text": 'text in quotes, e.g. "value"',
                         "list of text": 'a list, e.g. ["a", "b"]',
                         "text or list of text": 'a list, e.g. ["a", "b"]'}[kind.name]
@@ -310,7 +292,7 @@ class _Checker:
             span = (f"from {kind.low:g} to {kind.high:g}" if kind.high is not None
                     else f"at least {kind.low:g}")
             expected = f"a {'whole ' if whole else ''}number {span}"
-        raise self.fail(key, f"expected {expected}; found {_shown(value)}")
+        raise self.fail(key, f"expected {expected}; found {_shown(value)}", at=at)
 
     def accept(self, table: Any) -> tuple[tuple[str, frozenset[int]], ...]:
         if not isinstance(table, dict):
@@ -318,13 +300,84 @@ class _Checker:
                             '"www.linkedin.com" = [999]')
         accepted = []
         for host, codes in table.items():
-            if not isinstance(codes, list) or not codes or not all(
-                    isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 999
-                    for c in codes):
+            wrong = _not_statuses(codes)
+            if wrong is not None:
                 raise self.fail(f'accept."{host}"', "expected a list of HTTP statuses, e.g. "
-                                f"[999] or [403, 429]; found {_shown(codes)}", at=host)
+                                f"[999] or [403, 429]; {wrong}", at=(host, "accept"))
             accepted.append((_host(host), frozenset(codes)))
         return tuple(accepted)
+
+    def statuses(self, value: str | list[str] | None) -> None:
+        """``fail-on``: each word a status, or ``none`` alone."""
+        words = _words(value)
+        if words == ["none"]:
+            return
+        for word in words:
+            if word == "none":
+                raise self.fail("fail-on", "`none` means that no status fails the run, so it "
+                                "stands alone; remove it or the statuses")
+            if word not in _STATUSES:
+                raise self.fail("fail-on", f"unknown status `{word}`; expected a "
+                                f"comma-separated list of: {', '.join(Status)} (or `none`)")
+
+    def archive_names(self, key: str, value: str | list[str] | None, *,
+                      at: tuple[str, ...] = ()) -> None:
+        for word in _words(value):
+            if word not in _ARCHIVES:
+                raise self.fail(key, f"unknown archive `{word}`; expected a comma-separated "
+                                f"list of: {', '.join(SERVICES)}", at=at)
+
+    def patterns(self, key: str, texts: list[str]) -> None:
+        for text in texts:
+            try:
+                re.compile(text)
+            except re.error as exc:
+                raise self.fail(key, f"`{text}` is not a regular expression: "
+                                f"{exc}") from None
+
+    def archives(self, section: object) -> Config:
+        """``[archives]``: the order, base URLs and budgets of the archives."""
+        if not isinstance(section, dict):
+            raise self.fail("archives", 'expected a table, e.g. [archives] order = ["ukgwa", '
+                            f'"wayback"]; found {_shown(section)}')
+        budgets = budget_settings()
+        known = {"order", *(info.url_setting for info in SERVICES.values()), *budgets,
+                 *_FALLBACK_LIMITS}
+        for name in section:
+            if name not in known:
+                raise UsageError(f"{self.where(name, 'archives')}: unknown setting "
+                                 f"{self.prefix}archives.{name}"
+                                 f"{_closest(name, sorted(known))}")
+        order = section.get("order")
+        if order is not None:
+            order = self.value("archives.order", TEXTS, order, at=("order", "archives"))
+            self.archive_names("archives.order", order, at=("order", "archives"))
+        urls = []
+        for info in SERVICES.values():
+            name = info.url_setting
+            if name not in section:
+                continue
+            url = section[name]
+            if not isinstance(url, str) or (url and not url.startswith(("http://",
+                                                                        "https://"))):
+                shown = f"`{url}` is not" if isinstance(url, str) else f"found {_shown(url)}, not"
+                raise self.fail(f"archives.{name}", f"{shown} an http(s) address; expected "
+                                f'the base URL of {info.short}, e.g. "{info.default_url}"',
+                                at=(name, "archives"))
+            urls.append((info.key, url))
+        limits = tuple((name, self.positive(name, section[name])) for name in budgets
+                       if name in section)
+        wait = section.get("wait_after_429")
+        return Config(archives=",".join(order) if order is not None else None,
+                      urls=tuple(urls), limits=limits,
+                      wait_after_429=self.positive("wait_after_429", wait) if wait is not None
+                      else None)
+
+    def positive(self, name: str, value: object) -> float:
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise self.fail(f"archives.{name}", f"expected a positive number; found "
+                            f"{_shown(value)}", at=(name, "archives"))
+        return float(value)
 
     def headers(self, table: Any) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
         if not isinstance(table, dict):
@@ -334,11 +387,11 @@ class _Checker:
         for host, headers in table.items():
             if not isinstance(headers, dict):
                 raise self.fail(f'headers."{host}"', "expected a table of header names and "
-                                'values, e.g. X-Api-Key = "..."', at=host)
+                                'values, e.g. X-Api-Key = "..."', at=(host, "headers"))
             pairs = []
             for name, value in headers.items():
                 where = f'headers."{host}".{name}'
-                line = name
+                line = (name, host, "headers")
                 if not _TOKEN.fullmatch(name):
                     raise self.fail(where, "not a header name (letters, digits and "
                                     "!#$%&'*+-.^_`|~ only)", at=line)
@@ -358,6 +411,39 @@ class _Checker:
                 pairs.append((name, value))
             found.append((_host(host), tuple(pairs)))
         return tuple(found)
+
+
+def _located(path: Path, lines: list[str] | tuple[str, ...], *keys: str) -> str:
+    """``file:line`` of the first line that sets the first of ``keys`` that a line sets
+    (TOML keeps no positions); the file alone when none does."""
+    for key in keys:
+        pattern = re.compile(rf"^\s*(\[\s*(tool\.refcheck\.)?)?[\"']?{re.escape(key)}"
+                             r"[\"']?\s*[=\].]")
+        for number, line in enumerate(lines, 1):
+            if pattern.match(line):
+                return f"{path}:{number}"
+    return str(path)
+
+
+def _words(value: str | list[str] | None) -> list[str]:
+    """The words of a comma-separated setting, or of a list of them, as ``build`` reads
+    them."""
+    joined = ",".join(value) if isinstance(value, list) else value or ""
+    return [w for w in (w.strip().lower() for w in joined.split(",")) if w]
+
+
+def _not_statuses(codes: object) -> str | None:
+    """What is wrong with ``codes`` as a list of HTTP statuses ("found ..."), if anything."""
+    if not isinstance(codes, list):
+        return f"found {_shown(codes)}"
+    if not codes:
+        return "found an empty list"
+    for number, code in enumerate(codes, 1):
+        if not isinstance(code, int) or isinstance(code, bool):
+            return f"item {number} is {_shown(code)}, not a number"
+        if not 100 <= code <= 999:
+            return f"{code} is not an HTTP status (they run from 100 to 999)"
+    return None
 
 
 def _host(text: str) -> str:
