@@ -236,6 +236,7 @@ def test_a_user_agent_that_is_no_header_value_is_refused_before_anything_is_fetc
         run = run_cli(str(case), "--check-only", *how)
         assert run.exit_code == 2, run.stderr
         assert words in run.stderr
-        assert ("--user-agent" if how[0] == "--user-agent" else "user-agent") in run.stderr
+        assert ("--user-agent: " if how[0] == "--user-agent" else "refcheck.toml:1: user-agent: "
+                ) in run.stderr
         assert "\x1b" not in run.stderr and "\x00" not in run.stderr
     assert server.seen == []

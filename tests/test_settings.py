@@ -450,3 +450,22 @@ def test_the_readme_settings_example_is_valid(run_cli: Any, tmp_path: Path,
     shown = settings(run)
     assert shown["confirm"] == ("3:3", str(tmp_path / "pyproject.toml"))
     assert shown['headers."files.example.ac.uk".X-Api-Key'][0] == "****"
+
+
+def test_an_archive_base_url_from_the_environment_is_blamed_on_the_variable(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFCHECK_UKGWA_URL", "webarchive.example")
+    run = run_cli(str(case_in(tmp_path, server)), "--check-only")
+    assert run.exit_code == 2
+    assert ("REFCHECK_UKGWA_URL: the base URL of UKGWA, `webarchive.example`, is not an "
+            "http(s) address") in run.stderr
+    assert "--ukgwa-url" not in run.stderr
+
+
+def test_a_settings_file_value_refused_after_reading_names_its_line(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    (tmp_path / "refcheck.toml").write_text("quiet = true\n\nformat = 'pdf'\n")
+    run = run_cli(str(case_in(tmp_path, server)), "--check-only")
+    assert run.exit_code == 2
+    assert f"{tmp_path / 'refcheck.toml'}:3: format: unknown format `pdf`" in run.stderr

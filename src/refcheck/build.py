@@ -307,7 +307,7 @@ class _Picker:
             found = file.values[key]
             if path and found:
                 found = str(file.resolve(str(found)))
-            return found, f"{file.path}: {key}"
+            return found, file.where(key)
         self.origins[key] = "default"
         return (value if default is None else default), flag
 
@@ -351,9 +351,11 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
                   if configured.get(key) else "default")
         if value:
             if not value.startswith(("http://", "https://")):
-                where = info.option or info.env
-                raise UsageError(f"{where}: the {info.short} base URL `{value}` is not an "
-                                 "http(s) address")
+                where = (info.option if typed else info.env if env.get(info.env)
+                         else pick.file.where(f"archives.{info.url_setting}") if pick.file
+                         else f"archives.{info.url_setting}")
+                raise UsageError(f"{where}: the base URL of {info.short}, `{value}`, is not "
+                                 "an http(s) address")
             urls.append((key, value.rstrip("/")))
         setting = f"archives.{info.url_setting}"
         pick.show(setting, (value or info.default_url).rstrip("/"))
