@@ -429,3 +429,13 @@ def test_refcheck_fix_and_preserve_are_subcommands(tmp_path: Path,
     kept = subprocess.run([sys.executable, "-m", "refcheck", "preserve", str(path)],
                           capture_output=True, text=True, timeout=60)
     assert kept.returncode == 2 and "https://archive.org/account/s3.php" in kept.stderr
+
+
+def test_fix_says_a_utf16_case_file_is_utf16_as_the_check_does(
+        tmp_path: Path, run_fix: Any) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_bytes("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+                     .encode("utf-16-le"))
+    run = run_fix(str(path))
+    assert run.exit_code == 2
+    assert "this file is UTF-16 text" in run.stderr

@@ -506,11 +506,7 @@ def read_target(path: Path, *, output: Path | None, documents: tuple[str, ...]) 
     except OSError as exc:
         raise CaseFileError([Problem(name, None, None, f"cannot read: {exc.strerror}")]
                             ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseFileError([Problem(name, None, None, f"not UTF-8 text (byte {exc.start}); "
-                                     "save it as UTF-8")]) from None
+    text = cases.decode(raw, name)  # as the check reads it
     return Target(path, path, text, raw, stat, raw.startswith(b"\xef\xbb\xbf"),
                   cases.parse(text, name))
 
