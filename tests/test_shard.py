@@ -98,13 +98,13 @@ def test_a_bad_shard_on_the_command_line_exits_2_without_a_traceback(
     assert server.seen == []  # nothing was fetched
 
 
-def test_a_bad_shard_in_the_settings_file_names_the_file(tmp_path: Path, server: EvidenceServer,
-                                                         run_cli: Any) -> None:
+def test_a_bad_shard_in_the_settings_file_names_the_file_and_line(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any) -> None:
     case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": server.url("/page")}])
     (tmp_path / "refcheck.toml").write_text('shard = "9/4"\n')
     run = run_cli(str(case))
     assert run.exit_code == 2
-    assert f"{tmp_path / 'refcheck.toml'}: shard: `9/4`" in run.stderr
+    assert f"{tmp_path / 'refcheck.toml'}:1: shard: `9/4`" in run.stderr
 
 
 def test_the_shard_of_a_host_is_the_same_everywhere() -> None:
