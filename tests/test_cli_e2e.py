@@ -436,3 +436,14 @@ def test_a_time_that_is_no_number_is_refused_naming_the_option(
     assert run.exit_code == 2
     assert f"{option}: expected an ordinary number of seconds" in run.stderr
     assert server.seen == []
+
+
+@pytest.mark.parametrize("value", ["", ",,", " "])
+def test_an_empty_fail_on_is_refused_not_taken_for_nothing_fails(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer, value: str) -> None:
+    """`--fail-on "$FAIL_ON"` with the variable unset made a run with a dead link pass."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Gone", "url": server.url("/gone")}])
+    run = run_cli(str(case), "--fail-on", value)
+    assert run.exit_code == 2
+    assert "--fail-on: no statuses given" in run.stderr and "`none`" in run.stderr
+    assert server.seen == []

@@ -425,6 +425,12 @@ def parse_fail_on(text: str, where: str = "--fail-on") -> frozenset[Status]:
             valid = ", ".join(s.value for s in Status)
             raise UsageError(f"{where}: unknown status `{word}`; expected a comma-separated "
                              f"list of: {valid} (or `none`)") from None
+    if not chosen:
+        # An empty value (`--fail-on "$FAIL_ON"` with the variable unset) would quietly
+        # make every run pass: nothing fails only when asked for by name.
+        raise UsageError(f"{where}: no statuses given; expected a comma-separated list, "
+                         f"e.g. {','.join(sorted(DEFAULT_FAIL_ON))}, or `none` for a run "
+                         "that never fails")
     return frozenset(chosen)
 
 
