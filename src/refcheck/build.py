@@ -351,7 +351,7 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
                   if configured.get(key) else "default")
         if value:
             if not value.startswith(("http://", "https://")):
-                where = (info.option if typed else info.env if env.get(info.env)
+                where = (info.option or info.env if typed else info.env if env.get(info.env)
                          else pick.file.where(f"archives.{info.url_setting}") if pick.file
                          else f"archives.{info.url_setting}")
                 raise UsageError(f"{where}: the base URL of {info.short}, `{value}`, is not "
