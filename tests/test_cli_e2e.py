@@ -422,6 +422,7 @@ def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceS
     assert proc.returncode == code, err
     assert "✗ dead 404" in out and "Gone" in out
     assert "Interrupted: 1 of 2 links were checked" in out
+    assert "Not checked (1)" in out and "b " + server.url("/trickle") in out
     assert "Traceback" not in err
 
 

@@ -435,3 +435,30 @@ def test_html_is_one_page_with_no_external_requests() -> None:
     assert not re.search(r'(src|href)="(?!https?://)', page)  # nothing loaded from elsewhere
     assert "<script src" not in page and "<link" not in page
     assert "[bold]Primary Justice[/bold]" in page and "<bold>" not in page
+
+
+@pytest.mark.parametrize("form", ["terminal", "markdown", "html", "json"])
+def test_an_interrupted_report_names_the_links_it_did_not_check(form: str) -> None:
+    """Ctrl-C after two of three sources: the third is named, so that the user knows what
+    still needs checking (it was simply absent from every report)."""
+    run = report()
+    del run.results[1]  # the council page was still being fetched
+    run.interrupted = True
+    out = io.StringIO()
+    Format(form).renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    if form == "json":
+        assert json.loads(text)["not_checked"] == [
+            {"file": "c.yaml", "line": 11, "source": "b", "kind": "source",
+             "url": "http://council.example.gov.uk/think-family"}]
+        return
+    assert "Not checked (1); run refcheck again to check them" in text
+    assert "c.yaml:11: b" in text and "council.example.gov.uk/think-family" in text
+    assert "c.yaml:10: a" not in text  # the dead link was checked
+
+
+def test_a_complete_report_lists_nothing_as_not_checked() -> None:
+    out = io.StringIO()
+    run = report()
+    Format.json.renderer().render(run, decide(run), out)
+    assert json.loads(out.getvalue())["not_checked"] == []

@@ -354,6 +354,25 @@ class Merged:
     audit: str = ""
 
 
+@dataclass(frozen=True)
+class Unchecked:
+    """A link an interrupted run did not get to: the reports name it, so that the user
+    knows which sources still need checking."""
+
+    file: str  # the case file
+    line: int  # the URL's line (or the source's, without one)
+    source: str  # the source's id
+    kind: SourceKind
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        return self.source if self.kind is SourceKind.SOURCE else f"ref {self.source}"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.label} {self.url or '(no URL)'}"
+
+
 @dataclass
 class RunReport:
     """What a run found. Filled in as links complete, so an interrupted run keeps its results."""
@@ -378,6 +397,9 @@ class RunReport:
     #: The links of the case files, when ``cases`` cannot say (a report read back from
     #: JSON lists only the links it reports); None: counted from ``cases``.
     expected: int | None = None
+    #: The links an interrupted run did not check, when ``cases`` cannot say (read back
+    #: from JSON); None: worked out from ``cases`` and ``results``.
+    unchecked: tuple[Unchecked, ...] | None = None
 
     def counts(self) -> dict[Status, int]:
         counts = dict.fromkeys(Status, 0)

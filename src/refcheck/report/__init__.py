@@ -29,6 +29,7 @@ from refcheck.model import (
     Source,
     SourceKind,
     Status,
+    Unchecked,
     best_status,
     day,
 )
@@ -349,6 +350,24 @@ def sources(report: RunReport) -> list[SourceView]:
         if result is not None:
             group.append(result)
     return views
+
+
+def not_checked(report: RunReport) -> list[Unchecked]:
+    """The links of an interrupted run that have no result, in case-file order."""
+    if not report.interrupted:
+        return []
+    if report.unchecked is not None:  # a report read back from JSON
+        return list(report.unchecked)
+    done = {(r.case.path, r.source.kind, r.source.id, r.cited) for r in report.results}
+    return [Unchecked(case.path, (cited.position if cited else source.position).line,
+                      source.id, source.kind, cited.url if cited else None)
+            for case in report.cases for source in case.sources
+            for cited in (source.urls or (None,))
+            if (case.path, source.kind, source.id, cited) not in done]
+
+
+#: How many unchecked links the human-read reports list by name (the JSON report, all).
+UNCHECKED_SHOWN = 20
 
 
 def not_checked_for_want_of_network(result: LinkResult) -> bool:

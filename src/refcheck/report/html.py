@@ -17,11 +17,13 @@ from refcheck import __version__
 from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
 from refcheck.report import (
     STATUS_INFO,
+    UNCHECKED_SHOWN,
     Renderer,
     SourceView,
     action,
     archive_lines,
     literal,
+    not_checked,
     run_notes,
     sources,
 )
@@ -116,6 +118,15 @@ def page(report: RunReport, outcome: Outcome) -> str:
         parts.append(f"<p><strong>Interrupted</strong>: {len(report.results)} of "
                      f"{report.total_links()} links were checked; this report is "
                      "partial.</p>")
+        left = not_checked(report)
+        if left:
+            parts.append(f"<p>Not checked ({len(left)}); run refcheck again to check "
+                         "them:</p><ul>")
+            parts += [f"<li>{text(str(item))}</li>" for item in left[:UNCHECKED_SHOWN]]
+            if len(left) > UNCHECKED_SHOWN:
+                parts.append(f"<li>… and {len(left) - UNCHECKED_SHOWN} more (all are in the "
+                             "JSON report)</li>")
+            parts.append("</ul>")
     parts += [f"<p><strong>{text(note)}</strong></p>" for note in run_notes(report)]
     parts += _actions(report, outcome, views)
     if report.warnings:

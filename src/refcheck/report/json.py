@@ -40,10 +40,11 @@ from refcheck.model import (
     Source,
     SourceKind,
     Status,
+    Unchecked,
     source_key,
     source_verdicts,
 )
-from refcheck.report import Renderer, ordered
+from refcheck.report import Renderer, not_checked, ordered
 from refcheck.urls import mask
 
 SCHEMA = "refcheck-report/1"
@@ -294,6 +295,9 @@ class JsonRenderer(Renderer):
             if report.confirm else None,
             "shard": _shard(report.shard),
             "merged": _merged(report.merged),
+            "not_checked": masked([{"file": item.file, "line": item.line,
+                                    "source": item.source, "kind": item.kind.value,
+                                    "url": item.url} for item in not_checked(report)]),
         }
         warnings = masked([{"file": w.file, "line": w.line, "column": w.column,
                             "message": w.message, "excerpt": w.excerpt}
@@ -511,8 +515,23 @@ class _Reader:
             finished_at=self.moment(data, "finished_at", "", optional=True),
             shard=self._shard(self.table(data, "shard", "", optional=True)),
             merged=self._merged(self.table(data, "merged", "", optional=True)),
-            expected=expected)
+            expected=expected,
+            unchecked=tuple(self._unchecked(self.object_at(item, f"not_checked[{i}]"),
+                                            f"not_checked[{i}]")
+                            for i, item in enumerate(self.items(data, "not_checked", "",
+                                                                optional=True) or ())))
         return ReadReport(report, fail_on, exit_code, version)
+
+    def _unchecked(self, data: dict[str, Any], where: str) -> Unchecked:
+        kind = self.text(data, "kind", where)
+        try:
+            source_kind = SourceKind(kind)
+        except ValueError:
+            raise self.fail(f"{where}.kind", f"`{kind[:80]}` is not source or "
+                            "reference") from None
+        return Unchecked(self.text(data, "file", where), self.number(data, "line", where),
+                         self.text(data, "source", where), source_kind,
+                         self.text(data, "url", where, optional=True))
 
     def _status(self, value: Any, where: str) -> Status:
         try:

@@ -12,10 +12,12 @@ from typing import TextIO
 from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
 from refcheck.report import (
     STATUS_INFO,
+    UNCHECKED_SHOWN,
     Renderer,
     action,
     archive_lines,
     literal,
+    not_checked,
     run_notes,
     sources,
 )
@@ -66,6 +68,14 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
     if report.interrupted:
         lines += [f"**Interrupted**: {len(report.results)} of {report.total_links()} links "
                   "were checked; the report is partial.", ""]
+        left = not_checked(report)
+        if left:
+            lines += [f"Not checked ({len(left)}); run refcheck again to check them:", ""]
+            lines += [f"- {md_text(str(item))}" for item in left[:UNCHECKED_SHOWN]]
+            if len(left) > UNCHECKED_SHOWN:
+                lines.append(f"- … and {len(left) - UNCHECKED_SHOWN} more (all are in the "
+                             "JSON report)")
+            lines.append("")
     for note in run_notes(report):
         lines += [f"> {md_text(note)}", ""]
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])

@@ -32,12 +32,14 @@ from refcheck.model import (
 )
 from refcheck.report import (
     STATUS_INFO,
+    UNCHECKED_SHOWN,
     Renderer,
     SourceView,
     action,
     archive_lines,
     literal,
     memory_lines,
+    not_checked,
     not_checked_for_want_of_network,
     run_notes,
     sources,
@@ -186,6 +188,15 @@ class TerminalRenderer(Renderer):
             say(Text(
                 f"Interrupted: {total} of {report.total_links()} links were checked before "
                 "the run was stopped; the results above are partial.", style="bold yellow"))
+            left = not_checked(report)
+            if left:
+                say(Text(f"Not checked ({len(left)}); run refcheck again to check them:",
+                         style="yellow"))
+                for item in left[:UNCHECKED_SHOWN]:
+                    self._line.prose("  ", literal(str(item)))
+                if len(left) > UNCHECKED_SHOWN:
+                    say(Text(f"  … and {len(left) - UNCHECKED_SHOWN} more (all are in the "
+                             "JSON report)"))
         if outcome.exit_code is ExitCode.NO_NETWORK:
             say(Text("No network: nothing was concluded about the evidence; run refcheck "
                      "again when connected.", style="bold yellow"))
