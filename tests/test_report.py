@@ -462,3 +462,17 @@ def test_a_complete_report_lists_nothing_as_not_checked() -> None:
     run = report()
     Format.json.renderer().render(run, decide(run), out)
     assert json.loads(out.getvalue())["not_checked"] == []
+
+
+@pytest.mark.parametrize(("detail", "href"), [
+    ("see https://en.wikipedia.org/wiki/Salford_(city) for the place",
+     "https://en.wikipedia.org/wiki/Salford_(city)"),
+    ("is it at https://e.org/report?", "https://e.org/report"),
+    ("moved (to https://e.org/new]); cite it", "https://e.org/new"),
+])
+def test_html_links_end_where_the_url_ends(detail: str, href: str) -> None:
+    run = report()
+    run.results[2] = dataclasses.replace(run.results[2], detail=detail)
+    out = io.StringIO()
+    Format.html.renderer().render(run, decide(run), out)
+    assert f'href="{href}"' in out.getvalue()

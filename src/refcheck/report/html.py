@@ -27,6 +27,7 @@ from refcheck.report import (
     run_notes,
     sources,
 )
+from refcheck.urls import url_in_prose
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 COLOURS = {"green": "#1a7f37", "yellow": "#9a6700", "red": "#cf222e", "magenta": "#8250df",
@@ -66,7 +67,7 @@ def text(value: str | None) -> str:
     out = []
     at = 0
     for match in _URL.finditer(shown):
-        url = match.group(0).rstrip(".,;:)\u201d")
+        url = url_in_prose(match.group(0))  # as in Markdown: the sentence's ending is text
         out.append(html.escape(shown[at:match.start()]))
         out.append(link(url))
         at = match.start() + len(url)
