@@ -386,6 +386,33 @@ def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
     assert [link["status"] for link in written["links"]] == ["dead"]
 
 
+def test_ctrl_c_held_down_during_preserve_ends_it_with_a_message_not_a_traceback(
+        tmp_path: Path, server: EvidenceServer) -> None:
+    case = write_case(tmp_path, [{"id": "b", "title": "Slow", "url": server.url("/trickle")}])
+    env = {**_subprocess_env(), "REFCHECK_IA_ACCESS_KEY": "a", "REFCHECK_IA_SECRET_KEY": "s",
+           "REFCHECK_SPN_URL": server.url("/spn"), "REFCHECK_WAYBACK_URL": server.url("/wb")}
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "refcheck", "preserve", str(case)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert server.wait_for("/trickle", timeout=60)
+        while proc.poll() is None:  # until it has ended, whatever it was doing
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "refcheck preserve: interrupted (Ctrl-C)" in err
+
+
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceServer,
                                                stop: signal.Signals, code: int) -> None:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -292,7 +292,7 @@ class Interrupts:
 
     def __init__(self) -> None:
         self.count = 0
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._installed = False
         self._finished = False
@@ -319,7 +319,7 @@ class Interrupts:
         with contextlib.suppress(AttributeError, OSError):
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
-    def attach(self, task: asyncio.Task[None]) -> None:
+    def attach(self, task: asyncio.Task[Any]) -> None:
         """The checking has started, as ``task``."""
         self._loop, self._task = asyncio.get_running_loop(), task
         if self.count:
@@ -333,9 +333,10 @@ class Interrupts:
         self.count += 1
         if self.count > 1:
             return
-        if self._task is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._task.cancel)
-        elif self._finished:
+        task, loop = self._task, self._loop
+        if task is not None and loop is not None and not task.done() and not loop.is_closed():
+            loop.call_soon_threadsafe(task.cancel)
+        elif self._finished or task is not None:  # the checking is over
             raise KeyboardInterrupt
 
 

@@ -15,7 +15,7 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
@@ -57,6 +57,9 @@ from refcheck.preserve import (
 )
 from refcheck.report import literal
 from refcheck.urls import mask
+
+if TYPE_CHECKING:
+    from refcheck.cli import Interrupts
 
 EPILOG = """\
 \b
@@ -166,7 +169,7 @@ def _date(text: str | None) -> dt.date | None:
 
 def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
     """Keys first (without them nothing is read or sent), then the check, then captures."""
-    from refcheck.cli import event_loop_factory, load_cases
+    from refcheck.cli import Interrupts, event_loop_factory, load_cases
 
     keys = keys_from(os.environ)
     if keys is None:
@@ -187,9 +190,10 @@ def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
     for warning in warnings:
         _say(str(warning), err=True)
     try:
-        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-            done = runner.run(_run(loaded, request, parts, keys, base))
-    except KeyboardInterrupt:
+        with Interrupts() as interrupts, asyncio.Runner(
+                loop_factory=event_loop_factory()) as runner:
+            done = runner.run(_run(loaded, request, parts, keys, base, interrupts))
+    except (KeyboardInterrupt, asyncio.CancelledError):
         _say("refcheck preserve: interrupted (Ctrl-C); captures already asked for may still "
              "be made.", err=True)
         return ExitCode.INTERRUPTED
@@ -209,8 +213,12 @@ def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
 
 
 async def _run(loaded: list[Case], request: PreserveRequest, parts: PreserveParts,
-               keys: Keys, base: str) -> tuple[dt.date, list[Preserved]] | None:
+               keys: Keys, base: str, interrupts: Interrupts | None = None
+               ) -> tuple[dt.date, list[Preserved]] | None:
     settings = request.settings
+    task = asyncio.current_task()
+    if interrupts is not None and task is not None:
+        interrupts.attach(task)  # Ctrl-C cancels this; pressed again, it is ignored
     async with parts.make_fetcher(settings.http) as fetcher:
         report = RunReport()
         # No archive fallback: only live links are preserved.
