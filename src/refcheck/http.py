@@ -506,7 +506,9 @@ class Fetcher:
         codings = [c.strip().lower() for c in content_encoding.split(",")]
         decoding = _Decoding.of([c for c in codings if c not in ("", "identity")], cap)
         if decoding is None:
-            return b"", False  # an encoding we did not ask for: nothing we can read
+            # An encoding we did not ask for (br, zstd): a browser would read it, we cannot.
+            # Marked unread, not empty: an empty page would be judged not the evidence.
+            return b"", True
         stream = response.stream
         if not isinstance(stream, httpx.AsyncByteStream):
             return b"", False
