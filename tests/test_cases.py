@@ -177,6 +177,14 @@ def test_alias_expansion_through_urls_hits_the_node_limit() -> None:
     assert any("more than 100,000 YAML nodes (an alias-expansion bomb?)" in p for p in found)
 
 
+@pytest.mark.parametrize("target", ["loop.yaml", "moved-away.yaml"])
+def test_a_link_to_nothing_is_called_so_not_a_missing_file(tmp_path: Path, target: str) -> None:
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / target)
+    with pytest.raises(CaseFileError) as info:
+        cases.discover([str(tmp_path / "loop.yaml")])
+    assert "a symbolic link to nothing" in str(info.value.problems[0])
+
+
 def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_bytes(b"# " + b"x" * (cases.MAX_FILE_BYTES + 10) + b"\n")

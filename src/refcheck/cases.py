@@ -92,6 +92,10 @@ def discover(paths: Iterable[str]) -> list[Path]:
             found.append(path)
         elif path.exists():
             problems.append(Problem(raw, None, None, "not a regular file; expected a case file"))
+        elif path.is_symlink():
+            problems.append(Problem(raw, None, None, "a symbolic link to nothing (its target "
+                                    "is missing, or it leads back to itself); link it to the "
+                                    "case file, or give the case file itself"))
         else:
             problems.append(
                 Problem(raw, None, None, "no such file or directory; expected a case file")
