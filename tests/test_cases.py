@@ -280,3 +280,37 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
     fast = [url_problem(u) for u in urls]
     monkeypatch.setattr("refcheck.urls.host_of", lambda url: "")  # the shortcut never taken
     assert fast == [url_problem(u) for u in urls]
+
+
+@pytest.mark.parametrize(("url", "warning"), [
+    ("https://[::1", "the `[` that starts an IPv6 address is never closed; write the address "
+     "between brackets, e.g. http://[2001:db8::1]/"),
+    ('"http://a.b/\\u0000x"', "the invisible control character `\\x00` (character 12) cannot "
+     "be part of a web address; delete it (it is often left by text pasted from a document)"),
+    ('"http://a.test/lost/\\e[2J"', "the invisible control character `\\x1b` (character 20)"),
+    ("http://127.0.0.2:99999/", "port 99999 is out of range (1-65535); correct the number "
+     "after the `:`, or delete `:99999` to use the usual port"),
+    (f"http://{'a' * 300}.com/", "a part of the host name is 300 characters long, more than "
+     "the 63 allowed between dots (and 253 for the whole name)"),
+])
+def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning: str) -> None:
+    """--check-only (and the pre-commit hook, and --strict) warn of every address the run
+    reports `invalid` without requesting it, as they warn of a space in one."""
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    loaded = cases.parse(text, "case.yaml")
+    (found,) = [str(w) for w in loaded.warnings]
+    assert found.startswith("case.yaml:6:10: warning: source a url `")
+    assert f"`: {warning}" in found
+    if url.startswith("https://["):
+        assert "port" not in found  # the missing `]` is named, not the port
+    (cited,) = loaded.case.sources[0].urls  # still checked, and reported `invalid`
+    problem = url_problem(cited.url)
+    assert problem is not None and not problem.fatal and problem.message.startswith(warning)
+
+
+def test_a_space_in_an_address_is_warned_of_once() -> None:
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+            "    url: http://a.test/Boyle C hris.pdf\n")
+    assert [str(w) for w in cases.parse(text, "c.yaml").warnings] == [
+        "c.yaml:6:10: warning: source a url `http://a.test/Boyle C hris.pdf`: remove the space "
+        "(often damage from copying out of a PDF), or write %20 where the address really has one"]

@@ -390,7 +390,47 @@ def test_unparseable_url_is_invalid() -> None:
     report = run_check(router, _case(["http://a.test:port/x"]))
     (result,) = report.results
     assert result.status is Status.INVALID
-    assert "Invalid port" in result.detail
+    assert result.detail == ("not a usable web address: the port `port` (after the `:`) is not "
+                             "a number from 1 to 65535; most addresses need no port: delete "
+                             "`:port`")
+
+
+@pytest.mark.parametrize(("url", "detail"), [
+    ("https://[::1", "the `[` that starts an IPv6 address is never closed"),
+    ("http://a.test/\x00x", "the invisible control character `\\x00` (character 15) cannot be "
+     "part of a web address"),
+    ("http://a.test:99999/", "port 99999 is out of range (1-65535)"),
+    (f"http://{'a' * 300}.test/", "a part of the host name is 300 characters long, more than "
+     "the 63 allowed between dots"),
+])
+def test_an_address_that_cannot_be_requested_is_invalid_in_plain_words(url: str,
+                                                                      detail: str) -> None:
+    """Not `error` ("connection refused", "encoding with 'idna' codec failed"): the address
+    itself is wrong, and nothing is requested."""
+    router = respx.MockRouter(assert_all_called=False)
+    route = router.route().respond(200, html="ok")
+    (result,) = run_check(router, _case([url])).results
+    assert result.status is Status.INVALID
+    assert result.detail.startswith(f"not a usable web address: {detail}")
+    assert route.call_count == 0
+
+
+@pytest.mark.parametrize(("location", "detail"), [
+    ("http://a.test:99999/x", "'http://a.test:99999/x': port 99999 is out of range (1-65535)"),
+    (f"http://{'a' * 300}.test/", f"'http://{'a' * 300}.test/': a part of the host name is 300 "
+     "characters long, more than the 63 allowed between dots (and 253 for the whole name)"),
+    ("http://[::1/", "'http://[::1/': the `[` that starts an IPv6 address is never closed"),
+])
+def test_a_redirect_to_an_address_that_cannot_be_requested_is_the_servers_fault(
+        location: str, detail: str) -> None:
+    router = respx.MockRouter(assert_all_called=False)
+    router.get("https://a.test/old").respond(302, headers={"Location": location})
+    other = router.route().respond(200, html="ok")
+    (result,) = run_check(router, _case(["https://a.test/old"])).results
+    assert result.status is Status.ERROR
+    assert result.detail.startswith(f"the server redirected to an unusable address ({detail})")
+    assert "correct the number" not in result.detail  # advice for the case file's own URLs
+    assert other.call_count == 0
 
 
 def test_cookies_go_back_only_to_the_host_that_set_them() -> None:

@@ -489,6 +489,36 @@ def test_a_refused_connection_names_its_cause() -> None:
     asyncio.run(run())
 
 
+def test_a_port_out_of_range_is_refused_not_wrapped_round_to_another() -> None:
+    """The resolver takes port 65536 + n as port n: the request must not reach that one."""
+    async def run() -> None:
+        async with Server(keep_answering) as server:
+            port = server.port + 65536
+            transport = lean()
+            with pytest.raises(RequestFailed) as failed:
+                await get(transport, f"http://127.0.0.1:{port}/a")
+            await transport.aclose()
+            assert server.connections == 0
+        failure = failed.value.failure
+        assert failure.kind is FailureKind.INVALID_URL
+        assert failure.message.startswith(f"port {port} is out of range (1-65535)")
+    asyncio.run(run())
+
+
+def test_a_host_name_label_too_long_is_an_invalid_address_not_a_python_error() -> None:
+    async def run() -> None:
+        transport = lean()  # the loop's own resolver, whose idna codec refused the name
+        async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
+            result = await fetcher.fetch(f"http://{'a' * 300}.com/")
+        verdict = classify(result)
+        assert verdict.status is Status.INVALID
+        assert verdict.detail.startswith(
+            "not a usable web address: a part of the host name is 300 characters long, more "
+            "than the 63 allowed between dots (and 253 for the whole name)")
+        assert "idna" not in verdict.detail
+    asyncio.run(run())
+
+
 class CountingResolver:
     """Stands in for the loop's getaddrinfo: names under .test are 127.0.0.1, others fail."""
 

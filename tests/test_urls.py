@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from refcheck.urls import (
+    address_defect,
     host_of,
     is_home_page,
     is_login_page,
@@ -173,3 +175,65 @@ def test_a_visitors_session_is_taken_out_of_an_address(url: str, clean: str) -> 
 ])
 def test_a_hosts_site_is_the_name_its_organisation_registered(host: str, site: str) -> None:
     assert site_of(host) == site
+
+
+LABEL = "a" * 300
+
+
+@pytest.mark.parametrize(("url", "defect"), [
+    ("https://[::1", "the `[` that starts an IPv6 address is never closed; write the address "
+     "between brackets, e.g. http://[2001:db8::1]/"),
+    ("http://a.b/\x00x", "the invisible control character `\\x00` (character 12) cannot be "
+     "part of a web address; delete it (it is often left by text pasted from a document)"),
+    ("http://a\x1b[2J.example/", "the invisible control character `\\x1b` (character 9)"),
+    ("http://a.test/\x7f", "the invisible control character `\\x7f` (character 15)"),
+    ("http://127.0.0.2:99999/", "port 99999 is out of range (1-65535); correct the number after "
+     "the `:`, or delete `:99999` to use the usual port"),
+    ("http://[::1]:70000/", "port 70000 is out of range (1-65535)"),
+    ("http://a.test:0/", "port 0 is out of range (1-65535)"),
+    ("http://a.test:port/x", "the port `port` (after the `:`) is not a number from 1 to 65535; "
+     "most addresses need no port: delete `:port`"),
+    ("http://a.test:-1/", "the port `-1` (after the `:`) is not a number from 1 to 65535"),
+    (f"http://{LABEL}.com/", "a part of the host name is 300 characters long, more than the 63 "
+     "allowed between dots (and 253 for the whole name); check that it was copied correctly"),
+    (f"http://{'.'.join(['a' * 60] * 5)}/", "the host name is 304 characters long, more than "
+     "the 253 allowed; check that it was copied correctly"),
+    ("http://a..b.test/", "the host name `a..b.test` has an empty part between dots; remove "
+     "the extra `.`"),
+    ("http://.a.test/", "the host name `.a.test` has an empty part between dots"),
+    ("http://999.1.1.1/", "`999.1.1.1` is not an IP address: each of its four numbers is at "
+     "most 255"),
+    ("http://[zz]/", "`[zz]` is not an IPv6 address"),
+    ("http://[::1]x/", "`x` after the `]` should be `:` and a port number, or nothing"),
+    ("http://2001:db8::1/", "`2001:db8::1` looks like an IPv6 address; write it between "
+     "brackets: `[2001:db8::1]`"),
+    ("http://\u2603.com/", "the host name `\u2603.com` is not a valid international domain name"),
+    ("http://user@:80/", "there is no host name; expected http://host/path"),
+    ("http://a.test/" + "x" * 70_000, "the address is 70,014 characters long, more than the "
+     "65,536 a web address may have; check that only the address was copied"),
+])
+def test_an_address_that_cannot_be_requested_says_what_is_wrong(url: str, defect: str) -> None:
+    found = address_defect(url)
+    assert found is not None and found.startswith(defect)
+    assert "Invalid" not in found and "idna" not in found  # not httpx's or Python's words
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.gov.uk/report.pdf", "http://a.test:8080/x", "http://[::1]:8080/",
+    "http://[2001:db8::1]/", "http://user:pw@a.test/", "http://a.test./", "http://b\u00fccher.de/",
+    f"http://{'a' * 63}.test/", "http://a.test/?q=[1]", "http://a_b.test/", "https://a.test:443",
+])
+def test_an_address_that_can_be_requested_has_no_defect(url: str) -> None:
+    assert address_defect(url) is None
+
+
+def test_every_address_httpx_refuses_is_a_defect_and_no_real_cited_one_is() -> None:
+    """What the run's parser refuses (the link would be `invalid`), --check-only warns of."""
+    refused = ["https://[::1", "http://a.b/\x00x", "http://a.b/\tx", "http://a.test:x/",
+               "http://999.1.1.1/", "http://[zz]/", "http://[::1]x/", "http://::1/",
+               "http://\u2603.com/", "http://a.test/\x1b", "http://a.test/" + "x" * 70_000]
+    for url in refused:
+        with pytest.raises(httpx.InvalidURL):
+            httpx.URL(url)
+        assert address_defect(url) is not None, url
+    assert [u for u in cited_urls() if address_defect(u) is not None] == []

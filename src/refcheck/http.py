@@ -36,7 +36,7 @@ from refcheck.classify import (
 from refcheck.model import Answer, Failure, FailureKind, Fetch, Hop
 from refcheck.throttle import LoopWatch, Throttle
 from refcheck.transport import RequestFailed, build_transport, failure_of
-from refcheck.urls import host_of
+from refcheck.urls import address_defect, host_of
 
 DEFAULT_USER_AGENT = f"refcheck/{__version__} (REF impact evidence link checker)"
 _NO_BODY = httpx.ByteStream(b"")
@@ -704,10 +704,20 @@ def _redirect_target(request: httpx.Request, location: str) -> str:
     try:
         target = str(request.url.join(location.strip()))
     except httpx.InvalidURL as exc:
-        raise _BadRedirect(f"{location!r}: {exc}") from None
+        defect = address_defect(location.strip())  # what is wrong, in words, when it says
+        raise _BadRedirect(f"{location!r}: {_what(defect) if defect else exc}") from None
     if not target.startswith(("http://", "https://")):
         raise _BadRedirect(f"{location!r} is not a web address")
+    defect = address_defect(target)  # port 99999, a host-name label too long
+    if defect is not None:
+        raise _BadRedirect(f"{location!r}: {_what(defect)}")
     return target
+
+
+def _what(defect: str) -> str:
+    """What is wrong with a server's redirect target, without the advice on correcting
+    it, which is for addresses the user wrote."""
+    return defect.partition("; ")[0]
 
 
 def _cookie_state(cookies: dict[str, dict[str, str]]) -> tuple[tuple[str, str, str], ...]:

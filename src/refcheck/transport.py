@@ -47,6 +47,7 @@ import httptools
 import httpx
 
 from refcheck.model import Failure, FailureKind
+from refcheck.urls import address_defect
 
 #: A response head longer than this is refused: no real page needs more.
 MAX_HEAD_BYTES = 64 * 1024
@@ -528,6 +529,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if scheme not in ("http", "https"):
             raise RequestFailed(Failure(FailureKind.INVALID_URL,
                                         f"{scheme!r} is not a web address"))
+        defect = address_defect(str(url))  # port 99999 (else taken modulo 65536), a long label
+        if defect is not None:
+            raise RequestFailed(Failure(FailureKind.INVALID_URL, defect))
         host = url.raw_host.decode("ascii")  # an international name in its xn-- form
         port = url.port or (443 if scheme == "https" else 80)
         key = (scheme, host, port)

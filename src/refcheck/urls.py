@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -170,11 +171,106 @@ class UrlProblem:
 
 _WHITESPACE = re.compile(r"\s")
 
+#: The longest URL httpx, which builds every request, accepts.
+MAX_URL_LENGTH = 65536
+#: ASCII control characters, which httpx refuses anywhere in a URL.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+#: ``scheme://`` and the authority after it (``user@host:port``), as httpx splits them.
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def address_defect(url: str) -> str | None:
+    """Why ``url`` cannot be requested as written, in words for the person who cited it,
+    or None. The one check behind both the case-file reader (``--check-only`` warns) and
+    the run (the link is ``invalid``, never requested), and behind a redirect's target:
+    what httpx's parser refuses (control characters, brackets, IP addresses, ports,
+    international names) and what the resolver refuses (a host-name label longer than 63
+    characters, or empty; a name longer than 253), and a port outside 1-65535, which
+    would otherwise be taken modulo 65536 and reach another port. What is wrong comes
+    first, then, after ``; ``, how to correct it, when there is more to say."""
+    if len(url) > MAX_URL_LENGTH:
+        return (f"the address is {len(url):,} characters long, more than the "
+                f"{MAX_URL_LENGTH:,} a web address may have; check that only the address "
+                "was copied")
+    control = None if url.isprintable() else _CONTROL_CHARACTER.search(url)
+    if control is not None:
+        shown = control.group().encode("unicode_escape").decode("ascii")
+        return (f"the invisible control character `{shown}` (character {control.start() + 1}) "
+                "cannot be part of a web address; delete it (it is often left by text "
+                "pasted from a document)")
+    authority = _AUTHORITY.match(url)
+    if authority is None:
+        return None
+    host_port = authority.group(1).rpartition("@")[2]
+    if host_port.startswith("["):
+        end = host_port.rfind("]")
+        if end < 0:
+            return ("the `[` that starts an IPv6 address is never closed; write the address "
+                    "between brackets, e.g. http://[2001:db8::1]/")
+        host, after = host_port[1:end], host_port[end + 1:]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"`[{host}]` is not an IPv6 address"
+        if after and not after.startswith(":"):
+            return f"`{after}` after the `]` should be `:` and a port number, or nothing"
+        port = after[1:]
+    else:
+        host, _, port = host_port.partition(":")
+        if ":" in port:
+            return (f"`{host_port}` looks like an IPv6 address; write it between brackets: "
+                    f"`[{host_port}]`")
+        problem = _host_defect(host)
+        if problem is not None:
+            return problem
+    if port and not _ASCII_DIGITS.fullmatch(port):
+        return (f"the port `{port}` (after the `:`) is not a number from 1 to 65535; most "
+                f"addresses need no port: delete `:{port}`")
+    if port and not 0 < int(port) < 65536:
+        return (f"port {int(port)} is out of range (1-65535); correct the number after the "
+                f"`:`, or delete `:{port}` to use the usual port")
+    return None
+
+
+def _host_defect(host: str) -> str | None:
+    """``address_defect`` for a host that is not in brackets."""
+    if not host:
+        return "there is no host name; expected http://host/path"
+    if _IPV4_STYLE.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"`{host}` is not an IP address: each of its four numbers is at most 255"
+        return None
+    name = host
+    if not host.isascii():
+        import httpx  # only for the rare international name: its IDNA encoding, as sent
+
+        try:
+            name = httpx.URL(f"http://{host}/").raw_host.decode("ascii")
+        except httpx.InvalidURL:
+            return f"the host name `{host}` is not a valid international domain name"
+    name = name[:-1] if name.endswith(".") else name  # the root's dot, rarely written
+    if not name or name.startswith(".") or name.endswith(".") or ".." in name:
+        return f"the host name `{host}` has an empty part between dots; remove the extra `.`"
+    longest = max(map(len, name.split("."))) if len(name) > 63 else 0
+    if longest > 63:
+        return (f"a part of the host name is {longest:,} characters long, more than the 63 "
+                "allowed between dots (and 253 for the whole name); check that it was copied "
+                "correctly")
+    if len(name) > 253:
+        return (f"the host name is {len(name):,} characters long, more than the 253 allowed; "
+                "check that it was copied correctly")
+    return None
+
 
 @functools.lru_cache(maxsize=URLS_REMEMBERED)
 def url_problem(value: str) -> UrlProblem | None:
-    """The one URL validator: None for an http(s) address refcheck can request. Hosts that
-    no parser accepts are left to the fetch, which reports them ``invalid`` too."""
+    """The one URL validator: None for an http(s) address refcheck can request. What
+    cannot be requested as written (``address_defect``) is a problem that is not fatal:
+    the case-file reader warns, and the run reports the link ``invalid``."""
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
                           "it, or write %20 where the address really has a space", fatal=False)
@@ -182,11 +278,11 @@ def url_problem(value: str) -> UrlProblem | None:
     # URL (urlsplit was a quarter of reading a large case file), and remembers the host
     # for the checker, which asks again.
     if value[:8].lower().startswith(("http://", "https://")) and host_of(value):
-        return None
+        return _defect(value)
     try:
         parts = urlsplit(value)
     except ValueError:
-        return None  # reported as `invalid` when checked
+        return _defect(value)  # an unclosed `[`, say
     if not parts.scheme:
         if value.startswith("www.") or "." in value.split("/", 1)[0]:
             return UrlProblem("has no scheme; expected an address starting with https:// "
@@ -198,7 +294,12 @@ def url_problem(value: str) -> UrlProblem | None:
                           "addresses only", fatal=True)
     if not parts.netloc:
         return UrlProblem("has no host name; expected http://host/path", fatal=True)
-    return None
+    return _defect(value)
+
+
+def _defect(value: str) -> UrlProblem | None:
+    defect = address_defect(value)
+    return None if defect is None else UrlProblem(defect, fatal=False)
 
 
 #: Punctuation that ends a sentence, left behind when a URL is copied out of prose.
