@@ -212,9 +212,12 @@ def test_doi_checked_with_the_handle_api_not_the_publisher() -> None:
                     "value": "https://onlinelibrary.wiley.com/doi/10.1002/car.934"}}]})
     router.get("https://doi.test/api/handles/10.1002/nope").respond(
         404, content=json.dumps({"responseCode": 100, "handle": "10.1002/nope"}).encode())
+    # The publisher's bot wall: the DOI system's word stands.
+    router.get("https://onlinelibrary.wiley.com/doi/10.1002/car.934").respond(403)
     report = run(router, _case(["https://doi.org/10.1002/car.934",
                                 "https://doi.org/10.1002/nope"]), doi_url="https://doi.test")
-    ok, missing = report.results
+    by_url = {r.cited.url: r for r in report.results if r.cited}
+    ok, missing = by_url["https://doi.org/10.1002/car.934"], by_url["https://doi.org/10.1002/nope"]
     assert ok.status is Status.OK
     assert ok.final_url == "https://onlinelibrary.wiley.com/doi/10.1002/car.934"
     assert missing.status is Status.DEAD and "not registered" in missing.detail

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from refcheck.archive import ArchiveSettings
 from refcheck.archive.citations import recognise
 from refcheck.archive.registry import Archives
-from refcheck.doi import DEFAULT_DOI_URL, lookup_doi
+from refcheck.doi import DEFAULT_DOI_URL, landing, landing_url, lookup_doi
 from refcheck.http import Clock, Fetcher, link_window, utc_now
 from refcheck.model import (
     DEFAULT_MAX_CACHE_AGE,
@@ -60,6 +60,7 @@ from refcheck.urls import (
 )
 from refcheck.verdict import (
     LOOKUP_STATUSES,
+    DoiRecord,
     Findings,
     accepted,
     changed_hands,
@@ -318,6 +319,9 @@ class _Live:
     quotes: frozenset[str] = frozenset()  # the quotes found on the page
     #: When the memory of past runs saw this success (nothing was fetched now).
     cached_at: dt.datetime | None = None
+    #: The address the archives are asked for instead of the cited one: the page a DOI
+    #: points to (the archives keep pages, not DOIs).
+    archived_as: str | None = None
 
 
 def _internal_error(url: str, citations: list[_Citation], exc: Exception) -> _Live:
@@ -486,6 +490,8 @@ class Checker:
 
     async def live(self, key: str, url: str, citations: list[_Citation]) -> _Live:
         findings = await self.observe(url, want_body=any(c.source.quote for c in citations))
+        if findings.doi is not None:
+            findings = await self.landed(key, findings, findings.doi)
         # Answered, waiting its turn to be judged (or for its probe): a run stopped now
         # still reports it.
         self._answered[key] = findings
@@ -501,7 +507,27 @@ class Checker:
                     verdict = judge(dataclasses.replace(findings, sent_elsewhere=sent))
         finally:
             del self._answered[key]
-        return self._concluded(findings, verdict, citations)
+        live = self._concluded(findings, verdict, citations)
+        if findings.doi is not None and findings.doi.landing is not None:
+            live = dataclasses.replace(live, archived_as=findings.doi.landing.url)
+        return live
+
+    async def landed(self, key: str, findings: Findings, record: DoiRecord) -> Findings:
+        """A registered DOI's findings with the page it points to fetched. The DOI system
+        has answered, so the link's place in its queue is given to the next DOI (``doi.org``
+        is a large run's busiest host: its queue must not wait on publishers'); the target
+        is counted as work of its own host while it is fetched, so it is scheduled as the
+        other links of that host are."""
+        target = landing_url(record)
+        if target is None:
+            return findings
+        self._live_done(key)
+        self.fetcher.expect((target,))
+        try:
+            record = await landing(self.fetcher, record, target)
+        finally:
+            self.fetcher.checked(target)
+        return dataclasses.replace(findings, doi=record)
 
     def _concluded(self, findings: Findings, verdict: Verdict,
                    citations: list[_Citation]) -> _Live:
@@ -641,7 +667,7 @@ class Checker:
         settings = self.options.archive_settings
         url = key_url(citations)
         cited = recognise(url, settings) if settings else None
-        as_cited = cited.original if cited else url
+        as_cited = live.archived_as or (cited.original if cited else url)
         # Credentials in the cited URL are for its own server, not for the archives.
         original = without_secrets(as_cited)
         results = []

@@ -92,6 +92,7 @@ class DoiRecord:
     fetch: Fetch  # the handle API's answer (or failure)
     code: int | None  # its responseCode: 1 registered, 100 not found
     target: str | None  # the web address the DOI points to
+    landing: Fetch | None = None  # the fetch of ``target``, when it was fetched
 
 
 @dataclass(frozen=True)
@@ -638,14 +639,64 @@ def _doi(record: DoiRecord) -> Verdict:
                        f"could not ask the DOI system: {classify(record.fetch).detail}")
     if record.code == 1:
         if record.target:
-            return Verdict(Status.OK, f"registered DOI {doi}; it points to {record.target}",
-                           final_url=record.target)
+            return _doi_landing(record, record.target)
         return Verdict(Status.ERROR, f"DOI {doi} is registered but names no web page")
     if record.code == 100 or answer.status == 404:
         return Verdict(Status.DEAD, f"DOI {doi} is not registered: no such DOI exists; "
                        "check it for typing errors")
     return Verdict(Status.ERROR, "could not ask the DOI system: it answered "
                    f"{describe_status(answer.status, answer.reason)}")
+
+
+def _doi_landing(record: DoiRecord, target: str) -> Verdict:
+    """A registered DOI, judged by the page it points to, when that was fetched: ``ok``
+    unless the page is plainly gone (``_doi_gone``). A publisher's wall, a timeout or any
+    reading less certain says nothing against the DOI system's word."""
+    doi = record.doi
+    registered = f"registered DOI {doi}; it points to {target}"
+    landing = record.landing
+    if landing is None:  # not fetched: the DOI system's word alone
+        return Verdict(Status.OK, registered, final_url=target)
+    verdict = classify(landing)
+    if verdict.status in (Status.OK, Status.MOVED):  # a DOI's target often redirects
+        return Verdict(Status.OK, registered, final_url=target, page_title=verdict.page_title)
+    if _doi_gone(landing, verdict):
+        return Verdict(
+            verdict.status,
+            f"DOI {doi} is registered, but the page it points to ({target}) is gone: "
+            f"{verdict.detail}; ask the publisher (the DOI's registrant) to point the DOI at "
+            "the work's current page, or cite an archived copy",
+            final_url=verdict.final_url or target, page_title=verdict.page_title)
+    if verdict.status is Status.BLOCKED:
+        return Verdict(Status.OK, f"{registered}; the publisher refuses automated checks, "
+                       "so the page itself was not seen", final_url=target)
+    return Verdict(Status.OK, f"{registered}; the page gave no clear answer "
+                   f"({_short(verdict.detail, 120)}), so the DOI system's word stands",
+                   final_url=target)
+
+
+def _doi_gone(landing: Fetch, verdict: Verdict) -> bool:
+    """Whether a DOI's target is plainly gone: 404 or 410, a host name that no longer
+    exists, a parked or for-sale domain, a hosting company's "suspended" page or a web
+    server's default page, or a redirect to the home page or an error address. Other
+    readings of a page (error wording, a page with little on it) are not certain enough to
+    set against a registered DOI: a publisher's platform may well show such a page to a
+    robot."""
+    if verdict.status is Status.DEAD:
+        return True
+    answer = landing.answer
+    if verdict.status is not Status.SOFT_404 or answer is None:
+        return False
+    start, landed = landing.url, answer.url
+    if redirected(landing) and (
+            (is_home_page(landed) and not is_home_page(start))
+            or (reseller_of(landed) is not None and reseller_of(start) is None)
+            or (is_error_url(landed) and not is_error_url(start))):
+        return True
+    page = read_page(answer)
+    return page is not None and any(
+        sign(answer, page) is not None
+        for sign in (parking_sign, suspended_sign, placeholder_sign))
 
 
 def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
