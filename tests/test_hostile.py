@@ -513,13 +513,15 @@ def test_control_characters_in_a_title_are_kept_as_data() -> None:
     assert verdict.page_title == title
 
 
+@pytest.mark.parametrize("path", ["/", "/news/2012/annual-report"])
 @pytest.mark.parametrize("coding", [b"br", b"zstd", b"compress"])
-def test_a_page_in_an_encoding_we_did_not_ask_for_is_not_called_empty(coding: bytes) -> None:
+def test_a_page_in_an_encoding_we_did_not_ask_for_is_not_called_empty(coding: bytes,
+                                                                      path: str) -> None:
     """The server compressed the page in a way refcheck cannot undo (it asks for gzip and
     deflate only): the page is there for a browser, so it is not "an empty page: none of
     the evidence is there"."""
     body = b"\x1b\x8f\x03\x00\xa4\x1fK\xd3garbled"
     raw = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: " + coding +
            b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-    _, verdict, _ = serve(once(raw))
+    _, verdict, _ = serve(once(raw), path)
     assert verdict.status is Status.OK, verdict.detail

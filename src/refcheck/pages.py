@@ -742,7 +742,10 @@ def search_sign(page: Page) -> str | None:
 def is_trivial(answer: Answer, page: Page | None = None) -> str | None:
     """The few characters of a page that has next to nothing ("OK", "test": what a
     health check or a stub answers), or None. A page with a title or heading is a page;
-    one that shows frames, images or runs scripts may draw itself."""
+    one that shows frames, images or runs scripts may draw itself. A body that could not
+    be read (a compression not asked for) is not one with nothing in it."""
+    if answer.truncated and not answer.body:
+        return None
     page = page or read_page(answer)
     if page is None or page.media or page.scripts.strip() or page.script_sources:
         return None
