@@ -114,3 +114,10 @@ def test_a_damaged_link_is_named_beside_the_printed_url_and_in_the_summary() -> 
         in report
     assert (f"  link differs, page 4, line 39: wrote {url.url} as printed; the link points to "
             f"{url.link_target}") in report
+
+
+def test_an_escape_sequence_in_a_file_name_is_shown_not_obeyed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_extract(["no-such-\x1b]0;pwned\x07.pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b" in err

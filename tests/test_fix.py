@@ -439,3 +439,18 @@ def test_fix_says_a_utf16_case_file_is_utf16_as_the_check_does(
     run = run_fix(str(path))
     assert run.exit_code == 2
     assert "this file is UTF-16 text" in run.stderr
+
+
+@pytest.mark.parametrize(("toml", "shown"), [
+    ('[archives]\nwayback_url = "ftp://bob:hunter2@x.org/?token=abc"\n', "****:****@x.org"),
+    ('exclude = ["\\u001b]0;pwned\\u0007(("]\n', "\\x1b]0;pwned\\x07"),
+])
+def test_fix_shows_a_settings_value_masked_and_escaped_as_the_check_does(
+        tmp_path: Path, run_fix: Any, toml: str, shown: str) -> None:
+    path = case_file(tmp_path, "  - id: a\n    title: A\n")
+    (tmp_path / "refcheck.toml").write_text(toml)
+    run = run_fix(str(path), "--config", str(tmp_path / "refcheck.toml"))
+    assert run.exit_code == 2
+    assert shown in run.stderr
+    assert "hunter2" not in run.stderr and "token=abc" not in run.stderr
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr

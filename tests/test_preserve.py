@@ -285,3 +285,13 @@ def test_the_status_of_a_job_is_polled_until_success(waits: Waits) -> None:
     assert saved.outcome is SaveOutcome.CAPTURED
     assert saved.capture_url == "https://web.test/web/20261126090500/https://a.test/final"
     assert waits.asked[:3] == [5.0, 7.5, 20.0]
+
+
+def test_a_settings_value_is_shown_escaped_not_obeyed(
+        tmp_path: Path, run_preserve: Any) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text("case:\n  title: T\nsources:\n  - id: a\n    title: A\n")
+    (tmp_path / "refcheck.toml").write_text('exclude = ["\\u001b]0;pwned\\u0007(("]\n')
+    run = run_preserve(str(case), "--config", str(tmp_path / "refcheck.toml"))
+    assert run.exit_code == 2
+    assert "\\x1b]0;pwned\\x07" in run.stderr and "\x1b" not in run.stderr

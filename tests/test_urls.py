@@ -52,6 +52,9 @@ def test_credentials_inside_free_text_are_masked() -> None:
     # Punctuation inside a value is the value's: all of it is masked.
     ("at http://h.org/a?token=T0K.S1G,C0DE!K3Y(x) now", "at http://h.org/a?token=**** now"),
     ("http://h.org/wiki/A_(b)?token=T0K)", "http://h.org/wiki/A_(b)?token=****)"),
+    # A value quoted in backticks, as case-file and settings messages quote them.
+    ("url `http://h.org/a?token=T0K.`: remove the trailing full stop",
+     "url `http://h.org/a?token=****.`: remove the trailing full stop"),
 ])
 def test_masking_keeps_the_punctuation_after_a_url_in_prose(text: str, shown: str) -> None:
     assert redact_text(text) == shown

@@ -13,6 +13,7 @@ from refcheck.cache import MemoryUnavailable, clear, summary
 from refcheck.errors import UsageError
 from refcheck.local import command_app
 from refcheck.model import ExitCode
+from refcheck.report import literal
 
 app = command_app(
     name="refcheck cache",
@@ -32,7 +33,7 @@ def _directory(cache_dir: Path | None, config: Path | None) -> Path:
     try:
         return cache_directory(Options(cache_dir=cache_dir, config=config))
     except UsageError as exc:
-        typer.echo(f"refcheck: {exc}", err=True)
+        typer.echo(literal(f"refcheck: {exc}"), err=True)
         raise typer.Exit(ExitCode.USAGE) from None
 
 

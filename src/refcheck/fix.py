@@ -585,19 +585,19 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
             raise CaseFileError(problems)
     except CaseFileError as exc:
         for problem in exc.problems:
-            _say(str(problem), err=True)
-        _say("refcheck fix: nothing was checked or changed; correct the case file and run "
+            say(str(problem), err=True)
+        say("refcheck fix: nothing was checked or changed; correct the case file and run "
              "again.", err=True)
         return ExitCode.USAGE
     except Refused as exc:
-        _say(f"refcheck fix: {exc}", err=True)
+        say(f"refcheck fix: {exc}", err=True)
         return ExitCode.USAGE
     for target in targets:
         for warning in target.loaded.warnings:
-            _say(str(warning), err=True)
+            say(str(warning), err=True)
         if target.raw is None and target.output.exists() and request.output is None \
                 and not request.dry_run:
-            _say(f"refcheck fix: {target.output} exists already; nothing was checked. Give "
+            say(f"refcheck fix: {target.output} exists already; nothing was checked. Give "
                  f"-o FILE for the case file of {target.path} (-o {target.output} replaces "
                  "it)", err=True)
             return ExitCode.USAGE
@@ -607,10 +607,10 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
             runner.run(_check([t.loaded.case for t in targets], request.settings, parts,
                               report))
     except KeyboardInterrupt:
-        _say("refcheck fix: interrupted (Ctrl-C); nothing was changed.", err=True)
+        say("refcheck fix: interrupted (Ctrl-C); nothing was changed.", err=True)
         return ExitCode.INTERRUPTED
     if report.network_unreachable:
-        _say("refcheck fix: no network: nothing could be reached, so nothing was concluded "
+        say("refcheck fix: no network: nothing could be reached, so nothing was concluded "
              "and nothing changed.", err=True)
         return ExitCode.NO_NETWORK
     applied: list[Change] = []
@@ -619,7 +619,7 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
         try:
             applied += _fix_one(target, report, request)
         except (Refused, RewriteError) as exc:
-            _say(f"refcheck fix: {exc}", err=True)
+            say(f"refcheck fix: {exc}", err=True)
             refused_files = True
     if refused_files:
         return ExitCode.USAGE
@@ -661,14 +661,14 @@ def _fix_one(target: Target, report: RunReport, request: FixRequest) -> list[Cha
         verify(case, after, made)
     name = str(target.output)
     for change in made:
-        _say(f"{_where(change.result)}: {change.result.source.id}: {change.why}")
+        say(f"{_where(change.result)}: {change.result.source.id}: {change.why}")
     if kept:
-        _say("left as they are:" if made else "left as they are (nothing changed):")
+        say("left as they are:" if made else "left as they are (nothing changed):")
         for item in sorted(kept, key=lambda k: _position(k.result)):
-            _say(f"{_where(item.result)}: {item.result.source.id}: {item.why}")
+            say(f"{_where(item.result)}: {item.result.source.id}: {item.why}")
     hint = upgradable_count(results) if not request.upgrade_https else 0
     if hint:
-        _say(f"{name}: {hint} http:// address{'es' if hint > 1 else ''} redirect"
+        say(f"{name}: {hint} http:// address{'es' if hint > 1 else ''} redirect"
              f"{'' if hint > 1 else 's'} to the same page over https; --upgrade-https "
              "changes them")
     if request.dry_run:
@@ -679,19 +679,19 @@ def _fix_one(target: Target, report: RunReport, request: FixRequest) -> list[Cha
                                     tofile=name)
         sys.stdout.writelines(shown_diff(diff))
         sys.stdout.flush()
-        _say(f"{name}: {_count(made)} would change; --dry-run: nothing written", err=True)
+        say(f"{name}: {_count(made)} would change; --dry-run: nothing written", err=True)
         return made
     if target.raw is None:
         data = text.encode("utf-8")
         write_atomically(target.output, data, expected=None, expected_stat=None)
-        _say(f"{name}: case file of {target.path} written, {_count(made)} changed", err=True)
+        say(f"{name}: case file of {target.path} written, {_count(made)} changed", err=True)
         return made
     if not made:
-        _say(f"{name}: nothing to change", err=True)
+        say(f"{name}: nothing to change", err=True)
         return made
     data = (b"\xef\xbb\xbf" if target.bom else b"") + text.encode("utf-8")
     write_atomically(target.output, data, expected=target.raw, expected_stat=target.stat)
-    _say(f"{name}: {_count(made)} changed", err=True)
+    say(f"{name}: {_count(made)} changed", err=True)
     return made
 
 
@@ -722,7 +722,7 @@ def _where(result: LinkResult) -> str:
     return str(position)
 
 
-def _say(message: str, *, err: bool = False) -> None:
+def say(message: str, *, err: bool = False) -> None:
     """A line for the user: credentials masked, control characters shown, never obeyed."""
     print("\n".join(literal(line) for line in message.split("\n")),
           file=sys.stderr if err else sys.stdout)

@@ -105,11 +105,15 @@ def fix_command(
     try:
         settings = build_settings(options)
     except UsageError as exc:
-        typer.echo(f"refcheck fix: {exc}", err=True)
+        from refcheck.fix import say
+
+        say(f"refcheck fix: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
     settings, limited = fitted_to_descriptors(settings)
     if limited:
-        typer.echo(f"refcheck fix: {limited}", err=True)
+        from refcheck.fix import say
+
+        say(f"refcheck fix: {limited}", err=True)
     request = FixRequest(paths=tuple(casefiles), settings=settings, dry_run=dry_run,
                          upgrade_https=upgrade_https, output=output)
     raise typer.Exit(fix_files(request, parts))

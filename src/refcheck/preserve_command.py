@@ -147,11 +147,11 @@ def preserve_command(
         settings = build_settings(options)
         when = _date(since)
     except UsageError as exc:
-        typer.echo(f"refcheck preserve: {exc}", err=True)
+        _say(f"refcheck preserve: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
     settings, limited = fitted_to_descriptors(settings)
     if limited:
-        typer.echo(f"refcheck preserve: {limited}", err=True)
+        _say(f"refcheck preserve: {limited}", err=True)
     request = PreserveRequest(paths=tuple(casefiles), settings=settings, since=when,
                               json_output=form == "json")
     raise typer.Exit(preserve_files(request, parts))

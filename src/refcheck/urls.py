@@ -77,7 +77,7 @@ def mask(text: str) -> str:
 #: Characters that end the sentence around a URL rather than belong to it, when they come
 #: last: punctuation and closing quotes. A closing bracket is one too, unless it closes a
 #: bracket opened inside the URL (``…/wiki/Salford_(city)``).
-_AFTER_URL = frozenset(".,;:!?'\"\u2019\u201d\u00bb")
+_AFTER_URL = frozenset(".,;:!?'\"`\u2019\u201d\u00bb")  # ` closes a quoted value
 _BRACKETS = {")": "(", "]": "["}
 
 

@@ -34,7 +34,9 @@ Examples:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"refcheck extract: {message}", err=True)
+    from refcheck.report import literal  # what the file or the user gave, shown not obeyed
+
+    typer.echo(literal(f"refcheck extract: {message}"), err=True)
     return typer.Exit(2)
 
 
