@@ -475,3 +475,27 @@ def test_an_empty_fail_on_is_refused_not_taken_for_nothing_fails(
     assert run.exit_code == 2
     assert "--fail-on: no statuses given" in run.stderr and "`none`" in run.stderr
     assert server.seen == []
+
+
+def test_ctrl_c_once_every_link_is_checked_leaves_the_report_complete(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C as the event loop closes, every link checked: the report is whole, not
+    "Interrupted: 1 of 1 links were checked; the results are partial"."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("Ctrl-C is not refcheck's to handle here")
+    close = asyncio.Runner.close
+
+    def pressed_as_it_closes(self: asyncio.Runner) -> None:
+        signal.raise_signal(signal.SIGINT)
+        close(self)
+
+    monkeypatch.setattr(asyncio.Runner, "close", pressed_as_it_closes)
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    try:
+        run = run_cli(str(case), "-f", "json", "--no-archive")
+    finally:  # what the process's end would undo
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)["complete"] is True

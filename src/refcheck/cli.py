@@ -270,6 +270,7 @@ def main_command(
             report.interrupted = True
         except Terminated:
             report.interrupted = report.terminated = True
+        interrupts.finished()
         report.finished_at = utc_now()
         # The results live until the reports are written and the process ends: the
         # collector need not scan them again (at 30,000 links a scan as the report began
@@ -326,8 +327,14 @@ class Interrupts:
             task.cancel()
 
     def detach(self) -> None:
-        """The checking is over (done, stopped or failed)."""
-        self._task, self._finished = None, True
+        """The checking is over (done, stopped or failed); Ctrl-C is ignored while the event
+        loop closes."""
+        self._task = None
+
+    def finished(self) -> None:
+        """The event loop is closed: Ctrl-C now interrupts what follows (the writing of a
+        complete report)."""
+        self._finished = True
 
     def _on_sigint(self, signum: int, frame: object) -> None:
         self.count += 1
@@ -336,7 +343,7 @@ class Interrupts:
         task, loop = self._task, self._loop
         if task is not None and loop is not None and not task.done() and not loop.is_closed():
             loop.call_soon_threadsafe(task.cancel)
-        elif self._finished or task is not None:  # the checking is over
+        elif self._finished:
             raise KeyboardInterrupt
 
 
