@@ -81,6 +81,7 @@ def test_a_registered_doi_whose_page_is_404_is_dead_and_names_the_doi_and_its_ta
     assert result.detail == (f"DOI {DOI} is registered, but the page it points to ({TARGET}) "
                              f"is gone: 404 Not Found; {ADVICE}")
     assert result.final_url == TARGET
+    assert result.http_status == 404  # the page's answer, not the DOI system's 200
 
 
 def test_a_registered_doi_whose_page_is_410_is_dead() -> None:

@@ -508,8 +508,13 @@ class Checker:
         finally:
             del self._answered[key]
         live = self._concluded(findings, verdict, citations)
-        if findings.doi is not None and findings.doi.landing is not None:
-            live = dataclasses.replace(live, archived_as=findings.doi.landing.url)
+        landing = findings.doi.landing if findings.doi is not None else None
+        if landing is not None:
+            live = dataclasses.replace(live, archived_as=landing.url)
+            if verdict.status is not Status.OK:
+                # The DOI is gone because its page is: the report shows the page's answer
+                # (404, its redirects), not the DOI system's 200.
+                live = dataclasses.replace(live, fetch=landing)
         return live
 
     async def landed(self, key: str, findings: Findings, record: DoiRecord) -> Findings:
