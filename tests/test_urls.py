@@ -110,6 +110,8 @@ def test_trivial_moves(original: str, final: str, trivial: bool) -> None:
         ("https://e.org/?p=123", False),
         ("https://e.org/index.php?option=com_content&id=5", False),
         ("https://e.org/?lang=en&id=5", False),
+        ("https://e.org/?src=report2012.pdf", False),
+        ("https://e.org/?source=annual-report", False),
         # Two letters that are a section more often than a language.
         ("https://e.org/hr/", False),
         ("https://e.org/it/", False),

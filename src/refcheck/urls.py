@@ -436,10 +436,11 @@ _HOME_PATH = re.compile(
 
 
 #: Query parameters that choose no content: where the visitor came from (``utm_source``,
-#: ``ref``, ``fbclid``), and the language or region the front page is shown in.
+#: ``ref``, ``fbclid``), and the language or region the front page is shown in. Not
+#: ``src``, ``source`` or ``from``: ``/?src=report.pdf`` may well choose a page.
 _NOT_CONTENT = re.compile(
-    r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|ref|referrer|referer|source|"
-    r"src|from|origin|campaign|lang|language|locale|hl|ln|region|country|redirected",
+    r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|ref|referrer|referer|"
+    r"campaign|lang|language|locale|hl|ln|region|country|redirected",
     re.IGNORECASE)
 _HOME_VALUE = re.compile(rf"(?:{_HOME_NAMES})", re.IGNORECASE)
 
