@@ -412,3 +412,114 @@ def test_a_page_is_read_whenever_its_start_holds_a_word_that_a_rule_reads(word: 
     assert worth_reading(answer(deep + word + plain[READ_BYTES - 200:]))
     assert worth_reading(answer(word + plain))
     assert not worth_reading(answer(plain[:READ_BYTES] + word))
+
+
+# -- error pages and parked pages in a long site template ---------------------------------------
+
+@pytest.mark.parametrize(("body", "words"), [
+    (rot.WELSH_404, "Tudalen heb ei chanfod"),  # a Welsh council's page, title and h1
+    (rot.GERMAN_404, "Seite nicht gefunden"),  # a German partner's, the site's name as title
+    (rot.FRENCH_404, "Page introuvable"),
+    (rot.COULD_NOT_FIND, "We couldn't find the page you were looking for"),
+    (rot.MOVED_OR_GONE, "this page has moved or no longer exists"),  # h1 "Oops!", the lead
+])
+def test_error_pages_in_a_long_site_template_are_soft_404(body: bytes, words: str) -> None:
+    status, detail = verdict(body, url="http://www.anytown.gov.uk/services/report-2012")
+    assert status is Status.SOFT_404 and words in detail
+
+
+@pytest.mark.parametrize("body", [
+    rot.article("Seite nicht gefunden? How German archives keep lost web pages",
+                "Archivists in Leipzig collect the pages councils remove."),
+    rot.article("Page introuvable: the French web's missing years", "What the national "
+                "library's crawls did not keep."),
+    rot.article("Mae'n ddrwg gennym: the council's apology for missed bin collections",
+                "The council said sorry, in Welsh and English, for the winter's delays."),
+    rot.article("Why this website is for sale: a charity closes", "When a charity closes, "
+                "its web address lapses and is sold."),
+    rot.CONTACT_PAGE,  # little prose of its own, in the long template
+])
+def test_real_pages_with_these_words_or_little_prose_are_ok(body: bytes) -> None:
+    assert verdict(body)[0] is Status.OK
+
+
+def test_a_parked_page_titled_this_website_is_for_sale_is_soft_404() -> None:
+    status, detail = verdict(rot.WEBSITE_FOR_SALE,
+                             url="http://springboard-blackpool.org.uk/reports/2012.html")
+    assert status is Status.SOFT_404 and "parked domain" in detail
+    assert "This website is for sale!" in detail
+
+
+def test_a_classic_parked_title_after_the_domain_is_read_as_the_domain_name() -> None:
+    """"example.org - example Resources and Information." with sponsored links is a
+    parked page; the domain's own site, with a title of that shape and content, is not."""
+    url = "http://springboard-blackpool.org.uk/reports/2012.html"
+    parked = ("<title>springboard-blackpool.org.uk - springboard blackpool Resources and "
+              f"Information.</title><h2>Related Searches</h2><ul>{rot.SPONSORED}</ul>")
+    status, detail = verdict(parked, url=url)
+    assert status is Status.SOFT_404 and "bare domain" in detail
+    real = rot.site_page("Springboard", f"<h1>Springboard</h1><p>{rot.ARTICLE}</p>",
+                         title="springboard-blackpool.org.uk - family support Resources "
+                         "and Information")
+    assert verdict(real, url=url)[0] is Status.OK
+
+
+def _springboard(title: str, main: str) -> Answer:
+    return _answer(f"<title>{title}</title><h1>{title.split(' | ')[0]}</h1><p>{main}</p>"
+                   .encode())
+
+
+SPRINGBOARD_THEN = _springboard("About us | Springboard project Blackpool",
+                                rot.SPRINGBOARD_EVALUATION)
+
+
+@pytest.mark.parametrize(("title", "main"), [
+    # An expired-domain site that keeps the old name whole in its title.
+    ("Springboard Project Blackpool | Casino reviews and bonuses",
+     "Claim free spins and a welcome bonus at the top rated slots and roulette sites, "
+     "compared by our betting experts. " * 20),
+    # A firm of the same name: one word of the title in common.
+    ("About us | Springboard Recruitment", "We place temporary and permanent staff in "
+     "logistics, warehousing and hospitality roles across the North West. " * 20),
+])
+def test_a_new_owner_keeping_the_old_name_in_its_title_has_drifted(title: str,
+                                                                   main: str) -> None:
+    now = _springboard(title, main)
+    live = classify(Fetch(URL, answer=now))
+    judged = changed_hands(live, now, CAPTURE, SPRINGBOARD_THEN)
+    assert judged.status is Status.DRIFTED and "the page now shows something else" in \
+        judged.detail
+
+
+@pytest.mark.parametrize(("title", "main"), [
+    # Renamed, its page rewritten.
+    ("About us | Springboard Families Blackpool", " ".join([
+        "Springboard Families is the new name of the Springboard project, which began in "
+        "Blackpool in 2009.", "We still work alongside parents and children, helping them get "
+        "the right help from schools, health visitors and the police at the same time.",
+        "Our keyworkers visit families at home and stay with them for as long as they need "
+        "us."] * 4)),
+    # Closed, a short notice left at the address.
+    ("Springboard project | Blackpool Council", "The Springboard project ran from 2009 to "
+     "2013 and brought family support services together around families with complex needs. "
+     "It has now ended; its final evaluation report is below, and current family support in "
+     "Blackpool is on the Early Help pages."),
+])
+def test_a_renamed_or_closed_project_keeping_its_page_has_not_drifted(title: str,
+                                                                     main: str) -> None:
+    now = _springboard(title, main)
+    live = classify(Fetch(URL, answer=now))
+    assert changed_hands(live, now, CAPTURE, SPRINGBOARD_THEN) is live
+
+
+@pytest.mark.parametrize("heading", [
+    "Tudalen heb ei chanfod", "Seite nicht gefunden", "Page introuvable", "Erreur 404",
+    "We couldn\u2019t find the page you were looking for"])
+def test_a_main_heading_that_names_the_error_counts_on_a_page_full_of_prose(heading: str
+                                                                           ) -> None:
+    """The whole of the h1 names the error: enough alone, whatever follows it (here, a
+    page's worth of "latest news")."""
+    body = rot.site_page("Cyngor", f"<h1>{heading}</h1><p>{rot.ARTICLE}</p>",
+                         title="Gwasanaethau | Cyngor Sir")
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404 and heading in detail

@@ -32,6 +32,7 @@ from refcheck.probe import near_identical, sibling_of
 from refcheck.text import contains_quote, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
 from refcheck.verdict import classify
+from tests import rot
 from tests.conftest import Waits
 
 HTML = {"content-type": "text/html"}
@@ -347,3 +348,124 @@ def test_a_redirect_to_the_uk_federations_where_are_you_from_page_is_a_sign_in()
         "<title>Select your organisation</title><p>Choose where you are from.</p>"))
     assert result.status is Status.BLOCKED
     assert "login page" in result.detail
+
+
+# -- pages in a long site template: the probe asks when the page says little of its own ---------
+
+def _council(router: respx.MockRouter, pages: dict[str, bytes], elsewhere: httpx.Response
+             ) -> None:
+    def serve(request: httpx.Request) -> httpx.Response:
+        body = pages.get(request.url.path)
+        return elsewhere if body is None else httpx.Response(200, html=body.decode())
+    router.get(host="www.anytown.gov.uk").mock(side_effect=serve)
+
+
+def test_an_error_page_no_rule_reads_in_a_long_template_is_caught_by_the_probe() -> None:
+    """An h1 "Error" and its message in a <div>, inside 2,400 characters of mega-menu and
+    footer: shown for the made-up address beside it too."""
+    router = respx.MockRouter()
+    _council(router, {}, httpx.Response(200, html=rot.ERROR_IN_A_DIV.decode()))
+    (result,) = run(router, _case(
+        ["http://www.anytown.gov.uk/services/young-carers-evaluation-2012"])).results
+    assert result.status is Status.SOFT_404, result.detail
+    assert "made-up address beside it" in result.detail
+
+
+@pytest.mark.parametrize("elsewhere", [
+    httpx.Response(404, html="<title>Not found</title>"),
+    # The site's error page, 200, in the same long template: alike in the chrome only.
+    httpx.Response(200, html=rot.ERROR_IN_A_DIV.decode()),
+])
+def test_a_real_page_with_little_prose_in_a_long_template_stays_ok(
+        elsewhere: httpx.Response) -> None:
+    router = respx.MockRouter()
+    _council(router, {"/contact/young-carers-team": rot.CONTACT_PAGE}, elsewhere)
+    (result,) = run(router, _case(["http://www.anytown.gov.uk/contact/young-carers-team"])
+                    ).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail == "200 OK"
+
+
+def test_a_site_that_corrects_the_last_part_of_an_address_is_not_a_catch_all() -> None:
+    """/news/123/any-words → /news/123/the-title: the made-up address is sent to the cited
+    page itself, which is one of the site's own pages."""
+    router = respx.MockRouter()
+    cited = "http://www.anytown.gov.uk/news/123/young-carers-team-wins-award"
+    router.get(cited).respond(200, html=rot.CONTACT_PAGE.decode())
+    router.get(url__startswith="http://www.anytown.gov.uk/news/123/refcheck-probe-").respond(
+        301, headers={"Location": cited})
+    (result,) = run(router, _case([cited])).results
+    assert result.status is Status.OK, result.detail
+
+
+# -- shorteners' own pages ----------------------------------------------------------------------
+
+BITLY_WARNING = ("<!DOCTYPE html><html><head><title>Warning! | There might be a problem with "
+                 "the requested link</title></head><body><h1>Warning! There might be a "
+                 "problem with the requested link</h1><p>The link you requested has been "
+                 "identified by Bitly as being potentially problematic.</p><a href=\"#\">"
+                 "Continue at your own risk</a></body></html>")
+
+
+def test_a_bitly_warning_page_is_blocked_never_the_short_links_expansion() -> None:
+    router = respx.MockRouter()
+    router.get("http://bit.ly/1aBcDeF").respond(301, headers={"Location": (
+        "http://bitly.com/a/warning?hash=1aBcDeF&url=http%3A%2F%2Fspringboard-blackpool.org.uk"
+        "%2Freport")})
+    router.get(url__startswith="http://bitly.com/a/warning").respond(200, html=BITLY_WARNING)
+    (result,) = run(router, _case(["http://bit.ly/1aBcDeF"])).results
+    assert result.status is Status.BLOCKED, result.detail
+    assert result.detail.startswith("Bitly shows a warning page")
+    assert "(to http://springboard-blackpool.org.uk/report)" in result.detail
+    assert "citing that address is safer" not in result.detail
+
+
+def test_a_bitly_link_to_a_page_with_a_url_parameter_is_still_its_expansion() -> None:
+    router = respx.MockRouter()
+    target = "https://www.gov.uk/government/publications/warning?url=x"
+    router.get("http://bit.ly/2xYz").respond(301, headers={"Location": target})
+    router.get(target).respond(200, html=LONG)
+    (result,) = run(router, _case(["http://bit.ly/2xYz"])).results
+    assert result.status is Status.OK
+    assert result.detail.startswith(f"short link to {target}")
+
+
+def _linkedin(target: str, *, marked: bool = True) -> str:
+    """LinkedIn's lnkd.in page for a link to a site it has not checked, as served."""
+    tracking = ' data-tracking-control-name="external_url_click" data-tracking-will-navigate'
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta name="pageKey" content="d_shortlink_'
+        'frontend_external_link_redirect_interstitial"><title>LinkedIn</title><meta name='
+        '"description" content="This link will take you to a page that\u2019s not on LinkedIn">'
+        '</head><body dir="ltr"><main class="main"><h1 class="t-24 t-bold">This link will take'
+        ' you to a page that\u2019s not on LinkedIn</h1><h2 class="t-16">Because this is an '
+        'external link, we\u2019re unable to verify it for safety.</h2><a class="artdeco-button"'
+        f'{tracking if marked else ""} href="{target}">{target if marked else "Continue"}</a>'
+        '</main><footer><a class="t-14" data-tracking-control-name="learn_more_click" href='
+        '"https://www.linkedin.com/help/linkedin/answer/a1341680?trk=in_page_learn_more_click"'
+        '>Learn more</a></footer></body></html>')
+
+
+@pytest.mark.parametrize(("status", "expected", "words"), [
+    (404, Status.DEAD, "which answers 404 Not Found"),
+    (200, Status.OK, "citing that address is safer"),
+])
+def test_linkedins_interstitial_is_followed_to_the_link_it_shows(
+        status: int, expected: Status, words: str) -> None:
+    router = respx.MockRouter()
+    target = "http://www.oldbody.org.uk/news/2013/report.html?a=1&b=2"
+    router.get("http://lnkd.in/dXyZ123").respond(
+        200, html=_linkedin(target.replace("&", "&amp;")))
+    router.get(target).respond(status, html=LONG if status == 200 else "<title>Gone</title>")
+    (result,) = run(router, _case(["http://lnkd.in/dXyZ123"])).results
+    assert result.status is expected, result.detail
+    assert result.detail.startswith(f"short link to {target}") and words in result.detail
+
+
+def test_linkedins_interstitial_without_a_readable_link_is_blocked_not_ok() -> None:
+    router = respx.MockRouter()
+    router.get("http://lnkd.in/dXyZ123").respond(
+        200, html=_linkedin("/redirect?token=abc", marked=False))
+    (result,) = run(router, _case(["http://lnkd.in/dXyZ123"])).results
+    assert result.status is Status.BLOCKED, result.detail
+    assert result.detail.startswith("LinkedIn shows a page of its own")

@@ -162,10 +162,75 @@ def _text_length(head: bytes) -> int:
     return len(" ".join(text.split()))
 
 
+#: LinkedIn's page for an lnkd.in link to a site it has not checked ("This link will take
+#: you to a page that's not on LinkedIn"), as it is served: its page key, and the one link
+#: on, marked for LinkedIn's tracking as the external address.
+_LINKEDIN_INTERSTITIAL = (b"d_shortlink_frontend_external_link_redirect_interstitial",
+                          b"not on LinkedIn")
+#: How much of a page is looked at for it: the page is small, and says what it is early.
+INTERSTITIAL_HEAD = 16_384
+_INTERSTITIAL_HEADING = re.compile(
+    r"<h1[^>]*>\s*this\s+link\s+will\s+take\s+you\s+to\s+a\s+page\s+that(?:[\u2019']|&#39;|"
+    r"&rsquo;|&#x27;)s\s+not\s+on\s+linkedin\s*</h1>", re.IGNORECASE)
+_ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_EXTERNAL_CLICK = re.compile(
+    r"""\bdata-tracking-control-name\s*=\s*["']external_url_click["']""", re.IGNORECASE)
+_LINKEDIN_HOST = re.compile(r"^https?://(?:[\w-]+\.)*(?:linkedin\.com|licdn\.com|lnkd\.in)(?:[:/?#]|$)",
+                            re.IGNORECASE)
+
+
+def shortener_interstitial(body: bytes) -> str | None:
+    """The shortener whose page, standing between a short link and its target, this is
+    ("LinkedIn"), or None."""
+    # Asked of every page: only the start is looked at (LinkedIn's page says it in its
+    # <head>, in the first 3 KB).
+    if body.find(_LINKEDIN_INTERSTITIAL[1], 0, INTERSTITIAL_HEAD) < 0:
+        return None
+    head = body[:65_536]
+    if _LINKEDIN_INTERSTITIAL[0] in head or _INTERSTITIAL_HEADING.search(
+            head.decode("utf-8", errors="replace")):
+        return "LinkedIn"
+    return None
+
+
+def interstitial_target(body: bytes) -> str | None:
+    """Where a shortener's interstitial page leads (LinkedIn's lnkd.in page: "This link
+    will take you to a page that's not on LinkedIn", and the link), when the page names
+    one address plainly: the link LinkedIn marks as the external address, or else the one
+    link whose text is its own address. None when it is not such a page, or names none."""
+    if shortener_interstitial(body) is None:
+        return None
+    text = body[:65_536].decode("utf-8", errors="replace")
+    marked, shown = set(), set()
+    for attributes, label in _ANCHOR.findall(text):
+        href = _HREF.search(attributes)
+        if href is None:
+            continue
+        target = html.unescape((href.group(1) or href.group(2) or "").strip())
+        if not target.lower().startswith(("http://", "https://")) or _LINKEDIN_HOST.match(target):
+            continue
+        if _EXTERNAL_CLICK.search(attributes):
+            marked.add(target)
+        elif _clean(label.encode()) == target:
+            shown.add(target)
+    for found in (marked, shown):
+        if len(found) == 1:
+            return found.pop()
+        if found:  # more than one: which is meant cannot be told
+            return None
+    return None
+
+
 def script_redirect_target(body: bytes) -> str | None:
     """Where a page that is nothing but a script sending the browser on goes: the
     JavaScript-only redirects of domain-parking landers (Bodis, ParkingCrew) and of sites
-    that send lost pages home. None for a page with text of its own."""
+    that send lost pages home. None for a page with text of its own. A shortener's
+    interstitial that only shows the link on (LinkedIn's lnkd.in page) is read as one too:
+    its link is where the short link leads (``interstitial_target``)."""
+    onward = interstitial_target(body)
+    if onward is not None:
+        return onward
     head = body[:65_536]
     if b"location" not in head:
         return None

@@ -498,6 +498,30 @@ def retired_short_link(url: str) -> str | None:
     return RETIRED_SHORTENERS.get(host_of(url).removeprefix("www."))
 
 
+#: Shorteners' own warning pages, by host and path: where a shortener sends a link it will
+#: not expand (Bitly's "Warning! There might be a problem with the requested link", for
+#: links it flags as spam or phishing and for links to other shorteners:
+#: ``bitly.com/a/warning?hash=…&url=…``). Such a page is the service's, never the link's
+#: expansion.
+SHORTENER_WARNINGS = {"bitly.com": ("Bitly", "/a/warning"), "bit.ly": ("Bitly", "/a/warning"),
+                      "j.mp": ("Bitly", "/a/warning")}
+
+
+def shortener_warning(url: str) -> tuple[str, str | None] | None:
+    """(the service, the address it warns about, if it names it) when ``url`` is a link
+    shortener's warning page; else None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    known = SHORTENER_WARNINGS.get((parts.hostname or "").removeprefix("www."))
+    if known is None or parts.path.rstrip("/").lower() != known[1]:
+        return None
+    target = next((v for k, v in parse_qsl(parts.query) if k.lower() == "url"), None)
+    return known[0], (target if target and target.lower().startswith(("http://", "https://"))
+                      else None)
+
+
 def is_section_root(original: str, final: str) -> bool:
     """A redirect from a deep page up to a section page of the same site (``/news/2012/x``
     to ``/news/``): how many CMSs answer for a page they no longer have."""
