@@ -8,9 +8,9 @@ import datetime as dt
 
 import pytest
 
-from refcheck.classify import script_redirect_target
+from refcheck.classify import page_title, script_redirect_target
 from refcheck.model import Answer, Archive, Capture, Fetch, Hop, Status
-from refcheck.pages import is_error_url, is_generic_title, is_search_url, reseller_of
+from refcheck.pages import is_error_url, is_generic_title, is_search_url, read_page, reseller_of
 from refcheck.verdict import changed_hands, classify, worth_comparing
 from tests import rot
 
@@ -523,3 +523,23 @@ def test_a_main_heading_that_names_the_error_counts_on_a_page_full_of_prose(head
                          title="Gwasanaethau | Cyngor Sir")
     status, detail = verdict(body)
     assert status is Status.SOFT_404 and heading in detail
+
+
+@pytest.mark.parametrize(("body", "content_type", "title"), [
+    # A page of the 2000s saved in Windows' code page, declaring nothing.
+    ("<title>The Children\u2019s Trust \u2013 annual report</title>".encode("cp1252"),
+     "text/html", "The Children\u2019s Trust \u2013 annual report"),
+    # Declared as ISO-8859-1, read as browsers read it (Windows-1252).
+    ("<title>Caf\u00e9 Cymraeg \u2018Ein Hanes\u2019</title>".encode("cp1252"),
+     "text/html; charset=ISO-8859-1", "Caf\u00e9 Cymraeg \u2018Ein Hanes\u2019"),
+    (b'<meta charset="windows-1252"><title>Na\xefve \x93quotes\x94</title>', "text/html",
+     "Na\u00efve \u201cquotes\u201d"),
+    ("<title>Ymchwil ac \u0175yl</title>".encode(), "text/html; charset=utf-8",
+     "Ymchwil ac \u0175yl"),
+])
+def test_a_page_title_is_read_in_the_encoding_the_page_is_in(
+        body: bytes, content_type: str, title: str) -> None:
+    answer = Answer("https://e.org/r", 200, "OK", {"content-type": content_type}, body)
+    assert page_title(answer) == title
+    page = read_page(answer)
+    assert page is not None and page.title == title

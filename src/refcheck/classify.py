@@ -8,6 +8,7 @@ Pure functions over ``Fetch`` and ``Answer`` values; no I/O, and no status decid
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import email.utils
 import html
@@ -105,8 +106,49 @@ _SPACE = re.compile(r"\s+")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
-def _clean(fragment: bytes) -> str:
-    text = fragment.decode("utf-8", errors="replace")
+#: Where a page says how its text is encoded: ``<meta charset="…">`` or the http-equiv form.
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([a-z0-9_.:-]+)",
+                           re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([a-z0-9_.:-]+)", re.IGNORECASE)
+#: What browsers read for these labels (the WHATWG Encoding standard): Windows-1252.
+_WINDOWS_1252 = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii",
+                           "ascii", "windows-1252", "cp1252", "x-cp1252"})
+
+
+def charset_of(answer: Answer) -> str | None:
+    """The codec a page declares, in its Content-Type header or a meta tag near its start
+    (a Python codec name, or None when it declares none that Python knows)."""
+    match = _HEADER_CHARSET.search(answer.headers.get("content-type", ""))
+    name = match.group(1) if match else None
+    if name is None:
+        found = _META_CHARSET.search(answer.body[:2048])
+        name = found.group(1).decode("ascii") if found else None
+    if name is None:
+        return None
+    name = name.lower()
+    if name in _WINDOWS_1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decoded(data: bytes, codec: str | None) -> str:
+    """Some of a page's bytes as text: in the codec it declares, else UTF-8, else (a page
+    of the 2000s saved in Windows' code page, with no word about it) Windows-1252."""
+    if codec is not None and codec != "utf-8":
+        return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if codec == "utf-8" or exc.reason == "unexpected end of data":
+            return data.decode("utf-8", errors="replace")  # declared, or cut mid-character
+        return data.decode("cp1252", errors="replace")
+
+
+def _clean(fragment: bytes, codec: str | None = "utf-8") -> str:
+    text = decoded(fragment, codec)
     text = html.unescape(_TAG.sub(" ", text))
     return _SPACE.sub(" ", text).strip()
 
@@ -115,7 +157,7 @@ def page_title(answer: Answer) -> str | None:
     if answer.content_type not in HTML_TYPES:
         return None
     match = _TITLE.search(answer.body[:262_144])
-    return (_clean(match.group(1))[:300] or None) if match else None
+    return (_clean(match.group(1), charset_of(answer))[:300] or None) if match else None
 
 
 _META_REFRESH = re.compile(

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ahocorasick_rs import BytesAhoCorasick
 
+from refcheck.classify import charset_of, decoded
 from refcheck.model import Answer
 from refcheck.urls import host_of
 
@@ -288,7 +289,7 @@ def read_page(answer: Answer, *, whole: bool = False) -> Page | None:
 
 
 def _read(answer: Answer, whole: bool) -> Page:
-    text = answer.body[:READ_BYTES].decode("utf-8", errors="replace")
+    text = decoded(answer.body[:READ_BYTES], charset_of(answer))
     if answer.content_type == "text/plain":
         plain = _squash(text)
         page = Page("", (), (), plain[:600], plain[:_MAIN_CAP], len(plain), len(plain),
