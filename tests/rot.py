@@ -331,73 +331,6 @@ CAPTURE_TEXTS = {
 }
 
 
-# -- pages in a long site template ------------------------------------------------------------
-
-#: A council's or university's mega-menu: every section with its sub-pages, well over the
-#: 1,200 characters of text that make a page short, on every page of the site.
-MEGA_MENU = "".join(
-    f'<li><a href="/{slug}">{name}</a><ul>' + "".join(
-        f'<li><a href="/{slug}/{item}">{name}: {item.replace("-", " ")}</a></li>'
-        for item in ("apply-online", "eligibility-and-charges", "forms-and-guidance",
-                     "contact-the-team", "news-and-updates", "frequently-asked-questions"))
-    + "</ul></li>" for slug, name in [
-        ("social-care", "Adult social care"), ("children", "Children and families"),
-        ("bins", "Bins, rubbish and recycling"), ("council-tax", "Council tax and benefits"),
-        ("schools", "Schools and education"), ("housing", "Housing and homelessness"),
-        ("planning", "Planning and building control"), ("roads", "Roads, travel and parking")])
-
-
-def council_page(main: str, *, title: str = "Anytown Borough Council", lang: str = "en") -> bytes:
-    """A page of a council's site: its mega-menu, a notice banner and a breadcrumb (in
-    the content, as many templates put them), ``main``, and its footer."""
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
-            '</title><script src="/assets/site.js"></script></head><body><header '
-            'class="site-header"><a class="logo" href="/">Anytown Borough Council</a><form '
-            'action="/search"><input name="q"><button>Search</button></form></header><nav '
-            f'class="mega-menu"><ul>{MEGA_MENU}</ul></nav><div id="content"><div '
-            'class="alert"><p>Winter service changes: check your bin collection day and the '
-            'opening hours of our libraries and leisure centres.</p></div><div class="trail">'
-            '<p>You are here: <a href="/">Home</a></p></div>'
-            f'{main}</div><footer class="site-footer"><ul><li><a href="/privacy">Privacy'
-            '</a></li><li><a href="/cookies">Cookies</a></li><li><a href="/accessibility">'
-            "Accessibility</a></li></ul><p>Anytown Borough Council, Civic Centre, Anytown AN1 "
-            "1AA.</p></footer></body></html>").encode()
-
-
-#: Error pages in the long template, served with 200, that a rule reads.
-WELSH_404 = council_page("<main><h1>Tudalen heb ei chanfod</h1><p>Mae'n ddrwg gennym, ni "
-                         "allwn ddod o hyd i'r dudalen rydych yn chwilio amdani.</p></main>",
-                         title="Tudalen heb ei chanfod | Cyngor Sir Anytown", lang="cy")
-GERMAN_404 = council_page("<main><h1>Seite nicht gefunden</h1><p>Die angeforderte Seite "
-                          "existiert leider nicht.</p></main>", title="Hochschule Anytown",
-                          lang="de")
-FRENCH_404 = council_page("<main><h1>Page introuvable</h1><p>La page que vous recherchez "
-                          "n'existe pas.</p></main>", title="Universit\u00e9 d'Anytown",
-                          lang="fr")
-MOVED_OR_GONE = council_page("<main><h1>Oops!</h1><p>Sorry, this page has moved or no longer "
-                             "exists.</p></main>")
-COULD_NOT_FIND = council_page("<main><h1>We couldn't find the page you were looking for</h1>"
-                              "<p>Try the search box above.</p></main>")
-#: Error wording no rule reads (an h1 "Error", the message in a <div>): only the sibling
-#: probe can tell.
-ERROR_IN_A_DIV = council_page("<main><h1>Error</h1><div class=\"message\">Sorry, we have "
-                              "nothing at this address any more.</div></main>")
-#: A real page with little prose of its own in the long template: a team's contact page.
-CONTACT_PAGE = council_page("<main><h1>Young carers team</h1><p>The young carers team "
-                            "supports children who look after someone at home.</p><p>Telephone"
-                            " 0161 000 0001, Monday to Friday, 9am to 5pm.</p></main>",
-                            title="Young carers team | Anytown Borough Council")
-#: The classic parked page: "This website is for sale!", its keywords' links, no script a
-#: parking service is known by.
-WEBSITE_FOR_SALE = ("<!DOCTYPE html><html><head><title>springboard-blackpool.org.uk - This "
-                    "website is for sale! - springboard blackpool Resources and Information."
-                    "</title></head><body><h1>springboard-blackpool.org.uk</h1><h2>This "
-                    f"website is for sale!</h2><h3>Top searches</h3><ul>{SPONSORED}</ul><p>"
-                    "springboard-blackpool.org.uk is your first and best source for all of "
-                    "the information you are looking for. From general topics to more of what "
-                    "you would expect to find here, springboard-blackpool.org.uk has it all. "
-                    "We hope you find what you are searching for!</p></body></html>").encode()
-
 # -- where they are served ------------------------------------------------------------------
 
 ROUTES: dict[str, Callable[[Handler], None]] = {
@@ -521,12 +454,6 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "members.salfordcarers.org.uk": _members_only,
     "springboard-families.org.uk": _every_path(CASINO),
     "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
-    "cyngor-sir.gov.uk": _every_path(WELSH_404),
-    # A council whose lost pages all get one error page, 200, in its long template; its
-    # contact page is real.
-    "anytown-council.gov.uk": lambda h, path: h.send(
-        200, CONTACT_PAGE if path == "/contact/young-carers-team" else ERROR_IN_A_DIV),
-    "springboard-blackpool.org.uk": _every_path(WEBSITE_FOR_SALE),
 }
 
 

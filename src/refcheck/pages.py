@@ -55,9 +55,6 @@ class Page:
     scripts: str  # inline scripts, capped
     script_sources: tuple[str, ...]
     media: bool  # images, frames, objects, video: something to see besides text
-    #: The first paragraph after the first h1: an error page's message when banners and a
-    #: breadcrumb in paragraphs come first.
-    after_h1: str = ""
 
     @property
     def short(self) -> bool:
@@ -105,8 +102,6 @@ class _Reader(HTMLParser):
         self.heading_tag = ""
         self.paragraphs: list[str] = []
         self.paragraph: list[str] | None = None
-        self.h1_done = False
-        self.after_h1: str | None = None
         self.main: list[str] = []
         self.main_length = 0
         self.prose_length = 0
@@ -186,14 +181,11 @@ class _Reader(HTMLParser):
                 self.headings.append(text)
                 if tag == "h1":
                     self.h1.append(text)
-                    self.h1_done = True
             self.heading, self.heading_tag = None, ""
         if tag == "p" and self.paragraph is not None:
             text = _squash("".join(self.paragraph))
             if text and len(self.paragraphs) < 3:
                 self.paragraphs.append(text)
-            if text and self.h1_done and self.after_h1 is None:
-                self.after_h1 = text
             self.paragraph = None
         if tag in _BLOCK:
             self._text(" ")
@@ -311,7 +303,7 @@ def _read(answer: Answer, whole: bool) -> Page:
                     tuple(reader.h1), lead[:600], main, reader.main_length, reader.prose_length,
                     reader.visible_length, _squash("".join(reader.visible))[:2000],
                     reader.password, "".join(reader.scripts), tuple(reader.script_sources),
-                    reader.media, (reader.after_h1 or "")[:600])
+                    reader.media)
     return page
 
 
@@ -334,12 +326,7 @@ _TRIGGERS = (
     b"privacy", b"cookie", b"consent", b"such app", b"isn", b"connected", b"shop",
     b"forbidden", b"unauthori", b"denied", b"nothing", b"sorry", b"oops", b"sponsored",
     b"related", b"whitelabel", b"github", b"name changed", b"unavailable", b"offer",
-    b"bodis", b"above.com", b"trafficz", b"skenzo",
-    # Welsh, German and French error pages: "Tudalen heb ei chanfod", "ni chanfuwyd y
-    # dudalen", "Mae'n ddrwg gennym" (we are sorry), "Seite nicht gefunden", "Page
-    # introuvable", "Page non trouvée".
-    b"chanfod", b"chanfuwyd", b"dudalen", b"ddrwg gennym", b"gefunden", b"introuvable",
-    b"trouv")  # and every _PARKING_MARKERS has one
+    b"bodis", b"above.com", b"trafficz", b"skenzo")  # and every _PARKING_MARKERS has one
 _ANY_TRIGGER = BytesAhoCorasick(_TRIGGERS)
 _STATUS_IN_TITLE = re.compile(r"\b[45]\d\d\b")
 
@@ -399,15 +386,7 @@ _ERROR_PHRASE = re.compile(
     r"[\u2019']re\s+looking\s+for)\s+)?"
     r"(?:can\s*not|can[\u2019']?t|could\s*n[o\u2019']?t|was\s+not|wasn[\u2019']t)\s+be\s+found"
     r"|(?:sorry\W*|oops\W*)*we\s+(?:can[\u2019']?t|could\s*n[o\u2019']?t|cannot)\s+find\s+"
-    r"(?:that|this|the)\s+page(?:\s+you\s+(?:were\s+|are\s+|[\u2019']re\s+)?(?:looking\s+for|"
-    r"requested))?"
-    # Welsh (Welsh public bodies' sites): "Tudalen heb ei chanfod", "Gwall 404", "Ni
-    # chanfuwyd y dudalen"; German "Seite nicht gefunden", "Fehler 404"; French "Page
-    # introuvable", "Page non trouvée", "Erreur 404".
-    r"|(?:tudalen\s+)?heb\s+ei\s+(?:chanfod|darganfod)|ni\s+chanfuwyd\s+y\s+dudalen"
-    r"|(?:gwall|fehler|erreur)\s*(?:404|410)"
-    r"|(?:die\s+)?seite\s+(?:wurde\s+)?(?:leider\s+)?nicht\s+gefunden"
-    r"|(?:la\s+)?page\s+(?:est\s+)?(?:introuvable|non\s+trouv[\u00e9e]e)"
+    r"(?:that|this|the)\s+page"
     r"|http\s+status\s+\d{3}\b.*"  # Apache Tomcat: "HTTP Status 404 - Not Found"
     r"|\d{3}\s*-\s*file\s+or\s+directory\s+not\s+found.*"  # IIS 7 and later
     r"|server\s+error(?:\s+in\s+'[^']*'\s+application)?"  # ASP.NET's yellow screen
@@ -453,36 +432,6 @@ _ERROR_WORDING = re.compile(
     r"|\ban?\s+(?:unexpected\s+)?error\s+(?:has\s+)?occurred\b",  # SharePoint 2010, CMSs
     re.IGNORECASE)
 
-#: More error wording, in sentences as ``_ERROR_WORDING``'s: searched only in a text that
-#: has one of ``_MORE_HINTS`` (a search with every alternative costs each page read).
-_MORE_WORDING = re.compile(
-    # "Sorry, this page has moved or no longer exists", "…may have been moved or deleted".
-    r"\b(?:page|file|document|content|link)\s+(?:you\s+[\w\u2019']+(?:\s+[\w\u2019']+){0,2}\s+)?"
-    r"(?:has|may\s+have|might\s+have)\s+(?:been\s+)?(?:re)?moved\s+or\s+(?:(?:has\s+)?been\s+"
-    r"(?:deleted|removed)|no\s+longer\s+exists|does\s*n[o\u2019']?t\s+exist)"
-    # Welsh: "ni allwn ddod o hyd i'r dudalen" (we cannot find the page), "Tudalen heb ei
-    # chanfod", "nid yw'r dudalen ar gael" (the page is not available); German "die
-    # angeforderte Seite existiert nicht"; French "la page que vous recherchez n'existe pas".
-    r"|\bni\s+(?:allwn|allem|all|gallwn|fedrwn)\s+(?:ddod\s+o\s+hyd\s+i|ganfod)(?:[\u2019']r|\s+y)\s+"
-    r"dudalen|\bni\s+chanfuwyd\s+y\s+dudalen|\btudalen\s+heb\s+ei\s+(?:chanfod|darganfod)"
-    r"|\bnid\s+yw[\u2019']r\s+dudalen\s+(?:hon\s+|yma\s+)?(?:ar\s+gael|yn\s+bodoli)"
-    r"|\bseite\s+(?:wurde\s+)?(?:leider\s+)?nicht\s+gefunden|\bseite\s+existiert\s+(?:leider\s+)?nicht"
-    r"|\bpage\s+(?:est\s+)?introuvable|\bpage\s+non\s+trouv[\u00e9e]e|\bla\s+page\s+(?:que\s+vous\s+"
-    r"(?:recherchez|cherchez|avez\s+demand[\u00e9e]e)\s+|demand[\u00e9e]e\s+)n[\u2019']existe\s+(?:pas|plus)",
-    re.IGNORECASE)
-_MORE_HINTS = ("moved or", "dudalen", "chanf", "seite", "introuvable", "trouv", "n'existe",
-               "n\u2019existe")
-
-
-def _wording(text: str) -> re.Pattern[str] | None:
-    """The pattern of error wording that ``text`` has, or None."""
-    if _ERROR_WORDING.search(text):
-        return _ERROR_WORDING
-    lowered = text.lower()
-    if any(hint in lowered for hint in _MORE_HINTS) and _MORE_WORDING.search(text):
-        return _MORE_WORDING
-    return None
-
 
 @dataclass(frozen=True)
 class ErrorSign:
@@ -506,14 +455,11 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
     for heading in page.h1[:2]:
         if _ERROR_PHRASE.match(heading):
             return ErrorSign(heading, True)
-    if _wording(title) is not None:
+    if _ERROR_WORDING.search(title):
         return ErrorSign(title, False)
-    # The first paragraph after the main heading, when banners or a breadcrumb come first.
-    after = page.after_h1 if page.after_h1 not in page.lead else ""
-    for text in (*page.headings[:4], page.lead, after):
-        pattern = _wording(text) if text else None
-        if pattern is not None:
-            return ErrorSign(_sentence(text, pattern), False)
+    for text in (*page.headings[:4], page.lead):
+        if text and _ERROR_WORDING.search(text):
+            return ErrorSign(_sentence(text, _ERROR_WORDING), False)
     return None
 
 
@@ -591,14 +537,6 @@ _FOR_SALE = re.compile(
 _SPONSORED = re.compile(r"\b(?:related\s+searches|sponsored\s+(?:listings|links|results)|"
                         r"related\s+links|trending\s+searches)\b", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
-#: A whole title part or heading that is the classic parked page's notice: "This website is
-#: for sale!" (only the page of a domain for sale is titled so; an article about one says
-#: more).
-_SITE_FOR_SALE = re.compile(r"^(?:this\s+)?(?:web\s*site|site)\s+is\s+for\s+sale\W*$",
-                            re.IGNORECASE)
-#: How the classic parked page's title ends after the domain: "example.org - example
-#: Resources and Information."
-_PARKED_TITLE_END = re.compile(r"\bresources\s+and\s+information\W*$", re.IGNORECASE)
 
 
 def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
@@ -613,18 +551,13 @@ def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
     for text in (page.title, *page.headings[:4]):
         if _FOR_SALE.search(text):
             return f"\u201c{_short(text)}\u201d"
-    for text in (*title_segments(page.title), *page.headings[:4]):
-        if _SITE_FOR_SALE.match(text):
-            return f"\u201c{_short(text)}\u201d"
     host = host_of(answer.url).removeprefix("www.")
     bare = bool(_BARE_DOMAIN.match(page.title)) and page.title.lower().removeprefix(
         "www.") in host
     # "example.org - Related Searches", "Welcome to example.org": the domain is the name.
     titled = page.title.lower().removeprefix("welcome to ").removeprefix("www.")
-    after = titled[len(host):]
     names_domain = bare or (not host.replace(".", "").isdigit() and titled.startswith(host)
-                            and (len(after.split()) <= 4
-                                 or bool(_PARKED_TITLE_END.search(after))))
+                            and len(titled[len(host):].split()) <= 4)
     opening = page.visible[:2000]
     words = _FOR_SALE.search(opening)
     if words and (bare or page.short or not page.title):
@@ -992,11 +925,10 @@ _STOP = frozenset({
 _WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
-def words_of(page: Page, *, titles: bool = True) -> Counter[str]:
-    """The content words of a page (title counted thrice; left out without ``titles``),
-    for comparing pages."""
+def words_of(page: Page) -> Counter[str]:
+    """The content words of a page (title counted thrice), for comparing pages."""
     counts: Counter[str] = Counter()
-    title = _WORDS.findall(page.title.lower()) if titles else []
+    title = _WORDS.findall(page.title.lower())
     for word in title * 3 + _WORDS.findall(page.main.lower())[:4000]:
         if word not in _STOP:
             counts[_stem(word)] += 1
@@ -1013,10 +945,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def resemblance(a: Page, b: Page, *, titles: bool = True) -> float:
-    """How alike two pages' words are, 0 (nothing shared) to 1 (the same words); without
-    ``titles``, of their main text alone."""
-    wa, wb = words_of(a, titles=titles), words_of(b, titles=titles)
+def resemblance(a: Page, b: Page) -> float:
+    """How alike two pages' words are, 0 (nothing shared) to 1 (the same words)."""
+    wa, wb = words_of(a), words_of(b)
     if not wa or not wb:
         return 0.0
     dot = sum(math.sqrt(wa[w] * wb[w]) for w in wa.keys() & wb.keys())
@@ -1044,14 +975,6 @@ _TITLE_NOISE = _STOP | frozenset({
     "documents", "publication", "publications", "paper", "briefing", "update", "version",
     "draft", "pdf", "html", "january", "february", "march", "april", "may", "june", "july",
     "august", "september", "october", "november", "december"})
-
-
-def telling_words_shared(a: str, b: str) -> int:
-    """How many telling words two titles share: the words that name what a page is about,
-    not "report", "project", "council" or a month, which most evidence titles have."""
-    wa = {_stem(w) for w in _WORDS.findall(a.lower()) if w not in _TITLE_NOISE}
-    wb = {_stem(w) for w in _WORDS.findall(b.lower()) if w not in _TITLE_NOISE}
-    return len(wa & wb)
 
 
 def mentions(page: Page, title: str) -> bool | None:

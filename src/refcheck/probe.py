@@ -18,10 +18,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from refcheck.http import Fetcher
 from refcheck.model import Answer, Fetch
-from refcheck.pages import read_page
 from refcheck.text import html_text, normalise
 from refcheck.urls import host_of, site_of
-from refcheck.verdict import origin, redirected
+from refcheck.verdict import origin
 
 #: Visible text shorter than this makes a 200 page suspicious; real evidence pages (reports,
 #: news items, policy pages) are longer.
@@ -78,23 +77,8 @@ def near_identical(cited: Answer, probe: Answer, *, cited_url: str | None = None
     random name the probe asked for)."""
     if cited.url == probe.url:
         return True  # both ended on the same page
-    if not _alike(cited, probe, visible_text(cited), visible_text(probe), cited_url, probe_url):
-        return False
-    # Two pages of one site share its navigation, header and footer whatever they say, and
-    # in a long template (a mega-menu of 3,000 characters) that alone makes them alike: their
-    # own text, without the chrome, must be alike too.
-    own = [read_page(answer) for answer in (cited, probe)]
-    if own[0] is None or own[1] is None:
-        return True
-    return _alike(cited, probe, normalise(own[0].main), normalise(own[1].main), cited_url,
-                  probe_url)
-
-
-def _alike(cited: Answer, probe: Answer, a: str, b: str, cited_url: str | None,
-           probe_url: str | None) -> bool:
-    """Whether two pages' texts are the same but for the addresses asked and numbers."""
-    a = without_address(a, cited_url or cited.url)
-    b = without_address(b, probe_url or probe.url)
+    a = without_address(visible_text(cited), cited_url or cited.url)
+    b = without_address(visible_text(probe), probe_url or probe.url)
     if probe_url and cited_url:  # each page may also echo where it ended up
         a, b = without_address(a, cited.url), without_address(b, probe.url)
     a = " ".join(_DIGITS.sub("", a).split())[:6000]
@@ -160,11 +144,6 @@ class SiblingProbe:
         cited = origin(fetch)
         probe = await self._sibling(fetch)
         if probe is None or probe.answer is None or not 200 <= probe.answer.status < 300:
-            return None
-        if probe.hops and probe.answer.url == answer.url and not redirected(fetch):
-            # The made-up address was sent to the cited page itself: the site reads the
-            # page from the rest of the address (/news/123/any-slug → /news/123/the-slug),
-            # which shows the cited page is one of its own, not that it answers anything.
             return None
         same = near_identical(answer, probe.answer, cited_url=cited, probe_url=probe.url)
         return probe.url if same else None

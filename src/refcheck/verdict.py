@@ -65,7 +65,6 @@ from refcheck.pages import (
     resemblance,
     search_sign,
     suspended_sign,
-    telling_words_shared,
     title_overlap,
     words_of,
     worth_reading,
@@ -156,27 +155,17 @@ def redirected(fetch: Fetch) -> bool:
 def worth_probing(findings: Findings, verdict: Verdict,
                   short_text: Callable[[Answer], bool]) -> bool:
     """Whether a live verdict is suspicious enough to ask a made-up address beside it:
-    the page was reached by a redirect, its text is short (``short_text``, asked after the
-    redirect: it reads the page's text), or, when its text is long, the page is read
-    (``classify`` has read nearly every such page already) and has weak error wording or
-    little prose of its own under a long template."""
+    the page was reached by a redirect, or its text is short (``short_text``, asked last:
+    it reads the page's text)."""
     answer = findings.fetch.answer
     if answer is None or verdict.status not in (Status.OK, Status.MOVED):
         return False
     if verdict.capture is not None or answer.content_type not in HTML_TYPES:
         return False
-    if redirected(findings.fetch) or short_text(answer):
-        return True
-    if not worth_reading(answer):  # no word any rule reads: not parsed here either
-        return False
-    page = read_page(answer)
-    if page is None:
-        return False
-    # Error wording that is not plain enough to count alone, or a page that says little
-    # of its own inside a long site template (a mega-menu and footer of 3,000 characters
-    # round an error message in Welsh or an unusual wording): a site that shows the same
+    # Error wording that is not plain enough to count alone: a site that shows the same
     # page for a made-up address settles it.
-    return page.says_little or error_sign(answer, page) is not None
+    return (redirected(findings.fetch) or short_text(answer)
+            or (worth_reading(answer) and error_sign(answer) is not None))
 
 
 def with_quote(verdict: Verdict, quote: str | None, found: bool | None) -> Verdict:
@@ -355,8 +344,10 @@ def classify(fetch: Fetch) -> Verdict:
             "links; check it in a browser",
             final_url=final_url, page_title=title)
     interstitial = (shortener_interstitial(answer.body)
-                    if is_short_link(fetch.url) and not fetch.hops and 200 <= code < 300
-                    else None)
+                    # on the shortener's own host, however it got there (http to https,
+                    # lnkd.in to www.lnkd.in)
+                    if is_short_link(fetch.url) and is_short_link(answer.url)
+                    and 200 <= code < 300 else None)
     if interstitial is not None:
         return Verdict(
             Status.BLOCKED,
@@ -622,14 +613,6 @@ COMPARE_MODES = tuple(mode.value for mode in Comparison)
 #: Below both, a live page and its capture have nothing to do with each other.
 UNRELATED_WORDS = 0.15
 UNRELATED_TITLES = 0.34
-#: Titles alike count only with at least this many telling words in common (a lapsed
-#: domain's new owner often keeps the old name, one word or the whole of it, in its
-#: titles) and main texts that share a subject: below this, they share only the words
-#: any two pages have (pages on one subject, even a terse "this project has closed"
-#: notice, measured 0.16 and more; a casino and a family-support page built on one
-#: template, 0.06).
-SHARED_TITLE_WORDS = 2
-UNRELATED_MAIN_TEXT = 0.1
 #: Pages with fewer content words than this are not compared: too little to tell.
 COMPARED_WORDS = 30
 
@@ -661,13 +644,8 @@ def changed_hands(verdict: Verdict, live: Answer | None, capture: Capture,
         return verdict
     if min(sum(words_of(now).values()), sum(words_of(then).values())) < COMPARED_WORDS:
         return verdict
-    if resemblance(now, then) >= UNRELATED_WORDS:
-        return verdict
-    # The title alone does not keep a page whose text has changed subject: the new owner
-    # of a lapsed domain titles its casino "Springboard Project Blackpool | Casino reviews".
-    if (title_overlap(now.title, then.title) >= UNRELATED_TITLES
-            and telling_words_shared(now.title, then.title) >= SHARED_TITLE_WORDS
-            and resemblance(now, then, titles=False) >= UNRELATED_MAIN_TEXT):
+    if (resemblance(now, then) >= UNRELATED_WORDS
+            or title_overlap(now.title, then.title) >= UNRELATED_TITLES):
         return verdict
     shows = f" (\u201c{_short(now.title)}\u201d)" if now.title else ""
     was = f" (\u201c{_short(then.title)}\u201d)" if then.title else ""
