@@ -432,3 +432,68 @@ def test_a_page_title_is_read_in_the_encoding_the_page_is_in(
     assert page_title(answer) == title
     page = read_page(answer)
     assert page is not None and page.title == title
+
+
+# -- a domain that changed hands, by its title --------------------------------------------
+
+def _springboard(title: str, main: str) -> Answer:
+    return _answer(f"<title>{title}</title><h1>{title.split(' | ')[0]}</h1><p>{main}</p>"
+                   .encode())
+
+
+SPRINGBOARD_THEN = _springboard("About us | Springboard project Blackpool",
+                                rot.SPRINGBOARD_EVALUATION)
+
+
+@pytest.mark.parametrize(("title", "main"), [
+    # An expired-domain site that keeps the old name whole in its title.
+    ("Springboard Project Blackpool | Casino reviews and bonuses",
+     "Claim free spins and a welcome bonus at the top rated slots and roulette sites, "
+     "compared by our betting experts. " * 20),
+    # A firm of the same name: one word of the title in common.
+    ("About us | Springboard Recruitment", "We place temporary and permanent staff in "
+     "logistics, warehousing and hospitality roles across the North West. " * 20),
+])
+def test_a_new_owner_keeping_the_old_name_in_its_title_has_drifted(title: str,
+                                                                   main: str) -> None:
+    now = _springboard(title, main)
+    live = classify(Fetch(URL, answer=now))
+    judged = changed_hands(live, now, CAPTURE, SPRINGBOARD_THEN)
+    assert judged.status is Status.DRIFTED and "the page now shows something else" in \
+        judged.detail
+
+
+@pytest.mark.parametrize(("title", "main"), [
+    # Renamed, its page rewritten.
+    ("About us | Springboard Families Blackpool", " ".join([
+        "Springboard Families is the new name of the Springboard project, which began in "
+        "Blackpool in 2009.", "We still work alongside parents and children, helping them get "
+        "the right help from schools, health visitors and the police at the same time.",
+        "Our keyworkers visit families at home and stay with them for as long as they need "
+        "us."] * 4)),
+    # Closed, a short notice left at the address.
+    ("Springboard project | Blackpool Council", "The Springboard project ran from 2009 to "
+     "2013 and brought family support services together around families with complex needs. "
+     "It has now ended; its final evaluation report is below, and current family support in "
+     "Blackpool is on the Early Help pages."),
+])
+def test_a_renamed_or_closed_project_keeping_its_page_has_not_drifted(title: str,
+                                                                     main: str) -> None:
+    now = _springboard(title, main)
+    live = classify(Fetch(URL, answer=now))
+    assert changed_hands(live, now, CAPTURE, SPRINGBOARD_THEN) is live
+
+
+
+
+def test_a_project_site_with_the_same_one_word_title_has_not_drifted() -> None:
+    """The capture's front page announced a conference; the live one lists the outputs.
+    One telling word in the title, but the same title: the same site (review)."""
+    then = _answer(b"<title>ReCAP | Home</title><h1>ReCAP</h1><p>" + (
+        b"Join us in Manchester in June for three days of talks and workshops on "
+        b"rehabilitation after stroke; registration closes on the first of May. ") * 6 + b"</p>")
+    now = _answer(b"<title>ReCAP | Home</title><h1>ReCAP</h1><p>" + (
+        b"Our outputs: the final evaluation, the toolkit for therapists, papers in journals "
+        b"and films of the talks given over the years of the programme. ") * 6 + b"</p>")
+    live = classify(Fetch(URL, answer=now))
+    assert changed_hands(live, now, CAPTURE, then) is live

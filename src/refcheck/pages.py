@@ -925,10 +925,11 @@ _STOP = frozenset({
 _WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
-def words_of(page: Page) -> Counter[str]:
-    """The content words of a page (title counted thrice), for comparing pages."""
+def words_of(page: Page, *, titles: bool = True) -> Counter[str]:
+    """The content words of a page (title counted thrice; left out without ``titles``),
+    for comparing pages."""
     counts: Counter[str] = Counter()
-    title = _WORDS.findall(page.title.lower())
+    title = _WORDS.findall(page.title.lower()) if titles else []
     for word in title * 3 + _WORDS.findall(page.main.lower())[:4000]:
         if word not in _STOP:
             counts[_stem(word)] += 1
@@ -945,9 +946,10 @@ def _stem(word: str) -> str:
     return word
 
 
-def resemblance(a: Page, b: Page) -> float:
-    """How alike two pages' words are, 0 (nothing shared) to 1 (the same words)."""
-    wa, wb = words_of(a), words_of(b)
+def resemblance(a: Page, b: Page, *, titles: bool = True) -> float:
+    """How alike two pages' words are, 0 (nothing shared) to 1 (the same words); without
+    ``titles``, of their main text alone."""
+    wa, wb = words_of(a, titles=titles), words_of(b, titles=titles)
     if not wa or not wb:
         return 0.0
     dot = sum(math.sqrt(wa[w] * wb[w]) for w in wa.keys() & wb.keys())
@@ -975,6 +977,14 @@ _TITLE_NOISE = _STOP | frozenset({
     "documents", "publication", "publications", "paper", "briefing", "update", "version",
     "draft", "pdf", "html", "january", "february", "march", "april", "may", "june", "july",
     "august", "september", "october", "november", "december"})
+
+
+def telling_words_shared(a: str, b: str) -> int:
+    """How many telling words two titles share: the words that name what a page is about,
+    not "report", "project", "council" or a month, which most evidence titles have."""
+    wa = {_stem(w) for w in _WORDS.findall(a.lower()) if w not in _TITLE_NOISE}
+    wb = {_stem(w) for w in _WORDS.findall(b.lower()) if w not in _TITLE_NOISE}
+    return len(wa & wb)
 
 
 def mentions(page: Page, title: str) -> bool | None:

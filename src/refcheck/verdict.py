@@ -65,6 +65,7 @@ from refcheck.pages import (
     resemblance,
     search_sign,
     suspended_sign,
+    telling_words_shared,
     title_overlap,
     words_of,
     worth_reading,
@@ -613,6 +614,14 @@ COMPARE_MODES = tuple(mode.value for mode in Comparison)
 #: Below both, a live page and its capture have nothing to do with each other.
 UNRELATED_WORDS = 0.15
 UNRELATED_TITLES = 0.34
+#: Titles alike count only with at least this many telling words in common (a lapsed
+#: domain's new owner often keeps the old name, one word or the whole of it, in its
+#: titles) and main texts that share a subject: below this, they share only the words
+#: any two pages have (pages on one subject, even a terse "this project has closed"
+#: notice, measured 0.16 and more; a casino and a family-support page built on one
+#: template, 0.06).
+SHARED_TITLE_WORDS = 2
+UNRELATED_MAIN_TEXT = 0.1
 #: Pages with fewer content words than this are not compared: too little to tell.
 COMPARED_WORDS = 30
 
@@ -644,8 +653,15 @@ def changed_hands(verdict: Verdict, live: Answer | None, capture: Capture,
         return verdict
     if min(sum(words_of(now).values()), sum(words_of(then).values())) < COMPARED_WORDS:
         return verdict
-    if (resemblance(now, then) >= UNRELATED_WORDS
-            or title_overlap(now.title, then.title) >= UNRELATED_TITLES):
+    if resemblance(now, then) >= UNRELATED_WORDS:
+        return verdict
+    if now.title and " ".join(now.title.lower().split()) == " ".join(then.title.lower().split()):
+        return verdict  # the same title ("ReCAP | Home"): the same site, its news changed
+    # The title alone does not keep a page whose text has changed subject: the new owner
+    # of a lapsed domain titles its casino "Springboard Project Blackpool | Casino reviews".
+    if (title_overlap(now.title, then.title) >= UNRELATED_TITLES
+            and telling_words_shared(now.title, then.title) >= SHARED_TITLE_WORDS
+            and resemblance(now, then, titles=False) >= UNRELATED_MAIN_TEXT):
         return verdict
     shows = f" (\u201c{_short(now.title)}\u201d)" if now.title else ""
     was = f" (\u201c{_short(then.title)}\u201d)" if then.title else ""
