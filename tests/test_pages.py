@@ -497,3 +497,32 @@ def test_a_project_site_with_the_same_one_word_title_has_not_drifted() -> None:
         b"and films of the talks given over the years of the programme. ") * 6 + b"</p>")
     live = classify(Fetch(URL, answer=now))
     assert changed_hands(live, now, CAPTURE, then) is live
+
+
+# -- error pages in Welsh, German and French ------------------------------------------------
+
+_LONG_PROSE = ("<p>" + "Find out about bins, schools, council tax, libraries, leisure centres "
+               "and planning in the county. " * 40 + "</p>")
+
+
+@pytest.mark.parametrize(("title", "heading"), [
+    ("Tudalen heb ei chanfod | Cyngor Sir Ddinbych", "Tudalen heb ei chanfod"),
+    ("Ni chanfuwyd y dudalen - Cyngor Gwynedd", "Ni chanfuwyd y dudalen"),
+    ("Seite nicht gefunden - Stadt Leipzig", "Die Seite wurde nicht gefunden"),
+    ("Page introuvable \u2013 Ville de Rennes", "Page non trouv\u00e9e"),
+])
+def test_a_welsh_german_or_french_error_page_is_soft_404(title: str, heading: str) -> None:
+    body = rot.site_page("Cyngor", f"<h1>{heading}</h1>{_LONG_PROSE}", title=title)
+    status, detail = verdict(body)
+    assert status is Status.SOFT_404, detail
+
+
+@pytest.mark.parametrize("title", [
+    "Seite nicht gefunden? How German archives keep lost web pages",
+    "Page introuvable: the French web's missing years",
+    "Tudalen heb ei chanfod: y llyfr coll",  # a book's title, after the colon
+    "Heb ei chanfod",  # an exhibition of that name ("not found")
+])
+def test_pages_titled_with_those_words_and_more_are_not_error_pages(title: str) -> None:
+    assert verdict(rot.article(title, "What the national library's crawls did not keep."))[0] \
+        is Status.OK

@@ -326,7 +326,9 @@ _TRIGGERS = (
     b"privacy", b"cookie", b"consent", b"such app", b"isn", b"connected", b"shop",
     b"forbidden", b"unauthori", b"denied", b"nothing", b"sorry", b"oops", b"sponsored",
     b"related", b"whitelabel", b"github", b"name changed", b"unavailable", b"offer",
-    b"bodis", b"above.com", b"trafficz", b"skenzo")  # and every _PARKING_MARKERS has one
+    b"bodis", b"above.com", b"trafficz", b"skenzo",
+    b"chanfod", b"chanfuwyd", b"gefunden", b"introuvable", b"trouv")  # Welsh, German, French
+# (and every _PARKING_MARKERS has one)
 _ANY_TRIGGER = BytesAhoCorasick(_TRIGGERS)
 _STATUS_IN_TITLE = re.compile(r"\b[45]\d\d\b")
 
@@ -401,6 +403,10 @@ _ERROR_PHRASE = re.compile(
     r"|(?:sorry\W*)?page\s+not\s+available|file\s+not\s+available"
     r"|whitelabel\s+error\s+page"  # Spring Boot
     r"|(?:sorry\W*)?this\s+page\s+isn[\u2019']t\s+available.*"  # Wix, Facebook
+    # Welsh, German and French councils' and partners' sites, the whole title part or h1.
+    r"|tudalen\s+heb\s+ei\s+chanfod|ni\s+chanfuwyd\s+y\s+dudalen"
+    r"|(?:die\s+)?seite\s+(?:wurde\s+)?nicht\s+gefunden"
+    r"|page\s+(?:introuvable|non\s+trouv[\u00e9e]e)"
     r")\W*$",
     re.IGNORECASE)
 
