@@ -89,6 +89,21 @@ def near_identical(cited: Answer, probe: Answer, *, cited_url: str | None = None
     return matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
+#: A folder named by a number: an item's ID (``/news/123/``, ``/news/2240057985/``), but
+#: not a year (``/news/2012/``: archives by year are folders of their own).
+_ITEM_ID = re.compile(r"(?!(?:19|20)\d\d$)\d{2,}")
+
+
+def in_an_items_folder(url: str) -> bool:
+    """Whether ``url`` ends in a slug after an item's ID (``/news/123/council-wins-award``).
+    Many sites read the item from the ID alone and show it, or redirect to its right slug,
+    for any words after it: a made-up address beside it gets the same page, and that
+    proves nothing, so such a page is not probed."""
+    path = urlsplit(url).path
+    folder, _, name = path.rpartition("/")
+    return bool(name) and bool(_ITEM_ID.fullmatch(folder.rpartition("/")[2]))
+
+
 class SiblingProbe:
     def __init__(self, fetcher: Fetcher, *, limit: int = MAX_PROBES,
                  token: Callable[[], str] = lambda: secrets.token_hex(6)) -> None:
@@ -142,6 +157,8 @@ class SiblingProbe:
         if answer is None:
             return None
         cited = origin(fetch)
+        if in_an_items_folder(cited):
+            return None
         probe = await self._sibling(fetch)
         if probe is None or probe.answer is None or not 200 <= probe.answer.status < 300:
             return None
