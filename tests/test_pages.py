@@ -526,3 +526,9 @@ def test_a_welsh_german_or_french_error_page_is_soft_404(title: str, heading: st
 def test_pages_titled_with_those_words_and_more_are_not_error_pages(title: str) -> None:
     assert verdict(rot.article(title, "What the national library's crawls did not keep."))[0] \
         is Status.OK
+
+
+def test_an_h1_saying_we_could_not_find_the_page_you_were_looking_for_is_an_error_name() -> None:
+    body = rot.site_page("Anytown Council", "<h1>Sorry, we couldn\u2019t find the page you were "
+                         f"looking for</h1>{_LONG_PROSE}", title="Anytown Council")
+    assert verdict(body)[0] is Status.SOFT_404

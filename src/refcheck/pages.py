@@ -388,7 +388,7 @@ _ERROR_PHRASE = re.compile(
     r"[\u2019']re\s+looking\s+for)\s+)?"
     r"(?:can\s*not|can[\u2019']?t|could\s*n[o\u2019']?t|was\s+not|wasn[\u2019']t)\s+be\s+found"
     r"|(?:sorry\W*|oops\W*)*we\s+(?:can[\u2019']?t|could\s*n[o\u2019']?t|cannot)\s+find\s+"
-    r"(?:that|this|the)\s+page"
+    r"(?:that|this|the)\s+page(?:\s+you\s+(?:were|are|[\u2019']re)\s+looking\s+for)?"
     r"|http\s+status\s+\d{3}\b.*"  # Apache Tomcat: "HTTP Status 404 - Not Found"
     r"|\d{3}\s*-\s*file\s+or\s+directory\s+not\s+found.*"  # IIS 7 and later
     r"|server\s+error(?:\s+in\s+'[^']*'\s+application)?"  # ASP.NET's yellow screen
