@@ -348,6 +348,22 @@ def test_help_shows_examples() -> None:
     assert "refcheck cases/salford.yaml" in run.stdout and "Exit codes" in run.stdout
 
 
+def _in_the_foreground(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """refcheck started as a run in the foreground, for Ctrl-C. A shell starts a background
+    job (`pytest … &`, some CI runners) with Ctrl-C ignored, and a child inherits that, as
+    it should: refcheck run in the background is not for Ctrl-C. The refcheck started here
+    gets Ctrl-C's default."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
         tmp_path: Path, server: EvidenceServer) -> None:
     """An impatient user holds Ctrl-C down: the first stops the checking, the others are
@@ -360,17 +376,8 @@ def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
     ])
     env = {**_subprocess_env(), "REFCHECK_UKGWA_URL": server.url("/ukgwa")}
     report = tmp_path / "report.json"
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    if ignored:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case), "-f", "json",
-                                 "-o", str(report)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env)
-    finally:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    proc = _in_the_foreground([sys.executable, "-m", "refcheck", str(case), "-f", "json",
+                               "-o", str(report)], env)
     try:
         assert server.wait_for("/trickle", timeout=60)
         assert server.wait_for("/ukgwa/", prefix=True, timeout=60)
@@ -391,16 +398,7 @@ def test_ctrl_c_held_down_during_preserve_ends_it_with_a_message_not_a_traceback
     case = write_case(tmp_path, [{"id": "b", "title": "Slow", "url": server.url("/trickle")}])
     env = {**_subprocess_env(), "REFCHECK_IA_ACCESS_KEY": "a", "REFCHECK_IA_SECRET_KEY": "s",
            "REFCHECK_SPN_URL": server.url("/spn"), "REFCHECK_WAYBACK_URL": server.url("/wb")}
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    if ignored:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "refcheck", "preserve", str(case)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env)
-    finally:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    proc = _in_the_foreground([sys.executable, "-m", "refcheck", "preserve", str(case)], env)
     try:
         assert server.wait_for("/trickle", timeout=60)
         while proc.poll() is None:  # until it has ended, whatever it was doing
@@ -426,19 +424,7 @@ def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceS
         {"id": "b", "title": "Slow", "url": server.url("/trickle")},
     ])
     env = {**_subprocess_env(), "REFCHECK_UKGWA_URL": server.url("/ukgwa")}
-    # A shell starts a background job (`pytest … &`, some CI runners) with Ctrl-C ignored,
-    # and a child inherits that, as it should: refcheck run in the background is not for
-    # Ctrl-C. The refcheck started here is a foreground run, so it gets Ctrl-C's default.
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    if ignored:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "refcheck", str(case)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env)
-    finally:
-        if ignored:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+    proc = _in_the_foreground([sys.executable, "-m", "refcheck", str(case)], env)
     try:
         assert server.wait_for("/trickle", timeout=60)
         assert server.wait_for("/ukgwa/", prefix=True, timeout=60)
