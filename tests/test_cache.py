@@ -414,3 +414,16 @@ def test_a_cache_age_past_a_century_is_refused_not_a_traceback(
         run = run_cli(str(case), "--check-only", *how)
         assert run.exit_code == 2
         assert f"max-cache-age: `{age}` is too long; expected at most" in run.stderr
+
+
+def test_cache_shows_a_settings_value_escaped_not_obeyed(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from refcheck.cache_command import app
+
+    config = tmp_path / "refcheck.toml"
+    config.write_text('exclude = ["\\u001b]0;pwned\\u0007(("]\n')
+    result = CliRunner().invoke(app, ["info", "--config", str(config)],
+                                prog_name="refcheck cache")
+    assert result.exit_code == 2
+    assert "\\x1b]0;pwned\\x07" in result.stderr and "\x1b" not in result.stderr
