@@ -364,6 +364,14 @@ def _in_the_foreground(args: list[str], env: dict[str, str]) -> subprocess.Popen
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _hold_ctrl_c_down(proc: subprocess.Popen[str]) -> str:
+    """Ctrl-C sent again and again until the process has ended, whatever it was doing
+    meanwhile (stopping, writing its report, closing): what it said on stderr."""
+    while proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    return proc.communicate(timeout=60)[1]
+
+
 def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
         tmp_path: Path, server: EvidenceServer) -> None:
     """An impatient user holds Ctrl-C down: the first stops the checking, the others are
@@ -381,9 +389,7 @@ def test_ctrl_c_pressed_again_and_again_still_reports_what_was_checked(
     try:
         assert server.wait_for("/trickle", timeout=60)
         assert server.wait_for("/ukgwa/", prefix=True, timeout=60)
-        while proc.poll() is None:  # until it has ended, whatever it was doing
-            proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        err = _hold_ctrl_c_down(proc)
     finally:
         proc.kill()
     assert proc.returncode == 130, err
@@ -401,9 +407,7 @@ def test_ctrl_c_held_down_during_preserve_ends_it_with_a_message_not_a_traceback
     proc = _in_the_foreground([sys.executable, "-m", "refcheck", "preserve", str(case)], env)
     try:
         assert server.wait_for("/trickle", timeout=60)
-        while proc.poll() is None:  # until it has ended, whatever it was doing
-            proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        err = _hold_ctrl_c_down(proc)
     finally:
         proc.kill()
     assert proc.returncode == 130, err
