@@ -25,7 +25,10 @@ from refcheck.config import (
     Config,
     SettingsFile,
     find_settings_file,
+    joined,
     load_settings_file,
+    parse_archive_list,
+    parse_fail_on,
 )
 from refcheck.doi import DEFAULT_DOI_URL
 from refcheck.errors import UsageError
@@ -132,7 +135,7 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
     pick = _Picker(options, env, file)
 
     fail_on_text, where = pick("fail-on", "fail_on", options.fail_on)
-    fail_on = (parse_fail_on(_joined(fail_on_text), where) if fail_on_text is not None
+    fail_on = (parse_fail_on(joined(fail_on_text), where) if fail_on_text is not None
                else DEFAULT_FAIL_ON)
     pick.show("fail-on", ",".join(sorted(s.value for s in fail_on)) or "none")
 
@@ -337,7 +340,7 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
     if no_archive:
         order: tuple[Archive, ...] = ()
     else:
-        order = parse_archive_list(_joined(text), where) if text is not None else DEFAULT_ORDER
+        order = parse_archive_list(joined(text), where) if text is not None else DEFAULT_ORDER
     pick.show("no-archive", _flag(no_archive))
     pick.show("archive", ",".join(order) or "(none)")
     configured = dict(config.urls)
@@ -412,43 +415,6 @@ def build_archives(options: CheckOptions, fetcher: Fetcher) -> Archives | None:
     return Archives.build(settings, fetcher)
 
 
-def parse_fail_on(text: str, where: str = "--fail-on") -> frozenset[Status]:
-    if text.strip().lower() == "none":
-        return frozenset()
-    chosen = set()
-    for word in (w.strip().lower() for w in text.split(",")):
-        if not word:
-            continue
-        try:
-            chosen.add(Status(word))
-        except ValueError:
-            valid = ", ".join(s.value for s in Status)
-            raise UsageError(f"{where}: unknown status `{word}`; expected a comma-separated "
-                             f"list of: {valid} (or `none`)") from None
-    if not chosen:
-        # An empty value (`--fail-on "$FAIL_ON"` with the variable unset) would quietly
-        # make every run pass: nothing fails only when asked for by name.
-        raise UsageError(f"{where}: no statuses given; expected a comma-separated list, "
-                         f"e.g. {','.join(sorted(DEFAULT_FAIL_ON))}, or `none` for a run "
-                         "that never fails")
-    return frozenset(chosen)
-
-
-def parse_archive_list(text: str, where: str = "--archive") -> tuple[Archive, ...]:
-    order: list[Archive] = []
-    for word in (w.strip().lower() for w in text.split(",")):
-        if not word:
-            continue
-        try:
-            key = Archive(word)
-        except ValueError:
-            raise UsageError(f"{where}: unknown archive `{word}`; expected a comma-separated "
-                             f"list of: {', '.join(SERVICES)}") from None
-        if key not in order:
-            order.append(key)
-    return tuple(order)
-
-
 def parse_date_option(text: str | None, where: str = "--as-of") -> dt.date | None:
     if text is None:
         return None
@@ -486,10 +452,6 @@ def _report(text: str, file: SettingsFile) -> str:
     """A ``FORMAT:PATH`` of the settings file, its path relative to the file's folder."""
     form, colon, path = text.partition(":")
     return f"{form}:{file.resolve(path)}" if colon and path else text
-
-
-def _joined(value: str | list[str] | None) -> str:
-    return ",".join(value) if isinstance(value, list) else value or ""
 
 
 def _flag(value: object) -> str:

@@ -37,13 +37,10 @@ from typing import Any
 
 from refcheck.archive import SERVICES, budget_settings
 from refcheck.errors import UsageError, found
-from refcheck.model import Archive, Status
+from refcheck.model import DEFAULT_FAIL_ON, Archive, Status
 
 #: Settings of the fallback itself, beside the table's budgets.
 _FALLBACK_LIMITS = ("wait_after_429",)
-#: The words ``fail-on`` and the lists of archives may hold (``none`` apart).
-_STATUSES = frozenset(status.value for status in Status)
-_ARCHIVES = frozenset(archive.value for archive in Archive)
 
 
 @dataclass(frozen=True)
@@ -242,10 +239,15 @@ class _Checker:
     def where(self, *keys: str) -> str:
         return _located(self.path, self.lines, *keys)
 
+    def named(self, key: str, *, at: tuple[str, ...] = ()) -> str:
+        """How an error names ``key``: ``file:line: key`` (``at``: the keys of the line to
+        point at, in a table, the table's own last: a key may be set inline, ``accept =
+        {"host" = [999]}``)."""
+        return f"{self.where(*at, key)}: {self.prefix}{key}"
+
     def fail(self, key: str, message: str, *, at: tuple[str, ...] = ()) -> UsageError:
-        """The error for ``key`` (``at``: the keys of the line to point at, in a table, the
-        table's own last: a key may be set inline, ``accept = {"host" = [999]}``)."""
-        return UsageError(f"{self.where(*at, key)}: {self.prefix}{key}: {message}")
+        """The error for ``key`` (``at`` as for ``named``)."""
+        return UsageError(f"{self.named(key, at=at)}: {message}")
 
     def unknown(self, key: str) -> None:
         instead = _INSTEAD.get(key)
@@ -308,24 +310,14 @@ class _Checker:
         return tuple(accepted)
 
     def statuses(self, value: str | list[str] | None) -> None:
-        """``fail-on``: each word a status, or ``none`` alone."""
-        words = _words(value)
-        if words == ["none"]:
-            return
-        for word in words:
-            if word == "none":
-                raise self.fail("fail-on", "`none` means that no status fails the run, so it "
-                                "stands alone; remove it or the statuses")
-            if word not in _STATUSES:
-                raise self.fail("fail-on", f"unknown status `{word}`; expected a "
-                                f"comma-separated list of: {', '.join(Status)} (or `none`)")
+        """``fail-on``: read as the option is, so that a mistake is said with its line."""
+        if value is not None:
+            parse_fail_on(joined(value), self.named("fail-on"))
 
     def archive_names(self, key: str, value: str | list[str] | None, *,
                       at: tuple[str, ...] = ()) -> None:
-        for word in _words(value):
-            if word not in _ARCHIVES:
-                raise self.fail(key, f"unknown archive `{word}`; expected a comma-separated "
-                                f"list of: {', '.join(SERVICES)}", at=at)
+        if value is not None:
+            parse_archive_list(joined(value), self.named(key, at=at))
 
     def patterns(self, key: str, texts: list[str]) -> None:
         for text in texts:
@@ -425,13 +417,6 @@ def _located(path: Path, lines: list[str] | tuple[str, ...], *keys: str) -> str:
     return str(path)
 
 
-def _words(value: str | list[str] | None) -> list[str]:
-    """The words of a comma-separated setting, or of a list of them, as ``build`` reads
-    them."""
-    joined = ",".join(value) if isinstance(value, list) else value or ""
-    return [w for w in (w.strip().lower() for w in joined.split(",")) if w]
-
-
 def _not_statuses(codes: object) -> str | None:
     """What is wrong with ``codes`` as a list of HTTP statuses ("found ..."), if anything."""
     if not isinstance(codes, list):
@@ -459,3 +444,51 @@ def _closest(key: str, known: list[str]) -> str:
 
 def _shown(value: Any) -> str:
     return found(value, mapping="a table")
+
+
+def joined(value: str | list[str] | None) -> str:
+    """A comma-separated setting, given as text or as a list of words."""
+    return ",".join(value) if isinstance(value, list) else value or ""
+
+
+def parse_fail_on(text: str, where: str = "--fail-on") -> frozenset[Status]:
+    """``--fail-on`` (or the settings file's ``fail-on``, ``where`` it is): the statuses
+    that fail the run."""
+    if text.strip().lower() == "none":
+        return frozenset()
+    chosen = set()
+    for word in (w.strip().lower() for w in text.split(",")):
+        if not word:
+            continue
+        if word == "none":
+            raise UsageError(f"{where}: `none` means that no status fails the run, so it "
+                             "stands alone; remove it or the statuses")
+        try:
+            chosen.add(Status(word))
+        except ValueError:
+            valid = ", ".join(s.value for s in Status)
+            raise UsageError(f"{where}: unknown status `{word}`; expected a comma-separated "
+                             f"list of: {valid} (or `none`)") from None
+    if not chosen:
+        # An empty value (`--fail-on "$FAIL_ON"` with the variable unset) would quietly
+        # make every run pass: nothing fails only when asked for by name.
+        raise UsageError(f"{where}: no statuses given; expected a comma-separated list, "
+                         f"e.g. {','.join(sorted(DEFAULT_FAIL_ON))}, or `none` for a run "
+                         "that never fails")
+    return frozenset(chosen)
+
+
+def parse_archive_list(text: str, where: str = "--archive") -> tuple[Archive, ...]:
+    """``--archive`` (or ``archive``, ``archives.order``): the archives, in order."""
+    order: list[Archive] = []
+    for word in (w.strip().lower() for w in text.split(",")):
+        if not word:
+            continue
+        try:
+            key = Archive(word)
+        except ValueError:
+            raise UsageError(f"{where}: unknown archive `{word}`; expected a comma-separated "
+                             f"list of: {', '.join(SERVICES)}") from None
+        if key not in order:
+            order.append(key)
+    return tuple(order)
