@@ -53,8 +53,8 @@ def merge_command(
     """Join the JSON reports of the shards of one audit (refcheck --shard K/N) into its
     whole report, in any format, with the exit code one run of the whole audit would
     have."""
-    from refcheck.config import parse_fail_on
     from refcheck.cli import _err, opened_destinations, parse_report_option
+    from refcheck.config import parse_fail_on
     from refcheck.merge import merge, read_shard_file
 
     try:

@@ -327,8 +327,8 @@ _TRIGGERS = (
     b"forbidden", b"unauthori", b"denied", b"nothing", b"sorry", b"oops", b"sponsored",
     b"related", b"whitelabel", b"github", b"name changed", b"unavailable", b"offer",
     b"bodis", b"above.com", b"trafficz", b"skenzo",
-    b"chanfod", b"chanfuwyd", b"gefunden", b"introuvable", b"trouv")  # Welsh, German, French
-# (and every _PARKING_MARKERS has one)
+    b"chanfod", b"chanfuwyd", b"gefunden", b"introuvable", b"trouv",  # Welsh, German, French
+)  # and every _PARKING_MARKERS has one
 _ANY_TRIGGER = BytesAhoCorasick(_TRIGGERS)
 _STATUS_IN_TITLE = re.compile(r"\b[45]\d\d\b")
 
