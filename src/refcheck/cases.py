@@ -19,14 +19,7 @@ import yaml
 from refcheck.early import CASE_SUFFIXES
 from refcheck.errors import CaseFileError, Problem
 from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
-from refcheck.urls import (
-    address_defect,
-    doi_of,
-    normalise_doi,
-    unwrap_url,
-    url_hint,
-    url_problem,
-)
+from refcheck.urls import doi_of, normalise_doi, unwrap_url, url_hint, url_problem
 
 #: libyaml's parser when PyYAML was built with it (the wheels are): about 10x faster.
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -558,12 +551,9 @@ class _Reader:
         if problem is not None and problem.fatal:
             self.error(node, f"{label} url `{value}` {problem.message}")
             return None
-        if problem is not None:
-            # Not fatal: the other links are checked, and this one is reported `invalid`
-            # (a space has its warning above, from url_hint).
-            defect = address_defect(value)
-            if defect is not None:
-                self.warn(node, f"{label} url `{value}`: {defect}")
+        if problem is not None and not problem.hinted:
+            # Not fatal: the other links are checked, and this one is reported `invalid`.
+            self.warn(node, f"{label} url `{value}`: {problem.message}")
         return CitedUrl(value, Position(self.name, mark.line + 1, mark.column + 1))
 
     def check_unique_ids(self, sources: list[Source]) -> None:

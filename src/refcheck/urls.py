@@ -167,6 +167,8 @@ class UrlProblem:
 
     message: str
     fatal: bool
+    #: Said already by ``url_hint`` when the case file is read (a space in the URL).
+    hinted: bool = False
 
 
 _WHITESPACE = re.compile(r"\s")
@@ -273,7 +275,8 @@ def url_problem(value: str) -> UrlProblem | None:
     the case-file reader warns, and the run reports the link ``invalid``."""
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
-                          "it, or write %20 where the address really has a space", fatal=False)
+                          "it, or write %20 where the address really has a space", fatal=False,
+                          hinted=True)
     # Most URLs are plainly http(s) with a host: host_of reads that without splitting the
     # URL (urlsplit was a quarter of reading a large case file), and remembers the host
     # for the checker, which asks again.
