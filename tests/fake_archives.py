@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 CWDC = "http://cwdcouncil.org.uk/social-care/research-events"
 
+#: A page captured every June from 2008 whose domain lapsed in 2016: parked ever since.
+LAPSED = [(f"{year}0601000000", 200) for year in range(2008, 2021)]
+PARKED_SINCE = 2016
+
 # original (path on the test server, or a full URL) -> [(timestamp, status of the capture)]
 UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/in-ukgwa": [("20100301000000", 200), ("20131101093000", 200),
@@ -46,6 +50,7 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/drifted-page": [("20131001000000", 200)],
     "/lost/ukgwa-redirects": [("20131101000000", 200)],
     "/lost/ukgwa-soft-first": [("20131125000000", 200), ("20130301000000", 200)],
+    "/lost/ukgwa-lapsed": LAPSED,
 }
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
@@ -63,6 +68,7 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
                                 ("20130901000000", 200), ("20100101000000", 200)],
     "/lost/wayback-redirects": [("20131101000000", 200)],
     "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
+    "/lost/wayback-lapsed": LAPSED,
     "http://springboard-families.org.uk/evaluation.html": [("20130615000000", 200)],
     "http://carers-trust-salford.org.uk/about/evaluation": [("20130701000000", 200)],
 }
@@ -74,6 +80,8 @@ CAPTURED: dict[tuple[str, str], bytes] = {
     ("/lost/wayback-three-bad", "20131001000000"): rot.SITE_ERROR,
     ("/lost/wayback-three-bad", "20130901000000"): rot.WORDPRESS_404,
     ("/lost/ukgwa-soft-first", "20131125000000"): rot.DRUPAL_404,
+    **{(path, ts): rot.PARKINGCREW for path in ("/lost/ukgwa-lapsed", "/lost/wayback-lapsed")
+       for ts, _ in LAPSED if int(ts[:4]) >= PARKED_SINCE},
 }
 #: Replays that redirect to another timestamp, whose capture is the one a person sees.
 REPLAY_REDIRECTS: dict[tuple[str, str], str] = {

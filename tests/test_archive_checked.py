@@ -37,7 +37,7 @@ def test_at_most_three_captures_are_tried_so_a_good_fourth_is_not_reached(
     assert link["archive"] is None and link["evidence"] == "lost"
     wayback = link["lookups"][1]
     assert wayback["outcome"] == "not archived"
-    assert "no usable capture among the 3 nearest" in wayback["detail"]
+    assert "no usable capture among the 3 tried" in wayback["detail"]
 
 
 def test_a_wayback_replay_that_redirects_reports_the_capture_landed_on(
@@ -100,3 +100,27 @@ def test_cdx_rows_are_read_however_the_json_is_laid_out() -> None:
     assert [r["timestamp"] for r in parse_cdx_rows(
         '{"timestamp": "1"}\nnot json\n{"timestamp": "2"}\n')] == ["1", "2"]
     assert list(parse_cdx_rows("[]")) == [] and list(parse_cdx_rows("")) == []
+
+
+def test_without_a_date_a_lapsed_domain_s_parked_captures_do_not_hide_its_good_ones(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The newest captures of a lapsed domain are its parked page, year after year: the
+    search goes back in time past them to a capture of the page (it used to try the three
+    newest, all parked, and call the evidence lost)."""
+    for path, service in (("/lost/wayback-lapsed", "wayback"), ("/lost/ukgwa-lapsed", "ukgwa")):
+        link = check(run_cli, tmp_path, server, [path], date=None)[path]
+        assert link["evidence"] == "archived", link["lookups"]
+        assert link["archive"]["service"] == service
+        assert link["archive"]["captured"] == "2014-06-01T00:00:00+00:00"
+
+
+def test_a_date_after_the_domain_lapsed_searches_back_past_the_wayback_window(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """Every capture within two years of the date is parked: the TimeMap lists the older
+    ones, and a capture of the page is found among them."""
+    path = "/lost/wayback-lapsed"
+    link = check(run_cli, tmp_path, server, [path], date="2021-03-01")[path]
+    assert link["evidence"] == "archived", link["lookups"]
+    assert link["archive"]["captured"] == "2014-06-01T00:00:00+00:00"
+    asked = [p for p in server.seen if p.startswith("/wayback/web/") and "lapsed" in p]
+    assert len(asked) == 3 + 1  # three captures at most, and the TimeMap

@@ -221,6 +221,48 @@ def nearest_first(mementos: Sequence[Memento], target: dt.datetime | None) -> li
     return sorted(mementos, key=lambda m: (abs((m.when - target).total_seconds()), m.when))
 
 
+def _distance(when: dt.datetime, target: dt.datetime | None) -> tuple[float, float]:
+    """``nearest_first``'s order: nearest ``target`` (the older of two as near), or the
+    newest first when there is none."""
+    if target is None:
+        return (-when.timestamp(), 0.0)
+    return (abs((when - target).total_seconds()), when.timestamp())
+
+
+def searching_back(target: dt.datetime | None, bad: Sequence[dt.datetime]) -> bool:
+    """Whether the bad captures met so far look like the page's rot lasting, not a passing
+    error: two of them, or one with no target (the newest captures of a lost page are
+    those of its rot: a lapsed domain stays parked, a deleted page 404)."""
+    return len(bad) >= 2 or (target is None and len(bad) == 1)
+
+
+def next_to_try(candidates: Sequence[Candidate], target: dt.datetime | None,
+                tried: set[dt.datetime], bad: Sequence[dt.datetime]) -> Candidate | None:
+    """The next capture to fetch (None when none is left). First the nearest ``target``.
+    A capture that is not the page (a parked domain, an error page) means the page was
+    gone then, and later captures are most likely no better, so the next is taken from
+    before the earliest such capture: the nearest ``target`` of those, and once
+    ``searching_back``, the one half-way back in time to the oldest capture, so that
+    years of a parked domain's captures do not use up the tries before a good one is
+    reached. Later captures are tried only when no earlier one is left."""
+    remaining = sorted((c for c in candidates if c.when not in tried),
+                       key=lambda c: _distance(c.when, target))
+    if not remaining:
+        return None
+    if not bad:
+        return remaining[0]
+    earliest = min(bad)
+    before = [c for c in remaining if c.when < earliest]
+    if not before:
+        return remaining[0]
+    if not searching_back(target, bad):
+        return before[0]
+    oldest = min(c.when for c in before)
+    halfway = oldest + (earliest - oldest) / 2
+    return min(before, key=lambda c: (abs((c.when - halfway).total_seconds()),
+                                      -c.when.timestamp()))
+
+
 def archivable(url: str) -> str:
     """The form archives index: a bare host gets its ``/`` (or pywb may not answer)."""
     _, sep, rest = url.partition("://")

@@ -8,7 +8,7 @@ Parliament and National Records of Scotland web archives, which publish no CDX o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from refcheck.archive import (
     ArchiveSettings,
@@ -17,7 +17,8 @@ from refcheck.archive import (
     Memento,
     ServiceInfo,
     archivable,
-    nearest_first,
+    next_to_try,
+    searching_back,
 )
 from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
 from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
@@ -70,9 +71,8 @@ class MementoArchive(ArchiveService):
             return self.failed(str(exc))
         if not mementos:
             return self.not_archived()
-        candidates = [Candidate(m.when, m.uri, self.human_url(m.uri))
-                      for m in nearest_first(mementos, target)]
-        return await self.prove(candidates, self.requests, original)
+        candidates = [Candidate(m.when, m.uri, self.human_url(m.uri)) for m in mementos]
+        return await self.prove(candidates, self.requests, original, target)
 
     # -- steps every Memento archive shares -------------------------------------------------
 
@@ -103,19 +103,31 @@ class MementoArchive(ArchiveService):
                 if "memento" in e.rels and (when := e.datetime) is not None]
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
-                    original: str) -> Lookup:
-        """Fetch candidates nearest first until one is a good capture (at most
-        ``settings.candidates``, 3 by default). A lookup failure ends the search undecided;
-        bad captures (replayed 404s, error pages, soft 404s, parked domains) are skipped. A
-        replay that redirects (to the capture nearest the timestamp asked, say) is
-        followed, and the capture it lands on is the one reported, with its own date."""
-        reasons = []
-        tried: set[dt.datetime] = set()
-        for candidate in candidates:
-            if len(tried) >= self.settings.candidates:
+                    original: str, target: dt.datetime | None,
+                    more: Callable[[], Awaitable[list[Candidate]]] | None = None) -> Lookup:
+        """Fetch candidates until one is a good capture (at most ``settings.candidates``,
+        3 by default), in ``next_to_try``'s order: nearest ``target`` first, then, past
+        captures that are not the page, further back. A lookup failure ends the search
+        undecided; bad captures (replayed 404s, error pages, soft 404s, parked domains) are
+        skipped. ``more`` lists the captures outside ``candidates`` (which may be a window
+        around ``target``), asked for once the search goes back in time. A replay that
+        redirects (to the capture nearest the timestamp asked, say) is followed, and the
+        capture it lands on is the one reported, with its own date."""
+        reasons: list[str] = []
+        tried: set[dt.datetime] = set()  # the CDX lists a capture once per copy of it
+        bad: list[dt.datetime] = []
+        pool = list(candidates)
+        unlisted = None  # why the captures outside the window could not be listed
+        while len(tried) < self.settings.candidates:
+            if more is not None and searching_back(target, bad):
+                try:
+                    pool += await more()
+                except ArchiveError as exc:
+                    unlisted = str(exc)
+                more = None
+            candidate = next_to_try(pool, target, tried, bad)
+            if candidate is None:
                 break
-            if candidate.when in tried:
-                continue  # the CDX lists a capture once per copy of it
             tried.add(candidate.when)
             check = await self.client.get(candidate.fetch_url, limiter)
             verdict = capture_problem(check, self.info.short)
@@ -130,5 +142,8 @@ class MementoArchive(ArchiveService):
             if failed:
                 return self.failed(why)
             reasons.append(why)
-        return self.not_archived(f"no usable capture among the {len(reasons)} nearest: "
-                                 f"{reasons[0]}")
+            bad.append(candidate.when)
+        if unlisted is not None:
+            return self.failed(unlisted)
+        return self.not_archived(f"no usable capture among the {len(reasons)} tried: "
+                                 f"{reasons[0]}" if reasons else "")

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from urllib.parse import urlencode
 
-from refcheck.archive import Candidate, Memento, archivable, nearest_first
+from refcheck.archive import Candidate, Memento, archivable
 from refcheck.archive.client import lookup_problem
 from refcheck.archive.interface import ArchiveError
 from refcheck.archive.memento import (
@@ -54,14 +54,17 @@ class Wayback(MementoArchive):
             return rows
         if rows:
             # A CDX 200 row is not proof: the capture may be an error page served 200, a
-            # soft 404 or a parked domain. The nearest are fetched and judged.
+            # soft 404 or a parked domain. The nearest are fetched and judged; when they
+            # are not the page, the search goes back past the window, in the TimeMap.
             candidates = []
-            for row in nearest_first(rows, target):
+            for row in rows:
                 timestamp = format_timestamp(row.when)
                 candidates.append(Candidate(row.when,
                                             self.address(self.info.raw, row.uri, timestamp),
                                             self.capture_url(timestamp, row.uri)))
-            return await self.prove(candidates, self.limiters["playback"], original)
+            outside = (lambda: self._timemap_candidates(original)) if window else None
+            return await self.prove(candidates, self.limiters["playback"], original, target,
+                                    more=outside)
         return await self._from_timemap(original, target)
 
     async def captured_since(self, url: str, since: dt.datetime) -> Lookup:
@@ -104,19 +107,25 @@ class Wayback(MementoArchive):
                     rows.append(Memento(when, str(row.get("original") or original)))
         return rows
 
-    async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
-        """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
-        try:
-            mementos = await self.timemap(self.address(self.info.timemap, original),
-                                          self.limiters["lookups"])
-        except ArchiveError as exc:
-            return self.failed(str(exc))
-        if not mementos:
-            return self.not_archived()
+    async def _timemap_candidates(self, original: str) -> list[Candidate]:
+        """Every capture the TimeMap lists, to be fetched to prove itself (it gives no
+        status). Raises ``ArchiveError`` when the archive could not say."""
+        mementos = await self.timemap(self.address(self.info.timemap, original),
+                                      self.limiters["lookups"])
         candidates = []
-        for memento in nearest_first(mementos, target):
+        for memento in mementos:
             timestamp = format_timestamp(memento.when)
             candidates.append(Candidate(memento.when,
                                         self.address(self.info.raw, original, timestamp),
                                         self.capture_url(timestamp, original)))
-        return await self.prove(candidates, self.limiters["playback"], original)
+        return candidates
+
+    async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
+        """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
+        try:
+            candidates = await self._timemap_candidates(original)
+        except ArchiveError as exc:
+            return self.failed(str(exc))
+        if not candidates:
+            return self.not_archived()
+        return await self.prove(candidates, self.limiters["playback"], original, target)
