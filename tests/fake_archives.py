@@ -69,6 +69,7 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/wayback-redirects": [("20131101000000", 200)],
     "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
     "/lost/wayback-lapsed": LAPSED,
+    "http://lapsed-charity.invalid/?page_id=12": [("20130301000000", 200)],
     "http://springboard-families.org.uk/evaluation.html": [("20130615000000", 200)],
     "http://carers-trust-salford.org.uk/about/evaluation": [("20130701000000", 200)],
 }

@@ -250,3 +250,16 @@ def test_an_archive_answering_5xx_is_asked_again_by_the_one_retry_policy(
     assert len(asked) == 3  # the first try and two more
     assert link["lookups"][0]["outcome"] == "failed" and "503" in link["lookups"][0]["detail"]
     assert link["evidence"] == "unknown"
+
+
+def test_a_bare_host_with_a_query_is_asked_for_with_its_slash_before_the_query(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """``http://host?page_id=12`` is ``http://host/?page_id=12`` to an archive: the slash
+    goes before the query (it was put after it, ``…?page_id=12/``, an address no archive
+    holds, and the evidence was called lost)."""
+    url = "http://lapsed-charity.invalid?page_id=12"
+    link = check(run_cli, tmp_path, server, [url])[url]
+    assert link["evidence"] == "archived", link["lookups"]
+    assert link["archive"]["original"] == "http://lapsed-charity.invalid/?page_id=12"
+    assert link["listing"] == server.url(
+        "/ukgwa/*/http://lapsed-charity.invalid/?page_id=12")

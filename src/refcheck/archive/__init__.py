@@ -264,11 +264,15 @@ def next_to_try(candidates: Sequence[Candidate], target: dt.datetime | None,
 
 
 def archivable(url: str) -> str:
-    """The form archives index: a bare host gets its ``/`` (or pywb may not answer)."""
-    _, sep, rest = url.partition("://")
-    if sep and "/" not in rest:
-        return url + "/"
-    return url
+    """The form archives index: a bare host gets its ``/`` (or pywb may not answer),
+    before any query (``http://host?p=12`` is ``http://host/?p=12``, not ``…?p=12/``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = next((i for i, ch in enumerate(rest) if ch in "/?#"), len(rest))
+    if rest[end:end + 1] == "/":
+        return url
+    return f"{scheme}://{rest[:end]}/{rest[end:]}"
 
 
 def listing_url(settings: ArchiveSettings, url: str) -> str:
