@@ -37,7 +37,7 @@ def test_at_most_three_captures_are_tried_so_a_good_fourth_is_not_reached(
     assert link["archive"] is None and link["evidence"] == "lost"
     wayback = link["lookups"][1]
     assert wayback["outcome"] == "not archived"
-    assert "no usable capture among the 3 tried" in wayback["detail"]
+    assert "none of the 3 captures tried is usable" in wayback["detail"]
 
 
 def test_a_wayback_replay_that_redirects_reports_the_capture_landed_on(

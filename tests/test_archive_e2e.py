@@ -189,15 +189,18 @@ def test_terminal_report_shows_copies_and_evidence_summary(run_cli: Any, tmp_pat
         {"id": "b", "title": "Nowhere", "url": server.url("/lost/never")},
         {"id": "c", "title": "Live", "url": server.url("/page")},
         {"id": "d", "title": "Archive down", "url": server.url("/lost/ukgwa-503-nowhere")},
+        {"id": "e", "title": "A 404 kept", "url": server.url("/lost/only-404-capture")},
     ])
     out = run_cli(str(case)).stdout
     assert (f"↳ archived copy in UKGWA: {server.url('/ukgwa/20131101093000/')}"
             f"{server.url('/lost/in-ukgwa')} (captured 1 November 2013, 28 days before the "
             "case date)") in out
     assert "↳ no archived copy in UKGWA or the Wayback Machine" in out
+    assert "↳ the Wayback Machine: the capture tried is not usable: the capture is itself " \
+           "a 404 Not Found page" in out  # why: it has a capture, of the 404 page
     assert f"↳ look for yourself: {server.url('/ukgwa/*/')}{server.url('/lost/never')}" in out
     assert "↳ could not ask UKGWA: UKGWA answered 503 Service Unavailable" in out
-    assert "Evidence: 1 live, 1 only in an archive, 1 lost, 1 undetermined" in out
+    assert "Evidence: 1 live, 1 only in an archive, 2 lost, 1 undetermined" in out
 
 
 @pytest.mark.parametrize("source", ["option", "env", "config"])

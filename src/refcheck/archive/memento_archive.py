@@ -145,5 +145,8 @@ class MementoArchive(ArchiveService):
             bad.append(candidate.when)
         if unlisted is not None:
             return self.failed(unlisted)
-        return self.not_archived(f"no usable capture among the {len(reasons)} tried: "
-                                 f"{reasons[0]}" if reasons else "")
+        if not reasons:
+            return self.not_archived()
+        none_usable = ("the capture tried is not usable" if len(reasons) == 1 else
+                  f"none of the {len(reasons)} captures tried is usable")
+        return self.not_archived(f"{none_usable}: {reasons[0]}")

@@ -230,6 +230,11 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     if capture is None and result.lookups and not failed:
         asked = " or ".join(x.label or str(x.service) for x in result.lookups)
         lines.append(f"no archived copy in {asked}")
+        # Why, where an archive has captures but none is the page (or excludes the site).
+        for x in result.lookups:
+            label = x.label or str(x.service)
+            if x.outcome is LookupOutcome.NOT_ARCHIVED and x.detail:
+                lines.append(x.detail if x.detail.startswith(label) else f"{label}: {x.detail}")
     if result.lookup_url:
         lines.append(f"the archives were asked for the address without its credentials: "
                      f"{result.lookup_url}")
