@@ -90,6 +90,11 @@ REPLAY_REDIRECTS: dict[tuple[str, str], str] = {
     ("/lost/ukgwa-redirects", "20131101000000"): "20131020000000",
 }
 
+#: What pywb (UKGWA) serves at a capture's address as a person opens it, ``…/{ts}/{url}``:
+#: its banner, and the capture itself, ``…/{ts}mp_/{url}``, in an iframe.
+FRAME_PAGE = ('<!doctype html><html><head><title>UK Government Web Archive</title></head>'
+              '<body><div id="banner">The UK Government Web Archive</div>'
+              '<iframe id="replay_iframe" src="{src}"></iframe></body></html>')
 MEMENTO_PAGE = ("<!doctype html><html><head><title>{title}</title></head><body>"
                 "<h1>{title}</h1><p>Archived evidence. {text}</p></body></html>")
 
@@ -149,7 +154,7 @@ class FakeArchives:
             return
         match = re.match(r"^(\d{4,14}|\*|\+)(mp_|id_)?/(.+)$", rest)
         if match:
-            stamp, _, original = match.groups()
+            stamp, modifier, original = match.groups()
             if self._ukgwa_misbehaves(h, original):
                 return
             captures = UKGWA.get(_key(original))
@@ -159,8 +164,10 @@ class FakeArchives:
             if not captures:
                 h.send(404, b"<html><title>Not in the archive</title></html>")
                 return
+            frame = None if modifier else (
+                lambda ts: FRAME_PAGE.format(src=f"{base}/{ts}mp_/{original}").encode())
             self._replay(h, captures, "+" if stamp == "+" else stamp, original,
-                         lambda ts: f"{base}/{ts}/{original}")
+                         lambda ts: f"{base}/{ts}{modifier or ''}/{original}", frame)
             return
         original = rest  # the TimeGate
         if self._ukgwa_misbehaves(h, original):
@@ -258,7 +265,7 @@ class FakeArchives:
 
     # -- shared --------------------------------------------------------------------------
     def _replay(self, h: Handler, captures: list[tuple[str, int]], stamp: str, original: str,
-                address: object) -> None:
+                address: object, frame: object = None) -> None:
         key = _key(original)
         assert callable(address)
         if (key, stamp) in REPLAY_REDIRECTS:
@@ -276,6 +283,8 @@ class FakeArchives:
         title = "Page not found" if status == 404 else f"Archived: {original}"
         text = CAPTURE_TEXT.get(key, "")
         body = CAPTURED.get((key, ts)) or MEMENTO_PAGE.format(title=title, text=text).encode()
+        if callable(frame):  # pywb's framed replay: its banner, the capture in an iframe
+            body = frame(ts)
         h.send(status, body,
                headers={"Memento-Datetime": _http_date(ts), "x-ts": str(status),
                         "Link": f'<{original}>; rel="original"'})

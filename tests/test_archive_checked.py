@@ -5,10 +5,12 @@ with its real date; the CDX reader takes JSON however it is laid out."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from refcheck.archive.memento import parse_cdx_rows
+from tests.conftest import write_case
 from tests.server import EvidenceServer
 from tests.test_archive_e2e import check
 
@@ -124,3 +126,17 @@ def test_a_date_after_the_domain_lapsed_searches_back_past_the_wayback_window(
     assert link["archive"]["captured"] == "2014-06-01T00:00:00+00:00"
     asked = [p for p in server.seen if p.startswith("/wayback/web/") and "lapsed" in p]
     assert len(asked) == 3 + 1  # three captures at most, and the TimeMap
+
+
+def test_a_quote_is_looked_for_in_the_capture_not_in_the_archive_s_banner_frame(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """UKGWA's capture address, as a person opens it, is pywb's banner with the capture in
+    an iframe: the quote is read from the capture itself (``mp_``). Read from the banner
+    page, it was never there, and the capture was said to lack it too."""
+    case = write_case(tmp_path, [{
+        "id": "a", "title": "Family intervention", "url": server.url("/drifted-page"),
+        "quote": "Family intervention workers are dedicated to the families"}])
+    link = json.loads(run_cli(str(case), "--format", "json").stdout)["links"][0]
+    assert link["status"] == "drifted" and link["archive"]["service"] == "ukgwa"
+    assert "the quote is in the capture of 1 October 2013" in link["detail"]
+    assert link["evidence"] == "archived"

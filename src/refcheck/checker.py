@@ -772,11 +772,15 @@ class Checker:
 
     async def quote_in_capture(self, capture: Capture, quote: str) -> bool | None:
         """Whether the capture holds the quote; None when its text cannot be read. Each
-        capture is fetched and read once, however many sources' quotes are looked for."""
+        capture is fetched and read once, however many sources' quotes are looked for: in
+        its archive's raw form, as the page a person opens may be the archive's banner with
+        the capture in a frame."""
+        assert self.archives is not None
+        readable = self.archives.readable(capture)
         if capture.url not in self._capture_texts:
             async def read() -> str | None:
                 fetch = await self.fetcher.fetch(
-                    capture.url, want_body=True, max_bytes=self.fetcher.settings.max_quote_bytes)
+                    readable, want_body=True, max_bytes=self.fetcher.settings.max_quote_bytes)
                 return page_text(fetch.answer) if fetch.answer is not None else None
             self._capture_texts[capture.url] = asyncio.create_task(read())
         text = await asyncio.shield(self._capture_texts[capture.url])

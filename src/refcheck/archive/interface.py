@@ -34,6 +34,10 @@ class ArchiveService(ABC):
         """One of this archive's captures, fetched to be read (None: it cannot be)."""
         return None
 
+    def readable(self, capture_url: str) -> str:
+        """The address of a capture's own text (the capture's, where there is no other)."""
+        return capture_url
+
     def queues(self) -> list[Queue]:
         """Requests waiting for their turn under this archive's budgets (none, for a
         service without budgets)."""

@@ -57,6 +57,9 @@ class MementoArchive(ArchiveService):
         reading its text; the address a person opens where the archive has no such form."""
         return capture_url
 
+    def readable(self, capture_url: str) -> str:
+        return self.raw_url(capture_url)
+
     async def replay(self, capture: Capture) -> Fetch | None:
         """The capture itself, fetched under this archive's budget for playback."""
         limiter = self.limiters.get("playback") or self.requests

@@ -57,6 +57,16 @@ class Archives:
                 return await service.replay(capture)
         return None
 
+    def readable(self, capture: Capture) -> str:
+        """Where a capture's own text can be read: its archive's raw form (UKGWA's ``mp_``,
+        without pywb's banner frame, whose page holds only an iframe; the Wayback
+        Machine's ``id_``, which also serves a PDF as captured, not in its toolbar's
+        frame); the address a person opens for an archive not in this run."""
+        for service in self.services:
+            if service.info.key == capture.service:
+                return service.readable(capture.url)
+        return capture.url
+
     def queues(self) -> list[Queue]:
         """Each budget with requests waiting for their turn, for the progress display."""
         return [queue for service in self.services for queue in service.queues()
