@@ -324,3 +324,32 @@ def test_other_memento_archives_read_their_timemap_and_prove_the_capture() -> No
     assert [(x.service, x.outcome) for x in lookups] == [
         ("ukgwa", LookupOutcome.NOT_ARCHIVED), ("parliament", LookupOutcome.FOUND)]
     assert capture.url == f"https://parl.test/20131115000000/{page}"
+
+
+@pytest.mark.parametrize("body", [
+    "<html><head><title>Down for maintenance</title></head><body>We will be back soon."
+    "</body></html>",
+    "Service temporarily unavailable",
+])
+def test_a_timemap_answered_with_a_page_is_a_failed_lookup_not_no_copy(body: str) -> None:
+    """An archive's maintenance or error page served 200 where its list of captures should
+    be says nothing of whether it has a copy: the lookup failed, and the evidence is not
+    called lost."""
+    page = "https://publications.parliament.uk/pa/cm201213/cmselect/cmeduc/137/137.pdf"
+    router = respx.MockRouter()
+    router.get(f"https://parl.test/timemap/link/{page}").respond(
+        200, text=body, headers={"content-type": "text/html"})
+    settings = ArchiveSettings(order=(Archive.PARLIAMENT,),
+                               urls=((Archive.PARLIAMENT, "https://parl.test"),))
+    waits = Waits()
+
+    async def go() -> tuple[object, tuple[Lookup, ...]]:
+        async with Fetcher(transport=httpx.MockTransport(router.async_handler), sleep=waits,
+                           clock=waits.clock) as fetcher:
+            return await Archives.build(settings, fetcher).lookup(
+                page, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))
+
+    capture, lookups = asyncio.run(go())
+    assert capture is None
+    assert [(x.service, x.outcome) for x in lookups] == [("parliament", LookupOutcome.FAILED)]
+    assert "not a list of captures" in lookups[0].detail

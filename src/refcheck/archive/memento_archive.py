@@ -102,7 +102,13 @@ class MementoArchive(ArchiveService):
         if fetch.answer.status == 404:
             return []
         text = fetch.answer.body.decode("utf-8", errors="replace")
-        return [Memento(when, e.uri) for e in parse_link_format(text)
+        entries = parse_link_format(text)
+        if text.strip() and not any(e.rels for e in entries):
+            # Not a TimeMap at all (a maintenance or error page served 200): the archive
+            # did not say whether it has a copy, which is not "none".
+            raise ArchiveError(f"{self.info.short} answered with a page that is not a list of "
+                               "captures; try again later")
+        return [Memento(when, e.uri) for e in entries
                 if "memento" in e.rels and (when := e.datetime) is not None]
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
