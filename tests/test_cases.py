@@ -288,6 +288,11 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
     ('"http://a.b/\\u0000x"', "the invisible control character `\\x00` (character 12) cannot "
      "be part of a web address; delete it (it is often left by text pasted from a document)"),
     ('"http://a.test/lost/\\e[2J"', "the invisible control character `\\x1b` (character 20)"),
+    ('"http://a.test/lost/re\\u00adport.pdf"', "the invisible character `\\xad` (soft "
+     "hyphen, character 22) cannot be part of a web address; delete it (it is often left by "
+     "text pasted from a document or a web page)"),
+    ("http://a.test/young-carers\u200b-evaluation", "the invisible character `\\u200b` "
+     "(zero width space, character 27)"),
     ("http://127.0.0.2:99999/", "port 99999 is out of range (1-65535); correct the number "
      "after the `:`, or delete `:99999` to use the usual port"),
     (f"http://{'a' * 300}.com/", "a part of the host name is 300 characters long, more than "

@@ -402,6 +402,12 @@ def test_unparseable_url_is_invalid() -> None:
     ("http://a.test:99999/", "port 99999 is out of range (1-65535)"),
     (f"http://{'a' * 300}.test/", "a part of the host name is 300 characters long, more than "
      "the 63 allowed between dots"),
+    # Word's optional hyphen and a web page's zero-width space, pasted with the address:
+    # invisible in the case file, and a 404 ("dead") if requested.
+    ("http://a.test/young-carers-evalu\u00adation.html", "the invisible character `\\xad` "
+     "(soft hyphen, character 33) cannot be part of a web address; delete it"),
+    ("http://a.test/young-carers\u200b-evaluation", "the invisible character `\\u200b` (zero "
+     "width space, character 27)"),
 ])
 def test_an_address_that_cannot_be_requested_is_invalid_in_plain_words(url: str,
                                                                       detail: str) -> None:

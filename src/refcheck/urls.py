@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -301,8 +302,26 @@ def url_problem(value: str) -> UrlProblem | None:
 
 
 def _defect(value: str) -> UrlProblem | None:
-    defect = address_defect(value)
+    defect = address_defect(value) or _invisible_character(value)
     return None if defect is None else UrlProblem(defect, fatal=False)
+
+
+def _invisible_character(value: str) -> str | None:
+    """An invisible formatting character in a cited address (Unicode's category Cf: Word's
+    optional hyphen, a web page's zero-width space, a byte-order mark, a direction mark),
+    pasted with it and never part of it: the address would be requested with it
+    percent-encoded and answer 404. A server may redirect to such an address (a browser
+    follows it), so this is a case file's defect only, not ``address_defect``'s."""
+    if value.isprintable():
+        return None
+    at = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Cf"), None)
+    if at is None:
+        return None
+    shown = value[at].encode("unicode_escape").decode("ascii")
+    name = unicodedata.name(value[at], "a formatting character").lower()
+    return (f"the invisible character `{shown}` ({name}, character {at + 1}) cannot be part "
+            "of a web address; delete it (it is often left by text pasted from a document "
+            "or a web page)")
 
 
 #: Punctuation that ends a sentence, left behind when a URL is copied out of prose.
