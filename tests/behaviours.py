@@ -165,6 +165,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("young carers research report, moved to /research/", "/moved/report", "moved", {}),
     ("budget figures story, moved to an address with error in it", "/moved/budget", "moved",
      {}),
+    ("evaluation PDF, its Plone view sent to the document",
+     "/plone/publications/evaluation.pdf/view", "moved", {}),
+    ("carers week story, its print view sent to the page", "/news/2013/carers-week/print",
+     "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -295,6 +295,8 @@ CONDITIONAL_SCRIPT = article("Short breaks survey 2013", "The results of our sur
                              extra="<script>if (!document.cookie) { window.location = "
                              "\"/welcome\"; }</script>")
 RESEARCH_REPORT = article("Young carers research report 2013", "Our research report.")
+CARERS_WEEK = article("Carers week 2013", "What young carers told us this week.")
+PLONE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 BUDGET_STORY = article("Error in budget figures corrected", "The council corrected its "
                        "figures for carers' support.")
 
@@ -398,6 +400,12 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/research/report-2013": _send(RESEARCH_REPORT),
     "/moved/budget": _to("/news/2012/error-in-budget-figures-corrected", 301),
     "/news/2012/error-in-budget-figures-corrected": _send(BUDGET_STORY),
+    # Plone's view of a document, sent to the document itself (as a site that left Plone
+    # keeps its old addresses working), and a page's print view sent to the page.
+    "/plone/publications/evaluation.pdf/view": _to("/plone/publications/evaluation.pdf", 301),
+    "/plone/publications/evaluation.pdf": _send(PLONE_PDF, "application/pdf"),
+    "/news/2013/carers-week/print": _to("/news/2013/carers-week", 301),
+    "/news/2013/carers-week": _send(CARERS_WEEK),
     # Retry-After longer than refcheck waits.
     "/busy503": lambda h: h.send(503, b"<title>Service Unavailable</title>",
                                  headers={"Retry-After": "600"}),

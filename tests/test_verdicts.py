@@ -113,6 +113,14 @@ def test_meta_refresh_is_followed_as_a_redirect() -> None:
         ("https://c.gov.uk/news/item", "https://c.gov.uk/events/", False),
         ("https://c.gov.uk/news/", "https://c.gov.uk/news/", False),
         ("https://c.gov.uk/news/item", "https://other.gov.uk/news/", False),
+        # A document, or the page itself without its view: not a section.
+        ("https://le.ac.uk/media/documents/report.pdf/view", "https://le.ac.uk/media/documents/"
+         "report.pdf", False),
+        ("https://c.gov.uk/reports/annual.html/index", "https://c.gov.uk/reports/annual.html",
+         False),
+        ("https://c.gov.uk/news/2013/carers-week/print", "https://c.gov.uk/news/2013/carers-week",
+         False),
+        ("https://c.gov.uk/news/2013/view", "https://c.gov.uk/news/", True),
     ],
 )
 def test_section_roots(original: str, final: str, root: bool) -> None:

@@ -557,7 +557,21 @@ def is_section_root(original: str, final: str) -> bool:
         return False
     deep = [p for p in _INDEX_FILE.sub("/", before.path).split("/") if p]
     top = [p for p in _INDEX_FILE.sub("/", after.path).split("/") if p]
-    return 1 <= len(top) < len(deep) and deep[: len(top)] == top
+    if not (1 <= len(top) < len(deep) and deep[: len(top)] == top):
+        return False
+    # A document is no section (Plone's ``…/report.pdf/view`` sent to ``…/report.pdf``), nor
+    # is the page itself without its view (``…/item/print`` sent to ``…/item``).
+    return not (_NAMES_A_FILE.search(top[-1])
+                or all(p.lower() in _PAGE_VIEWS for p in deep[len(top):]))
+
+
+#: A path segment that names a document or a static page (``report.pdf``, ``annual.html``);
+#: not an application's (``x.nsf``, ``news.php``), which may well be a site's section.
+_NAMES_A_FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|txt|zip|epub|"
+                           r"s?html?|xml|jpe?g|png|gif)$", re.IGNORECASE)
+#: The last segment of an address that shows its page another way: Plone's ``view``, a
+#: print view, an AMP copy.
+_PAGE_VIEWS = frozenset({"view", "print", "amp", "index", "index.html", "index.htm"})
 
 
 _DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
