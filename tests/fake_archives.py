@@ -72,6 +72,7 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
     "http://lapsed-charity.invalid/?page_id=12": [("20130301000000", 200)],
     "http://springboard-families.org.uk/evaluation.html": [("20130615000000", 200)],
     "http://carers-trust-salford.org.uk/about/evaluation": [("20130701000000", 200)],
+    **{url: [("20130601000000", 200)] for url in rot.COUNCIL_CAPTURES},
 }
 #: Captures that are not the page their CDX row (status 200) promises.
 CAPTURED: dict[tuple[str, str], bytes] = {
@@ -83,6 +84,7 @@ CAPTURED: dict[tuple[str, str], bytes] = {
     ("/lost/ukgwa-soft-first", "20131125000000"): rot.DRUPAL_404,
     **{(path, ts): rot.PARKINGCREW for path in ("/lost/ukgwa-lapsed", "/lost/wayback-lapsed")
        for ts, _ in LAPSED if int(ts[:4]) >= PARKED_SINCE},
+    **{(url, "20130601000000"): page for url, page in rot.COUNCIL_CAPTURES.items()},
 }
 #: Replays that redirect to another timestamp, whose capture is the one a person sees.
 REPLAY_REDIRECTS: dict[tuple[str, str], str] = {

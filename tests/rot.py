@@ -320,6 +320,41 @@ REDESIGNED = site_page("Salford Carers Trust", "<article><h1>Evaluation of our y
                            "An independent evaluation followed forty families over two years "
                            "and found better attendance and wellbeing."] * 8) + "</p></article>",
                        title="Evaluation of our young carers service | Salford Carers Trust")
+#: A council's redesign: its old addresses sent, one by one, to new ones (any other old
+#: address is 404): the strategy to its new page, the evaluation to the landing page of
+#: a section that does not mention it.
+COUNCIL_NAV = "".join(f'<li><a href="/{slug}">{slug.replace("-", " ").title()}</a></li>'
+                      for slug in ["bins", "council-tax", "housing", "schools", "social-care",
+                                   "planning", "libraries", "jobs", "contact-us", "news"])
+
+
+def council_page(title: str, main: str) -> bytes:
+    return (f"<!DOCTYPE html><html><head><title>{title} | Northshire County Council</title>"
+            f"</head><body><header><a href=\"/\">Northshire County Council</a><nav><ul>"
+            f"{COUNCIL_NAV}</ul></nav></header><main>{main}</main><footer><ul>{COUNCIL_NAV}"
+            "</ul></footer></body></html>").encode()
+
+
+YOUNG_CARERS_STRATEGY = ("<h1>Young carers strategy 2012 to 2015</h1><p>" + " ".join([
+    "The young carers strategy sets out how the council and its partners will find young "
+    "carers early, support them at school and give them respite breaks, following the "
+    "independent evaluation of the young carers service."] * 8) + "</p>")
+CHILDREN_AND_FAMILIES = council_page("Children and families", "<h1>Children and families</h1>"
+                                     "<ul>" + "".join(
+    f'<li><a href="/children-and-families/{slug}">{slug.replace("-", " ").title()}</a><p>Find '
+    f'out about {slug.replace("-", " ")} in Northshire.</p></li>' for slug in [
+        "adoption", "fostering", "early-help", "childcare", "local-offer", "family-hubs",
+        "youth-services", "safeguarding"]) + "</ul>")
+COUNCIL = "http://www.northshire.gov.uk/socialcare/youngcarers/"
+#: The captures of the council's old pages, as they were: titled with the council's name.
+COUNCIL_CAPTURES = {
+    COUNCIL + "strategy2012.htm": council_page("Young carers strategy", YOUNG_CARERS_STRATEGY),
+    COUNCIL + "evaluation.htm": council_page("Young carers service evaluation", "<h1>Young "
+                                             "carers service evaluation</h1><p>" + " ".join([
+        "The independent evaluation of the young carers service followed forty families for "
+        "two years and found better school attendance and wellbeing."] * 8) + "</p>"),
+}
+
 #: The captures the fake archives hold of the last two, by the fake's key.
 CAPTURE_TEXTS = {
     "http://springboard-families.org.uk/evaluation.html":
@@ -462,6 +497,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "members.salfordcarers.org.uk": _members_only,
     "springboard-families.org.uk": _every_path(CASINO),
     "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
+    "www.northshire.gov.uk": _paths({
+        "/socialcare/youngcarers/strategy2012.htm": _to("/children-and-families/young-carers/"
+                                                        "strategy", 301),
+        "/children-and-families/young-carers/strategy": _send(council_page(
+            "Young carers strategy", YOUNG_CARERS_STRATEGY)),
+        "/socialcare/youngcarers/evaluation.htm": _to("/children-and-families/", 301),
+        "/children-and-families/": _send(CHILDREN_AND_FAMILIES)}),
 }
 
 

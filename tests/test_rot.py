@@ -125,6 +125,32 @@ def test_compare_archive_never_leaves_live_pages_as_they_answer(
     assert [link["status"] for link in links] == ["ok", "ok"]
 
 
+def test_a_redesign_that_sends_a_page_to_an_unrelated_section_is_no_move_to_cite(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A council's redesign sends each old address to a new one: the strategy to its own new
+    page (a move), the evaluation to a section's landing page that does not mention it. The
+    council's name in both titles does not make the landing page the evidence."""
+    port = server.server_address[1]
+    council = rot.COUNCIL.replace("gov.uk/", f"gov.uk:{port}/")
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Young carers strategy 2012-2015",
+         "url": council + "strategy2012.htm"},
+        {"id": "b", "title": "Evaluation of the young carers service",
+         "url": council + "evaluation.htm"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "moved"
+    landing = links["b"]
+    assert landing["status"] == "drifted" and landing["evidence"] == "archived"
+    assert landing["detail"].startswith(
+        f"redirects to http://www.northshire.gov.uk:{port}/children-and-families/, which "
+        "shows something else (\u201cChildren and families | Northshire County Council\u201d); "
+        "the capture of 1 June 2013 shows the cited page")
+    text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
+    assert "b - drifted; cite the archived copy of 1 June 2013" in text
+    assert "cite http://www.northshire.gov.uk:" not in text.split("b - ")[1]
+
+
 def test_the_simulated_web_has_every_site_it_names() -> None:
     """Each site the behaviours cite answers (a test of the tests)."""
     from tests.behaviours import ROT

@@ -67,6 +67,7 @@ from refcheck.pages import (
     suspended_sign,
     telling_words_shared,
     title_overlap,
+    title_segments,
     words_of,
     worth_reading,
 )
@@ -653,23 +654,46 @@ def changed_hands(verdict: Verdict, live: Answer | None, capture: Capture,
         return verdict
     if min(sum(words_of(now).values()), sum(words_of(then).values())) < COMPARED_WORDS:
         return verdict
-    if resemblance(now, then) >= UNRELATED_WORDS:
-        return verdict
     if now.title and " ".join(now.title.lower().split()) == " ".join(then.title.lower().split()):
         return verdict  # the same title ("ReCAP | Home"): the same site, its news changed
+    # The site's name, in both titles ("… | Salford City Council"), says nothing of whether
+    # they are one page: a redesign that sends an old page to an unrelated section's
+    # landing page keeps it.
+    own_now, own_then = (dataclasses.replace(page, title=title) for page, title in zip(
+        (now, then), _without_shared_parts(now.title, then.title), strict=True))
+    if resemblance(own_now, own_then) >= UNRELATED_WORDS:
+        return verdict
     # The title alone does not keep a page whose text has changed subject: the new owner
     # of a lapsed domain titles its casino "Springboard Project Blackpool | Casino reviews".
-    if (title_overlap(now.title, then.title) >= UNRELATED_TITLES
-            and telling_words_shared(now.title, then.title) >= SHARED_TITLE_WORDS
+    if (title_overlap(own_now.title, own_then.title) >= UNRELATED_TITLES
+            and telling_words_shared(own_now.title, own_then.title) >= SHARED_TITLE_WORDS
             and resemblance(now, then, titles=False) >= UNRELATED_MAIN_TEXT):
         return verdict
     shows = f" (\u201c{_short(now.title)}\u201d)" if now.title else ""
     was = f" (\u201c{_short(then.title)}\u201d)" if then.title else ""
+    if verdict.status is Status.MOVED and verdict.final_url:
+        return Verdict(
+            Status.DRIFTED,
+            f"redirects to {verdict.final_url}, which shows something else{shows}; the "
+            f"capture of {day(capture.captured)} shows the cited page{was}: the new address "
+            "is not the evidence", final_url=verdict.final_url,
+            page_title=verdict.page_title, capture=capture)
     return Verdict(
         Status.DRIFTED,
         f"the page now shows something else{shows}; the capture of {day(capture.captured)} "
         f"shows the cited page{was}: the domain may have changed hands",
         final_url=verdict.final_url, page_title=verdict.page_title, capture=capture)
+
+
+def _without_shared_parts(a: str, b: str) -> tuple[str, str]:
+    """Two titles without the parts they share (the site's name), unless that is all of
+    one of them: then they are left whole."""
+    shared = ({p.lower() for p in title_segments(a)} & {p.lower() for p in title_segments(b)})
+    if not shared:
+        return a, b
+    kept = tuple(" | ".join(p for p in title_segments(t) if p.lower() not in shared)
+                 for t in (a, b))
+    return (kept[0], kept[1]) if all(kept) else (a, b)
 
 
 # -- the parts of a verdict ---------------------------------------------------------------
