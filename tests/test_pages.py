@@ -48,6 +48,10 @@ def test_a_long_real_page_is_ok() -> None:
      "sale by its owner!</div>", "may be for sale"),
     # A registrar's expired-domain page.
     ("<title>salfordcarers.org.uk</title><h1>This domain has expired</h1>", "expired"),
+    # The parking landers' title (ParkingCrew, Above), the page drawn by its own script.
+    ('<title>salfordcarers.org.uk - This website is for sale! - salfordcarers Resources and '
+     'Information.</title><div id="container"></div><script src="/js/park.js"></script>',
+     "This website is for sale!"),
 ])
 def test_parked_and_for_sale_domains_are_soft_404(body: bytes | str, words: str) -> None:
     status, detail = verdict(body)
@@ -67,6 +71,14 @@ def test_the_quoted_sentence_of_a_parked_page_is_shown_from_its_first_letter() -
 
 def test_an_article_about_domains_for_sale_is_ok() -> None:
     assert verdict(rot.DOMAIN_ARTICLE)[0] is Status.OK
+
+
+def test_a_council_page_on_a_building_site_for_sale_is_ok() -> None:
+    """A site in the planning sense: only a website for sale is a parked domain's."""
+    body = rot.article("This site is for sale", "The council is selling the former young "
+                       "carers' centre on Chapel Street; this site is for sale by tender.",
+                       heading="This site is for sale")
+    assert verdict(body)[0] is Status.OK
 
 
 @pytest.mark.parametrize("landed", [

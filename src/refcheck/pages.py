@@ -538,7 +538,9 @@ _FOR_SALE = re.compile(
     r"|\binquire\s+about\s+this\s+domain\b|\binterested\s+in\s+(?:buying\s+)?this\s+domain\b"
     r"|\bthe\s+domain\s+owner\s+may\s+be\s+interested\b|\bget\s+this\s+domain\b"
     r"|\bthis\s+domain\s+(?:has\s+)?expired\b|\bdomain\s+(?:has\s+)?expired\b"
-    r"|\bregistered\s+at\s+(?:namecheap|godaddy|123-reg)",
+    r"|\bregistered\s+at\s+(?:namecheap|godaddy|123-reg)"
+    # ParkingCrew's and Above's titles: "example.org - This website is for sale! - …".
+    r"|\bthis\s+web\s*site\s+(?:is|may\s+be)\s+for\s+sale\b",
     re.IGNORECASE)
 _SPONSORED = re.compile(r"\b(?:related\s+searches|sponsored\s+(?:listings|links|results)|"
                         r"related\s+links|trending\s+searches)\b", re.IGNORECASE)
