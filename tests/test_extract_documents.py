@@ -129,6 +129,31 @@ def test_docx_text_and_hyperlinks(tmp_path: Path) -> None:
     assert '# the link on \'JRF report\'' in extraction.to_yaml()
 
 
+def _sources(path: Path) -> dict[str, list[str]]:
+    """Each source's URLs, as the written case file gives them."""
+    loaded = loads_cleanly(extract(path).to_yaml())
+    return {s.id: [u.url for u in s.urls] for s in loaded.case.sources if s.kind == "source"}
+
+
+_HEAD = _p(_t("Title of case study: T")) + _p(_t("5. Sources to corroborate the impact"))
+
+
+def test_docx_text_box_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
+    # Word writes a text box twice (for itself and for older readers), inside a run of the
+    # paragraph it is anchored in.
+    box = _p(_t("S2. Sidebar report http://www.example.org/box.pdf"))
+    shape = ('<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-'
+             'compatibility/2006"><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+             f"{box}</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+             f"<w:txbxContent>{box}</w:txbxContent></w:pict></mc:Fallback>"
+             "</mc:AlternateContent></w:r>")
+    body = _HEAD + _p(_t("S1. Report http://www.example.org/one.pdf"), shape) + _p(
+        _t("S3. Third http://www.example.org/three.pdf"))
+    assert _sources(_docx(tmp_path, body)) == {
+        "S1": ["http://www.example.org/one.pdf"], "S2": ["http://www.example.org/box.pdf"],
+        "S3": ["http://www.example.org/three.pdf"]}
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"{\\rtf1 not a docx}")
