@@ -154,6 +154,24 @@ def test_docx_text_box_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
         "S3": ["http://www.example.org/three.pdf"]}
 
 
+def _field(*instruction: str, shown: str) -> str:
+    """A complex field, its instruction in as many w:instrText runs as given."""
+    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            + "".join(f'<w:r><w:instrText xml:space="preserve">{part}</w:instrText></w:r>'
+                      for part in instruction)
+            + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' + _t(shown)
+            + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def test_docx_hyperlink_field_split_over_runs(tmp_path: Path) -> None:
+    # Word splits a field's instruction where it was edited or its formatting changes.
+    body = _HEAD + _p(_t("S1. Annual report, see "), _field(
+        ' HYPERLINK "http://www.exa', "mple.org/annual-", 'report.pdf" \\o "Open"',
+        shown="here"), _t("."))
+    assert _sources(_docx(tmp_path, body)) == {
+        "S1": ["http://www.example.org/annual-report.pdf"]}
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"{\\rtf1 not a docx}")

@@ -26,7 +26,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_FIELD_URL = re.compile(r'HYPERLINK\s+"([^"]+)"', re.IGNORECASE)
+#: A field instruction's words: quoted (quotes taken off) or bare.
+_FIELD_WORD = re.compile(r'"([^"]*)"?|(\S+)')
 #: The document part of a four-page case study is well under this.
 MAX_XML_BYTES = 32 * 1024 * 1024
 
@@ -71,6 +72,36 @@ class _Paragraph:
 
 
 @dataclass(eq=False)
+class _Field:
+    """A complex field being read (``w:fldChar`` begin … separate … end): its instruction,
+    which Word may split over several ``w:instrText``, and, once its shown text starts, the
+    link a ``HYPERLINK`` field makes."""
+
+    instruction: list[str] = field(default_factory=list)
+    separated: bool = False
+    anchor: _Anchor | None = None
+
+
+def field_target(instruction: str) -> str | None:
+    """The URL of a ``HYPERLINK "url"`` field instruction, or None for another field or a
+    link within the document (``HYPERLINK \\l "bookmark"``)."""
+    words = [(quoted is not None, quoted if quoted is not None else bare)
+             for quoted, bare in ((m.group(1), m.group(2))
+                                  for m in _FIELD_WORD.finditer(instruction))]
+    if not words or words[0][1].upper() != "HYPERLINK":
+        return None
+    index = 1
+    while index < len(words):
+        is_quoted, word = words[index]
+        if not is_quoted and word.startswith("\\"):
+            # \l, \o and \t take an argument; \m and \n do not.
+            index += 2 if word[1:2].lower() in ("l", "o", "t") else 1
+            continue
+        return word.strip() or None
+    return None
+
+
+@dataclass(eq=False)
 class _Anchor:
     """A link being read: its target, its text and the paragraphs its text is in."""
 
@@ -89,8 +120,7 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
     anchors: list[_Anchor] = []
     open_paragraphs: list[_Paragraph] = []
     hyperlinks: list[_Anchor] = []
-    field_url: str | None = None
-    field_text: _Anchor | None = None
+    fields: list[_Field] = []
     #: For each open ``mc:AlternateContent``, whether one of its forms has been read.
     alternatives: list[bool] = []
     skipping: ElementTree.Element | None = None
@@ -104,6 +134,13 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 lines.append(Line(text="".join(parts).rstrip(), place=place))
                 current.places.append(place)
             pending[:0] = current.inner
+
+    def close(anchor: _Anchor | None, paragraph: _Paragraph | None) -> None:
+        if anchor is None or not anchor.target:
+            return
+        if paragraph is not None and not anchor.paragraphs:
+            anchor.paragraphs.append(paragraph)
+        anchors.append(anchor)
 
     for event, element in ElementTree.iterparse(io.BytesIO(body), events=("start", "end")):
         tag = element.tag
@@ -124,8 +161,7 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
             elif tag == f"{_W}hyperlink":
                 hyperlinks.append(_Anchor(targets.get(element.get(f"{_R}id") or "")))
             elif tag == f"{_W}fldSimple":
-                match = _FIELD_URL.search(element.get(f"{_W}instr") or "")
-                hyperlinks.append(_Anchor(match.group(1) if match else None))
+                hyperlinks.append(_Anchor(field_target(element.get(f"{_W}instr") or "")))
             continue
         paragraph = open_paragraphs[-1] if open_paragraphs else None
         if tag == f"{_MC}AlternateContent" and alternatives:
@@ -136,29 +172,28 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 open_paragraphs[-1].inner.append(paragraph)
             else:
                 number(paragraph)
-                field_url = field_text = None  # a field ends in its paragraph
+                fields.clear()  # a field ends in its paragraph
         elif tag in (f"{_W}hyperlink", f"{_W}fldSimple") and hyperlinks:
-            anchor = hyperlinks.pop()
-            if anchor.target:
-                if paragraph is not None and not anchor.paragraphs:
-                    anchor.paragraphs.append(paragraph)
-                anchors.append(anchor)
+            close(hyperlinks.pop(), paragraph)
         elif tag == f"{_W}instrText":
-            match = _FIELD_URL.search(element.text or "")
-            if match:
-                field_url, field_text = match.group(1), _Anchor(match.group(1))
-        elif tag == f"{_W}fldChar" and element.get(f"{_W}fldCharType") == "end":
-            if field_url is not None and field_text is not None:
-                if paragraph is not None and not field_text.paragraphs:
-                    field_text.paragraphs.append(paragraph)
-                anchors.append(field_text)
-            field_url = field_text = None
+            if fields and not fields[-1].separated:
+                fields[-1].instruction.append(element.text or "")
+        elif tag == f"{_W}fldChar":
+            kind = element.get(f"{_W}fldCharType")
+            if kind == "begin":
+                fields.append(_Field())
+            elif kind == "separate" and fields and not fields[-1].separated:
+                fields[-1].separated = True
+                target = field_target("".join(fields[-1].instruction))
+                fields[-1].anchor = _Anchor(target) if target else None
+            elif kind == "end" and fields:
+                close(fields.pop().anchor, paragraph)
         elif paragraph is None:
             pass
         elif tag == f"{_W}t":
             text = element.text or ""
             paragraph.texts[-1].append(text)
-            for anchor in (*hyperlinks, *([field_text] if field_text is not None else [])):
+            for anchor in (*hyperlinks, *(f.anchor for f in fields if f.anchor is not None)):
                 anchor.words.append(text)
                 if paragraph not in anchor.paragraphs:
                     anchor.paragraphs.append(paragraph)
