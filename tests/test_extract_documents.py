@@ -172,6 +172,24 @@ def test_docx_hyperlink_field_split_over_runs(tmp_path: Path) -> None:
         "S1": ["http://www.example.org/annual-report.pdf"]}
 
 
+def test_docx_link_keeps_the_fragment_word_keeps_apart(tmp_path: Path) -> None:
+    # Word writes https://data.example.org/#/reports/2012 as the relationship's target
+    # and w:anchor="/reports/2012" (or, in a field, the \\l switch).
+    rel = ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/'
+           '2006/relationships/hyperlink" Target="https://data.example.org/" '
+           'TargetMode="External"/>')
+    body = _HEAD + "".join([
+        _p(_t("S1. Dashboard "), '<w:hyperlink r:id="rId3" w:anchor="/reports/2012">',
+           _t("https://data.example.org/#/reports/2012"), "</w:hyperlink>"),
+        _p(_t("S2. Minutes, "), _field(' HYPERLINK "http://www.example.org/minutes" \\l '
+                                        '"item-4" ', shown="item 4")),
+    ])
+    path = _docx(tmp_path, body, rel)
+    assert _sources(path) == {"S1": ["https://data.example.org/#/reports/2012"],
+                              "S2": ["http://www.example.org/minutes#item-4"]}
+    assert "repaired" not in extract(path).to_yaml()
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"{\\rtf1 not a docx}")

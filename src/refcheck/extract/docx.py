@@ -83,22 +83,38 @@ class _Field:
 
 
 def field_target(instruction: str) -> str | None:
-    """The URL of a ``HYPERLINK "url"`` field instruction, or None for another field or a
-    link within the document (``HYPERLINK \\l "bookmark"``)."""
+    """The URL of a ``HYPERLINK "url"`` field instruction, with the fragment its ``\\l``
+    switch names, or None for another field or a link within the document
+    (``HYPERLINK \\l "bookmark"``)."""
     words = [(quoted is not None, quoted if quoted is not None else bare)
              for quoted, bare in ((m.group(1), m.group(2))
                                   for m in _FIELD_WORD.finditer(instruction))]
     if not words or words[0][1].upper() != "HYPERLINK":
         return None
+    target: str | None = None
+    fragment: str | None = None
     index = 1
     while index < len(words):
         is_quoted, word = words[index]
         if not is_quoted and word.startswith("\\"):
             # \l, \o and \t take an argument; \m and \n do not.
+            if word[1:].lower() == "l" and index + 1 < len(words):
+                fragment = words[index + 1][1]
             index += 2 if word[1:2].lower() in ("l", "o", "t") else 1
             continue
-        return word.strip() or None
-    return None
+        if target is None:
+            target = word.strip() or None
+        index += 1
+    return with_fragment(target, fragment) if target else None
+
+
+def with_fragment(target: str, fragment: str | None) -> str:
+    """A link's address with the fragment Word keeps apart from it (``w:anchor``, the
+    ``\\l`` switch): ``https://example.org/page`` and ``part-2`` are the link to
+    ``https://example.org/page#part-2``."""
+    if not fragment or "#" in target:
+        return target
+    return f"{target}#{fragment}"
 
 
 @dataclass(eq=False)
@@ -159,7 +175,9 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
             elif tag == f"{_W}p":
                 open_paragraphs.append(_Paragraph())
             elif tag == f"{_W}hyperlink":
-                hyperlinks.append(_Anchor(targets.get(element.get(f"{_R}id") or "")))
+                target = targets.get(element.get(f"{_R}id") or "")
+                hyperlinks.append(_Anchor(target and with_fragment(target,
+                                                                   element.get(f"{_W}anchor"))))
             elif tag == f"{_W}fldSimple":
                 hyperlinks.append(_Anchor(field_target(element.get(f"{_W}instr") or "")))
             continue
