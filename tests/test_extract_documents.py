@@ -190,6 +190,22 @@ def test_docx_link_keeps_the_fragment_word_keeps_apart(tmp_path: Path) -> None:
     assert "repaired" not in extract(path).to_yaml()
 
 
+def test_docx_tracked_changes_are_read_as_accepted(tmp_path: Path) -> None:
+    # A draft with its changes tracked: S2 moved after S1 (w:moveFrom where it was,
+    # w:moveTo where it is), and a URL corrected (w:del, w:ins).
+    moved = _t("S2. Council minutes http://www.example.org/minutes.pdf")
+    body = _HEAD + "".join([
+        _p('<w:moveFrom w:id="1" w:author="A">', moved, "</w:moveFrom>"),
+        _p(_t("S1. Report http://www.example.org/"),
+           '<w:del w:id="2" w:author="A"><w:r><w:delText>draft</w:delText></w:r></w:del>',
+           '<w:ins w:id="3" w:author="A">', _t("final"), "</w:ins>", _t(".pdf")),
+        _p('<w:moveTo w:id="4" w:author="A">', moved, "</w:moveTo>"),
+    ])
+    assert _sources(_docx(tmp_path, body)) == {
+        "S1": ["http://www.example.org/final.pdf"],
+        "S2": ["http://www.example.org/minutes.pdf"]}
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"{\\rtf1 not a docx}")

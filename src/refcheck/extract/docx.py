@@ -165,7 +165,11 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 skipping = None
             continue
         if event == "start":
-            if tag == f"{_MC}AlternateContent":
+            if tag == f"{_W}moveFrom":
+                # Tracked changes are read as accepted: text moved elsewhere is read where
+                # it now stands (w:moveTo), as deleted text (w:delText) is not read.
+                skipping = element
+            elif tag == f"{_MC}AlternateContent":
                 alternatives.append(False)
             elif tag in (f"{_MC}Choice", f"{_MC}Fallback") and alternatives:
                 # The same text box is written twice, for Word and for older readers.
