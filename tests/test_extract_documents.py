@@ -206,6 +206,14 @@ def test_docx_tracked_changes_are_read_as_accepted(tmp_path: Path) -> None:
         "S2": ["http://www.example.org/minutes.pdf"]}
 
 
+def test_docx_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
+    body = _HEAD + _p(_t("S1. Annual report http://www.example.org/annual"),
+                      "<w:r><w:noBreakHyphen/></w:r>", _t("report"),
+                      "<w:r><w:softHyphen/></w:r>", _t("2012.pdf"))
+    assert _sources(_docx(tmp_path, body)) == {
+        "S1": ["http://www.example.org/annual-report2012.pdf"]}
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"{\\rtf1 not a docx}")

@@ -212,8 +212,9 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 close(fields.pop().anchor, paragraph)
         elif paragraph is None:
             pass
-        elif tag == f"{_W}t":
-            text = element.text or ""
+        elif tag in (f"{_W}t", f"{_W}noBreakHyphen"):
+            # A non-breaking hyphen (Ctrl+Shift+-) is an element of its own, not a "-".
+            text = (element.text or "") if tag == f"{_W}t" else "-"
             paragraph.texts[-1].append(text)
             for anchor in (*hyperlinks, *(f.anchor for f in fields if f.anchor is not None)):
                 anchor.words.append(text)
