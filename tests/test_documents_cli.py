@@ -54,6 +54,19 @@ def test_a_document_error_names_the_document_once(tmp_path: Path, run_cli: Any) 
         "download is complete")
 
 
+def test_a_word_97_document_is_named_for_what_it_is(tmp_path: Path, run_cli: Any) -> None:
+    # Not "not UTF-8 text; save it as UTF-8", as if it were a case file.
+    document = tmp_path / "case study.doc"
+    document.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+                         + "WordDocument".encode("utf-16-le"))
+    run = run_cli("--check-only", str(document))
+    assert run.exit_code == 2
+    assert run.stderr.splitlines()[0] == (
+        f"{document}: error: a Word 97-2003 document (.doc), which refcheck does not read; "
+        "open it in Word and save it as .docx (File > Save As > Word Document), and extract "
+        "from that")
+
+
 def test_a_utf16_text_case_study_is_read_like_its_utf8_copy(
         tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
     # Notepad's and Word's "Unicode" text: UTF-16 with a byte-order mark, CRLF lines.

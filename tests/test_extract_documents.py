@@ -214,9 +214,51 @@ def test_docx_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
         "S1": ["http://www.example.org/annual-report2012.pdf"]}
 
 
+def _ole(*streams: str) -> bytes:
+    """An OLE compound file's start and its directory's stream names (UTF-16)."""
+    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+            + b"".join(name.encode("utf-16-le") + bytes(64 - 2 * len(name)) for name in streams))
+
+
+def _zip(*members: tuple[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member, text in members:
+            archive.writestr(member, text)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("draft.doc", _ole("Root Entry", "WordDocument", "1Table"),
+     "draft.doc: a Word 97-2003 document (.doc), which refcheck does not read; open it in "
+     "Word and save it as .docx"),
+    ("locked.docx", _ole("Root Entry", "EncryptionInfo", "EncryptedPackage"),
+     "locked.docx: the Word document is protected with a password"),
+    ("draft.rtf", b"{\\rtf1\\ansi 5. Sources to corroborate the impact\\par}",
+     "draft.rtf: a Rich Text (RTF) file, which refcheck does not read"),
+    ("saved-as.doc", b"{\\rtf1\\ansi\\deff0 text}",
+     "saved-as.doc: a Rich Text (RTF) file"),
+    ("draft.odt", _zip(("mimetype", "application/vnd.oasis.opendocument.text"),
+                       ("content.xml", "<office:document-content/>")),
+     "draft.odt: an OpenDocument file (LibreOffice, OpenOffice), which refcheck does not "
+     "read; open it in LibreOffice or Word and save it as Word (.docx)"),
+    ("draft.pages", _zip(("Index/Document.iwa", ""), ("Metadata/Properties.plist", "")),
+     "draft.pages: a Pages document, which refcheck does not read; in Pages choose "
+     "File > Export To > Word"),
+])
+def test_other_word_processors_files_are_named_with_what_to_do(
+        tmp_path: Path, name: str, data: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ExtractionError) as caught:
+        extract(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
-    path.write_bytes(b"{\\rtf1 not a docx}")
+    path.write_bytes(b"Title of case study: text saved with the wrong name\n")
     with pytest.raises(ExtractionError, match=r"draft\.docx: not a \.docx \(not a zip file\)"):
         extract(path)
 

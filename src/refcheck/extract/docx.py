@@ -39,8 +39,7 @@ def read(path: Path) -> Document:
             try:
                 info = archive.getinfo("word/document.xml")
             except KeyError:
-                raise ExtractionError(f"{name}: a zip file but not a Word document (no "
-                                      "word/document.xml); save it from Word as .docx") from None
+                raise ExtractionError(_not_word(archive, name)) from None
             if info.file_size > MAX_XML_BYTES:
                 raise ExtractionError(f"{name}: the document part is {info.file_size:,} "
                                       "bytes, too large for a case study")
@@ -59,6 +58,25 @@ def read(path: Path) -> Document:
     except ElementTree.ParseError as exc:
         raise ExtractionError(f"{name}: the Word document's XML is damaged ({exc}); open "
                               "it in Word and save it again") from None
+
+
+def _not_word(archive: zipfile.ZipFile, name: str) -> str:
+    """What to say of a zip file that is not a Word document: LibreOffice's and Pages'
+    documents are zip files too."""
+    names = set(archive.namelist())
+    try:
+        kind = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, ValueError):
+        kind = b""
+    if kind.startswith(b"application/vnd.oasis.opendocument"):
+        return (f"{name}: an OpenDocument file (LibreOffice, OpenOffice), which refcheck "
+                "does not read; open it in LibreOffice or Word and save it as Word (.docx), "
+                "or export it as PDF, and extract from that")
+    if "index.xml" in names or "Index/Document.iwa" in names:
+        return (f"{name}: a Pages document, which refcheck does not read; in Pages choose "
+                "File > Export To > Word (or PDF), and extract from that")
+    return (f"{name}: a zip file but not a Word document (no word/document.xml); save it "
+            "from Word as .docx")
 
 
 @dataclass(eq=False)

@@ -36,6 +36,12 @@ def read_document(path: Path) -> Document | records.Record:
     except OSError as exc:
         raise ExtractionError(f"{path}: cannot read: {exc.strerror}") from None
     suffix = path.suffix.lower()
+    if head.startswith(_OLE):
+        raise ExtractionError(_office_97(path))
+    if head.startswith((b"{\\rtf", b"\xef\xbb\xbf{\\rtf")):
+        raise ExtractionError(f"{path}: a Rich Text (RTF) file, which refcheck does not read; "
+                              "open it in Word and save it as .docx (Word Document), or save "
+                              "its text as .txt, and extract from that")
     if head.startswith(b"%PDF") or suffix == ".pdf":
         if not head.startswith(b"%PDF") and b"%PDF" not in _head(path, 1024):
             raise ExtractionError(f"{path}: not a PDF (it does not start with %PDF); check "
@@ -49,6 +55,30 @@ def read_document(path: Path) -> Document | records.Record:
         raise ExtractionError(f"{path}: a JSON-lines file of records; extract it with "
                               "--out-dir DIR, one case file per record")
     return text.read(path)
+
+
+#: The start of an OLE compound file: Word 97-2003's .doc, and any Office file
+#: protected with a password to open.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _office_97(path: Path) -> str:
+    """What to say of an OLE compound file given as a case study."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(docx.MAX_XML_BYTES)
+    except OSError:
+        data = b""
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return (f"{path}: the Word document is protected with a password (it opens only with "
+                "it); open it in Word, remove the password (File > Info > Protect Document > "
+                "Encrypt with Password, and clear it), save it, and extract from that")
+    if "WordDocument".encode("utf-16-le") in data:
+        return (f"{path}: a Word 97-2003 document (.doc), which refcheck does not read; open "
+                "it in Word and save it as .docx (File > Save As > Word Document), and "
+                "extract from that")
+    return (f"{path}: an Office 97-2003 file, not a case study refcheck reads; save the case "
+            "study as PDF or .docx, and extract from that")
 
 
 def _head(path: Path, size: int) -> bytes:
