@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.pdfs import make_pdf
 from tests.server import EvidenceServer
 
 DOCUMENT = """\
@@ -88,3 +92,43 @@ def test_refcheck_extract_is_a_subcommand(tmp_path: Path, server: EvidenceServer
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "sources:" in run.stdout and server.url("/gone404") in run.stdout
+
+
+#: refcheck as installed with pip: its dependencies do not include cryptography (the tests'
+#: do, through trustme), so pypdf has no AES.
+WITHOUT_CRYPTOGRAPHY = """\
+import builtins, sys
+real = builtins.__import__
+def without(name, *args, **kwargs):
+    if name.split(".")[0] in ("cryptography", "Crypto"):
+        raise ImportError(name)
+    return real(name, *args, **kwargs)
+builtins.__import__ = without
+from refcheck.__main__ import main
+sys.argv[0] = "refcheck"
+main()
+"""
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_a_pdf_protected_against_changes_without_cryptography_is_a_message(
+        tmp_path: Path, algorithm: str) -> None:
+    # Acrobat's and Word's "restrict editing": it opens with no password, encrypted with AES.
+    pytest.importorskip("cryptography")
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([
+        "Title of case study: Protected", "5. Sources to corroborate the impact",
+        "1. Annual report of the evaluation, http://www.example.org/annual-report.pdf"]))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
+    document = tmp_path / "protected.pdf"
+    with document.open("wb") as stream:
+        writer.write(stream)
+    for args in (["extract", str(document)], ["--check-only", str(document)]):
+        run = subprocess.run([sys.executable, "-c", WITHOUT_CRYPTOGRAPHY, *args],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2, run.stderr
+        assert "Traceback" not in run.stderr
+        assert run.stderr.startswith((f"refcheck extract: {document}: ", f"{document}: "))
+        assert ("the PDF is protected against changes (AES encryption), and reading it needs "
+                "the cryptography package, which is not installed") in run.stderr

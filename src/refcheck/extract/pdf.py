@@ -10,6 +10,7 @@ right margin, whose URL continues on the next line, from one that stops short.
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import re
@@ -123,7 +124,7 @@ def read(path: Path) -> Document:
 
 def read_bytes(data: bytes, name: str) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     lines: list[Line] = []
@@ -144,6 +145,8 @@ def read_bytes(data: bytes, name: str) -> Document:
                         f"{name}: the PDF is encrypted with a password; open it, save an "
                         "unprotected copy (or export the text to a .txt file) and extract "
                         "from that")
+                if _uses_aes(reader) and not _can_decrypt_aes():
+                    raise ExtractionError(_needs_aes(name))
             pages = list(reader.pages)
             for number, page in enumerate(pages, start=1):
                 page_lines, page_links, chars = _read_page(page, number)
@@ -152,6 +155,10 @@ def read_bytes(data: bytes, name: str) -> Document:
                 total_chars += chars
     except ExtractionError:
         raise
+    except DependencyError:
+        # pypdf reads AES (what Acrobat and Word use to protect a PDF against changes,
+        # and which opens with no password) only with the cryptography package.
+        raise ExtractionError(_needs_aes(name)) from None
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             OSError, RecursionError, AssertionError, ZeroDivisionError) as exc:
         raise ExtractionError(
@@ -165,6 +172,38 @@ def read_bytes(data: bytes, name: str) -> Document:
             f"{name}: the PDF has no text layer (a scan?); run OCR on it, or paste its text "
             "into a .txt file, and extract from that")
     return Document(name=name, lines=lines, links=links, kind="pdf")
+
+
+def _uses_aes(reader: Any) -> bool:
+    """Whether an encrypted PDF's streams are encrypted with AES (not RC4)."""
+    try:
+        encrypt = reader.trailer["/Encrypt"].get_object()
+        if int(encrypt.get("/V", 0)) >= 5:
+            return True
+        filters = encrypt.get("/CF")
+        return filters is not None and any(
+            str(f.get_object().get("/CFM")) in ("/AESV2", "/AESV3")
+            for f in filters.get_object().values())
+    except Exception:
+        return False
+
+
+def _can_decrypt_aes() -> bool:
+    """Whether a library pypdf decrypts AES with is installed."""
+    for module in ("cryptography", "Crypto"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
+        return True
+    return False
+
+
+def _needs_aes(name: str) -> str:
+    return (f"{name}: the PDF is protected against changes (AES encryption), and reading it "
+            "needs the cryptography package, which is not installed: install it where "
+            "refcheck is installed (pip install cryptography), or print the PDF to a new "
+            "PDF, or export its text to a .txt file, and extract from that")
 
 
 def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
