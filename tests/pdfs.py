@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 
-def make_pdf(lines: list[str]) -> bytes:
+def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None) -> bytes:
+    """A one-page PDF printing ``lines`` in Helvetica. ``to_unicode`` gives the font a
+    text map (a ToUnicode CMap): each printable ASCII character maps to itself, except the
+    characters given, which map to the UTF-16 code units in hex given (``{"~": "D83D"}``)."""
+
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
     stream = "BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(
         f"({escape(line)}) Tj T*" for line in lines) + " ET"
+    font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         "/Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        font,
     ]
+    if to_unicode is not None:
+        pairs = {chr(code): f"{code:04X}" for code in range(0x20, 0x7F)} | to_unicode
+        cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+                "/CMapName /Test def 1 begincodespacerange <00> <FF> endcodespacerange\n"
+                f"{len(pairs)} beginbfchar\n"
+                + "".join(f"<{ord(char):02X}> <{units}>\n" for char, units in pairs.items())
+                + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end")
+        objects[4] = font.replace(">>", "/ToUnicode 6 0 R >>")
+        objects.append(f"<< /Length {len(cmap)} >>\nstream\n{cmap}\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

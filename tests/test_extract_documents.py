@@ -282,6 +282,22 @@ def test_pdf_from_its_text_layer(tmp_path: Path) -> None:
     loads_cleanly(extraction.to_yaml())
 
 
+def test_pdf_text_map_giving_half_a_character_still_gives_a_case_file(tmp_path: Path) -> None:
+    # A broken ToUnicode map: pypdf gives half a UTF-16 pair (a lone surrogate) for a glyph.
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Title of case study: Cleaner rivers ~ for all",
+        "5. Sources to corroborate the impact",
+        "1. Environment Agency report ~ (2014), http://www.example.org/a.pdf",
+        "2. Another report of the evaluation, http://www.example.org/b.pdf",
+    ], to_unicode={"~": "D83D"}))
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert loaded.case.title == "Cleaner rivers \ufffd for all"
+    assert [(s.title, s.urls[0].url) for s in loaded.case.sources] == [
+        ("Environment Agency report \ufffd (2014)", "http://www.example.org/a.pdf"),
+        ("Another report of the evaluation", "http://www.example.org/b.pdf")]
+
+
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 

@@ -19,6 +19,9 @@ _PLAIN_URL = re.compile(r"^https?://[^\s'\"`{}\[\],#|>]+$")
 
 def quoted(text: str) -> str:
     """A YAML double-quoted scalar: safe for any text."""
+    # Half a UTF-16 pair (a PDF's broken text map gives them) has no YAML escape that
+    # reads back: a pair becomes its character, a lone half the replacement character.
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     out = []
     for char in text:
         if char in ('"', "\\"):
