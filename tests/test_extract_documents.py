@@ -256,6 +256,45 @@ def test_other_word_processors_files_are_named_with_what_to_do(
     assert message in str(caught.value)
 
 
+def test_docx_footnote_is_read_with_the_source_that_refers_to_it(tmp_path: Path) -> None:
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    r = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    footnotes = (f"<w:footnotes {w} {r}>"
+                 '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r>'
+                 "</w:p></w:footnote>"
+                 f'<w:footnote w:id="1"><w:p>{_t("See the details.")}</w:p></w:footnote>'
+                 f'<w:footnote w:id="2"><w:p>{_t(" http://www.parliament.uk/report.pdf")}'
+                 "</w:p></w:footnote>"
+                 f'<w:footnote w:id="3"><w:p>{_t(" Agenda item 4, ")}<w:hyperlink r:id="rId1">'
+                 f'{_t("the minutes")}</w:hyperlink></w:p></w:footnote></w:footnotes>')
+    note_rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                 'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+                 '.org/officeDocument/2006/relationships/hyperlink" Target="http://www.'
+                 'example.org/minutes.pdf" TargetMode="External"/></Relationships>')
+
+    def note(number: int) -> str:
+        return f'<w:r><w:footnoteReference w:id="{number}"/></w:r>'
+
+    body = "".join([
+        _p(_t("Title of case study: T")), _p(_t("4. Details of the impact")),
+        _p(_t("The committee took up the research."), note(1)),
+        _p(_t("5. Sources to corroborate the impact")),
+        _p(_t("S1. Report of the Select Committee (2012)."), note(2)),
+        _p(_t("S2. Minutes of the council meeting"), note(3)),
+        _p(_t("S3. Letter from the Director of Public Health")),
+    ])
+    path = _docx(tmp_path, body)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("word/footnotes.xml", footnotes)
+        archive.writestr("word/_rels/footnotes.xml.rels", note_rels)
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("S1", "Report of the Select Committee (2012).", ["http://www.parliament.uk/report.pdf"]),
+        ("S2", "Minutes of the council meeting Agenda item 4",
+         ["http://www.example.org/minutes.pdf"]),
+        ("S3", "Letter from the Director of Public Health", [])]
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"Title of case study: text saved with the wrong name\n")

@@ -44,20 +44,32 @@ def read(path: Path) -> Document:
                 raise ExtractionError(f"{name}: the document part is {info.file_size:,} "
                                       "bytes, too large for a case study")
             body = archive.read(info)
-            try:
-                rels = archive.read("word/_rels/document.xml.rels")
-            except KeyError:
-                rels = b""
+            rels = _member(archive, "word/_rels/document.xml.rels", name)
+            notes = {kind: (_member(archive, f"word/{kind}s.xml", name),
+                            _member(archive, f"word/_rels/{kind}s.xml.rels", name))
+                     for kind in NOTES}
     except zipfile.BadZipFile:
         raise ExtractionError(f"{name}: not a .docx (not a zip file); open it in Word and "
                               "save it as .docx, or save its text as .txt") from None
     except OSError as exc:
         raise ExtractionError(f"{name}: cannot read: {exc.strerror}") from None
     try:
-        return parse(body, rels, name)
+        return parse(body, rels, name, notes={k: v for k, v in notes.items() if v[0]})
     except ElementTree.ParseError as exc:
         raise ExtractionError(f"{name}: the Word document's XML is damaged ({exc}); open "
                               "it in Word and save it again") from None
+
+
+def _member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    """A part of the document, or nothing when it has none; too large a part is refused."""
+    try:
+        info = archive.getinfo(member)
+    except KeyError:
+        return b""
+    if info.file_size > MAX_XML_BYTES:
+        raise ExtractionError(f"{name}: the part {member} is {info.file_size:,} "
+                              "bytes, too large for a case study")
+    return archive.read(info)
 
 
 def _not_word(archive: zipfile.ZipFile, name: str) -> str:
@@ -144,13 +156,59 @@ class _Anchor:
     paragraphs: list[_Paragraph] = field(default_factory=list)
 
 
-def parse(body: bytes, rels: bytes, name: str) -> Document:
+#: Footnotes and endnotes: each is read after the paragraph that refers to it.
+NOTES = ("footnote", "endnote")
+
+
+def parse(body: bytes, rels: bytes, name: str, *,
+          notes: dict[str, tuple[bytes, bytes]] | None = None) -> Document:
+    """The document part, and the footnotes' and endnotes' parts (``notes``: each kind's
+    XML and relationships)."""
+    anchors: list[_Anchor] = []
+    noted: dict[tuple[str, str], list[_Paragraph]] = {}
+    for kind, (xml, note_rels) in (notes or {}).items():
+        _blocks, note_anchors, by_note = _read_part(xml, _targets(note_rels), {})
+        anchors.extend(note_anchors)
+        noted.update({(kind, number): paragraphs for number, paragraphs in by_note.items()})
+    blocks, body_anchors, _ = _read_part(body, _targets(rels), noted)
+    anchors.extend(body_anchors)
+    lines: list[Line] = []
+    pending = list(blocks)
+    while pending:
+        current = pending.pop(0)
+        for parts in current.texts:
+            place = Place(line=len(lines) + 1)
+            lines.append(Line(text="".join(parts).rstrip(), place=place))
+            current.places.append(place)
+        pending[:0] = current.inner
+    links = []
+    for anchor in anchors:
+        places = tuple(place for paragraph in anchor.paragraphs for place in paragraph.places)
+        if places:  # not in a note that nothing refers to
+            links.append(Link(target=str(anchor.target).strip(), anchor="".join(anchor.words),
+                              places=places))
+    return Document(name=name, lines=lines, links=links, kind="docx")
+
+
+def _targets(rels: bytes) -> dict[str, str]:
+    """A part's external relationships: hyperlinks' targets by id."""
     targets: dict[str, str] = {}
     if rels:
         for rel in ElementTree.fromstring(rels).iter(f"{_REL}Relationship"):
             if rel.get("TargetMode") == "External" and rel.get("Id") and rel.get("Target"):
                 targets[str(rel.get("Id"))] = str(rel.get("Target"))
-    lines: list[Line] = []
+    return targets
+
+
+def _read_part(xml: bytes, targets: dict[str, str],
+               noted: dict[tuple[str, str], list[_Paragraph]],
+               ) -> tuple[list[_Paragraph], list[_Anchor], dict[str, list[_Paragraph]]]:
+    """One part's paragraphs in reading order (text boxes and the notes referred to
+    within the paragraph they are in), its links, and, for a notes part, each note's
+    paragraphs by its id."""
+    blocks: list[_Paragraph] = []
+    by_note: dict[str, list[_Paragraph]] = {}
+    note: str | None = None
     anchors: list[_Anchor] = []
     open_paragraphs: list[_Paragraph] = []
     hyperlinks: list[_Anchor] = []
@@ -159,16 +217,6 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
     alternatives: list[bool] = []
     skipping: ElementTree.Element | None = None
 
-    def number(paragraph: _Paragraph) -> None:
-        pending = [paragraph]
-        while pending:
-            current = pending.pop(0)
-            for parts in current.texts:
-                place = Place(line=len(lines) + 1)
-                lines.append(Line(text="".join(parts).rstrip(), place=place))
-                current.places.append(place)
-            pending[:0] = current.inner
-
     def close(anchor: _Anchor | None, paragraph: _Paragraph | None) -> None:
         if anchor is None or not anchor.target:
             return
@@ -176,7 +224,7 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
             anchor.paragraphs.append(paragraph)
         anchors.append(anchor)
 
-    for event, element in ElementTree.iterparse(io.BytesIO(body), events=("start", "end")):
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         tag = element.tag
         if skipping is not None:
             if event == "end" and element is skipping:
@@ -194,6 +242,8 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 if alternatives[-1]:
                     skipping = element
                 alternatives[-1] = True
+            elif tag in (f"{_W}footnote", f"{_W}endnote"):
+                note = element.get(f"{_W}id")
             elif tag == f"{_W}p":
                 open_paragraphs.append(_Paragraph())
             elif tag == f"{_W}hyperlink":
@@ -206,12 +256,17 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
         paragraph = open_paragraphs[-1] if open_paragraphs else None
         if tag == f"{_MC}AlternateContent" and alternatives:
             alternatives.pop()
+        elif tag in (f"{_W}footnote", f"{_W}endnote"):
+            note = None
         elif tag == f"{_W}p" and paragraph is not None:
             open_paragraphs.pop()
             if open_paragraphs:
                 open_paragraphs[-1].inner.append(paragraph)
             else:
-                number(paragraph)
+                if note is not None:
+                    by_note.setdefault(note, []).append(paragraph)
+                else:
+                    blocks.append(paragraph)
                 fields.clear()  # a field ends in its paragraph
         elif tag in (f"{_W}hyperlink", f"{_W}fldSimple") and hyperlinks:
             close(hyperlinks.pop(), paragraph)
@@ -230,6 +285,10 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
                 close(fields.pop().anchor, paragraph)
         elif paragraph is None:
             pass
+        elif tag in (f"{_W}footnoteReference", f"{_W}endnoteReference"):
+            # The note's text is read after the paragraph that refers to it.
+            kind = "footnote" if tag == f"{_W}footnoteReference" else "endnote"
+            paragraph.inner.extend(noted.pop((kind, element.get(f"{_W}id") or ""), []))
         elif tag in (f"{_W}t", f"{_W}noBreakHyphen"):
             # A non-breaking hyphen (Ctrl+Shift+-) is an element of its own, not a "-".
             text = (element.text or "") if tag == f"{_W}t" else "-"
@@ -242,8 +301,4 @@ def parse(body: bytes, rels: bytes, name: str) -> Document:
             paragraph.texts[-1].append("\t")
         elif tag in (f"{_W}br", f"{_W}cr"):
             paragraph.texts.append([])
-    links = [Link(target=str(anchor.target).strip(), anchor="".join(anchor.words),
-                  places=tuple(place for paragraph in anchor.paragraphs
-                               for place in paragraph.places))
-             for anchor in anchors]
-    return Document(name=name, lines=lines, links=links, kind="docx")
+    return blocks, anchors, by_note
