@@ -295,6 +295,27 @@ def test_docx_footnote_is_read_with_the_source_that_refers_to_it(tmp_path: Path)
         ("S3", "Letter from the Director of Public Health", [])]
 
 
+def test_docx_saved_as_strict_open_xml(tmp_path: Path) -> None:
+    # Word's Save As "Strict Open XML Document (*.docx)": other namespaces, same elements.
+    rel = ('<Relationship Id="rId4" Type="http://purl.oclc.org/ooxml/officeDocument/'
+           'relationships/hyperlink" Target="http://www.example.org/minutes.pdf" '
+           'TargetMode="External"/>')
+    body = _HEAD + _p(_t("S1. Report http://www.example.org/report.pdf")) + _p(
+        _t("S2. Council "), '<w:hyperlink r:id="rId4">', _t("minutes"), "</w:hyperlink>")
+    path = _docx(tmp_path, body, rel)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data.replace(
+                b"schemas.openxmlformats.org/wordprocessingml/2006/main",
+                b"purl.oclc.org/ooxml/wordprocessingml/main").replace(
+                b"schemas.openxmlformats.org/officeDocument/2006/relationships",
+                b"purl.oclc.org/ooxml/officeDocument/relationships"))
+    assert _sources(path) == {"S1": ["http://www.example.org/report.pdf"],
+                              "S2": ["http://www.example.org/minutes.pdf"]}
+
+
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "draft.docx"
     path.write_bytes(b"Title of case study: text saved with the wrong name\n")

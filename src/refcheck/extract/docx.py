@@ -26,6 +26,11 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+#: Word's "Strict Open XML Document" names the same elements in namespaces of its own.
+_STRICT = ((b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+            b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+           (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"))
 #: A field instruction's words: quoted (quotes taken off) or bare.
 _FIELD_WORD = re.compile(r'"([^"]*)"?|(\S+)')
 #: The document part of a four-page case study is well under this.
@@ -224,6 +229,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
             anchor.paragraphs.append(paragraph)
         anchors.append(anchor)
 
+    for strict, transitional in _STRICT:
+        xml = xml.replace(strict, transitional)
     for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         tag = element.tag
         if skipping is not None:
