@@ -94,8 +94,8 @@ def test_refcheck_extract_is_a_subcommand(tmp_path: Path, server: EvidenceServer
     assert "sources:" in run.stdout and server.url("/gone404") in run.stdout
 
 
-#: refcheck as installed with pip: its dependencies do not include cryptography (the tests'
-#: do, through trustme), so pypdf has no AES.
+#: refcheck where the cryptography package is missing from the install (a broken or
+#: hand-made environment: refcheck's dependencies bring it), so pypdf has no AES.
 WITHOUT_CRYPTOGRAPHY = """\
 import builtins, sys
 real = builtins.__import__
@@ -132,3 +132,56 @@ def test_a_pdf_protected_against_changes_without_cryptography_is_a_message(
         assert run.stderr.startswith((f"refcheck extract: {document}: ", f"{document}: "))
         assert ("the PDF is protected against changes (AES encryption), and reading it needs "
                 "the cryptography package, which is not installed") in run.stderr
+
+
+def _protected_pdf(lines: list[str]) -> bytes:
+    """A PDF as Acrobat's and Word's "restrict editing" writes it: it opens with no
+    password, and is encrypted with AES."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(lines))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_protected_against_changes_is_read_as_installed(tmp_path: Path) -> None:
+    """pypdf reads AES only with the cryptography package: refcheck's dependencies bring
+    it, so an installed refcheck extracts such a PDF."""
+    from importlib.metadata import requires
+
+    assert any(r.replace(" ", "").startswith("pypdf[crypto]") for r in requires("refcheck")
+               or ()), "refcheck must depend on pypdf[crypto]"
+    pytest.importorskip("cryptography")
+    document = tmp_path / "protected.pdf"
+    document.write_bytes(_protected_pdf([
+        "Title of case study: Protected", "5. Sources to corroborate the impact",
+        "1. Annual report of the evaluation, http://www.example.org/annual-report.pdf"]))
+    run = subprocess.run([sys.executable, "-m", "refcheck", "extract", str(document)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "http://www.example.org/annual-report.pdf" in run.stdout
+
+
+def test_a_cited_pdf_that_cannot_be_read_leaves_its_quote_unknown(
+        tmp_path: Path, server: EvidenceServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cited PDF refcheck cannot read the text of (here AES with no cryptography) is
+    checked as a PDF: its quote is not found or missed, and no link is an internal error."""
+    pytest.importorskip("cryptography")
+    from tests import server as served
+
+    body = _protected_pdf(["Family intervention workers are dedicated to the families."])
+    monkeypatch.setitem(served.ROUTES, "/protected.pdf",
+                        lambda h: h.send(200, body, content_type="application/pdf"))
+    case = tmp_path / "case.yaml"
+    case.write_text(f"case:\n  title: Protected\nsources:\n  - id: a\n    title: Report\n"
+                    f"    url: {server.url('/protected.pdf')}\n"
+                    "    quote: Family intervention workers are dedicated\n")
+    run = subprocess.run([sys.executable, "-c", WITHOUT_CRYPTOGRAPHY, str(case), "-f", "json",
+                          "--no-archive"], capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in run.stderr
+    link = json.loads(run.stdout)["links"][0]
+    assert link["status"] == "ok", (link["status"], link["detail"])
+    assert link["detail"].endswith("could not read the page's text, so the quote was not "
+                                   "checked"), link["detail"]

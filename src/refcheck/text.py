@@ -44,14 +44,17 @@ def pdf_text(body: bytes) -> str | None:
     """The text layer of a PDF, or None when it cannot be read (scanned, broken, cut off)."""
     try:
         from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
+        from pypdf.errors import DependencyError, PyPdfError
     except ImportError:  # pragma: no cover - pypdf is a dependency
         return None
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(body), strict=False)
         return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError):
+    # What pypdf raises on the broken PDFs real evidence includes (as ``extract`` reads
+    # them), and on AES where the cryptography package is missing from the install.
+    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, OSError,
+            AttributeError, IndexError, RecursionError, AssertionError, ZeroDivisionError):
         return None
 
 
