@@ -313,6 +313,36 @@ def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning
     assert problem is not None and not problem.fatal and problem.message.startswith(warning)
 
 
+@pytest.mark.parametrize(("url", "hint"), [
+    ("http://a.test/report.pdf\u201d", "remove the trailing closing curly quote `\u201d`, "
+     "copied with the address: `http://a.test/report.pdf` was probably meant"),
+    ("http://a.test/legal_aid.pdf%20", "remove the trailing `%20` (an encoded space), copied "
+     "with the address: `http://a.test/legal_aid.pdf` was probably meant"),
+    ("http://a.test/legal_aid.pdf%E2%80%9D", "remove the trailing `%E2%80%9D` (an encoded "
+     "closing curly quote)"),
+    ("http://a.test/annual\u2010report.pdf", "character 21 is a typographic dash (`\u2010`, "
+     "U+2010), which copying from a PDF or Word puts for `-`: write `-` there"),
+    ("http://a.test/annual\u2011report.pdf", "a typographic dash (`\u2011`, U+2011)"),
+])
+def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: str) -> None:
+    """A closing quote, an encoded space or quote, a typographic hyphen: each is requested
+    as written (and would be dead), so the case file says what to change."""
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    (found,) = [str(w) for w in cases.parse(text, "c.yaml").warnings]
+    assert found.startswith(f"c.yaml:6:10: warning: source a url `{url}`: ")
+    assert hint in found
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.gov.uk/government/news/uk-sets-out-%E2%80%98bioenergy-principles%E2%80%99",
+    "http://a.test/\u201cquoted\u201d",
+    "http://senedd.test/doc.pdf?langoption=3&ttl=Performance%20and%20Standards%20",
+])
+def test_quotes_an_address_opens_itself_and_a_querys_space_are_its_own(url: str) -> None:
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    assert cases.parse(text, "c.yaml").warnings == []
+
+
 def test_a_space_in_an_address_is_warned_of_once() -> None:
     text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
             "    url: http://a.test/Boyle C hris.pdf\n")

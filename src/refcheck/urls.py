@@ -342,12 +342,42 @@ def unwrap_url(value: str) -> tuple[str, str] | None:
     return None
 
 
+#: What a document's typography leaves on the end of a URL copied out of it: a closing
+#: curly quote, and a space or curly quote percent-encoded by the program it went through.
+_TRAILING_COPIED = (("\u201d", "closing curly quote `\u201d`"),
+                    ("\u2019", "closing curly quote `\u2019`"),
+                    ("%20", "`%20` (an encoded space)"),
+                    ("%E2%80%9D", "`%E2%80%9D` (an encoded closing curly quote)"),
+                    ("%E2%80%99", "`%E2%80%99` (an encoded closing curly quote)"))
+_OPENING = {"\u201d": "\u201c", "\u2019": "\u2018", "%E2%80%9D": "%E2%80%9C",
+            "%E2%80%99": "%E2%80%98"}
+#: Hyphens a PDF or Word may put where the address has ``-``: the typographic hyphen, the
+#: non-breaking hyphen, the figure dash and the en dash.
+_TYPOGRAPHIC_HYPHENS = re.compile("[\u2010-\u2013]")
+
+
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
     if _WHITESPACE.search(value):
         return ("remove the space (often damage from copying out of a PDF), or write %20 "
                 "where the address really has one")
+    for ending, what in _TRAILING_COPIED:
+        if value.upper().endswith(ending) and len(value) > len(ending):
+            # Quotes the address opens itself (a news slug's
+            # `%E2%80%98bioenergy-principles%E2%80%99`) are its own; so is a space ending a
+            # query's value.
+            opening = _OPENING.get(ending)
+            if (opening is not None and opening in value.upper()) or (
+                    ending == "%20" and "?" in value):
+                continue
+            return (f"remove the trailing {what}, copied with the address: "
+                    f"`{value[:-len(ending)]}` was probably meant")
+    dash = _TYPOGRAPHIC_HYPHENS.search(value)
+    if dash is not None:
+        return (f"character {dash.start() + 1} is a typographic dash (`{dash.group()}`, "
+                "U+{:04X}), which copying from a PDF or Word puts for `-`: write `-` "
+                "there".format(ord(dash.group())))
     last = value[-1:]
     if last in _TRAILING:
         if last in ")]" and value.count("(" if last == ")" else "[") >= value.count(last):
