@@ -454,3 +454,19 @@ def test_fix_shows_a_settings_value_masked_and_escaped_as_the_check_does(
     assert shown in run.stderr
     assert "hunter2" not in run.stderr and "token=abc" not in run.stderr
     assert "\x1b" not in run.stderr and "\x07" not in run.stderr
+
+
+def test_fix_keeps_to_the_settings_file_beside_the_case_file_as_the_check_does(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    intranet, gone = server.url("/lost/in-ukgwa"), server.url("/gone404")
+    path = case_file(tmp_path, f"  - id: a\n    title: Intranet page\n    url: {intranet}\n"
+                               f"  - id: b\n    title: Report\n    url: {gone}\n")
+    (tmp_path / "refcheck.toml").write_text(
+        "fail-on = \"none\"\nexclude = ['/lost/in-ukgwa']\n")
+    before = path.read_bytes()
+    run = run_fix(str(path))  # from the tests' own folder: the file is found beside the case
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert path.read_bytes() == before
+    assert "/lost/in-ukgwa" not in server.seen
+    assert "b: dead, and no archive asked holds a good copy" in run.stdout
+    assert run_fix(str(path), "--fail-on", "dead").exit_code == 1  # an option still wins

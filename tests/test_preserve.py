@@ -295,3 +295,16 @@ def test_a_settings_value_is_shown_escaped_not_obeyed(
     run = run_preserve(str(case), "--config", str(tmp_path / "refcheck.toml"))
     assert run.exit_code == 2
     assert "\\x1b]0;pwned\\x07" in run.stderr and "\x1b" not in run.stderr
+
+
+def test_the_settings_file_beside_the_case_file_keeps_excluded_links_from_the_archive(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    intranet, public = server.url("/page?intranet"), server.url("/long-page")
+    case = case_of(tmp_path, intranet, public)
+    (tmp_path / "refcheck.toml").write_text("exclude = ['intranet']\n")
+    run = run_preserve(str(case), "-f", "json")  # found beside the case, not named
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert spn.saved == [public]
+    assert [link["outcome"] for link in links(run)] == ["skipped", "captured"]
+    assert links(run)[0]["detail"] == ("not checked: the settings file excludes it (exclude "
+                                       "pattern `intranet`); nothing was sent")

@@ -92,7 +92,7 @@ def fix_command(
     Only URL values change: comments, order, quoting and blank lines stay exactly as they
     were, and each changed URL keeps its old address in a comment above it.
     """
-    from refcheck.cli import Parts
+    from refcheck.cli import Parts, typed_options
     from refcheck.fix import FixRequest, fix_files
 
     parts: Parts = ctx.obj if isinstance(ctx.obj, Parts) else Parts()
@@ -101,7 +101,8 @@ def fix_command(
         archive_urls={Archive.UKGWA: ukgwa_url, Archive.WAYBACK: wayback_url},
         doi_url=doi_url, probe_url=probe_url, config=config,
         http=HttpSettings(concurrency=concurrency, per_host=per_host, connect_timeout=timeout,
-                          read_timeout=timeout, retries=retries, user_agent=user_agent))
+                          read_timeout=timeout, retries=retries, user_agent=user_agent),
+        casefiles=tuple(casefiles), given=typed_options(ctx))
     try:
         settings = build_settings(options)
     except UsageError as exc:

@@ -484,7 +484,8 @@ async def preserve(results: Sequence[LinkResult], *, since: dt.datetime, wayback
             why = (f"it is an archived copy already ({result.archive.label or 'an archive'}"
                    f", {day(result.archive.captured)})" if result.archive is not None
                    and result.status in LIVE else
-                   f"{result.status.value}: only a live page can be captured (refcheck fix "
+                   f"{result.detail}; nothing was sent" if result.status is Status.EXCLUDED
+                   else f"{result.status.value}: only a live page can be captured (refcheck fix "
                    "cites an archived copy where one exists)")
             out.append((result, None, Saved(SaveOutcome.SKIPPED, why)))
             continue

@@ -139,10 +139,14 @@ def preserve_command(
         typer.echo(f"refcheck preserve: --format `{format}`: expected terminal or json",
                    err=True)
         raise typer.Exit(ExitCode.USAGE)
+    from refcheck.cli import typed_options
+
     options = Options(archive_urls={Archive.WAYBACK: wayback_url}, probe_url=probe_url,
                       config=config,
                       http=HttpSettings(concurrency=concurrency, connect_timeout=timeout,
-                                        read_timeout=timeout, user_agent=user_agent))
+                                        read_timeout=timeout, user_agent=user_agent),
+                      # Its --format is its own (terminal or json), not the report's.
+                      casefiles=tuple(casefiles), given=typed_options(ctx) - {"format"})
     try:
         settings = build_settings(options)
         when = _date(since)
