@@ -427,3 +427,24 @@ def test_cache_shows_a_settings_value_escaped_not_obeyed(tmp_path: Path) -> None
                                 prog_name="refcheck cache")
     assert result.exit_code == 2
     assert "\\x1b]0;pwned\\x07" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_a_clock_behind_the_memorys_runs_still_counts_the_streak_forwards(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A run whose clock is behind the earlier runs' (a runner's clock set wrong, then put
+    right) is one more run of the streak, not a streak of minus one day."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Gone", "url": server.url("/gone404")}])
+    args = (str(case), "--no-archive", "--confirm", "3:3")
+    day0 = waits.now
+    for days in (2, 3):
+        waits.now = day0 + dt.timedelta(days=days)
+        assert run_cli(*args, parts=parts(waits)).exit_code == 0  # not yet confirmed
+    waits.now = day0
+    last = run_cli(*args, "-f", "json", parts=parts(waits))
+    history = json.loads(last.stdout)["links"][0]["history"]
+    assert (history["failing_since"], history["failed_runs"], history["streak_days"]) == (
+        day0.isoformat(), 3, 4)
+    assert last.exit_code == 1  # 3 runs over 4 days: confirmed
+    waits.now = day0 + dt.timedelta(days=1)
+    assert "dead since 26 November 2026 (4 runs over 4 days)" in run_cli(
+        *args, parts=parts(waits)).stdout

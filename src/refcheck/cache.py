@@ -255,6 +255,9 @@ class Memory:
                     seen, ok_at = [], now.at
             if first_at is None:
                 return None
+            # In the order the runs were made, even when this machine's clock is behind the
+            # one that recorded the others (a streak's days never fewer than one).
+            seen.sort(key=lambda run: run[0])
             statuses = {status for _, status in seen}
             return History(
                 first_seen=first_at, last_ok=ok_at,
