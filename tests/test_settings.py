@@ -363,6 +363,10 @@ def test_mistakes_in_the_settings_file_are_errors_naming_the_key(
      "`wayback_requests_per_minute`?"),
     ("archives = 5\n", '1: archives: expected a table, e.g. [archives] order = ["ukgwa", '
      '"wayback"]; found 5'),
+    # pyproject.toml's table copied into refcheck.toml, as the README's example shows it
+    ("[tool.refcheck]\nfail-on = ['dead']\n", "1: tool: unknown setting; only "
+     "pyproject.toml keeps them in [tool.refcheck]: in this file, write the keys without "
+     'that table, e.g. `fail-on = ["dead"]` on a line of its own'),
 ])
 def test_settings_file_errors_name_the_line_and_what_is_wrong(
         run_cli: Any, tmp_path: Path, server: EvidenceServer, toml: str,

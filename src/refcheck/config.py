@@ -252,6 +252,10 @@ class _Checker:
     def unknown(self, key: str) -> None:
         instead = _INSTEAD.get(key)
         hint = f"; set {instead} instead" if instead else _closest(key, sorted(KEYS))
+        if key == "tool" and not self.prefix:
+            hint = ("; only pyproject.toml keeps them in [tool.refcheck]: in this file, "
+                    "write the keys without that table, e.g. `fail-on = [\"dead\"]` on a "
+                    "line of its own")
         raise self.fail(key, f"unknown setting{hint}")
 
     def value(self, key: str, kind: Kind, value: Any, *, at: tuple[str, ...] = ()) -> Any:
