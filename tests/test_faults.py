@@ -62,6 +62,20 @@ def test_a_report_that_would_replace_the_case_file_is_refused(
     assert server.seen == []  # nothing was fetched
 
 
+@pytest.mark.parametrize("how", [["-o", "{path}", "--report", "json:{path}"],
+                                 ["--report", "junit:{path}", "--report", "html:{path}"]])
+def test_two_reports_to_one_file_are_refused_before_anything_is_fetched(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer, how: list[str]) -> None:
+    case = write_case(tmp_path, [{"id": "a", "title": "Page", "url": server.url("/page")}])
+    path = tmp_path / "report.out"
+    run = run_cli(str(case), *(arg.format(path=path) for arg in how))
+    assert run.exit_code == 2
+    first = "terminal" if how[0] == "-o" else "junit"
+    assert (f"--report: {path} is named for the {first} report too, and the one written "
+            "last would replace the other; give each report its own file") in run.stderr
+    assert not path.exists() and server.seen == []
+
+
 def test_a_report_path_that_cannot_be_written_is_blamed_on_report_not_output(
         tmp_path: Path, run_cli: Any) -> None:
     case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])

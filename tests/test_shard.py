@@ -726,3 +726,17 @@ def test_a_shard_fetches_only_its_own_links(tmp_path: Path, server: EvidenceServ
     report = json.loads(run.stdout)
     assert [link["source"] for link in report["links"]] == (["a", "c"] if k == 1 else ["a"])
     assert report["summary"]["by_status"]["dead"] == 0 and run.exit_code == 0
+
+
+@pytest.mark.parametrize("how", [["-o", "{shard}"], ["--report", "json:{shard}"],
+                                 ["-o", "{out}", "--report", "html:{out}"]])
+def test_merge_never_writes_over_a_shards_report_or_two_reports_to_one_file(
+        shards: list[Path], tmp_path: Path, how: list[str]) -> None:
+    before = shards[0].read_bytes()
+    args = [arg.format(shard=shards[0], out=tmp_path / "audit.json") for arg in how]
+    code, out, err = run_merge(*map(str, shards), "-f", "json", *args)
+    assert code == 2 and out == ""
+    assert shards[0].read_bytes() == before and not (tmp_path / "audit.json").exists()
+    assert ("is one of the files being read" in err if "{shard}" in how[-1] else
+            "is named for the json report too, and the one written last would replace the "
+            "other; give each report its own file" in err)

@@ -385,9 +385,16 @@ def opened_destinations(form: Format, output: Path | None, quiet: bool,
     destinations = [Destination(form, output, quiet=quiet)]
     destinations += [Destination(extra_form, path, option="--report")
                      for extra_form, path in extra]
+    written: dict[Path, Destination] = {}
     for destination in destinations:
         if destination.path is not None:
             refuse_to_replace(destination.option, destination.path, inputs)
+            earlier = written.setdefault(destination.path.resolve(), destination)
+            if earlier is not destination:
+                raise UsageError(
+                    f"{destination.option}: {destination.path} is named for the "
+                    f"{earlier.form.value} report too, and the one written last would "
+                    "replace the other; give each report its own file")
     for destination in destinations:
         destination.open()
     return destinations

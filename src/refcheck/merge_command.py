@@ -62,7 +62,7 @@ def merge_command(
         extra = [parse_report_option(text) for text in reports or ()]
         files = [read_shard_file(path) for path in shards]
         merged = merge(files, chosen)
-        destinations = opened_destinations(format, output, quiet, extra)
+        destinations = opened_destinations(format, output, quiet, extra, shards)
     except RefcheckError as exc:
         _err(f"refcheck merge: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
