@@ -238,6 +238,31 @@ def test_unknown_hosts_are_dead_when_the_probe_answers(tmp_path: Path, server: E
     assert "✗ dead" in run.stdout
 
 
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--probe-url", "www.gov.uk", "--probe-url: `www.gov.uk` has no scheme; expected an "
+     "address starting with https:// (https://www.gov.uk?); the default is "
+     "https://www.gov.uk/, and empty means no probe"),
+    ("REFCHECK_PROBE_URL", "ftp://probe.example/", "REFCHECK_PROBE_URL: `ftp://probe.example/` "
+     "uses `ftp:`"),
+    ("--doi-url", "doi.org", "--doi-url: `doi.org` has no scheme; expected an address "
+     "starting with https:// (https://doi.org?); the default is https://doi.org"),
+])
+def test_a_probe_or_doi_url_that_cannot_be_asked_is_refused_before_anything_is_fetched(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, monkeypatch: pytest.MonkeyPatch,
+        option: str, value: str, words: str) -> None:
+    """A probe that cannot be asked fails as a network that is down does: every dead host
+    would be "not checked: no network connection" and the exit code 3."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": "http://gone.invalid/x"}])
+    if option.startswith("--"):
+        run = run_cli(str(case), "--no-archive", option, value)
+    else:
+        monkeypatch.setenv(option, value)
+        run = run_cli(str(case), "--no-archive")
+    assert run.exit_code == 2
+    assert f"refcheck: {words}" in run.stderr
+    assert server.seen == [] and run.stdout == ""
+
+
 def _subprocess_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI")}
     env["REFCHECK_PROBE_URL"] = ""

@@ -42,6 +42,7 @@ from refcheck.http import (
 from refcheck.local import fit_to_descriptors
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
 from refcheck.shard import ShardSpec, parse_shard
+from refcheck.urls import url_problem
 
 MakeFetcher = Callable[[HttpSettings], Fetcher]
 
@@ -160,11 +161,14 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
     if shard is not None and shard.count > 1:
         archives = divide_budgets(archives, shard.count, pick)
     # An empty probe URL means "no probe"; an empty DOI URL means the default.
-    probe, _ = pick("probe-url", "probe_url", options.probe_url, env="REFCHECK_PROBE_URL",
-                    default=DEFAULT_PROBE_URL)
+    probe, where = pick("probe-url", "probe_url", options.probe_url,
+                        env="REFCHECK_PROBE_URL", default=DEFAULT_PROBE_URL)
+    _check_service_url(probe, where,
+                       f"the default is {DEFAULT_PROBE_URL}, and empty means no probe")
     pick.show("probe-url", probe or "(none: no probe)")
-    doi, _ = pick("doi-url", "doi_url", options.doi_url, env="REFCHECK_DOI_URL",
-                  default=DEFAULT_DOI_URL)
+    doi, where = pick("doi-url", "doi_url", options.doi_url, env="REFCHECK_DOI_URL",
+                      default=DEFAULT_DOI_URL)
+    _check_service_url(doi, where, f"the default is {DEFAULT_DOI_URL}")
     pick.show("doi-url", doi or DEFAULT_DOI_URL)
     as_of_text, where = pick("as-of", "as_of", options.as_of)
     as_of = parse_date_option(as_of_text, where)
@@ -259,6 +263,17 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
         raise UsageError(f"{where}: --confirm counts failures over past runs, which "
                          "--no-cache (or no-cache in the settings file) turns off")
     return (None if no_cache else cache_dir), max_age, confirm
+
+
+def _check_service_url(value: object, where: str, default: str) -> None:
+    """A base URL refcheck asks (the probe, the DOI system) must be one it can request: a
+    probe that cannot be asked would make every unreachable link "no network" (exit 3)."""
+    if not value:
+        return
+    text = str(value)
+    problem = url_problem(text)
+    if problem is not None:
+        raise UsageError(f"{where}: `{text}` {problem.message}; {default}")
 
 
 def _check_http_value(value: object, where: str) -> None:
