@@ -42,3 +42,17 @@ def test_every_format_is_documented() -> None:
 
     for form in Format:
         assert f"| `{form.value}` |" in README
+
+
+def test_readme_and_help_list_every_exit_code() -> None:
+    from typer.testing import CliRunner
+
+    from refcheck import cli
+    from refcheck.model import ExitCode
+
+    shown = CliRunner().invoke(cli.app, ["--help"], terminal_width=200).stdout
+    listed = [line.split()[0] for line in shown.split("Exit codes:", 1)[1].splitlines()
+              if line.strip()]
+    for code in ExitCode:
+        assert f"\n| {code.value} |" in README
+        assert str(code.value) in listed, code
