@@ -252,3 +252,29 @@ def test_check_only_reports_warnings_and_strict_makes_them_errors(
     strict = run_cli("--check-only", "--strict", str(case))
     assert strict.exit_code == 2
     assert server.seen == []
+
+
+def test_readme_workflows_keep_the_memory_of_a_failing_run_too() -> None:
+    """actions/cache saves only after a job that passed: a workflow that keeps refcheck's
+    memory so must restore and save it apart, the save whatever the check's exit code, or
+    the nights a link fails are never remembered and --confirm never counts them."""
+    blocks = re.findall(r"```yaml\n(.*?)```", README, re.DOTALL)
+    kept = 0
+    for block in blocks:
+        workflow = yaml.safe_load(block)
+        if not isinstance(workflow, dict) or "jobs" not in workflow:
+            continue
+        for job in workflow["jobs"].values():
+            steps = job.get("steps", [])
+            uses = [str(step.get("uses", "")).split("@")[0] for step in steps]
+            assert "actions/cache" not in uses
+            if "actions/cache/restore" not in uses:
+                continue
+            kept += 1
+            check = next(i for i, u in enumerate(uses) if u.endswith("/refcheck"))
+            save = uses.index("actions/cache/save")
+            assert save > check and steps[save]["if"] == "always()"
+            restore = steps[uses.index("actions/cache/restore")]["with"]
+            assert steps[save]["with"] == {k: restore[k] for k in ("path", "key")}
+            assert steps[check]["with"]["cache-dir"] == restore["path"]
+    assert kept == 1  # the nightly watch
