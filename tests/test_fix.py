@@ -470,3 +470,22 @@ def test_fix_keeps_to_the_settings_file_beside_the_case_file_as_the_check_does(
     assert "/lost/in-ukgwa" not in server.seen
     assert "b: dead, and no archive asked holds a good copy" in run.stdout
     assert run_fix(str(path), "--fail-on", "dead").exit_code == 1  # an option still wins
+
+
+def test_the_cited_fragment_goes_with_the_url_to_its_new_address(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """`#page=4` says where in the evidence to look: a browser keeps it over a redirect, and
+    it points into a capture as into the page."""
+    moved, lost = server.url("/chain/1"), server.url("/lost/in-ukgwa")
+    path = case_file(tmp_path, f"  - id: a\n    title: Evaluation of the Springboard project\n"
+                               f"    url: {moved}#section-3\n"
+                               f"  - id: b\n    title: Council report\n    url: {lost}#page=4\n")
+    run = run_fix(str(path))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    new = server.url("/new/home-of-evidence#section-3")
+    capture = server.url(f"/ukgwa/20131101093000/{lost}#page=4")
+    text = path.read_text()
+    assert f"    # was: {moved}#section-3 (moved, {TODAY})\n    url: {new}\n" in text
+    assert f"    # was: {lost}#page=4 (dead, {TODAY})\n    url: {capture}\n" in text
+    assert f"a: moved → {new} (the new page's title" in run.stdout
+    assert f"b: dead → the archived copy in UKGWA of 1 November 2013: {capture}\n" in run.stdout

@@ -165,7 +165,23 @@ def plan(results: Sequence[LinkResult], *, upgrade_https: bool = False,
 
 def decide_change(result: LinkResult, *, upgrade_https: bool = False,
                   archive_settings: ArchiveSettings | None = None) -> Change | Kept | None:
-    """The rewrite rule for one result (None: nothing to do or say)."""
+    """The rewrite rule for one result (None: nothing to do or say). The cited URL's
+    fragment (``#page=4``, ``#section-3``) goes with it to the new address, as a browser
+    takes it over a redirect: it says where in the evidence to look."""
+    decision = _decision(result, upgrade_https=upgrade_https,
+                         archive_settings=archive_settings)
+    if not isinstance(decision, Change) or result.cited is None:
+        return decision
+    _, hash_sign, fragment = result.cited.url.partition("#")
+    if not hash_sign or "#" in decision.new_url:
+        return decision
+    new = f"{decision.new_url}#{fragment}"
+    return dataclasses.replace(decision, new_url=new,
+                               why=decision.why.replace(decision.new_url, new))
+
+
+def _decision(result: LinkResult, *, upgrade_https: bool,
+              archive_settings: ArchiveSettings | None) -> Change | Kept | None:
     cited = result.cited
     if cited is None:
         return None
