@@ -514,3 +514,19 @@ def test_ctrl_c_once_every_link_is_checked_leaves_the_report_complete(
         signal.signal(signal.SIGINT, signal.default_int_handler)
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)["complete"] is True
+
+
+def test_a_case_file_named_twice_is_checked_and_counted_once(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`refcheck cases/salford.yaml cases/`: the file is in the folder too."""
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    case = write_case(folder, [{"id": "a", "title": "Gone", "url": server.url("/gone404")},
+                               {"id": "b", "title": "Page", "url": server.url("/page")}])
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(str(case), str(folder), "cases/./case.yaml", "--no-archive")
+    assert run.exit_code == 1
+    assert "2 links in 1 case file: 1 ok, 1 dead" in run.stdout
+    assert "✗ 1 link needs attention (dead)." in run.stdout
+    assert run.stdout.count("a  Gone") == 1

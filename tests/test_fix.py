@@ -489,3 +489,14 @@ def test_the_cited_fragment_goes_with_the_url_to_its_new_address(
     assert f"    # was: {lost}#page=4 (dead, {TODAY})\n    url: {capture}\n" in text
     assert f"a: moved → {new} (the new page's title" in run.stdout
     assert f"b: dead → the archived copy in UKGWA of 1 November 2013: {capture}\n" in run.stdout
+
+
+def test_a_case_file_named_twice_is_fixed_once(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    old = server.url("/lost/in-ukgwa")
+    path = case_file(tmp_path, f"  - id: b\n    title: Council report\n    url: {old}\n")
+    run = run_fix(str(path), str(tmp_path))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "changed on disk" not in run.stderr
+    assert path.read_text().count("# was:") == 1
+    assert run.stderr.count(f"{path}: 1 URL changed") == 1

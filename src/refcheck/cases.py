@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +71,7 @@ class LoadedCase:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def discover(paths: Iterable[str]) -> list[Path]:
+def discover(paths: Sequence[str]) -> list[Path]:
     """Expand the command-line arguments into case files; directories give their YAML files."""
     found: list[Path] = []
     problems: list[Problem] = []
@@ -102,6 +103,13 @@ def discover(paths: Iterable[str]) -> list[Path]:
             )
     if problems:
         raise CaseFileError(problems)
+    if len(found) > 1 and not (len(paths) == 1 and Path(paths[0]).is_dir()):
+        # A file named twice (`cases/a.yaml cases/`, `./a.yaml a.yaml`) is one case file:
+        # read, counted and fixed once.
+        once: dict[str, Path] = {}
+        for path in found:
+            once.setdefault(os.path.normcase(os.path.abspath(path)), path)
+        found = list(once.values())
     return found
 
 
