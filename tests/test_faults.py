@@ -76,6 +76,23 @@ def test_two_reports_to_one_file_are_refused_before_anything_is_fetched(
     assert not path.exists() and server.seen == []
 
 
+def test_a_report_reached_by_a_link_is_written_to_the_file_it_names(
+        tmp_path: Path, run_cli: Any) -> None:
+    """`-o report.html`, a link to the copy a web server shows: that copy is the report
+    refreshed, and the link stays."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    (tmp_path / "public").mkdir()
+    shown = tmp_path / "public" / "report.json"
+    shown.write_text("last week's report")
+    link = tmp_path / "report.json"
+    link.symlink_to(shown)
+    run = run_cli(str(case), "-f", "json", "-o", str(link))
+    assert run.exit_code == 0, run.stderr
+    assert link.is_symlink()
+    assert json.loads(shown.read_text())["summary"]["links"] == 1
+    assert sorted(p.name for p in shown.parent.iterdir()) == ["report.json"]
+
+
 def test_a_report_path_that_cannot_be_written_is_blamed_on_report_not_output(
         tmp_path: Path, run_cli: Any) -> None:
     case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])

@@ -500,3 +500,18 @@ def test_a_case_file_named_twice_is_fixed_once(
     assert "changed on disk" not in run.stderr
     assert path.read_text().count("# was:") == 1
     assert run.stderr.count(f"{path}: 1 URL changed") == 1
+
+
+def test_a_case_file_reached_by_a_link_is_fixed_where_it_is_and_the_link_kept(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    old = server.url("/lost/in-ukgwa")
+    real = case_file(tmp_path, f"  - id: b\n    title: Council report\n    url: {old}\n",
+                     name="shared.yaml")
+    link = tmp_path / "case.yaml"
+    link.symlink_to(real.name)
+    run = run_fix(str(link))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert f"# was: {old} (dead, {TODAY})" in real.read_text()
+    assert f"{link}: 1 URL changed" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml", "shared.yaml"]

@@ -37,6 +37,7 @@ from refcheck.archive.citations import recognise
 from refcheck.build import RunSettings, build_archives
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem
+from refcheck.local import written_through
 from refcheck.model import (
     Case,
     Evidence,
@@ -549,11 +550,12 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes | None,
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    shown, path = path, written_through(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise Refused(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise Refused(f"cannot write {shown}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -563,7 +565,7 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes | None,
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise Refused(f"cannot write {path}: {exc.strerror or exc}; it is unchanged") from None
+        raise Refused(f"cannot write {shown}: {exc.strerror or exc}; it is unchanged") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -41,6 +41,8 @@ class ReportFile:
                 raise UsageError(f"{option}: cannot write the report to {path}: "
                                  f"{exc.strerror or exc}") from None
             return
+        # A link is written through: the file it names gets the report, the link stays.
+        self.path = path = written_through(path)
         folder = path.parent
         try:
             fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
@@ -73,6 +75,13 @@ class ReportFile:
         if self._temporary is not None:
             with contextlib.suppress(OSError):
                 self._temporary.unlink()
+
+
+def written_through(path: Path) -> Path:
+    """Where a file written atomically really goes: the file a symbolic link names (to
+    rename a temporary file over the link would replace the link, and leave its file as
+    it was), else ``path``."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def refuse_to_replace(option: str, target: Path, inputs: Iterable[Path]) -> None:
