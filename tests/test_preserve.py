@@ -178,6 +178,27 @@ def test_without_keys_it_says_how_to_get_them_and_does_nothing(
     assert spn.seen == [] and spn.cdx == [] and server.seen == []
 
 
+@pytest.mark.parametrize(("name", "secret", "what"), [
+    ("REFCHECK_IA_SECRET_KEY", "half-of-it\nthe-other-half", "a line break"),
+    ("REFCHECK_IA_SECRET_KEY", "k3y-part1 k3y-part2", "a space"),
+    ("REFCHECK_IA_ACCESS_KEY", "\u201cquoted-in-a-document\u201d",
+     "characters other than plain letters, digits and punctuation"),
+])
+def test_keys_no_header_can_carry_are_refused_unprinted_before_anything_is_sent(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
+        monkeypatch: pytest.MonkeyPatch, name: str, secret: str, what: str) -> None:
+    monkeypatch.setenv(name, secret)
+    case = case_of(tmp_path, server.url("/page"))
+    server.reset_counts()
+    run = run_preserve(str(case))
+    assert run.exit_code == 2
+    assert f"refcheck preserve: {name} holds {what}, so it is not the key the Internet " \
+           f"Archive gave you; copy it again from {KEYS_PAGE} exactly" in run.stderr
+    for part in secret.split():
+        assert part.strip("\u201c\u201d") not in run.stdout + run.stderr
+    assert spn.seen == [] and spn.cdx == [] and server.seen == []
+
+
 def test_keys_the_archive_refuses_are_reported_for_every_link(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,6 +103,24 @@ def keys_from(env: Mapping[str, str]) -> Keys | None:
     return Keys(access, secret) if access and secret else None
 
 
+def keys_problem(keys: Keys) -> str | None:
+    """Why the keys cannot be sent in a request header, naming the variable, never the
+    value (an error about the header would print it); None when they can."""
+    for name, value in ((ACCESS_ENV, keys.access), (SECRET_ENV, keys.secret)):
+        if any(c in "\r\n" for c in value):
+            what = "a line break"
+        elif any(c.isspace() for c in value):
+            what = "a space"
+        elif not value.isascii() or not value.isprintable():
+            what = "characters other than plain letters, digits and punctuation"
+        else:
+            continue
+        return (f"{name} holds {what}, so it is not the key the Internet Archive gave you; "
+                f"copy it again from {KEYS_PAGE} exactly, without quotes. Nothing was "
+                "checked or sent.")
+    return None
+
+
 NO_KEYS = (f"refcheck preserve needs your own Internet Archive keys to ask Save Page Now for "
            f"captures. Get them (free, with an archive.org account) at {KEYS_PAGE}, then set "
            f"{ACCESS_ENV} and {SECRET_ENV} to the access key and the secret key. Nothing was "

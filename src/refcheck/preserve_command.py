@@ -52,6 +52,7 @@ from refcheck.preserve import (
     SaveOutcome,
     SavePageNow,
     keys_from,
+    keys_problem,
     preserve,
     spn_base,
 )
@@ -178,6 +179,10 @@ def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
     keys = keys_from(os.environ)
     if keys is None:
         _say(NO_KEYS, err=True)
+        return ExitCode.USAGE
+    unusable = keys_problem(keys)
+    if unusable is not None:
+        _say(f"refcheck preserve: {unusable}", err=True)
         return ExitCode.USAGE
     base = spn_base()
     if not base.startswith(("http://", "https://")):
