@@ -278,3 +278,10 @@ def test_readme_workflows_keep_the_memory_of_a_failing_run_too() -> None:
             assert steps[save]["with"] == {k: restore[k] for k in ("path", "key")}
             assert steps[check]["with"]["cache-dir"] == restore["path"]
     assert kept == 1  # the nightly watch
+
+
+def test_the_exit_code_output_names_every_exit_code() -> None:
+    from refcheck.model import ExitCode
+
+    described = ACTION["outputs"]["exit-code"]["description"]
+    assert all(re.search(rf"\b{code.value}\b", described) for code in ExitCode), described
