@@ -166,6 +166,17 @@ def test_trailing_punctuation_is_the_sentences_not_the_urls() -> None:
         "http://neon.vb.cbs.nl/casc/..%5Ccascprivate%5Cdeliverables%5CMUManual4.3.pdf"]
 
 
+def test_an_encoded_space_after_the_url_is_not_part_of_it() -> None:
+    assert [(f.url, f.rules) for f in found("encoded-tail")] == [
+        ("http://www.citizensadvice.org.uk/towards_a_business_case_for_legal_aid.pdf",
+         ("encoded-tail",)),
+        ("http://www.guardian.co.uk/education/2001/jul/10/internationaleducationnews.students",
+         ("encoded-tail",)),
+        # Quotes the address opens itself are its own.
+        ("http://www.gov.uk/government/news/uk-sets-out-%E2%80%98bioenergy-principles%E2%80%99",
+         ())]
+
+
 def test_brackets_around_the_url_go_and_brackets_it_opens_stay() -> None:
     assert urls("brackets") == [
         "http://www.genet.ac.uk",

@@ -356,12 +356,9 @@ _OPENING = {"\u201d": "\u201c", "\u2019": "\u2018", "%E2%80%9D": "%E2%80%9C",
 _TYPOGRAPHIC_HYPHENS = re.compile("[\u2010-\u2013]")
 
 
-def url_hint(value: str) -> str | None:
-    """A likely mistake in a URL that can still be requested as written: the fix, in words,
-    or None."""
-    if _WHITESPACE.search(value):
-        return ("remove the space (often damage from copying out of a PDF), or write %20 "
-                "where the address really has one")
+def copied_tail(value: str) -> tuple[str, str] | None:
+    """What copying left on the end of a URL (``_TRAILING_COPIED``): (the ending, what it
+    is in words), or None."""
     for ending, what in _TRAILING_COPIED:
         if value.upper().endswith(ending) and len(value) > len(ending):
             # Quotes the address opens itself (a news slug's
@@ -371,8 +368,21 @@ def url_hint(value: str) -> str | None:
             if (opening is not None and opening in value.upper()) or (
                     ending == "%20" and "?" in value):
                 continue
-            return (f"remove the trailing {what}, copied with the address: "
-                    f"`{value[:-len(ending)]}` was probably meant")
+            return ending, what
+    return None
+
+
+def url_hint(value: str) -> str | None:
+    """A likely mistake in a URL that can still be requested as written: the fix, in words,
+    or None."""
+    if _WHITESPACE.search(value):
+        return ("remove the space (often damage from copying out of a PDF), or write %20 "
+                "where the address really has one")
+    tail = copied_tail(value)
+    if tail is not None:
+        ending, what = tail
+        return (f"remove the trailing {what}, copied with the address: "
+                f"`{value[:-len(ending)]}` was probably meant")
     dash = _TYPOGRAPHIC_HYPHENS.search(value)
     if dash is not None:
         return (f"character {dash.start() + 1} is a typographic dash (`{dash.group()}`, "

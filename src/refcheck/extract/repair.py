@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from refcheck.urls import copied_tail
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -45,6 +47,8 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("one-slash", "`http:/` with one slash at the start", "the second slash added"),
     Rule("trailing", "punctuation of the sentence after the URL (`.`, `,`, `;`, `:`)",
          "removed"),
+    Rule("encoded-tail", "a space or closing quote after the URL, percent-encoded with it "
+         "(`legal_aid.pdf%20`, `%E2%80%9D`)", "removed"),
     Rule("bracket", "a closing bracket or quote that belongs to the text around the URL",
          "removed; brackets the URL opens itself are kept (`CRITA_FINAL(1).pdf`)"),
     Rule("glued", "text glued on behind the URL (`report.pdf(accessed 3 May 2013)`, "
@@ -288,6 +292,8 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
         apply("no-scheme", ("https://" if url.lower().startswith(("doi.org", "dx.doi.org"))
                             else "http://") + url)
     apply("one-slash", _ONE_SLASH.sub(r"\1://", url))
+    while (tail := copied_tail(url)) is not None and tail[0].startswith("%"):
+        apply("encoded-tail", url[:-len(tail[0])])
     apply("doi-prefix", _DOI_LOST_10.sub(r"\g<1>10.\2", url))
     unwrapped = unwrap_redirector(url)
     if unwrapped is not None:
