@@ -3,8 +3,12 @@
 They answer the way ../shared/ARCHIVES.md and the recorded fixtures show the real ones do:
 - UKGWA: ``/ukgwa/timemap/link/{url}`` lists ``mp_`` mementos with no first/last rels and
   entries spread over lines; the TimeGate ``/ukgwa/{url}`` answers 302 with Link and Vary;
-  captures carry Memento-Datetime; never archived is 404; the pre-2021 form
-  ``/{ts}/{url}`` redirects to the current one.
+  a capture's address as a person opens it, ``/ukgwa/{ts}/{url}``, is pywb's framed replay:
+  its top frame, a banner and an iframe of ``/ukgwa/{ts}mp_/{url}``, answered 200 with
+  Memento-Datetime whatever the capture's own status (pywb's ``format_response``); the
+  ``mp_`` (and ``id_``) form replays the capture, its status (a 404 stays 404) and body; a
+  timestamp that is not a capture gets a 307 to the nearest (pywb's ``redirect_to_exact``);
+  never archived is 404; the pre-2021 form ``/{ts}/{url}`` redirects to the current one.
 - Wayback: CDX answers an array of arrays with a header row (``[]`` when empty) and honours
   ``filter=statuscode:200``, ``from`` and ``to``; the TimeMap has first/last rels; a
   timestamp that is not a capture gets a 302 to the nearest one without Memento-Datetime;
@@ -51,6 +55,10 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/ukgwa-redirects": [("20131101000000", 200)],
     "/lost/ukgwa-soft-first": [("20131125000000", 200), ("20130301000000", 200)],
     "/lost/ukgwa-lapsed": LAPSED,
+    # Captures cited in case studies: of a 404 page, of an error page served 200, good.
+    "/cited/ukgwa-404": [("20130301000000", 404)],
+    "/cited/ukgwa-soft": [("20130301000000", 200)],
+    "/cited/ukgwa-good": [("20130301000000", 200)],
 }
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
@@ -82,6 +90,7 @@ CAPTURED: dict[tuple[str, str], bytes] = {
     ("/lost/wayback-three-bad", "20131001000000"): rot.SITE_ERROR,
     ("/lost/wayback-three-bad", "20130901000000"): rot.WORDPRESS_404,
     ("/lost/ukgwa-soft-first", "20131125000000"): rot.DRUPAL_404,
+    ("/cited/ukgwa-soft", "20130301000000"): rot.DRUPAL_404,
     **{(path, ts): rot.PARKINGCREW for path in ("/lost/ukgwa-lapsed", "/lost/wayback-lapsed")
        for ts, _ in LAPSED if int(ts[:4]) >= PARKED_SINCE},
     **{(url, "20130601000000"): page for url, page in rot.COUNCIL_CAPTURES.items()},
@@ -169,7 +178,8 @@ class FakeArchives:
             frame = None if modifier else (
                 lambda ts: FRAME_PAGE.format(src=f"{base}/{ts}mp_/{original}").encode())
             self._replay(h, captures, "+" if stamp == "+" else stamp, original,
-                         lambda ts: f"{base}/{ts}{modifier or ''}/{original}", frame)
+                         lambda ts: f"{base}/{ts}{modifier or ''}/{original}", frame,
+                         nearest=307)
             return
         original = rest  # the TimeGate
         if self._ukgwa_misbehaves(h, original):
@@ -267,7 +277,7 @@ class FakeArchives:
 
     # -- shared --------------------------------------------------------------------------
     def _replay(self, h: Handler, captures: list[tuple[str, int]], stamp: str, original: str,
-                address: object, frame: object = None) -> None:
+                address: object, frame: object = None, nearest: int = 302) -> None:
         key = _key(original)
         assert callable(address)
         if (key, stamp) in REPLAY_REDIRECTS:
@@ -279,14 +289,14 @@ class FakeArchives:
             ts, _ = captures[-1] if stamp == "+" else _nearest(captures, stamp)
             # The archive's own redirect to the nearest capture: no Memento-Datetime.
             assert callable(address)
-            h.redirect(302, address(ts))
+            h.redirect(nearest, address(ts))
             return
         ts, status = exact[0]
         title = "Page not found" if status == 404 else f"Archived: {original}"
         text = CAPTURE_TEXT.get(key, "")
         body = CAPTURED.get((key, ts)) or MEMENTO_PAGE.format(title=title, text=text).encode()
-        if callable(frame):  # pywb's framed replay: its banner, the capture in an iframe
-            body = frame(ts)
+        if callable(frame):  # pywb's framed replay: its banner, the capture in an iframe,
+            body, status = frame(ts), 200  # a 200 page whatever the capture's own status
         h.send(status, body,
                headers={"Memento-Datetime": _http_date(ts), "x-ts": str(status),
                         "Link": f'<{original}>; rel="original"'})

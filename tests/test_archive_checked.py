@@ -140,3 +140,63 @@ def test_a_quote_is_looked_for_in_the_capture_not_in_the_archive_s_banner_frame(
     assert link["status"] == "drifted" and link["archive"]["service"] == "ukgwa"
     assert "the quote is in the capture of 1 October 2013" in link["detail"]
     assert link["evidence"] == "archived"
+
+
+def test_cited_ukgwa_captures_are_judged_from_the_capture_not_the_banner_frame(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """UKGWA's capture address, as a person opens it, is pywb's banner frame: a 200 with
+    Memento-Datetime whatever the capture is. A capture of a 404 page or of an error page
+    served 200 was reported ``ok``; it is now judged from the capture itself (``mp_``),
+    and the report shows the address as cited, never the ``mp_`` one."""
+    def cited(path: str, ts: str = "20130301000000") -> str:
+        return f"/ukgwa/{ts}/{server.url(path)}"
+
+    good = cited("/cited/ukgwa-good")
+    paths = [cited("/cited/ukgwa-404"), cited("/cited/ukgwa-soft"), good,
+             cited("/cited/ukgwa-good", "20130201000000")]
+    dead, soft, ok, near = check(run_cli, tmp_path, server, paths).values()
+    assert [link["url"] for link in (dead, soft, ok, near)] == [server.url(p) for p in paths]
+    assert dead["status"] == "dead"
+    assert dead["detail"] == ("the UK Government Web Archive has a capture at this address, "
+                              "but the capture is itself a 404 Not Found page, not the "
+                              "evidence")
+    assert soft["status"] == "soft-404"
+    assert soft["detail"].startswith("the UK Government Web Archive has a capture at this "
+                                     "address, but the capture is not the evidence")
+    assert "Page not found" in soft["detail"]
+    for link in (dead, soft):  # the archives were asked for another copy: none is good
+        assert link["evidence"] == "lost" and link["archive"] is None
+    assert ok["status"] == "ok" and ok["evidence"] == "archived"
+    assert ok["detail"] == (f"a capture of {server.url('/cited/ukgwa-good')} in the UK "
+                            "Government Web Archive, taken 1 March 2013")
+    assert ok["archive"]["url"] == server.url(good)
+    # A timestamp that is not a capture's: pywb's redirect to the exact one is followed.
+    assert near["status"] == "ok" and near["archive"]["url"] == server.url(good)
+    assert near["final_url"] == server.url(good)
+    assert near["archive"]["captured"] == "2013-03-01T00:00:00+00:00"
+    assert "mp_" not in json.dumps([dead, soft, ok, near])
+
+
+def test_a_cited_pre_2021_ukgwa_address_is_judged_from_the_capture_it_leads_to(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    soft, good = (f"/20130301000000/{server.url(p)}"
+                  for p in ("/cited/ukgwa-soft", "/cited/ukgwa-good"))
+    links = check(run_cli, tmp_path, server, [soft, good])
+    bad, old = links.values()
+    assert bad["url"] == server.url(soft) and bad["status"] == "soft-404"
+    assert "Page not found" in bad["detail"]
+    current = server.url(f"/ukgwa/20130301000000/{server.url('/cited/ukgwa-good')}")
+    assert old["url"] == server.url(good) and old["status"] == "ok"
+    assert old["detail"].endswith(f"; this is a pre-2021 address: cite {current}")
+    assert old["archive"]["url"] == current
+    assert "mp_" not in json.dumps(links)
+
+
+def test_a_cited_ukgwa_capture_of_a_404_is_caught_without_asking_the_archives(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """Checking a cited capture is a live check, whichever archives a run asks."""
+    path = f"/ukgwa/20130301000000/{server.url('/cited/ukgwa-404')}"
+    for args in (["--no-archive"], ["--archive", "wayback"]):
+        (link,) = check(run_cli, tmp_path, server, [path], *args).values()
+        assert link["status"] == "dead", args
+        assert "the capture is itself a 404 Not Found page" in link["detail"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from refcheck.archive import ArchiveSettings
-from refcheck.archive.citations import recognise
+from refcheck.archive.citations import Citation, recognise
 from refcheck.archive.registry import Archives
 from refcheck.doi import DEFAULT_DOI_URL, landing, landing_url, lookup_doi
 from refcheck.http import Clock, Fetcher, link_window, utc_now
@@ -40,6 +40,7 @@ from refcheck.model import (
     Failure,
     FailureKind,
     Fetch,
+    Hop,
     LinkResult,
     Lookup,
     LookupOutcome,
@@ -620,16 +621,52 @@ class Checker:
         if doi:
             record = await lookup_doi(self.fetcher, self.options.doi_url, doi)
             return Findings(url, record.fetch, doi=record)
+        settings = self.options.archive_settings
+        cited = recognise(url, settings) if settings is not None else None
+        if settings is not None and cited is not None and cited.replay is not None:
+            fetch = await self.replayed(url, cited, settings, want_body=want_body)
+            return Findings(url, fetch, cited=cited)
         fetch = await self.fetcher.fetch(
             url, want_body=want_body,
             max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
-        settings = self.options.archive_settings
-        cited = landed = None
-        if settings is not None:
-            cited = recognise(url, settings)
-            if cited is None and fetch.hops and fetch.answer is not None:
-                landed = recognise(fetch.answer.url, settings)
+        landed = None
+        if settings is not None and cited is None and fetch.hops and fetch.answer is not None:
+            landed = recognise(fetch.answer.url, settings)
         return Findings(url, fetch, cited=cited, landed=landed)
+
+    async def replayed(self, url: str, cited: Citation, settings: ArchiveSettings, *,
+                       want_body: bool) -> Fetch:
+        """A cited capture of an archive whose capture address serves a frame around it
+        (UKGWA's pywb answers there 200, with Memento-Datetime, whether the capture is of
+        the page or of a 404): fetched where the capture itself is replayed (``mp_``, which
+        keeps the capture's status and is redirected to the exact timestamp), and shown as
+        the address a person opens. A pre-2021 address is fetched as cited first: whether
+        it still leads to the archive is part of its check."""
+        max_bytes = self.fetcher.settings.max_quote_bytes if want_body else None
+        hops: tuple[Hop, ...] = ()
+        replay = cited.replay
+        if cited.legacy:
+            first = await self.fetcher.fetch(url, want_body=want_body, max_bytes=max_bytes)
+            answer = first.answer
+            landed = (recognise(answer.url, settings) if answer is not None
+                      and 200 <= answer.status < 300 and "memento-datetime" in answer.headers
+                      else None)
+            if landed is None or landed.replay is None:
+                return first  # judged as it answered: no capture, or not a framed one
+            hops, replay = first.hops, landed.replay
+        assert replay is not None
+        fetch = await self.fetcher.fetch(replay, want_body=want_body, max_bytes=max_bytes)
+
+        def opened(address: str) -> str:
+            capture = recognise(address, settings)
+            return capture.current if capture is not None and capture.timestamp else address
+
+        return dataclasses.replace(
+            fetch, url=url,
+            hops=hops + tuple(Hop(opened(h.url), h.status, opened(h.location))
+                              for h in fetch.hops),
+            answer=dataclasses.replace(fetch.answer, url=opened(fetch.answer.url))
+            if fetch.answer is not None else None)
 
     # -- the network ------------------------------------------------------------------------
 

@@ -767,13 +767,20 @@ def _doi_gone(landing: Fetch, verdict: Verdict) -> bool:
 
 
 def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
-    """A cited capture served as a memento is ``ok``; a live URL whose redirects end in an
-    archive capture is ``archived``, not ``moved``. None when archives play no part."""
+    """A cited capture served as a memento is ``ok``, unless the capture is of an error
+    page, a parked domain or a redirect to a home page; a live URL whose redirects end in
+    an archive capture is ``archived``, not ``moved``. None when archives play no part."""
     answer = findings.fetch.answer
+    citation = findings.cited
+    if answer is not None and answer.status >= 400 and citation is not None \
+            and citation.timestamp is not None and "memento-datetime" in answer.headers:
+        # A replayed error: the archive has the capture, and it is of an error page.
+        return Verdict(Status.DEAD, f"{citation.service.name} has a capture at this address, "
+                       f"but the capture is itself a {describe_status(answer.status)} page, "
+                       "not the evidence", final_url=verdict.final_url)
     if answer is None or not 200 <= answer.status < 300:
         return None
     stamp = answer.headers.get("memento-datetime")
-    citation = findings.cited
     if citation is not None:
         if stamp is None:
             if citation.timestamp is None:

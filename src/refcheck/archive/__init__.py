@@ -70,6 +70,9 @@ class ServiceInfo:
     citations: tuple[CitationForm, ...]
     quirks: str  # what the service module must allow for
     raw: str = ""  # a capture to fetch and check (no rewriting, no banner where possible)
+    #: Its ``capture`` address serves a frame (a banner, the capture in an iframe at
+    #: ``raw``) that answers 200 whatever the capture is: a cited capture is judged at ``raw``.
+    framed: bool = False
     listing: str = ""  # every capture, for a person to browse
     option: str | None = None  # the command-line option that sets the base URL
 
@@ -102,6 +105,9 @@ UKGWA = ServiceInfo(
     timemap="{base}/timemap/link/{url}",
     capture="{base}/{ts}/{url}",
     raw="{base}/{ts}mp_/{url}",
+    # pywb's framed replay: the top frame at {ts}/ is a 200 with Memento-Datetime even for a
+    # capture of a 404 page (pywb's rewriterapp.format_response); the capture is at mp_.
+    framed=True,
     listing="{base}/*/{url}",
     # Since 2021 under /ukgwa/; before, at the host's root, and at Europarchive under /tna/.
     citations=(CitationForm("/ukgwa"), CitationForm("/tna", legacy=True),
@@ -135,6 +141,8 @@ WAYBACK = ServiceInfo(
 )
 # Other Memento archives that hold UK public evidence, asked only when --archive names them.
 # Their TimeMaps list the capture addresses, so only the TimeMap address is needed to ask.
+# Whether their capture addresses serve a frame (as UKGWA's pywb does) is not recorded
+# (ARCHIVES.md): they are checked at the address as cited.
 PARLIAMENT = ServiceInfo(
     key=Archive.PARLIAMENT,
     name="the UK Parliament Web Archive",

@@ -32,6 +32,10 @@ class Citation:
     timestamp: str | None  # None for the listing (*) and latest (+) forms
     legacy: bool  # a form the archive no longer gives out
     current: str  # the same capture in the archive's current form
+    #: Where the capture itself is replayed, for an archive whose capture address serves a
+    #: frame around it (UKGWA's ``…/{ts}mp_/{url}``); None for one whose capture address is
+    #: the capture (the Wayback Machine's keeps the capture's status), and for ``*`` and ``+``.
+    replay: str | None = None
 
 
 @functools.lru_cache(maxsize=16)
@@ -73,7 +77,9 @@ def recognise(url: str, settings: ArchiveSettings) -> Citation | None:
             stamp = match.group("ts")
             timestamp = stamp if stamp.isdigit() else None
             current = info.capture.format(base=base, ts=stamp, url=original)
-            return Citation(info, original, timestamp, legacy, current)
+            replay = (info.raw.format(base=base, ts=stamp, url=original)
+                      if info.framed and timestamp is not None else None)
+            return Citation(info, original, timestamp, legacy, current, replay)
     return None
 
 
