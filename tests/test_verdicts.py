@@ -121,6 +121,14 @@ def test_meta_refresh_is_followed_as_a_redirect() -> None:
         ("https://c.gov.uk/news/2013/carers-week/print", "https://c.gov.uk/news/2013/carers-week",
          False),
         ("https://c.gov.uk/news/2013/view", "https://c.gov.uk/news/", True),
+        # A redesign that flattened the site: the section is further up than the page's.
+        ("https://c.gov.uk/cyp/news/2012/item", "https://c.gov.uk/news/", True),
+        ("https://c.gov.uk/en/publications/reports/annual-2012", "https://c.gov.uk/"
+         "publications/reports", True),
+        # The page itself, moved up: its own last folder (or file) goes with it.
+        ("https://c.gov.uk/cms/articles/1234", "https://c.gov.uk/articles/1234", False),
+        ("https://c.gov.uk/old/section/report-2012", "https://c.gov.uk/report-2012", False),
+        ("https://c.gov.uk/about/news/item", "https://c.gov.uk/events/news-archive", False),
     ],
 )
 def test_section_roots(original: str, final: str, root: bool) -> None:

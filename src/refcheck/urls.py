@@ -586,7 +586,8 @@ def shortener_warning(url: str) -> tuple[str, str | None] | None:
 
 def is_section_root(original: str, final: str) -> bool:
     """A redirect from a deep page up to a section page of the same site (``/news/2012/x``
-    to ``/news/``): how many CMSs answer for a page they no longer have."""
+    to ``/news/``; or, the site's layout flattened, ``/cyp/news/2012/x`` to ``/news/``): how
+    many CMSs answer for a page they no longer have."""
     try:
         before, after = urlsplit(original), urlsplit(final)
     except ValueError:
@@ -597,12 +598,17 @@ def is_section_root(original: str, final: str) -> bool:
         return False
     deep = [p for p in _INDEX_FILE.sub("/", before.path).split("/") if p]
     top = [p for p in _INDEX_FILE.sub("/", after.path).split("/") if p]
-    if not (1 <= len(top) < len(deep) and deep[: len(top)] == top):
+    if not 1 <= len(top) < len(deep):
         return False
+    # The section's folders as a run of the page's, with more of the page's after them: a
+    # page moved up keeps its own last folder (``/cms/articles/1234`` to ``/articles/1234``).
+    starts = [i for i in range(len(deep) - len(top)) if deep[i: i + len(top)] == top]
+    if not starts:
+        return False
+    rest = deep[starts[0] + len(top):]
     # A document is no section (Plone's ``…/report.pdf/view`` sent to ``…/report.pdf``), nor
     # is the page itself without its view (``…/item/print`` sent to ``…/item``).
-    return not (_NAMES_A_FILE.search(top[-1])
-                or all(p.lower() in _PAGE_VIEWS for p in deep[len(top):]))
+    return not (_NAMES_A_FILE.search(top[-1]) or all(p.lower() in _PAGE_VIEWS for p in rest))
 
 
 #: A path segment that names a document or a static page (``report.pdf``, ``annual.html``);
