@@ -162,6 +162,38 @@ def test_catch_all_site_is_soft_404_and_probed_once_per_folder() -> None:
     assert len(probes) == 1
 
 
+#: A site's long home page, naming itself the home page in its head (as WordPress's and
+#: Drupal's do for the page they render).
+HOME = ('<html><head><title>Springboard Family Project</title><link rel="canonical" '
+        'href="https://c.test/"><meta property="og:url" content="https://c.test/"></head>'
+        "<body>" + "<p>Welcome to the Springboard family project in Blackpool. </p>" * 80
+        + "</body></html>")
+
+
+def test_a_deep_address_that_shows_the_home_page_is_probed_and_soft_404() -> None:
+    """A site that shows its home page, unredirected, for an address it no longer has:
+    the page says it is the home page, and a made-up address beside it gets the same."""
+    router = respx.MockRouter()
+    router.get(host="c.test").respond(200, html=HOME)
+    (result,) = run(router, _case(["https://c.test/reports/2012/evaluation"])).results
+    assert result.status is Status.SOFT_404, result.detail
+
+
+@pytest.mark.parametrize("head", [
+    # A site whose every page names the home page (a known SEO plug-in mistake).
+    '<link href="/" rel="canonical">',
+    # The page names itself.
+    '<link rel="canonical" href="https://c.test/reports/2012/evaluation">',
+])
+def test_a_real_page_that_names_a_canonical_address_stays_ok(head: str) -> None:
+    router = respx.MockRouter()
+    router.get(url__regex=r"refcheck-probe").respond(404, html="<title>Not found</title>")
+    router.get(host="c.test").respond(200, html=f"<html><head><title>Evaluation</title>{head}"
+                                      f"</head><body>{LONG}</body></html>")
+    (result,) = run(router, _case(["https://c.test/reports/2012/evaluation"])).results
+    assert result.status is Status.OK, result.detail
+
+
 def test_long_plain_page_is_never_probed() -> None:
     router = respx.MockRouter()
     route = router.get(host="c.test").respond(200, html=LONG)

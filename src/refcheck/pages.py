@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TypeVar, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from ahocorasick_rs import BytesAhoCorasick
 
 from refcheck.classify import charset_of, decoded
 from refcheck.model import Answer
-from refcheck.urls import host_of
+from refcheck.urls import host_of, is_home_page
 
 #: How much of a page is read: error pages, parking pages and walls say what they are at
 #: the top, and a real page is plainly real long before this.
@@ -353,11 +353,56 @@ def _has_trigger(body: bytes) -> bool:
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-
-
 def _title_of(body: bytes) -> str:
     match = _TITLE.search(body[:READ_BYTES])
     return _squash(match.group(1).decode("utf-8", errors="replace")) if match else ""
+
+
+#: Where a page names the address it is its own (``<link rel="canonical" href=…>``, Open
+#: Graph's ``<meta property="og:url" content=…>``): the tag holding the word, and in it
+#: the address, attributes in either order.
+_OWN_ADDRESS_WORDS = (b"canonical", b"og:url")
+#: Where to stop looking for them when a page's head does not end (in lower case) sooner.
+_HEAD_BYTES = 65_536
+_OWN_ADDRESS_TAG = re.compile(rb"<(?:link|meta)\b[^<>]*(?:\brel\s*=\s*[\"']?canonical\b|"
+                              rb"\bproperty\s*=\s*[\"']?og:url\b)[^<>]*>", re.IGNORECASE)
+_ADDRESS_ATTR = re.compile(rb"\b(?:href|content)\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))",
+                           re.IGNORECASE)
+
+
+def names_its_home_page(answer: Answer) -> bool:
+    """Whether a page at a deeper address says, in its head, that it is its site's home
+    page (its canonical or Open Graph address is the front page): how a site that shows
+    its home page for an address it no longer has, without a redirect, gives itself away.
+    Some sites name the home page on every page, so this is a reason to look further
+    (the probe), not a verdict."""
+    body = answer.body
+    # The head only (these tags are in it): it ends within a few KB on most pages.
+    end = body.find(b"</head", 0, _HEAD_BYTES)
+    if end < 0:
+        end = _HEAD_BYTES
+    for word in _OWN_ADDRESS_WORDS:
+        at = body.find(word, 0, end)
+        while at >= 0:
+            opened, closed = body.rfind(b"<", 0, at), body.find(b">", at)
+            tag = _OWN_ADDRESS_TAG.fullmatch(body, opened, closed + 1) if (
+                opened >= 0 and closed >= 0) else None
+            if tag is not None and _names_home(answer.url, tag.group()):
+                return True
+            at = body.find(word, at + len(word), end)
+    return False
+
+
+def _names_home(url: str, tag: bytes) -> bool:
+    attr = _ADDRESS_ATTR.search(tag)
+    if attr is None or is_home_page(url):
+        return False
+    named = next(g for g in attr.groups() if g is not None).decode("utf-8", "replace")
+    try:
+        address = urljoin(url, named.strip())
+    except ValueError:
+        return False
+    return host_of(address) == host_of(url) and is_home_page(address)
 
 
 def title_segments(title: str) -> list[str]:

@@ -58,6 +58,7 @@ from refcheck.pages import (
     login_sign,
     maintenance_sign,
     mentions,
+    names_its_home_page,
     parking_sign,
     placeholder_sign,
     read_page,
@@ -164,10 +165,12 @@ def worth_probing(findings: Findings, verdict: Verdict,
         return False
     if verdict.capture is not None or answer.content_type not in HTML_TYPES:
         return False
-    # Error wording that is not plain enough to count alone: a site that shows the same
-    # page for a made-up address settles it.
+    # Error wording that is not plain enough to count alone, or a deep address whose page
+    # names the home page as its own: a site that shows the same page for a made-up
+    # address settles it.
     return (redirected(findings.fetch) or short_text(answer)
-            or (worth_reading(answer) and error_sign(answer) is not None))
+            or (worth_reading(answer) and error_sign(answer) is not None)
+            or names_its_home_page(answer))
 
 
 def with_quote(verdict: Verdict, quote: str | None, found: bool | None) -> Verdict:
