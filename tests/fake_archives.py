@@ -8,7 +8,8 @@ They answer the way ../shared/ARCHIVES.md and the recorded fixtures show the rea
   Memento-Datetime whatever the capture's own status (pywb's ``format_response``); the
   ``mp_`` (and ``id_``) form replays the capture, its status (a 404 stays 404) and body; a
   timestamp that is not a capture gets a 307 to the nearest (pywb's ``redirect_to_exact``);
-  never archived is 404; the pre-2021 form ``/{ts}/{url}`` redirects to the current one.
+  ``/ukgwa/+/{url}`` gets a 307 to the newest capture; never archived is 404; the pre-2021
+  forms ``/{ts}/{url}`` and ``/+/{url}`` redirect to the current ones.
 - Wayback: CDX answers an array of arrays with a header row (``[]`` when empty) and honours
   ``filter=statuscode:200``, ``from`` and ``to``; the TimeMap has first/last rels; a
   timestamp that is not a capture gets a 302 to the nearest one without Memento-Datetime;
@@ -55,10 +56,14 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/ukgwa-redirects": [("20131101000000", 200)],
     "/lost/ukgwa-soft-first": [("20131125000000", 200), ("20130301000000", 200)],
     "/lost/ukgwa-lapsed": LAPSED,
-    # Captures cited in case studies: of a 404 page, of an error page served 200, good.
+    # Captures cited in case studies: of a 404 page, of an error page served 200, good; the
+    # latest of a 404 page, an older one good.
     "/cited/ukgwa-404": [("20130301000000", 404)],
     "/cited/ukgwa-soft": [("20130301000000", 200)],
     "/cited/ukgwa-good": [("20130301000000", 200)],
+    "/cited/ukgwa-latest-gone": [("20120601000000", 200), ("20130301000000", 404)],
+    # A home page, cited at its latest capture.
+    "http://closed-body.invalid/": [("20130301000000", 200)],
 }
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "

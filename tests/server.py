@@ -98,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/doi/api/handles/"):
             _doi_handle(self, self.path[len("/doi/api/handles/"):])
             return
-        legacy = re.match(r"^/(\d{14})/(https?:/.+)$", self.path)
+        legacy = re.match(r"^/(\d{14}|\+)/(https?:/.+)$", self.path)
         if legacy:
             archives.ukgwa_legacy(self, legacy.group(1), legacy.group(2))
             return

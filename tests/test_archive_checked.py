@@ -200,3 +200,46 @@ def test_a_cited_ukgwa_capture_of_a_404_is_caught_without_asking_the_archives(
         (link,) = check(run_cli, tmp_path, server, [path], *args).values()
         assert link["status"] == "dead", args
         assert "the capture is itself a 404 Not Found page" in link["detail"]
+
+
+def test_a_cited_latest_ukgwa_capture_is_judged_from_the_capture_it_leads_to(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """``…/ukgwa/+/{url}`` (and the pre-2021 ``/+/{url}``) is sent to the top frame of the
+    newest capture, a 200 with Memento-Datetime whatever the capture is: a newest capture
+    of a 404 page or of an error page served 200 was reported ``ok``. The capture it leads
+    to is now judged itself, and the archives are asked for a good copy."""
+    def latest(path: str) -> str:
+        return f"/ukgwa/+/{server.url(path)}"
+
+    paths = [latest("/cited/ukgwa-latest-gone"), latest("/cited/ukgwa-soft"),
+             latest("/cited/ukgwa-good"), f"/+/{server.url('/cited/ukgwa-404')}",
+             f"/+/{server.url('/cited/ukgwa-good')}",
+             "/ukgwa/+/http://closed-body.invalid/"]
+    links = check(run_cli, tmp_path, server, paths)
+    dead, soft, ok, old_dead, old_ok, home = links.values()
+    assert dead["status"] == "dead"
+    assert dead["detail"] == ("the UK Government Web Archive has a capture at this address "
+                              "(its latest, taken 1 March 2013), but the capture is itself a "
+                              "404 Not Found page, not the evidence")
+    # The fallback found the older capture, which is the page.
+    assert dead["evidence"] == "archived"
+    assert dead["archive"]["url"] == server.url(
+        f"/ukgwa/20120601000000/{server.url('/cited/ukgwa-latest-gone')}")
+    assert soft["status"] == "soft-404" and soft["evidence"] == "lost"
+    assert soft["detail"].startswith("the UK Government Web Archive has a capture at this "
+                                     "address (its latest, taken 1 March 2013), but the "
+                                     "capture is not the evidence")
+    assert "Page not found" in soft["detail"]
+    good = server.url(f"/ukgwa/20130301000000/{server.url('/cited/ukgwa-good')}")
+    assert ok["status"] == "ok" and ok["evidence"] == "archived"
+    assert ok["detail"] == (f"a capture of {server.url('/cited/ukgwa-good')} in the UK "
+                            "Government Web Archive, taken 1 March 2013")
+    assert ok["archive"]["url"] == good
+    assert old_dead["status"] == "dead" and old_dead["evidence"] == "lost"
+    assert "the capture is itself a 404 Not Found page" in old_dead["detail"]
+    assert old_ok["status"] == "ok" and old_ok["archive"]["url"] == good
+    assert old_ok["detail"].endswith("; this is a pre-2021 address: cite "
+                                     + server.url(latest("/cited/ukgwa-good")))
+    # A home page cited at its latest capture is the page, not "a redirect to the home page".
+    assert home["status"] == "ok", home["detail"]
+    assert "mp_" not in json.dumps(links)

@@ -623,7 +623,7 @@ class Checker:
             return Findings(url, record.fetch, doi=record)
         settings = self.options.archive_settings
         cited = recognise(url, settings) if settings is not None else None
-        if settings is not None and cited is not None and cited.replay is not None:
+        if settings is not None and cited is not None and cited.framed:
             fetch = await self.replayed(url, cited, settings, want_body=want_body)
             return Findings(url, fetch, cited=cited)
         fetch = await self.fetcher.fetch(
@@ -641,11 +641,12 @@ class Checker:
         the page or of a 404): fetched where the capture itself is replayed (``mp_``, which
         keeps the capture's status and is redirected to the exact timestamp), and shown as
         the address a person opens. A pre-2021 address is fetched as cited first: whether
-        it still leads to the archive is part of its check."""
+        it still leads to the archive is part of its check; so is a latest one (``+``),
+        which the archive sends to the top frame of its newest capture."""
         max_bytes = self.fetcher.settings.max_quote_bytes if want_body else None
         hops: tuple[Hop, ...] = ()
         replay = cited.replay
-        if cited.legacy:
+        if cited.legacy or replay is None:
             first = await self.fetcher.fetch(url, want_body=want_body, max_bytes=max_bytes)
             answer = first.answer
             landed = (recognise(answer.url, settings) if answer is not None

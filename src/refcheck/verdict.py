@@ -776,11 +776,13 @@ def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
     answer = findings.fetch.answer
     citation = findings.cited
     if answer is not None and answer.status >= 400 and citation is not None \
-            and citation.timestamp is not None and "memento-datetime" in answer.headers:
+            and (citation.timestamp is not None or citation.latest) \
+            and "memento-datetime" in answer.headers:
         # A replayed error: the archive has the capture, and it is of an error page.
-        return Verdict(Status.DEAD, f"{citation.service.name} has a capture at this address, "
-                       f"but the capture is itself a {describe_status(answer.status)} page, "
-                       "not the evidence", final_url=verdict.final_url)
+        return Verdict(Status.DEAD, f"{citation.service.name} has a capture at this address"
+                       f"{_latest(citation, answer)}, but the capture is itself a "
+                       f"{describe_status(answer.status)} page, not the evidence",
+                       final_url=verdict.final_url)
     if answer is None or not 200 <= answer.status < 300:
         return None
     stamp = answer.headers.get("memento-datetime")
@@ -797,8 +799,8 @@ def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
         defect = capture_defect(findings.fetch)
         if defect is not None:  # a capture of an error page, a parked domain, a home page
             return Verdict(Status.SOFT_404, f"{citation.service.name} has a capture at this "
-                           f"address, but {defect}", final_url=verdict.final_url,
-                           page_title=verdict.page_title)
+                           f"address{_latest(citation, answer)}, but {defect}",
+                           final_url=verdict.final_url, page_title=verdict.page_title)
         capture = Capture(citation.service.key, answer.url, captured, citation.original,
                           citation.service.short)
         detail = (f"a capture of {citation.original} in {citation.service.name}, taken "
@@ -819,6 +821,14 @@ def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
                 f"capture of {day(captured)}: cite {answer.url}",
                 final_url=answer.url, page_title=verdict.page_title, capture=capture)
     return None
+
+
+def _latest(citation: Citation, answer: Answer) -> str:
+    """For a link to an archive's latest capture (``+``), which one that is."""
+    captured = parse_http_date(answer.headers.get("memento-datetime", ""))
+    if not citation.latest or captured is None:
+        return ""
+    return f" (its latest, taken {day(captured)})"
 
 
 def _short(text: str, limit: int = 80) -> str:

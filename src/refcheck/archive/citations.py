@@ -36,6 +36,13 @@ class Citation:
     #: frame around it (UKGWA's ``…/{ts}mp_/{url}``); None for one whose capture address is
     #: the capture (the Wayback Machine's keeps the capture's status), and for ``*`` and ``+``.
     replay: str | None = None
+    latest: bool = False  # the latest form (``+``): the archive sends it to its newest capture
+
+    @property
+    def framed(self) -> bool:
+        """Whether the capture it leads to is judged where the archive replays it, not from
+        the frame around it: a timestamped capture of a framed archive, or its latest."""
+        return self.replay is not None or (self.latest and self.service.framed)
 
 
 @functools.lru_cache(maxsize=16)
@@ -79,17 +86,19 @@ def recognise(url: str, settings: ArchiveSettings) -> Citation | None:
             current = info.capture.format(base=base, ts=stamp, url=original)
             replay = (info.raw.format(base=base, ts=stamp, url=original)
                       if info.framed and timestamp is not None else None)
-            return Citation(info, original, timestamp, legacy, current, replay)
+            return Citation(info, original, timestamp, legacy, current, replay,
+                            latest=stamp == "+")
     return None
 
 
 #: ``…/{timestamp}{modifier}/{original}`` anywhere in a capture's address (``id_``, ``mp_``).
-_CAPTURED = re.compile(r"/\d{4,14}(?:[a-z]{2}_)?/(https?:/.+)$", re.IGNORECASE)
+_CAPTURED = re.compile(r"/(?:\d{4,14}|\+)(?:[a-z]{2}_)?/(https?:/.+)$", re.IGNORECASE)
 
 
 def original_of_capture(url: str) -> str | None:
-    """The address a capture (``…/web/20130101000000id_/http://site/page``) was taken of,
-    whatever the archive; None for an address that is no capture."""
+    """The address a capture (``…/web/20130101000000id_/http://site/page``, or the latest
+    one, ``…/ukgwa/+/http://site/page``) was taken of, whatever the archive; None for an
+    address that is no capture."""
     match = _CAPTURED.search(url)
     return _repair_scheme(match.group(1)) if match else None
 
