@@ -64,6 +64,13 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/cited/ukgwa-latest-gone": [("20120601000000", 200), ("20130301000000", 404)],
     # A home page, cited at its latest capture.
     "http://closed-body.invalid/": [("20130301000000", 200)],
+    # Web continuity (tests/server.py's /continuity/ and /continuity-latest/ pages redirect
+    # here): the newest capture of a 404 page (an older one is good), of an error page
+    # served 200, good.
+    **{f"{prefix}/{kind}": captures for prefix in ("/continuity", "/continuity-latest")
+       for kind, captures in (("good", [("20130301000000", 200)]),
+                              ("gone", [("20120601000000", 200), ("20130301000000", 404)]),
+                              ("soft", [("20130301000000", 200)]))},
 }
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
@@ -96,6 +103,8 @@ CAPTURED: dict[tuple[str, str], bytes] = {
     ("/lost/wayback-three-bad", "20130901000000"): rot.WORDPRESS_404,
     ("/lost/ukgwa-soft-first", "20131125000000"): rot.DRUPAL_404,
     ("/cited/ukgwa-soft", "20130301000000"): rot.DRUPAL_404,
+    ("/continuity/soft", "20130301000000"): rot.DRUPAL_404,
+    ("/continuity-latest/soft", "20130301000000"): rot.DRUPAL_404,
     **{(path, ts): rot.PARKINGCREW for path in ("/lost/ukgwa-lapsed", "/lost/wayback-lapsed")
        for ts, _ in LAPSED if int(ts[:4]) >= PARKED_SINCE},
     **{(url, "20130601000000"): page for url, page in rot.COUNCIL_CAPTURES.items()},

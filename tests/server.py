@@ -98,6 +98,12 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/doi/api/handles/"):
             _doi_handle(self, self.path[len("/doi/api/handles/"):])
             return
+        if path.startswith(("/continuity/", "/continuity-latest/")):
+            # The National Archives' web continuity: a closed body's page sent to its capture
+            # (``/continuity/``) or to the latest one (``/continuity-latest/``).
+            stamp = "20130301000000" if path.startswith("/continuity/") else "+"
+            self.redirect(301, self.server.url(f"/ukgwa/{stamp}/{self.server.url(path)}"))
+            return
         legacy = re.match(r"^/(\d{14}|\+)/(https?:/.+)$", self.path)
         if legacy:
             archives.ukgwa_legacy(self, legacy.group(1), legacy.group(2))

@@ -157,6 +157,45 @@ def test_web_continuity_redirect_is_preserved_not_moved(run_cli: Any, tmp_path: 
     assert "the live page is gone" in link["detail"]
 
 
+def test_web_continuity_is_archived_only_when_the_capture_it_leads_to_is_the_page(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """TNA's web continuity sends a closed body's dead address into UKGWA, at a capture or
+    at the latest (``/ukgwa/+/``): pywb's top frame there is a 200 with Memento-Datetime
+    whatever the capture is, so a capture of a 404 or of an error page served 200 was
+    offered as the copy to cite. The capture itself is judged now: the link is then
+    ``dead`` or ``soft-404``, and the archives are asked for a copy that is the page."""
+    for prefix in ("/continuity", "/continuity-latest"):
+        links = check(run_cli, tmp_path, server,
+                      [f"{prefix}/good", f"{prefix}/gone", f"{prefix}/soft"])
+        good, gone, soft = (links[f"{prefix}/{kind}"] for kind in ("good", "gone", "soft"))
+        leads = ("the live page is gone; its address now leads to the UK Government Web "
+                 "Archive's capture of 1 March 2013")
+        capture = server.url(f"/ukgwa/20130301000000/{server.url(f'{prefix}/good')}")
+        assert good["status"] == "archived" and good["evidence"] == "archived"
+        assert good["detail"] == f"{leads}: cite {capture}"
+        assert good["archive"]["url"] == capture
+        assert gone["status"] == "dead", prefix
+        assert gone["detail"] == (f"{leads}, but the capture is itself a 404 Not Found page, "
+                                  "not the evidence")
+        # The fallback found an older capture that is the page: that is the copy to cite.
+        assert gone["evidence"] == "archived"
+        assert gone["archive"]["url"] == server.url(
+            f"/ukgwa/20120601000000/{server.url(f'{prefix}/gone')}")
+        assert soft["status"] == "soft-404", prefix
+        assert soft["detail"].startswith(f"{leads}, but the capture is not the evidence")
+        assert "Page not found" in soft["detail"]
+        assert soft["evidence"] == "lost" and soft["archive"] is None
+        assert "mp_" not in json.dumps(links)
+
+
+def test_web_continuity_into_a_capture_of_an_error_page_is_caught_without_the_fallback(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    link = check(run_cli, tmp_path, server, ["/continuity/gone"], "--no-archive")[
+        "/continuity/gone"]
+    assert link["status"] == "dead" and link["archive"] is None
+    assert "the capture is itself a 404 Not Found page" in link["detail"]
+
+
 def test_no_archive_turns_the_fallback_off(run_cli: Any, tmp_path: Path,
                                            server: EvidenceServer) -> None:
     link = check(run_cli, tmp_path, server, ["/lost/in-ukgwa"], "--no-archive")

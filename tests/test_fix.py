@@ -94,6 +94,19 @@ def test_a_dead_page_with_an_archived_copy_is_cited_by_its_capture_and_the_run_p
     assert cases.parse(text, "x").case.sources[0].urls[0].url == capture
 
 
+def test_web_continuity_into_a_capture_of_a_404_is_cited_by_a_good_capture(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """The address leads to UKGWA's newest capture, of a 404 page: the link is rewritten to
+    the older capture that is the page, not to the one it leads to."""
+    old = server.url("/continuity-latest/gone")
+    path = case_file(tmp_path, f"  - id: b\n    title: Report\n    url: \"{old}\"\n")
+    run = run_fix(str(path))
+    capture = server.url(f"/ukgwa/20120601000000/{old}")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert f"    # was: {old} (dead, {TODAY})\n    url: \"{capture}\"\n" in path.read_text()
+    assert "20130301000000" not in path.read_text()
+
+
 def test_a_dead_page_without_any_copy_is_left_and_fails_the_run(
         tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
     path = case_file(tmp_path, f"  - id: b\n    title: Report\n    url: {server.url('/gone404')}\n")

@@ -325,6 +325,15 @@ class _Live:
     archived_as: str | None = None
 
 
+def _frame_of(answer: Answer | None, settings: ArchiveSettings) -> Citation | None:
+    """The capture whose top frame ``answer`` is (a 2xx served with Memento-Datetime, at a
+    capture's address), or None."""
+    if answer is None or not 200 <= answer.status < 300 \
+            or "memento-datetime" not in answer.headers:
+        return None
+    return recognise(answer.url, settings)
+
+
 def _internal_error(url: str, citations: list[_Citation], exc: Exception) -> _Live:
     """A link whose check failed by a bug of ours: an error for that link alone."""
     fetch = Fetch(url, failure=Failure(FailureKind.OTHER, f"internal error: {exc!r}"))
@@ -632,6 +641,14 @@ class Checker:
         landed = None
         if settings is not None and cited is None and fetch.hops and fetch.answer is not None:
             landed = recognise(fetch.answer.url, settings)
+            framed = _frame_of(fetch.answer, settings)
+            if framed is not None and framed.replay is not None:
+                # Web continuity: the live address leads to a capture's top frame, a 200
+                # whatever the capture is; the capture itself is what is offered to cite.
+                fetch = await self.in_capture(url, fetch.hops, framed.replay, settings,
+                                              want_body=want_body, urgent=True)
+                if fetch.answer is not None:  # the capture landed on, in the end
+                    landed = recognise(fetch.answer.url, settings)
         return Findings(url, fetch, cited=cited, landed=landed)
 
     async def replayed(self, url: str, cited: Citation, settings: ArchiveSettings, *,
@@ -643,20 +660,27 @@ class Checker:
         the address a person opens. A pre-2021 address is fetched as cited first: whether
         it still leads to the archive is part of its check; so is a latest one (``+``),
         which the archive sends to the top frame of its newest capture."""
-        max_bytes = self.fetcher.settings.max_quote_bytes if want_body else None
-        hops: tuple[Hop, ...] = ()
-        replay = cited.replay
-        if cited.legacy or replay is None:
-            first = await self.fetcher.fetch(url, want_body=want_body, max_bytes=max_bytes)
-            answer = first.answer
-            landed = (recognise(answer.url, settings) if answer is not None
-                      and 200 <= answer.status < 300 and "memento-datetime" in answer.headers
-                      else None)
+        if cited.legacy or cited.replay is None:
+            first = await self.fetcher.fetch(
+                url, want_body=want_body,
+                max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
+            landed = _frame_of(first.answer, settings)
             if landed is None or landed.replay is None:
                 return first  # judged as it answered: no capture, or not a framed one
-            hops, replay = first.hops, landed.replay
-        assert replay is not None
-        fetch = await self.fetcher.fetch(replay, want_body=want_body, max_bytes=max_bytes)
+            return await self.in_capture(url, first.hops, landed.replay, settings,
+                                         want_body=want_body, urgent=True)
+        return await self.in_capture(url, (), cited.replay, settings, want_body=want_body,
+                                     urgent=False)
+
+    async def in_capture(self, url: str, hops: tuple[Hop, ...], replay: str,
+                         settings: ArchiveSettings, *, want_body: bool, urgent: bool) -> Fetch:
+        """The fetch of ``url`` as the capture replayed at ``replay`` answers, ``url``'s
+        own redirects there (``hops``) kept, and every address shown as a person opens it
+        (never the ``mp_`` one). ``urgent`` for a request that follows the link's first:
+        like a redirect, it goes before the links waiting for the same host."""
+        fetch = await self.fetcher.fetch(
+            replay, want_body=want_body, urgent=urgent,
+            max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
 
         def opened(address: str) -> str:
             capture = recognise(address, settings)

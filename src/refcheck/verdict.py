@@ -772,17 +772,22 @@ def _doi_gone(landing: Fetch, verdict: Verdict) -> bool:
 def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
     """A cited capture served as a memento is ``ok``, unless the capture is of an error
     page, a parked domain or a redirect to a home page; a live URL whose redirects end in
-    an archive capture is ``archived``, not ``moved``. None when archives play no part."""
+    an archive capture is ``archived``, not ``moved``, unless the capture is such a page
+    (then ``dead`` or ``soft-404``, as a cited one, and the archives are asked for a good
+    copy). None when archives play no part."""
     answer = findings.fetch.answer
     citation = findings.cited
-    if answer is not None and answer.status >= 400 and citation is not None \
-            and (citation.timestamp is not None or citation.latest) \
-            and "memento-datetime" in answer.headers:
+    landed = findings.landed
+    if answer is not None and answer.status >= 400 and "memento-datetime" in answer.headers:
         # A replayed error: the archive has the capture, and it is of an error page.
-        return Verdict(Status.DEAD, f"{citation.service.name} has a capture at this address"
-                       f"{_latest(citation, answer)}, but the capture is itself a "
-                       f"{describe_status(answer.status)} page, not the evidence",
-                       final_url=verdict.final_url)
+        error = f"the capture is itself a {describe_status(answer.status)} page, not the evidence"
+        if citation is not None and (citation.timestamp is not None or citation.latest):
+            return Verdict(Status.DEAD, f"{citation.service.name} has a capture at this "
+                           f"address{_latest(citation, answer)}, but {error}",
+                           final_url=verdict.final_url)
+        if landed is not None:
+            return Verdict(Status.DEAD, f"{_continuity(landed, answer)}, but {error}",
+                           final_url=verdict.final_url)
     if answer is None or not 200 <= answer.status < 300:
         return None
     stamp = answer.headers.get("memento-datetime")
@@ -809,18 +814,25 @@ def _archive(findings: Findings, verdict: Verdict) -> Verdict | None:
             detail += f"; this is a pre-2021 address: cite {citation.current}"
         return Verdict(Status.OK, detail, final_url=verdict.final_url,
                        page_title=verdict.page_title, capture=capture)
-    landed = findings.landed
     if landed is not None and stamp is not None:
         captured = parse_http_date(stamp)
         if captured is not None:
+            defect = capture_defect(findings.fetch)
+            if defect is not None:  # not a copy to cite: the archives are asked for one
+                return Verdict(Status.SOFT_404, f"{_continuity(landed, answer)}, but {defect}",
+                               final_url=verdict.final_url, page_title=verdict.page_title)
             capture = Capture(landed.service.key, answer.url, captured, landed.original,
                               landed.service.short)
-            return Verdict(
-                Status.ARCHIVED,
-                f"the live page is gone; its address now leads to {landed.service.name}'s "
-                f"capture of {day(captured)}: cite {answer.url}",
-                final_url=answer.url, page_title=verdict.page_title, capture=capture)
+            return Verdict(Status.ARCHIVED, f"{_continuity(landed, answer)}: cite {answer.url}",
+                           final_url=answer.url, page_title=verdict.page_title, capture=capture)
     return None
+
+
+def _continuity(landed: Citation, answer: Answer) -> str:
+    """What a live address that now leads into an archive (web continuity) does."""
+    captured = parse_http_date(answer.headers.get("memento-datetime", ""))
+    of = f" of {day(captured)}" if captured is not None else ""
+    return f"the live page is gone; its address now leads to {landed.service.name}'s capture{of}"
 
 
 def _latest(citation: Citation, answer: Answer) -> str:
