@@ -146,6 +146,18 @@ def test_a_pre_2021_ukgwa_address_gets_its_current_form(
             f"    url: {server.url('/ukgwa/20120119192332/' + CWDC)}\n") in text
 
 
+def test_a_pre_2021_ukgwa_address_of_an_error_page_is_left_with_what_it_answered(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """It answered as a capture, of an error page: fix says so, not that it did not."""
+    old = server.url(f"/20130301000000/{server.url('/cited/ukgwa-soft')}")
+    path = case_file(tmp_path, f"  - id: f\n    title: Evaluation\n    url: {old}\n")
+    run = run_fix(str(path))
+    assert "did not answer as a capture" not in run.stdout + run.stderr
+    assert "a pre-2021 UKGWA address that is soft-404 (the UK Government Web Archive has a " \
+           "capture at this address, but the capture is not the evidence" in run.stdout
+    assert f"url: {old}" in path.read_text()
+
+
 def https_parts(waits: Waits) -> cli.Parts:
     """A fetcher whose web has one http page that redirects to itself over https."""
     def answer(request: httpx.Request) -> httpx.Response:

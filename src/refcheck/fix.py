@@ -194,6 +194,14 @@ def _decision(result: LinkResult, *, upgrade_https: bool,
                           f"pre-2021 {citation.service.short} address → its current form "
                           f"{citation.current}")
         if not _has_good_copy(result):
+            landed = (recognise(result.final_url, archive_settings) if result.final_url
+                      and archive_settings else None)
+            if landed is not None and landed.timestamp is not None:
+                # It led to a capture, and the capture is of an error page (or the like):
+                # its current form is the same capture.
+                return Kept(result, f"a pre-2021 {citation.service.short} address that is "
+                            f"{status.value} ({result.detail}): find where the evidence "
+                            "went")
             return Kept(result, f"a pre-2021 {citation.service.short} address that did not "
                         f"answer as a capture ({status.value}); its current form would be "
                         f"{citation.current}: check it before citing it")
