@@ -448,3 +448,22 @@ def test_a_clock_behind_the_memorys_runs_still_counts_the_streak_forwards(
     waits.now = day0 + dt.timedelta(days=1)
     assert "dead since 26 November 2026 (4 runs over 4 days)" in run_cli(
         *args, parts=parts(waits)).stdout
+
+
+@pytest.mark.parametrize("command", ["info", "clear"])
+def test_cache_shows_its_folder_escaped_not_obeyed(tmp_path: Path, command: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder comes from a settings file (a cloned repository's, say): an escape
+    sequence in it is shown, not sent to the terminal."""
+    from typer.testing import CliRunner
+
+    from refcheck.cache_command import app
+
+    monkeypatch.delenv("REFCHECK_CACHE_DIR", raising=False)
+    config = tmp_path / "refcheck.toml"
+    config.write_text(f'cache-dir = "{tmp_path.as_posix()}/m\\u001b]0;pwned\\u0007"\n')
+    result = CliRunner().invoke(app, [command, "--config", str(config)],
+                                prog_name="refcheck cache")
+    assert result.exit_code == 0, result.output
+    assert "\\x1b]0;pwned\\x07" in result.stdout
+    assert "\x1b" not in result.output and "\x07" not in result.output

@@ -44,12 +44,12 @@ def info(cache_dir: CacheDir = None, config: Config = None) -> None:
     try:
         held = summary(directory)
     except MemoryUnavailable as exc:
-        typer.echo(f"memory of past runs: {directory}")
-        typer.echo(f"  not usable: {exc}")
+        typer.echo(literal(f"memory of past runs: {directory}"))
+        typer.echo(literal(f"  not usable: {exc}"))
         return
     span = (f"{held.oldest:%Y-%m-%d %H:%M} to {held.newest:%Y-%m-%d %H:%M} UTC"
             if held.oldest and held.newest else "no runs yet")
-    typer.echo(f"memory of past runs: {held.path}")
+    typer.echo(literal(f"memory of past runs: {held.path}"))
     typer.echo(f"  size: {held.size / 1024:.0f} KiB")
     typer.echo(f"  links seen: {held.urls}, in {held.observations} observations ({span})")
     typer.echo(f"  successes kept for reuse: {held.successes}")
@@ -63,13 +63,13 @@ def clear_command(cache_dir: CacheDir = None, config: Config = None) -> None:
     try:
         removed = clear(directory)
     except OSError as exc:
-        typer.echo(f"refcheck: cannot clear the memory in {directory}: "
-                   f"{exc.strerror or exc}", err=True)
+        typer.echo(literal(f"refcheck: cannot clear the memory in {directory}: "
+                           f"{exc.strerror or exc}"), err=True)
         raise typer.Exit(1) from None
     if removed:
-        typer.echo(f"memory of past runs cleared: {directory}")
+        typer.echo(literal(f"memory of past runs cleared: {directory}"))
     else:
-        typer.echo(f"nothing to clear: no memory of past runs in {directory}")
+        typer.echo(literal(f"nothing to clear: no memory of past runs in {directory}"))
 
 
 def run_cache(argv: list[str]) -> int:
