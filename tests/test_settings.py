@@ -473,3 +473,18 @@ def test_a_settings_file_value_refused_after_reading_names_its_line(
     run = run_cli(str(case_in(tmp_path, server)), "--check-only")
     assert run.exit_code == 2
     assert f"{tmp_path / 'refcheck.toml'}:3: format: unknown format `pdf`" in run.stderr
+
+
+def test_show_settings_names_the_settings_file_escaped_not_obeyed(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The settings file is found beside the case files, in a folder named as whoever
+    made it chose: an escape sequence in that name is shown, not obeyed."""
+    folder = tmp_path / "cases\x1b]0;pwned\x07"
+    case = case_in(folder, server)
+    (folder / "refcheck.toml").write_text("retries = 1\n")
+    run = run_cli("--show-settings", str(case))
+    assert run.exit_code == 0, run.stderr
+    assert "# settings file: " in run.stdout and "cases\\x1b]0;pwned\\x07" in run.stdout
+    assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
+    assert settings(run)["retries"] == ("1", str(folder / "refcheck.toml").replace(
+        "\x1b", "\\x1b").replace("\x07", "\\x07"))

@@ -360,7 +360,7 @@ def typed_options(ctx: typer.Context) -> frozenset[str]:
 
 def print_settings(settings: RunSettings) -> None:
     """``--show-settings``: every setting, its value, and where it came from."""
-    where = str(settings.file) if settings.file else "none found"
+    where = literal(str(settings.file)) if settings.file else "none found"
     typer.echo(f"# settings file: {where}")
     width = max(len(s.key) for s in settings.shown)
     for setting in settings.shown:
