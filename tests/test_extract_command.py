@@ -121,3 +121,19 @@ def test_an_escape_sequence_in_a_file_name_is_shown_not_obeyed(
     assert run_extract(["no-such-\x1b]0;pwned\x07.pdf"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b" in err
+
+
+def test_what_extract_says_on_stderr_is_shown_not_obeyed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name, a record's id and the folder named reach stderr: an escape sequence
+    in them is shown, not sent to the terminal, as every other command shows it."""
+    study = tmp_path / "study-\x1b]0;pwned\x07.txt"
+    study.write_bytes(SALFORD.read_bytes())
+    assert run_extract([str(study)]) == 0
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"id": "9\\u001b[2J", "title": "no sources"}\n', encoding="utf-8")
+    assert run_extract([str(records), "--out-dir", str(tmp_path / "out\x1b[2J")]) == 2
+    err = capsys.readouterr().err
+    assert "study-\\x1b]0;pwned\\x07.txt: 7 sources" in err
+    assert "record 9\\x1b[2J has no `sources`" in err and "out\\x1b[2J" in err
+    assert "\x1b" not in err and "\x07" not in err

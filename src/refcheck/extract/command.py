@@ -33,10 +33,16 @@ Examples:
 """
 
 
-def _fail(message: str) -> typer.Exit:
-    from refcheck.report import literal  # what the file or the user gave, shown not obeyed
+def _say(message: str) -> None:
+    """A message on stderr. Messages quote documents, records and file names, so each line
+    is shown literally, credentials masked, as every command's are."""
+    from refcheck.report import literal
 
-    typer.echo(literal(f"refcheck extract: {message}"), err=True)
+    typer.echo("\n".join(literal(line) for line in message.split("\n")), err=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _say(f"refcheck extract: {message}")
     return typer.Exit(2)
 
 
@@ -80,7 +86,7 @@ def extract_command(
             _write(output, extraction.to_yaml())
         except OSError as exc:
             raise _fail(f"{output}: cannot write: {exc.strerror}") from None
-    typer.echo(summary(extraction, output), err=True)
+    _say(summary(extraction, output))
 
 
 def _parse_date(text: str | None) -> dt.date | None:
@@ -130,7 +136,7 @@ def _records(path: Path, out_dir: Path, when: dt.date | None) -> int:
         for result in results:
             if result.extraction is None:
                 refused += 1
-                typer.echo(f"refcheck extract: {result.error}; record skipped", err=True)
+                _say(f"refcheck extract: {result.error}; record skipped")
                 continue
             name = _file_name(result.extraction.id or f"line-{result.line}", seen)
             try:
@@ -144,9 +150,8 @@ def _records(path: Path, out_dir: Path, when: dt.date | None) -> int:
             uncertain += len(counts.uncertain)
     except ExtractionError as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"{written} case files written to {out_dir}: {urls} URLs, {repaired} repaired, "
-               f"{uncertain} uncertain" + (f"; {refused} records refused" if refused else ""),
-               err=True)
+    _say(f"{written} case files written to {out_dir}: {urls} URLs, {repaired} repaired, "
+         f"{uncertain} uncertain" + (f"; {refused} records refused" if refused else ""))
     return 2 if refused or not written else 0
 
 
