@@ -253,6 +253,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/chain/2": lambda h: h.redirect(302, "../chain/3"),
     "/chain/3": lambda h: h.redirect(301, "/new/home-of-evidence"),
     "/new/home-of-evidence": _page,
+    # A download that hands out a signed address (as S3 behind a repository does).
+    "/signed/1": lambda h: h.redirect(302, "/new/home-of-evidence?X-Amz-Expires=10"
+                                      "&X-Amz-Signature=5e3a9f0c"),
     "/loop/a": lambda h: h.redirect(302, "/loop/b"),
     "/loop/b": lambda h: h.redirect(302, "/loop/a"),
     "/old-news": lambda h: h.redirect(301, "/"),

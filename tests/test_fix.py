@@ -399,6 +399,39 @@ def test_fix_never_writes_a_visitors_session_into_the_case_file() -> None:
     assert "PHPSESSID" not in getattr(moved, "why", "")
 
 
+def test_a_move_to_an_address_with_the_servers_credentials_is_left(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """A signed address, handed out by the server for one visit, expires: it is never
+    written into the case file (which is shared and published), even masked."""
+    path = case_file(tmp_path, "  - id: a\n    title: Evaluation of the Springboard project "
+                               f"(Blackpool, 2012)\n    url: {server.url('/signed/1')}\n")
+    before = path.read_bytes()
+    run = run_fix(str(path))
+    assert path.read_bytes() == before
+    assert "left as they are" in run.stdout
+    assert (f"moved to {server.url('/new/home-of-evidence')}?X-Amz-Expires=10"
+            "&X-Amz-Signature=****, an address with credentials the server added") in run.stdout
+    assert "5e3a9f0c" not in run.stdout + run.stderr
+
+
+def test_credentials_the_cited_address_had_are_kept_in_its_new_one() -> None:
+    """The user's own key, kept by the move, is theirs to cite; a password the server
+    added is not."""
+    own = decide_change(result(Status.MOVED, "https://a.example/annual-report?api_key=K1",
+                               final="https://b.example/annual-report?api_key=K1",
+                               title="Annual report 2012"))
+    assert getattr(own, "new_url", None) == "https://b.example/annual-report?api_key=K1"
+    added = decide_change(result(Status.MOVED, "https://a.example/annual-report",
+                                 final="https://bob:pw@b.example/annual-report",
+                                 title="Annual report 2012"))
+    assert added is not None and not hasattr(added, "new_url")
+    assert "credentials the server added" in added.why
+    area = decide_change(result(Status.MOVED, "https://a.example/area",
+                                final="https://b.example/area?code=E06000001",
+                                title="Annual report 2012"))
+    assert getattr(area, "new_url", None) == "https://b.example/area?code=E06000001"
+
+
 def test_blocked_and_erroring_links_are_never_rewritten() -> None:
     for status in (Status.BLOCKED, Status.ERROR):
         kept = decide_change(result(status, "https://a.example/"))

@@ -51,7 +51,7 @@ from refcheck.model import (
     decide,
 )
 from refcheck.report import literal
-from refcheck.urls import is_trivial_move, mask, unwrap_url, without_session
+from refcheck.urls import credentials_in, is_trivial_move, mask, unwrap_url, without_session
 
 if TYPE_CHECKING:
     from refcheck.cli import Parts
@@ -252,6 +252,12 @@ def _moved(result: LinkResult) -> Change | Kept:
     assert result.cited is not None
     if new is None:
         return Kept(result, "moved, but refcheck did not see where to; check it by hand")
+    if credentials_in(new) - credentials_in(result.cited.url):
+        # A signed or tokened address the server handed out: it expires, and a case file
+        # is shared and published, so it is never written there.
+        return Kept(result, f"moved to {new}, an address with credentials the server added "
+                    "(a password, token or signature, which expire and must not be "
+                    "published): find the page's own address and cite it by hand")
     title = result.page_title
     if not title:
         return Kept(result, f"moved to {new}, which has no title to compare with the "

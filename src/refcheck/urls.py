@@ -152,6 +152,21 @@ def without_secrets(url: str) -> str:
     return _mask_params(url, "", _strip) if "=" in url else url
 
 
+def credentials_in(url: str) -> frozenset[str]:
+    """The credentials ``url`` carries, as ``without_secrets`` finds them: its
+    ``user:password@`` and each secret-looking parameter with its value (``token=abc``)."""
+    if "@" not in url and "=" not in url:
+        return frozenset()
+    found = {match.group(2) for match in _USERINFO.finditer(url)}
+    for match in _PARAM_NAME.finditer(url):
+        if _strip(unquote(match.group(2))):
+            ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
+            end = ends.search(url, match.end())
+            assert end is not None  # \Z always matches
+            found.add(url[match.start() + 1:end.start()])
+    return frozenset(found)
+
+
 #: ``;jsessionid=…`` in a path.
 _PATH_PARAM = re.compile(r";([^=;/?#]+)=[^;/?#]*")
 
