@@ -145,6 +145,10 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("https://e.org/a?next=/b?token=x", "https://e.org/a?next=/b?token=****"),
     ("https://e.org/x?design=1&keywords=k&key_stage=2", "https://e.org/x?design=1&keywords=k"
      "&key_stage=2"),
+    # phpBB's session, and a story's number under the same name.
+    ("https://e.org/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef",
+     "https://e.org/viewtopic.php?t=5&sid=****"),
+    ("http://e.org/readstory.asp?sid=106&ln=5.0.1", "http://e.org/readstory.asp?sid=106&ln=5.0.1"),
 ])
 def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
     assert mask(url) == shown
@@ -160,6 +164,9 @@ def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
     ("https://stats.example.gov.uk/area?code=E06000001", "https://stats.example.gov.uk/area"
      "?code=E06000001"),
     ("https://e.org/plain/page.html", "https://e.org/plain/page.html"),
+    ("https://e.org/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef",
+     "https://e.org/viewtopic.php?t=5"),
+    ("https://e.org/n.php?p=lot&sid=463&lot=2003", "https://e.org/n.php?p=lot&sid=463&lot=2003"),
 ])
 def test_what_third_parties_are_sent(url: str, sent: str) -> None:
     assert without_secrets(url) == sent
@@ -182,6 +189,21 @@ def test_archives_are_never_sent_the_cited_urls_credentials(
     assert link["lookup_url"] == server.url("/gone")
     text = run_cli(str(case)).stdout
     assert "asked for the address without its credentials" in text
+
+
+def test_a_page_named_by_a_short_sid_is_looked_up_and_shown_as_cited(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """``readstory.asp?sid=106`` names a story, not a session: the archives are asked for
+    that story (not ``readstory.asp?ln=1``, another page), and the report shows it."""
+    url = server.url("/gone?sid=106&ln=1")
+    case = write_case(tmp_path, [{"id": "a", "title": "Story", "url": url}])
+    run = run_cli(str(case))
+    with server.lock:
+        archive_requests = [p for p in server.seen if p.startswith(("/ukgwa", "/wayback"))]
+    assert archive_requests
+    for path in archive_requests:
+        assert "sid%3D106" in path or "sid=106" in path, path
+    assert url in run.stdout and "without its credentials" not in run.stdout
 
 
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # "set the clipboard to `rm -rf ~`"

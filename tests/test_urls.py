@@ -161,7 +161,9 @@ def test_host_of_agrees_with_a_full_split() -> None:
 @pytest.mark.parametrize(
     ("url", "clean"),
     [
-        ("http://e.org/x;jsessionid=ABC?q=1&sid=9#f", "http://e.org/x?q=1#f"),
+        ("http://e.org/x;jsessionid=ABC?q=1&sid=0123456789abcdef0123456789abcdef#f",
+         "http://e.org/x?q=1#f"),
+        ("http://e.org/readstory.asp?sid=106&ln=5", "http://e.org/readstory.asp?sid=106&ln=5"),
         ("http://e.org/(S(x3fjk2lmn))/a/p.aspx", "http://e.org/a/p.aspx"),
         ("http://e.org/a?PHPSESSID=abc", "http://e.org/a"),
         ("http://e.org/a?session_year=2012", "http://e.org/a?session_year=2012"),

@@ -26,6 +26,12 @@ SENT_TO_ARCHIVES = frozenset({"code"})
 #: Parameters whose names contain a secret word but which carry none: education's Key Stage.
 NOT_SECRET = frozenset({"key_stage", "keystage"})
 MASK = "****"
+#: Names that are a session's in some software and a page's in much other: PHP's and
+#: phpBB's ``sid`` is a session (26 to 32 characters), but ``readstory.asp?sid=106``,
+#: ``n.php?p=lot&sid=463`` and LibGuides' ``content.php?pid=…&sid=…`` name the page. Only a
+#: value as long as a session's (``SESSION_LENGTH``) makes such a parameter a secret.
+BY_LENGTH = frozenset({"sid"})
+SESSION_LENGTH = 16
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -123,6 +129,8 @@ def _mask_params(text: str, replacement: str = MASK,
         ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
         end = ends.search(text, match.end())
         assert end is not None  # \Z always matches
+        if names_a_page(match.group(2), text[match.end():end.start()]):
+            continue
         out += (text[at:match.end()], replacement)
         at = end.start()
     return "".join(out) + text[at:] if out else text
@@ -143,10 +151,11 @@ def without_secrets(url: str) -> str:
     url = url.split("#", 1)[0]
     url = _USERINFO.sub(lambda m: m.group(1), url, count=1)
     base, mark, query = url.partition("?")
-    base = _PATH_PARAM.sub(lambda m: "" if _strip(m.group(1)) else m.group(0), base)
+    base = _PATH_PARAM.sub(lambda m: "" if _strip(m.group(1)) and not names_a_page(
+        m.group(1), m.group(2)) else m.group(0), base)
     if not mark:
         return base
-    kept = [pair for pair in query.split("&") if not _strip(unquote(pair.partition("=")[0]))]
+    kept = [pair for pair in query.split("&") if not _stripped(*pair.partition("=")[::2])]
     url = f"{base}?{'&'.join(kept)}" if kept else base
     # A secret inside another parameter's value (``?next=/b?token=x``) is emptied.
     return _mask_params(url, "", _strip) if "=" in url else url
@@ -163,16 +172,28 @@ def credentials_in(url: str) -> frozenset[str]:
             ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
             end = ends.search(url, match.end())
             assert end is not None  # \Z always matches
-            found.add(url[match.start() + 1:end.start()])
+            if not names_a_page(match.group(2), url[match.end():end.start()]):
+                found.add(url[match.start() + 1:end.start()])
     return frozenset(found)
 
 
 #: ``;jsessionid=…`` in a path.
-_PATH_PARAM = re.compile(r";([^=;/?#]+)=[^;/?#]*")
+_PATH_PARAM = re.compile(r";([^=;/?#]+)=([^;/?#]*)")
 
 
 def _strip(name: str) -> bool:
     return is_secret_name(name) and name.lower() not in SENT_TO_ARCHIVES
+
+
+def _stripped(name: str, value: str) -> bool:
+    name = unquote(name)
+    return _strip(name) and not names_a_page(name, value)
+
+
+def names_a_page(name: str, value: str) -> bool:
+    """Whether a parameter named like a session (``BY_LENGTH``) has a page's short value
+    (``sid=106``) rather than a session's: it is then no secret."""
+    return name.lower() in BY_LENGTH and len(value) < SESSION_LENGTH
 
 
 @dataclass(frozen=True)
@@ -438,13 +459,18 @@ def host_of(url: str) -> str:
 #: Java's ``jsessionid``, ColdFusion's ``CFID``/``CFTOKEN``.
 SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "sid", "cfid", "cftoken"})
 #: The same in a path: Java's ``;jsessionid=…``.
-_SESSION_PATH_PARAM = re.compile(rf";(?:{'|'.join(sorted(SESSION_PARAMS))})=[^;/?#]*",
+_SESSION_PATH_PARAM = re.compile(rf";({'|'.join(sorted(SESSION_PARAMS))})=([^;/?#]*)",
                                  re.IGNORECASE)
 #: ASP.NET's cookieless session, a path segment of its own: ``/(S(x3fj…))/page.aspx``.
 _ASPNET_SESSION = re.compile(r"/\((?:[A-Za-z]\([^()/]*\))+\)(?=/|$)")
 #: A folder's own page named: ``/reports/index.html`` is ``/reports/``.
 _INDEX_FILE = re.compile(r"/(?:index|default)\.(?:html?|shtml|php|aspx?|jsp|cfm)$",
                          re.IGNORECASE)
+
+
+def _is_session(name: str, value: str) -> bool:
+    name = unquote(name)
+    return name.lower() in SESSION_PARAMS and not names_a_page(name, value)
 
 
 def without_session(url: str) -> str:
@@ -454,11 +480,12 @@ def without_session(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return url
-    path = _ASPNET_SESSION.sub("", _SESSION_PATH_PARAM.sub("", parts.path))
+    path = _ASPNET_SESSION.sub("", _SESSION_PATH_PARAM.sub(
+        lambda m: m.group(0) if names_a_page(m.group(1), m.group(2)) else "", parts.path))
     query = parts.query
     if query:
         query = "&".join(pair for pair in query.split("&")
-                         if unquote(pair.partition("=")[0]).lower() not in SESSION_PARAMS)
+                         if not _is_session(*pair.partition("=")[::2]))
     if path == parts.path and query == parts.query:
         return url
     return urlunsplit(parts._replace(path=path, query=query))
