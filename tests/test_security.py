@@ -145,6 +145,12 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("https://e.org/a?next=/b?token=x", "https://e.org/a?next=/b?token=****"),
     ("https://e.org/x?design=1&keywords=k&key_stage=2", "https://e.org/x?design=1&keywords=k"
      "&key_stage=2"),
+    # Two words written as one, in one case; an ordinary word with "key" in it is not.
+    ("https://e.org/x?accesstoken=a&SSOTOKEN=b&csrfmiddlewaretoken=c&authkey=d&monkey=e",
+     "https://e.org/x?accesstoken=****&SSOTOKEN=****&csrfmiddlewaretoken=****&authkey=****"
+     "&monkey=e"),
+    ("https://onedrive.live.com/?cid=7F&resid=7F%21105&authkey=%21AHs1",
+     "https://onedrive.live.com/?cid=7F&resid=7F%21105&authkey=****"),
     # phpBB's session, and a story's number under the same name.
     ("https://e.org/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef",
      "https://e.org/viewtopic.php?t=5&sid=****"),
@@ -166,6 +172,8 @@ def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
     ("https://e.org/plain/page.html", "https://e.org/plain/page.html"),
     ("https://e.org/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef",
      "https://e.org/viewtopic.php?t=5"),
+    ("https://onedrive.live.com/?cid=7F&resid=7F%21105&authkey=%21AHs1",
+     "https://onedrive.live.com/?cid=7F&resid=7F%21105"),
     ("https://e.org/n.php?p=lot&sid=463&lot=2003", "https://e.org/n.php?p=lot&sid=463&lot=2003"),
 ])
 def test_what_third_parties_are_sent(url: str, sent: str) -> None:

@@ -51,13 +51,23 @@ _PATH_VALUE_END = re.compile(r"[&;#?/\s<>\"']|\Z")
 URLS_REMEMBERED = 1 << 16
 
 
+#: A word written as one with another before it, in a single case: ``accesstoken``,
+#: ``SSOTOKEN``, ``csrfmiddlewaretoken``, ``clientsecret``, OneDrive's ``authkey``. Only
+#: endings no ordinary word has; ``key`` only after a word that makes it a credential
+#: (``monkey``, ``hockey`` and ``turkey`` are not).
+_COMPOUND_SECRET = re.compile(
+    r".+(?:token|secret|password|passwd|passphrase|signature|credentials?|sessionid)"
+    r"|(?:auth|access|api|private|secret|subscription|client)key")
+
+
 @functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     """Whether a query or fragment parameter of this name carries a credential."""
     if name.lower() in NOT_SECRET:
         return False
     words = _NAME_WORDS.findall(name.replace("%5F", "_").replace("%5f", "_"))
-    return any(word.lower() in SECRET_WORDS for word in words)
+    return any(word.lower() in SECRET_WORDS or _COMPOUND_SECRET.fullmatch(word.lower())
+               for word in words)
 
 
 def mask(text: str) -> str:
