@@ -183,6 +183,11 @@ def test_without_keys_it_says_how_to_get_them_and_does_nothing(
     ("REFCHECK_IA_SECRET_KEY", "k3y-part1 k3y-part2", "a space"),
     ("REFCHECK_IA_ACCESS_KEY", "\u201cquoted-in-a-document\u201d",
      "characters other than plain letters, digits and punctuation"),
+    ("REFCHECK_IA_SECRET_KEY", "half-of-it\rthe-other-half", "a line break"),
+    ("REFCHECK_IA_SECRET_KEY", "half-of-it\x01the-other-half",
+     "characters other than plain letters, digits and punctuation"),
+    ("REFCHECK_IA_SECRET_KEY", "half-of-it\u200bthe-other-half",
+     "characters other than plain letters, digits and punctuation"),
 ])
 def test_keys_no_header_can_carry_are_refused_unprinted_before_anything_is_sent(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
@@ -194,7 +199,7 @@ def test_keys_no_header_can_carry_are_refused_unprinted_before_anything_is_sent(
     assert run.exit_code == 2
     assert f"refcheck preserve: {name} holds {what}, so it is not the key the Internet " \
            f"Archive gave you; copy it again from {KEYS_PAGE} exactly" in run.stderr
-    for part in secret.split():
+    for part in secret.replace("\x01", " ").replace("\u200b", " ").split():
         assert part.strip("\u201c\u201d") not in run.stdout + run.stderr
     assert spn.seen == [] and spn.cdx == [] and server.seen == []
 
