@@ -408,9 +408,8 @@ def test_a_move_to_an_address_with_the_servers_credentials_is_left(
     before = path.read_bytes()
     run = run_fix(str(path))
     assert path.read_bytes() == before
-    assert "left as they are" in run.stdout
-    assert (f"moved to {server.url('/new/home-of-evidence')}?X-Amz-Expires=10"
-            "&X-Amz-Signature=****, an address with credentials the server added") in run.stdout
+    # The check calls it ok: the address as cited is the one to keep.
+    assert run.exit_code == 0 and "nothing to change" in run.stderr
     assert "5e3a9f0c" not in run.stdout + run.stderr
 
 

@@ -194,6 +194,25 @@ def test_a_real_page_that_names_a_canonical_address_stays_ok(head: str) -> None:
     assert result.status is Status.OK, result.detail
 
 
+@pytest.mark.parametrize("signed", [
+    "https://bucket.s3.eu-west-2.amazonaws.com/reports/evaluation.pdf?X-Amz-Algorithm=AWS4-HMAC"
+    "-SHA256&X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=0123456789abcdef",
+    "https://files.c.test/evaluation.pdf?token=9f8e7d6c5b4a",
+])
+def test_a_download_sent_to_an_address_the_server_signs_is_ok_as_cited(signed: str) -> None:
+    """A repository's download link that redirects to a signed address: the signed one
+    expires within minutes, so it is never the new address to cite."""
+    router = respx.MockRouter()
+    router.get("https://c.test/download/evaluation").respond(301, headers={"Location": signed})
+    router.get(url__startswith=signed.split("?")[0]).respond(
+        200, content=b"%PDF-1.4 report", headers={"content-type": "application/pdf"})
+    (result,) = run(router, _case(["https://c.test/download/evaluation"])).results
+    assert result.status is Status.OK, result.detail
+    assert "cite the new address" not in result.detail
+    assert result.detail.endswith("an address with credentials the server added, which "
+                                  "expire: keep the address as cited)")
+
+
 def test_long_plain_page_is_never_probed() -> None:
     router = respx.MockRouter()
     route = router.get(host="c.test").respond(200, html=LONG)

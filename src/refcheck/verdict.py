@@ -73,6 +73,7 @@ from refcheck.pages import (
     worth_reading,
 )
 from refcheck.urls import (
+    credentials_in,
     host_of,
     is_home_page,
     is_login_page,
@@ -441,9 +442,23 @@ def classify(fetch: Fetch) -> Verdict:
     if _empty(answer):
         return Verdict(Status.SOFT_404, f"{via}{describe_status(code, answer.reason)} with an "
                        "empty page: none of the evidence is there", final_url=final_url)
+    # A signed or tokened address the server hands out (S3's X-Amz-Signature behind a
+    # repository's download link): it expires, so the cited address is the one to keep. (A
+    # visitor's session is left out of the new address instead: ``without_session``.)
+    signed = redirected and bool(credentials_in(without_session(answer.url))
+                                 - credentials_in(origin))
     if short:
+        if signed:
+            return Verdict(Status.OK, f"short link to {answer.url}, an address with "
+                           "credentials the server added, which expire: keep the short link, "
+                           "or find the page's own address", final_url=final_url,
+                           page_title=title)
         return Verdict(Status.OK, f"short link to {answer.url}; citing that address is safer",
                        final_url=final_url, page_title=title)
+    if signed:
+        return Verdict(Status.OK, f"{describe_status(code, answer.reason)} (via {answer.url}, "
+                       "an address with credentials the server added, which expire: keep the "
+                       "address as cited)", final_url=final_url, page_title=title)
     if redirected:
         return Verdict(Status.MOVED, f"moved to {without_session(answer.url)}; cite the new "
                        "address",
