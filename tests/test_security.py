@@ -199,6 +199,23 @@ def test_archives_are_never_sent_the_cited_urls_credentials(
     assert "asked for the address without its credentials" in text
 
 
+def test_a_password_in_a_cited_url_is_never_sent_even_to_its_own_server(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Authorization header is made from a URL's ``user:password@``: the page answers
+    as it does to anyone."""
+    from tests import server as served
+    from tests.server import page
+
+    monkeypatch.setitem(served.ROUTES, "/private", lambda h: h.send(200, page(
+        f"Authorization: {h.headers.get('Authorization') or 'none'}",
+        "<p>" + "The report of the evaluation. " * 40 + "</p>")))
+    url = server.url("/private").replace("http://", "http://bob:PW-s3cr3t@")
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": url}])
+    link = json.loads(run_cli(str(case), "-f", "json", "--no-archive").stdout)["links"][0]
+    assert link["status"] == "ok" and link["page_title"] == "Authorization: none"
+
+
 def test_a_page_named_by_a_short_sid_is_looked_up_and_shown_as_cited(
         tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
     """``readstory.asp?sid=106`` names a story, not a session: the archives are asked for
