@@ -213,6 +213,41 @@ def test_a_download_sent_to_an_address_the_server_signs_is_ok_as_cited(signed: s
                                   "expire: keep the address as cited)")
 
 
+#: A web application's shell as React's, Angular's and Vue's build tools write it: the same
+#: few bytes at every address, the page drawn by the scripts.
+APP_SHELLS = [
+    '<!doctype html><html><head><title>Coronavirus (COVID-19) in the UK</title><script defer '
+    'src="/static/js/main.4f2a.js"></script></head><body><noscript>You need to enable '
+    'JavaScript to run this app.</noscript><div id="root"></div></body></html>',
+    '<!doctype html><html><head><title>Flood map for planning</title></head><body><app-root>'
+    '</app-root><script src="main.8c1d.js"></script></body></html>',
+    '<html><head><title>Data explorer</title></head><body><div id="app"></div><script '
+    'src="/js/chunk-vendors.js"></script></body></html>',
+]
+
+
+@pytest.mark.parametrize("shell", APP_SHELLS)
+def test_a_web_applications_page_is_not_taken_for_a_catch_all(shell: str) -> None:
+    """A web application shows the same shell at every address and draws the page in the
+    browser: that a made-up address gets it too says nothing of the cited one, so the link
+    is not called dead, and the user is told to look in a browser."""
+    router = respx.MockRouter()
+    router.get(host="c.test").respond(200, html=shell)
+    (result,) = run(router, _case(["https://c.test/details/cases?areaName=England"])).results
+    assert result.status is Status.OK, result.detail
+    assert "a web application's page, drawn by its scripts" in result.detail
+    assert result.detail.endswith("open it in a browser to confirm")
+
+
+def test_a_parking_lander_drawn_by_a_script_is_still_a_catch_all() -> None:
+    router = respx.MockRouter()
+    router.get(host="salfordcarers.org.uk").respond(200, html=(
+        '<html><head><title>salfordcarers.org.uk</title></head><body><div id="root"></div>'
+        '<script src="/js/lander.js"></script></body></html>'))
+    (result,) = run(router, _case(["https://salfordcarers.org.uk/young-carers/report"])).results
+    assert result.status is Status.SOFT_404, result.detail
+
+
 def test_long_plain_page_is_never_probed() -> None:
     router = respx.MockRouter()
     route = router.get(host="c.test").respond(200, html=LONG)

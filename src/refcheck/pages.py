@@ -592,6 +592,27 @@ _SPONSORED = re.compile(r"\b(?:related\s+searches|sponsored\s+(?:listings|links|
 _BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
+#: Where a web application (React, Angular, Vue, Svelte, Next.js, Nuxt) draws itself: the
+#: element its scripts mount on, or the notice shown to a browser without JavaScript.
+_APP_MOUNT = re.compile(
+    rb"<(?:div|main|section)\b[^>]*\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|q-app|svelte|"
+    rb"main-app|react-root|application)[\"'\s>]|<app-root\b|\bng-app\b|\bdata-reactroot\b"
+    rb"|<noscript\b[^>]*>[^<]{0,200}\b(?:enable|turn\s+on|requires?|need)\b[^<]{0,80}"
+    rb"javascript", re.IGNORECASE)
+
+
+def app_shell(answer: Answer, page: Page | None = None) -> bool:
+    """Whether a page is a web application's shell: next to no text, and the element its
+    scripts draw the page on. Such an application shows the same shell at every address
+    and decides in the browser what each one holds, so the shell says nothing of whether
+    the cited address still shows the evidence. A domain's parking page is drawn by a
+    script too, but is titled with the bare domain name."""
+    page = page or read_page(answer)
+    if page is None or not page.short or _BARE_DOMAIN.match(page.title):
+        return False
+    return _APP_MOUNT.search(answer.body[:READ_BYTES]) is not None
+
+
 def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
     """Why a page is a parked or for-sale domain's, or None."""
     page = page or read_page(answer)

@@ -44,6 +44,7 @@ from refcheck.model import (
 )
 from refcheck.pages import (
     Page,
+    app_shell,
     consent_sign,
     document_kind,
     error_sign,
@@ -136,6 +137,13 @@ def judge(findings: Findings) -> Verdict:
             "is gone",
             final_url=verdict.final_url, page_title=verdict.page_title)
     if findings.catch_all:
+        answer = findings.fetch.answer
+        if answer is not None and app_shell(answer):
+            return dataclasses.replace(verdict, detail=(
+                f"{verdict.detail}; a web application's page, drawn by its scripts, which the "
+                f"site shows at any address (a made-up one beside it, {findings.catch_all}, "
+                "too): refcheck cannot see whether this one holds the evidence; open it in a "
+                "browser to confirm"))
         return Verdict(
             Status.SOFT_404,
             f"answers, but a made-up address beside it ({findings.catch_all}) gets the same "
