@@ -42,6 +42,23 @@ def test_extract_refuses_to_write_over_the_case_study_it_reads(
     assert study.read_bytes() == SALFORD.read_bytes()
 
 
+def test_a_case_file_reached_by_a_link_is_written_where_it_is_and_the_link_kept(
+        tmp_path: Path) -> None:
+    """`-o case.yaml`, a link to the copy in a shared folder: that copy is the one written,
+    the link stays, and the file is as readable as the one it replaces."""
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "salford.yaml"
+    real.write_text("last week's case file\n")
+    real.chmod(0o644)
+    link = tmp_path / "case.yaml"
+    link.symlink_to(real)
+    assert run_extract([str(SALFORD), "-o", str(link)]) == 0
+    assert link.is_symlink()
+    assert len(cases.load(real).case.sources) == 7
+    assert real.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in real.parent.iterdir()) == ["salford.yaml"]
+
+
 def test_out_dir_writes_one_case_file_per_record_and_reports_a_bad_one(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     records = tmp_path / "records.jsonl"

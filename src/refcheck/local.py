@@ -63,7 +63,7 @@ class ReportFile:
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
-            os.chmod(self._temporary, _mode_for(self.path))
+            os.chmod(self._temporary, mode_for(self.path))
             os.replace(self._temporary, self.path)
         except BaseException:
             self.discard()
@@ -96,7 +96,7 @@ def refuse_to_replace(option: str, target: Path, inputs: Iterable[Path]) -> None
                                  "writing there would replace it; choose another file name")
 
 
-def _mode_for(path: Path) -> int:
+def mode_for(path: Path) -> int:
     """The old report's permissions, or what a new file gets under the umask (mkstemp's
     own 0600 would hide a report that others are meant to read)."""
     try:

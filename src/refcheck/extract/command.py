@@ -20,7 +20,7 @@ import typer
 from refcheck.errors import UsageError
 from refcheck.extract.engine import extract
 from refcheck.extract.model import Extraction, ExtractionError
-from refcheck.local import command_app, refuse_to_replace
+from refcheck.local import command_app, mode_for, refuse_to_replace, written_through
 
 app = command_app()
 
@@ -100,13 +100,17 @@ def _parse_date(text: str | None) -> dt.date | None:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write atomically: a case file is whole or absent, never half-written."""
+    """Write atomically: a case file is whole or absent, never half-written. A link is
+    written through (the file it names is replaced, the link stays), and the file keeps
+    the old one's permissions (a new one gets the umask's, not mkstemp's 0600)."""
+    path = written_through(path)
     directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.",
                                          suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
