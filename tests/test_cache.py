@@ -213,6 +213,25 @@ def test_a_corrupt_memory_is_reported_once_and_the_run_goes_on(
     assert links(healed, server)["/gone404"]["history"]["failed_runs"] == 1
 
 
+def test_a_damaged_memory_is_said_to_be_damaged_in_plain_words(
+        run_cli: Any, mixed_case: Path, server: EvidenceServer, waits: Waits,
+        memory_of_past_runs: Path) -> None:
+    """A file whose pages were overwritten (a disk fault, a cache restored half-way): not
+    SQLite's "database disk image is malformed", but what it means and what to do."""
+    run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    path = memory_of_past_runs / "memory.sqlite3"
+    data = path.read_bytes()
+    path.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))
+    run = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    assert run.exit_code == 1
+    assert run.stderr.count(WARNING) == 1
+    assert "cannot be used: the file is damaged" in run.stderr
+    assert "`refcheck cache clear` starts it afresh" in run.stderr
+    assert "malformed" not in run.stderr
+    code, text = cache_command("info")
+    assert code == 0 and "not usable: the file is damaged" in text and "malformed" not in text
+
+
 def test_a_memory_from_another_version_is_left_alone(
         run_cli: Any, mixed_case: Path, waits: Waits, memory_of_past_runs: Path) -> None:
     import sqlite3

@@ -508,6 +508,10 @@ def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
         return "the file is damaged (not an SQLite database)"
+    if isinstance(exc, sqlite3.DatabaseError) and (
+            getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CORRUPT")
+            or "malformed" in text):
+        return "the file is damaged (SQLite found it inconsistent)"
     if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
         return f"another program has held it locked for more than {BUSY_SECONDS:g} s"
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in text.replace("-", ""):
