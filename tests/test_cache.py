@@ -232,6 +232,34 @@ def test_a_damaged_memory_is_said_to_be_damaged_in_plain_words(
     assert code == 0 and "not usable: the file is damaged" in text and "malformed" not in text
 
 
+def test_a_memory_locked_by_another_program_says_to_wait_not_to_clear_it(
+        run_cli: Any, mixed_case: Path, server: EvidenceServer, waits: Waits,
+        memory_of_past_runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program holding the file (a run that hangs, a database browser): to clear
+    it would throw away the other run's memory, and not free the lock."""
+    import sqlite3
+
+    from refcheck import cache
+
+    run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    monkeypatch.setattr(cache, "BUSY_SECONDS", 0.05)
+    holder = sqlite3.connect(memory_of_past_runs / "memory.sqlite3", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("DELETE FROM captures")
+        run = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run.exit_code == 1
+    assert run.stderr.count(WARNING) == 1
+    assert "another program has held it locked for more than 0.05 s" in run.stderr
+    assert "refcheck cache clear" not in run.stderr
+    assert "Wait for the other run to finish" in run.stderr
+    statuses = {u: link["status"] for u, link in links(run, server).items()}
+    assert statuses["/page"] == "ok" and statuses["/gone404"] == "dead"
+
+
 def test_a_memory_from_another_version_is_left_alone(
         run_cli: Any, mixed_case: Path, waits: Waits, memory_of_past_runs: Path) -> None:
     import sqlite3
@@ -262,6 +290,8 @@ def test_a_read_only_cache_folder_is_reported_once_and_the_run_goes_on(
     assert result.returncode == 1, result.stderr
     assert result.stderr.count(WARNING) == 1
     assert "cannot be opened or created there" in result.stderr
+    assert "give a folder refcheck may write (--cache-dir" in result.stderr
+    assert "refcheck cache clear" not in result.stderr
     report = json.loads(result.stdout)
     assert [link["status"] for link in report["links"]] == ["ok", "dead"]
 
@@ -357,7 +387,8 @@ def run_env(cache: Path, server: EvidenceServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFCHECK_")}
     env.update({"REFCHECK_CACHE_DIR": str(cache), "REFCHECK_PROBE_URL": "",
                 "REFCHECK_DOI_URL": server.url("/doi"), "NO_COLOR": "1",
-                "PYTHONPATH": str(ROOT)})
+                # This tree's refcheck, not the one installed (another worktree's).
+                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])})
     return env
 
 

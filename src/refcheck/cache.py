@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import re
 import sqlite3
@@ -155,7 +156,16 @@ class Summary:
 
 
 class MemoryUnavailable(Exception):
-    """The memory cannot be opened or read (the message says why)."""
+    """The memory cannot be opened or read (the message says why, ``advice`` what to
+    do)."""
+
+    def __init__(self, reason: str, advice: str = "") -> None:
+        super().__init__(reason)
+        self.advice = advice
+
+
+def _unavailable(exc: BaseException) -> MemoryUnavailable:
+    return MemoryUnavailable(_reason(exc), _advice(exc))
 
 
 class Memory:
@@ -186,7 +196,7 @@ class Memory:
         try:
             memory._db = connect(path, create=True)
         except MemoryUnavailable as exc:
-            memory._fail(str(exc))
+            memory._fail(str(exc), exc.advice)
         return memory
 
     @property
@@ -393,9 +403,9 @@ class Memory:
         try:
             yield
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as exc:
-            self._fail(_reason(exc))
+            self._fail(_reason(exc), _advice(exc))
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: str, advice: str) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
@@ -404,8 +414,7 @@ class Memory:
         self._forgotten = []
         self._warn(f"refcheck: the memory of past runs ({self.path}) cannot be used: {reason}. "
                    "This run goes on without it: every link is fetched, nothing is "
-                   "remembered, and failures count at once. `refcheck cache clear` starts "
-                   "it afresh.")
+                   f"remembered, and failures count at once. {advice}")
 
 
 def connect(path: Path, *, create: bool) -> sqlite3.Connection:
@@ -418,7 +427,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         # writing at once wait for each other instead of failing).
         db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
     except (sqlite3.Error, OSError) as exc:
-        raise MemoryUnavailable(_reason(exc)) from None
+        raise _unavailable(exc) from None
 
     def prepare() -> Any:
         db.execute("PRAGMA journal_mode=WAL")
@@ -431,10 +440,11 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         row = patiently(prepare)
         if row[0] != str(SCHEMA_VERSION):
             raise MemoryUnavailable(f"it was written by another version of refcheck "
-                                    f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+                                    f"(schema {row[0]}, this one reads {SCHEMA_VERSION})",
+                                    CLEAR)
     except sqlite3.Error as exc:
         db.close()
-        raise MemoryUnavailable(_reason(exc)) from None
+        raise _unavailable(exc) from None
     except MemoryUnavailable:
         db.close()
         raise
@@ -477,7 +487,7 @@ def summary(directory: Path) -> Summary:
         (successes,) = db.execute("SELECT COUNT(*) FROM successes").fetchone()
         (captures,) = db.execute("SELECT COUNT(*) FROM captures").fetchone()
     except sqlite3.Error as exc:
-        raise MemoryUnavailable(_reason(exc)) from None
+        raise _unavailable(exc) from None
     finally:
         db.close()
     size = sum(p.stat().st_size for p in _files(path) if p.exists())
@@ -519,6 +529,24 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
         return "it cannot be opened or created there (is the folder writable?)"
     return text
+
+
+CLEAR = "`refcheck cache clear` starts it afresh."
+
+
+def _advice(exc: BaseException) -> str:
+    """What to do about ``exc``: wait for a lock, write elsewhere, or start afresh."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+        return ("Wait for the other run to finish (or close the program that has the file "
+                "open); the next run uses the memory again.")
+    if isinstance(exc, PermissionError | IsADirectoryError | NotADirectoryError) or (
+            isinstance(exc, OSError) and exc.errno == errno.EROFS) or (
+            isinstance(exc, sqlite3.OperationalError)
+            and ("readonly" in text.replace("-", "") or "unable to open" in text)):
+        return ("To keep a memory, give a folder refcheck may write (--cache-dir or "
+                "REFCHECK_CACHE_DIR); --no-cache does without.")
+    return CLEAR
 
 
 def _moment(timestamp: float) -> dt.datetime:

@@ -46,6 +46,8 @@ def info(cache_dir: CacheDir = None, config: Config = None) -> None:
     except MemoryUnavailable as exc:
         typer.echo(literal(f"memory of past runs: {directory}"))
         typer.echo(literal(f"  not usable: {exc}"))
+        if exc.advice:
+            typer.echo(literal(f"  {exc.advice}"))
         return
     span = (f"{held.oldest:%Y-%m-%d %H:%M} to {held.newest:%Y-%m-%d %H:%M} UTC"
             if held.oldest and held.newest else "no runs yet")
