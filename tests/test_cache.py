@@ -296,6 +296,31 @@ def test_a_read_only_cache_folder_is_reported_once_and_the_run_goes_on(
     assert [link["status"] for link in report["links"]] == ["ok", "dead"]
 
 
+def test_cache_info_reads_a_memory_it_may_not_write(
+        tmp_path: Path, run_cli: Any, mixed_case: Path, waits: Waits,
+        server: EvidenceServer) -> None:
+    """A memory restored read-only (a read-only disk, a folder of someone else's): what it
+    holds is shown, and nothing is written there. In a real process that may not write the
+    folder, as above."""
+    cache = tmp_path / "cache"
+    run_cli(str(mixed_case), "--no-archive", "--cache-dir", str(cache), parts=parts(waits))
+    before = sorted(p.name for p in cache.iterdir())
+    cache.chmod(0o555)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "refcheck", "cache", "info"],
+            env=run_env(cache, server), capture_output=True,
+            text=True, timeout=120, cwd=tmp_path,
+            preexec_fn=obeying_permissions if os.geteuid() == 0 else None, check=False)
+    finally:
+        cache.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert f"memory of past runs: {cache / 'memory.sqlite3'}" in result.stdout
+    assert "links seen: 5, in 5 observations" in result.stdout
+    assert "successes kept for reuse: 3" in result.stdout
+    assert sorted(p.name for p in cache.iterdir()) == before
+
+
 def obeying_permissions() -> None:
     """In the child, before it runs refcheck: give up root's power to write where the
     permissions say no (drop CAP_DAC_OVERRIDE from the capability bounding set)."""

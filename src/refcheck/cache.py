@@ -477,10 +477,22 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def summary(directory: Path) -> Summary:
-    """What the store at ``directory`` holds; raises MemoryUnavailable."""
+    """What the store at ``directory`` holds, read without writing to it (it may be on a
+    read-only disk, or another run's); raises MemoryUnavailable."""
     path = directory / FILE_NAME
-    db = connect(path, create=False)
+    db = _read_only(path)
     try:
+        tables = {name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:  # an empty file: the first run makes the tables
+            return Summary(path, path.stat().st_size, 0, 0, 0, 0, None, None)
+        found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() \
+            if "meta" in tables else None
+        schema = found[0] if found is not None else "none"
+        if schema != str(SCHEMA_VERSION):
+            raise MemoryUnavailable(f"it was written by another version of refcheck "
+                                    f"(schema {schema}, this one reads {SCHEMA_VERSION})",
+                                    CLEAR)
         urls, observations, oldest, newest = db.execute(
             "SELECT COUNT(DISTINCT url), COUNT(*), MIN(at), MAX(at) FROM observations"
         ).fetchone()
@@ -494,6 +506,36 @@ def summary(directory: Path) -> Summary:
     return Summary(path, size, urls, observations, successes, captures,
                    _moment(oldest) if oldest is not None else None,
                    _moment(newest) if newest is not None else None)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """The store at ``path`` opened for reading only. Where its folder cannot be written
+    SQLite cannot make the file it shares with other readers, so it is read as a file
+    nobody changes meanwhile (``immutable``): a read-only disk, or a cache restored
+    read-only."""
+    if not path.is_file():
+        raise MemoryUnavailable("there is no memory file yet" if not path.exists() else
+                                "it is not a file")
+    uri = path.absolute().as_uri()
+    for query in ("?mode=ro", "?mode=ro&immutable=1"):
+        try:
+            db = sqlite3.connect(uri + query, uri=True, timeout=BUSY_SECONDS,
+                                 isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from None
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if query == "?mode=ro" and getattr(exc, "sqlite_errorname", "").startswith(
+                    ("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                continue
+            raise _unavailable(exc) from None
+        except sqlite3.Error as exc:
+            db.close()
+            raise _unavailable(exc) from None
+        return db
+    raise AssertionError("unreachable")
 
 
 def clear(directory: Path) -> list[Path]:
