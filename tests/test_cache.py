@@ -379,6 +379,7 @@ def test_cache_info_and_clear(run_cli: Any, mixed_case: Path, waits: Waits,
                               memory_of_past_runs: Path) -> None:
     code, text = cache_command("info")
     assert code == 0 and "not usable: there is no memory file yet" in text
+    assert text.startswith(f"memory of past runs: {memory_of_past_runs / 'memory.sqlite3'}\n")
     run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
     code, text = cache_command("info")
     assert code == 0

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from refcheck.build import Options, cache_directory
-from refcheck.cache import MemoryUnavailable, clear, summary
+from refcheck.cache import FILE_NAME, MemoryUnavailable, clear, summary
 from refcheck.errors import UsageError
 from refcheck.local import command_app
 from refcheck.model import ExitCode
@@ -44,7 +44,7 @@ def info(cache_dir: CacheDir = None, config: Config = None) -> None:
     try:
         held = summary(directory)
     except MemoryUnavailable as exc:
-        typer.echo(literal(f"memory of past runs: {directory}"))
+        typer.echo(literal(f"memory of past runs: {directory / FILE_NAME}"))
         typer.echo(literal(f"  not usable: {exc}"))
         if exc.advice:
             typer.echo(literal(f"  {exc.advice}"))
