@@ -393,6 +393,23 @@ def test_cache_info_and_clear(run_cli: Any, mixed_case: Path, waits: Waits,
     assert str(other) in cache_command("info", "--cache-dir", str(other))[1]
 
 
+def test_clear_with_no_memory_on_a_read_only_disk_has_nothing_to_clear(
+        memory_of_past_runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only filesystem, removing a file that is not there fails with "Read-only
+    file system", not "no such file": that was "cannot clear", exit 1."""
+    import errno
+
+    def read_only(self: Path, missing_ok: bool = False) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    assert cache_command("clear") == (0, "nothing to clear: no memory of past runs in "
+                                         f"{memory_of_past_runs}")
+    (memory_of_past_runs / "memory.sqlite3").write_bytes(b"")
+    code, _ = cache_command("clear")
+    assert code == 1
+
+
 def test_nothing_secret_is_kept(run_cli: Any, tmp_path: Path, server: EvidenceServer,
                                 waits: Waits, memory_of_past_runs: Path) -> None:
     secret = f"http://alice:hunter2@127.0.0.1:{server.server_address[1]}/page?token=s3cret"

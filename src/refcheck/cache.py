@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import errno
 import json
+import os
 import re
 import sqlite3
 import time
@@ -542,6 +543,10 @@ def clear(directory: Path) -> list[Path]:
     """Delete the store (and its WAL files); the files that were removed."""
     removed = []
     for file in _files(directory / FILE_NAME):
+        # Not there is nothing to remove: on a read-only disk the removal would fail all
+        # the same ("Read-only file system").
+        if not os.path.lexists(file):
+            continue
         try:
             file.unlink()
         except FileNotFoundError:
