@@ -60,6 +60,25 @@ def test_option_beats_environment_beats_file_beats_default(
     assert shown["probe-url"] == ("https://probe.example/", file)
 
 
+def test_an_empty_cache_dir_variable_counts_as_unset(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`REFCHECK_CACHE_DIR=` (a CI variable left blank) is no setting, as an empty
+    REFCHECK_CONFIG is: the settings file's cache-dir holds, for a run and for `cache`."""
+    from typer.testing import CliRunner
+
+    from refcheck.cache_command import app
+
+    (tmp_path / "refcheck.toml").write_text('cache-dir = "memory"\n')
+    case = case_in(tmp_path, server)
+    monkeypatch.setenv("REFCHECK_CACHE_DIR", "")
+    shown = settings(run_cli("--show-settings", str(case)))
+    assert shown["cache-dir"] == (str(tmp_path / "memory"), str(tmp_path / "refcheck.toml"))
+    monkeypatch.chdir(tmp_path)
+    info = CliRunner().invoke(app, ["info"], prog_name="refcheck cache")
+    assert f"memory of past runs: {tmp_path / 'memory' / 'memory.sqlite3'}" in info.stdout
+
+
 #: A settings file that sets every key, and what --show-settings shows for each.
 EVERY_KEY = {
     "format": ('"json"', "json"),

@@ -243,7 +243,9 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
 
     no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
     pick.show("no-cache", _flag(no_cache))
-    directory, _ = pick("cache-dir", "cache_dir", options.cache_dir, env="REFCHECK_CACHE_DIR",
+    # An empty REFCHECK_CACHE_DIR (a CI variable left blank) is unset, as REFCHECK_CONFIG's.
+    directory, _ = pick("cache-dir", "cache_dir", options.cache_dir,
+                        env="REFCHECK_CACHE_DIR" if env.get("REFCHECK_CACHE_DIR") else None,
                         path=True)
     cache_dir = Path(directory) if directory else default_directory()
     pick.show("cache-dir", str(cache_dir))
