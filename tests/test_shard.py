@@ -646,6 +646,16 @@ def test_a_whole_runs_report_or_a_broken_file_is_refused(shards: list[Path], tmp
     assert code == 2 and f"{bad}: links[0].status: `fine` is not one of: " in err
 
 
+def test_a_shard_report_saved_with_a_byte_order_mark_is_merged(shards: list[Path]) -> None:
+    """A report opened and saved again in a Windows editor gets a UTF-8 BOM: that was
+    refused in Python's words, "Unexpected UTF-8 BOM (decode using utf-8-sig)"."""
+    shards[1].write_bytes(b"\xef\xbb\xbf" + shards[1].read_bytes())
+    code, out, err = run_merge(*map(str, shards), "--format", "json")
+    assert "BOM" not in err and "utf-8-sig" not in err
+    whole = json.loads(out)
+    assert whole["complete"] is True and code == whole["exit_code"]
+
+
 def test_merge_writes_every_format_asked_and_its_own_fail_on(shards: list[Path],
                                                              tmp_path: Path) -> None:
     html, junit = tmp_path / "merged.html", tmp_path / "merged.xml"

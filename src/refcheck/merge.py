@@ -79,7 +79,8 @@ def read_shard_file(path: Path) -> ShardFile:
         raise ReportReadError(f"{name}: larger than {MAX_REPORT_BYTES >> 20} MiB; not a "
                               "shard's report")
     try:
-        text = data.decode("utf-8")
+        # A byte order mark (a report saved again by a Windows editor) is not its text.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ReportReadError(f"{name}: not a refcheck report: byte {exc.start} is not "
                               "UTF-8 text; give the JSON reports the shards wrote "
