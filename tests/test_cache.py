@@ -151,6 +151,20 @@ def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
     assert "unconfirmed" not in last.stdout
 
 
+def test_a_first_failure_counts_once_whichever_link_fills_a_batch_of_writes(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """The memory is written 100 observations at a time; the link whose observation filled
+    the batch was counted twice (its run read back, and counted again), so on the very
+    first run `--confirm 2:1` failed the job."""
+    case = write_case(tmp_path, [{"id": f"s{i}", "title": f"Gone {i}",
+                                  "url": server.url(f"/lost/{i}")} for i in range(150)])
+    run = run_cli(str(case), "-f", "json", "--no-archive", "--confirm", "2:1",
+                  parts=parts(waits))
+    report = json.loads(run.stdout)
+    assert {link["history"]["failed_runs"] for link in report["links"]} == {1}
+    assert run.exit_code == 0 and all(link["unconfirmed"] for link in report["links"])
+
+
 def test_confirm_needs_the_memory(run_cli: Any, mixed_case: Path) -> None:
     run = run_cli(str(mixed_case), "--confirm", "3:3", "--no-cache")
     assert run.exit_code == 2 and "--no-cache" in run.stderr

@@ -295,13 +295,17 @@ class Memory:
     # -- writing (kept until ``flush``, written in one transaction) -----------------------
 
     def observe(self, observation: Observation) -> None:
+        """Keep ``observation``. A full batch is written before it is added, never with it:
+        ``history(url, observation)``, asked next, counts it once, as ``now``."""
         if self._db is None:
             return
+        if len(self._observations) >= FLUSH_EVERY:
+            self.flush()
+            if self._db is None:
+                return
         self._observations.append(observation)
         if observation.status is not Status.OK:
             self._forgotten.append(without_secrets(observation.url))
-        if len(self._observations) >= FLUSH_EVERY:
-            self.flush()
 
     def succeeded(self, url: str, success: Success) -> None:
         """``url`` was ``ok``: reuse the answer while it is young enough."""
