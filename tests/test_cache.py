@@ -165,6 +165,116 @@ def test_a_first_failure_counts_once_whichever_link_fills_a_batch_of_writes(
     assert run.exit_code == 0 and all(link["unconfirmed"] for link in report["links"])
 
 
+def test_the_memory_keeps_what_the_reports_read_and_drops_the_rest(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nightly job: a row a link a night was kept for ever. Thirteen nights later each
+    link keeps a handful of rows, and every answer is the one all the rows gave: first
+    seen, last fine, the streak's start, runs, days and status, --confirm, reuse."""
+    from tests import server as served
+
+    night: dict[str, int] = {}
+    codes = [200, 200, 200, 404, 404, 404, 500, 500, 404, 404, 404, 200, 404]
+    monkeypatch.setitem(served.ROUTES, "/switch", lambda h: h.send(
+        codes[night["n"]], served.page("Council report")))
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Fine", "url": server.url("/page")},
+        {"id": "b", "title": "Gone", "url": server.url("/gone404")},
+        {"id": "c", "title": "Unsteady", "url": server.url("/switch")}])
+    day0 = waits.now
+
+    def on(n: int, *more: str) -> Any:
+        night["n"] = n
+        waits.now = day0 + dt.timedelta(days=n)
+        return run_cli(str(case), "--no-archive", "--retries", "0", "--confirm", "3:3",
+                       "--max-cache-age", "0", *more, parts=parts(waits))
+
+    def at(n: int) -> str:
+        return (day0 + dt.timedelta(days=n)).isoformat()
+
+    for n in range(11):
+        run = on(n, "-f", "json")
+        by_url = links(run, server)
+        if n == 4:
+            assert by_url["/switch"]["unconfirmed"] is True  # 2 runs over 2 days
+        if n == 5:
+            assert by_url["/switch"]["unconfirmed"] is False  # 3 runs over 3 days
+    report = json.loads(run.stdout)
+    assert by_url["/page"]["history"] == {
+        "first_seen": at(0), "last_ok": at(10), "failing_since": None, "failed_runs": 0,
+        "streak_status": None, "streak_days": 0}
+    assert by_url["/gone404"]["history"] == {
+        "first_seen": at(0), "last_ok": None, "failing_since": at(0), "failed_runs": 11,
+        "streak_status": "dead", "streak_days": 11}
+    assert by_url["/switch"]["history"] == {
+        "first_seen": at(0), "last_ok": at(2), "failing_since": at(3), "failed_runs": 8,
+        "streak_status": None, "streak_days": 8}
+    assert report["exit_code"] == 1
+    _, text = cache_command("info")
+    # Fine: the first and the latest; gone: the streak's first, its middle, its latest;
+    # unsteady: the first, the last fine, and the streak's first, middle (dead, error) and
+    # latest. All the rows were 3 a night, 33.
+    assert "links seen: 3, in 11 observations" in text
+    assert f"({day0:%Y-%m-%d %H:%M} to {day0 + dt.timedelta(days=10):%Y-%m-%d %H:%M} UTC)" \
+        in text
+    assert "dead since 26 November 2026 (12 runs over 12 days)" in on(11).stdout
+    assert "failed for the first time today; it was fine on 7 December 2026" in on(12).stdout
+    # Fine again, then failing: the unsteady link's old streak is dropped (first, last
+    # fine, latest); the gone link's middle row now stands for eleven runs.
+    assert "links seen: 3, in 8 observations" in cache_command("info")[1]
+    server.reset_counts()
+    waits.now += dt.timedelta(hours=3)
+    reused = links(run_cli(str(case), "--no-archive", "-f", "json", parts=parts(waits)),
+                   server)
+    assert reused["/page"]["cached"] is True and "/page" not in fetched(server)
+
+
+def test_a_memory_that_kept_every_run_is_pruned_by_the_next_run(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits,
+        memory_of_past_runs: Path) -> None:
+    """A memory written by an earlier refcheck, a row a link a night for a month, is
+    brought down to what the reports read by the first run of this one, which answers as
+    all the rows would."""
+    import sqlite3
+
+    day0 = waits.now
+    with sqlite3.connect(memory_of_past_runs / "memory.sqlite3") as db:
+        db.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO meta VALUES ('schema', '1');
+            CREATE TABLE observations (
+                url TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL,
+                http_status INTEGER, final_url TEXT, capture TEXT);
+            CREATE INDEX observations_by_url ON observations (url, at);
+            CREATE TABLE successes (
+                url TEXT PRIMARY KEY, at REAL NOT NULL, detail TEXT NOT NULL,
+                http_status INTEGER, final_url TEXT, page_title TEXT, redirects TEXT NOT NULL,
+                capture TEXT, quotes TEXT NOT NULL);
+            CREATE TABLE captures (
+                url TEXT NOT NULL, target TEXT NOT NULL, at REAL NOT NULL,
+                capture TEXT NOT NULL, PRIMARY KEY (url, target));""")
+        for n in range(30):
+            at = (day0 + dt.timedelta(days=n)).timestamp()
+            db.execute("INSERT INTO observations VALUES (?, ?, 'ok', 200, NULL, NULL)",
+                       (server.url("/page"), at))
+            db.execute("INSERT INTO observations VALUES (?, ?, 'dead', 404, NULL, NULL)",
+                       (server.url("/gone404"), at))
+    assert "links seen: 2, in 60 observations" in cache_command("info")[1]
+    case = write_case(tmp_path, [{"id": "a", "title": "Fine", "url": server.url("/page")},
+                                 {"id": "b", "title": "Gone", "url": server.url("/gone404")}])
+    waits.now = day0 + dt.timedelta(days=30)
+    run = run_cli(str(case), "--no-archive", "-f", "json", "--confirm", "31:31",
+                  parts=parts(waits))
+    assert WARNING not in run.stderr
+    gone = links(run, server)["/gone404"]
+    assert gone["history"] == {
+        "first_seen": day0.isoformat(), "last_ok": None, "failing_since": day0.isoformat(),
+        "failed_runs": 31, "streak_status": "dead", "streak_days": 31}
+    assert gone["unconfirmed"] is False and run.exit_code == 1
+    assert links(run, server)["/page"]["history"]["first_seen"] == day0.isoformat()
+    assert "links seen: 2, in 5 observations" in cache_command("info")[1]
+
+
 def test_confirm_needs_the_memory(run_cli: Any, mixed_case: Path) -> None:
     run = run_cli(str(mixed_case), "--confirm", "3:3", "--no-cache")
     assert run.exit_code == 2 and "--no-cache" in run.stderr

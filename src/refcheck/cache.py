@@ -1,11 +1,12 @@
 """The memory of past runs: one SQLite file in the user's cache folder.
 
-It keeps every observation of every URL (the URL without credentials, when, the status, the
-HTTP code, the final URL, the archive capture found), so a report can say how long a link
-has been failing; the successes of recent runs, so a link found ``ok`` less than
-``--max-cache-age`` ago is not fetched again (failures are always checked again); and the
-archive captures found, which do not change, so a second run does not wait on the Wayback
-Machine for them.
+It keeps the observations of each URL (the URL without credentials, when, the status, the
+HTTP code, the final URL, the archive capture found) that a report reads to say how long a
+link has been failing, and no more (``_prune``: the first, the latest that did not fail,
+and the current failing streak, its middle runs counted, not kept one by one); the
+successes of recent runs, so a link found ``ok`` less than ``--max-cache-age`` ago is not
+fetched again (failures are always checked again); and the archive captures found, which
+do not change, so a second run does not wait on the Wayback Machine for them.
 
 Two runs may share the file (WAL mode; writes wait for each other up to ``BUSY_SECONDS``).
 Nothing here may stop a run: a file that is corrupt, locked or in a folder that cannot be
@@ -23,7 +24,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +42,8 @@ from refcheck.model import (
 from refcheck.urls import mask, without_secrets
 
 FILE_NAME = "memory.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Schema 1 kept every observation; it is brought up to 2 (and pruned) when a run opens it.
 DEFAULT_MAX_AGE = DEFAULT_MAX_CACHE_AGE
 #: How long a write waits for another run's write to finish before giving up on the memory.
 BUSY_SECONDS = 5.0
@@ -61,7 +63,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS observations (
     url TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL, http_status INTEGER,
-    final_url TEXT, capture TEXT);
+    final_url TEXT, capture TEXT, runs INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS observations_by_url ON observations (url, at);
 CREATE TABLE IF NOT EXISTS successes (
     url TEXT PRIMARY KEY, at REAL NOT NULL, detail TEXT NOT NULL, http_status INTEGER,
@@ -247,21 +249,23 @@ class Memory:
                 f"({marks}) THEN at END) FROM observations WHERE url = ?",
                 (*failing, key)).fetchone()
             streak = db.execute(
-                "SELECT at, status FROM observations WHERE url = ? AND at > ? ORDER BY at",
-                (key, last_ok if last_ok is not None else -1.0)).fetchall() if count else []
+                "SELECT at, status, runs FROM observations WHERE url = ? AND at > ? "
+                "ORDER BY at", (key, last_ok if last_ok is not None else -1.0)
+            ).fetchall() if count else []
             return first, count, last_ok, streak
 
         with self._guard():
             first, count, last_ok, streak = (patiently(read) if self._known(key)
                                              else (0.0, 0, None, []))
-            seen = [(_moment(at), Status(status)) for at, status in streak
+            # A row may stand for several runs of the streak (``_prune``).
+            seen = [(_moment(at), Status(status), int(runs)) for at, status, runs in streak
                     if status in failing]
             ok_at = _moment(last_ok) if last_ok is not None else None
             first_at = _moment(first) if count else None
             if now is not None:
                 first_at = now.at if first_at is None else min(first_at, now.at)
                 if now.status in FAILING_STATUSES:
-                    seen.append((now.at, now.status))
+                    seen.append((now.at, now.status, 1))
                 else:
                     seen, ok_at = [], now.at
             if first_at is None:
@@ -269,10 +273,11 @@ class Memory:
             # In the order the runs were made, even when this machine's clock is behind the
             # one that recorded the others (a streak's days never fewer than one).
             seen.sort(key=lambda run: run[0])
-            statuses = {status for _, status in seen}
+            statuses = {status for _, status, _ in seen}
             return History(
                 first_seen=first_at, last_ok=ok_at,
-                failing_since=seen[0][0] if seen else None, failed_runs=len(seen),
+                failing_since=seen[0][0] if seen else None,
+                failed_runs=sum(runs for _, _, runs in seen),
                 streak_status=next(iter(statuses)) if len(statuses) == 1 else None,
                 streak_days=((seen[-1][0].date() - seen[0][0].date()).days + 1) if seen else 0)
         return None
@@ -330,9 +335,14 @@ class Memory:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany(
-                    "INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO observations (url, at, status, http_status, final_url, "
+                    "capture) VALUES (?, ?, ?, ?, ?, ?)",
                     [(without_secrets(o.url), o.at.timestamp(), o.status.value, o.http_status,
                       _clean(o.final_url), _clean(o.capture)) for o in observations])
+                _prune(db, {without_secrets(o.url) for o in observations
+                            if o.status not in FAILING_STATUSES},
+                       {without_secrets(o.url) for o in observations
+                        if o.status in FAILING_STATUSES})
                 db.executemany("DELETE FROM successes WHERE url = ?",
                                [(url,) for url in forgotten])
                 db.executemany(
@@ -439,7 +449,11 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
         db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        return db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row[0] == "1":
+            _upgrade(db)
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return row
 
     try:
         row = patiently(prepare)
@@ -494,7 +508,7 @@ def summary(directory: Path) -> Summary:
         found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() \
             if "meta" in tables else None
         schema = found[0] if found is not None else "none"
-        if schema != str(SCHEMA_VERSION):
+        if schema not in ("1", str(SCHEMA_VERSION)):  # 1: the same, not yet pruned
             raise MemoryUnavailable(f"it was written by another version of refcheck "
                                     f"(schema {schema}, this one reads {SCHEMA_VERSION})",
                                     CLEAR)
@@ -511,6 +525,65 @@ def summary(directory: Path) -> Summary:
     return Summary(path, size, urls, observations, successes, captures,
                    _moment(oldest) if oldest is not None else None,
                    _moment(newest) if newest is not None else None)
+
+
+def _prune(db: sqlite3.Connection, fine: Iterable[str], failing_now: Iterable[str]) -> None:
+    """Drop the observations that nothing reads, of the URLs just seen ``fine`` (the runs
+    before become dispensable) or ``failing_now`` (their streak grew), in the transaction
+    that wrote their latest. What ``Memory.history`` reads of a URL is its first observation (first
+    seen), its latest that did not fail (last ok), and those after it (the failing streak:
+    its first, its latest, how many runs, whether they agree on a status). So kept are the
+    first, the last ok, and the streak's first and latest; the streak's other runs become
+    one row per status, the earliest, standing for them all (``runs``). A URL then keeps at
+    most a handful of rows, however many runs saw it."""
+    failing = tuple(s.value for s in FAILING_STATUSES)
+    last_ok = (f"(SELECT MAX(at) FROM observations WHERE url = ?1 AND status NOT IN "
+               f"({','.join(f'?{i}' for i in range(2, len(failing) + 2))}))")
+    db.executemany(
+        f"DELETE FROM observations WHERE url = ?1 AND at < {last_ok} AND at > "
+        "(SELECT MIN(at) FROM observations WHERE url = ?1)",
+        [(url, *failing) for url in fine])
+    streak_of = (f"SELECT rowid, status, runs FROM observations WHERE url = ?1 AND at > "
+                 f"COALESCE({last_ok}, -1.0) ORDER BY at, rowid")
+    merged: list[tuple[int, int]] = []
+    dropped: list[tuple[int]] = []
+    for url in failing_now:
+        streak = db.execute(streak_of, (url, *failing)).fetchall()
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for rowid, status, runs in streak[1:-1]:
+            groups.setdefault(status, []).append((rowid, int(runs)))
+        for rows in groups.values():
+            if len(rows) > 1:
+                merged.append((sum(runs for _, runs in rows), rows[0][0]))
+                dropped += [(rowid,) for rowid, _ in rows[1:]]
+    db.executemany("UPDATE observations SET runs = ? WHERE rowid = ?", merged)
+    db.executemany("DELETE FROM observations WHERE rowid = ?", dropped)
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Schema 1 (every observation kept, no ``runs``) to 2, pruned: once, by the first run
+    of this version to open the file (another doing it meanwhile is waited for)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        (schema,) = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if schema == "1":
+            db.execute("ALTER TABLE observations ADD COLUMN runs INTEGER NOT NULL DEFAULT 1")
+            urls = [url for (url,) in db.execute(
+                "SELECT DISTINCT url FROM observations").fetchall()]
+            _prune(db, urls, urls)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
+                       (str(SCHEMA_VERSION),))
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
+    if schema == "1":
+        # The file shrinks to what is left (the space of the rows dropped is otherwise only
+        # reused): a memory carried between CI jobs is carried small. Not done if another
+        # run is using the file; later prunings reuse the space all the same.
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("VACUUM")
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
