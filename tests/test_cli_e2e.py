@@ -440,6 +440,32 @@ def test_ctrl_c_held_down_during_preserve_ends_it_with_a_message_not_a_traceback
     assert "refcheck preserve: interrupted (Ctrl-C)" in err
 
 
+@pytest.mark.parametrize(("stop", "code", "how"), [
+    (signal.SIGINT, 130, "interrupted (Ctrl-C)"), (signal.SIGTERM, 143, "stopped (SIGTERM)")])
+def test_fix_stopped_while_checking_says_nothing_was_changed(
+        tmp_path: Path, server: EvidenceServer, stop: signal.Signals, code: int,
+        how: str) -> None:
+    """SIGTERM (a CI job cancelled) ended both at once, with no word and exit code -15."""
+    case = write_case(tmp_path, [{"id": "b", "title": "Slow", "url": server.url("/trickle")}])
+    before = case.read_text()
+    env = {**_subprocess_env(), "REFCHECK_IA_ACCESS_KEY": "a", "REFCHECK_IA_SECRET_KEY": "s",
+           "REFCHECK_SPN_URL": server.url("/spn"), "REFCHECK_WAYBACK_URL": server.url("/wb"),
+           "REFCHECK_CACHE_DIR": str(tmp_path / "memory")}
+    for command, said in (("fix", "nothing was changed"),):
+        server.reset_counts()
+        proc = _in_the_foreground([sys.executable, "-m", "refcheck", command, str(case)], env)
+        try:
+            assert server.wait_for("/trickle", timeout=60)
+            proc.send_signal(stop)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+        assert proc.returncode == code, err
+        assert f"refcheck {command}: {how} while checking the links; {said}." in err
+        assert "Traceback" not in err
+    assert case.read_text() == before
+
+
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_run_prints_what_was_checked(tmp_path: Path, server: EvidenceServer,
                                                stop: signal.Signals, code: int) -> None:

@@ -543,11 +543,26 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: RunReport,
                renderers: list[Renderer], interrupts: Interrupts | None = None) -> None:
+    main = asyncio.current_task()
+    if interrupts is not None and main is not None:
+        interrupts.attach(main)
+    try:
+        with terminating():
+            await _check(loaded, settings, parts, report, renderers)
+    finally:
+        if interrupts is not None:
+            interrupts.detach()
+
+
+@contextlib.contextmanager
+def terminating() -> Iterator[list[int]]:
+    """SIGTERM, while the block runs in the current task, cancels the task, and the block
+    ends with ``Terminated`` instead of ``CancelledError`` (the default would end the
+    process at once, with no report and no message). What it yields holds the signal once
+    it has come, for a block that ends otherwise when cancelled."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     stopped: list[int] = []
-    if interrupts is not None and main is not None:
-        interrupts.attach(main)
 
     def terminate() -> None:
         stopped.append(signal.SIGTERM)
@@ -558,14 +573,12 @@ async def _run(loaded: list[Case], settings: RunSettings, parts: Parts, report: 
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGTERM, terminate)
     try:
-        await _check(loaded, settings, parts, report, renderers)
+        yield stopped
     except asyncio.CancelledError:
         if stopped:
             raise Terminated from None
         raise
     finally:
-        if interrupts is not None:
-            interrupts.detach()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGTERM)
 

@@ -598,7 +598,7 @@ class FixRequest:
 
 def fix_files(request: FixRequest, parts: Parts) -> int:
     """Check, plan, rewrite, then diff or write; the exit code."""
-    from refcheck.cli import DOCUMENT_SUFFIXES, event_loop_factory
+    from refcheck.cli import DOCUMENT_SUFFIXES, Terminated, event_loop_factory
 
     try:
         found = cases.discover(request.paths)
@@ -639,8 +639,13 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
             runner.run(_check([t.loaded.case for t in targets], request.settings, parts,
                               report))
     except KeyboardInterrupt:
-        say("refcheck fix: interrupted (Ctrl-C); nothing was changed.", err=True)
+        say("refcheck fix: interrupted (Ctrl-C) while checking the links; nothing was "
+            "changed.", err=True)
         return ExitCode.INTERRUPTED
+    except Terminated:
+        say("refcheck fix: stopped (SIGTERM) while checking the links; nothing was changed.",
+            err=True)
+        return ExitCode.TERMINATED
     if report.network_unreachable:
         say("refcheck fix: no network: nothing could be reached, so nothing was concluded "
              "and nothing changed.", err=True)
@@ -663,9 +668,12 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
 
 async def _check(loaded: list[Case], settings: RunSettings, parts: Parts,
                  report: RunReport) -> None:
-    async with parts.make_fetcher(settings.http) as fetcher:
-        await check(loaded, fetcher, report, settings.check, clock=fetcher.clock,
-                    archives=build_archives(settings.check, fetcher))
+    from refcheck.cli import terminating
+
+    with terminating():
+        async with parts.make_fetcher(settings.http) as fetcher:
+            await check(loaded, fetcher, report, settings.check, clock=fetcher.clock,
+                        archives=build_archives(settings.check, fetcher))
 
 
 def _fix_one(target: Target, report: RunReport, request: FixRequest) -> list[Change]:
