@@ -87,6 +87,9 @@ class Handler(BaseHTTPRequestHandler):
             job = f"spn2-{len(server.jobs) + 1:040d}"
             server.jobs[job] = url
         self.answer(200, {"url": url, "job_id": job})
+        with server.lock:
+            server.answered += 1
+            server.arrival.notify_all()
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -148,6 +151,13 @@ class FakeSpn(ThreadingHTTPServer):
         self.polls: Counter[str] = Counter()
         self.cdx: list[dict[str, list[str]]] = []
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.answered = 0  # jobs whose id was sent back
+        self.arrival = threading.Condition(self.lock)
+
+    def wait_for_jobs(self, count: int, timeout: float = 60.0) -> bool:
+        """Whether ``count`` jobs were started (their ids sent back) within ``timeout``."""
+        with self.arrival:
+            return self.arrival.wait_for(lambda: self.answered >= count, timeout)
 
     @property
     def base(self) -> str:
@@ -162,3 +172,4 @@ class FakeSpn(ThreadingHTTPServer):
             self.polls.clear()
             self.cdx.clear()
             self.seen.clear()
+            self.answered = 0

@@ -17,6 +17,7 @@ import pytest
 from refcheck import cli
 from tests.behaviours import BEHAVIOURS
 from tests.conftest import Waits, parts_with, write_case
+from tests.fake_spn import ACCESS, SECRET
 from tests.server import EvidenceServer, free_port
 
 
@@ -442,7 +443,7 @@ def test_ctrl_c_held_down_during_preserve_ends_it_with_a_message_not_a_traceback
 
 @pytest.mark.parametrize(("stop", "code", "how"), [
     (signal.SIGINT, 130, "interrupted (Ctrl-C)"), (signal.SIGTERM, 143, "stopped (SIGTERM)")])
-def test_fix_stopped_while_checking_says_nothing_was_changed(
+def test_preserve_and_fix_stopped_while_checking_say_nothing_was_sent_or_changed(
         tmp_path: Path, server: EvidenceServer, stop: signal.Signals, code: int,
         how: str) -> None:
     """SIGTERM (a CI job cancelled) ended both at once, with no word and exit code -15."""
@@ -451,7 +452,7 @@ def test_fix_stopped_while_checking_says_nothing_was_changed(
     env = {**_subprocess_env(), "REFCHECK_IA_ACCESS_KEY": "a", "REFCHECK_IA_SECRET_KEY": "s",
            "REFCHECK_SPN_URL": server.url("/spn"), "REFCHECK_WAYBACK_URL": server.url("/wb"),
            "REFCHECK_CACHE_DIR": str(tmp_path / "memory")}
-    for command, said in (("fix", "nothing was changed"),):
+    for command, said in (("preserve", "nothing was sent"), ("fix", "nothing was changed")):
         server.reset_counts()
         proc = _in_the_foreground([sys.executable, "-m", "refcheck", command, str(case)], env)
         try:
@@ -464,6 +465,52 @@ def test_fix_stopped_while_checking_says_nothing_was_changed(
         assert f"refcheck {command}: {how} while checking the links; {said}." in err
         assert "Traceback" not in err
     assert case.read_text() == before
+
+
+@pytest.mark.parametrize(("stop", "code", "how"), [
+    (signal.SIGINT, 130, "interrupted (Ctrl-C)"), (signal.SIGTERM, 143, "stopped (SIGTERM)")])
+def test_preserve_stopped_while_capturing_lists_the_captures_asked_for_and_not_sent(
+        tmp_path: Path, server: EvidenceServer, stop: signal.Signals, code: int,
+        how: str) -> None:
+    """Two captures under way (at most two run at once), a third waiting: each is listed,
+    so that the day's captures are not spent on them again."""
+    import threading
+
+    from tests.fake_spn import FakeSpn
+
+    spn = FakeSpn()
+    threading.Thread(target=spn.serve_forever, daemon=True).start()
+    try:
+        case = write_case(tmp_path, [
+            {"id": f"s{i}", "title": f"Page {i}", "url": server.url(f"/page?spn=pending&n={i}")}
+            for i in range(3)] + [{"id": "gone", "title": "Gone",
+                                   "url": server.url("/gone404")}])
+        env = {**_subprocess_env(), "REFCHECK_IA_ACCESS_KEY": ACCESS,
+               "REFCHECK_IA_SECRET_KEY": SECRET, "REFCHECK_SPN_URL": spn.base,
+               "REFCHECK_WAYBACK_URL": spn.base, "REFCHECK_CACHE_DIR": str(tmp_path / "m")}
+        proc = _in_the_foreground([sys.executable, "-m", "refcheck", "preserve", str(case),
+                                   "-f", "json"], env)
+        try:
+            assert spn.wait_for_jobs(2, timeout=60)
+            proc.send_signal(stop)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    finally:
+        spn.shutdown()
+        spn.server_close()
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert f"refcheck preserve: {how}; what became of each link is listed above. 2 " \
+           "captures asked for may still be made" in err
+    assert "1 link was not sent: run refcheck preserve again for them once" in err
+    report = json.loads(out)
+    assert report["complete"] is False
+    outcomes = sorted(link["outcome"] for link in report["links"])
+    assert outcomes == ["asked", "asked", "not-sent", "skipped"]
+    # The job's id, unless refcheck was stopped before it had read the answer naming it.
+    assert {link["job_id"] for link in report["links"] if link["outcome"] == "asked"} <= \
+        {None, *spn.jobs}
 
 
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -334,3 +334,75 @@ def test_the_settings_file_beside_the_case_file_keeps_excluded_links_from_the_ar
     assert [link["outcome"] for link in links(run)] == ["skipped", "captured"]
     assert links(run)[0]["detail"] == ("not checked: the settings file excludes it (exclude "
                                        "pattern `intranet`); nothing was sent")
+
+
+@pytest.mark.parametrize("form", ["terminal", "json"])
+def test_stopped_it_lists_the_captures_made_and_the_ones_under_way(
+        tmp_path: Path, server: EvidenceServer, spn: FakeSpn, waits: Waits, form: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C once one capture is made and another asked for: both are listed (a run again
+    at once would ask for them again, the Wayback Machine not listing them yet, and spend
+    the day's captures), and the exit code is 130."""
+    import signal
+
+    from refcheck.preserve_command import PreserveParts
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("Ctrl-C is not refcheck's to handle here")
+    made, under_way = server.url("/page?made"), server.url("/long-page?under-way")
+    case = case_of(tmp_path, made, under_way, server.url("/gone404"))
+    jobs: dict[str, str] = {}
+    made_done = asyncio.Event()
+    stopped: list[bool] = []
+
+    def stop_once_both() -> None:
+        if made_done.is_set() and under_way in jobs.values() and not stopped:
+            stopped.append(True)
+            signal.raise_signal(signal.SIGINT)
+
+    async def save_page_now(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            url = dict(httpx.QueryParams(request.content.decode()))["url"]
+            jobs[f"job-{len(jobs) + 1}"] = url
+            stop_once_both()
+            return httpx.Response(200, json={"url": url, "job_id": f"job-{len(jobs)}"})
+        url = jobs[request.url.path.rsplit("/", 1)[1]]
+        if url == made:
+            made_done.set()
+            stop_once_both()
+            return httpx.Response(200, json={"status": "success", "timestamp": CAPTURED_AT,
+                                             "original_url": url})
+        await made_done.wait()
+        await asyncio.Event().wait()  # under way until refcheck is stopped
+        raise AssertionError("not reached")
+
+    monkeypatch.setenv("REFCHECK_SPN_URL", spn.base)
+    monkeypatch.setenv("REFCHECK_WAYBACK_URL", spn.base)
+    monkeypatch.setenv("REFCHECK_IA_ACCESS_KEY", ACCESS)
+    monkeypatch.setenv("REFCHECK_IA_SECRET_KEY", SECRET)
+    parts = PreserveParts(make_fetcher=parts_with(waits).make_fetcher,
+                          spn_transport=httpx.MockTransport(save_page_now))
+    try:
+        result = CliRunner().invoke(app, [str(case), "-f", form], obj=parts,
+                                    prog_name="refcheck preserve")
+    finally:  # what the process's end would undo
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert result.exit_code == 130, result.stdout + result.stderr
+    assert "refcheck preserve: interrupted (Ctrl-C); what became of each link is listed " \
+           "above. 1 capture asked for may still be made: look for it" in result.stderr
+    if form == "json":
+        document = json.loads(result.stdout)
+        assert document["complete"] is False
+        assert [(link["outcome"], link["job_id"]) for link in document["links"]] == [
+            ("captured", "job-1"), ("asked", "job-2"), ("skipped", None)] or [
+            (link["outcome"], link["job_id"]) for link in document["links"]] == [
+            ("captured", "job-2"), ("asked", "job-1"), ("skipped", None)]
+        assert document["links"][0]["capture_url"] == f"{spn.base}/web/{CAPTURED_AT}/{made}"
+        assert document["summary"]["asked"] == 1
+    else:
+        assert f"  captured 26 November 2026, 09:01 UTC: {spn.base}/web/{CAPTURED_AT}/" \
+               f"{made}\n" in result.stdout
+        assert "  asked for: refcheck was stopped while Save Page Now was making the " \
+               "capture (job job-" in result.stdout
+        assert result.stdout.endswith("0 refused, 0 failed, 1 skipped, 1 asked for\n")

@@ -135,6 +135,10 @@ class SaveOutcome(StrEnum):
     REFUSED = "refused"
     FAILED = "failed"
     SKIPPED = "skipped"
+    #: Only when refcheck was stopped (Ctrl-C, SIGTERM): the capture was asked for and had
+    #: not ended; or the link was not yet sent.
+    ASKED = "asked"
+    NOT_SENT = "not-sent"
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,8 @@ class SavePageNow:
         #: Why nothing more is sent (the keys were refused, or the service asked for a
         #: long pause): every later link is reported with it, unasked.
         self.stopped: Saved | None = None
+        #: Each address asked for, with its capture job once Save Page Now has named it.
+        self.asked: dict[str, str | None] = {}
 
     async def __aenter__(self) -> SavePageNow:
         self._client = httpx.AsyncClient(
@@ -289,6 +295,7 @@ class SavePageNow:
             job = await self._submit(url)
             if isinstance(job, Saved):
                 return job
+            self.asked[url] = job
             return await self._poll(job, url)
 
     async def _submit(self, url: str) -> str | Saved:
@@ -296,6 +303,7 @@ class SavePageNow:
             await self._budget.wait()
             if self.stopped is not None:
                 return self.stopped
+            self.asked.setdefault(url, None)
             try:
                 response = await self._send("POST", f"{self.base}/save",
                                             data={"url": url, "skip_first_archive": "1"})
@@ -512,12 +520,39 @@ async def preserve(results: Sequence[LinkResult], *, since: dt.datetime, wayback
         out.append((result, address, tasks[address]))
     try:
         await asyncio.gather(*tasks.values())
+    except asyncio.CancelledError:
+        raise Stopped(_so_far(out, spn)) from None
     finally:
         for task in tasks.values():
             task.cancel()
+    return _so_far(out, spn)
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM while the captures were being made: what became of each link by
+    then (captured, asked for and not ended, not sent, ...), so that none is lost."""
+
+    def __init__(self, preserved: list[Preserved]) -> None:
+        super().__init__("stopped")
+        self.preserved = preserved
+
+
+def _so_far(out: Sequence[tuple[LinkResult, str | None, asyncio.Task[Saved] | Saved]],
+            spn: SavePageNow) -> list[Preserved]:
     preserved = []
     for result, address, saved in out:
-        value = saved if isinstance(saved, Saved) else saved.result()
+        if isinstance(saved, Saved):
+            value = saved
+        elif saved.done() and not saved.cancelled():
+            value = saved.result()
+        elif address is not None and address in spn.asked:
+            job = spn.asked[address]
+            value = Saved(SaveOutcome.ASKED, "refcheck was stopped while Save Page Now was "
+                          f"making the capture{f' (job {job})' if job else ''}, which it "
+                          "may still make; the Wayback Machine can take hours to list it, so "
+                          "look for it there before asking again", job_id=job)
+        else:
+            value = Saved(SaveOutcome.NOT_SENT, "refcheck was stopped before it was sent")
         assert result.cited is not None
         preserved.append(Preserved(result, address, value,
                                    government=is_uk_government(address or result.cited.url)))

@@ -3,7 +3,7 @@ an exit code out; the work is ``preserve.preserve``'s.
 
 Exit codes: 0 every live link is captured or was already; 1 a capture was refused or
 failed; 2 usage or case-file error, or no keys (nothing sent); 3 no network; 130
-interrupted.
+interrupted (Ctrl-C), 143 stopped by SIGTERM: each link's outcome so far is reported.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
@@ -51,6 +51,7 @@ from refcheck.preserve import (
     Preserved,
     SaveOutcome,
     SavePageNow,
+    Stopped,
     keys_from,
     keys_problem,
     preserve,
@@ -79,6 +80,8 @@ Exit codes:
   1    a capture was refused or failed
   2    usage or case-file error, or no keys: nothing was sent
   3    no network
+  130  interrupted (Ctrl-C): each link's outcome so far is reported
+  143  stopped by SIGTERM: as for Ctrl-C
 """
 
 app = command_app()
@@ -174,7 +177,7 @@ def _date(text: str | None) -> dt.date | None:
 
 def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
     """Keys first (without them nothing is read or sent), then the check, then captures."""
-    from refcheck.cli import Interrupts, event_loop_factory, load_cases
+    from refcheck.cli import Interrupts, Terminated, event_loop_factory, load_cases
 
     keys = keys_from(os.environ)
     if keys is None:
@@ -198,36 +201,80 @@ def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
         return ExitCode.USAGE
     for warning in warnings:
         _say(str(warning), err=True)
+    stop = _Stop()
     try:
         with Interrupts() as interrupts, asyncio.Runner(
                 loop_factory=event_loop_factory()) as runner:
-            done = runner.run(_run(loaded, request, parts, keys, base, interrupts))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        _say("refcheck preserve: interrupted (Ctrl-C); captures already asked for may still "
-             "be made.", err=True)
-        return ExitCode.INTERRUPTED
+            done = runner.run(_run(loaded, request, parts, keys, base, interrupts, stop))
+    except (KeyboardInterrupt, asyncio.CancelledError, Terminated, Stopped):
+        code = ExitCode.TERMINATED if stop.signals else ExitCode.INTERRUPTED
+        how = "stopped (SIGTERM)" if stop.signals else "interrupted (Ctrl-C)"
+        if stop.preserved is None or stop.since is None:
+            _say(f"refcheck preserve: {how} while checking the links; nothing was sent.",
+                 err=True)
+            return code
+        _write(stop.preserved, stop.since, request)
+        asked = sum(p.saved.outcome is SaveOutcome.ASKED for p in stop.preserved)
+        unsent = sum(p.saved.outcome is SaveOutcome.NOT_SENT for p in stop.preserved)
+        said = [f"refcheck preserve: {how}; what became of each link is listed above."]
+        if asked:
+            said.append(f"{asked} capture{'s' if asked != 1 else ''} asked for may still be "
+                        f"made: look for {'them' if asked != 1 else 'it'} in the Wayback "
+                        "Machine before asking again.")
+        if unsent:
+            said.append(f"{unsent} link{'s were' if unsent != 1 else ' was'} not sent: run "
+                        "refcheck preserve again for them once the Wayback Machine lists "
+                        "the captures made now (it can take hours), or it asks for those "
+                        "again.")
+        _say(" ".join(said), err=True)
+        return code
     if done is None:
         _say("refcheck preserve: no network: nothing could be reached, so nothing was "
              "captured.", err=True)
         return ExitCode.NO_NETWORK
     since, preserved = done
-    if request.json_output:
-        sys.stdout.write(render_json(preserved, since) + "\n")
-    else:
-        sys.stdout.write(render_terminal(preserved, since))
-    sys.stdout.flush()
+    _write(preserved, since, request)
     failing = any(p.saved.outcome in (SaveOutcome.REFUSED, SaveOutcome.FAILED)
                   for p in preserved)
     return ExitCode.ATTENTION if failing else ExitCode.OK
 
 
+@dataclass
+class _Stop:
+    """What a run that is stopped has to report: the signal that stopped it (SIGTERM; none
+    for Ctrl-C), the date captures were looked for since, and each link's outcome once the
+    captures began (those not ended included)."""
+
+    signals: list[int] = field(default_factory=list)
+    since: dt.date | None = None
+    preserved: list[Preserved] | None = None
+
+
 async def _run(loaded: list[Case], request: PreserveRequest, parts: PreserveParts,
-               keys: Keys, base: str, interrupts: Interrupts | None = None
-               ) -> tuple[dt.date, list[Preserved]] | None:
-    settings = request.settings
+               keys: Keys, base: str, interrupts: Interrupts | None = None,
+               stop: _Stop | None = None) -> tuple[dt.date, list[Preserved]] | None:
+    from refcheck.cli import terminating
+
+    stop = stop if stop is not None else _Stop()
     task = asyncio.current_task()
     if interrupts is not None and task is not None:
         interrupts.attach(task)  # Ctrl-C cancels this; pressed again, it is ignored
+    try:
+        with terminating() as signals:
+            stop.signals = signals
+            return await _preserve(loaded, request, parts, keys, base, stop)
+    except Stopped as stopped:
+        stop.preserved = stopped.preserved
+        raise
+    finally:
+        if interrupts is not None:
+            interrupts.detach()
+
+
+async def _preserve(loaded: list[Case], request: PreserveRequest, parts: PreserveParts,
+                    keys: Keys, base: str, stop: _Stop
+                    ) -> tuple[dt.date, list[Preserved]] | None:
+    settings = request.settings
     async with parts.make_fetcher(settings.http) as fetcher:
         report = RunReport()
         # No archive fallback: only live links are preserved.
@@ -235,6 +282,7 @@ async def _run(loaded: list[Case], request: PreserveRequest, parts: PreservePart
         if report.network_unreachable:
             return None
         since = request.since or (fetcher.clock() - dt.timedelta(days=365)).date()
+        stop.since = since
         archives = settings.check.archive_settings or ArchiveSettings()
         client = ArchiveClient(fetcher, wait_after_429=archives.wait_after_429,
                                max_wait_after_429=archives.max_wait_after_429)
@@ -247,7 +295,17 @@ async def _run(loaded: list[Case], request: PreserveRequest, parts: PreservePart
             start = dt.datetime(since.year, since.month, since.day, tzinfo=dt.UTC)
             preserved = await preserve(_in_order(report), since=start, wayback=wayback,
                                        spn=spn)
+            # Every link is done: stopped while the connections close, nothing is lost.
+            stop.preserved = preserved
     return since, preserved
+
+
+def _write(preserved: list[Preserved], since: dt.date, request: PreserveRequest) -> None:
+    if request.json_output:
+        sys.stdout.write(render_json(preserved, since) + "\n")
+    else:
+        sys.stdout.write(render_terminal(preserved, since))
+    sys.stdout.flush()
 
 
 def _in_order(report: RunReport) -> list[Any]:
@@ -264,6 +322,8 @@ WORDS = {
     SaveOutcome.REFUSED: "refused",
     SaveOutcome.FAILED: "failed",
     SaveOutcome.SKIPPED: "skipped",
+    SaveOutcome.ASKED: "asked for",
+    SaveOutcome.NOT_SENT: "not sent",
 }
 
 GOVERNMENT = ("a UK government page: the UK Government Web Archive (The National Archives) "
@@ -273,10 +333,12 @@ GOVERNMENT = ("a UK government page: the UK Government Web Archive (The National
 
 def summary(preserved: list[Preserved], since: dt.date) -> str:
     counts = Counter(p.saved.outcome for p in preserved)
+    stopped = "".join(f", {counts[o]} {WORDS[o]}" for o in (SaveOutcome.ASKED,
+                                                            SaveOutcome.NOT_SENT) if counts[o])
     return (f"refcheck preserve: {counts[SaveOutcome.CAPTURED]} captured, "
             f"{counts[SaveOutcome.RECENT]} already captured since {day(since)}, "
             f"{counts[SaveOutcome.REFUSED]} refused, {counts[SaveOutcome.FAILED]} failed, "
-            f"{counts[SaveOutcome.SKIPPED]} skipped")
+            f"{counts[SaveOutcome.SKIPPED]} skipped{stopped}")
 
 
 def render_terminal(preserved: list[Preserved], since: dt.date) -> str:
@@ -323,6 +385,8 @@ def render_json(preserved: list[Preserved], since: dt.date) -> str:
     document = {
         "schema": "refcheck-preserve/1", "refcheck": __version__,
         "since": since.isoformat(),
+        # False when stopped (Ctrl-C, SIGTERM): links "asked" or "not-sent" are not done.
+        "complete": not (counts[SaveOutcome.ASKED] or counts[SaveOutcome.NOT_SENT]),
         "summary": {outcome.value: counts[outcome] for outcome in SaveOutcome},
         "links": links,
     }
