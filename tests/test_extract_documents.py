@@ -79,6 +79,20 @@ def test_yaml_special_text_is_quoted(tmp_path: Path) -> None:
     assert loaded.case.sources[0].urls[0].url == "http://example.org/a#b"
 
 
+def test_url_in_angle_brackets_leaves_no_brackets_in_the_title(tmp_path: Path) -> None:
+    # `<http://…>`, as e-mail and Markdown write a URL.
+    path = tmp_path / "case.txt"
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "1. Environment Agency report (2014): <http://www.example.org/a.pdf>\n"
+                    "2. Briefing <www.example.org/b>.\n"
+                    "3. Smith, J. (2012) Water. <doi:10.1000/xyz123>\n", encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("Environment Agency report (2014)", ["http://www.example.org/a.pdf"]),
+        ("Briefing.", ["http://www.example.org/b"]),
+        ("Smith, J. (2012) Water.", ["https://doi.org/10.1000/xyz123"])]
+
+
 def _docx(tmp_path: Path, body: str, rels: str = "") -> Path:
     path = tmp_path / "case.docx"
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'

@@ -190,7 +190,7 @@ _DROP = (
                r"(?:\s+(?:on|at))?\s*:?\s*[\dA-Za-z ,/.\-]{0,30}\d{2,4}\s*\)?\.?", re.IGNORECASE),
     re.compile(r"\b(?:available|accessible|online|link|see|url|web(?:site)?)\s*(?:at|from|on|"
                r"via)?\s*:?\s*$", re.IGNORECASE),
-    re.compile(r"\bdoi\s*:?\s*(?=[.,;)]|$)", re.IGNORECASE),
+    re.compile(r"\bdoi\s*:?\s*(?=[.,;)>]|$)", re.IGNORECASE),
     re.compile(r",?\s*\bsee\s*(?=[):.]?\s*$)", re.IGNORECASE),
 )
 
@@ -207,6 +207,9 @@ def shorten(text_: str, printed: Sequence[str]) -> str:
     for pattern in _DROP:
         text_ = pattern.sub(" ", text_).strip()
         text_ = re.sub(r"\s+", " ", text_)
+    # What held a URL, left empty: `<>` (`<http://…>`, as e-mail and Markdown write one)
+    # with the `,` or `:` before it, or its `<` alone where the URL took its `>`; `()`, `[]`.
+    text_ = re.sub(r"[,:;]?\s*(?:<\s*>|<(?=\s*(?:[,.;:)]|$)))", "", text_)
     text_ = re.sub(r"\(\s*\)|\[\s*\]", " ", text_)
     text_ = re.sub(r"\s+([,.;:)])", r"\1", re.sub(r"\s+", " ", text_)).strip()
     text_ = text_.strip(" ,;:-\u2013(").strip()
