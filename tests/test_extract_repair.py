@@ -66,6 +66,13 @@ def test_wrap_after_a_dot_joins_a_file_extension() -> None:
         "dh_123394.pdf"]
 
 
+def test_wrap_inside_angle_brackets_joins_the_piece_that_closes_them() -> None:
+    # `<…agricu` / `lture.pdf>`: the `>` does not hide the file name.
+    assert urls("wrap-inside-angle-brackets") == [
+        "http://downloads.theccc.org.uk.s3.amazonaws.com/0610/pr_supporting_research_SAC_"
+        "agriculture.pdf"]
+
+
 def test_wrap_before_an_underscore_or_a_slash() -> None:
     assert urls("wrap-before-underscore")[0].endswith("/file/200978/low_income_dynamics_1991-"
                                                       "2008.pdf")

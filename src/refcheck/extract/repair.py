@@ -123,7 +123,7 @@ _DATE = re.compile(r"^\d{1,4}/\d{1,2}(?:/\d{2,4})?$")
 def looks_like_url_part(token: str) -> bool:
     """A fragment that can only be part of a URL: a path, a query, an escape, an
     underscore, a file name, a host name."""
-    core = token.rstrip(".,;:)]'\"")
+    core = token.rstrip(".,;:)]>'\"")
     if not core or _DATE.match(core):
         return False
     if any(mark in core for mark in ("/", "=", "_", "~", "?", "#")):
