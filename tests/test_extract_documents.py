@@ -406,6 +406,40 @@ def test_document_without_section_5_is_refused(tmp_path: Path) -> None:
         extract(path)
 
 
+@pytest.mark.parametrize("heading", [
+    ["Section 5 \u2013 Sources to corroborate the impact"],
+    ["5 - Sources to corroborate the impact"],
+    ["5. Sources to corroborate impact"],
+    ["\u2022 5. Sources to corroborate the impact"],
+    ["- 5. Sources to corroborate the impact"],
+    ["5. Sources to corroborate the", "impact"],
+    ["5. Sources to corroborate the impact (indicative maximum of 10", "references)"],
+    ["5. Sources to corroborate the impact (indicative maximum of 10 references)"],
+])
+def test_section_5_headings_as_people_write_them(tmp_path: Path, heading: list[str]) -> None:
+    path = tmp_path / "case.txt"
+    path.write_text("\n".join(["Title of case study: T", *heading,
+                               "1. Report http://www.example.org/report.pdf",
+                               "2. Letter from the Director"]), encoding="utf-8")
+    assert [(s.id, s.title) for s in extract(path).sources] == [
+        ("1", "Report"), ("2", "Letter from the Director")]
+
+
+def test_dashed_headings_keep_section_4_out_of_the_references(tmp_path: Path) -> None:
+    path = tmp_path / "case.txt"
+    path.write_text("\n".join([
+        "Title of case study: T", "Section 3 \u2013 References to the research",
+        "1. Smith (2012) Water. http://www.example.org/paper",
+        "Section 4 \u2013 Details of the impact", "The agency's plan http://www.example.org/plan",
+        "Section 5 \u2013 Sources to corroborate the impact",
+        "1. Report http://www.example.org/report.pdf"]), encoding="utf-8")
+    extraction = extract(path)
+    assert [u.url for r in extraction.references for u in r.urls] == [
+        "http://www.example.org/paper"]
+    assert [u.url for s in extraction.sources for u in s.urls] == [
+        "http://www.example.org/report.pdf"]
+
+
 def test_one_record_as_a_json_file(tmp_path: Path) -> None:
     record = json.loads(RECORDS.read_text(encoding="utf-8").splitlines()[0])
     path = tmp_path / "597.json"

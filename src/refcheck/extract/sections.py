@@ -12,14 +12,22 @@ from dataclasses import dataclass, field
 from refcheck.extract.document import Document, Line
 
 _HEADINGS = {
-    1: r"summary\s+of\s+the\s+impact",
+    1: r"summary\s+of\s+(?:the\s+)?impact",
     2: r"underpinning\s+research",
-    3: r"references\s+to\s+the\s+research",
-    4: r"details\s+of\s+the\s+impact",
-    5: r"sources\s+to\s+corroborate\s+the\s+impact",
+    3: r"references\s+to\s+(?:the\s+)?research",
+    4: r"details\s+of\s+(?:the\s+)?impact",
+    5: r"sources\s+to\s+corroborate\s+(?:the\s+)?impact",
 }
-_HEADING = {n: re.compile(rf"^\s*(?:section\s*)?(?:{n}\s*[.):]?\s*)?{words}", re.IGNORECASE)
+#: A heading as people write it: after a bullet, with `Section`, its number followed by
+#: `.`, `)`, `:`, a hyphen or a dash (`5. Sources …`, `Section 5 - Sources …`, `• 5 Sources`).
+_NUMBER = r"^\s*(?:[-*+\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7]\s*)?(?:section\s*)?"
+_HEADING = {n: re.compile(rf"{_NUMBER}(?:{n}\s*[.):\-\u2013\u2014]?\s*)?{words}",
+                          re.IGNORECASE)
             for n, words in _HEADINGS.items()}
+#: A numbered heading's first line, for one wrapped over two (`5. Sources to corroborate
+#: the` / `impact`).
+_NUMBERED = {n: re.compile(rf"{_NUMBER}{n}\s*[.):\-\u2013\u2014]?\s*[A-Za-z]", re.IGNORECASE)
+             for n in _HEADINGS}
 #: Running heads and feet of the template's pages.
 _FURNITURE = re.compile(
     r"^\s*(?:impact case study \(ref\s*3b?\)|page \d+( of \d+)?|\d{1,3})\s*$", re.IGNORECASE)
@@ -79,11 +87,16 @@ def split(document: Document) -> Sections:
     lines = [line for line in document.lines if not _FURNITURE.match(line.text)]
     title, institution = _fields(lines)
     starts: dict[int, int] = {}
+    #: Where each section's text begins: after its heading's one line, or two.
+    bodies: dict[int, int] = {}
     for n in (1, 2, 3, 4, 5):
         after = max(starts.values(), default=-1)
         for index in range(after + 1, len(lines)):
             if _HEADING[n].match(lines[index].text):
-                starts[n] = index
+                starts[n], bodies[n] = index, index + 1
+                break
+            if _wrapped_heading(n, lines, index):
+                starts[n], bodies[n] = index, index + 2
                 break
     text = "\n".join(line.text for line in document.lines[:40])
     ref2014 = (bool(re.search(r"\(REF3b\)|\bREF\s?2014\b", text))
@@ -91,7 +104,7 @@ def split(document: Document) -> Sections:
     if 5 not in starts:
         return Sections(title, institution, [], [], False, ref2014)
     end_of_3 = starts.get(4, starts[5])
-    section_3 = lines[starts[3] + 1:end_of_3] if 3 in starts else []
+    section_3 = lines[bodies[3]:end_of_3] if 3 in starts else []
     outputs = len(section_3)
     for index, line in enumerate(section_3):
         if _NOT_OUTPUTS.match(line.text):
@@ -102,9 +115,18 @@ def split(document: Document) -> Sections:
     references = items(section_3[:outputs]) + [
         item for item in items(section_3[outputs + 1:])
         if any(_URLISH.search(line.text) for line in item.lines)]
-    section_5 = lines[starts[5] + 1:]
+    section_5 = lines[bodies[5]:]
     return Sections(title, institution, references, items(section_5), True, ref2014,
                     section_3, section_5)
+
+
+def _wrapped_heading(n: int, lines: Sequence[Line], index: int) -> bool:
+    """Whether section n's numbered heading starts on this line and ends on the next."""
+    if index + 1 >= len(lines) or not _NUMBERED[n].match(lines[index].text):
+        return False
+    first = lines[index].text.rstrip()
+    match = _HEADING[n].match(f"{first} {lines[index + 1].text.strip()}")
+    return match is not None and match.end() > len(first)
 
 
 def _fields(lines: Sequence[Line]) -> tuple[str | None, str | None]:
