@@ -152,6 +152,25 @@ def _sources(path: Path) -> dict[str, list[str]]:
 _HEAD = _p(_t("Title of case study: T")) + _p(_t("5. Sources to corroborate the impact"))
 
 
+def test_the_words_a_link_is_over_stay_in_the_title(tmp_path: Path) -> None:
+    rel = ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+           '2006/relationships/hyperlink" Target="http://www.example.org/briefing" '
+           'TargetMode="External"/>')
+    body = _HEAD + "".join([
+        _p(_t("S1 "), '<w:hyperlink r:id="rId9">', _t("Parliamentary briefing (2013)"),
+           "</w:hyperlink>"),
+        _p(_t("S2 Report, "), '<w:hyperlink r:id="rId9">', _t("here"), "</w:hyperlink>"),
+        _p(_t("S3 Jackson, J. (2012) "), '<w:hyperlink r:id="rId9">',
+           _t("Why do people comply with the law?"), "</w:hyperlink>", _t(" Journal, 52.")),
+        _p(_t("S4 Hough, M. (2013) Policing. "), '<w:hyperlink r:id="rId9">', _t("DOI."),
+           "</w:hyperlink>")])
+    loaded = loads_cleanly(extract(_docx(tmp_path, body, rel)).to_yaml())
+    assert [(s.id, s.title) for s in loaded.case.sources] == [
+        ("S1", "Parliamentary briefing (2013)"), ("S2", "Report"),
+        ("S3", "Jackson, J. (2012) Why do people comply with the law? Journal, 52."),
+        ("S4", "Hough, M. (2013) Policing.")]
+
+
 def test_docx_text_box_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
     # Word writes a text box twice (for itself and for older readers), inside a run of the
     # paragraph it is anchored in.
@@ -304,7 +323,7 @@ def test_docx_footnote_is_read_with_the_source_that_refers_to_it(tmp_path: Path)
     loaded = loads_cleanly(extract(path).to_yaml())
     assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
         ("S1", "Report of the Select Committee (2012).", ["http://www.parliament.uk/report.pdf"]),
-        ("S2", "Minutes of the council meeting Agenda item 4",
+        ("S2", "Minutes of the council meeting Agenda item 4, the minutes",
          ["http://www.example.org/minutes.pdf"]),
         ("S3", "Letter from the Director of Public Health", [])]
 

@@ -157,7 +157,11 @@ def _entries(items: Sequence[sections.Item], kind: str, links: Sequence[Link],
             unique = f"{label}-{suffix}"
             suffix += 1
         seen.add(unique)
-        title = shorten(_item_text(item), [u.printed for u in urls]) or _fallback_title(urls)
+        citation = _item_text(item)
+        # A link's words are the citation's own (`Why do people comply with the law?`)
+        # and stay in the title, unless they only say where the link is (`DOI`, `here`).
+        title = (shorten(citation, [u.printed for u in urls if not _worded(u)])
+                 or _fallback_title(urls))
         doi = next((u.doi for u in urls if u.doi), None) or next(
             (d for d in (_doi_of_url(u.url) for u in urls) if d), None)
         out.append(Entry(id=unique, title=title, urls=tuple(urls),
@@ -176,6 +180,20 @@ def _item_text(item: sections.Item) -> str:
     if parts and item.id_text:
         parts[0] = item.lines[0].text[len(item.id_text):].strip()
     return " ".join(p for p in parts if p)
+
+
+#: The words of a link that only say where it is.
+_LINK_WORDS = frozenset({"doi", "archived", "archive", "here", "link", "this", "website",
+                         "web", "site", "online", "pdf", "full", "text", "click", "available",
+                         "url", "see", "page", "copy", "the", "at", "on", "via"})
+
+
+def _worded(url: ExtractedUrl) -> bool:
+    """A document's link over words of the citation (a report's name), not over a URL or
+    words that only say where the link is (`DOI`, `Archived`, `here`)."""
+    if not url.from_link or re.search(r"https?:|www\.|doi\.org", url.printed, re.IGNORECASE):
+        return False
+    return not all(word in _LINK_WORDS for word in re.findall(r"\w+", url.printed.lower()))
 
 
 def _fallback_title(urls: Sequence[ExtractedUrl]) -> str:
