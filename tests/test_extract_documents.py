@@ -93,6 +93,68 @@ def test_url_in_angle_brackets_leaves_no_brackets_in_the_title(tmp_path: Path) -
         ("Smith, J. (2012) Water.", ["https://doi.org/10.1000/xyz123"])]
 
 
+_MARKDOWN = """\
+# Impact case study (REF3)
+
+**Institution:** University of Example
+
+**Title of case study:** Better water for all
+
+## 1. Summary of the impact
+
+The agency cited [S1] and the [briefing][brief].
+
+## 3. References to the research
+
+1. Smith, J. (2012) Water. *Journal*, 3, 1-10. <https://doi.org/10.1000/xyz123>
+1. Jones, K. (2013) [Rivers and
+   lakes](https://www.example.org/rivers_and_lakes_2013).
+
+## 5. Sources to corroborate the impact
+
+- **S1** Environment Agency report (2014): <http://www.example.org/river_plan_2014.pdf>
+- **S2** [Parliamentary briefing on water][brief]
+* S3 Data at http://www.example.org/data_set_v2.csv (_Office for National Statistics_)
+- S4 Letter from the Director (available on request)
+
+[brief]: http://www.example.org/briefing "Briefing"
+"""
+
+
+def test_markdown_case_study_as_people_write_it(tmp_path: Path) -> None:
+    path = tmp_path / "case.md"
+    path.write_text(_MARKDOWN, encoding="utf-8")
+    extraction = extract(path)
+    loaded = loads_cleanly(extraction.to_yaml())
+    assert (loaded.case.title, loaded.case.institution) == ("Better water for all",
+                                                            "University of Example")
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("S1", "Environment Agency report (2014)",
+         ["http://www.example.org/river_plan_2014.pdf"]),
+        ("S2", "Parliamentary briefing on water", ["http://www.example.org/briefing"]),
+        ("S3", "Data at (Office for National Statistics)", ["http://www.example.org/data_set_v2.csv"]),
+        ("S4", "Letter from the Director (available on request)", []),
+        # The list `1.` `1.` is numbered 1, 2, as it is shown.
+        ("1", "Smith, J. (2012) Water. Journal, 3, 1-10.",
+         ["https://doi.org/10.1000/xyz123"]),
+        ("2", "Jones, K. (2013) Rivers and lakes.",
+         ["https://www.example.org/rivers_and_lakes_2013"])]
+    assert ("# the link on 'Parliamentary briefing on water' (line 20)"
+            in extraction.to_yaml())
+
+
+def test_markdown_bullets_are_items_and_a_numbered_source_is_not_a_definition(
+        tmp_path: Path) -> None:
+    path = tmp_path / "case.md"
+    path.write_text("Title of case study: T\n\n### Sources to corroborate the impact\n\n"
+                    "- Report one http://www.example.org/one\n"
+                    "- Report two http://www.example.org/two\n\n"
+                    "[3]: http://www.example.org/three (accessed 2013)\n", encoding="utf-8")
+    assert _sources(path) == {"1": ["http://www.example.org/one"],
+                              "2": ["http://www.example.org/two"],
+                              "3": ["http://www.example.org/three"]}
+
+
 def _docx(tmp_path: Path, body: str, rels: str = "") -> Path:
     path = tmp_path / "case.docx"
     w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'

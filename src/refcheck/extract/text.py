@@ -21,7 +21,14 @@ def read(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise ExtractionError(f"{path}: cannot read: {exc.strerror}") from None
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        from refcheck.extract import markdown
+
+        return markdown.read(decode(data), str(path))
     return from_text(decode(data), str(path))
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 def decode(data: bytes) -> str:
