@@ -39,6 +39,23 @@ def test_a_case_study_document_is_checked_without_a_case_file(
     assert f"{server.url('/gone404')}  (line 8)" in text
 
 
+def test_a_case_study_saved_as_a_web_page_is_checked_directly(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    document = tmp_path / "case-study.htm"
+    document.write_text(
+        "<html><head><title>Case study</title></head><body>"
+        "<p><b>Title of case study:</b> Improving outcomes for families</p>"
+        "<p><b>5. Sources to corroborate the impact</b></p>"
+        f"<p>a) Evaluation of the Springboard project, {server.base}/long-page</p>"
+        f"<p>b) <a href='{server.base}/gone404'>Council report (2012)</a></p></body></html>",
+        encoding="utf-8")
+    run = run_cli(str(document), "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    links = {link["source"]: link for link in json.loads(run.stdout)["links"]}
+    assert links["a"]["status"] == "ok" and links["b"]["status"] == "dead"
+    assert links["b"]["place"] == "line 4" and links["b"]["file"] == str(document)
+
+
 def test_a_document_that_cannot_be_read_is_a_located_error(tmp_path: Path,
                                                            run_cli: Any) -> None:
     document = tmp_path / "broken.pdf"

@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import quopri
 import zipfile
 from pathlib import Path
 
@@ -409,6 +410,63 @@ def test_docx_saved_as_strict_open_xml(tmp_path: Path) -> None:
                 b"purl.oclc.org/ooxml/officeDocument/relationships"))
     assert _sources(path) == {"S1": ["http://www.example.org/report.pdf"],
                               "S2": ["http://www.example.org/minutes.pdf"]}
+
+
+_WEB_PAGE = """\
+<html xmlns:o="urn:schemas-microsoft-com:office:office"
+xmlns:w="urn:schemas-microsoft-com:office:word">
+<head><meta http-equiv=Content-Type content="text/html; charset={charset}">
+<title>Case study</title><style><!-- p.MsoNormal {{margin:0cm}} --></style>
+<!--[if gte mso 9]><xml><w:WordDocument></w:WordDocument></xml><![endif]--></head>
+<body lang=EN-GB><div class=WordSection1>
+<p class=MsoNormal><b>Title of case study:</b> Better water for all</p>
+<p class=MsoNormal><b>5. Sources to corroborate the
+impact</b></p>
+<p class=MsoListParagraph><![if !supportLists]><span>1.<span>&nbsp;&nbsp; </span></span>
+<![endif]>Environment Agency report (2014): <a
+href="http://www.example.org/a.pdf?x=1&amp;y=2">http://www.example.org/a.pdf?x=1&amp;y=2</a></p>
+<p class=MsoListParagraph>2.&nbsp; <a href="http://www.example.org/briefing">Parliamentary
+briefing</a> &#8211; caf\u00e9 <span style='display:none;mso-hide:all'>http://old.example.org/
+</span></p>
+<ol start=3><li>Letter from the Director</li></ol>
+</div></body></html>
+"""
+
+
+def _mhtml(page: str) -> bytes:
+    body = quopri.encodestring(page.encode("utf-8")).decode("ascii")
+    return ('MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_Part"\r\n'
+            "\r\nThis document is a Single File Web Page.\r\n\r\n------=_Part\r\n"
+            "Content-Location: file:///C:/case.htm\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            'Content-Type: text/html; charset="utf-8"\r\n\r\n'
+            f"{body}\r\n------=_Part--\r\n").encode("ascii")
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("case.htm", _WEB_PAGE.format(charset="windows-1252").encode("cp1252")),
+    # Word's "Web Page" kept under the name it had: not a Word document.
+    ("case.doc", _WEB_PAGE.format(charset="utf-8").encode("utf-8")),
+    ("case.mht", _mhtml(_WEB_PAGE.format(charset="utf-8"))),
+])
+def test_a_case_study_saved_as_a_web_page_is_read(tmp_path: Path, name: str,
+                                                  data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert loaded.case.title == "Better water for all"
+    # Text Word hid (display:none) is not read: it is not on the page.
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Environment Agency report (2014)", ["http://www.example.org/a.pdf?x=1&y=2"]),
+        ("2", "Parliamentary briefing \u2013 caf\u00e9", ["http://www.example.org/briefing"]),
+        ("3", "Letter from the Director", [])]
+
+
+def test_a_web_page_the_parser_cannot_make_out_is_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "case.html"
+    path.write_text("<html><body><![ if ]>5. Sources to corroborate the impact", "utf-8")
+    with pytest.raises(ExtractionError, match=r"case\.html: the web page's HTML is damaged"):
+        extract(path)
 
 
 def test_docx_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:

@@ -462,7 +462,8 @@ class Destination:
 
 #: Documents checked directly: the case file is extracted from them in memory. A Word
 #: 97-2003, RTF, OpenDocument or Pages file is refused with what to save it as.
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".json", ".doc", ".rtf", ".odt", ".pages")
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".json", ".doc", ".rtf", ".odt", ".pages",
+                     ".htm", ".html", ".mht", ".mhtml")
 
 
 def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:

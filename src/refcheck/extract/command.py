@@ -49,8 +49,9 @@ def _fail(message: str) -> typer.Exit:
 @app.command(epilog=EPILOG)
 def extract_command(
     file: Annotated[Path, typer.Argument(
-        metavar="FILE", help="A case study: PDF, Word .docx, text (.txt, .md), a REF2014 API "
-        "record (.json), or with --out-dir a JSON-lines file of records (.jsonl, .jsonl.gz).",
+        metavar="FILE", help="A case study: PDF, Word .docx, text (.txt, .md), a web page "
+        "(.htm), a REF2014 API record (.json), or with --out-dir a JSON-lines file of records "
+        "(.jsonl, .jsonl.gz).",
         show_default=False)],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", show_default=False,

@@ -53,4 +53,4 @@ class Document:
     name: str
     lines: list[Line]
     links: list[Link] = field(default_factory=list)
-    kind: str = "text"  # "pdf", "docx", "text" or "record"
+    kind: str = "text"  # "pdf", "docx", "html", "text" or "record"

@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from refcheck.extract import docx, finder, pdf, records, repair, sections, text, yaml_out
+from refcheck.extract import (
+    docx,
+    finder,
+    pdf,
+    records,
+    repair,
+    sections,
+    text,
+    webpage,
+    yaml_out,
+)
 from refcheck.extract.document import Document, Link
 from refcheck.extract.model import (
     REF2014_DEADLINE,
@@ -47,6 +57,8 @@ def read_document(path: Path) -> Document | records.Record:
             raise ExtractionError(f"{path}: not a PDF (it does not start with %PDF); check "
                                   "that the download is complete")
         return pdf.read(path)
+    if suffix in webpage.SUFFIXES or webpage.is_web_page(_head(path, 1024)):
+        return webpage.read(path)
     if suffix == ".docx" or head.startswith(b"PK\x03\x04"):
         return docx.read(path)
     if suffix == ".json":

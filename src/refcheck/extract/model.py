@@ -72,7 +72,7 @@ class Extraction:
     """Everything extracted from one document, and its case file."""
 
     name: str  # the document's path, or the record's id
-    kind: str  # "pdf", "docx", "text" or "record"
+    kind: str  # "pdf", "docx", "html", "text" or "record"
     title: str | None
     institution: str | None
     id: str | None

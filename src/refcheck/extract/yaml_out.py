@@ -110,7 +110,8 @@ def render(extraction: Extraction) -> tuple[str, dict[int, Place]]:
 
 
 #: What a document's own link is called in a comment.
-_LINKS = {"pdf": "the PDF's link", "docx": "the Word document's link"}
+_LINKS = {"pdf": "the PDF's link", "docx": "the Word document's link",
+          "html": "the web page's link"}
 
 
 def _entry(w: _Writer, entry: Entry, link: str) -> None:
