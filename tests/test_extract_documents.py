@@ -302,6 +302,31 @@ def test_docx_tracked_changes_are_read_as_accepted(tmp_path: Path) -> None:
         "S2": ["http://www.example.org/minutes.pdf"]}
 
 
+def test_docx_hidden_text_is_not_read(tmp_path: Path) -> None:
+    # Hidden text (Font > Hidden, w:vanish) is neither shown nor printed.
+    def hidden(text: str, props: str = "<w:vanish/>") -> str:
+        return f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+    rel = ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+           '2006/relationships/hyperlink" Target="http://www.example.org/hidden-link" '
+           'TargetMode="External"/>')
+    body = _HEAD + "".join([
+        _p(_t("S1 Report http://www.example.org/"), hidden("old/"), _t("new.pdf")),
+        _p(hidden("S2 Draft note http://www.example.org/draft-only")),
+        _p(_t("S2 Letter "), '<w:hyperlink r:id="rId9">', hidden("link"), "</w:hyperlink>"),
+        # Shown: hidden switched off, or hidden only before a tracked formatting change,
+        # or only the paragraph mark hidden.
+        _p(_t("S3 Data "), hidden("http://www.example.org/shown", '<w:vanish w:val="0"/>')),
+        _p('<w:pPr><w:rPr><w:vanish/></w:rPr></w:pPr>', _t("S4 Minutes "),
+           hidden("http://www.example.org/minutes",
+                  '<w:rPrChange w:id="1" w:author="A"><w:rPr><w:vanish/></w:rPr>'
+                  "</w:rPrChange>")),
+    ])
+    assert _sources(_docx(tmp_path, body, rel)) == {
+        "S1": ["http://www.example.org/new.pdf"], "S2": [],
+        "S3": ["http://www.example.org/shown"], "S4": ["http://www.example.org/minutes"]}
+
+
 def test_docx_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
     body = _HEAD + _p(_t("S1. Annual report http://www.example.org/annual"),
                       "<w:r><w:noBreakHyphen/></w:r>", _t("report"),

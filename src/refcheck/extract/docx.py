@@ -7,7 +7,8 @@ Word does not wrap text in the file, so a URL is broken only where its author br
 
 The XML is read in document order, one start or end of an element at a time, so that a
 text box inside a paragraph is a paragraph of its own (after the one it is anchored in),
-not text glued into it.
+not text glued into it. Text formatted as hidden (``w:vanish``) is not read: Word neither
+shows nor prints it, and a hidden piece inside a URL would change it.
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ class _Anchor:
     target: str | None
     words: list[str] = field(default_factory=list)
     paragraphs: list[_Paragraph] = field(default_factory=list)
+    hidden: bool = False  # some of its text is hidden
 
 
 #: Footnotes and endnotes: each is read after the paragraph that refers to it.
@@ -221,10 +223,14 @@ def _read_part(xml: bytes, targets: dict[str, str],
     #: For each open ``mc:AlternateContent``, whether one of its forms has been read.
     alternatives: list[bool] = []
     skipping: ElementTree.Element | None = None
+    #: For each open run, whether its text is hidden (w:vanish: Word neither shows nor
+    #: prints it); and how deep in paragraph marks' and changed formatting's properties.
+    runs: list[bool] = []
+    properties = 0
 
     def close(anchor: _Anchor | None, paragraph: _Paragraph | None) -> None:
-        if anchor is None or not anchor.target:
-            return
+        if anchor is None or not anchor.target or (anchor.hidden and not anchor.words):
+            return  # no link, or a link on hidden text only
         if paragraph is not None and not anchor.paragraphs:
             anchor.paragraphs.append(paragraph)
         anchors.append(anchor)
@@ -253,6 +259,10 @@ def _read_part(xml: bytes, targets: dict[str, str],
                 note = element.get(f"{_W}id")
             elif tag == f"{_W}p":
                 open_paragraphs.append(_Paragraph())
+            elif tag == f"{_W}r":
+                runs.append(False)
+            elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
+                properties += 1
             elif tag == f"{_W}hyperlink":
                 target = targets.get(element.get(f"{_R}id") or "")
                 hyperlinks.append(_Anchor(target and with_fragment(target,
@@ -277,6 +287,12 @@ def _read_part(xml: bytes, targets: dict[str, str],
                 fields.clear()  # a field ends in its paragraph
         elif tag in (f"{_W}hyperlink", f"{_W}fldSimple") and hyperlinks:
             close(hyperlinks.pop(), paragraph)
+        elif tag == f"{_W}r" and runs:
+            runs.pop()
+        elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
+            properties -= 1
+        elif tag in (f"{_W}vanish", f"{_W}specVanish") and runs and not properties:
+            runs[-1] = element.get(f"{_W}val", "true").lower() not in ("0", "false", "off")
         elif tag == f"{_W}instrText":
             if fields and not fields[-1].separated:
                 fields[-1].instruction.append(element.text or "")
@@ -292,6 +308,10 @@ def _read_part(xml: bytes, targets: dict[str, str],
                 close(fields.pop().anchor, paragraph)
         elif paragraph is None:
             pass
+        elif runs and runs[-1] and tag in (f"{_W}t", f"{_W}noBreakHyphen", f"{_W}tab",
+                                           f"{_W}br", f"{_W}cr"):
+            for anchor in (*hyperlinks, *(f.anchor for f in fields if f.anchor is not None)):
+                anchor.hidden = True
         elif tag in (f"{_W}footnoteReference", f"{_W}endnoteReference"):
             # The note's text is read after the paragraph that refers to it.
             kind = "footnote" if tag == f"{_W}footnoteReference" else "endnote"
