@@ -167,6 +167,11 @@ def test_host_of_agrees_with_a_full_split() -> None:
         ("http://e.org/(S(x3fjk2lmn))/a/p.aspx", "http://e.org/a/p.aspx"),
         ("http://e.org/a?PHPSESSID=abc", "http://e.org/a"),
         ("http://e.org/a?session_year=2012", "http://e.org/a?session_year=2012"),
+        # Springer Nature's cookie check, and a code that names an area, kept without it.
+        ("https://link.springer.com/article/10.1007/s10953-011-9719-x?error=cookies_not_"
+         "supported&code=40571a11-7f18", "https://link.springer.com/article/10.1007/"
+         "s10953-011-9719-x"),
+        ("http://e.org/area?code=E06000001", "http://e.org/area?code=E06000001"),
     ],
 )
 def test_a_visitors_session_is_taken_out_of_an_address(url: str, clean: str) -> None:

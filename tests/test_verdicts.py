@@ -378,6 +378,40 @@ def test_a_move_is_cited_without_the_session_the_server_added() -> None:
     assert result.detail == "moved to http://c.ac.uk/research/springboard; cite the new address"
 
 
+def _springer_nature_cookie_check(router: respx.MockRouter, page: str) -> None:
+    """Springer Nature's sign-in service, as a client that does not keep its cookie meets
+    it: sent to idp.nature.com and back to the page, with the cookie check's error and that
+    visit's code in the address."""
+    back = page.replace(":", "%3A").replace("/", "%2F")
+    authorize = (f"https://idp.nature.com/authorize?response_type=cookie&client_id=grover"
+                 f"&redirect_uri={back}")
+    transit = f"https://idp.nature.com/transit?redirect_uri={back}&code=27d1c0c4-4bb5"
+    router.get(f"{page}?error=cookies_not_supported&code=27d1c0c4-4bb5").respond(
+        200, html=LONG)
+    router.get(transit).respond(302, headers={
+        "Location": f"{page}?error=cookies_not_supported&code=27d1c0c4-4bb5"})
+    router.get(authorize).respond(302, headers={"Location": transit})
+    router.get(page).respond(303, headers={"Location": authorize})
+
+
+def test_springer_natures_cookie_check_is_the_cited_page_not_a_move() -> None:
+    router = respx.MockRouter()
+    _springer_nature_cookie_check(router, "https://www.nature.com/articles/nature09512")
+    old = "http://www.nature.com/nature/journal/v467/n7319/full/nature09512.html"
+    router.get(old).respond(301, headers={"Location": "https://www.nature.com/articles/"
+                                                      "nature09512"})
+    report = run(router, _case(["https://www.nature.com/articles/nature09512", old]),
+                 sibling_probe=False)
+    by_url = {r.cited.url: r for r in report.results if r.cited is not None}
+    current = by_url["https://www.nature.com/articles/nature09512"]
+    assert current.status is Status.OK, current.detail
+    assert "cite" not in current.detail
+    moved = by_url[old]  # a real move, to the page's own address without the check's
+    assert moved.status is Status.MOVED
+    assert moved.detail == ("moved to https://www.nature.com/articles/nature09512; cite the "
+                            "new address")
+
+
 def test_a_maintenance_page_is_an_error_to_try_again_not_a_lost_site() -> None:
     router = respx.MockRouter()
     router.get("https://c.ac.uk/report").respond(200, html=(

@@ -483,9 +483,21 @@ def _is_session(name: str, value: str) -> bool:
     return name.lower() in SESSION_PARAMS and not names_a_page(name, value)
 
 
+#: Springer Nature's cookie check (nature.com, link.springer.com): a visitor that did not
+#: keep the cookie its sign-in service set is sent back to the page it asked for with
+#: ``?error=cookies_not_supported&code=…``, the code that visit's own. The same page.
+_COOKIE_CHECK = "error=cookies_not_supported"
+
+
+def _is_cookie_check(pair: str, checked: bool) -> bool:
+    return checked and (pair.lower() == _COOKIE_CHECK
+                        or unquote(pair.partition("=")[0]).lower() == "code")
+
+
 def without_session(url: str) -> str:
     """``url`` without a visitor's session in its path or query: the address to cite when
-    a server put one there on the way (a session is one visitor's, and expires)."""
+    a server put one there on the way (a session is one visitor's, and expires), nor
+    Springer Nature's ``?error=cookies_not_supported&code=…``."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -494,8 +506,11 @@ def without_session(url: str) -> str:
         lambda m: m.group(0) if names_a_page(m.group(1), m.group(2)) else "", parts.path))
     query = parts.query
     if query:
-        query = "&".join(pair for pair in query.split("&")
-                         if not _is_session(*pair.partition("=")[::2]))
+        pairs = query.split("&")
+        checked = _COOKIE_CHECK in (p.lower() for p in pairs)
+        query = "&".join(pair for pair in pairs
+                         if not _is_session(*pair.partition("=")[::2])
+                         and not _is_cookie_check(pair, checked))
     if path == parts.path and query == parts.query:
         return url
     return urlunsplit(parts._replace(path=path, query=query))
