@@ -223,6 +223,18 @@ APP_SHELLS = [
     '</app-root><script src="main.8c1d.js"></script></body></html>',
     '<html><head><title>Data explorer</title></head><body><div id="app"></div><script '
     'src="/js/chunk-vendors.js"></script></body></html>',
+    # DSpace 7's repository pages without server-side rendering: its Angular root element.
+    '<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><base href="/"><title>FAO '
+    'Knowledge Repository</title></head><body><ds-app></ds-app><script src="runtime.js" '
+    'type="module"></script><script src="main.js" type="module"></script></body></html>',
+    # YouTube's watch page as served (Polymer's <ytd-app>, the links in it hidden).
+    '<!DOCTYPE html><html lang="en-GB"><head><title>Marine renewables lecture - YouTube'
+    '</title><link rel="canonical" href="https://www.youtube.com/watch?v=G4XrhcQ5khs"></head>'
+    '<body dir="ltr"><script>var ytInitialPlayerResponse = {"playabilityStatus": {"status": '
+    '"OK"}};</script><ytd-app disable-upgrade="true"><ytd-masthead id="masthead" '
+    'class="shell"><div id="search-container"></div></ytd-masthead><a slot="guide-links-'
+    'primary" href="https://www.youtube.com/about/" style="display: none;">About</a>'
+    '</ytd-app></body></html>',
 ]
 
 

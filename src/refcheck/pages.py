@@ -593,10 +593,13 @@ _BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$", re
 
 
 #: Where a web application (React, Angular, Vue, Svelte, Next.js, Nuxt) draws itself: the
-#: element its scripts mount on, or the notice shown to a browser without JavaScript.
+#: element its scripts mount on, or the notice shown to a browser without JavaScript. An
+#: application's own root element is named so too: Angular's ``<app-root>``, DSpace 7's
+#: ``<ds-app>``, YouTube's ``<ytd-app>`` (custom elements have a hyphen in their names).
 _APP_MOUNT = re.compile(
     rb"<(?:div|main|section)\b[^>]*\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|q-app|svelte|"
-    rb"main-app|react-root|application)[\"'\s>]|<app-root\b|\bng-app\b|\bdata-reactroot\b"
+    rb"main-app|react-root|application)[\"'\s>]|<[a-z][a-z0-9-]*-(?:app|root)[\s>]"
+    rb"|\bng-app\b|\bdata-reactroot\b"
     rb"|<noscript\b[^>]*>[^<]{0,200}\b(?:enable|turn\s+on|requires?|need)\b[^<]{0,80}"
     rb"javascript", re.IGNORECASE)
 
