@@ -94,6 +94,31 @@ def test_meta_refresh_is_read() -> None:
     assert meta_refresh_target(b'<meta http-equiv="refresh" content="300; url=/x">') is None
 
 
+#: Facebook's page as a browser without JavaScript would be sent on from it: a meta refresh
+#: inside <noscript>, which a browser running scripts does not read.
+FACEBOOK_PAGE = (
+    '<!DOCTYPE html><html lang="en" id="facebook" class="no_js"><head><meta charset="utf-8" />'
+    '<script nonce="x">function envFlush(a){}</script><title>Dibyesh Anand | Facebook</title>'
+    '<noscript><meta http-equiv="refresh" content="0; URL=/dibyesh/?_fb_noscript=1" />'
+    '</noscript><meta property="og:url" content="https://www.facebook.com/dibyesh" /></head>'
+    '<body><div id="content">' + "<p>Professor of International Relations. </p>" * 60
+    + "</div></body></html>")
+
+
+def test_a_meta_refresh_for_browsers_without_javascript_is_not_followed() -> None:
+    router = respx.MockRouter()
+    router.get("https://www.facebook.com/dibyesh").respond(200, html=FACEBOOK_PAGE)
+    nojs = router.get("https://www.facebook.com/dibyesh/?_fb_noscript=1").respond(
+        200, html=LONG)
+    (result,) = run(router, _case(["https://www.facebook.com/dibyesh"]),
+                    sibling_probe=False).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail == "200 OK" and not nojs.called
+    # Outside <noscript>, after one, it is followed.
+    assert meta_refresh_target(b'<noscript><img src="/px"></noscript><meta http-equiv='
+                               b'"refresh" content="0; url=/new">') == "/new"
+
+
 def test_meta_refresh_is_followed_as_a_redirect() -> None:
     router = respx.MockRouter()
     router.get("https://a.test/old").respond(

@@ -169,9 +169,23 @@ _REFRESH_CONTENT = re.compile(
 META_REFRESH_MAX_DELAY = 30.0
 
 
+_NOSCRIPT = re.compile(rb"<(/?)noscript\b", re.IGNORECASE)
+
+
+def _in_noscript(head: bytes, at: int) -> bool:
+    """Whether ``at`` is inside a ``<noscript>`` element: what a browser with JavaScript
+    (as people's are) never reads."""
+    tags = _NOSCRIPT.findall(head, 0, at)
+    return bool(tags) and tags[-1] == b""
+
+
 def meta_refresh_target(body: bytes) -> str | None:
-    """The address a ``<meta http-equiv="refresh" content="0; url=…">`` sends to, if any."""
-    match = _META_REFRESH.search(body[:65_536])
+    """The address a ``<meta http-equiv="refresh" content="0; url=…">`` sends to, if any.
+    One inside ``<noscript>`` is for browsers without JavaScript (Facebook's
+    ``?_fb_noscript=1``, Twitter's ``/i/nojs_router``): a person's browser stays."""
+    head = body[:65_536]
+    match = next((m for m in _META_REFRESH.finditer(head)
+                  if not _in_noscript(head, m.start())), None)
     if not match:
         return None
     tag = match.group(0).decode("utf-8", errors="replace")
