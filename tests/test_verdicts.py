@@ -513,6 +513,45 @@ def test_an_imperva_wall_is_blocked_but_a_page_it_lets_through_is_not(
     assert "bot check" in verdict.detail if walled else verdict.status is Status.OK
 
 
+#: Cloudflare's captcha page (200 behind some set-ups): its whole text, about 1,000
+#: characters.
+CLOUDFLARE_CAPTCHA = (
+    '<!DOCTYPE html><html lang="en-US"><head><title>Attention Required! | Cloudflare</title>'
+    '</head><body><div id="cf-wrapper"><div class="cf-alert">Please enable cookies.</div>'
+    '<div id="cf-error-details"><h1>One more step</h1><h2>Please complete the security '
+    'check to access www.c.gov.uk</h2><form id="challenge-form"><script src="https://www.'
+    'google.com/recaptcha/api.js"></script></form><h2>Why do I have to complete a CAPTCHA?'
+    '</h2><p>Completing the CAPTCHA proves you are a human and gives you temporary access '
+    'to the web property.</p><h2>What can I do to prevent this in the future?</h2><p>If you '
+    'are on a personal connection, like at home, you can run an anti-virus scan on your '
+    'device to make sure it is not infected with malware.</p><p>If you are at an office or '
+    'shared network, you can ask the network administrator to run a scan across the network '
+    'looking for misconfigured or infected devices.</p><p>Another way to prevent getting '
+    'this page in the future is to use Privacy Pass. You may need to download version 2.0 '
+    'now from the Chrome Web Store.</p><p>Cloudflare Ray ID: 6c2e9f9e3a4b4c5d &bull; Your '
+    'IP: 203.0.113.7 &bull; Performance &amp; security by Cloudflare</p></div></div>'
+    '</body></html>')
+
+
+@pytest.mark.parametrize(("title", "walled"), [
+    ("Attention Required! | Cloudflare", True),
+    ("One more step towards a malaria vaccine - BBC News", False),
+    ("Access denied: disabled people and the benefits system | The Guardian", False),
+    ("Security checks at UK airports to be tightened - BBC News", False),
+    ("Please verify your identity to vote, says Electoral Commission - BBC News", False),
+])
+def test_a_page_titled_like_a_bot_check_is_one_only_while_it_says_little(
+        title: str, walled: bool) -> None:
+    """A bot wall's title ("Access Denied", "Security check", "One more step") begins many a
+    headline: a long article so titled is the evidence, not a wall."""
+    body = (CLOUDFLARE_CAPTCHA if walled else
+            f"<title>{title}</title><h1>{title}</h1>" + LONG.split("</title>", 1)[1])
+    url = "https://www.c.gov.uk/news/health-23456789"
+    verdict = classify(Fetch(url, answer=Answer(url, 200, "", HTML, body.encode())))
+    assert (verdict.status is Status.BLOCKED) is walled, verdict.detail
+    assert "bot check" in verdict.detail if walled else verdict.detail == "200 OK"
+
+
 def test_a_redirect_to_the_uk_federations_where_are_you_from_page_is_a_sign_in() -> None:
     wayf = ("https://wayf.ukfederation.org.uk/DS002/uk.ds?entityID=https%3A%2F%2Fsp.c.ac.uk"
             "%2Fshibboleth&return=https%3A%2F%2Fsp.c.ac.uk%2FShibboleth.sso%2FLogin")

@@ -316,6 +316,10 @@ _INCAPSULA_REFUSAL = re.compile(rb"Incapsula\s+incident\s+ID", re.IGNORECASE)
 _INCAPSULA_SCRIPT = b"/_Incapsula_Resource"
 #: Text a challenge page may show beside its script ("Loading…", a noscript notice).
 CHALLENGE_MAX_TEXT = 200
+#: A page titled as a challenge is one only while it says little: Cloudflare's "Attention
+#: Required!" page, the longest, has about 1,000 characters; an article headed "One more
+#: step towards a malaria vaccine" or "Access denied: …" is far longer.
+CHALLENGE_TITLED_MAX_TEXT = 2000
 
 
 def _incapsula(body: bytes) -> bool:
@@ -341,7 +345,8 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
         return True
     if answer.status in (200, 403, 429, 503):
         title = title if title is not None else page_title(answer)
-        if title and _CHALLENGE_TITLES.match(title):
+        if title and _CHALLENGE_TITLES.match(title) and (
+                _text_length(answer.body[:65_536]) <= CHALLENGE_TITLED_MAX_TEXT):
             return True
         if _incapsula(answer.body):
             return True
