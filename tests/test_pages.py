@@ -117,6 +117,16 @@ def test_a_news_story_about_a_suspended_site_is_ok() -> None:
     assert verdict(body)[0] is Status.OK
 
 
+@pytest.mark.parametrize("title", [
+    "Katie Hopkins' Twitter account suspended - BBC News",
+    "Council website suspended after data breach | Salford Carers",
+])
+def test_a_news_story_headed_with_a_suspension_is_ok(title: str) -> None:
+    """A hosting company's notice is short; an article so headed is the evidence."""
+    assert verdict(rot.article(title, "The account was suspended on Tuesday.")) == (
+        Status.OK, "200 OK")
+
+
 @pytest.mark.parametrize("body", [
     rot.APACHE_UBUNTU, rot.APACHE_IT_WORKS, rot.NGINX_WELCOME, rot.IIS_DEFAULT,
     rot.PLESK_DEFAULT, rot.COMING_SOON,

@@ -661,13 +661,16 @@ _SUSPENDED = re.compile(
 
 
 def suspended_sign(answer: Answer, page: Page | None = None) -> str | None:
-    """A hosting company's "account suspended" (or "site expired") page, or None."""
+    """A hosting company's "account suspended" (or "site expired") page, or None. A long
+    page is no notice: a news story headed "Katie Hopkins' Twitter account suspended"."""
     page = page or read_page(answer)
     if page is None:
         return None
     path = urlsplit(answer.url).path.lower()
     if "suspendedpage" in path:  # cPanel's /cgi-sys/suspendedpage.cgi
         return page.title or "Account Suspended"
+    if page.main_length >= NOTICE_MAX_MAIN:
+        return None
     for text in (page.title, *page.headings[:4], page.lead if page.short else ""):
         if text and _SUSPENDED.search(text):
             return _short(_sentence(text, _SUSPENDED))
