@@ -81,6 +81,15 @@ def test_a_council_page_on_a_building_site_for_sale_is_ok() -> None:
     assert verdict(body)[0] is Status.OK
 
 
+@pytest.mark.parametrize("title", [
+    "Hinkley Point decision is parked until 2016 - BBC News",
+    "Public domain has expired for Orwell's works | Salford Carers",
+])
+def test_a_long_article_headlined_with_parking_words_is_ok(title: str) -> None:
+    assert verdict(rot.article(title, "What the decision means for the region.")) == (
+        Status.OK, "200 OK")
+
+
 @pytest.mark.parametrize("landed", [
     "https://www.hugedomains.com/domain_profile.cfm?d=salfordcarers&e=org.uk",
     "https://sedo.com/search/details/?partnerid=1&domain=salfordcarers.org.uk",

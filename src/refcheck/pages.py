@@ -625,7 +625,8 @@ def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
     marker = next((m for m in _PARKING_MARKERS if m in body), None)
     if marker:
         return f"it loads {marker.decode('ascii')}, which only domain-parking services serve"
-    for text in (page.title, *page.headings[:4]):
+    # A sale notice is short; a long article's headline may say "… is parked until 2016".
+    for text in (page.title, *page.headings[:4]) if page.prose_length < NOTICE_MAX_MAIN else ():
         if _FOR_SALE.search(text):
             return f"\u201c{_short(text)}\u201d"
     host = host_of(answer.url).removeprefix("www.")
