@@ -147,6 +147,20 @@ def test_web_server_default_and_placeholder_pages_are_soft_404(body: bytes | str
     assert status is Status.SOFT_404 and "default or placeholder page" in detail
 
 
+@pytest.mark.parametrize("title", [
+    "Maintenance dredging - GOV.UK",  # a guidance page
+    "Maintenance of historic buildings | Salford City Council",
+    "Coming soon to a cinema near you: Life of Pi | BFI",
+    "Under Construction at the Barbican",  # an exhibition
+])
+def test_a_short_page_titled_with_a_notices_first_words_is_ok(title: str) -> None:
+    """ "Maintenance" or "Coming soon" followed by more of a title names a page; the notices
+    stop at their words ("Under maintenance", "Coming soon!")."""
+    body = (f"<title>{title}</title><h1>{title.split(' - ')[0].split(' | ')[0]}</h1><p>How "
+            "to apply, who may apply and what to send, with the form to download.</p>")
+    assert verdict(body) == (Status.OK, "200 OK")
+
+
 def test_a_long_page_titled_coming_soon_is_ok() -> None:
     body = rot.article("Coming soon: the 2014 survey", "What we will ask carers next year.")
     assert verdict(body)[0] is Status.OK

@@ -699,18 +699,23 @@ _DEFAULT_PAGE = re.compile(
     r"|this\s+is\s+the\s+default\s+(?:web\s+)?(?:welcome\s+)?page.*)$",
     re.IGNORECASE)
 #: Placeholders a site shows before it opens: "Coming soon", "Under construction".
+#: What may follow the notice: an exclamation or a full stop, and a sentence after it ("Coming
+#: soon! Check back in May"), not more words of a title ("Maintenance dredging", "Coming soon
+#: to a cinema near you"), which name a page.
+_NOTICE_END = r"(?:\s*[!.\u2026]+(?:\s+.*)?)?$"
 _PLACEHOLDER = re.compile(
     r"^(?:(?:website|site|page|we\s+are|we[\u2019']re)\s+)?(?:coming\s+soon|launching\s+soon|"
-    r"under\s+construction)(?:\s+\W?\s*.*)?!?$"
+    r"under\s+construction)" + _NOTICE_END +
     r"|^(?:this\s+)?(?:site|website)\s+is\s+(?:coming\s+soon|under\s+construction)\b.*",
     re.IGNORECASE)
 #: A site down for a while, answering 200: "Under maintenance", "Down for maintenance",
 #: "Scheduled maintenance", "We'll be back soon". The site is there; the page may be too.
 _MAINTENANCE = re.compile(
     r"^(?:(?:the\s+)?(?:website|site|page|we\s+are|we[\u2019']re|currently)\s+)*"
-    r"(?:(?:is\s+)?(?:currently\s+)?(?:under|down\s+for)\s+(?:scheduled\s+)?maintenance"
+    r"(?:(?:(?:is\s+)?(?:currently\s+)?(?:temporarily\s+)?(?:under|down\s+for)\s+"
+    r"(?:scheduled\s+)?maintenance|we[\u2019']ll\s+be\s+back\s+soon)(?:\s+\W?\s*.*)?!?$"
     r"|(?:scheduled\s+|planned\s+)?(?:site\s+|website\s+|system\s+)?maintenance"
-    r"(?:\s+in\s+progress)?|we[\u2019']ll\s+be\s+back\s+soon)(?:\s+\W?\s*.*)?!?$",
+    r"(?:\s+(?:in\s+progress|mode|notice|page|underway))?" + _NOTICE_END + ")",
     re.IGNORECASE)
 
 
