@@ -350,6 +350,36 @@ def test_a_long_page_with_a_login_box_or_a_title_about_logging_in_is_ok() -> Non
     assert verdict(guide)[0] is Status.OK
 
 
+#: The login boxes CMSs put beside every page: Drupal 7's "User login" block in its
+#: sidebar, Joomla 3's login module in Protostar's #aside, WordPress's login widget.
+LOGIN_BOXES = [
+    '<div id="sidebar-first" class="column sidebar"><div class="region region-sidebar-first">'
+    '<div id="block-user-login" class="block block-user"><h2>User login</h2><form action="/'
+    'node/12?destination=node/12" method="post" id="user-login-form"><label for="edit-name">'
+    'Username</label><input type="text" id="edit-name" name="name"><label for="edit-pass">'
+    'Password</label><input type="password" id="edit-pass" name="pass"><input type="submit" '
+    'value="Log in"></form></div></div></div>',
+    '<div id="aside" class="span3"><div class="well"><h3 class="page-header">Login Form</h3>'
+    '<form action="/index.php" method="post" id="login-form"><input id="modlgn-username" '
+    'type="text" name="username"><input id="modlgn-passwd" type="password" name="password">'
+    '<button type="submit">Log in</button></form></div></div>',
+    '<aside id="secondary" class="widget-area"><section class="widget widget_login"><h2>'
+    'Members</h2><form name="loginform" action="/wp-login.php" method="post"><input '
+    'type="text" name="log"><input type="password" name="pwd"></form></section></aside>',
+]
+
+
+@pytest.mark.parametrize("box", LOGIN_BOXES)
+def test_a_short_page_with_the_sites_login_box_beside_it_is_ok(box: str) -> None:
+    """A short page (a publication's landing page: a line and its download) on a site
+    that shows a login box beside every page is the evidence, not a sign-in page."""
+    body = rot.site_page("Family Action Trust", "<article><h1>Evaluation report 2012</h1><p>"
+                         "The evaluation was published in March 2013.</p><p><a href=\"/files/"
+                         "evaluation.pdf\">Download the report (PDF, 1.2 MB)</a></p></article>"
+                         + box, title="Evaluation report 2012 | Family Action Trust")
+    assert verdict(body) == (Status.OK, "200 OK")
+
+
 def test_a_consent_wall_served_with_200_is_blocked_a_cookie_banner_is_not() -> None:
     assert verdict(rot.GOOGLE_CONSENT)[0] is Status.BLOCKED
     assert verdict(rot.COOKIE_BANNER)[0] is Status.OK

@@ -51,7 +51,7 @@ class Page:
     prose_length: int  # of the main text, what is not the text of links (menus, widgets)
     visible_length: int  # all the text a person sees, title included
     visible: str  # its start
-    password: bool  # a password field
+    password: bool  # a password field in the page's own content (not its chrome)
     scripts: str  # inline scripts, capped
     script_sources: tuple[str, ...]
     media: bool  # images, frames, objects, video: something to see besides text
@@ -77,7 +77,7 @@ _CHROME = frozenset({"nav", "footer", "aside", "menu", "dialog", "button"})
 _CHROME_NAME = re.compile(
     r"^(?:site|main|global|top|bottom|primary|secondary|sub|mobile|page|left|right|side)?"
     r"[-_]?(?:nav|navbar|navigation|menu|menubar|footer|sidebar|breadcrumbs?|"
-    r"breadcrumb-trail|cookie-banner|cookie-notice|cookie-consent|cookies|skip-links?|"
+    r"breadcrumb-trail|cookie-banner|cookie-notice|cookie-consent|cookies|skip-links?|aside|"
     r"skiplinks|masthead)(?:[-_](?:left|right|top|bottom|wrapper|container|area|bar|links|"
     r"menu|nav|inner|outer))?$",
     re.IGNORECASE)
@@ -122,8 +122,10 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _MEDIA:
             self.media = True
-        if tag == "input" and any(k == "type" and (v or "").lower() == "password"
-                                  for k, v in attrs):
+        # A password field in the site's chrome is a login box in its sidebar or header,
+        # on every page: only one in the page's own content makes a sign-in page.
+        if tag == "input" and not self.chrome and any(
+                k == "type" and (v or "").lower() == "password" for k, v in attrs):
             self.password = True
         if tag == "script":
             self.in_script = True
