@@ -11,6 +11,7 @@ import pytest
 from refcheck.classify import page_title, script_redirect_target
 from refcheck.model import Answer, Archive, Capture, Fetch, Hop, Status
 from refcheck.pages import is_error_url, is_generic_title, is_search_url, read_page, reseller_of
+from refcheck.text import page_text
 from refcheck.verdict import changed_hands, classify, worth_comparing
 from tests import rot
 
@@ -405,6 +406,19 @@ def test_a_cited_document_that_is_the_document_is_ok() -> None:
     assert verdict(pdf, url="http://a.org/docs/report.pdf", ctype="application/pdf")[0] \
         is Status.OK
     assert verdict(pdf, url="http://a.org/docs/report.pdf")[0] is Status.OK  # mistyped
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("http://a.org/files/survey.docx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml"),
+    ("http://a.org/files/results.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00"),
+    ("http://a.org/files/letter.rtf", b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}"),
+])
+def test_a_document_a_download_script_sends_as_html_is_the_document(url: str,
+                                                                     body: bytes) -> None:
+    """PHP sends text/html unless a script names another type: the Word file is there."""
+    assert verdict(body, url=url, ctype="text/html") == (Status.OK, "200 OK")
+    answer = Answer(url, 200, "OK", {"content-type": "text/html"}, body)
+    assert page_text(answer) is None  # not read as a page: a quote is "not checked"
 
 
 def test_empty_and_trivial_answers_are_soft_404() -> None:

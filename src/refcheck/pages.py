@@ -24,6 +24,7 @@ from ahocorasick_rs import BytesAhoCorasick
 
 from refcheck.classify import charset_of, decoded
 from refcheck.model import Answer
+from refcheck.text import DOCUMENT_STARTS
 from refcheck.urls import host_of, is_home_page
 
 #: How much of a page is read: error pages, parking pages and walls say what they are at
@@ -240,9 +241,10 @@ def _squash(text: str) -> str:
 
 
 def is_html(answer: Answer) -> bool:
-    """An HTML answer: so typed, or untyped and starting like HTML."""
+    """An HTML answer: so typed (and not a document sent so), or untyped and starting like
+    HTML."""
     if answer.content_type in HTML:
-        return not answer.body.startswith(b"%PDF")
+        return not answer.body.startswith(DOCUMENT_STARTS)
     if answer.content_type == "":
         start = answer.body[:512].lstrip().lower()
         return start.startswith((b"<!doctype html", b"<html", b"<head", b"<title"))

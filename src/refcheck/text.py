@@ -58,10 +58,20 @@ def pdf_text(body: bytes) -> str | None:
         return None
 
 
+#: How documents begin, whatever type they are sent as: a PDF; a zip, as Word, Excel and
+#: PowerPoint files since 2007 (and OpenDocument files) are; the files of Word 97-2003 and
+#: Excel 97-2003; RTF. A download script that does not name its type sends text/html
+#: (PHP's default), and the document is there all the same.
+DOCUMENT_STARTS = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf")
+
+
 def page_text(answer: Answer) -> str | None:
-    """The readable text of a page or PDF; None when there is none to read."""
+    """The readable text of a page or PDF; None when there is none to read (a Word file,
+    whatever type it was sent as)."""
     if answer.content_type == "application/pdf" or answer.body.startswith(b"%PDF"):
         text = pdf_text(answer.body)
+    elif answer.body.startswith(DOCUMENT_STARTS):
+        return None
     elif answer.content_type in ("text/html", "application/xhtml+xml", "text/plain", ""):
         text = html_text(answer.body)
     else:
