@@ -218,6 +218,27 @@ def test_failures_retry_policy(kind: FailureKind, retry: bool) -> None:
     assert is_retryable(fetch(failure=Failure(kind, ""))) is retry
 
 
+#: Amazon's robot check, as its shops send it (with 503, and sometimes 200).
+AMAZON_CAPTCHA = (
+    b'<!doctype html><html><head><title>Amazon.co.uk</title></head><body><div class="a-box">'
+    b'<h4>Enter the characters you see below</h4><p class="a-last">Sorry, we just need to '
+    b"make sure you're not a robot. For best results, please make sure your browser is "
+    b'accepting cookies.</p><form method="get" action="/errors/validateCaptcha" name=""><img '
+    b'src="https://images-na.ssl-images-amazon.com/captcha/usvmgloq/Captcha_kwrrnqwkph.jpg">'
+    b'<input autocomplete="off" type="text" id="captchacharacters" name="field-keywords">'
+    b'<button type="submit">Continue shopping</button></form></div></body></html>')
+
+
+@pytest.mark.parametrize("status", [503, 200])
+def test_amazons_robot_check_is_a_bot_wall_not_asked_again(status: int) -> None:
+    wall = Answer(url="https://www.amazon.co.uk/dp/0199540519", status=status, reason="",
+                  headers={"content-type": "text/html"}, body=AMAZON_CAPTCHA)
+    verdict = classify(fetch(wall))
+    assert verdict.status is Status.BLOCKED, verdict.detail
+    assert "bot check" in verdict.detail
+    assert not is_retryable(fetch(wall))
+
+
 def test_cloudflare_503_challenge_is_not_retried() -> None:
     assert not is_retryable(fetch(answer(503, headers={"cf-mitigated": "challenge"})))
 

@@ -333,9 +333,13 @@ def _incapsula(body: bytes) -> bool:
     return _text_length(head) <= CHALLENGE_MAX_TEXT
 
 
+#: Amazon's robot check (sent with 503, or 200): a form that posts its CAPTCHA here.
+_AMAZON_CAPTCHA = b"/errors/validateCaptcha"
+
+
 def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
-    """A bot wall (Cloudflare, Akamai, AWS WAF, Imperva, LinkedIn's 999): a person must
-    look."""
+    """A bot wall (Cloudflare, Akamai, AWS WAF, Imperva, Amazon's robot check, LinkedIn's
+    999): a person must look."""
     headers = answer.headers
     if answer.status == 999:
         return True
@@ -349,6 +353,9 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
                 _text_length(answer.body[:65_536]) <= CHALLENGE_TITLED_MAX_TEXT):
             return True
         if _incapsula(answer.body):
+            return True
+        if _AMAZON_CAPTCHA in answer.body[:65_536] and (
+                _text_length(answer.body[:65_536]) <= CHALLENGE_TITLED_MAX_TEXT):
             return True
     return False
 
