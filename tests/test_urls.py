@@ -80,6 +80,14 @@ def test_masking_keeps_the_punctuation_after_a_url_in_prose(text: str, shown: st
         ("http://e.org/a/p.aspx", "http://e.org/(S(x3fjk2lmn))/a/p.aspx", True),
         ("http://e.org/a?id=3", "http://e.org/a?id=3&PHPSESSID=abc", True),
         ("http://e.org/a;jsessionid=1", "http://e.org/b;jsessionid=1", False),
+        # The server's own spelling of the address: letter case, percent-encoding, the order
+        # of the query's parameters.
+        ("http://e.org/Reports/Annual%20Report.PDF", "http://e.org/reports/annual report.pdf",
+         True),
+        ("http://e.org/view.php?type=report&id=12", "http://e.org/view.php?id=12&type=report",
+         True),
+        ("http://e.org/view.php?id=12&type=report", "http://e.org/view.php?id=13&type=report",
+         False),
     ],
 )
 def test_trivial_moves(original: str, final: str, trivial: bool) -> None:

@@ -538,13 +538,16 @@ def _comparable(url: str) -> tuple[str, str, str]:
     port = parts.port
     if port in (80, 443):
         port = None
-    path = _INDEX_FILE.sub("/", parts.path).rstrip("/") or ""
-    return (f"{host}:{port}" if port else host, path, parts.query)
+    path = _INDEX_FILE.sub("/", unquote(parts.path)).rstrip("/").lower() or ""
+    query = "&".join(sorted(parts.query.split("&"))) if "&" in parts.query else parts.query
+    return (f"{host}:{port}" if port else host, path, query)
 
 
 def is_trivial_move(original: str, final: str) -> bool:
     """http→https, ``www.`` added or dropped, a trailing slash, a folder's ``index.html``
-    named or dropped, a default port, a visitor's session added: the same page."""
+    named or dropped, a default port, a visitor's session added, the path's letter case or
+    percent-encoding changed, the query's parameters put in another order: the same page
+    (the server names its own spelling of the cited address)."""
     try:
         return _comparable(original) == _comparable(final)
     except ValueError:
