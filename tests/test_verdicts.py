@@ -68,6 +68,19 @@ def test_short_link_shows_its_expanded_target() -> None:
         "short link to https://www.gov.uk/government/publications/troubled-families")
 
 
+@pytest.mark.parametrize(("short", "target"), [
+    ("http://youtu.be/dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&feature=youtu.be"),
+    ("http://bbc.in/1a2B3c4", "https://www.bbc.co.uk/news/uk-england-manchester-21234567"),
+])
+def test_a_sites_own_short_link_is_a_short_link_not_a_move(short: str, target: str) -> None:
+    router = respx.MockRouter()
+    router.get(short).respond(301, headers={"Location": target})
+    router.get(url__startswith=target.split("?")[0]).respond(200, html=LONG)
+    (result,) = run(router, _case([short])).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail.startswith(f"short link to {target}")
+
+
 def test_short_link_to_a_dead_page_is_dead() -> None:
     router = respx.MockRouter()
     router.get("https://tinyurl.com/abc").respond(301, headers={
