@@ -134,3 +134,17 @@ def test_as_of_distances_are_measured_from_the_as_of_date(
                                   "url": server.url("/lost/in-ukgwa")}])
     out = run_cli(str(case), "--as-of", "2013-11-20").stdout
     assert "captured 1 November 2013, 19 days before the case date" in out
+
+
+def test_a_lost_links_advice_offers_the_listing_and_claims_no_more_than_was_seen(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """The archives asked had no usable copy: the advice says so, not that none exists
+    anywhere, and gives the listing a person can look through."""
+    case = tmp_path / "case.yaml"
+    case.write_text("case:\n  title: T\n  date: 2013-11-29\nsources:\n  - id: a\n"
+                    f"    title: Gone\n    url: {server.url('/gone404')}\n")
+    text = run_cli(str(case)).stdout
+    listing = server.url(f"/ukgwa/*/{server.url('/gone404')}")
+    assert (f"a - dead; no usable archived copy was found (look for yourself: {listing}): "
+            "find where the evidence went, or replace the source") in text
+    assert "no archived copy exists" not in text

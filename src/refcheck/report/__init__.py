@@ -408,8 +408,10 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
             return (f"drifted; the quote is not in the archived copy of "
                     f"{day(capture.captured)} either: find the passage or the right copy")
         return f"{status.value}; cite the archived copy of {day(capture.captured)}: {capture.url}"
-    if result.evidence is Evidence.LOST:
-        return (f"{status.value}; no archived copy exists: find where the evidence went, or "
-                "replace the source")
     look = f" (look for yourself: {result.listing})" if result.listing else ""
+    if result.evidence is Evidence.LOST:
+        # The archives asked have no usable copy: they said so, or the few captures tried
+        # were not the page. A person may still find one in the listing.
+        return (f"{status.value}; no usable archived copy was found{look}: find where the "
+                "evidence went, or replace the source")
     return f"{status.value}; find where the evidence went{look}"
