@@ -289,6 +289,26 @@ def test_a_web_applications_page_is_not_taken_for_a_catch_all(shell: str) -> Non
     assert result.detail.endswith("open it in a browser to confirm")
 
 
+#: A small site built with Next.js that shows its home page, drawn on the server inside
+#: Next's root element, at any address it no longer has.
+NEXT_HOME = (
+    '<!DOCTYPE html><html><head><title>Springboard Family Project</title><link rel="canonical" '
+    'href="https://c.test/"></head><body><div id="__next"><header><nav><a href="/">Home</a>'
+    '<a href="/about">About</a></nav></header><main><h1>Welcome to Springboard</h1>'
+    + "<p>We support families in Blackpool with advice and activities. </p>" * 12
+    + '</main></div><script src="/_next/static/chunks/main.js"></script></body></html>')
+
+
+def test_a_page_drawn_on_the_server_in_an_applications_element_is_still_a_catch_all() -> None:
+    """Next's root element round a page with text of its own is no empty shell: refcheck
+    can read it, and it is the home page shown for a lost address."""
+    router = respx.MockRouter()
+    router.get(host="c.test").respond(200, html=NEXT_HOME)
+    (result,) = run(router, _case(["https://c.test/reports/2012/evaluation"])).results
+    assert result.status is Status.SOFT_404, result.detail
+    assert "cannot see" not in result.detail
+
+
 def test_a_parking_lander_drawn_by_a_script_is_still_a_catch_all() -> None:
     router = respx.MockRouter()
     router.get(host="salfordcarers.org.uk").respond(200, html=(

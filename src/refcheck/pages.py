@@ -606,6 +606,10 @@ _APP_MOUNT = re.compile(
     rb"|\bng-app\b|\bdata-reactroot\b"
     rb"|<noscript\b[^>]*>[^<]{0,200}\b(?:enable|turn\s+on|requires?|need)\b[^<]{0,80}"
     rb"javascript", re.IGNORECASE)
+#: A shell's own text, outside its links (YouTube's hidden guide links), is a loading notice
+#: at most: a page drawn on the server inside the same element (Next.js's ``__next``, Nuxt's,
+#: a Vue theme's ``app``) says more, and is read as any page is.
+APP_SHELL_MAX_TEXT = 200
 
 
 def app_shell(answer: Answer, page: Page | None = None) -> bool:
@@ -615,7 +619,8 @@ def app_shell(answer: Answer, page: Page | None = None) -> bool:
     the cited address still shows the evidence. A domain's parking page is drawn by a
     script too, but is titled with the bare domain name."""
     page = page or read_page(answer)
-    if page is None or not page.short or _BARE_DOMAIN.match(page.title):
+    if page is None or not page.short or page.prose_length > APP_SHELL_MAX_TEXT \
+            or _BARE_DOMAIN.match(page.title):
         return False
     return _APP_MOUNT.search(answer.body[:READ_BYTES]) is not None
 
