@@ -167,6 +167,10 @@ def test_meta_refresh_is_followed_as_a_redirect() -> None:
         ("https://c.gov.uk/cms/articles/1234", "https://c.gov.uk/articles/1234", False),
         ("https://c.gov.uk/old/section/report-2012", "https://c.gov.uk/report-2012", False),
         ("https://c.gov.uk/about/news/item", "https://c.gov.uk/events/news-archive", False),
+        # A server that ignores case (IIS, SharePoint): cited in its old spelling.
+        ("https://c.gov.uk/News/2012/Carers-Week.aspx", "https://c.gov.uk/news/", True),
+        ("https://c.gov.uk/CYP/News%20Items/2012/item", "https://c.gov.uk/news%20items", True),
+        ("https://c.gov.uk/Cms/Articles/1234", "https://c.gov.uk/articles/1234", False),
     ],
 )
 def test_section_roots(original: str, final: str, root: bool) -> None:

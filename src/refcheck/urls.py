@@ -669,8 +669,11 @@ def is_section_root(original: str, final: str) -> bool:
         return False
     if after.query:
         return False
-    deep = [p for p in _INDEX_FILE.sub("/", before.path).split("/") if p]
-    top = [p for p in _INDEX_FILE.sub("/", after.path).split("/") if p]
+    # Folders compared as ``is_trivial_move`` compares paths: a site on a server that
+    # ignores case (IIS, SharePoint) is cited as ``/News/2012/Item.aspx`` and redirects to
+    # its new ``/news/``.
+    deep = [unquote(p).lower() for p in _INDEX_FILE.sub("/", before.path).split("/") if p]
+    top = [unquote(p).lower() for p in _INDEX_FILE.sub("/", after.path).split("/") if p]
     if not 1 <= len(top) < len(deep):
         return False
     # The section's folders as a run of the page's, with more of the page's after them: a
