@@ -338,6 +338,26 @@ def test_quote_matching_ignores_case_spacing_and_typography() -> None:
     assert contains_quote("a co\u00adordinated approach", "a coordinated approach")
 
 
+@pytest.mark.parametrize("home", [
+    # Springer Nature's cookie check, on the way back from its sign-in service.
+    "https://link.springer.com/?error=cookies_not_supported&code=7c1e2a4b-9f3d",
+    # A Java site's session, put in the address of a visitor without cookies.
+    "https://c.test/;jsessionid=0123456789ABCDEF0123456789ABCDEF",
+    "https://c.test/news/?PHPSESSID=0123456789abcdef0123456789",
+])
+def test_a_redirect_home_with_a_session_in_the_address_is_never_a_move_to_cite(
+        home: str) -> None:
+    host = home.split("/")[2]
+    cited = f"https://{host}/news/2012/evaluation-report"
+    router = respx.MockRouter()
+    router.get(cited).respond(301, headers={"Location": home})
+    router.get(url__regex="refcheck-probe").respond(404)
+    router.get(host=host).respond(200, html=LONG)
+    (result,) = run(router, _case([cited])).results
+    assert result.status is Status.SOFT_404, result.detail
+    assert "cite the new address" not in result.detail
+
+
 def test_a_home_page_that_redirects_to_its_language_home_is_not_a_soft_404() -> None:
     """A cited home page redirecting to another form of the home page (/ to /en/) is the
     site answering for itself, not a lost page sent home."""

@@ -425,14 +425,17 @@ def classify(fetch: Fetch) -> Verdict:
         if landing is not None:
             status, detail = landing
             return Verdict(status, detail, final_url=final_url, page_title=title)
-    if redirected and is_home_page(answer.url) and not is_home_page(origin):
+    # Where it landed, without the visitor's session or Springer's cookie check the
+    # server put in the address on the way (``/;jsessionid=…`` is the home page too).
+    landed = without_session(answer.url)
+    if redirected and is_home_page(landed) and not is_home_page(origin):
         return Verdict(
             Status.SOFT_404,
             f"redirects to the site's home page ({answer.url}): the cited page is gone",
             final_url=final_url,
             page_title=title,
         )
-    if redirected and is_section_root(origin, answer.url):
+    if redirected and is_section_root(origin, landed):
         return Verdict(
             Status.SOFT_404,
             f"redirects to a section page ({answer.url}): the cited page is gone",
@@ -780,7 +783,7 @@ def _doi_gone(landing: Fetch, verdict: Verdict) -> bool:
     answer = landing.answer
     if verdict.status is not Status.SOFT_404 or answer is None:
         return False
-    start, landed = landing.url, answer.url
+    start, landed = landing.url, without_session(answer.url)
     if redirected(landing) and (
             (is_home_page(landed) and not is_home_page(start))
             or (reseller_of(landed) is not None and reseller_of(start) is None)
