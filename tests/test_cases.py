@@ -333,6 +333,19 @@ def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: 
     assert hint in found
 
 
+def test_a_joiner_inside_a_persian_or_indic_word_of_an_address_is_its_own() -> None:
+    """Persian and the Indic scripts write some words with a zero-width non-joiner or
+    joiner: in an address in that language it is part of it."""
+    for url in ("https://fa.wikipedia.test/wiki/\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+                "https://hi.example.test/\u0915\u094d\u200d\u0937"):
+        text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+        assert cases.parse(text, "c.yaml").warnings == [], url
+    # Between Latin letters it was pasted.
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+            "    url: http://a.test/young\u200dcarers\n")
+    assert "zero width joiner" in str(cases.parse(text, "c.yaml").warnings[0])
+
+
 @pytest.mark.parametrize("url", [
     "https://www.gov.uk/government/news/uk-sets-out-%E2%80%98bioenergy-principles%E2%80%99",
     "http://a.test/\u201cquoted\u201d",

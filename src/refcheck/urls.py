@@ -360,7 +360,8 @@ def _invisible_character(value: str) -> str | None:
     follows it), so this is a case file's defect only, not ``address_defect``'s."""
     if value.isprintable():
         return None
-    at = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Cf"), None)
+    at = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Cf"
+               and not _joins_letters(value, i)), None)
     if at is None:
         return None
     shown = value[at].encode("unicode_escape").decode("ascii")
@@ -368,6 +369,16 @@ def _invisible_character(value: str) -> str | None:
     return (f"the invisible character `{shown}` ({name}, character {at + 1}) cannot be part "
             "of a web address; delete it (it is often left by text pasted from a document "
             "or a web page)")
+
+
+def _joins_letters(value: str, at: int) -> bool:
+    """A zero-width joiner or non-joiner between two letters of a script that writes with
+    them (Persian, Arabic, the Indic scripts): part of the word, as in an address's path in
+    that language. Between Latin letters it is pasted, not written."""
+    if value[at] not in "\u200c\u200d" or not 0 < at < len(value) - 1:
+        return False
+    return all(unicodedata.category(c)[0] in "LM" and not c.isascii()
+               for c in (value[at - 1], value[at + 1]))
 
 
 #: Punctuation that ends a sentence, left behind when a URL is copied out of prose.
