@@ -702,3 +702,26 @@ def test_linkedins_interstitial_reached_over_https_and_www_is_still_blocked() ->
     (result,) = run(router, _case(["http://lnkd.in/dXyZ123"])).results
     assert result.status is Status.BLOCKED, result.detail
     assert "citing that address" not in result.detail
+
+
+@pytest.mark.parametrize("page", ["", "<title>Redirecting</title><p>Please wait.</p>"])
+def test_a_refresh_header_is_followed_as_a_redirect(page: str) -> None:
+    # PHP's header("Refresh: 0; url=…"): browsers follow it as they follow a meta refresh
+    # (the HTML standard processes the header as one), whatever the page says meanwhile.
+    router = respx.MockRouter()
+    router.get("https://a.test/old").respond(
+        200, html=page, headers={"Refresh": "0; url=/new"})
+    router.get("https://a.test/new").respond(200, html=LONG)
+    (result,) = run(router, _case(["https://a.test/old"]), sibling_probe=False).results
+    assert result.status is Status.MOVED
+    assert result.final_url == "https://a.test/new"
+    assert "moved to https://a.test/new" in result.detail
+
+
+@pytest.mark.parametrize("value", ["600; url=/new", "5", "0; url=/old"])
+def test_a_refresh_header_that_waits_long_or_reloads_is_no_redirect(value: str) -> None:
+    router = respx.MockRouter()
+    router.get("https://a.test/old").respond(200, html=LONG, headers={"Refresh": value})
+    (result,) = run(router, _case(["https://a.test/old"]), sibling_probe=False).results
+    assert result.status is Status.OK
+    assert result.final_url is None

@@ -169,6 +169,21 @@ _REFRESH_CONTENT = re.compile(
 META_REFRESH_MAX_DELAY = 30.0
 
 
+#: The value of a ``Refresh`` header: the same ``delay; url=…`` as a meta refresh's content.
+_REFRESH_HEADER = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?[\"']?([^\"']+)", re.IGNORECASE)
+
+
+def refresh_header_target(value: str) -> str | None:
+    """The address a ``Refresh: 0; url=…`` header sends to (PHP's ``header("Refresh: …")``):
+    browsers follow it as they follow a meta refresh (the HTML standard processes the header
+    as one). None for a long wait, or a refresh of the page itself (no address)."""
+    match = _REFRESH_HEADER.match(value)
+    if not match or float(match.group(1)) > META_REFRESH_MAX_DELAY:
+        return None
+    return match.group(2).strip() or None
+
+
 _NOSCRIPT = re.compile(rb"<(/?)noscript\b", re.IGNORECASE)
 
 

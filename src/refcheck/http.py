@@ -30,6 +30,7 @@ from refcheck.classify import (
     HTML_TYPES,
     RetryPolicy,
     meta_refresh_target,
+    refresh_header_target,
     retry_after_seconds,
     script_redirect_target,
 )
@@ -480,8 +481,10 @@ class Fetcher:
                     reserved.shrink(int(length))
             body, truncated = await self._read_body(response, cap, encoding)
         if 200 <= status < 300 and content_type in HTML_TYPES:
-            # A meta refresh, or a page that is only a script sending the browser on.
-            refresh = meta_refresh_target(body) or script_redirect_target(body)
+            # A Refresh header, a meta refresh, or a page that is only a script sending the
+            # browser on.
+            refresh = (refresh_header_target(headers.get("refresh", ""))
+                       or meta_refresh_target(body) or script_redirect_target(body))
             if refresh:
                 try:
                     target = _redirect_target(request, refresh)
