@@ -121,6 +121,17 @@ def test_refusals_are_blocked(code: int) -> None:
     assert "check it in a browser" in verdict.detail
 
 
+def test_451_is_a_page_withheld_for_legal_reasons_not_a_refusal_of_robots() -> None:
+    # US news sites answer 451 to every visitor from the UK and the EU: a browser here gets
+    # it too, so the report must not say the server refuses automated checks.
+    verdict = classify(fetch(answer(451, title="Unavailable")))
+    assert verdict.status is Status.BLOCKED
+    assert verdict.detail == (
+        "451 Unavailable For Legal Reasons: the site withholds the page for legal reasons, "
+        "often from every visitor in the UK or the EU; check it in a browser, and if it is "
+        "withheld there too, cite an archived copy")
+
+
 def test_persistent_429_is_blocked() -> None:
     verdict = classify(fetch(answer(429, title="Too many"), attempts=3))
     assert verdict.status is Status.BLOCKED

@@ -379,7 +379,18 @@ def classify(fetch: Fetch) -> Verdict:
     if code in (404, 410):
         return Verdict(Status.DEAD, via + describe_status(code, answer.reason),
                        final_url=final_url, page_title=title)
-    if code in (401, 403, 407, 451):
+    if code == 451:
+        # Withheld by law, usually by the visitor's country (US news sites that keep out the
+        # UK and the EU): a person's browser here may well get the same.
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}{describe_status(code, answer.reason)}: the site withholds the page for "
+            "legal reasons, often from every visitor in the UK or the EU; check it in a "
+            "browser, and if it is withheld there too, cite an archived copy",
+            final_url=final_url,
+            page_title=title,
+        )
+    if code in (401, 403, 407):
         return Verdict(
             Status.BLOCKED,
             f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
