@@ -7,6 +7,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -744,6 +745,32 @@ def test_a_certificate_for_another_name_is_named_so(authority: trustme.CA) -> No
         assert result.failure is not None
         assert result.failure.message == "certificate is for a different host name"
     asyncio.run(run())
+
+
+def test_a_server_that_leaves_out_its_intermediate_certificate_is_named_so(
+        authority: trustme.CA, tmp_path: Path) -> None:
+    # A common misconfiguration of university and council sites: browsers fetch the missing
+    # intermediate themselves and show the page, so the report must say so, not OpenSSL's
+    # "unable to get local issuer certificate".
+    leaf = authority.create_child_ca().issue_cert("localhost")
+    cert, key = tmp_path / "leaf.pem", tmp_path / "leaf.key"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))  # the leaf alone, no intermediate
+    leaf.private_key_pem.write_to_path(str(key))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+
+    async def run() -> str:
+        async with Server(keep_answering, ssl_context=context) as server:
+            transport = lean(ssl_context=trusting(authority))
+            async with Fetcher(HttpSettings(retries=0), transport=transport) as fetcher:
+                result = await fetcher.fetch(f"https://localhost:{server.port}/a")
+        verdict = classify(result)
+        assert verdict.status is Status.ERROR
+        return verdict.detail
+    assert asyncio.run(run()) == (
+        "secure connection failed (its certificate could not be traced to an authority this "
+        "machine trusts: most often the server leaves out an intermediate certificate, which "
+        "browsers fetch for themselves to show the page, so open it in a browser)")
 
 
 def test_a_tls_body_ended_by_closing_without_notice_is_accepted(authority: trustme.CA) -> None:

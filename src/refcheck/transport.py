@@ -79,12 +79,21 @@ class RequestFailed(httpx.TransportError):
 #: OpenSSL 3 refuses: the alert the server sends, or the client's own refusal of its hello.
 _OUTDATED_TLS = frozenset({"TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL",
                            "VERSION_TOO_LOW"})
+_UNTRACED = ("its certificate could not be traced to an authority this machine trusts: most "
+             "often the server leaves out an intermediate certificate, which browsers fetch "
+             "for themselves to show the page, so open it in a browser")
 #: X.509 verification error codes (OpenSSL's X509_V_ERR_*) and what they mean to a reader.
 _CERTIFICATE_PROBLEMS = {
+    # The issuer is not in the trust store: mostly a server that sends its own certificate
+    # without the intermediate one that links it to a root, which browsers fetch themselves
+    # (from the address the certificate names) or already hold, so the page shows for them.
+    2: _UNTRACED,
     9: "certificate not yet valid",
     10: "certificate expired",
     18: "self-signed certificate",
     19: "self-signed certificate",
+    20: _UNTRACED,
+    21: _UNTRACED,
     23: "certificate revoked",
     62: "certificate is for a different host name",
     64: "certificate is for a different address",
