@@ -4,12 +4,14 @@ handling against real sockets on 127.0.0.1 (plain and TLS)."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohappyeyeballs
 import httpx
 import pytest
 import trustme
@@ -659,6 +661,41 @@ def test_an_ipv6_address_that_refuses_gives_way_to_the_ipv4_one() -> None:
                 await transport.aclose()
         assert result == (200, b"hello")
     asyncio.run(run())
+
+
+def test_a_server_reachable_only_over_ipv6_from_a_network_without_it_is_named_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host with only IPv6 addresses, checked from a network that carries only IPv4 (as
+    many do): every connection fails with "network unreachable". The report says so, and
+    not "[Errno 101] Network is unreachable"; a browser on this network fails too."""
+    async def unreachable(*args: object, **kwargs: object) -> socket.socket:
+        raise OSError(errno.ENETUNREACH, "Multiple exceptions: [Errno 101] Network is "
+                      "unreachable, [Errno 101] Network is unreachable")
+
+    monkeypatch.setattr(aiohappyeyeballs, "start_connection", unreachable)
+
+    async def ipv6_only(host: str, port: object, **kwargs: object) -> list[Any]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::1", 0, 0, 0)),
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::2", 0, 0, 0))]
+
+    async def ipv4(host: str, port: object, **kwargs: object) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 0)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.2", 0))]
+
+    async def run(resolver: Any) -> str:
+        async with Fetcher(HttpSettings(retries=0),
+                           transport=lean(getaddrinfo=resolver)) as fetcher:
+            verdict = classify(await fetcher.fetch("http://v6.example.ac.uk/report"))
+        assert verdict.status is Status.ERROR
+        return verdict.detail
+
+    assert asyncio.run(run(ipv6_only)) == (
+        "request failed (the server has only IPv6 addresses, and this network has no route "
+        "to them: many networks carry only IPv4; open it on another network, or cite an "
+        "archived copy)")
+    assert asyncio.run(run(ipv4)) == (
+        "request failed (no route to the server: the network between here and it is down "
+        "or does not reach it)")
 
 
 def _ipv6_loopback() -> bool:

@@ -129,6 +129,20 @@ _LOCAL_ERRNOS = {errno.EMFILE: "too many open files (raise `ulimit -n`, or lower
                  errno.ENOMEM: "out of memory"}
 
 
+#: errno values that mean no route leads from this machine to the server's address.
+_UNREACHABLE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+_NO_ROUTE = ("no route to the server: the network between here and it is down or does not "
+             "reach it")
+_NO_IPV6 = ("the server has only IPv6 addresses, and this network has no route to them: many "
+            "networks carry only IPv4; open it on another network, or cite an archived copy")
+
+
+def _unreachable(exc: BaseException) -> Failure | None:
+    if getattr(exc, "errno", None) in _UNREACHABLE:
+        return Failure(FailureKind.OTHER, _NO_ROUTE)
+    return None
+
+
 def _local(exc: BaseException) -> Failure | None:
     """A failure of this machine (out of file descriptors, buffers, memory): reported as
     the machine's, never as the link's. None for any other OSError."""
@@ -174,6 +188,7 @@ _TRANSLATIONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...]
      _text(FailureKind.RESET, "connection reset")),
     ((TimeoutError, httpx.TimeoutException), _text(FailureKind.TIMEOUT, "")),
     (OSError, _local),
+    (OSError, _unreachable),
     ((httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError),
      _text(FailureKind.RESET, "connection closed early")),
     (httpx.ProxyError, _text(FailureKind.OTHER)),
@@ -609,6 +624,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         loop = asyncio.get_running_loop()
         context = self._ssl() if scheme == "https" else None
         name = host if context is not None else None
+        addresses: list[AddrInfo] = []
         try:
             async with asyncio.timeout(timeout):
                 addresses = await self._resolve(host)
@@ -634,6 +650,11 @@ class LeanTransport(httpx.AsyncBaseTransport):
                         sock.close()
                         raise
         except (TimeoutError, OSError) as exc:
+            if (getattr(exc, "errno", None) in _UNREACHABLE and addresses
+                    and all(info[0] == socket.AF_INET6 for info in addresses)):
+                # An IPv6-only host, seen from a network without IPv6 (a browser here fails
+                # too): said so, rather than as a route that is down.
+                raise RequestFailed(Failure(FailureKind.OTHER, _NO_IPV6)) from exc
             raise _failed(exc) from exc
         return connection
 
