@@ -684,3 +684,23 @@ def test_cache_shows_its_folder_escaped_not_obeyed(tmp_path: Path, command: str,
     assert result.exit_code == 0, result.output
     assert "\\x1b]0;pwned\\x07" in result.stdout
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_a_quote_not_checked_on_a_page_too_long_to_read_is_not_remembered_as_found(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    # A page longer than refcheck reads for a quote: the quote is "not checked", on this
+    # run and the next (never "the quote is there" from the memory of the first).
+    def make(settings: Any) -> Any:
+        return parts(waits).make_fetcher(dataclasses.replace(settings,
+                                                             max_quote_bytes=256 * 1024))
+
+    case = write_case(tmp_path, [{"id": "a", "title": "Big report", "url": server.url("/huge"),
+                                  "quote": "a sentence the report never had"}])
+    small = dataclasses.replace(parts(waits), make_fetcher=make)
+    for _ in range(2):
+        run = run_cli(str(case), "-f", "json", "--no-archive", parts=small)
+        (link,) = links(run, server).values()
+        assert link["status"] == "ok"
+        assert link["detail"].endswith("; it is longer than the 256 KiB refcheck reads, so the "
+                                       "quote was not checked: look for it in a browser")
+        waits.now += dt.timedelta(hours=3)

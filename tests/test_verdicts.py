@@ -33,6 +33,7 @@ from refcheck.text import contains_quote, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
 from refcheck.verdict import classify
 from tests.conftest import Waits
+from tests.pdfs import make_pdf
 
 HTML = {"content-type": "text/html"}
 
@@ -725,3 +726,32 @@ def test_a_refresh_header_that_waits_long_or_reloads_is_no_redirect(value: str) 
     (result,) = run(router, _case(["https://a.test/old"]), sibling_probe=False).results
     assert result.status is Status.OK
     assert result.final_url is None
+
+
+def _run_with(router: respx.MockRouter, case: Case, settings: HttpSettings) -> RunReport:
+    async def go() -> RunReport:
+        async with Fetcher(settings, transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits(), watch_loop=False) as fetcher:
+            return await check([case], fetcher, RunReport(),
+                               CheckOptions(probe_url=None, sibling_probe=False))
+    return asyncio.run(asyncio.wait_for(go(), 10))
+
+
+def test_a_quote_past_the_most_refcheck_reads_is_not_checked_never_missing() -> None:
+    # A page or PDF longer than refcheck reads for a quote: what was read is not the whole,
+    # so a quote not found in it may be further on. Not drifted, and the reason is given.
+    quote = "Family intervention workers are dedicated to the families"
+    router = respx.MockRouter()
+    router.get("https://a.test/long.html").respond(
+        200, html=LONG + "<p>more</p>" * 20_000 + f"<p>{quote}</p>")
+    router.get("https://a.test/report.pdf").respond(
+        200, content=make_pdf(["A line of the report's text, and more of it."] * 3000 + [quote]),
+        headers={"content-type": "application/pdf"})
+    settings = HttpSettings(max_bytes=4096, max_quote_bytes=64 * 1024)
+    results = _run_with(router, _case(["https://a.test/long.html", "https://a.test/report.pdf"],
+                                      quote=quote), settings).results
+    for result in results:
+        assert result.status is Status.OK, result.detail
+        assert result.detail.endswith(
+            "; it is longer than the 64 KiB refcheck reads, so the quote was not checked: "
+            "look for it in a browser"), result.detail

@@ -551,20 +551,33 @@ class Checker:
         answer = findings.fetch.answer
         text: list[str | None] = []
 
+        # A body cut at the most refcheck reads is not the whole page: a quote not found in
+        # it may be further on, so it is not checked, never missing.
+        cut = (self.fetcher.settings.max_quote_bytes
+               if answer is not None and answer.truncated else None)
+
+        present: set[str] = set()
+
         def found(quote: str | None) -> bool | None:
             if not text:  # a page's text (a PDF's especially) is read once, if at all
                 text.append(page_text(answer) if answer is not None else None)
-            return None if text[0] is None else contains_quote(text[0], quote or "")
+            if text[0] is None:
+                return None
+            if contains_quote(text[0], quote or ""):
+                present.add(quote or "")
+                return True
+            return None if cut else False
 
         verdicts = tuple(
             accepted(verdict if findings.doi is not None or not c.source.quote
                      else with_quote(verdict, c.source.quote,
                                      found(c.source.quote)
-                                     if verdict.status in (Status.OK, Status.MOVED) else None),
+                                     if verdict.status in (Status.OK, Status.MOVED) else None,
+                                     cut=cut),
                      findings.fetch, self.options.accept, c.source.quote)
             for c in citations)
         quotes = frozenset(c.source.quote for c, v in zip(citations, verdicts, strict=True)
-                           if c.source.quote and v.status is Status.OK and text and text[0])
+                           if c.source.quote in present and v.status is Status.OK)
         return _Live(findings.fetch, verdicts, verdict, quotes)
 
     # -- the memory of past runs ------------------------------------------------------------

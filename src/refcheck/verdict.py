@@ -182,11 +182,17 @@ def worth_probing(findings: Findings, verdict: Verdict,
             or names_its_home_page(answer))
 
 
-def with_quote(verdict: Verdict, quote: str | None, found: bool | None) -> Verdict:
+def with_quote(verdict: Verdict, quote: str | None, found: bool | None, *,
+               cut: int | None = None) -> Verdict:
     """A live page must still hold the quote its source cites, or it has drifted.
-    ``found`` is None when the page's text could not be read."""
+    ``found`` is None when the page's text could not be read, or the quote is not in the
+    part read; ``cut`` is the most that is read, when the page was longer."""
     if not quote or verdict.status not in (Status.OK, Status.MOVED):
         return verdict
+    if found is None and cut is not None:
+        return dataclasses.replace(
+            verdict, detail=f"{verdict.detail}; it is longer than the {_size(cut)} refcheck "
+                            "reads, so the quote was not checked: look for it in a browser")
     if found is None:
         return dataclasses.replace(
             verdict, detail=f"{verdict.detail}; could not read the page's text, so the quote "
@@ -878,6 +884,14 @@ def _latest(citation: Citation, answer: Answer) -> str:
     if not citation.latest or captured is None:
         return ""
     return f" (its latest, taken {day(captured)})"
+
+
+def _size(size: int) -> str:
+    """A number of bytes as a person reads it: 32 MiB, 64 KiB."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def _short(text: str, limit: int = 80) -> str:
