@@ -148,3 +148,18 @@ def test_a_lost_links_advice_offers_the_listing_and_claims_no_more_than_was_seen
     assert (f"a - dead; no usable archived copy was found (look for yourself: {listing}): "
             "find where the evidence went, or replace the source") in text
     assert "no archived copy exists" not in text
+
+
+def test_a_run_that_passes_with_sources_to_look_at_does_not_say_none_needs_attention(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """Blocked and erroring links pass the run by default; the summary under "What to do"
+    must not then say that nothing needs attention."""
+    case = tmp_path / "case.yaml"
+    case.write_text("case:\n  title: T\nsources:\n  - id: a\n    title: Forbidden\n"
+                    f"    url: {server.url('/forbidden')}\n  - id: b\n    title: Fine\n"
+                    f"    url: {server.url('/long-page')}\n")
+    run = run_cli(str(case), "--no-archive")
+    assert run.exit_code == 0
+    assert "What to do (1 of 2 sources):" in run.stdout
+    assert "No link needs attention" not in run.stdout
+    assert "✓ No link fails the run; 1 source above needs a look." in run.stdout

@@ -207,6 +207,12 @@ class TerminalRenderer(Renderer):
             say(Text(
                 f"✗ {failing} link{'s' if failing != 1 else ''} need{'s' if failing == 1 else ''}"
                 f" attention ({kinds}).", style="bold red"))
+        elif not report.interrupted and todo:
+            # Blocked or erroring links, which --fail-on lets pass: the run passes, but the
+            # sources above still want a look.
+            say(Text(f"✓ No link fails the run; {len(todo)} source"
+                     f"{'s' if len(todo) != 1 else ''} above need"
+                     f"{'s' if len(todo) == 1 else ''} a look.", style="bold green"))
         elif not report.interrupted:
             say(Text("✓ No link needs attention.", style="bold green"))
 
