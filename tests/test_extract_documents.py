@@ -94,6 +94,32 @@ def test_url_in_angle_brackets_leaves_no_brackets_in_the_title(tmp_path: Path) -
         ("Smith, J. (2012) Water.", ["https://doi.org/10.1000/xyz123"])]
 
 
+def test_capital_letter_and_roman_ids(tmp_path: Path) -> None:
+    # `A.` `B.` `C.` (or `I.` `II.`) number the sources; an initial starting a line
+    # (`F. Bechhofer`) is not an id.
+    path = tmp_path / "case.txt"
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "A. Report of the Select Committee http://www.example.org/a.pdf\n"
+                    "B. Letter from the Director, with comments by\n"
+                    "F. Bechhofer (2012)\n"
+                    "C. Minutes http://www.example.org/c\n"
+                    "D.\n  Briefing http://www.example.org/d\n", encoding="utf-8")
+    assert [(s.id, s.title) for s in loads_cleanly(extract(path).to_yaml()).case.sources] == [
+        ("A", "Report of the Select Committee"),
+        ("B", "Letter from the Director, with comments by F. Bechhofer (2012)"),
+        ("C", "Minutes"), ("D", "Briefing")]
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "I. Report http://www.example.org/1\nII. Minutes http://www.example.org/2\n"
+                    "III. Letter\n", encoding="utf-8")
+    assert [s.id for s in loads_cleanly(extract(path).to_yaml()).case.sources] == [
+        "I", "II", "III"]
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "F. Bechhofer & D. McCrone (2008) Talking http://www.example.org/f\n\n"
+                    "A. Park (2007) Attitudes http://www.example.org/p\n", encoding="utf-8")
+    assert [(s.id, s.title) for s in loads_cleanly(extract(path).to_yaml()).case.sources] == [
+        ("1", "F. Bechhofer & D. McCrone (2008) Talking"), ("2", "A. Park (2007) Attitudes")]
+
+
 _MARKDOWN = """\
 # Impact case study (REF3)
 

@@ -56,6 +56,8 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"(?:\.\d{1,3})?[a-z]?)\s*[.:)\-\u2013]?(?=\s|$)")),
     ("numbered", re.compile(r"^\s*(\d{1,2}(?:\.\d{1,3}){0,2})(?:\s*[.:)]|(?=\s+\S))(?=\s|$)")),
     ("lettered", re.compile(r"^\s*([a-z]|[ivx]{1,4})[.)](?=\s)")),
+    # `A.` `B.` or `I.` `II.`: only in sequence, from A or I (`F. Bechhofer`, an initial).
+    ("upper", re.compile(r"^\s*([A-Z]|[IVX]{1,4})[.)](?=\s|$)")),
 )
 
 
@@ -193,8 +195,14 @@ def items(lines: Sequence[Line]) -> list[Item]:
     are the section's preamble, kept as an item without id only when they hold a URL."""
     kinds: Counter[str] = Counter()
     matches: list[tuple[str, str, str] | None] = []
+    expected = {"A": False, "I": True}  # the next capital letter or Roman numeral (True)
     for line in lines:
         hit = _id_of(line.text)
+        if hit is not None and hit[0] == "upper":
+            if hit[1] not in expected:
+                hit = None
+            else:
+                expected = _next_upper(hit[1], roman=expected[hit[1]])
         matches.append(hit)
         if hit is not None:
             kinds[hit[0]] += 1
@@ -228,6 +236,17 @@ def items(lines: Sequence[Line]) -> list[Item]:
     if current.lines:
         out.append(current)
     return out
+
+
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
+          "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
+
+
+def _next_upper(label: str, *, roman: bool) -> dict[str, bool]:
+    """What follows a capital letter or Roman numeral id in its list."""
+    if roman:
+        return {_ROMAN[_ROMAN.index(label) + 1]: True} if label in _ROMAN[:-1] else {}
+    return {chr(ord(label) + 1): False} if len(label) == 1 and label < "Z" else {}
 
 
 def _id_of(text: str) -> tuple[str, str, str] | None:
