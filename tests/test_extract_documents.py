@@ -120,6 +120,20 @@ def test_capital_letter_and_roman_ids(tmp_path: Path) -> None:
         ("1", "F. Bechhofer & D. McCrone (2008) Talking"), ("2", "A. Park (2007) Attitudes")]
 
 
+def test_bullets_are_sources_of_their_own(tmp_path: Path) -> None:
+    # Bullets with no ids printed: `•`, or U+F0B7 as a PDF from Word gives Symbol's bullet.
+    path = tmp_path / "case.txt"
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "\u2022 Letter from the Director of\n  Public Health\n"
+                    "\u2022 Environment Agency report http://www.example.org/a.pdf\n"
+                    "\uf0b7 Briefing http://www.example.org/b\n", encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Letter from the Director of Public Health", []),
+        ("2", "Environment Agency report", ["http://www.example.org/a.pdf"]),
+        ("3", "Briefing", ["http://www.example.org/b"])]
+
+
 _MARKDOWN = """\
 # Impact case study (REF3)
 

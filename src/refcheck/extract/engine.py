@@ -183,8 +183,9 @@ def _entries(items: Sequence[sections.Item], kind: str, links: Sequence[Link],
 
 
 def _is_preamble(item: sections.Item, before: list[Entry]) -> bool:
-    """Lines before the first numbered item ("All documents are available on request")."""
-    return not before
+    """Lines before the first numbered item ("All documents are available on request");
+    a bullet is an item, not a preamble."""
+    return not before and not item.id_text
 
 
 def _item_text(item: sections.Item) -> str:

@@ -59,6 +59,8 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # `A.` `B.` or `I.` `II.`: only in sequence, from A or I (`F. Bechhofer`, an initial).
     ("upper", re.compile(r"^\s*([A-Z]|[IVX]{1,4})[.)](?=\s|$)")),
 )
+#: A bullet at the start of a line: with no ids printed, each bullet starts an item.
+_BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7]\s+(?=\S)")
 
 
 @dataclass
@@ -224,14 +226,18 @@ def items(lines: Sequence[Line]) -> list[Item]:
         if current.lines:
             out.append(current)
         return out
-    # No ids printed: one item per paragraph (a blank line, or a line ending a sentence
-    # followed by one starting anew).
+    # No ids printed: one item per paragraph (after a blank line) or bullet.
     for line in lines:
         if not line.text.strip():
             if current.lines:
                 out.append(current)
                 current = Item(None)
             continue
+        bullet = _BULLET.match(line.text)
+        if bullet:
+            if current.lines:
+                out.append(current)
+            current = Item(None, id_text=bullet.group())
         current.lines.append(line)
     if current.lines:
         out.append(current)
