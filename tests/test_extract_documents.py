@@ -367,6 +367,157 @@ def test_docx_hidden_text_is_not_read(tmp_path: Path) -> None:
         "S3": ["http://www.example.org/shown"], "S4": ["http://www.example.org/minutes"]}
 
 
+_W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _with_parts(path: Path, numbering: str = "", styles: str = "") -> Path:
+    """The document given Word's lists (numbering.xml) and styles (styles.xml)."""
+    with zipfile.ZipFile(path, "a") as archive:
+        if numbering:
+            archive.writestr("word/numbering.xml",
+                             f"<w:numbering {_W_NS}>{numbering}</w:numbering>")
+        if styles:
+            archive.writestr("word/styles.xml", f"<w:styles {_W_NS}>{styles}</w:styles>")
+    return path
+
+
+def _list(number: int, *levels: tuple[str, str], start: int = 1) -> str:
+    """An abstract list definition: each level's format and label (`%1.`)."""
+    return (f'<w:abstractNum w:abstractNumId="{number}">' + "".join(
+        f'<w:lvl w:ilvl="{level}"><w:start w:val="{start}"/><w:numFmt w:val="{kind}"/>'
+        f'<w:lvlText w:val="{label}"/></w:lvl>' for level, (kind, label) in enumerate(levels))
+        + "</w:abstractNum>")
+
+
+def _num(num_id: int, abstract: int, start_over: int | None = None) -> str:
+    override = ("" if start_over is None else
+                f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start_over}"/>'
+                "</w:lvlOverride>")
+    return f'<w:num w:numId="{num_id}"><w:abstractNumId w:val="{abstract}"/>{override}</w:num>'
+
+
+def _item(text: str, num_id: int = 1, level: int = 0) -> str:
+    """A paragraph Word numbers: its number is not in its text."""
+    return (f'<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="{level}"/>'
+            f'<w:numId w:val="{num_id}"/></w:numPr></w:pPr>{_t(text)}</w:p>')
+
+
+def _entries(path: Path) -> list[tuple[str, str, list[str]]]:
+    loaded = loads_cleanly(extract(path).to_yaml())
+    return [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources]
+
+
+def test_docx_numbered_list_gives_a_source_per_item(tmp_path: Path) -> None:
+    # Word's numbered list (Home > Numbering): the numbers come from numbering.xml.
+    body = _HEAD + "".join([
+        _item("Environment Agency report (2014) http://www.example.org/a.pdf"),
+        _item("Letter from the Director"),
+        _item("Parliamentary briefing http://www.example.org/briefing")])
+    path = _with_parts(_docx(tmp_path, body),
+                       _list(0, ("decimal", "%1.")) + _num(1, 0))
+    assert _entries(path) == [
+        ("1", "Environment Agency report (2014)", ["http://www.example.org/a.pdf"]),
+        ("2", "Letter from the Director", []),
+        ("3", "Parliamentary briefing", ["http://www.example.org/briefing"])]
+    assert "not numbered in the document" not in extract(path).to_yaml()
+
+
+@pytest.mark.parametrize(("kind", "label", "ids"), [
+    ("lowerLetter", "%1)", ["a", "b", "c"]),
+    ("upperLetter", "%1.", ["A", "B", "C"]),
+    ("lowerRoman", "(%1)", ["(i)", "(ii)", "(iii)"]),
+    ("upperRoman", "%1.", ["I", "II", "III"]),
+    ("decimal", "[%1]", ["[1]", "[2]", "[3]"]),
+    ("decimal", "S%1.", ["S1", "S2", "S3"]),
+])
+def test_docx_list_ids_are_those_word_shows(tmp_path: Path, kind: str, label: str,
+                                            ids: list[str]) -> None:
+    body = _HEAD + "".join(_item(f"Report {n} http://www.example.org/{n}") for n in "123")
+    path = _with_parts(_docx(tmp_path, body), _list(0, (kind, label)) + _num(1, 0))
+    assert _entries(path) == [(ids[n], f"Report {n + 1}", [f"http://www.example.org/{n + 1}"])
+                              for n in range(3)]
+
+
+def test_docx_list_restarted_and_continued_as_word_counts(tmp_path: Path) -> None:
+    # Section 3 and 5 are lists of one definition: section 5's list restarts at 1 (Restart
+    # Numbering: w:startOverride); a list of the same definition without it continues.
+    body = "".join([
+        _p(_t("Title of case study: T")), _p(_t("3. References to the research")),
+        _item("Smith (2010) Water http://www.example.org/r1"),
+        _item("Jones (2011) Rivers http://www.example.org/r2"),
+        _p(_t("4. Details of the impact")), _p(_t("The research changed policy.")),
+        _p(_t("5. Sources to corroborate the impact")),
+        _item("Report http://www.example.org/s1", num_id=2),
+        _item("Minutes http://www.example.org/s2", num_id=2),
+        _p(_t("(a copy is held by the university)")),
+        _item("Letter from the Director", num_id=3)])
+    path = _with_parts(_docx(tmp_path, body), _list(0, ("decimal", "%1.")) + _num(1, 0)
+                       + _num(2, 0, start_over=1) + _num(3, 0))
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.kind, s.id) for s in loaded.case.sources] == [
+        ("source", "1"), ("source", "2"), ("source", "3"),
+        ("reference", "1"), ("reference", "2")]
+    assert loaded.case.sources[1].title == "Minutes (a copy is held by the university)"
+
+
+def test_docx_nested_list_levels(tmp_path: Path) -> None:
+    # A level restarts when the level above it advances: 1, 1.1, 1.2, 2, 2.1.
+    body = _HEAD + "".join([
+        _item("Government reports"),
+        _item("Report one http://www.example.org/1-1", level=1),
+        _item("Report two http://www.example.org/1-2", level=1),
+        _item("Press"),
+        _item("Article http://www.example.org/2-1", level=1)])
+    path = _with_parts(_docx(tmp_path, body),
+                       _list(0, ("decimal", "%1."), ("decimal", "%1.%2")) + _num(1, 0))
+    assert [(entry[0], entry[1]) for entry in _entries(path)] == [
+        ("1", "Government reports"), ("1.1", "Report one"), ("1.2", "Report two"),
+        ("2", "Press"), ("2.1", "Article")]
+
+
+def test_docx_bulleted_list_gives_a_source_per_bullet(tmp_path: Path) -> None:
+    # Word's bullets are a symbol font's character (U+F0B7 in Symbol).
+    body = _HEAD + "".join([
+        _item("Environment Agency report http://www.example.org/a.pdf"),
+        _item("Letter from the Director"),
+        _item("Briefing http://www.example.org/b")])
+    path = _with_parts(_docx(tmp_path, body), _list(0, ("bullet", "\uf0b7")) + _num(1, 0))
+    assert _entries(path) == [
+        ("1", "Environment Agency report", ["http://www.example.org/a.pdf"]),
+        ("2", "Letter from the Director", []), ("3", "Briefing", ["http://www.example.org/b"])]
+
+
+def test_docx_list_numbered_through_its_style(tmp_path: Path) -> None:
+    # The "List Number" style numbers its paragraphs; a paragraph may take it off (numId 0).
+    styles = ('<w:style w:type="paragraph" w:default="1" w:styleId="Normal"/>'
+              '<w:style w:type="paragraph" w:styleId="ListNumber"><w:basedOn w:val="Normal"/>'
+              '<w:pPr><w:numPr><w:numId w:val="4"/></w:numPr></w:pPr></w:style>'
+              '<w:style w:type="paragraph" w:styleId="Sources"><w:basedOn w:val='
+              '"ListNumber"/></w:style>')
+
+    def styled(text: str, style: str = "ListNumber", props: str = "") -> str:
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}</w:pPr>{_t(text)}</w:p>'
+
+    body = _HEAD + "".join([
+        styled("Report http://www.example.org/one"),
+        styled("(the summary is on page 4)", props='<w:numPr><w:numId w:val="0"/></w:numPr>'),
+        styled("Minutes http://www.example.org/two", style="Sources")])
+    path = _with_parts(_docx(tmp_path, body), _list(7, ("decimal", "%1.")) + _num(4, 7),
+                       styles)
+    assert _entries(path) == [
+        ("1", "Report (the summary is on page 4)", ["http://www.example.org/one"]),
+        ("2", "Minutes", ["http://www.example.org/two"])]
+
+
+def test_docx_list_without_numbering_part_keeps_the_typed_ids(tmp_path: Path) -> None:
+    # A w:numPr whose list is not defined (no numbering.xml) shows no number in Word.
+    body = _HEAD + _item("S1. Report http://www.example.org/one") + _item(
+        "S2. Minutes http://www.example.org/two")
+    assert _entries(_docx(tmp_path, body)) == [
+        ("S1", "Report", ["http://www.example.org/one"]),
+        ("S2", "Minutes", ["http://www.example.org/two"])]
+
+
 def test_docx_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
     body = _HEAD + _p(_t("S1. Annual report http://www.example.org/annual"),
                       "<w:r><w:noBreakHyphen/></w:r>", _t("report"),

@@ -9,6 +9,10 @@ The XML is read in document order, one start or end of an element at a time, so 
 text box inside a paragraph is a paragraph of its own (after the one it is anchored in),
 not text glued into it. Text formatted as hidden (``w:vanish``) is not read: Word neither
 shows nor prints it, and a hidden piece inside a URL would change it.
+
+A paragraph Word numbers (a numbered or bulleted list) starts with its label as Word shows
+it (``1.``, ``(a)``, ``•``), worked out by ``numbering``: it is not in the paragraph's text,
+and without it a list's items run together.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from xml.etree import ElementTree
 
 from refcheck.extract.document import Document, Line, Link, Place
 from refcheck.extract.model import ExtractionError
+from refcheck.extract.numbering import Numbering
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -54,13 +59,16 @@ def read(path: Path) -> Document:
             notes = {kind: (_member(archive, f"word/{kind}s.xml", name),
                             _member(archive, f"word/_rels/{kind}s.xml.rels", name))
                      for kind in NOTES}
+            numbering = _member(archive, "word/numbering.xml", name)
+            styles = _member(archive, "word/styles.xml", name)
     except zipfile.BadZipFile:
         raise ExtractionError(f"{name}: not a .docx (not a zip file); open it in Word and "
                               "save it as .docx, or save its text as .txt") from None
     except OSError as exc:
         raise ExtractionError(f"{name}: cannot read: {exc.strerror}") from None
     try:
-        return parse(body, rels, name, notes={k: v for k, v in notes.items() if v[0]})
+        return parse(body, rels, name, notes={k: v for k, v in notes.items() if v[0]},
+                     numbering=numbering, styles=styles)
     except ElementTree.ParseError as exc:
         raise ExtractionError(f"{name}: the Word document's XML is damaged ({exc}); open "
                               "it in Word and save it again") from None
@@ -105,6 +113,10 @@ class _Paragraph:
     texts: list[list[str]] = field(default_factory=lambda: [[]])
     inner: list[_Paragraph] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
+    #: Its properties (w:pPr): its style, and its list and level.
+    style: str | None = None
+    list_id: str | None = None
+    level: int | None = None
 
 
 @dataclass(eq=False)
@@ -168,16 +180,20 @@ NOTES = ("footnote", "endnote")
 
 
 def parse(body: bytes, rels: bytes, name: str, *,
-          notes: dict[str, tuple[bytes, bytes]] | None = None) -> Document:
+          notes: dict[str, tuple[bytes, bytes]] | None = None,
+          numbering: bytes = b"", styles: bytes = b"") -> Document:
     """The document part, and the footnotes' and endnotes' parts (``notes``: each kind's
-    XML and relationships)."""
+    XML and relationships), with the lists' definitions and the styles."""
     anchors: list[_Anchor] = []
     noted: dict[tuple[str, str], list[_Paragraph]] = {}
+    numbering, styles = _transitional(numbering), _transitional(styles)
     for kind, (xml, note_rels) in (notes or {}).items():
-        _blocks, note_anchors, by_note = _read_part(xml, _targets(note_rels), {})
+        _blocks, note_anchors, by_note = _read_part(xml, _targets(note_rels), {},
+                                                    Numbering(numbering, styles))
         anchors.extend(note_anchors)
         noted.update({(kind, number): paragraphs for number, paragraphs in by_note.items()})
-    blocks, body_anchors, _ = _read_part(body, _targets(rels), noted)
+    blocks, body_anchors, _ = _read_part(body, _targets(rels), noted,
+                                         Numbering(numbering, styles))
     anchors.extend(body_anchors)
     lines: list[Line] = []
     pending = list(blocks)
@@ -207,12 +223,19 @@ def _targets(rels: bytes) -> dict[str, str]:
     return targets
 
 
+def _transitional(xml: bytes) -> bytes:
+    """Strict Open XML's names made the usual ones."""
+    for strict, transitional in _STRICT:
+        xml = xml.replace(strict, transitional)
+    return xml
+
+
 def _read_part(xml: bytes, targets: dict[str, str],
-               noted: dict[tuple[str, str], list[_Paragraph]],
+               noted: dict[tuple[str, str], list[_Paragraph]], numbering: Numbering,
                ) -> tuple[list[_Paragraph], list[_Anchor], dict[str, list[_Paragraph]]]:
     """One part's paragraphs in reading order (text boxes and the notes referred to
-    within the paragraph they are in), its links, and, for a notes part, each note's
-    paragraphs by its id."""
+    within the paragraph they are in), each numbered one with its label, its links,
+    and, for a notes part, each note's paragraphs by its id."""
     blocks: list[_Paragraph] = []
     by_note: dict[str, list[_Paragraph]] = {}
     note: str | None = None
@@ -235,9 +258,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
             anchor.paragraphs.append(paragraph)
         anchors.append(anchor)
 
-    for strict, transitional in _STRICT:
-        xml = xml.replace(strict, transitional)
-    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+    for event, element in ElementTree.iterparse(io.BytesIO(_transitional(xml)),
+                                                events=("start", "end")):
         tag = element.tag
         if skipping is not None:
             if event == "end" and element is skipping:
@@ -277,6 +299,7 @@ def _read_part(xml: bytes, targets: dict[str, str],
             note = None
         elif tag == f"{_W}p" and paragraph is not None:
             open_paragraphs.pop()
+            _number(paragraph, numbering)
             if open_paragraphs:
                 open_paragraphs[-1].inner.append(paragraph)
             else:
@@ -290,6 +313,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
         elif tag == f"{_W}r" and runs:
             runs.pop()
         elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
+            if tag == f"{_W}pPr" and properties == 1 and paragraph is not None:
+                _properties(paragraph, element)  # its own, not a changed one
             properties -= 1
         elif tag in (f"{_W}vanish", f"{_W}specVanish") and runs and not properties:
             runs[-1] = element.get(f"{_W}val", "true").lower() not in ("0", "false", "off")
@@ -329,3 +354,24 @@ def _read_part(xml: bytes, targets: dict[str, str],
         elif tag in (f"{_W}br", f"{_W}cr"):
             paragraph.texts.append([])
     return blocks, anchors, by_note
+
+
+def _properties(paragraph: _Paragraph, element: ElementTree.Element) -> None:
+    """A paragraph's style and numbering, from its properties (w:pPr)."""
+    style = element.find(f"{_W}pStyle")
+    paragraph.style = style.get(f"{_W}val") if style is not None else None
+    listed = element.find(f"{_W}numPr")
+    if listed is not None:
+        num_id = listed.find(f"{_W}numId")
+        level = listed.find(f"{_W}ilvl")
+        paragraph.list_id = num_id.get(f"{_W}val") if num_id is not None else None
+        value = level.get(f"{_W}val") if level is not None else None
+        paragraph.level = int(value) if value is not None and value.isdigit() else None
+
+
+def _number(paragraph: _Paragraph, numbering: Numbering) -> None:
+    """Put Word's label (``1.``, ``(a)``, ``•``) before a numbered paragraph's text. The
+    paragraph is counted even where it shows no text, but is not given a label alone."""
+    label = numbering.label(paragraph.style, paragraph.list_id, paragraph.level)
+    if label and any(text.strip() for parts in paragraph.texts for text in parts):
+        paragraph.texts[0].insert(0, f"{label} ")
