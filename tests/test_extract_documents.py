@@ -518,6 +518,32 @@ def test_docx_list_without_numbering_part_keeps_the_typed_ids(tmp_path: Path) ->
         ("S2", "Minutes", ["http://www.example.org/two"])]
 
 
+def test_docx_text_hidden_through_its_style_is_not_read(tmp_path: Path) -> None:
+    # A character style or a paragraph style with Font > Hidden hides its text too.
+    styles = ('<w:style w:type="character" w:styleId="Hide"><w:rPr><w:vanish/></w:rPr>'
+              '</w:style><w:style w:type="character" w:styleId="Note"><w:basedOn w:val='
+              '"Hide"/></w:style><w:style w:type="paragraph" w:styleId="Draft"><w:rPr>'
+              "<w:vanish/></w:rPr></w:style>")
+
+    def styled(text: str, style: str, props: str = "") -> str:
+        return (f'<w:r><w:rPr><w:rStyle w:val="{style}"/>{props}</w:rPr>'
+                f'<w:t xml:space="preserve">{text}</w:t></w:r>')
+
+    body = _HEAD + "".join([
+        _p(_t("S1 Report http://www.example.org/"), styled("old/", "Hide"), _t("new.pdf")),
+        '<w:p><w:pPr><w:pStyle w:val="Draft"/></w:pPr>'
+        + _t("S2 Draft note http://www.example.org/draft-only") + "</w:p>",
+        _p(_t("S2 Minutes http://www.example.org/minutes"), styled(".old", "Note")),
+        # Shown: the run's own formatting says it is not hidden.
+        _p(_t("S3 Data "), styled("http://www.example.org/shown", "Hide",
+                                  '<w:vanish w:val="0"/>')),
+    ])
+    path = _with_parts(_docx(tmp_path, body), styles=styles)
+    assert _sources(path) == {"S1": ["http://www.example.org/new.pdf"],
+                              "S2": ["http://www.example.org/minutes"],
+                              "S3": ["http://www.example.org/shown"]}
+
+
 def test_docx_non_breaking_hyphen_is_a_hyphen(tmp_path: Path) -> None:
     body = _HEAD + _p(_t("S1. Annual report http://www.example.org/annual"),
                       "<w:r><w:noBreakHyphen/></w:r>", _t("report"),

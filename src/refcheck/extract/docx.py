@@ -7,8 +7,9 @@ Word does not wrap text in the file, so a URL is broken only where its author br
 
 The XML is read in document order, one start or end of an element at a time, so that a
 text box inside a paragraph is a paragraph of its own (after the one it is anchored in),
-not text glued into it. Text formatted as hidden (``w:vanish``) is not read: Word neither
-shows nor prints it, and a hidden piece inside a URL would change it.
+not text glued into it. Text formatted as hidden (``w:vanish``, directly or through its
+character or paragraph style) is not read: Word neither shows nor prints it, and a hidden
+piece inside a URL would change it.
 
 A paragraph Word numbers (a numbered or bulleted list) starts with its label as Word shows
 it (``1.``, ``(a)``, ``•``), worked out by ``numbering``: it is not in the paragraph's text,
@@ -26,7 +27,7 @@ from xml.etree import ElementTree
 
 from refcheck.extract.document import Document, Line, Link, Place
 from refcheck.extract.model import ExtractionError
-from refcheck.extract.numbering import Numbering
+from refcheck.extract.numbering import Numbering, on
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -113,10 +114,11 @@ class _Paragraph:
     texts: list[list[str]] = field(default_factory=lambda: [[]])
     inner: list[_Paragraph] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
-    #: Its properties (w:pPr): its style, and its list and level.
+    #: Its properties (w:pPr): its style, its list and level, whether its style hides it.
     style: str | None = None
     list_id: str | None = None
     level: int | None = None
+    hidden: bool = False
 
 
 @dataclass(eq=False)
@@ -282,7 +284,7 @@ def _read_part(xml: bytes, targets: dict[str, str],
             elif tag == f"{_W}p":
                 open_paragraphs.append(_Paragraph())
             elif tag == f"{_W}r":
-                runs.append(False)
+                runs.append(bool(open_paragraphs) and open_paragraphs[-1].hidden)
             elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
                 properties += 1
             elif tag == f"{_W}hyperlink":
@@ -314,10 +316,14 @@ def _read_part(xml: bytes, targets: dict[str, str],
             runs.pop()
         elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
             if tag == f"{_W}pPr" and properties == 1 and paragraph is not None:
-                _properties(paragraph, element)  # its own, not a changed one
+                _properties(paragraph, element, numbering)  # its own, not a changed one
             properties -= 1
+        elif tag == f"{_W}rStyle" and runs and not properties:
+            hidden = numbering.hidden(element.get(f"{_W}val"))
+            if hidden is not None:
+                runs[-1] = hidden  # the run's own w:vanish, after it, comes last
         elif tag in (f"{_W}vanish", f"{_W}specVanish") and runs and not properties:
-            runs[-1] = element.get(f"{_W}val", "true").lower() not in ("0", "false", "off")
+            runs[-1] = on(element)
         elif tag == f"{_W}instrText":
             if fields and not fields[-1].separated:
                 fields[-1].instruction.append(element.text or "")
@@ -356,7 +362,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
     return blocks, anchors, by_note
 
 
-def _properties(paragraph: _Paragraph, element: ElementTree.Element) -> None:
+def _properties(paragraph: _Paragraph, element: ElementTree.Element,
+                numbering: Numbering) -> None:
     """A paragraph's style and numbering, from its properties (w:pPr)."""
     style = element.find(f"{_W}pStyle")
     paragraph.style = style.get(f"{_W}val") if style is not None else None
@@ -367,6 +374,7 @@ def _properties(paragraph: _Paragraph, element: ElementTree.Element) -> None:
         paragraph.list_id = num_id.get(f"{_W}val") if num_id is not None else None
         value = level.get(f"{_W}val") if level is not None else None
         paragraph.level = int(value) if value is not None and value.isdigit() else None
+    paragraph.hidden = bool(numbering.hidden(numbering.paragraph_style(paragraph.style)))
 
 
 def _number(paragraph: _Paragraph, numbering: Numbering) -> None:

@@ -1,6 +1,6 @@
 """Word's automatic numbering and its styles: the label Word shows before a numbered or
 bulleted paragraph (``1.``, ``(a)``, ``2.1``, ``•``), which is not in the paragraph's text
-but worked out from ``word/numbering.xml``.
+but worked out from ``word/numbering.xml``, and which text a style hides.
 
 A paragraph is numbered by its own ``w:numPr`` (a list, ``w:numId``, and its level,
 ``w:ilvl``) or by its style's (``w:pStyle``, in ``word/styles.xml``); ``w:numId`` 0 takes
@@ -55,6 +55,7 @@ class _Style:
     based_on: str | None = None
     num_id: str | None = None
     level: int | None = None
+    hidden: bool | None = None  # w:vanish in its run properties
 
 
 class Numbering:
@@ -98,10 +99,12 @@ class Numbering:
         for element in root.iter(f"{_W}style"):
             style_id = element.get(f"{_W}styleId") or ""
             num_pr = element.find(f"{_W}pPr/{_W}numPr")
+            vanish = element.find(f"{_W}rPr/{_W}vanish")
             self.styles[style_id] = _Style(
                 based_on=_val(element.find(f"{_W}basedOn")),
                 num_id=_val(num_pr.find(f"{_W}numId")) if num_pr is not None else None,
-                level=_int(_val(num_pr.find(f"{_W}ilvl"))) if num_pr is not None else None)
+                level=_int(_val(num_pr.find(f"{_W}ilvl"))) if num_pr is not None else None,
+                hidden=None if vanish is None else on(vanish))
             if (element.get(f"{_W}type") == "paragraph"
                     and (element.get(f"{_W}default") or "").lower() in ("1", "true", "on")):
                 self.default_style = style_id
@@ -114,10 +117,17 @@ class Numbering:
             style = self.styles[style].based_on
         return chain
 
+    def hidden(self, style: str | None) -> bool | None:
+        """Whether a style hides its text (None: it does not say)."""
+        return next((s.hidden for s in self._chain(style) if s.hidden is not None), None)
+
+    def paragraph_style(self, style: str | None) -> str | None:
+        return style if style is not None else self.default_style
+
     def label(self, style: str | None, num_id: str | None, level: int | None) -> str | None:
         """The label of the next paragraph with this style and numbering (its own
         ``w:numPr``'s, where it has one), counted; None for a paragraph not numbered."""
-        style = style if style is not None else self.default_style
+        style = self.paragraph_style(style)
         chain = self._chain(style)
         if num_id is None:
             num_id = next((s.num_id for s in chain if s.num_id is not None), None)
