@@ -132,6 +132,13 @@ def test_451_is_a_page_withheld_for_legal_reasons_not_a_refusal_of_robots() -> N
         "withheld there too, cite an archived copy")
 
 
+def test_a_407_is_the_networks_proxy_not_the_site() -> None:
+    verdict = classify(fetch(answer(407, title="Proxy Authentication Required")))
+    assert verdict.status is Status.BLOCKED
+    assert "a proxy on this network asks for a sign-in" in verdict.detail
+    assert "HTTPS_PROXY" in verdict.detail and "refuses automated checks" not in verdict.detail
+
+
 def test_persistent_429_is_blocked() -> None:
     verdict = classify(fetch(answer(429, title="Too many"), attempts=3))
     assert verdict.status is Status.BLOCKED

@@ -396,7 +396,18 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
-    if code in (401, 403, 407):
+    if code == 407:
+        # Not the site: a proxy between this machine and the web wants a sign-in.
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}{describe_status(code, answer.reason)}: a proxy on this network asks "
+            "for a sign-in before it lets refcheck through; put its user name and password "
+            "in HTTPS_PROXY and HTTP_PROXY (http://user:password@proxy:port), or run "
+            "refcheck where no proxy is needed",
+            final_url=final_url,
+            page_title=title,
+        )
+    if code in (401, 403):
         return Verdict(
             Status.BLOCKED,
             f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
