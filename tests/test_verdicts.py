@@ -323,6 +323,17 @@ def test_a_parking_lander_drawn_by_a_script_is_still_a_catch_all() -> None:
     assert result.status is Status.SOFT_404, result.detail
 
 
+def test_a_cited_pdf_sent_empty_is_not_the_document() -> None:
+    """A download script whose file is gone answers 200 with nothing: the server says so
+    in its Content-Length, though a PDF's body is not read without a quote."""
+    router = respx.MockRouter()
+    router.get("https://c.test/docs/report.pdf").respond(
+        200, content=b"", headers={"content-type": "application/pdf", "content-length": "0"})
+    (result,) = run(router, _case(["https://c.test/docs/report.pdf"])).results
+    assert result.status is Status.SOFT_404, result.detail
+    assert "empty" in result.detail
+
+
 def test_long_plain_page_is_never_probed() -> None:
     router = respx.MockRouter()
     route = router.get(host="c.test").respond(200, html=LONG)

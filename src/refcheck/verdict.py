@@ -626,9 +626,12 @@ def _names_a_page(url: str) -> bool:
 
 
 def _empty(answer: Answer) -> bool:
-    """A 2xx answer of a kind whose body is read (HTML, text), with no body at all: what a
-    PHP or application server whose page has gone answers when it fails without saying
-    so (a blank "white screen"), or a host with no site behind the name."""
+    """A 2xx answer with no body at all (said by its ``Content-Length``, or seen for a kind
+    whose body is read, HTML and text): what a PHP or application server whose page has
+    gone answers when it fails without saying so (a blank "white screen"), a download
+    script whose file is gone, or a host with no site behind the name."""
+    if answer.headers.get("content-length", "").strip() == "0":
+        return True  # said so by the server, whatever the kind (a PDF's body is not read)
     return (answer.content_type in (*HTML_TYPES, "text/plain") and not answer.truncated
             and not answer.body.strip())
 
