@@ -163,3 +163,17 @@ def test_a_run_that_passes_with_sources_to_look_at_does_not_say_none_needs_atten
     assert "What to do (1 of 2 sources):" in run.stdout
     assert "No link needs attention" not in run.stdout
     assert "✓ No link fails the run; 1 source above needs a look." in run.stdout
+
+
+def test_an_error_a_rerun_will_not_change_is_not_told_to_run_again(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """A redirect loop (like a certificate or protocol failure) is how the server is set
+    up: the advice is to look in a browser, not to run again later."""
+    case = tmp_path / "case.yaml"
+    case.write_text("case:\n  title: T\nsources:\n  - id: a\n    title: Loop\n"
+                    f"    url: {server.url('/loop/a')}\n  - id: b\n    title: Failing\n"
+                    f"    url: {server.url('/always500')}\n")
+    text = run_cli(str(case), "--no-archive").stdout
+    assert ("a - error; open it in a browser: this is how the server is set up, which "
+            "running again will not change") in text
+    assert "b - error; run again later; if it persists, open it in a browser" in text

@@ -22,6 +22,7 @@ from refcheck.model import (
     Case,
     Confirm,
     Evidence,
+    FailureKind,
     LinkResult,
     LookupOutcome,
     Outcome,
@@ -381,6 +382,13 @@ def not_checked_for_want_of_network(result: LinkResult) -> bool:
     return result.detail.startswith(NO_NETWORK_DETAIL.split("(", 1)[0])
 
 
+#: Failures of the server's set-up, not of the moment: its certificate or TLS, a protocol
+#: refcheck does not speak, a redirect loop. Another run gets the same.
+SET_UP_FAILURES = frozenset({FailureKind.TLS, FailureKind.HTTP2_ONLY, FailureKind.PROTOCOL,
+                             FailureKind.REDIRECT_LOOP, FailureKind.TOO_MANY_REDIRECTS,
+                             FailureKind.BAD_REDIRECT})
+
+
 def action(view: SourceView, as_of: dt.date | None = None) -> str:
     """What is wrong with a source and the one thing to do, in a sentence:
     "dead; cite the archived copy of 1 March 2013: URL"."""
@@ -400,6 +408,9 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
         if not_checked_for_want_of_network(result):
             return "not checked (no network); run refcheck again when connected"
         advice = STATUS_INFO[status][3]
+        if status is Status.ERROR and result.failure in SET_UP_FAILURES:
+            advice = ("open it in a browser: this is how the server is set up, which "
+                      "running again will not change")
         copy = (f" (an archived copy of {day(capture.captured)} exists: {capture.url})"
                 if capture is not None else "")
         return f"{status.value}; {advice}{copy}"
