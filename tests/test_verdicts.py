@@ -213,12 +213,14 @@ HOME = ('<html><head><title>Springboard Family Project</title><link rel="canonic
         + "</body></html>")
 
 
-def test_a_deep_address_that_shows_the_home_page_is_probed_and_soft_404() -> None:
+@pytest.mark.parametrize("host", ["c.test", "www.c.test"])
+def test_a_deep_address_that_shows_the_home_page_is_probed_and_soft_404(host: str) -> None:
     """A site that shows its home page, unredirected, for an address it no longer has:
-    the page says it is the home page, and a made-up address beside it gets the same."""
+    the page says it is the home page (on its own host, or with or without ``www.``), and
+    a made-up address beside it gets the same."""
     router = respx.MockRouter()
-    router.get(host="c.test").respond(200, html=HOME)
-    (result,) = run(router, _case(["https://c.test/reports/2012/evaluation"])).results
+    router.get(host=host).respond(200, html=HOME)
+    (result,) = run(router, _case([f"https://{host}/reports/2012/evaluation"])).results
     assert result.status is Status.SOFT_404, result.detail
 
 

@@ -406,7 +406,8 @@ def _names_home(url: str, tag: bytes) -> bool:
         address = urljoin(url, named.strip())
     except ValueError:
         return False
-    return host_of(address) == host_of(url) and is_home_page(address)
+    same_site = host_of(address).removeprefix("www.") == host_of(url).removeprefix("www.")
+    return same_site and is_home_page(address)
 
 
 def title_segments(title: str) -> list[str]:
