@@ -56,6 +56,21 @@ def test_a_case_study_saved_as_a_web_page_is_checked_directly(
     assert links["b"]["place"] == "line 4" and links["b"]["file"] == str(document)
 
 
+def test_a_markdown_case_study_is_checked_whichever_suffix_extract_reads(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    # `refcheck extract` reads `.markdown` as Markdown; checking it must not read it as YAML.
+    document = tmp_path / "case-study.markdown"
+    document.write_text(
+        "**Title of case study:** Improving outcomes for families\n\n"
+        "## 5. Sources to corroborate the impact\n\n"
+        f"a) Evaluation of the Springboard project, {server.base}/long-page\n\n"
+        f"b) [Council report (2012)]({server.base}/gone404)\n")
+    run = run_cli(str(document), "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    links = {link["source"]: link for link in json.loads(run.stdout)["links"]}
+    assert links["a"]["status"] == "ok" and links["b"]["status"] == "dead"
+
+
 def test_a_document_that_cannot_be_read_is_a_located_error(tmp_path: Path,
                                                            run_cli: Any) -> None:
     document = tmp_path / "broken.pdf"

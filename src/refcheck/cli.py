@@ -461,9 +461,11 @@ class Destination:
 
 
 #: Documents checked directly: the case file is extracted from them in memory. A Word
-#: 97-2003, RTF, OpenDocument or Pages file is refused with what to save it as.
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".json", ".doc", ".rtf", ".odt", ".pages",
-                     ".htm", ".html", ".mht", ".mhtml")
+#: 97-2003, RTF, OpenDocument or Pages file is refused with what to save it as. Every
+#: suffix ``extract`` reads as a document is here (``extract.text.MARKDOWN_SUFFIXES``,
+#: ``extract.webpage.SUFFIXES``), or such a file would be read as a YAML case file.
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".txt", ".md", ".markdown", ".json", ".doc", ".rtf",
+                     ".odt", ".pages", ".htm", ".html", ".mht", ".mhtml")
 
 
 def load_cases(paths: list[str]) -> tuple[list[Case], list[Problem]]:
