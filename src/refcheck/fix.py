@@ -37,7 +37,7 @@ from refcheck.archive.citations import recognise
 from refcheck.build import RunSettings, build_archives
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem
-from refcheck.local import written_through
+from refcheck.local import mode_for, written_through
 from refcheck.model import (
     Case,
     Evidence,
@@ -558,12 +558,7 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes | None,
         if not same:
             raise Refused(f"{path} changed on disk while refcheck was checking it; it was "
                           "not overwritten: run refcheck fix again")
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    mode = mode_for(path)
     shown, path = path, written_through(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
