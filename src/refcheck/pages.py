@@ -357,6 +357,8 @@ def _has_trigger(body: bytes) -> bool:
 
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _title_of(body: bytes) -> str:
     match = _TITLE.search(body[:READ_BYTES])
     return _squash(match.group(1).decode("utf-8", errors="replace")) if match else ""
