@@ -154,3 +154,13 @@ def test_what_extract_says_on_stderr_is_shown_not_obeyed(
     assert "study-\\x1b]0;pwned\\x07.txt: 7 sources" in err
     assert "record 9\\x1b[2J has no `sources`" in err and "out\\x1b[2J" in err
     assert "\x1b" not in err and "\x07" not in err
+
+
+def test_a_folder_given_to_extract_names_every_kind_it_reads(tmp_path: Path) -> None:
+    from refcheck.extract.engine import extract
+    from refcheck.extract.model import ExtractionError
+
+    with pytest.raises(ExtractionError) as caught:
+        extract(tmp_path)
+    assert str(caught.value).endswith("a directory; expected a case-study PDF, .docx, .txt, "
+                                      ".md, web page (.htm) or REF records (.json) file")

@@ -41,8 +41,8 @@ def read_document(path: Path) -> Document | records.Record:
         with path.open("rb") as stream:
             head = stream.read(8)
     except IsADirectoryError:
-        raise ExtractionError(f"{path}: a directory; expected a case-study PDF, .docx, .txt "
-                              "or .json file") from None
+        raise ExtractionError(f"{path}: a directory; expected a case-study PDF, .docx, .txt, "
+                              ".md, web page (.htm) or REF records (.json) file") from None
     except OSError as exc:
         raise ExtractionError(f"{path}: cannot read: {exc.strerror}") from None
     suffix = path.suffix.lower()
