@@ -338,9 +338,9 @@ CHALLENGE_TITLED_MAX_TEXT = 2000
 
 
 def _incapsula(body: bytes) -> bool:
-    head = body[:65_536]
-    if b"ncapsula" not in head:  # asked of every answer: the cheap look first
+    if body.find(b"ncapsula", 0, 65_536) < 0:  # asked of every answer: the cheap look first
         return False
+    head = body[:65_536]
     if _INCAPSULA_REFUSAL.search(head):
         return True
     if _INCAPSULA_SCRIPT not in head:
@@ -369,7 +369,7 @@ def is_bot_challenge(answer: Answer, title: str | None = None) -> bool:
             return True
         if _incapsula(answer.body):
             return True
-        if _AMAZON_CAPTCHA in answer.body[:65_536] and (
+        if answer.body.find(_AMAZON_CAPTCHA, 0, 65_536) >= 0 and (
                 _text_length(answer.body[:65_536]) <= CHALLENGE_TITLED_MAX_TEXT):
             return True
     return False
