@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from refcheck.archive.memento import parse_cdx_rows
-from tests.conftest import write_case
+from tests.conftest import Waits, write_case
 from tests.server import EvidenceServer
 from tests.test_archive_e2e import check
 
@@ -140,6 +140,26 @@ def test_a_quote_is_looked_for_in_the_capture_not_in_the_archive_s_banner_frame(
     assert link["status"] == "drifted" and link["archive"]["service"] == "ukgwa"
     assert "the quote is in the capture of 1 October 2013" in link["detail"]
     assert link["evidence"] == "archived"
+
+
+def test_the_capture_a_quote_is_looked_for_in_is_fetched_under_the_archives_budget(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """Reading a capture for a quote is one more request to the archive, and keeps to its
+    budget as the lookup's own requests do: with UKGWA allowed one request a minute, every
+    request after the first waited its minute."""
+    case = write_case(tmp_path, [{
+        "id": "a", "title": "Family intervention", "url": server.url("/drifted-page"),
+        "quote": "Family intervention workers are dedicated to the families"}])
+    config = tmp_path / "refcheck.toml"
+    config.write_text('[archives]\norder = ["ukgwa"]\nukgwa_requests_per_second = 0.0166667\n')
+    server.reset_counts()
+    link = json.loads(run_cli(str(case), "--format", "json", "--config", str(config)
+                              ).stdout)["links"][0]
+    assert "the quote is in the capture of 1 October 2013" in link["detail"]
+    with server.lock:
+        asked = [p for p in server.seen if p.startswith("/ukgwa/")]
+    assert len(asked) >= 3  # the list of captures, the capture proved, the capture read
+    assert sum(1 for wait in waits.asked if wait > 59) >= len(asked) - 1, (asked, waits.asked)
 
 
 def test_cited_ukgwa_captures_are_judged_from_the_capture_not_the_banner_frame(

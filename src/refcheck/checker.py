@@ -850,12 +850,17 @@ class Checker:
         capture is fetched and read once, however many sources' quotes are looked for: in
         its archive's raw form, as the page a person opens may be the archive's banner with
         the capture in a frame."""
-        assert self.archives is not None
-        readable = self.archives.readable(capture)
+        archives = self.archives
+        assert archives is not None
         if capture.url not in self._capture_texts:
             async def read() -> str | None:
-                fetch = await self.fetcher.fetch(
-                    readable, want_body=True, max_bytes=self.fetcher.settings.max_quote_bytes)
+                # Under the archive's own budget for playback, as its other requests are.
+                fetch = await archives.replay(
+                    capture, max_bytes=self.fetcher.settings.max_quote_bytes)
+                if fetch is None:  # an archive not in this run: the address as given
+                    fetch = await self.fetcher.fetch(
+                        archives.readable(capture), want_body=True,
+                        max_bytes=self.fetcher.settings.max_quote_bytes)
                 return page_text(fetch.answer) if fetch.answer is not None else None
             self._capture_texts[capture.url] = asyncio.create_task(read())
         text = await asyncio.shield(self._capture_texts[capture.url])

@@ -83,11 +83,12 @@ class ArchiveClient:
         #: host turns out to be unreachable, instead of each waiting its turn to fail.
         self._queued: dict[str, set[asyncio.Task[None]]] = {}
 
-    async def get(self, url: str, limiter: RateLimiter) -> Fetch:
+    async def get(self, url: str, limiter: RateLimiter, *,
+                  max_bytes: int | None = None) -> Fetch:
         host = host_of(url)
         if host in self._unreachable:
             return self._unreachable[host]
-        fetch = await self._get(url, host, limiter)
+        fetch = await self._get(url, host, limiter, max_bytes)
         if host in self._unreachable:
             return fetch
         if fetch.failure is not None and fetch.failure.kind in NETWORK_FAILURES:
@@ -117,9 +118,11 @@ class ArchiveClient:
             queued.discard(turn)
         return True
 
-    async def _get(self, url: str, host: str, limiter: RateLimiter) -> Fetch:
+    async def _get(self, url: str, host: str, limiter: RateLimiter,
+                   max_bytes: int | None) -> Fetch:
         try:
-            return await self.fetcher.fetch(url, want_body=True, policy=self.policy,
+            return await self.fetcher.fetch(url, want_body=True, max_bytes=max_bytes,
+                                            policy=self.policy,
                                             pace=_Turns(self, host, limiter))
         except _Unreachable:
             return self._unreachable[host]

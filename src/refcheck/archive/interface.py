@@ -30,7 +30,7 @@ class ArchiveService(ABC):
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         """The good capture of ``url`` nearest ``target`` (the newest, when None)."""
 
-    async def replay(self, capture: Capture) -> Fetch | None:
+    async def replay(self, capture: Capture, *, max_bytes: int | None = None) -> Fetch | None:
         """One of this archive's captures, fetched to be read (None: it cannot be)."""
         return None
 

@@ -60,10 +60,11 @@ class MementoArchive(ArchiveService):
     def readable(self, capture_url: str) -> str:
         return self.raw_url(capture_url)
 
-    async def replay(self, capture: Capture) -> Fetch | None:
-        """The capture itself, fetched under this archive's budget for playback."""
+    async def replay(self, capture: Capture, *, max_bytes: int | None = None) -> Fetch | None:
+        """The capture itself, fetched under this archive's budget for playback (up to
+        ``max_bytes``: a quote is looked for in all of a long document)."""
         limiter = self.limiters.get("playback") or self.requests
-        return await self.client.get(self.raw_url(capture.url), limiter)
+        return await self.client.get(self.raw_url(capture.url), limiter, max_bytes=max_bytes)
 
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         original = archivable(url)

@@ -49,12 +49,13 @@ class Archives:
                 return result.capture, tuple(lookups)
         return None, tuple(lookups)
 
-    async def replay(self, capture: Capture) -> Fetch | None:
+    async def replay(self, capture: Capture, *, max_bytes: int | None = None) -> Fetch | None:
         """A capture one of this run's archives found, fetched to be read (compared with
-        the live page); None when its archive is not one of them."""
+        the live page, or searched for a quote), under that archive's own politeness; None
+        when its archive is not one of them."""
         for service in self.services:
             if service.info.key == capture.service:
-                return await service.replay(capture)
+                return await service.replay(capture, max_bytes=max_bytes)
         return None
 
     def readable(self, capture: Capture) -> str:
