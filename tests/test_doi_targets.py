@@ -317,3 +317,17 @@ def test_the_doi_systems_queue_does_not_wait_on_the_publishers() -> None:
     assert [r.status for r in report.results] == [Status.OK] * 3
     assert {r.detail for r in report.results} == {
         f"registered DOI {d}; it points to https://journal.test/{d}" for d in dois}
+
+
+@pytest.mark.parametrize("status", [404, 200])
+def test_an_html_page_in_place_of_the_handle_api_is_an_error_never_dead(status: int) -> None:
+    # A proxy's page or a --doi-url naming another site: no responseCode, so no word on
+    # the DOI.
+    router = respx.MockRouter()
+    router.get(HANDLE).respond(status, html="<title>Not Found</title><p>nginx</p>")
+    result = _run(router, retries=0)
+    assert result.status is Status.ERROR
+    assert result.detail == (f"could not ask the DOI system: its answer ({status} "
+                             f"{'Not Found' if status == 404 else 'OK'}) was not the handle "
+                             "API's; check --doi-url and the network, then run again")
+    assert [str(c.request.url) for c in router.calls] == [HANDLE]

@@ -768,9 +768,15 @@ def _doi(record: DoiRecord) -> Verdict:
         if record.target:
             return _doi_landing(record, record.target)
         return Verdict(Status.ERROR, f"DOI {doi} is registered but names no web page")
-    if record.code == 100 or answer.status == 404:
+    if record.code == 100:
         return Verdict(Status.DEAD, f"DOI {doi} is not registered: no such DOI exists; "
                        "check it for typing errors")
+    if (record.code is None and 200 <= answer.status < 300) or answer.status == 404:
+        # Not the handle API's answer (a proxy's or a sign-in page, a --doi-url that names
+        # some other site): it says nothing of the DOI, so it is never dead.
+        return Verdict(Status.ERROR, "could not ask the DOI system: its answer "
+                       f"({describe_status(answer.status, answer.reason)}) was not the handle "
+                       "API's; check --doi-url and the network, then run again")
     return Verdict(Status.ERROR, "could not ask the DOI system: it answered "
                    f"{describe_status(answer.status, answer.reason)}")
 
