@@ -331,3 +331,29 @@ def test_an_html_page_in_place_of_the_handle_api_is_an_error_never_dead(status: 
                              f"{'Not Found' if status == 404 else 'OK'}) was not the handle "
                              "API's; check --doi-url and the network, then run again")
     assert [str(c.request.url) for c in router.calls] == [HANDLE]
+
+
+@pytest.mark.parametrize("doi", ["10.9999/jsw#2012", "10.9999/jsw?2012"])
+def test_a_doi_field_with_a_hash_or_question_mark_is_looked_up_whole(doi: str) -> None:
+    # `#` and `?` are the DOI's own characters, not a URL's fragment or query: the DOI
+    # asked about is the one in the case file, not a cut-short one that is not registered.
+    from refcheck.cases import parse
+
+    loaded = parse(f"case:\n  title: T\n  date: 2013-11-29\nsources:\n  - id: a\n"
+                   f"    title: Article\n    doi: \"{doi}\"\n", "c.yaml")
+    router = respx.MockRouter()
+    encoded = doi.replace("#", "%23").replace("?", "%3F")
+    router.get(f"https://doi.test/api/handles/{encoded}").respond(200, json={
+        "responseCode": 1, "handle": doi, "values": [
+            {"index": 1, "type": "URL", "data": {"format": "string", "value": TARGET}}]})
+    router.get(TARGET).respond(200, html=ARTICLE)
+
+    async def go() -> RunReport:
+        async with Fetcher(HttpSettings(), transport=httpx.MockTransport(router.async_handler),
+                           sleep=Waits(), watch_loop=False) as fetcher:
+            return await check([loaded.case], fetcher, RunReport(),
+                               CheckOptions(probe_url=None, doi_url="https://doi.test"))
+
+    (result,) = asyncio.run(asyncio.wait_for(go(), 10)).results
+    assert result.status is Status.OK
+    assert result.detail.startswith(f"registered DOI {doi}; it points to {TARGET}")

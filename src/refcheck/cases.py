@@ -529,7 +529,10 @@ class _Reader:
         doi = fields.get("doi")
         if doi and doi_position and not any(doi_of(u.url) == doi for u in urls):
             # The DOI is checked too, with the DOI system, beside the URLs given.
-            urls.append(CitedUrl(f"https://doi.org/{doi}", doi_position))
+            # `#` and `?` are the DOI's own, not a fragment or a query: escaped, so that
+            # the whole DOI is asked about.
+            escaped = doi.replace("#", "%23").replace("?", "%3F")
+            urls.append(CitedUrl(f"https://doi.org/{escaped}", doi_position))
         mark = node.start_mark
         return Source(
             id=str(fields["id"]),
