@@ -356,6 +356,14 @@ def test_quotes_an_address_opens_itself_and_a_querys_space_are_its_own(url: str)
     assert cases.parse(text, "c.yaml").warnings == []
 
 
+def test_a_doi_also_cited_as_its_url_in_other_letters_is_checked_once() -> None:
+    """DOIs ignore case: the source's doi.org URL in capitals is the same DOI."""
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+            "    url: https://doi.org/10.1002/CAR.934\n    doi: 10.1002/car.934\n")
+    (source,) = cases.parse(text, "c.yaml").case.sources
+    assert [u.url for u in source.urls] == ["https://doi.org/10.1002/CAR.934"]
+
+
 def test_a_space_in_an_address_is_warned_of_once() -> None:
     text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
             "    url: http://a.test/Boyle C hris.pdf\n")

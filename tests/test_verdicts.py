@@ -397,7 +397,13 @@ def test_quote_missing_from_live_page_is_drifted() -> None:
     ("text", "doi"),
     [("10.1002/car.934", "10.1002/car.934"), ("doi:10.1002/car.934", "10.1002/car.934"),
      ("https://doi.org/10.1016/j.nedt.2005.05.003", "10.1016/j.nedt.2005.05.003"),
-     ("car.934", None)],
+     ("car.934", None),
+     # As case studies print it, and as a browser's address bar shows it.
+     ("DOI: 10.1002/car.934", "10.1002/car.934"), ("Doi:10.1002/car.934", "10.1002/car.934"),
+     ("https://DOI.ORG/10.1002/car.934", "10.1002/car.934"),
+     ("https://www.doi.org/10.1002/car.934", "10.1002/car.934"),
+     ("doi.org/10.1002/car.934", "10.1002/car.934"),
+     ("http://dx.doi.org/10.1002/car.934", "10.1002/car.934")],
 )
 def test_dois_are_normalised(text: str, doi: str | None) -> None:
     assert normalise_doi(text) == doi

@@ -527,7 +527,9 @@ class _Reader:
         if not ok or not fields.get("id") or not fields.get("title"):
             return None
         doi = fields.get("doi")
-        if doi and doi_position and not any(doi_of(u.url) == doi for u in urls):
+        # DOIs are the same whatever their letters' case (the DOI system ignores it).
+        if doi and doi_position and not any((doi_of(u.url) or "").lower() == doi.lower()
+                                            for u in urls):
             # The DOI is checked too, with the DOI system, beside the URLs given.
             # `#` and `?` are the DOI's own, not a fragment or a query: escaped, so that
             # the whole DOI is asked about.

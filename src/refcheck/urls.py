@@ -727,9 +727,10 @@ def doi_of(url: str) -> str | None:
 def normalise_doi(text: str) -> str | None:
     """``doi:10.1002/car.934``, ``https://doi.org/10.1002/car.934`` or the bare DOI → the
     bare DOI; None when it is not one."""
-    value = text.strip()
-    for prefix in ("doi:", "DOI:", "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-                   "http://dx.doi.org/"):
-        if value.startswith(prefix):
-            value = value[len(prefix):]
+    value = _DOI_PREFIX.sub("", text.strip(), count=1)
     return value if _DOI.match(value) else None
+
+
+#: How a DOI is written before its ``10.``: ``doi:``, ``DOI: `` (as case studies print it),
+#: ``https://doi.org/``, ``http://dx.doi.org/``, ``www.doi.org/`` or ``doi.org/``, in any case.
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:www\.|dx\.)?doi\.org/)", re.IGNORECASE)
