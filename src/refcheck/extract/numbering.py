@@ -200,6 +200,15 @@ def _level(lvl: ElementTree.Element) -> _Level:
                   style=_val(lvl.find(f"{_W}pStyle")))
 
 
+def roman(value: int) -> str:
+    """``value`` (1 to 3999) in lower-case Roman numerals: 4 is ``iv``, 14 ``xiv``."""
+    numeral = ""
+    for amount, digits in _ROMAN:
+        while value >= amount:
+            numeral, value = numeral + digits, value - amount
+    return numeral
+
+
 def _format(value: int, kind: str) -> str:
     if kind == "none":
         return ""
@@ -207,11 +216,8 @@ def _format(value: int, kind: str) -> str:
         letter = chr(ord("a") + (value - 1) % 26) * ((value - 1) // 26 + 1)
         return letter.upper() if kind == "upperLetter" else letter
     if kind in ("lowerRoman", "upperRoman") and 0 < value < 4000:
-        roman = ""
-        for amount, digits in _ROMAN:
-            while value >= amount:
-                roman, value = roman + digits, value - amount
-        return roman.upper() if kind == "upperRoman" else roman
+        numeral = roman(value)
+        return numeral.upper() if kind == "upperRoman" else numeral
     if kind == "decimalZero":
         return f"{value:02d}"
     return str(value)  # decimal, and the formats refcheck does not spell out

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from refcheck.extract.document import Document, Line
+from refcheck.extract.numbering import roman
 
 _HEADINGS = {
     1: r"summary\s+of\s+(?:the\s+)?impact",
@@ -244,8 +245,7 @@ def items(lines: Sequence[Line]) -> list[Item]:
     return out
 
 
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
-          "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX")
+_ROMAN = tuple(roman(n).upper() for n in range(1, 21))  # I to XX
 
 
 def _next_upper(label: str, *, roman: bool) -> dict[str, bool]:
