@@ -648,9 +648,7 @@ class Checker:
         if settings is not None and cited is not None and cited.framed:
             fetch = await self.replayed(url, cited, settings, want_body=want_body)
             return Findings(url, fetch, cited=cited)
-        fetch = await self.fetcher.fetch(
-            url, want_body=want_body,
-            max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
+        fetch = await self._fetch(url, want_body=want_body)
         landed = None
         if settings is not None and cited is None and fetch.hops and fetch.answer is not None:
             landed = recognise(fetch.answer.url, settings)
@@ -674,9 +672,7 @@ class Checker:
         it still leads to the archive is part of its check; so is a latest one (``+``),
         which the archive sends to the top frame of its newest capture."""
         if cited.legacy or cited.replay is None:
-            first = await self.fetcher.fetch(
-                url, want_body=want_body,
-                max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
+            first = await self._fetch(url, want_body=want_body)
             landed = _frame_of(first.answer, settings)
             if landed is None or landed.replay is None:
                 return first  # judged as it answered: no capture, or not a framed one
@@ -691,9 +687,7 @@ class Checker:
         own redirects there (``hops``) kept, and every address shown as a person opens it
         (never the ``mp_`` one). ``urgent`` for a request that follows the link's first:
         like a redirect, it goes before the links waiting for the same host."""
-        fetch = await self.fetcher.fetch(
-            replay, want_body=want_body, urgent=urgent,
-            max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
+        fetch = await self._fetch(replay, want_body=want_body, urgent=urgent)
 
         def opened(address: str) -> str:
             capture = recognise(address, settings)
@@ -705,6 +699,13 @@ class Checker:
                               for h in fetch.hops),
             answer=dataclasses.replace(fetch.answer, url=opened(fetch.answer.url))
             if fetch.answer is not None else None)
+
+    async def _fetch(self, url: str, *, want_body: bool, urgent: bool = False) -> Fetch:
+        """A link's own request: its body read whole (up to the quote's limit) when a
+        quote is to be looked for in it."""
+        return await self.fetcher.fetch(
+            url, want_body=want_body, urgent=urgent,
+            max_bytes=self.fetcher.settings.max_quote_bytes if want_body else None)
 
     # -- the network ------------------------------------------------------------------------
 
