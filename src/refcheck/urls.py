@@ -6,7 +6,7 @@ import functools
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
@@ -133,17 +133,26 @@ def _mask_params(text: str, replacement: str = MASK,
     another parameter's value (``?next=/b?token=x``)."""
     out: list[str] = []
     at = 0
+    for name_at, value_at, end in _secret_params(text, secret):
+        if name_at <= at:
+            continue  # inside a value already masked
+        out += (text[at:value_at], replacement)
+        at = end
+    return "".join(out) + text[at:] if out else text
+
+
+def _secret_params(text: str, secret: Callable[[str], bool]) -> Iterator[tuple[int, int, int]]:
+    """Where each parameter whose name ``secret`` picks is in ``text`` (where its name
+    starts, where its value starts and ends), unless its value names a page (a short
+    ``sid``)."""
     for match in _PARAM_NAME.finditer(text):
-        if match.start() < at or not secret(match.group(2)):
+        if not secret(match.group(2)):
             continue
         ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
         end = ends.search(text, match.end())
         assert end is not None  # \Z always matches
-        if names_a_page(match.group(2), text[match.end():end.start()]):
-            continue
-        out += (text[at:match.end()], replacement)
-        at = end.start()
-    return "".join(out) + text[at:] if out else text
+        if not names_a_page(match.group(2), text[match.end():end.start()]):
+            yield match.start() + 1, match.end(), end.start()
 
 
 #: Older names for ``mask``: a URL and free text are masked the same way.
@@ -177,13 +186,8 @@ def credentials_in(url: str) -> frozenset[str]:
     if "@" not in url and "=" not in url:
         return frozenset()
     found = {match.group(2) for match in _USERINFO.finditer(url)}
-    for match in _PARAM_NAME.finditer(url):
-        if _strip(unquote(match.group(2))):
-            ends = _PATH_VALUE_END if match.group(1) == ";" else _VALUE_END
-            end = ends.search(url, match.end())
-            assert end is not None  # \Z always matches
-            if not names_a_page(match.group(2), url[match.end():end.start()]):
-                found.add(url[match.start() + 1:end.start()])
+    found.update(url[name_at:end] for name_at, _, end in _secret_params(
+        url, lambda name: _strip(unquote(name))))
     return frozenset(found)
 
 
