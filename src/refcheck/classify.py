@@ -162,26 +162,28 @@ def page_title(answer: Answer) -> str | None:
 
 _META_REFRESH = re.compile(
     rb"<meta[^>]+http-equiv\s*=\s*[\"']?refresh[\"']?[^>]*>", re.IGNORECASE)
-_REFRESH_CONTENT = re.compile(
-    r"content\s*=\s*[\"']?\s*(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?"
-    r"[\"']?([^\"'>]+)", re.IGNORECASE)
+#: A refresh's ``delay; url=…``, as a meta refresh's content and a ``Refresh`` header give it
+#: (the address runs to a quote, or in a tag to its end).
+_REFRESH_VALUE = r"(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?[\"']?([^\"'{stop}]+)"
+_REFRESH_CONTENT = re.compile(r"content\s*=\s*[\"']?\s*" + _REFRESH_VALUE.format(stop=">"),
+                              re.IGNORECASE)
+_REFRESH_HEADER = re.compile(r"^\s*" + _REFRESH_VALUE.format(stop=""), re.IGNORECASE)
 #: Longer waits are notices ("you will be taken there in a minute"), not redirects.
 META_REFRESH_MAX_DELAY = 30.0
 
 
-#: The value of a ``Refresh`` header: the same ``delay; url=…`` as a meta refresh's content.
-_REFRESH_HEADER = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*[;,]\s*(?:url\s*=\s*)?[\"']?([^\"']+)", re.IGNORECASE)
+def _refresh_target(match: re.Match[str] | None) -> str | None:
+    """The address a refresh sends to soon enough to be a redirect, or None."""
+    if not match or float(match.group(1)) > META_REFRESH_MAX_DELAY:
+        return None
+    return match.group(2).strip() or None
 
 
 def refresh_header_target(value: str) -> str | None:
     """The address a ``Refresh: 0; url=…`` header sends to (PHP's ``header("Refresh: …")``):
     browsers follow it as they follow a meta refresh (the HTML standard processes the header
     as one). None for a long wait, or a refresh of the page itself (no address)."""
-    match = _REFRESH_HEADER.match(value)
-    if not match or float(match.group(1)) > META_REFRESH_MAX_DELAY:
-        return None
-    return match.group(2).strip() or None
+    return _refresh_target(_REFRESH_HEADER.match(value))
 
 
 _NOSCRIPT = re.compile(rb"<(/?)noscript\b", re.IGNORECASE)
@@ -203,12 +205,9 @@ def meta_refresh_target(body: bytes) -> str | None:
                   if not _in_noscript(head, m.start())), None)
     if not match:
         return None
-    tag = match.group(0).decode("utf-8", errors="replace")
-    content = _REFRESH_CONTENT.search(tag)
-    if not content or float(content.group(1)) > META_REFRESH_MAX_DELAY:
-        return None
-    target = html.unescape(content.group(2).strip())
-    return target or None
+    target = _refresh_target(_REFRESH_CONTENT.search(
+        match.group(0).decode("utf-8", errors="replace")))
+    return (html.unescape(target) or None) if target else None
 
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>",
