@@ -410,6 +410,9 @@ _TRAILING_COPIED = (("\u201d", "closing curly quote `\u201d`"),
                     ("%20", "`%20` (an encoded space)"),
                     ("%E2%80%9D", "`%E2%80%9D` (an encoded closing curly quote)"),
                     ("%E2%80%99", "`%E2%80%99` (an encoded closing curly quote)"))
+#: The last characters of those endings, in either case.
+_LAST_CHARACTERS = tuple({c for ending, _ in _TRAILING_COPIED
+                          for c in (ending[-1], ending[-1].lower())})
 _OPENING = {"\u201d": "\u201c", "\u2019": "\u2018", "%E2%80%9D": "%E2%80%9C",
             "%E2%80%99": "%E2%80%98"}
 #: Hyphens a PDF or Word may put where the address has ``-``: the typographic hyphen, the
@@ -420,13 +423,16 @@ _TYPOGRAPHIC_HYPHENS = re.compile("[\u2010-\u2013]")
 def copied_tail(value: str) -> tuple[str, str] | None:
     """What copying left on the end of a URL (``_TRAILING_COPIED``): (the ending, what it
     is in words), or None."""
+    if not value.endswith(_LAST_CHARACTERS):  # asked of every cited URL: most end so
+        return None
+    upper = value.upper()
     for ending, what in _TRAILING_COPIED:
-        if value.upper().endswith(ending) and len(value) > len(ending):
+        if upper.endswith(ending) and len(value) > len(ending):
             # Quotes the address opens itself (a news slug's
             # `%E2%80%98bioenergy-principles%E2%80%99`) are its own; so is a space ending a
             # query's value.
             opening = _OPENING.get(ending)
-            if (opening is not None and opening in value.upper()) or (
+            if (opening is not None and opening in upper) or (
                     ending == "%20" and "?" in value):
                 continue
             return ending, what
