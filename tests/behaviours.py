@@ -169,6 +169,13 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "/plone/publications/evaluation.pdf/view", "moved", {}),
     ("carers week story, its print view sent to the page", "/news/2013/carers-week/print",
      "moved", {}),
+    # A body that closed, its addresses sent to GOV.UK's page saying so; the traps: a
+    # consultation GOV.UK keeps ("This consultation has closed"), a closure story moved.
+    ("closed body sent to GOV.UK's 'has closed' page",
+     "http://www.cwdcouncil.org.uk:{port}/research/workforce-report.html", "soft-404", {}),
+    ("young carers consultation, kept by GOV.UK, closed",
+     "http://www.cwdcouncil.org.uk:{port}/consultations/young-carers", "moved", {}),
+    ("Sure Start closure story, moved by its site", "/news/sure-start-closure", "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -62,6 +62,8 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/cited/ukgwa-soft": [("20130301000000", 200)],
     "/cited/ukgwa-good": [("20130301000000", 200)],
     "/cited/ukgwa-latest-gone": [("20120601000000", 200), ("20130301000000", 404)],
+    # A closed body's page, its address now sent to GOV.UK (tests/rot.py).
+    "http://www.cwdcouncil.org.uk/research/workforce-report.html": [("20120301000000", 200)],
     # A home page, cited at its latest capture.
     "http://closed-body.invalid/": [("20130301000000", 200)],
     # Web continuity (tests/server.py's /continuity/ and /continuity-latest/ pages redirect

@@ -368,6 +368,33 @@ CAPTURE_TEXTS = {
 }
 
 
+# -- a body that closed ------------------------------------------------------------------
+
+#: GOV.UK's page for a closed body, where the body's old addresses are sent: the body's
+#: name, the notice, a link to its archived site.
+GOVUK_CLOSED = ("<!DOCTYPE html><html lang=\"en\"><head><title>Children's Workforce "
+                "Development Council - GOV.UK</title></head><body><header><a href=\"/\">GOV.UK"
+                "</a></header><main id=\"content\"><h1>Children's Workforce Development "
+                "Council</h1><p>Children's Workforce Development Council has closed. Its "
+                "functions were transferred to the Teaching Agency and the Department for "
+                "Education.</p><p>Visit the <a href=\"https://webarchive.nationalarchives.gov.uk"
+                "/*/http://www.cwdcouncil.org.uk\">archived CWDC website</a>.</p></main><footer>"
+                "All content is available under the Open Government Licence v3.0, except where "
+                "otherwise stated. \u00a9 Crown copyright</footer></body></html>").encode()
+GOVUK_ORGANISATION = "/government/organisations/childrens-workforce-development-council"
+#: A consultation that has closed, where the old department's address now sends: the page.
+GOVUK_CONSULTATION = ("<!DOCTYPE html><html lang=\"en\"><head><title>Young carers: "
+                      "consultation - GOV.UK</title></head><body><main><h1>Young carers: "
+                      "consultation</h1><p>This consultation has closed.</p><p>" + " ".join([
+                          "We asked for views on how schools and councils should identify "
+                          "young carers early and support them with respite breaks."] * 6) +
+                      "</p></main></body></html>").encode()
+#: A story about a closure, moved by its own site: the page, which says "has closed".
+CLOSURE_STORY = article("Sure Start centre has closed", "The Sure Start centre in Ordsall "
+                        "has closed after funding ended; families will be served from the "
+                        "Langworthy hub.", heading="Ordsall Sure Start centre has closed")
+
+
 # -- where they are served ------------------------------------------------------------------
 
 ROUTES: dict[str, Callable[[Handler], None]] = {
@@ -441,6 +468,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/plone/publications/evaluation.pdf": _send(PLONE_PDF, "application/pdf"),
     "/news/2013/carers-week/print": _to("/news/2013/carers-week", 301),
     "/news/2013/carers-week": _send(CARERS_WEEK),
+    "/cwdc/research-report": _to("http://www.gov.uk:{port}" + GOVUK_ORGANISATION, 301),
+    "/news/sure-start-closure": _to("/news/2013/ordsall-sure-start-centre-has-closed", 301),
+    "/news/2013/ordsall-sure-start-centre-has-closed": _send(CLOSURE_STORY),
     # Retry-After longer than refcheck waits.
     "/busy503": lambda h: h.send(503, b"<title>Service Unavailable</title>",
                                  headers={"Retry-After": "600"}),
@@ -496,6 +526,14 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "guce.yahoo.com": _every_path(YAHOO_CONSENT),
     "members.salfordcarers.org.uk": _members_only,
     "springboard-families.org.uk": _every_path(CASINO),
+    # A body that closed: its old addresses sent to GOV.UK's page for it, one to the
+    # consultation GOV.UK keeps.
+    "www.cwdcouncil.org.uk": lambda h, path: _to(
+        "http://www.gov.uk:{port}" + ("/government/consultations/young-carers"
+                                      if path == "/consultations/young-carers"
+                                      else GOVUK_ORGANISATION), 301)(h),
+    "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
+                          "/government/consultations/young-carers": _send(GOVUK_CONSULTATION)}),
     "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
     "www.northshire.gov.uk": _paths({
         "/socialcare/youngcarers/strategy2012.htm": _to("/children-and-families/young-carers/"

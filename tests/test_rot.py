@@ -63,7 +63,8 @@ def test_the_probe_asks_beside_the_cited_page_on_the_cited_host() -> None:
     """A lapsed site that sends every address to one page of another site: the probe asks
     the lapsed site (which sends it there too), not the site it was sent to."""
     router = respx.MockRouter()
-    notice = "<title>Moved</title><p>The project has closed. Read about our work.</p>"
+    # (Not a notice that the project has closed, which is read as one before any probe.)
+    notice = "<title>Moved</title><p>Read about our work and our history.</p>"
     router.get(url__startswith="http://old-project.test/").respond(
         301, headers={"Location": "https://www.new-home.test/about-us/our-history"})
     router.get("https://www.new-home.test/about-us/our-history").respond(200, html=notice)
@@ -180,3 +181,31 @@ def test_a_short_page_after_an_items_id_is_not_taken_for_a_catch_all(cited: str)
     (result,) = run(router, [cited]).results
     assert result.status in (Status.OK, Status.MOVED), result.detail
     assert "made-up address" not in result.detail
+
+
+def test_a_closed_bodys_page_sent_to_govuks_has_closed_page_is_no_move_to_cite(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A closed body's old addresses are sent to GOV.UK's page for it ("… has closed"):
+    that page names the publisher, not the evidence, so it is a soft 404 and the capture of
+    the cited page is offered; a consultation GOV.UK keeps ("This consultation has closed")
+    and a closure story its site moved are the pages themselves."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "CWDC workforce report",
+         "url": f"http://www.cwdcouncil.org.uk:{port}/research/workforce-report.html"},
+        {"id": "b", "title": "Young carers consultation",
+         "url": f"http://www.cwdcouncil.org.uk:{port}/consultations/young-carers"},
+        {"id": "c", "title": "Sure Start closure", "url": server.url("/news/sure-start-closure")},
+        # One address sent there, its neighbours 404: no probe would see it.
+        {"id": "d", "title": "CWDC research", "url": server.url("/cwdc/research-report")}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", parts=simulated_web(waits)).stdout)["links"]}
+    closed = links["a"]
+    assert closed["status"] == "soft-404" and closed["evidence"] == "archived"
+    assert "Children's Workforce Development Council has closed" in closed["detail"]
+    assert closed["archive"]["captured"] == "2012-03-01T00:00:00+00:00"
+    assert links["b"]["status"] == "moved" and links["c"]["status"] == "moved"
+    assert links["d"]["status"] == "soft-404" and "has closed" in links["d"]["detail"]
+    text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
+    assert "a - soft-404; cite the archived copy of 1 March 2012" in text
+    assert "cite http://www.gov.uk" not in text.split("a - ")[1].split(" b - ")[0]

@@ -823,6 +823,41 @@ def consent_sign(answer: Answer, page: Page | None = None) -> str | None:
     return None
 
 
+#: A notice that the body or website that published the evidence has closed, as GOV.UK
+#: shows it for a closed body ("Children's Workforce Development Council has closed", "…
+#: was replaced by the Teaching Agency", "… is now called …") and as a closed project's
+#: site says it ("This website has now closed"). Not a consultation's, a survey's or an
+#: offer's "has closed", which is the page itself.
+_CLOSED = re.compile(
+    r"\b(?:(?:has|had|have)\s+(?:now\s+)?closed|(?:is|are)\s+now\s+closed"
+    r"|closed\s+(?:down\s+)?(?:on|in)\s+(?:\d|(?:january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)\b)"
+    r"|(?:was|were|has\s+been|have\s+been)\s+(?:closed(?:\s+down)?|abolished|dissolved|"
+    r"wound\s+up|replaced\s+by|merged\s+(?:with|into)|renamed)"
+    r"|(?:is|are)\s+now\s+(?:called|known\s+as|part\s+of)|(?:has|have)\s+(?:changed\s+its\s+"
+    r"name|split\s+into|merged\s+(?:with|into)|become\s+part\s+of|ceased)"
+    r"|(?:is|are)\s+no\s+longer\s+(?:operating|operational|active|running|updated|"
+    r"maintained))\b",
+    re.IGNORECASE)
+_CLOSED_NOT_A_BODY = re.compile(
+    r"\b(?:consultations?|surveys?|calls?\s+for\s+evidence|competitions?|applications?|"
+    r"petitions?|vacanc(?:y|ies)|registrations?|nominations?|bookings?|polls?|ballots?|"
+    r"offers?|deadlines?|windows?|periods?|entries|voting|tenders?|roads?|lanes?|bridges?)\b",
+    re.IGNORECASE)
+
+
+def closure_sign(page: Page) -> str | None:
+    """The notice of a page saying the organisation, project or website that published
+    the evidence has closed, been replaced or renamed (GOV.UK's page for a closed body,
+    a project's "this website has now closed"), or None."""
+    for text in (*page.h1[:2], *page.headings[:4], page.lead):
+        if text and _CLOSED.search(text):
+            sentence = _sentence(text, _CLOSED)
+            if not _CLOSED_NOT_A_BODY.search(sentence):
+                return sentence
+    return None
+
+
 #: A site search's results page: WordPress's "You searched for …", Drupal's and most CMSs'
 #: "Search results", SharePoint's "Search Results: …".
 _SEARCH_PHRASE = re.compile(

@@ -45,6 +45,7 @@ from refcheck.model import (
 from refcheck.pages import (
     Page,
     app_shell,
+    closure_sign,
     consent_sign,
     document_kind,
     error_sign,
@@ -82,6 +83,7 @@ from refcheck.urls import (
     is_short_link,
     is_trivial_move,
     shortener_warning,
+    site_of,
     without_session,
 )
 
@@ -586,6 +588,16 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
             return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
                                     "the server refuses automated checks; check it in a browser")
         return Status.SOFT_404, f"{said} ({describe_status(answer.status, answer.reason)})"
+    # A redirect to a notice that the body or site has closed (GOV.UK's page for a closed
+    # body, where its old addresses are sent): it names the publisher, not the evidence.
+    # On the cited site itself only a short notice counts: a news story about a closure
+    # that the site moved is the page.
+    closed = closure_sign(page) if redirected else None
+    if closed is not None and (page.says_little or site_of(host_of(answer.url))
+                               != site_of(host_of(origin))):
+        return Status.SOFT_404, (f"a page saying \u201c{_short(closed)}\u201d, not the cited "
+                                 "page: the body or website that published the evidence has "
+                                 "closed or moved on, and the page is gone")
     searched = search_sign(page) if redirected else None
     if searched is not None:  # sent to a search for the old page, by an address of its own
         return Status.SOFT_404, (f"a site search (\u201c{_short(searched)}\u201d): the site "
