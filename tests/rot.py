@@ -421,6 +421,8 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/old/page.php": _to("/pagenotfound"),
     "/pagenotfound": _send(site_page("Evidence Trust", "<p>We have recently redesigned our "
                                      "website.</p>")),
+    "/old/evaluation-2012.htm": _to("/?404=/old/evaluation-2012.htm"),
+    "/old/strategy.php": _to("/index.php?notfound=1", 301),
     "/old/publication/123": _to("/search?q=publication+123"),
     "/search": _send(site_page("Evidence Trust", "<h1>Search results</h1><p>0 results for "
                                "\u201cpublication 123\u201d.</p>",

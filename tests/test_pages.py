@@ -286,6 +286,7 @@ def test_a_redirect_to_a_search_results_page_is_soft_404() -> None:
 
 def test_addresses_with_error_or_search_in_their_words_are_pages() -> None:
     for url in ("http://a.org/news/2012/error-in-budget-figures", "http://a.org/research/x",
+                "http://a.org/?p=404", "http://a.org/?page=4040", "http://a.org/?notfoundation",
                 "http://a.org/news/cure-not-found-yet", "http://a.org/bus/route-404"):
         assert not is_error_url(url) and not is_search_url(url)
     status, _ = verdict(rot.RESEARCH_REPORT, landed="http://www.salfordcarers.org.uk/"

@@ -901,12 +901,18 @@ _ERROR_SEGMENT = re.compile(
     r"|pagenotfound|filenotfound",
     re.IGNORECASE)
 _ERROR_QUERY = re.compile(r"(?:^|&)(?:aspxerrorpath|errorpath|error_path)=|^404;https?"
-                          r"|(?:^|&)(?:error|status|code|err)=404(?:&|$)", re.IGNORECASE)
+                          r"|(?:^|&)(?:error|status|code|err)=404(?:&|$)"
+                          # A page sent home with the error in a parameter's name, as the
+                          # "404 to home page" plug-ins and hand-written handlers do:
+                          # /?404=/old/page, /?notfound=1, /index.php?error404.
+                          r"|(?:^|&)(?:404|410|not-?found|not_found|page-?not-?found|"
+                          r"page_not_found|error-?404|404-?error)(?:[=&;]|$)", re.IGNORECASE)
 
 
 def is_error_url(url: str) -> bool:
     """An address that is an error page: ASP.NET's ``/Error.aspx?aspxerrorpath=…``, IIS's
-    custom ``?404;http://…``, ``/404.html``, ``/not-found?url=…``, ``/pagenotfound``."""
+    custom ``?404;http://…``, ``/404.html``, ``/not-found?url=…``, ``/pagenotfound``, the
+    home page with the error in the query (``/?404=/old/page``)."""
     try:
         parts = urlsplit(url)
     except ValueError:
