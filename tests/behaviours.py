@@ -24,6 +24,7 @@ BEHAVIOURS: list[tuple[str, str, str]] = [
     ("/challenge", "blocked", "bot check"),
     ("/members", "blocked", "login page"),
     ("/forbidden", "blocked", "403 Forbidden"),
+    ("/paywall", "blocked", "402 Payment Required: the page is behind a paywall"),
     ("/linkedin", "blocked", "bot check"),
     ("/reset", "error", "closed the connection"),
     ("http://127.0.0.1:{refused}/evidence", "error", "connection refused"),

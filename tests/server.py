@@ -279,6 +279,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/cookie-gate": _cookie_gate,
     "/ua": _ua,
     "/forbidden": lambda h: h.send(403, page("Forbidden")),
+    "/paywall": lambda h: h.send(402, page("Subscribe to continue reading")),
     "/linkedin": lambda h: h.send(999, b"", headers={}),
     "/forbidden-publisher": lambda h: h.send(403, page("Forbidden")),
     "/news/2012/03/item.htm": lambda h: h.redirect(301, "/news/"),

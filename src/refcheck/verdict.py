@@ -409,6 +409,17 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
+    if code == 402:
+        # A paywall (some news and journal sites answer so), or a site whose owner has not
+        # paid its host (Shopify's unpaid shops): a person may see the page, or the same.
+        return Verdict(
+            Status.BLOCKED,
+            f"{via}{describe_status(code, answer.reason)}: the page is behind a paywall, or "
+            "the site's owner has not paid for it; check it in a browser, and if it is "
+            "not there, cite an archived copy",
+            final_url=final_url,
+            page_title=title,
+        )
     if code in (401, 403):
         return Verdict(
             Status.BLOCKED,
