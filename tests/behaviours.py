@@ -123,6 +123,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://salfordcvs.org.uk:{port}/projects/young-carers.html", "soft-404", {}),
     ("site-name title, can't be found in the first paragraph",
      "http://blackpoolfamilies.org.uk:{port}/springboard/evaluation", "soft-404", {}),
+    ("This page has moved, a notice served 200", "/projects/evaluation-2012.html",
+     "soft-404", {}),
+    ("Sorry, this page isn't here, in an h2", "/projects/young-carers-survey.html",
+     "soft-404", {}),
     ("error page behind raw deflate", "/deflate/report.html", "soft-404", {}),
     ("error page behind gzip, gzip", "/gzip-twice/report.html", "soft-404", {}),
     # Redirects that land on a non-page: never moved.
@@ -155,6 +159,7 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     # Retry-After longer than refcheck waits.
     ("503 asking for ten minutes", "/busy503", "error", {}),
     # Traps: real pages that must stay ok (or moved).
+    ("our office has moved: a long article", "/articles/office-moved", "ok", {}),
     ("young carers: a long article titled Not found", "/articles/hidden-carers", "ok", {}),
     ("counting young carers: error and 404 in the first paragraph",
      "/articles/counting-young-carers", "ok", {}),

@@ -220,6 +220,12 @@ SITE_NAME_H2 = site_page("Salford CVS", "<h2>That page can\u2019t be found</h2><
                          "above, or search the site.</p>")
 SITE_NAME_LEAD = site_page("Blackpool Families", "<p>Sorry, the page you requested can't be "
                            "found. You could try our home page or the site map.</p>")
+#: What a site leaves where a page was, answered 200: a notice, and a link to go on.
+MOVED_NOTICE = site_page("Evidence Trust", "<h1>This page has moved</h1><p>This page has "
+                         "moved to <a href=\"/research/\">our research pages</a>. Please "
+                         "update your bookmarks.</p>", title="Page moved | Evidence Trust")
+NOT_HERE = site_page("Evidence Trust", "<h2>Sorry, this page isn\u2019t here</h2><p>It may "
+                     "have been moved or deleted.</p>")
 SITE_HOME = site_page("Evidence Trust", "<h1>Welcome to the Evidence Trust</h1><p>We gather "
                       "evidence about what works for children and families.</p>",
                       title="Evidence Trust home")
@@ -264,6 +270,8 @@ YAHOO_CONSENT = (b"<!DOCTYPE html><html><head><title>Yahoo is part of the Yahoo 
 
 # -- traps: real pages that only mention errors ------------------------------------------------
 
+OFFICE_MOVED = article("Our office has moved", "The young carers service has moved to "
+                      "the Langworthy hub.", heading="The service has moved to Langworthy")
 HIDDEN_CARERS = article("Not found: the hidden carers of Salford", "Many young carers are "
                         "not found by services until a crisis; this report asks why.")
 DATA_ERRORS = article("Counting young carers", "An error in the 2011 census returns meant "
@@ -410,6 +418,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/sites/research/Pages/report.aspx": _send(SHAREPOINT_ERROR),
     "/deflate/report.html": _compressed(NGINX_404, "deflate"),
     "/gzip-twice/report.html": _compressed(APACHE_404, "gzip, gzip"),
+    # Notices left where a page was.
+    "/projects/evaluation-2012.html": _send(MOVED_NOTICE),
+    "/projects/young-carers-survey.html": _send(NOT_HERE),
     # Redirects that land on no page.
     "/old/Evaluation.aspx": _to("/Error.aspx?aspxerrorpath=/old/Evaluation.aspx"),
     "/Error.aspx": _send(site_page("Evidence Trust", "<p>Sorry, an error has occurred.</p>",
@@ -452,6 +463,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/portal/evidence.html": _send(PORTAL_LOGIN),
     # Traps: real pages that must stay ok.
     "/articles/hidden-carers": _send(HIDDEN_CARERS),
+    "/articles/office-moved": _send(OFFICE_MOVED),
     "/articles/counting-young-carers": _send(DATA_ERRORS),
     "/articles/missing-from-education": _send(LOST_AND_FOUND),
     "/articles/lapsed-addresses": _send(DOMAIN_ARTICLE),

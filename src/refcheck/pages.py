@@ -474,6 +474,10 @@ _ERROR_WORDING = re.compile(
     r"|\b(?:page|file|document|content|resource|url|link)\s+(?:you\s+\w+(?:\s+\w+)?\s+)?"
     r"(?:is\s+|was\s+)?(?:no\s+longer\s+(?:available|exists)|(?:has|have)\s+been\s+(?:re)?moved)"
     r"|\b(?:this|the)\s+(?:page|content|item|document)\s+has\s+been\s+(?:re)?moved"
+    # A notice left where a page was: "This page has moved to our new website", "Sorry,
+    # this page isn't here".
+    r"|\b(?:this|the)\s+(?:page|content|document|site|website)\s+(?:has\s+(?:now\s+)?|is\s+"
+    r"now\s+)moved\b|\b(?:this|that|the)\s+page\s+(?:isn[\u2019']t|is\s+not)\s+here\b"
     # IIS and SharePoint: "…might have been removed, had its name changed, or is
     # temporarily unavailable".
     r"|\bhad\s+its\s+name\s+changed\b"
