@@ -19,6 +19,8 @@ BEHAVIOURS: list[tuple[str, str, str]] = [
     ("/ratelimited", "blocked", "the server asked us to wait 7 seconds; try later"),
     ("/flaky503", "ok", "200 OK"),
     ("/always500", "error", "500 Internal Server Error after 3 tries"),
+    ("/cf521", "error", "521 Web Server Is Down (Cloudflare: the site's own server refused "
+     "the connection) after 3 tries: the server failed; try again later"),
     ("/always429", "blocked", "429 Too Many Requests: the server asked us to wait 1 second"),
     ("/trickle", "error", "too slow"),
     ("/challenge", "blocked", "bot check"),

@@ -231,6 +231,14 @@ def _doi_handle(h: Handler, doi: str) -> None:
                "application/json")
 
 
+def _cloudflare_521(h: Handler) -> None:
+    """Cloudflare, its site's own server down: no reason phrase, as over HTTP/2."""
+    h.send_response_only(521, "")
+    h.send_header("Server", "cloudflare")
+    h.send_header("Content-Length", "0")
+    h.end_headers()
+
+
 def _titled(title: str) -> Callable[[Handler], None]:
     return lambda h: h.send(200, page(title, f"<p>{LONG_TEXT}</p>"))
 
@@ -279,6 +287,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/cookie-gate": _cookie_gate,
     "/ua": _ua,
     "/forbidden": lambda h: h.send(403, page("Forbidden")),
+    "/cf521": _cloudflare_521,
     "/paywall": lambda h: h.send(402, page("Subscribe to continue reading")),
     "/linkedin": lambda h: h.send(999, b"", headers={}),
     "/forbidden-publisher": lambda h: h.send(403, page("Forbidden")),

@@ -393,10 +393,26 @@ def wait_words(seconds: float) -> str:
     return f"{count} second" if count == 1 else f"{count} seconds"
 
 
+#: Codes outside the standard that sites answer every day, by the service that sends them:
+#: Cloudflare's, when the site's own server behind it fails (sent with no reason phrase
+#: over HTTP/2), and the shared hosts' bandwidth limit.
+UNOFFICIAL_STATUSES = {
+    509: "Bandwidth Limit Exceeded (the site's hosting allowance is used up)",
+    520: "Web Server Returned an Unknown Error (Cloudflare: the site's own server failed)",
+    521: "Web Server Is Down (Cloudflare: the site's own server refused the connection)",
+    522: "Connection Timed Out (Cloudflare: the site's own server did not answer)",
+    523: "Origin Is Unreachable (Cloudflare: the site's own server could not be reached)",
+    524: "A Timeout Occurred (Cloudflare: the site's own server took too long)",
+    525: "SSL Handshake Failed (Cloudflare: the site's own server's TLS failed)",
+    526: "Invalid SSL Certificate (Cloudflare: the site's own server's certificate)",
+    530: "Origin Error (Cloudflare: the site's own server could not be found or reached)",
+}
+
+
 def describe_status(code: int, reason: str = "") -> str:
     try:
         phrase = HTTPStatus(code).phrase
     except ValueError:
-        phrase = reason or "unknown status"
+        phrase = UNOFFICIAL_STATUSES.get(code) or reason or "unknown status"
     # Interned: every result holds its detail, and a large run's are nearly all "200 OK".
     return sys.intern(f"{code} {phrase}")
