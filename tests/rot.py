@@ -457,6 +457,12 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/docs/annual-report-2012.pdf": _send(SITE_HOME),
     "/docs/evaluation.pdf": _send(SITE_ERROR),
     "/docs/survey-results.docx": _send(SITE_HOME),
+    # A CDN or repository sending its HTML "not found" page under the document's type,
+    # and the trap: a real PDF sent as S3 sends downloads, binary/octet-stream.
+    "/files/evaluation-summary.pdf": _send(SITE_ERROR, "application/pdf"),
+    "/files/annual-report.docx": _send(SITE_HOME, "application/vnd.openxmlformats-"
+                                       "officedocument.wordprocessingml.document"),
+    "/files/s3/report-2013.pdf": _send(PLONE_PDF + b"%" + b"x" * 4096, "binary/octet-stream"),
     "/empty/report.html": _send(b""),
     "/status/report-2012": _send(b"OK", "text/plain"),
     # Login walls served with 200.

@@ -210,3 +210,21 @@ def test_a_closed_bodys_page_sent_to_govuks_has_closed_page_is_no_move_to_cite(
     text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
     assert "a - soft-404; cite the archived copy of 1 March 2012" in text
     assert "cite http://www.gov.uk" not in text.split("a - ")[1].split(" b - ")[0]
+
+
+def test_an_html_page_sent_as_the_cited_pdf_is_not_the_document(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A CDN or repository that sends its "not found" page with the PDF's own type: a
+    browser cannot show it as the PDF, so it is no document; a real PDF sent as S3 sends
+    downloads (``binary/octet-stream``) is."""
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Evaluation summary",
+         "url": server.url("/files/evaluation-summary.pdf")},
+        {"id": "b", "title": "Report 2013", "url": server.url("/files/s3/report-2013.pdf")}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "soft-404"
+    assert "Page not found" in links["a"]["detail"]
+    assert links["b"]["status"] == "ok"
+    text = " ".join(run_cli(case, "--no-archive", parts=simulated_web(waits)).stdout.split())
+    assert "a - soft-404;" in text and " b - " not in text

@@ -104,6 +104,26 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+#: A document's types, and the generic ones downloads are sent as: the start of such an
+#: answer is read (``SNIFF_BYTES``), as an HTML error page is sometimes sent under them
+#: (a CDN's or a repository's "not found" page sent as ``application/pdf``), which a
+#: browser cannot show as the document.
+DOCUMENT_TYPES = frozenset({
+    "application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream",
+    "application/force-download", "application/x-download", "application/download",
+    "application/msword", "application/rtf", "application/zip"})
+SNIFF_BYTES = 1024
+#: How an HTML page starts, where no type says so.
+HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<title")
+
+
+def is_document_type(content_type: str) -> bool:
+    return content_type in DOCUMENT_TYPES or content_type.startswith(
+        ("application/vnd.openxmlformats", "application/vnd.ms-", "application/vnd.oasis"))
+
+
+def starts_like_html(body: bytes) -> bool:
+    return body[:512].lstrip().lower().startswith(HTML_STARTS)
 
 
 #: Where a page says how its text is encoded: ``<meta charset="…">`` or the http-equiv form.

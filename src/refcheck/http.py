@@ -28,7 +28,9 @@ import httpx
 from refcheck import __version__
 from refcheck.classify import (
     HTML_TYPES,
+    SNIFF_BYTES,
     RetryPolicy,
+    is_document_type,
     meta_refresh_target,
     refresh_header_target,
     retry_after_seconds,
@@ -480,6 +482,10 @@ class Fetcher:
                 if length.isdigit():  # the body can be no longer: give the rest back
                     reserved.shrink(int(length))
             body, truncated = await self._read_body(response, cap, encoding)
+        elif 200 <= status < 300 and is_document_type(content_type):
+            # Only its start: enough to see an HTML page sent as the document.
+            body, truncated = await self._read_body(response, SNIFF_BYTES,
+                                                    headers.get("content-encoding", ""))
         if 200 <= status < 300 and content_type in HTML_TYPES:
             # A Refresh header, a meta refresh, or a page that is only a script sending the
             # browser on.

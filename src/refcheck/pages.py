@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from ahocorasick_rs import BytesAhoCorasick
 
-from refcheck.classify import charset_of, decoded
+from refcheck.classify import charset_of, decoded, is_document_type, starts_like_html
 from refcheck.model import Answer
 from refcheck.text import DOCUMENT_STARTS
 from refcheck.urls import host_of, is_home_page
@@ -241,13 +241,13 @@ def _squash(text: str) -> str:
 
 
 def is_html(answer: Answer) -> bool:
-    """An HTML answer: so typed (and not a document sent so), or untyped and starting like
-    HTML."""
+    """An HTML answer: so typed (and not a document sent so), or untyped or typed as a
+    document and starting like HTML."""
     if answer.content_type in HTML:
         return not answer.body.startswith(DOCUMENT_STARTS)
-    if answer.content_type == "":
-        start = answer.body[:512].lstrip().lower()
-        return start.startswith((b"<!doctype html", b"<html", b"<head", b"<title"))
+    if answer.content_type == "" or is_document_type(answer.content_type):
+        # Untyped, or an HTML page sent as a document (only its start is read).
+        return starts_like_html(answer.body)
     return False
 
 
