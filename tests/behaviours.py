@@ -192,6 +192,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.cwdcouncil.org.uk:{port}/research/workforce-report.html", "soft-404", {}),
     ("young carers consultation, kept by GOV.UK, closed",
      "http://www.cwdcouncil.org.uk:{port}/consultations/young-carers", "moved", {}),
+    ("a closed project's site: This website has now closed",
+     "http://youngcarersnetwork.org.uk:{port}/resources/toolkit.html", "soft-404", {}),
+    ("young carers guidance, withdrawn by GOV.UK, replaced",
+     "http://www.education.gov.uk:{port}/publications/standard/youngcarers", "moved", {}),
     ("Sure Start closure story, moved by its site", "/news/sure-start-closure", "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",

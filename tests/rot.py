@@ -397,6 +397,19 @@ GOVUK_CONSULTATION = ("<!DOCTYPE html><html lang=\"en\"><head><title>Young carer
                           "We asked for views on how schools and councils should identify "
                           "young carers early and support them with respite breaks."] * 6) +
                       "</p></main></body></html>").encode()
+#: A publication GOV.UK withdrew, where the old department's address now sends: still the
+#: evidence, with its notice.
+GOVUK_WITHDRAWN = ("<!DOCTYPE html><html lang=\"en\"><head><title>Young carers: guidance for "
+                   "schools - GOV.UK</title></head><body><main><h1>Young carers: guidance for "
+                   "schools</h1><p>This guidance was withdrawn on 1 May 2015 and has been "
+                   "replaced by Supporting young carers in school.</p><p>" + " ".join([
+                       "Schools should name a member of staff who young carers can talk to, "
+                       "and tell them about the support the council offers."] * 6) +
+                   "</p></main></body></html>").encode()
+#: A closed project's site: one notice at every address.
+PROJECT_CLOSED = site_page("Young Carers Network", "<h1>Thank you</h1><p>The Young Carers "
+                           "Network website has now closed. Thank you to everyone who took "
+                           "part.</p>", title="Young Carers Network")
 #: A story about a closure, moved by its own site: the page, which says "has closed".
 CLOSURE_STORY = article("Sure Start centre has closed", "The Sure Start centre in Ordsall "
                         "has closed after funding ended; families will be served from the "
@@ -552,7 +565,12 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "http://www.gov.uk:{port}" + ("/government/consultations/young-carers"
                                       if path == "/consultations/young-carers"
                                       else GOVUK_ORGANISATION), 301)(h),
+    "www.education.gov.uk": _paths({"/publications/standard/youngcarers": _to(
+        "http://www.gov.uk:{port}/government/publications/young-carers-guidance", 301)}),
+    "youngcarersnetwork.org.uk": _every_path(PROJECT_CLOSED),
     "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
+                          "/government/publications/young-carers-guidance":
+                              _send(GOVUK_WITHDRAWN),
                           "/government/consultations/young-carers": _send(GOVUK_CONSULTATION)}),
     "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
     "www.northshire.gov.uk": _paths({

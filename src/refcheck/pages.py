@@ -830,8 +830,7 @@ def consent_sign(answer: Answer, page: Page | None = None) -> str | None:
 #: A notice that the body or website that published the evidence has closed, as GOV.UK
 #: shows it for a closed body ("Children's Workforce Development Council has closed", "…
 #: was replaced by the Teaching Agency", "… is now called …") and as a closed project's
-#: site says it ("This website has now closed"). Not a consultation's, a survey's or an
-#: offer's "has closed", which is the page itself.
+#: site says it ("This website has now closed").
 _CLOSED = re.compile(
     r"\b(?:(?:has|had|have)\s+(?:now\s+)?closed|(?:is|are)\s+now\s+closed"
     r"|closed\s+(?:down\s+)?(?:on|in)\s+(?:\d|(?:january|february|march|april|may|june|july|"
@@ -843,22 +842,33 @@ _CLOSED = re.compile(
     r"|(?:is|are)\s+no\s+longer\s+(?:operating|operational|active|running|updated|"
     r"maintained))\b",
     re.IGNORECASE)
-_CLOSED_NOT_A_BODY = re.compile(
-    r"\b(?:consultations?|surveys?|calls?\s+for\s+evidence|competitions?|applications?|"
-    r"petitions?|vacanc(?:y|ies)|registrations?|nominations?|bookings?|polls?|ballots?|"
-    r"offers?|deadlines?|windows?|periods?|entries|voting|tenders?|roads?|lanes?|bridges?)\b",
+#: Who a closure notice is about: the website or the body itself ("This website has now
+#: closed", "The project has closed", "The Young Carers Network website has closed"), not a
+#: publication ("This guidance has been replaced by …", on a withdrawn GOV.UK page that is
+#: still the evidence) nor a consultation or a service ("This consultation has closed").
+_CLOSED_SUBJECT = re.compile(
+    r"(?:sorry,?\s+)?(?:this|the|our)\s+(?:(?:[\w'\u2019&-]+\s+){0,5}(?:web\s*site|site)|"
+    r"organi[sz]ation|body|project|programme|program|agency|charity|partnership)",
     re.IGNORECASE)
 
 
 def closure_sign(page: Page) -> str | None:
     """The notice of a page saying the organisation, project or website that published
-    the evidence has closed, been replaced or renamed (GOV.UK's page for a closed body,
-    a project's "this website has now closed"), or None."""
-    for text in (*page.h1[:2], *page.headings[:4], page.lead):
-        if text and _CLOSED.search(text):
-            sentence = _sentence(text, _CLOSED)
-            if not _CLOSED_NOT_A_BODY.search(sentence):
-                return sentence
+    the evidence has closed, been replaced or renamed, or None: the website's own notice
+    ("This website has now closed"), or, as GOV.UK's page for a closed body has it, the
+    body named by the page's heading or title ("Children's Workforce Development Council
+    has closed")."""
+    names = {_squash(n).lower() for n in (*page.h1[:1], *title_segments(page.title)[:1]) if n}
+    for text in (*page.headings[:4], page.lead):
+        match = _CLOSED.search(text) if text else None
+        if match is None:
+            continue
+        stop = text.rfind(". ", 0, match.start())
+        begins = stop + 2 if stop >= 0 else 0
+        subject = _squash(text[begins:match.start()]).rstrip(",").lower()
+        if subject in names or _CLOSED_SUBJECT.fullmatch(subject):
+            ends = text.find(". ", match.end())
+            return text[begins: ends + 1 if ends >= 0 else len(text)]
     return None
 
 
