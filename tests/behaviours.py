@@ -162,6 +162,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("sign-in page for every address",
      "http://members.salfordcarers.org.uk:{port}/reports/annual-2012.html", "blocked", {}),
     ("password form on a short page", "/portal/evidence.html", "blocked", {}),
+    # Redirects into the site's own network, or to the visitor's machine: never followed.
+    ("redirect to a private network's address",
+     "http://www.carersnet.org.uk:{port}/reports/annual", "error", {}),
+    ("redirect to localhost", "http://www.carersnet.org.uk:{port}/reports/staff", "error", {}),
     # Retry-After longer than refcheck waits.
     ("503 asking for ten minutes", "/busy503", "error", {}),
     # Traps: real pages that must stay ok (or moved).

@@ -228,3 +228,25 @@ def test_an_html_page_sent_as_the_cited_pdf_is_not_the_document(
     assert links["b"]["status"] == "ok"
     text = " ".join(run_cli(case, "--no-archive", parts=simulated_web(waits)).stdout.split())
     assert "a - soft-404;" in text and " b - " not in text
+
+
+def test_a_public_sites_redirect_into_a_private_network_is_not_followed(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A public site that redirects to an address of its own network (10.0.0.5) or to
+    the visitor's own machine (localhost, 127.0.0.1): no visitor can follow it, and
+    refcheck does not ask this machine's network for it; the report says what the site
+    did, not that a connection was refused."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": s, "title": f"Report {s}", "url": f"http://www.carersnet.org.uk:{port}/reports/{s}"}
+        for s in ("annual", "staff", "local")]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["annual"]["detail"] == (
+        "the server redirected to an unusable address ('http://10.0.0.5/reports/annual' is "
+        "an address on a private network, which no visitor from outside the site's own "
+        "network can open)")
+    assert "this machine's own address (localhost)" in links["staff"]["detail"]
+    assert "this machine's own address (loopback)" in links["local"]["detail"]
+    assert {link["status"] for link in links.values()} == {"error"}
+    assert "/internal/report" not in server.seen

@@ -13,6 +13,7 @@ import collections
 import dataclasses
 import datetime as dt
 import heapq
+import ipaddress
 import itertools
 import random
 import re
@@ -720,7 +721,34 @@ def _redirect_target(request: httpx.Request, location: str) -> str:
     defect = address_defect(target)  # port 99999, a host-name label too long
     if defect is not None:
         raise _BadRedirect(f"{location!r}: {_what(defect)}")
+    inside = _internal(httpx.URL(target).host)
+    if inside is not None and _internal(request.url.host) is None:
+        # A public site sending its visitors to an address of its own network, or to the
+        # visitor's own machine: a mistake in its set-up, which no visitor can follow (and
+        # not one to try from here, on this machine's network).
+        raise _BadRedirect(f"{location!r} is {inside}, which no visitor from outside the "
+                           "site's own network can open")
     return target
+
+
+def _internal(host: str) -> str | None:
+    """What a host is, when it is no address on the public internet (loopback, a private
+    network's, link-local), else None. Only what the address says: names are not looked
+    up."""
+    name = host.strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return "this machine's own address (localhost)"
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return None
+    if address.is_loopback:
+        return "this machine's own address (loopback)"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_private or address.is_unspecified:
+        return "an address on a private network"
+    return None
 
 
 def _what(defect: str) -> str:
