@@ -447,6 +447,9 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
                                      "website.</p>")),
     "/old/evaluation-2012.htm": _to("/?404=/old/evaluation-2012.htm"),
     "/old/strategy.php": _to("/index.php?notfound=1", 301),
+    "/old/services/young-carers.aspx": _to("/?redirect=/old/services/young-carers.aspx", 301),
+    "/old/docs/carers-strategy.htm": _to("/index.php?oldurl={base}/old/docs/carers-strategy"
+                                         ".htm"),
     "/old/publication/123": _to("/search?q=publication+123"),
     "/search": _send(site_page("Evidence Trust", "<h1>Search results</h1><p>0 results for "
                                "\u201cpublication 123\u201d.</p>",

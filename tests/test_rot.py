@@ -23,6 +23,7 @@ from tests.server import EvidenceServer
 from tests.test_labelled import simulated_web
 
 LANDINGS = ["/old/Evaluation.aspx", "/old/evaluation-2012.htm", "/old/strategy.php",
+            "/old/services/young-carers.aspx", "/old/docs/carers-strategy.htm",
             "/old/report.html", "/old/news-item", "/old/page.php",
             "/old/publication/123", "/blog/2013/06/annual-report/", "/js-home/report.html",
             "/intranet/report", "/video/watch", "/news/yahoo-story"]

@@ -598,19 +598,35 @@ _NOT_CONTENT = re.compile(
 _HOME_VALUE = re.compile(rf"(?:{_HOME_NAMES})", re.IGNORECASE)
 
 
-def is_home_page(url: str) -> bool:
+def is_home_page(url: str, *, sent_from: str | None = None) -> bool:
     """A site's front page: ``/``, ``/index.html``, ``/default.aspx``, ``/en/``,
     ``/en-gb/home``, ``/cy/hafan``, SharePoint's ``/Pages/default.aspx``…, with no query
     that chooses a page: ``/?lang=en``, ``/?utm_source=old`` and ``/index.php?page=home``
-    are front pages, ``/?p=123`` and ``/index.php?id=5`` are not."""
+    are front pages, ``/?p=123`` and ``/index.php?id=5`` are not. Reached by a redirect
+    from ``sent_from``, a query that only names that address (``/?redirect=/old/page``,
+    ``/?oldurl=http://…``) chooses no page either: the site says where the visitor came
+    from."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return False
     if not _HOME_PATH.match(parts.path or "/"):
         return False
+    echoed = _echoes(sent_from) if sent_from else None
     return all(_NOT_CONTENT.fullmatch(name) or _HOME_VALUE.fullmatch(value)
+               or (echoed is not None and echoed(value))
                for name, value in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _echoes(cited: str) -> Callable[[str], bool] | None:
+    """Whether a query value names ``cited`` (its path, with or without the site)."""
+    try:
+        path = urlsplit(cited).path.rstrip("/").lower()
+    except ValueError:
+        return None
+    if len(path.strip("/")) < 2:
+        return None
+    return lambda value: unquote(value).lower().rstrip("/").endswith(path)
 
 
 _LOGIN_PATH = re.compile(

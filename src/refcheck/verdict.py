@@ -469,7 +469,7 @@ def classify(fetch: Fetch) -> Verdict:
     # Where it landed, without the visitor's session or Springer's cookie check the
     # server put in the address on the way (``/;jsessionid=…`` is the home page too).
     landed = without_session(answer.url)
-    if redirected and is_home_page(landed) and not is_home_page(origin):
+    if redirected and is_home_page(landed, sent_from=origin) and not is_home_page(origin):
         return Verdict(
             Status.SOFT_404,
             f"redirects to the site's home page ({answer.url}): the cited page is gone",
