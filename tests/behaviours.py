@@ -188,6 +188,7 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("young carers research report, moved to /research/", "/moved/report", "moved", {}),
     ("budget figures story, moved to an address with error in it", "/moved/budget", "moved",
      {}),
+    ("a short CSV data file, sent as plain text", "/data/young-carers-2012.csv", "ok", {}),
     ("report PDF sent as binary/octet-stream, as S3 sends it", "/files/s3/report-2013.pdf",
      "ok", {}),
     ("evaluation PDF, its Plone view sent to the document",

@@ -480,6 +480,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
                                        "officedocument.wordprocessingml.document"),
     "/files/s3/report-2013.pdf": _send(PLONE_PDF + b"%" + b"x" * 4096, "binary/octet-stream"),
     "/empty/report.html": _send(b""),
+    "/data/young-carers-2012.csv": _send(b"year,carers\n2012,40\n", "text/plain"),
     "/status/report-2012": _send(b"OK", "text/plain"),
     # Login walls served with 200.
     "/portal/evidence.html": _send(PORTAL_LOGIN),

@@ -619,7 +619,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
         titled = f" (\u201c{_short(page.title)}\u201d)" if page.title else ""
         return Status.SOFT_404, (f"an HTML page{titled} where a {kind} document was cited: "
                                  "the document is not there")
-    trivial = is_trivial(answer, page) if _names_a_page(origin) else None
+    # A data or text file cited as such (``…/carers-2012.csv`` sent as plain text) may
+    # hold a line or two: that is its content.
+    trivial = (is_trivial(answer, page) if _names_a_page(origin)
+               and not _DATA_FILE.search(urlsplit(origin).path) else None)
     if trivial is not None:
         shown = f" (\u201c{_short(trivial)}\u201d)" if trivial else ""
         return Status.SOFT_404, (f"{describe_status(answer.status, answer.reason)} with "
@@ -634,6 +637,9 @@ _REFUSAL = re.compile(r"\b(?:401|403|forbidden|unauthori[sz]ed|access\s+denied)\
 def _sign_in(url: str) -> bool:
     """A sign-in address (``/login``, ``login.*``, WordPress's ``wp-login.php``, ADFS)."""
     return is_login_page(url) or is_login_url(url)
+
+
+_DATA_FILE = re.compile(r"\.(?:txt|csv|tsv|json|xml|dat|asc)$", re.IGNORECASE)
 
 
 def _names_a_page(url: str) -> bool:
