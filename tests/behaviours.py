@@ -10,6 +10,8 @@ BEHAVIOURS: list[tuple[str, str, str]] = [
     ("/gone410", "dead", "410 Gone"),
     ("/chain/1", "moved", "moved to {base}/new/home-of-evidence"),
     ("/loop/a", "error", "redirect loop"),
+    ("/redirect-nowhere", "error", "the server redirected to an unusable address (a 302 "
+     "redirect with no Location header, so it names no address at all)"),
     ("/old-news", "soft-404", "home page"),
     ("/soft", "soft-404", "Page not found"),
     ("/head405", "ok", "200 OK"),

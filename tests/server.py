@@ -288,6 +288,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/ua": _ua,
     "/forbidden": lambda h: h.send(403, page("Forbidden")),
     "/cf521": _cloudflare_521,
+    "/redirect-nowhere": lambda h: h.send(302, b""),
     "/paywall": lambda h: h.send(402, page("Subscribe to continue reading")),
     "/linkedin": lambda h: h.send(999, b"", headers={}),
     "/forbidden-publisher": lambda h: h.send(403, page("Forbidden")),

@@ -251,3 +251,14 @@ def test_a_public_sites_redirect_into_a_private_network_is_not_followed(
     assert "this machine's own address (loopback)" in links["local"]["detail"]
     assert {link["status"] for link in links.values()} == {"error"}
     assert "/internal/report" not in server.seen
+
+
+def test_a_redirect_that_names_no_address_is_the_sites_set_up_not_a_moment(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A 302 with no Location header: a browser shows a blank page, and running again
+    changes nothing, so the advice is to open it in a browser, not to try later."""
+    case = str(write_case(tmp_path, [{"id": "a", "title": "Report",
+                                      "url": server.url("/redirect-nowhere")}]))
+    text = " ".join(run_cli(case, "--no-archive", parts=simulated_web(waits)).stdout.split())
+    assert "no Location header" in text
+    assert "a - error; open it in a browser: this is how the server is set up" in text

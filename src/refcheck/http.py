@@ -472,8 +472,13 @@ class Fetcher:
             elif key == "location":
                 location = _utf8_or_latin1(raw_value)  # as browsers read it
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        if status in REDIRECT_STATUSES and location:
-            return Hop(url, status, _redirect_target(request, location)), None
+        if status in REDIRECT_STATUSES:
+            if not (location or "").strip():
+                # A redirect that names nowhere: a browser shows a blank page, and asking
+                # again changes nothing.
+                raise _BadRedirect(f"a {status} redirect with no Location header, so it "
+                                   "names no address at all")
+            return Hop(url, status, _redirect_target(request, location or "")), None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
