@@ -397,6 +397,15 @@ GOVUK_CONSULTATION = ("<!DOCTYPE html><html lang=\"en\"><head><title>Young carer
                           "We asked for views on how schools and councils should identify "
                           "young carers early and support them with respite breaks."] * 6) +
                       "</p></main></body></html>").encode()
+#: GOV.UK's page for the body a closed one merged into: long, and not the evidence.
+GOVUK_DFE = ("<!DOCTYPE html><html lang=\"en\"><head><title>Department for Education - "
+             "GOV.UK</title></head><body><main><h1>Department for Education</h1><p>" + " ".join(
+                 ["We are responsible for children's services and education, including early "
+                  "years, schools, higher and further education policy, apprenticeships and "
+                  "wider skills in England."] * 6) + "</p><h2>Latest from the Department for "
+             "Education</h2><ul>" + "".join(f"<li><a href=\"/government/news/item-{i}\">News "
+                                            f"story {i}</a></li>" for i in range(10)) +
+             "</ul></main></body></html>").encode()
 #: A publication GOV.UK withdrew, where the old department's address now sends: still the
 #: evidence, with its notice.
 GOVUK_WITHDRAWN = ("<!DOCTYPE html><html lang=\"en\"><head><title>Young carers: guidance for "
@@ -574,10 +583,17 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/reports/annual": _to("http://10.0.0.5/reports/annual"),
         "/reports/staff": _to("http://localhost/reports/staff", 301),
         "/reports/local": _to("http://127.0.0.1:{port}/internal/report")}),
-    "www.education.gov.uk": _paths({"/publications/standard/youngcarers": _to(
-        "http://www.gov.uk:{port}/government/publications/young-carers-guidance", 301)}),
+    "www.education.gov.uk": _paths({
+        "/publications/standard/youngcarers": _to(
+            "http://www.gov.uk:{port}/government/publications/young-carers-guidance", 301),
+        "/childrenandyoungpeople/families/b0070575/youngcarers": _to(
+            "http://www.gov.uk:{port}/government/organisations/department-for-education", 301),
+        "/": _to("http://www.gov.uk:{port}/government/organisations/department-for-education",
+                 301)}),
     "youngcarersnetwork.org.uk": _every_path(PROJECT_CLOSED),
     "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
+                          "/government/organisations/department-for-education":
+                              _send(GOVUK_DFE),
                           "/government/publications/young-carers-guidance":
                               _send(GOVUK_WITHDRAWN),
                           "/government/consultations/young-carers": _send(GOVUK_CONSULTATION)}),

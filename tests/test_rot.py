@@ -199,7 +199,10 @@ def test_a_closed_bodys_page_sent_to_govuks_has_closed_page_is_no_move_to_cite(
          "url": f"http://www.cwdcouncil.org.uk:{port}/consultations/young-carers"},
         {"id": "c", "title": "Sure Start closure", "url": server.url("/news/sure-start-closure")},
         # One address sent there, its neighbours 404: no probe would see it.
-        {"id": "d", "title": "CWDC research", "url": server.url("/cwdc/research-report")}]))
+        {"id": "d", "title": "CWDC research", "url": server.url("/cwdc/research-report")},
+        # A merged body's page sent to its successor's page on GOV.UK, which goes on.
+        {"id": "e", "title": "Young carers (DCSF)", "url": f"http://www.education.gov.uk:{port}"
+         "/childrenandyoungpeople/families/b0070575/youngcarers"}]))
     links = {link["source"]: link for link in json.loads(run_cli(
         case, "--format", "json", parts=simulated_web(waits)).stdout)["links"]}
     closed = links["a"]
@@ -208,9 +211,12 @@ def test_a_closed_bodys_page_sent_to_govuks_has_closed_page_is_no_move_to_cite(
     assert closed["archive"]["captured"] == "2012-03-01T00:00:00+00:00"
     assert links["b"]["status"] == "moved" and links["c"]["status"] == "moved"
     assert links["d"]["status"] == "soft-404" and "has closed" in links["d"]["detail"]
+    assert links["e"]["status"] == "soft-404"
+    assert "GOV.UK's page for Department for Education" in links["e"]["detail"]
     text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
     assert "a - soft-404; cite the archived copy of 1 March 2012" in text
     assert "cite http://www.gov.uk" not in text.split("a - ")[1].split(" b - ")[0]
+    assert "cite http://www.gov.uk" not in text.split(" e - ")[1]
 
 
 def test_an_html_page_sent_as_the_cited_pdf_is_not_the_document(

@@ -936,6 +936,23 @@ def is_error_url(url: str) -> bool:
     return any(_ERROR_SEGMENT.match(unquote(s)) for s in parts.path.split("/") if s)
 
 
+_GOVUK_ORGANISATION = re.compile(r"^/government/organisations/([a-z0-9-]+)(?:/about)?/?$",
+                                 re.IGNORECASE)
+
+
+def govuk_organisation(url: str) -> str | None:
+    """The organisation whose page on GOV.UK an address is (``www.gov.uk/government/
+    organisations/childrens-workforce-development-council`` → its slug), or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if (parts.hostname or "").lower() not in ("www.gov.uk", "gov.uk"):
+        return None
+    match = _GOVUK_ORGANISATION.match(parts.path)
+    return match.group(1) if match else None
+
+
 _SEARCH_SEGMENT = re.compile(
     r"^(?:search|searchresults?|search-?results?|site-?search|sitesearch|find|suche|recherche|"
     r"zoeken)(?:\.(?:s?html?|aspx?|php|jsp|cfm|asp))?$", re.IGNORECASE)

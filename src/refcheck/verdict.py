@@ -49,6 +49,7 @@ from refcheck.pages import (
     consent_sign,
     document_kind,
     error_sign,
+    govuk_organisation,
     is_consent_url,
     is_error_url,
     is_generic_title,
@@ -511,6 +512,16 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(Status.OK, f"{describe_status(code, answer.reason)} (via {answer.url}, "
                        "an address with credentials the server added, which expire: keep the "
                        "address as cited)", final_url=final_url, page_title=title)
+    # GOV.UK's page for an organisation, where a closed or merged body's old addresses are
+    # sent (when the page does not say it closed): the publisher's page, never the cited
+    # one, unless the body itself was cited by its home page.
+    body = govuk_organisation(answer.url) if redirected else None
+    if body is not None and govuk_organisation(origin) is None and not is_home_page(origin):
+        name = (title_segments(title)[0] if title and title_segments(title) else body)
+        return Verdict(Status.SOFT_404,
+                       f"redirects to GOV.UK's page for {name} ({answer.url}), not to the cited "
+                       "page: the body that published it has closed or merged, and the page "
+                       "is gone", final_url=final_url, page_title=title)
     if redirected:
         return Verdict(Status.MOVED, f"moved to {without_session(answer.url)}; cite the new "
                        "address",
