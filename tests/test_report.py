@@ -476,3 +476,28 @@ def test_html_links_end_where_the_url_ends(detail: str, href: str) -> None:
     out = io.StringIO()
     Format.html.renderer().render(run, decide(run), out)
     assert f'href="{href}"' in out.getvalue()
+
+
+@pytest.mark.parametrize("form", ["terminal", "markdown", "html", "junit", "github"])
+def test_an_interrupted_run_whose_checked_links_are_fine_is_no_clean_bill(form: str) -> None:
+    """Ctrl-C after the source without a URL only: Markdown said "✓ No source needs
+    attention", HTML "every source's evidence is live", JUnit counted 1 test and no
+    failure (a CI test reporter showed green) and GitHub annotated nothing. Now each says
+    the run was interrupted, and how many links were checked; JUnit counts the others as
+    skipped."""
+    run = report()
+    del run.results[1:]  # only the letter (no URL) had been reported
+    run.interrupted = True
+    out = io.StringIO()
+    Format(form).renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert "Interrupted: 1 of 3 links were checked before the run was stopped" in text
+    assert "No source needs attention" not in text
+    assert "every source's evidence is live" not in text
+    if form == "junit":
+        assert '<testsuites name="refcheck" tests="3" failures="0" skipped="3">' in text
+        assert 'name="b http://council.example.gov.uk/think-family"' in text
+        assert 'name="a https://****:****@e.org/r.pdf?token=****"' in text
+        assert "pw@" not in text
+    if form == "github":
+        assert "2 links were not checked; run refcheck again to check them." in text

@@ -376,6 +376,17 @@ def not_checked(report: RunReport) -> list[Unchecked]:
 UNCHECKED_SHOWN = 20
 
 
+def interruption(report: RunReport) -> str | None:
+    """What every report says of a run stopped by Ctrl-C or SIGTERM (None for one that
+    ran to its end): how many links were checked, so that no report of a partial run
+    reads as a clean bill. The reports that list the links not checked do so after it."""
+    if not report.interrupted:
+        return None
+    total = report.total_links()
+    return (f"Interrupted: {len(report.results)} of {total} link{'' if total == 1 else 's'} "
+            "were checked before the run was stopped; the report is partial.")
+
+
 def not_checked_for_want_of_network(result: LinkResult) -> bool:
     """A link that was not checked because there was no network: its detail says so
     already in the report's heading, so it need not be repeated under each link."""

@@ -13,7 +13,15 @@ import os
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport
-from refcheck.report import Renderer, action, literal, run_notes, sources
+from refcheck.report import (
+    Renderer,
+    action,
+    interruption,
+    literal,
+    not_checked,
+    run_notes,
+    sources,
+)
 
 
 def _data(text: str) -> str:
@@ -57,6 +65,13 @@ class GithubRenderer(Renderer):
             out.write(command("warning", literal(warning.message), file=literal(warning.file),
                               line=warning.line, col=warning.column,
                               title="refcheck: case file") + "\n")
+        stopped = interruption(report)
+        if stopped:
+            left = len(not_checked(report))
+            if left:
+                stopped += (f" {left} link{' was' if left == 1 else 's were'} not checked; "
+                            "run refcheck again to check them.")
+            out.write(f"::warning title={_property('refcheck')}::{_data(literal(stopped))}\n")
         # A shard's report says what it holds; a merge with shards missing fails.
         kind = "error" if report.merged is not None and report.merged.gaps else "notice"
         for note in run_notes(report):

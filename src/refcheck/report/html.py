@@ -22,6 +22,7 @@ from refcheck.report import (
     SourceView,
     action,
     archive_lines,
+    interruption,
     literal,
     not_checked,
     run_notes,
@@ -116,9 +117,7 @@ def page(report: RunReport, outcome: Outcome) -> str:
         parts.append("<p><strong>No network</strong>: nothing could be reached, so nothing "
                      "was concluded about the evidence.</p>")
     if report.interrupted:
-        parts.append(f"<p><strong>Interrupted</strong>: {len(report.results)} of "
-                     f"{report.total_links()} links were checked; this report is "
-                     "partial.</p>")
+        parts.append(f"<p><strong>{text(interruption(report))}</strong></p>")
         left = not_checked(report)
         if left:
             parts.append(f"<p>Not checked ({len(left)}); run refcheck again to check "
@@ -157,6 +156,9 @@ def _actions(report: RunReport, outcome: Outcome, views: list[SourceView]) -> li
     todo = [v for v in views if v.needs_action]
     if outcome.exit_code is ExitCode.NO_NETWORK:
         return []
+    if not todo and report.interrupted:
+        return ["<h2>What to do</h2><p>No source checked needs attention, but the links not "
+                "checked are still to be checked (above).</p>"]
     if not todo:
         return ["<h2>What to do</h2><p>Nothing: every source's evidence is live.</p>"]
     rows = ["<h2>What to do</h2><table><thead><tr><th>Source</th><th>Case file</th>"

@@ -1,7 +1,8 @@
 """JUnit XML (``--format junit``), as Jenkins, GitLab and GitHub's test reporters read it:
 one ``testsuite`` per case file, one ``testcase`` per link (``classname`` the case file,
 ``name`` the source id and URL), a ``failure`` for links that fail the run (their source's
-verdict is in the fail-on set), ``skipped`` for sources without a URL.
+verdict is in the fail-on set), ``skipped`` for sources without a URL and, after Ctrl-C,
+for the links not checked.
 
 ElementTree escapes XML; ``literal`` has already made control characters visible, which
 XML 1.0 could not carry."""
@@ -12,7 +13,15 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport, Status
-from refcheck.report import Renderer, archive_lines, literal, run_notes, sources
+from refcheck.report import (
+    Renderer,
+    archive_lines,
+    interruption,
+    literal,
+    not_checked,
+    run_notes,
+    sources,
+)
 
 
 def _shards(report: RunReport) -> ET.Element | None:
@@ -52,9 +61,21 @@ class JunitRenderer(Renderer):
         root = ET.Element("testsuites", name="refcheck")
         views = sources(report)
         totals = {"tests": 0, "failures": 0, "skipped": 0}
+        left = not_checked(report)
+        note = literal(interruption(report))
         for case in report.cases:
             suite = ET.SubElement(root, "testsuite", name=literal(case.path))
             counts = {"tests": 0, "failures": 0, "skipped": 0, "errors": 0}
+            # An interrupted run's links not checked are skipped tests, so that a partial
+            # run does not show as every test passed.
+            for item in (u for u in left if u.file == case.path):
+                test = ET.SubElement(suite, "testcase", classname=literal(case.path),
+                                     name=f"{literal(item.label)} "
+                                          f"{literal(item.url) if item.url else '(no URL)'}",
+                                     time="0")
+                counts["tests"] += 1
+                counts["skipped"] += 1
+                ET.SubElement(test, "skipped", message=f"not checked: {note}")
             for view in (v for v in views if v.case.path == case.path):
                 for result in view.results:
                     url = literal(result.cited.url) if result.cited else "(no URL)"

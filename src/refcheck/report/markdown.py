@@ -16,6 +16,7 @@ from refcheck.report import (
     Renderer,
     action,
     archive_lines,
+    interruption,
     literal,
     not_checked,
     run_notes,
@@ -66,8 +67,7 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
         lines += ["**No network**: nothing could be reached, so nothing was concluded about "
                   "the evidence.", ""]
     if report.interrupted:
-        lines += [f"**Interrupted**: {len(report.results)} of {report.total_links()} links "
-                  "were checked; the report is partial.", ""]
+        lines += [f"**{interruption(report)}**", ""]
         left = not_checked(report)
         if left:
             lines += [f"Not checked ({len(left)}); run refcheck again to check them:", ""]
@@ -79,7 +79,8 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
     for note in run_notes(report):
         lines += [f"> {md_text(note)}", ""]
     summary = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
-    lines += [f"{len(report.results)} links in {len(report.cases)} case file"
+    links = len(report.results)
+    lines += [f"{links} link{'' if links == 1 else 's'} in {len(report.cases)} case file"
               f"{'s' if len(report.cases) != 1 else ''}: {summary or 'nothing to check'}.", ""]
     evidence = report.evidence_counts()
     if any(evidence.values()):
@@ -93,6 +94,9 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
         lines += [f"| {md_text(v.label)} | {md_text(v.case.path)} | {symbol(v.verdict)} | "
                   f"{md_text(action(v, report.as_of))} |" for v in todo]
         lines.append("")
+    elif report.interrupted:
+        lines += ["No source checked needs attention, but the links not checked are still "
+                  "to be checked (above).", ""]
     elif not todo:
         lines += ["✓ No source needs attention.", ""]
     if report.warnings:

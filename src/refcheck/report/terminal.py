@@ -37,6 +37,7 @@ from refcheck.report import (
     SourceView,
     action,
     archive_lines,
+    interruption,
     literal,
     memory_lines,
     not_checked,
@@ -185,9 +186,7 @@ class TerminalRenderer(Renderer):
                 f"in an archive, {evidence[Evidence.LOST]} lost, {evidence[Evidence.UNKNOWN]} "
                 "undetermined (blocked, erroring or not looked up)."))
         if report.interrupted:
-            say(Text(
-                f"Interrupted: {total} of {report.total_links()} links were checked before "
-                "the run was stopped; the results above are partial.", style="bold yellow"))
+            say(Text(interruption(report) or "", style="bold yellow"))
             left = not_checked(report)
             if left:
                 say(Text(f"Not checked ({len(left)}); run refcheck again to check them:",
