@@ -215,6 +215,24 @@ def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     assert "not UTF-8 text" in str(info.value)
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_non_utf8_byte_is_located_and_named(tmp_path: Path, bom: bytes) -> None:
+    """A case file saved as Windows' "ANSI" was refused with "not UTF-8 text (byte 58)":
+    no line, and a count of bytes nobody can find. Now the line and column of the first
+    bad byte, the line with a caret, and what the byte is in Windows-1252."""
+    path = tmp_path / "case.yaml"
+    path.write_bytes(bom + "case:\r\n  title: Caf\u00e9 \u2013 \u00a3 Salford\r\n".encode("utf-8")
+                     + b"sources:\r\n  - id: a\r\n    title: Caf\xe9 report\r\n")
+    with pytest.raises(CaseFileError) as info:
+        cases.load(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:5:15: error: this file is not UTF-8 text: the byte 0xE9 here (in "
+        "Windows-1252, `\u00e9`) is not UTF-8; save it as UTF-8 (in Notepad: File > Save As, "
+        "Encoding: UTF-8)\n"
+        "        title: Caf\ufffd report\n"
+        "                  ^"]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_utf16_file_is_refused_saying_so(tmp_path: Path, encoding: str) -> None:
     # Notepad's "Unicode" has a byte-order mark; some tools write UTF-16 without one.

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from refcheck.config import KEYS, load_settings_file
+from refcheck.errors import UsageError
 from tests.conftest import write_case
 from tests.server import EvidenceServer
 
@@ -507,3 +508,14 @@ def test_show_settings_names_the_settings_file_escaped_not_obeyed(
     assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
     assert settings(run)["retries"] == ("1", str(folder / "refcheck.toml").replace(
         "\x1b", "\\x1b").replace("\x07", "\\x07"))
+
+
+def test_a_settings_file_not_in_utf8_is_refused_where_it_goes_wrong(tmp_path: Path) -> None:
+    """It said only "the settings file is not UTF-8 text"; now the line and column too."""
+    path = tmp_path / "refcheck.toml"
+    path.write_bytes(b"timeout = 20\n# Caf\xe9 network\n")
+    with pytest.raises(UsageError) as info:
+        load_settings_file(path)
+    assert str(info.value).startswith(
+        f"{path}:2:6: error: this settings file is not UTF-8 text: the byte 0xE9 here (in "
+        "Windows-1252, `\u00e9`) is not UTF-8; save it as UTF-8")

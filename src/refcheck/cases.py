@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from refcheck.early import CASE_SUFFIXES
-from refcheck.errors import CaseFileError, Problem
+from refcheck.errors import CaseFileError, Problem, not_utf8
 from refcheck.model import Case, CitedUrl, Position, Source, SourceKind
 from refcheck.urls import doi_of, normalise_doi, unwrap_url, url_hint, url_problem
 
@@ -143,12 +143,11 @@ def decode(raw: bytes, name: str) -> str:
         raise CaseFileError([Problem(
             name, None, None, "this file is UTF-16 text (Windows' \"Unicode\"); save it as "
             "UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)")])
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseFileError(
-            [Problem(name, None, None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")]
-        ) from None
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    problem = not_utf8(name, body)
+    if problem is not None:
+        raise CaseFileError([problem])
+    return body.decode("utf-8")
 
 
 def utf16(data: bytes) -> str | None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from refcheck.archive import SERVICES, budget_settings
-from refcheck.errors import UsageError, found
+from refcheck.errors import UsageError, found, not_utf8
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Status
 
 #: Settings of the fallback itself, beside the table's budgets.
@@ -195,12 +195,14 @@ def load_settings_file(path: Path) -> SettingsFile:
     import tomllib  # only when there is a file: it is 2 ms of every run's start otherwise
 
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        problem = not_utf8(str(path), raw, "settings file")
+        if problem is not None:
+            raise UsageError(str(problem))
+        text = raw.decode("utf-8")
         data = tomllib.loads(text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the settings file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: the settings file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     prefix = ""

@@ -60,6 +60,33 @@ def shortened(line: str, at: int) -> tuple[str, int]:
     return f"{before}{line[start:end]}{after}", at - start + len(before)
 
 
+def not_utf8(file: str, raw: bytes, what: str = "file") -> Problem | None:
+    """Where ``raw`` (a file's bytes, after any byte-order mark) stops being UTF-8, as a
+    located problem: the line and column of the first bad byte, the line shown with a
+    caret, what the byte would be in Windows-1252 (what Notepad and Word save as
+    "ANSI"), and how to save the file as UTF-8. None when it is UTF-8."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    else:
+        return None
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line_end = raw.find(b"\n", start)
+    line_bytes = raw[line_start:len(raw) if line_end == -1 else line_end].rstrip(b"\r")
+    column = len(raw[line_start:start].decode("utf-8")) + 1
+    byte = raw[start]
+    try:
+        ansi = f" (in Windows-1252, `{bytes([byte]).decode('cp1252')}`)"
+    except UnicodeDecodeError:
+        ansi = ""
+    return Problem(
+        file, raw.count(b"\n", 0, start) + 1, column,
+        f"this {what} is not UTF-8 text: the byte 0x{byte:02X} here{ansi} is not UTF-8; "
+        "save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)",
+        excerpt=line_bytes.decode("utf-8", errors="replace"))
+
+
 class RefcheckError(Exception):
     """Base of the tool's own failures."""
 
