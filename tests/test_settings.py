@@ -519,3 +519,21 @@ def test_a_settings_file_not_in_utf8_is_refused_where_it_goes_wrong(tmp_path: Pa
     assert str(info.value).startswith(
         f"{path}:2:6: error: this settings file is not UTF-8 text: the byte 0xE9 here (in "
         "Windows-1252, `\u00e9`) is not UTF-8; save it as UTF-8")
+
+
+def test_archive_typed_beats_no_archive_in_the_file_and_both_typed_is_refused(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """`--archive wayback` typed over a settings file's `no-archive = true` looked in no
+    archive (the file beat the option typed); `--archive ukgwa --no-archive` typed
+    together was taken silently as --no-archive. Now the option typed wins over the file,
+    and the two options typed together are refused, saying to give one."""
+    (tmp_path / "refcheck.toml").write_text("no-archive = true\n")
+    case = case_in(tmp_path, server)
+    shown = settings(run_cli("--show-settings", str(case), "--archive", "wayback"))
+    assert shown["archive"] == ("wayback", "option --archive")
+    assert shown["no-archive"] == ("false", "option --archive")
+    assert settings(run_cli("--show-settings", str(case)))["archive"][0] == "(none)"
+    run = run_cli(str(case), "--archive", "ukgwa", "--no-archive")
+    assert run.exit_code == 2
+    assert run.stderr == ("refcheck: --archive and --no-archive: one says which archives to "
+                          "look in and the other turns them off; give only one of them\n")

@@ -350,6 +350,14 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
     pick = pick or _Picker(options, env, None)
     no_archive, _ = pick("no-archive", "no_archive", options.no_archive, default=False)
     text, where = pick("archive", "archive", options.archive)
+    if no_archive and options.typed("archive"):
+        if options.typed("no_archive"):
+            raise UsageError("--archive and --no-archive: one says which archives to look in "
+                             "and the other turns them off; give only one of them")
+        # The settings file's no-archive gives way to an --archive typed, as every
+        # setting of the file gives way to its option.
+        no_archive = False
+        pick.origins["no-archive"] = "option --archive"
     if text is None and config.archives is not None and not options.typed("archive"):
         text, where = config.archives, "archives.order"
         if pick.file is not None:
