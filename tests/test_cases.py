@@ -191,6 +191,8 @@ def test_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
     with pytest.raises(CaseFileError) as info:
         cases.load(path)
     assert "a case file may be at most" in str(info.value)
+    # and what to do about it
+    assert "split a larger one into a case file per case study, in a folder" in str(info.value)
 
 
 def test_missing_file_and_empty_directory(tmp_path: Path) -> None:
@@ -388,3 +390,17 @@ def test_a_space_in_an_address_is_warned_of_once() -> None:
     assert [str(w) for w in cases.parse(text, "c.yaml").warnings] == [
         "c.yaml:6:10: warning: source a url `http://a.test/Boyle C hris.pdf`: remove the space "
         "(often damage from copying out of a PDF), or write %20 where the address really has one"]
+
+
+def test_a_file_of_many_sources_and_no_aliases_is_not_called_a_bomb() -> None:
+    """A case file of 15,000 plain sources (a corpus pasted into one file, under 1 MiB)
+    was refused as "more than 100,000 YAML nodes (an alias-expansion bomb?)": it has no
+    alias. Now it is told what is wrong with it and what to do."""
+    text = "case:\n  title: T\nsources:\n" + "".join(
+        f"  - {{id: s{i}, title: t, url: 'http://e.org/{i}'}}\n" for i in range(15000))
+    found = problems(text)
+    assert len(found) == 1
+    assert "alias" not in found[0].replace("no aliases", "")
+    assert "more than 100,000 YAML nodes and no aliases: a case file holds one case " \
+           "study's sources, a few dozen; split this one into a case file per case study, " \
+           "in a folder, and check the folder" in found[0]

@@ -126,7 +126,9 @@ def load(path: Path) -> LoadedCase:
                         None,
                         None,
                         f"file is {size:,} bytes; a case file may be at most "
-                        f"{MAX_FILE_BYTES:,} bytes",
+                        f"{MAX_FILE_BYTES:,} bytes (1 MiB): it holds one case study's "
+                        "sources; split a larger one into a case file per case study, in a "
+                        "folder, and check the folder",
                     )
                 ]
             )
@@ -306,16 +308,20 @@ class _Reader:
     def visit(self, node: yaml.Node) -> None:
         self.visits += 1
         if self.visits > MAX_NODES:
-            raise CaseFileError(
-                [
-                    _at(
-                        self.name,
-                        node,
-                        f"more than {MAX_NODES:,} YAML nodes (an alias-expansion bomb?); "
-                        "a case file lists a few dozen sources",
-                    )
-                ]
-            )
+            why = ("(an alias-expansion bomb?); a case file lists a few dozen sources"
+                   if self.has_aliases() else
+                   "and no aliases: a case file holds one case study's sources, a few dozen; "
+                   "split this one into a case file per case study, in a folder, and check "
+                   "the folder")
+            raise CaseFileError([_at(self.name, node,
+                                     f"more than {MAX_NODES:,} YAML nodes {why}")])
+
+    def has_aliases(self) -> bool:
+        """Whether the file uses an alias (``*name``): asked only of a file past the node
+        limit, to tell a bomb from a file that is simply too long."""
+        text = "\n".join(self.lines)
+        return any(isinstance(token, yaml.AliasToken)
+                   for token in yaml.scan(text, Loader=yaml.SafeLoader))
 
     def mapping(self, node: yaml.Node, what: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
         self.visit(node)
