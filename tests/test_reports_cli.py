@@ -40,6 +40,23 @@ def test_a_report_option_that_is_not_format_and_path_is_refused(
     assert run.exit_code == 2 and "is not FORMAT:PATH" in run.stderr
 
 
+@pytest.mark.parametrize(("bad", "why"), [
+    ("pdf:report.pdf", ": `pdf` is not a report format; FORMAT is one of: terminal, json, "
+                       "markdown, html, junit, github, csv"),
+    ("report.html", "; expected e.g. junit:report.xml, with FORMAT one of: terminal, json, "
+                    "markdown, html, junit, github, csv (for this file: --report "
+                    "html:report.html)"),
+])
+def test_a_report_option_says_which_part_is_wrong(
+        bad: str, why: str, tmp_path: Path, run_cli: Any) -> None:
+    """`--report pdf:report.pdf` was told it "is not FORMAT:PATH" (it is: pdf is no
+    format), and `--report report.html` was not told the FORMAT it left out."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "--report", bad)
+    assert run.exit_code == 2
+    assert run.stderr == f"refcheck: --report: `{bad}` is not FORMAT:PATH{why}\n"
+
+
 CASE_WITH_MISTAKES = """\
 case:
   title: Test case

@@ -409,9 +409,22 @@ def parse_report_option(text: str) -> tuple[Format, Path]:
     except ValueError:
         form = None
     if not colon or not path or form is None:
-        raise UsageError(f"--report: `{text}` is not FORMAT:PATH; expected e.g. "
-                         f"junit:report.xml, with FORMAT one of: {', '.join(Format)}")
+        formats = ", ".join(Format)
+        if colon and path:  # a path, after a word that names no format
+            why = f": `{name}` is not a report format; FORMAT is one of: {formats}"
+        else:
+            why = f"; expected e.g. junit:report.xml, with FORMAT one of: {formats}"
+            guess = _FORMAT_OF_SUFFIX.get(Path(text).suffix.lower()) if not colon else None
+            if guess is not None:
+                why += f" (for this file: --report {guess.value}:{text})"
+        raise UsageError(f"--report: `{text}` is not FORMAT:PATH{why}")
     return form, Path(path)
+
+
+#: The format a report file's name most likely asks for, to suggest when FORMAT is left out.
+_FORMAT_OF_SUFFIX = {".html": Format.html, ".htm": Format.html, ".json": Format.json,
+                     ".md": Format.markdown, ".csv": Format.csv, ".xml": Format.junit,
+                     ".txt": Format.terminal}
 
 
 class Destination:
