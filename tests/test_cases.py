@@ -404,3 +404,19 @@ def test_a_file_of_many_sources_and_no_aliases_is_not_called_a_bomb() -> None:
     assert "more than 100,000 YAML nodes and no aliases: a case file holds one case " \
            "study's sources, a few dozen; split this one into a case file per case study, " \
            "in a folder, and check the folder" in found[0]
+
+
+def test_a_list_of_bare_urls_is_told_how_to_write_each_source() -> None:
+    """A source list pasted as bare URLs (`- https://…`) was told only "source must be a
+    mapping of `key: value` lines"; now each item is told the lines to write."""
+    text = ("case:\n  title: T\nsources:\n  - https://www.gov.uk/report.pdf\n"
+            "  - Letter from Action for Children\n")
+    assert problems(text) == [
+        "case.yaml:4:5: error: source must be a mapping of `key: value` lines; found "
+        "`https://www.gov.uk/report.pdf` on its own. Write it as `- id: 1`, with `title: …` "
+        "and `url: https://www.gov.uk/report.pdf` on the lines below, indented to line up "
+        "with `id`",
+        "case.yaml:5:5: error: source must be a mapping of `key: value` lines; found "
+        "`Letter from Action for Children` on its own. Write it as `- id: 2`, with "
+        "`title: Letter from Action for Children` and, if it has one, `url: …` on the lines "
+        "below, indented to line up with `id`"]

@@ -465,11 +465,28 @@ class _Reader:
             return []
         kind = SourceKind.SOURCE if key == "sources" else SourceKind.REFERENCE
         out = []
-        for item in node.value:
+        for number, item in enumerate(node.value, 1):
+            if isinstance(item, yaml.ScalarNode) and item.tag != "tag:yaml.org,2002:null":
+                self.visit(item)
+                self.error(item, self.bare_item(item, kind, number))
+                continue
             source = self.source(item, kind)
             if source is not None:
                 out.append(source)
         return out
+
+    def bare_item(self, item: yaml.ScalarNode, kind: SourceKind, number: int) -> str:
+        """What to write instead of a list item that is only a URL or a title: the
+        source's `key: value` lines, indented under its `- `."""
+        text = str(item.value)
+        shown = text if len(text) <= 60 else text[:57] + "…"
+        if text.lower().startswith(("http://", "https://", "www.", "doi")):
+            lines = f"`title: …` and `url: {shown}`"
+        else:
+            lines = f"`title: {shown}` and, if it has one, `url: …`"
+        return (f"{kind} must be a mapping of `key: value` lines; found `{text}` on its own. "
+                f"Write it as `- id: {number}`, with {lines} on the lines below, indented "
+                "to line up with `id`")
 
     def source(self, node: yaml.Node, kind: SourceKind) -> Source | None:
         known = SOURCE_KEYS
