@@ -127,7 +127,7 @@ def test_a_damaged_link_is_named_beside_the_printed_url_and_in_the_summary() -> 
     assert cases.parse(text, "x.yaml").warnings == []
     assert extraction.summary.disagreeing == (url,)
     report = summary(extraction, None)
-    assert "1 URLs (1 repaired, 0 uncertain, 1 where the document's link points elsewhere)" \
+    assert "1 URL (1 repaired, 0 uncertain, 1 where the document's link points elsewhere)" \
         in report
     assert (f"  link differs, page 4, line 39: wrote {url.url} as printed; the link points to "
             f"{url.link_target}") in report
@@ -164,3 +164,14 @@ def test_a_folder_given_to_extract_names_every_kind_it_reads(tmp_path: Path) -> 
         extract(tmp_path)
     assert str(caught.value).endswith("a directory; expected a case-study PDF, .docx, .txt, "
                                       ".md, web page (.htm) or REF records (.json) file")
+
+
+def test_the_summary_counts_one_of_a_kind_in_the_singular(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said "1 sources, 0 references, 1 URLs"."""
+    study = tmp_path / "study.txt"
+    study.write_text("A study\n\n5. Sources to corroborate the impact\n\n"
+                     "a. Annual report http://www.example.org/report.pdf\n")
+    assert run_extract([str(study)]) == 0
+    err = capsys.readouterr().err
+    assert "study.txt: 1 source, 0 references, 1 URL (0 repaired, 0 uncertain)" in err

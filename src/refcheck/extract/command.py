@@ -175,9 +175,10 @@ def summary(extraction: Extraction, output: Path | None) -> str:
     where = f" to {output}" if output is not None else ""
     differ = (f", {len(counts.disagreeing)} where the document's link points elsewhere"
               if counts.disagreeing else "")
-    lines = [f"{extraction.name}: {counts.sources} sources, {counts.references} references, "
-             f"{counts.urls} URLs ({counts.repaired} repaired, {len(counts.uncertain)} "
-             f"uncertain{differ}){where}"]
+    found = ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in (
+        (counts.sources, "source"), (counts.references, "reference"), (counts.urls, "URL")))
+    lines = [f"{extraction.name}: {found} ({counts.repaired} repaired, "
+             f"{len(counts.uncertain)} uncertain{differ}){where}"]
     for item in counts.uncertain:
         other = f" (or {item.alternative})" if item.alternative else ""
         lines.append(f"  uncertain, {item.place}: {item.url}{other}")
