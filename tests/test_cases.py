@@ -420,3 +420,33 @@ def test_a_list_of_bare_urls_is_told_how_to_write_each_source() -> None:
         "`Letter from Action for Children` on its own. Write it as `- id: 2`, with "
         "`title: Letter from Action for Children` and, if it has one, `url: …` on the lines "
         "below, indented to line up with `id`"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("case:\n  title: T\nsources:\n  - id: a\n    title: t\n    url:\n      - http://a.org/\n"
+     "      - http://b.org/\n",
+     ["case.yaml:7:7: error: source a url must be text, one address; found a list. For several "
+      "addresses, write `urls:` (with an s) instead of `url:`"]),
+    ("case:\n  title: T\nsources:\n  - id: a\n    title: t\n    urls: http://a.org/\n",
+     ["case.yaml:6:11: error: source a urls must be a list of one or more addresses; found "
+      "`http://a.org/`. For one address, write `url:` (no s) instead of `urls:`"]),
+    ("case:\n  title: T\n  sources:\n    - id: a\n      title: t\n",
+     ["case.yaml:3:3: error: `sources:` is indented under `case:`, so it is read as part of "
+      "the case; start it at the beginning of its line, as `case:` is, and indent its items "
+      "under it"]),
+])
+def test_url_urls_and_sources_in_the_wrong_shape_say_what_to_write(
+        text: str, expected: list[str]) -> None:
+    """`url:` given a list was told only "must be text; found a list", `urls:` given one
+    address "must be a list", and `sources:` indented under `case:` "missing `sources:`"
+    with a warning that `sources` is an unknown key of the case. Now each says the fix."""
+    assert problems(text) == expected
+
+
+def test_references_indented_under_case_are_warned_of_so() -> None:
+    loaded = cases.parse("case:\n  title: T\n  references:\n    - id: R1\n      title: t\n"
+                         "sources: []\n", "case.yaml")
+    assert [str(w) for w in loaded.warnings] == [
+        "case.yaml:3:3: warning: `references:` is indented under `case:`, so it is read as "
+        "part of the case; start it at the beginning of its line, as `case:` is, and indent "
+        "its items under it; until then it is ignored"]

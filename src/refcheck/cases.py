@@ -41,6 +41,7 @@ class _Loader(_Parser):  # type: ignore[misc,valid-type]
 _NULL = "tag:yaml.org,2002:null"
 _NUMBER = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _BOOL = "tag:yaml.org,2002:bool"
+_STR = "tag:yaml.org,2002:str"
 #: `` #`` at once followed by a word: a title that YAML cut short at a comment.
 _CUT_BY_COMMENT = re.compile(r" #[^\s#]")
 #: What YAML counts as the end of a line (``str.splitlines`` also ends one at a vertical
@@ -412,6 +413,8 @@ class _Reader:
                         info[ckey] = self.text(cvalue, f"case {ckey}", allow_number=True)
                     elif ckey == "date":
                         date = self.date(cvalue)
+                    elif ckey in ("sources", "references"):
+                        self.warn(ckey_node, _under_case(ckey) + "; until then it is ignored")
                     else:
                         self.unknown(ckey, ckey_node, CASE_KEYS, "case")
             elif key in ("sources", "references"):
@@ -420,6 +423,16 @@ class _Reader:
                 sources.extend(self.source_list(value, key))
             else:
                 self.unknown(key, key_node, TOP_KEYS, "the case file")
+        if case_node is not None and sources_node is None and isinstance(case_node,
+                                                                           yaml.MappingNode):
+            for ckey_node, _ in case_node.value:
+                if isinstance(ckey_node, yaml.ScalarNode) and ckey_node.value in (
+                        "sources", "references"):
+                    self.error(ckey_node, _under_case(ckey_node.value))
+                    sources_node = ckey_node
+                    at = _at(self.name, ckey_node, "")
+                    self.warnings = [w for w in self.warnings
+                                     if (w.line, w.column) != (at.line, at.column)]
         if case_node is None:
             self.error(root, "missing `case:`; expected `case:` with at least a `title:`")
         elif (title is None and isinstance(case_node, yaml.MappingNode)
@@ -517,6 +530,12 @@ class _Reader:
                 fields[key] = self.text(value, f"{label} {key}")
             elif key == "url":
                 url_keys.append(key_node)
+                if isinstance(value, yaml.SequenceNode):
+                    self.visit(value)
+                    self.error(value, f"{label} url must be text, one address; found a list. For "
+                               "several addresses, write `urls:` (with an s) instead of `url:`")
+                    ok = False
+                    continue
                 cited = self.url(value, label)
                 ok = ok and cited is not None
                 if cited is not None:
@@ -525,8 +544,13 @@ class _Reader:
                 url_keys.append(key_node)
                 self.visit(value)
                 if not isinstance(value, yaml.SequenceNode) or not value.value:
+                    one = (". For one address, write `url:` (no s) instead of `urls:`"
+                           if isinstance(value, yaml.ScalarNode) and value.tag == _STR
+                           and value.value.strip() else
+                           "; write each address on a line of its own, starting `- `, "
+                           "indented under `urls:`")
                     self.error(value, f"{label} urls must be a list of one or more addresses; "
-                               f"found {_kind(value)}")
+                               f"found {_kind(value)}{one}")
                     ok = False
                     continue
                 for item in value.value:
@@ -608,6 +632,11 @@ class _Reader:
                 )
             else:
                 first[key] = source
+
+
+def _under_case(key: str) -> str:
+    return (f"`{key}:` is indented under `case:`, so it is read as part of the case; start "
+            "it at the beginning of its line, as `case:` is, and indent its items under it")
 
 
 def _kind(node: yaml.Node) -> str:
