@@ -501,3 +501,18 @@ def test_an_interrupted_run_whose_checked_links_are_fine_is_no_clean_bill(form: 
         assert "pw@" not in text
     if form == "github":
         assert "2 links were not checked; run refcheck again to check them." in text
+
+
+def test_html_never_calls_evidence_live_that_was_not_checked() -> None:
+    """A run of a letter (no URL) and an excluded link only: the HTML report said
+    "Nothing: every source's evidence is live", of evidence that has no URL or was never
+    fetched. It now says no source needs attention, as the other reports do."""
+    run = report()
+    excluded = dataclasses.replace(run.results[1], status=Status.EXCLUDED, detail="excluded",
+                                   http_status=None, final_url=None, redirects=())
+    run.results[1:] = [excluded]
+    out = io.StringIO()
+    Format.html.renderer().render(run, decide(run), out)
+    page = out.getvalue()
+    assert "evidence is live" not in page
+    assert "<h2>What to do</h2><p>Nothing: no source needs attention.</p>" in page

@@ -160,7 +160,7 @@ def _actions(report: RunReport, outcome: Outcome, views: list[SourceView]) -> li
         return ["<h2>What to do</h2><p>No source checked needs attention, but the links not "
                 "checked are still to be checked (above).</p>"]
     if not todo:
-        return ["<h2>What to do</h2><p>Nothing: every source's evidence is live.</p>"]
+        return ["<h2>What to do</h2><p>Nothing: no source needs attention.</p>"]
     rows = ["<h2>What to do</h2><table><thead><tr><th>Source</th><th>Case file</th>"
             "<th>Status</th><th>What to do</th></tr></thead><tbody>"]
     rows += [f'<tr data-status="{v.verdict.value}"><td>{text(v.label)}</td>'
