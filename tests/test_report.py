@@ -516,3 +516,33 @@ def test_html_never_calls_evidence_live_that_was_not_checked() -> None:
     page = out.getvalue()
     assert "evidence is live" not in page
     assert "<h2>What to do</h2><p>Nothing: no source needs attention.</p>" in page
+
+
+@pytest.mark.parametrize("form", ["terminal", "markdown", "html"])
+def test_case_file_warnings_are_listed_whole_and_their_urls_as_written(form: str) -> None:
+    """The summary's warnings showed the excerpt under a warning as "\\n    title: …\\n
+    ^" run into its line, and Markdown and HTML linked the part of a URL before its space
+    (`<a href="http://e.org/a">`), a link to an address nobody cited. Now each warning is
+    one line, and what it quotes is shown as code, as written, never as a link."""
+    from refcheck.errors import Problem
+
+    run = report()
+    run.warnings = [
+        Problem("c.yaml", 12, 10, "source b url `http://e.org/a report.pdf`: remove the space",
+                warning=True, excerpt="    url: http://e.org/a report.pdf"),
+        Problem("c.yaml", 14, 25, "source c title stops before `#2`", warning=True,
+                excerpt="    title: Annual report #2")]
+    out = io.StringIO()
+    Format(form).renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert "\\n" not in text and "title: Annual report #2" not in text
+    assert 'href="http://e.org/a"' not in text and "<http://e.org/a>" not in text
+    if form == "terminal":
+        assert ("  c.yaml:12:10: warning: source b url `http://e.org/a report.pdf`: remove the "
+                "space\n") in text
+    elif form == "markdown":
+        assert ("- c.yaml:12:10: warning: source b url `http://e.org/a report.pdf`: remove the "
+                "space\n- c.yaml:14:25: warning: source c title stops before `#2`\n") in text
+    else:
+        assert ("<li>c.yaml:12:10: warning: source b url <code>http://e.org/a report.pdf</code>: "
+                "remove the space</li>") in text

@@ -27,6 +27,15 @@ class Problem:
     excerpt: str | None = None
 
     def __str__(self) -> str:
+        text = self.headline()
+        if self.excerpt is not None:
+            excerpt, at = shortened(self.excerpt, max((self.column or 1) - 1, 0))
+            text += f"\n    {excerpt}\n    {' ' * at}^"
+        return text
+
+    def headline(self) -> str:
+        """``file:line:column: kind: message``, one line, without the excerpt under it:
+        how a report lists it."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
@@ -36,11 +45,7 @@ class Problem:
         # A message that names its file already (a document's, from ``refcheck extract``)
         # is not made to name it twice.
         message = self.message.removeprefix(f"{self.file}: ")
-        text = f"{where}: {kind}{message}"
-        if self.excerpt is not None:
-            excerpt, at = shortened(self.excerpt, max((self.column or 1) - 1, 0))
-            text += f"\n    {excerpt}\n    {' ' * at}^"
-        return text
+        return f"{where}: {kind}{message}"
 
 
 #: The most of a line an error shows under its message: a line of a case file may be a

@@ -11,6 +11,7 @@ interpreted; each format escapes for its own syntax on top).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -303,6 +304,22 @@ def literal(text: str | None) -> str:
         else:
             out.append(" ")
     return "".join(out)
+
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def code_parts(text: str) -> list[tuple[bool, str]]:
+    """``text`` split into prose and the parts it quotes in backticks (a URL or a line as
+    the case file has it), each marked True: the reports show those as code, exactly as
+    written, never as a link (a URL with a space in it, linked, would lead elsewhere)."""
+    parts: list[tuple[bool, str]] = []
+    at = 0
+    for match in _CODE.finditer(text):
+        parts += [(False, text[at:match.start()]), (True, match.group(1))]
+        at = match.end()
+    parts.append((False, text[at:]))
+    return [(code, part) for code, part in parts if part]
 
 
 def ordered(report: RunReport) -> list[LinkResult]:

@@ -22,6 +22,7 @@ from refcheck.report import (
     SourceView,
     action,
     archive_lines,
+    code_parts,
     interruption,
     literal,
     not_checked,
@@ -74,6 +75,13 @@ def text(value: str | None) -> str:
         at = match.start() + len(url)
     out.append(html.escape(shown[at:]))
     return "".join(out)
+
+
+def quoting(value: str) -> str:
+    """One of refcheck's own messages (a case-file warning): what it quotes in backticks,
+    a URL or a line of the case file as written, as code (literal, never a link)."""
+    return "".join(f"<code>{html.escape(literal(part))}</code>" if code else text(part)
+                   for code, part in code_parts(value))
 
 
 def link(url: str) -> str:
@@ -131,7 +139,7 @@ def page(report: RunReport, outcome: Outcome) -> str:
     parts += _actions(report, outcome, views)
     if report.warnings:
         parts.append("<h2>Case-file warnings</h2><ul>")
-        parts += [f"<li>{text(str(w))}</li>" for w in report.warnings]
+        parts += [f"<li>{quoting(w.headline())}</li>" for w in report.warnings]
         parts.append("</ul>")
     present = Counter(v.verdict for v in views)
     parts.append('<div class="filters" aria-label="Show sources by status"><strong>Show:'

@@ -16,6 +16,7 @@ from refcheck.report import (
     Renderer,
     action,
     archive_lines,
+    code_parts,
     interruption,
     literal,
     not_checked,
@@ -41,6 +42,21 @@ def md_text(text: str | None) -> str:
         out.append(md_url(url))
         at = match.start() + len(url)
     out.append(_SPECIAL.sub(r"\\\1", shown[at:]))
+    return "".join(out)
+
+
+def md_quoting(text: str) -> str:
+    """One of refcheck's own messages (a case-file warning): what it quotes in backticks,
+    a URL or a line of the case file as written, as code spans (literal, never a link);
+    the rest as ``md_text``."""
+    out = []
+    for code, part in code_parts(literal(text).replace("\n", " ")):
+        if not code:
+            out.append(md_text(part))
+            continue
+        fence = "`" * (max((len(run) for run in re.findall("`+", part)), default=0) + 1)
+        pad = " " if part.startswith("`") or part.endswith("`") else ""
+        out.append(f"{fence}{pad}{part}{pad}{fence}")
     return "".join(out)
 
 
@@ -101,7 +117,7 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
         lines += ["✓ No source needs attention.", ""]
     if report.warnings:
         lines += ["## Case-file warnings", ""]
-        lines += [f"- {md_text(str(w))}" for w in report.warnings]
+        lines += [f"- {md_quoting(w.headline())}" for w in report.warnings]
         lines.append("")
     for case in report.cases:
         cited = f" · cited {case.date.isoformat()}" if case.date else ""

@@ -168,7 +168,7 @@ class TerminalRenderer(Renderer):
         if report.warnings:
             say(Text(f"Case-file warnings ({len(report.warnings)}):", style="bold yellow"))
             for warning in report.warnings:
-                self._line.prose("  ", literal(str(warning)))
+                self._line.prose("  ", literal(warning.headline()))
         parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
         say(Text(f"{total} link{'s' if total != 1 else ''} in {files} case file"
                  f"{'s' if files != 1 else ''}: " + (", ".join(parts) or "nothing to check")))
