@@ -546,3 +546,25 @@ def test_case_file_warnings_are_listed_whole_and_their_urls_as_written(form: str
     else:
         assert ("<li>c.yaml:12:10: warning: source b url <code>http://e.org/a report.pdf</code>: "
                 "remove the space</li>") in text
+
+
+@pytest.mark.parametrize("form", ["terminal", "markdown", "html", "github"])
+def test_a_dead_url_with_a_copying_mistake_is_told_to_correct_it(form: str) -> None:
+    """`url: https://e.org/report.pdf.` (the sentence's full stop copied with it) is dead
+    as written. The action said "no usable archived copy was found …: find where the
+    evidence went, or replace the source", sending the user hunting for evidence that is
+    where it was; now it names the mistake and the line to correct."""
+    run = report()
+    dead = run.results[2]
+    assert dead.cited is not None
+    cited = dataclasses.replace(dead.cited, url="https://e.org/report.pdf.")
+    run.results[2] = dataclasses.replace(dead, cited=cited)
+    out = io.StringIO()
+    Format(form).renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    if form == "html":
+        text = re.sub(r"<[^>]+>", "", text)  # as a browser shows it
+    assert "find where the evidence went" not in text
+    assert re.search(r"dead; the URL as written looks damaged: remove the trailing full stop: "
+                     r".{1,3}https://e.org/report.pdf.{1,3} was probably meant. Correct it on "
+                     r"line 10 of c.yaml, then check again", text), text

@@ -35,7 +35,7 @@ from refcheck.model import (
     best_status,
     day,
 )
-from refcheck.urls import mask
+from refcheck.urls import mask, url_hint
 from refcheck.verdict import NO_NETWORK_DETAIL
 
 
@@ -447,6 +447,13 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
             return (f"drifted; the quote is not in the archived copy of "
                     f"{day(capture.captured)} either: find the passage or the right copy")
         return f"{status.value}; cite the archived copy of {day(capture.captured)}: {capture.url}"
+    hint = (url_hint(result.cited.url) if result.cited is not None
+            and status in (Status.DEAD, Status.SOFT_404) else None)
+    if hint is not None and result.cited is not None:
+        # The case-file warning's mistake (a full stop, a space, a dash copied with the
+        # address) is the likeliest reason, and the archives were asked for it too.
+        return (f"{status.value}; the URL as written looks damaged: {hint}. Correct it on "
+                f"line {result.cited.position.line} of {view.case.path}, then check again")
     look = f" (look for yourself: {result.listing})" if result.listing else ""
     if result.evidence is Evidence.LOST:
         # The archives asked have no usable copy: they said so, or the few captures tried
