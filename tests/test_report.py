@@ -568,3 +568,22 @@ def test_a_dead_url_with_a_copying_mistake_is_told_to_correct_it(form: str) -> N
     assert re.search(r"dead; the URL as written looks damaged: remove the trailing full stop: "
                      r".{1,3}https://e.org/report.pdf.{1,3} was probably meant. Correct it on "
                      r"line 10 of c.yaml, then check again", text), text
+
+
+def test_junit_counts_links_not_checked_for_want_of_a_network_as_skipped() -> None:
+    """With no network JUnit reported every link as a passed test (`tests="3"
+    failures="0" skipped="1"`): a CI test reporter showed all green for a run that checked
+    nothing. They are skipped, with the reason."""
+    from refcheck.verdict import no_network
+
+    run = report()
+    verdict = no_network("https://www.gov.uk/")
+    run.results[1:] = [dataclasses.replace(r, status=verdict.status, detail=verdict.detail,
+                                           http_status=None, final_url=None, redirects=())
+                       for r in run.results[1:]]
+    run.network_unreachable = True
+    out = io.StringIO()
+    Format.junit.renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert '<testsuites name="refcheck" tests="3" failures="0" skipped="3">' in text
+    assert text.count('<skipped message="not checked: no network connection') == 2

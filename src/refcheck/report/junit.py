@@ -1,8 +1,8 @@
 """JUnit XML (``--format junit``), as Jenkins, GitLab and GitHub's test reporters read it:
 one ``testsuite`` per case file, one ``testcase`` per link (``classname`` the case file,
 ``name`` the source id and URL), a ``failure`` for links that fail the run (their source's
-verdict is in the fail-on set), ``skipped`` for sources without a URL and, after Ctrl-C,
-for the links not checked.
+verdict is in the fail-on set), ``skipped`` for sources without a URL and for the links
+not checked (after Ctrl-C, or with no network).
 
 ElementTree escapes XML; ``literal`` has already made control characters visible, which
 XML 1.0 could not carry."""
@@ -19,6 +19,7 @@ from refcheck.report import (
     interruption,
     literal,
     not_checked,
+    not_checked_for_want_of_network,
     run_notes,
     sources,
 )
@@ -90,7 +91,10 @@ class JunitRenderer(Renderer):
                                                 message=f"{result.status.value}: "
                                                         f"{literal(result.detail)}")
                         failure.text = details
-                    elif result.status is Status.NO_URL:
+                    elif result.status is Status.NO_URL or not_checked_for_want_of_network(
+                            result):
+                        # Neither passed: a letter has no URL to check, and with no
+                        # network nothing was (a test reporter would show them green).
                         counts["skipped"] += 1
                         ET.SubElement(test, "skipped", message=literal(result.detail))
                     else:
