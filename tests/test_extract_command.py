@@ -3,6 +3,7 @@ a summary on stderr, and exit code 2 with a message (never a traceback) on bad i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,29 @@ def test_the_summary_counts_one_of_a_kind_in_the_singular(
     assert run_extract([str(study)]) == 0
     err = capsys.readouterr().err
     assert "study.txt: 1 source, 0 references, 1 URL (0 repaired, 0 uncertain)" in err
+
+
+def test_ctrl_c_during_out_dir_says_what_was_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while a corpus was being written ended with exit code 130 and not a word:
+    nothing said how many case files were written, whether they were whole, or what to
+    do. Now it says, and the files written are whole."""
+    import refcheck.extract as extract_package
+
+    real = extract_package.extract_records
+
+    def stopped_after_one(path: Path, **kwargs: object) -> Iterator[object]:
+        results = real(path, **kwargs)  # type: ignore[arg-type]
+        yield next(results)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(extract_package, "extract_records", stopped_after_one)
+    out_dir = tmp_path / "cases"
+    records = FIXTURES / "records.jsonl"
+    assert run_extract([str(records), "--out-dir", str(out_dir)]) == 130
+    assert [cases.load(p).warnings for p in out_dir.iterdir()] == [[]]
+    assert capsys.readouterr().err == (
+        f"refcheck extract: interrupted (Ctrl-C) after line 1 of {records}: 1 case file "
+        f"written to {out_dir}, each whole; the records after it were not read. Run the "
+        "command again to write them all.\n")

@@ -2,7 +2,8 @@
 from the case study itself, with a short summary of what was found and repaired on stderr.
 
 Exit codes: 0 written; 2 bad input or usage (nothing written, or with --out-dir, some
-records refused and the rest written).
+records refused and the rest written); 130 Ctrl-C (with --out-dir, the case files written
+so far are whole, and their number is said).
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def extract_command(
             raise _fail("give -o for one case file or --out-dir for a file of records, "
                         "not both")
         raise typer.Exit(_records(file, out_dir, when))
+    _one(file, output, when)
+
+
+#: The exit code of a command stopped by Ctrl-C, as for a check.
+INTERRUPTED = 130
+
+
+def _one(file: Path, output: Path | None, when: dt.date | None) -> None:
+    """One document's case file, to ``output`` or standard output."""
     if output is not None:
         try:
             refuse_to_replace("--output", output, [file])
@@ -79,6 +89,10 @@ def extract_command(
         extraction = extract(file, date=when)
     except ExtractionError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        _say(f"refcheck extract: interrupted (Ctrl-C) while reading {file}; nothing was "
+             "written.")
+        raise typer.Exit(INTERRUPTED) from None
     if output is None:
         sys.stdout.write(extraction.to_yaml())
         sys.stdout.flush()
@@ -138,7 +152,9 @@ def _records(path: Path, out_dir: Path, when: dt.date | None) -> int:
         else:
             results = extract_records(path, date=when)
         seen: set[str] = set()
+        line = 0
         for result in results:
+            line = result.line
             if result.extraction is None:
                 refused += 1
                 _say(f"refcheck extract: {result.error}; record skipped")
@@ -155,6 +171,13 @@ def _records(path: Path, out_dir: Path, when: dt.date | None) -> int:
             uncertain += len(counts.uncertain)
     except ExtractionError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        # Each case file is written whole, so those written are usable as they are.
+        _say(f"refcheck extract: interrupted (Ctrl-C) after line {line} of {path}: "
+             f"{written} case file{'' if written == 1 else 's'} written to {out_dir}, each "
+             "whole; the records after it were not read. Run the command again to write "
+             "them all.")
+        return INTERRUPTED
     _say(f"{written} case files written to {out_dir}: {urls} URLs, {repaired} repaired, "
          f"{uncertain} uncertain" + (f"; {refused} records refused" if refused else ""))
     return 2 if refused or not written else 0
