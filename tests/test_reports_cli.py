@@ -194,3 +194,20 @@ def test_an_error_a_rerun_will_not_change_is_not_told_to_run_again(
     assert ("a - error; open it in a browser: this is how the server is set up, which "
             "running again will not change") in text
     assert "b - error; run again later; if it persists, open it in a browser" in text
+
+
+@pytest.mark.parametrize(("name", "start"), [
+    ("report.html", "<!doctype html>"), ("report.json", "{"), ("report.md", "# refcheck report"),
+    ("report.csv", "\ufefffile,source"), ("report.xml", "<?xml")])
+def test_output_named_for_a_format_gets_that_format(
+        name: str, start: str, tmp_path: Path, run_cli: Any) -> None:
+    """`refcheck case.yaml -o report.html` wrote the terminal's text into report.html
+    ("terminal report written to report.html"), which a browser shows as one run-on
+    paragraph. Without --format, the output file's name now chooses it; --format typed
+    still wins."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "-o", str(tmp_path / name))
+    assert run.exit_code == 0
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith(start)
+    run = run_cli(str(case), "-o", str(tmp_path / name), "-f", "terminal")
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith("\nTest case")

@@ -750,3 +750,11 @@ def test_merge_never_writes_over_a_shards_report_or_two_reports_to_one_file(
     assert ("is one of the files being read" in err if "{shard}" in how[-1] else
             "is named for the json report too, and the one written last would replace the "
             "other; give each report its own file" in err)
+
+
+def test_merge_output_named_for_a_format_gets_that_format(
+        shards: list[Path], tmp_path: Path) -> None:
+    """`refcheck merge shard-*.json -o audit.html` wrote the terminal's text in it."""
+    _, _, err = run_merge(*map(str, shards), "-o", str(tmp_path / "audit.html"))
+    assert "html report written to" in err
+    assert (tmp_path / "audit.html").read_text().startswith("<!doctype html>")

@@ -191,6 +191,14 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
     pick.show("format", form)
     output_text, _ = pick("output", "output", options.output, path=True)
     pick.show("output", str(output_text) if output_text else "(standard output)")
+    if output_text and pick.origins["format"] == "default":
+        from refcheck.report import format_of_file
+
+        named = format_of_file(str(output_text))
+        if named is not None:  # `-o report.html`: the page, not the terminal's text
+            form = named.value
+            pick.show("format", form)
+            pick.origins["format"] = f"the name of the output file ({output_text})"
     reports, _ = pick("report", "reports", options.reports or None, default=())
     if file is not None and pick.origins["report"] == str(file.path):
         reports = tuple(_report(r, file) for r in reports)

@@ -62,7 +62,7 @@ from refcheck.options import (
     UserAgentOption,
 )
 from refcheck.reading import read_all, read_case
-from refcheck.report import Format, Renderer, literal
+from refcheck.report import Format, Renderer, format_of_file, literal
 from refcheck.verdict import Comparison
 
 if TYPE_CHECKING:
@@ -414,17 +414,12 @@ def parse_report_option(text: str) -> tuple[Format, Path]:
             why = f": `{name}` is not a report format; FORMAT is one of: {formats}"
         else:
             why = f"; expected e.g. junit:report.xml, with FORMAT one of: {formats}"
-            guess = _FORMAT_OF_SUFFIX.get(Path(text).suffix.lower()) if not colon else None
+            guess = format_of_file(text) if not colon else None
             if guess is not None:
                 why += f" (for this file: --report {guess.value}:{text})"
         raise UsageError(f"--report: `{text}` is not FORMAT:PATH{why}")
     return form, Path(path)
 
-
-#: The format a report file's name most likely asks for, to suggest when FORMAT is left out.
-_FORMAT_OF_SUFFIX = {".html": Format.html, ".htm": Format.html, ".json": Format.json,
-                     ".md": Format.markdown, ".csv": Format.csv, ".xml": Format.junit,
-                     ".txt": Format.terminal}
 
 
 class Destination:

@@ -39,6 +39,7 @@ app = command_app()
 
 @app.command(epilog=EPILOG)
 def merge_command(
+    context: typer.Context,
     shards: Annotated[list[Path], typer.Argument(
         metavar="SHARD.json...", help="The JSON reports the shards wrote.",
         show_default=False)],
@@ -56,7 +57,12 @@ def merge_command(
     from refcheck.cli import _err, opened_destinations, parse_report_option
     from refcheck.config import parse_fail_on
     from refcheck.merge import merge, read_shard_file
+    from refcheck.report import format_of_file
 
+    named = format_of_file(str(output)) if output is not None else None
+    source = context.get_parameter_source("format")
+    if named is not None and getattr(source, "name", None) == "DEFAULT":
+        format = named  # `-o audit.html`: the page, not the terminal's text
     try:
         chosen = parse_fail_on(fail_on) if fail_on is not None else None
         extra = [parse_report_option(text) for text in reports or ()]

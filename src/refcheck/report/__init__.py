@@ -70,6 +70,19 @@ class Format(StrEnum):
         return makers[self]()
 
 
+#: The format a report file's name asks for (`-o report.html`), used when no format is
+#: given, so that a browser is not handed the terminal's text.
+FORMAT_OF_SUFFIX = {".html": Format.html, ".htm": Format.html, ".json": Format.json,
+                    ".md": Format.markdown, ".markdown": Format.markdown, ".csv": Format.csv,
+                    ".xml": Format.junit}
+
+
+def format_of_file(name: str) -> Format | None:
+    """The format ``name`` (a report file's path) asks for by its suffix, if any."""
+    dot = name.rfind(".")
+    return FORMAT_OF_SUFFIX.get(name[dot:].lower()) if dot > name.rfind("/") else None
+
+
 def run_notes(report: RunReport) -> list[str]:
     """What every report says about a run that is not a whole audit: a shard's (which
     links it holds, of how many), or a merged report's shards that are missing."""
