@@ -53,6 +53,8 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
     "/lost/ukgwa-503": [("20131101000000", 200)],
     CWDC: [("20120119192332", 200)],
     "/drifted-page": [("20131001000000", 200)],
+    # A long report whose capture holds the quote only at its end, past 256 KiB.
+    "/drifted-long-capture": [("20131001000000", 200)],
     "/lost/ukgwa-redirects": [("20131101000000", 200)],
     "/lost/ukgwa-soft-first": [("20131125000000", 200), ("20130301000000", 200)],
     "/lost/ukgwa-lapsed": LAPSED,
@@ -111,6 +113,15 @@ CAPTURED: dict[tuple[str, str], bytes] = {
        for ts, _ in LAPSED if int(ts[:4]) >= PARKED_SINCE},
     **{(url, "20130601000000"): page for url, page in rot.COUNCIL_CAPTURES.items()},
 }
+#: A capture longer than the tests let refcheck read for a quote, the quote at its end.
+LONG_CAPTURE = (
+    "<!doctype html><html><head><title>Evaluation of the Springboard project</title></head>"
+    "<body><h1>Evaluation of the Springboard project</h1>"
+    + "<p>The evaluation followed the project for two years.</p>" * 6000
+    + "<p>Family intervention workers are dedicated to the families.</p></body></html>"
+).encode()
+CAPTURED[("/drifted-long-capture", "20131001000000")] = LONG_CAPTURE
+
 #: Replays that redirect to another timestamp, whose capture is the one a person sees.
 REPLAY_REDIRECTS: dict[tuple[str, str], str] = {
     ("/lost/wayback-redirects", "20131101000000"): "20131015093000",

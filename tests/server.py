@@ -305,6 +305,7 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/aws-waf": lambda h: h.send(405, page("Human Verification"),
                                  headers={"x-amzn-waf-action": "captcha"}),
     "/drifted-page": _long_page,
+    "/drifted-long-capture": _long_page,
     "/route-404": _titled("Bus route 404: timetable from 2013"),
     "/short-real": lambda h: h.send(200, page("Annual report 2012", "<p>Download the PDF.</p>")),
     # The National Archives' web continuity: a dead government page sent into the archive.

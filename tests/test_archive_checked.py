@@ -5,6 +5,7 @@ with its real date; the CDX reader takes JSON however it is laid out."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,41 @@ def test_a_cited_latest_ukgwa_capture_is_judged_from_the_capture_it_leads_to(
     # A home page cited at its latest capture is the page, not "a redirect to the home page".
     assert home["status"] == "ok", home["detail"]
     assert "mp_" not in json.dumps(links)
+
+
+def _reading(waits: Waits, **limits: int) -> Any:
+    """The run's parts, with the Fetcher's read limits changed (``max_quote_bytes`` …)."""
+    from tests.conftest import parts_with
+
+    base = parts_with(waits)
+
+    def make(settings: Any) -> Any:
+        return base.make_fetcher(dataclasses.replace(settings, **limits))
+
+    return dataclasses.replace(base, make_fetcher=make)
+
+
+def _drifted_long_capture(tmp_path: Path, server: EvidenceServer) -> Path:
+    return write_case(tmp_path, [{
+        "id": "a", "title": "Springboard evaluation", "url": server.url("/drifted-long-capture"),
+        "quote": "Family intervention workers are dedicated to the families"}])
+
+
+def test_a_capture_longer_than_refcheck_reads_is_not_said_to_lack_the_quote(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """The capture holds the quote past the most refcheck reads (256 KiB here, 32 MiB by
+    default): the part read lacks it, which says nothing of the rest. It used to say "the
+    capture … lacks it too" and advise that the quote is not in the archived copy."""
+    case = _drifted_long_capture(tmp_path, server)
+    run = run_cli(str(case), "--format", "json", parts=_reading(waits, max_quote_bytes=256 * 1024))
+    link = json.loads(run.stdout)["links"][0]
+    assert link["status"] == "drifted" and link["archive"]["service"] == "ukgwa"
+    assert "lacks it" not in link["detail"]
+    assert ("the capture of 1 October 2013 is longer than the 256 KiB refcheck reads, so the "
+            "quote was not checked in it: look for it in the capture, "
+            f"{link['archive']['url']}") in link["detail"]
+    assert link["evidence"] == "unknown"  # not shown to be in the copy, nor shown missing
+    text = run_cli(str(case), parts=_reading(waits, max_quote_bytes=256 * 1024)).stdout
+    assert "could not check the archived copy of 1 October 2013 for the quote" in text
+    assert "the quote is not in the archived copy" not in text
+

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from refcheck.archive import ArchiveSettings
 from refcheck.archive.citations import Citation, recognise
+from refcheck.archive.client import capture_problem
 from refcheck.archive.registry import Archives
 from refcheck.doi import DEFAULT_DOI_URL, landing, landing_url, lookup_doi
 from refcheck.http import Clock, Fetcher, link_window, utc_now
@@ -72,6 +73,7 @@ from refcheck.verdict import (
     no_network,
     no_url,
     quote_in_capture_detail,
+    too_long_to_read,
     unconcluded,
     with_quote,
     worth_comparing,
@@ -364,7 +366,7 @@ class Checker:
         self._probing: asyncio.Task[None] | None = None
         self._lookups: dict[tuple[str, dt.datetime | None],
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
-        self._capture_texts: dict[str, asyncio.Task[str | None]] = {}
+        self._capture_texts: dict[str, asyncio.Task[tuple[str | None, str | None]]] = {}
         self._replays: dict[str, asyncio.Task[Fetch | None]] = {}
         self._started: set[str] = set()
         self._network_failed = False
@@ -792,14 +794,12 @@ class Checker:
         cited page nearest the case date (the domain changed hands): then ``drifted``,
         with the capture to cite."""
         assert self.archives is not None
-        lookup_key = (original, target_of(citation.case, self.options.as_of))
-        if lookup_key not in self._lookups:
-            self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key))
-        found, asked = await asyncio.shield(self._lookups[lookup_key])
+        found, asked = await self.archived(original, citation)
         if found is None:
             return result
         if found.url not in self._replays:
-            self._replays[found.url] = asyncio.create_task(self.archives.replay(found))
+            self._replays[found.url] = asyncio.create_task(
+                self.read_capture(found, self.fetcher.settings.max_bytes))
         replay = await asyncio.shield(self._replays[found.url])
         judged = changed_hands(verdict, live.fetch.answer, found,
                                replay.answer if replay is not None else None)
@@ -814,21 +814,28 @@ class Checker:
                         stripped: bool) -> LinkResult:
         """The result with what the archives hold."""
         assert self.archives is not None
+        found, asked = await self.archived(original, citation)
+        detail = result.detail
+        shown = None  # whether the capture is known to hold the drifted source's quote
+        quote = citation.source.quote
+        if found is not None and result.status is Status.DRIFTED and quote:
+            quote_found, unread = await self.quote_in_capture(found, quote)
+            detail = quote_in_capture_detail(detail, found, quote_found, unread)
+            shown = quote_found is True  # not read whole: not shown to hold it
+        return dataclasses.replace(
+            result, detail=detail, archive=found, lookups=asked,
+            evidence=evidence_of(result.status, found, asked, shown),
+            listing=self.archives.listing(original),
+            lookup_url=original if stripped else None)
+
+    async def archived(self, original: str, citation: _Citation
+                       ) -> tuple[Capture | None, tuple[Lookup, ...]]:
+        """The archives' answer for ``original`` nearest the citation's date, asked once
+        however many citations want it."""
         lookup_key = (original, target_of(citation.case, self.options.as_of))
         if lookup_key not in self._lookups:
             self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key))
-        found, asked = await asyncio.shield(self._lookups[lookup_key])
-        detail = result.detail
-        quote_found = None
-        quote = citation.source.quote
-        if found is not None and result.status is Status.DRIFTED and quote:
-            quote_found = await self.quote_in_capture(found, quote)
-            detail = quote_in_capture_detail(detail, found, quote_found)
-        return dataclasses.replace(
-            result, detail=detail, archive=found, lookups=asked,
-            evidence=evidence_of(result.status, found, asked, quote_found),
-            listing=self.archives.listing(original),
-            lookup_url=original if stripped else None)
+        return await asyncio.shield(self._lookups[lookup_key])
 
     async def _lookup(self, url: str, target: dt.datetime | None
                       ) -> tuple[Capture | None, tuple[Lookup, ...]]:
@@ -846,26 +853,45 @@ class Checker:
             memory.found(url, target, found, self.clock())
         return found, asked
 
-    async def quote_in_capture(self, capture: Capture, quote: str) -> bool | None:
-        """Whether the capture holds the quote; None when its text cannot be read. Each
-        capture is fetched and read once, however many sources' quotes are looked for: in
-        its archive's raw form, as the page a person opens may be the archive's banner with
-        the capture in a frame."""
+    async def read_capture(self, capture: Capture, max_bytes: int) -> Fetch | None:
+        """A capture's own text, read up to ``max_bytes``, fetched under its archive's own
+        budget for playback, as its other requests are, in its raw form (the page a person
+        opens may be the archive's banner with the capture in a frame)."""
         archives = self.archives
         assert archives is not None
+        fetch = await archives.replay(capture, max_bytes=max_bytes)
+        if fetch is None:  # an archive not in this run: the address as given
+            fetch = await self.fetcher.fetch(archives.readable(capture), want_body=True,
+                                             max_bytes=max_bytes)
+        return fetch
+
+    async def quote_in_capture(self, capture: Capture, quote: str
+                               ) -> tuple[bool | None, str | None]:
+        """Whether the capture holds the quote: True, False (read whole, it does not), or
+        None, with why it was not checked (it is longer than refcheck reads and the part
+        read lacks it, or it could not be read). Each capture is fetched and read once,
+        however many sources' quotes are looked for."""
         if capture.url not in self._capture_texts:
-            async def read() -> str | None:
-                # Under the archive's own budget for playback, as its other requests are.
-                fetch = await archives.replay(
-                    capture, max_bytes=self.fetcher.settings.max_quote_bytes)
-                if fetch is None:  # an archive not in this run: the address as given
-                    fetch = await self.fetcher.fetch(
-                        archives.readable(capture), want_body=True,
-                        max_bytes=self.fetcher.settings.max_quote_bytes)
-                return page_text(fetch.answer) if fetch.answer is not None else None
+            async def read() -> tuple[str | None, str | None]:
+                most = self.fetcher.settings.max_quote_bytes
+                fetch = await self.read_capture(capture, most)
+                answer = fetch.answer if fetch is not None else None
+                problem = capture_problem(fetch, capture.label or "the archive") \
+                    if fetch is not None else (True, "no answer")
+                if answer is None or problem is not None:
+                    # A 429, a time-out, an answer that is no capture: nothing was read.
+                    why = problem[1] if problem is not None else "no answer"
+                    return None, f"could not be read ({why})"
+                cut = too_long_to_read(most) if answer.truncated else None
+                text = page_text(answer)
+                return text, cut or (None if text is not None else "could not be read as text")
             self._capture_texts[capture.url] = asyncio.create_task(read())
-        text = await asyncio.shield(self._capture_texts[capture.url])
-        return None if text is None else contains_quote(text, quote)
+        text, unread = await asyncio.shield(self._capture_texts[capture.url])
+        if text is not None and contains_quote(text, quote):
+            return True, None
+        if unread is not None:  # a part read, or none: the quote may be in the rest
+            return None, unread
+        return (False, None) if text is not None else (None, "could not be read as text")
 
     # -- results ----------------------------------------------------------------------------
 

@@ -194,8 +194,8 @@ def with_quote(verdict: Verdict, quote: str | None, found: bool | None, *,
         return verdict
     if found is None and cut is not None:
         return dataclasses.replace(
-            verdict, detail=f"{verdict.detail}; it is longer than the {_size(cut)} refcheck "
-                            "reads, so the quote was not checked: look for it in a browser")
+            verdict, detail=f"{verdict.detail}; it {too_long_to_read(cut)}, so the quote was "
+                            "not checked: look for it in a browser")
     if found is None:
         return dataclasses.replace(
             verdict, detail=f"{verdict.detail}; could not read the page's text, so the quote "
@@ -286,12 +286,29 @@ def evidence_of(status: Status, capture: Capture | None, lookups: Sequence[Looku
     return Evidence.UNKNOWN
 
 
-def quote_in_capture_detail(detail: str, capture: Capture, found: bool | None) -> str:
+#: Said of a capture a quote could not be looked for in all of; ``report.action`` reads it
+#: back, so as not to call the quote missing from a copy that was not read.
+QUOTE_NOT_CHECKED_IN_CAPTURE = "so the quote was not checked in it"
+
+
+def quote_in_capture_detail(detail: str, capture: Capture, found: bool | None,
+                            unread: str | None = None) -> str:
+    """What the capture says of the quote: in it, missing from it (read whole), or, when
+    ``found`` is None, not checked, because of ``unread`` (it is longer than refcheck reads,
+    its text or the capture itself could not be read): never a confident negative from a
+    partial read."""
+    when = day(capture.captured)
     if found:
-        return f"{detail}; the quote is in the capture of {day(capture.captured)}"
+        return f"{detail}; the quote is in the capture of {when}"
     if found is False:
-        return f"{detail}; the capture of {day(capture.captured)} lacks it too"
-    return detail
+        return f"{detail}; the capture of {when} lacks it too"
+    return (f"{detail}; the capture of {when} {unread or 'could not be read'}, "
+            f"{QUOTE_NOT_CHECKED_IN_CAPTURE}: look for it in the capture, {capture.url}")
+
+
+def too_long_to_read(cut: int) -> str:
+    """Of a document read only in part: why a quote not found in it is not checked."""
+    return f"is longer than the {_size(cut)} refcheck reads"
 
 
 # -- what an HTTP exchange means ------------------------------------------------------

@@ -36,7 +36,7 @@ from refcheck.model import (
     day,
 )
 from refcheck.urls import mask, url_hint
-from refcheck.verdict import NO_NETWORK_DETAIL
+from refcheck.verdict import NO_NETWORK_DETAIL, QUOTE_NOT_CHECKED_IN_CAPTURE
 
 
 class Renderer(ABC):
@@ -456,6 +456,10 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
                 if capture is not None else "")
         return f"{status.value}; {advice}{copy}"
     if capture is not None:  # dead, soft-404, drifted with a good copy
+        if status is Status.DRIFTED and QUOTE_NOT_CHECKED_IN_CAPTURE in result.detail:
+            return (f"drifted; refcheck could not check the archived copy of "
+                    f"{day(capture.captured)} for the quote: look for it there, then cite "
+                    f"it: {capture.url}")
         if status is Status.DRIFTED and result.evidence is Evidence.UNKNOWN:
             return (f"drifted; the quote is not in the archived copy of "
                     f"{day(capture.captured)} either: find the passage or the right copy")
