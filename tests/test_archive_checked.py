@@ -159,7 +159,7 @@ def test_the_capture_a_quote_is_looked_for_in_is_fetched_under_the_archives_budg
     assert "the quote is in the capture of 1 October 2013" in link["detail"]
     with server.lock:
         asked = [p for p in server.seen if p.startswith("/ukgwa/")]
-    assert len(asked) >= 3  # the list of captures, the capture proved, the capture read
+    assert len(asked) == 2  # the list of captures, the capture (proved and read at once)
     assert sum(1 for wait in waits.asked if wait > 59) >= len(asked) - 1, (asked, waits.asked)
 
 
@@ -302,3 +302,18 @@ def test_a_capture_longer_than_refcheck_reads_is_not_said_to_lack_the_quote(
     assert "could not check the archived copy of 1 October 2013 for the quote" in text
     assert "the quote is not in the archived copy" not in text
 
+
+def test_a_capture_found_for_a_quote_is_fetched_once_and_read_whole(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """The capture that proved itself is the one read for the quote: one request to the
+    archive for it, not one to prove it and another to read it, and read to the quote's
+    limit (past the usual 64 KiB here), so the quote at its end is found."""
+    case = _drifted_long_capture(tmp_path, server)
+    server.reset_counts()
+    run = run_cli(str(case), "--format", "json", parts=_reading(waits, max_bytes=64 * 1024))
+    link = json.loads(run.stdout)["links"][0]
+    assert "the quote is in the capture of 1 October 2013" in link["detail"]
+    assert link["evidence"] == "archived"
+    with server.lock:
+        captures = [p for p in server.seen if p.startswith("/ukgwa/20131001000000")]
+    assert len(captures) == 1, captures

@@ -368,6 +368,9 @@ class Checker:
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
         self._capture_texts: dict[str, asyncio.Task[tuple[str | None, str | None]]] = {}
         self._replays: dict[str, asyncio.Task[Fetch | None]] = {}
+        #: Captures as a lookup fetched them to prove them, with the most read of each, kept
+        #: for the one reader that asked for them (so a capture is fetched once, not twice).
+        self._proofs: dict[str, tuple[Fetch, int]] = {}
         self._started: set[str] = set()
         self._network_failed = False
         self._dispatch = _Dispatcher({}, per_host=1, window=1, start=lambda key: None)
@@ -753,13 +756,22 @@ class Checker:
         as_cited = live.archived_as or (cited.original if cited else url)
         # Credentials in the cited URL are for its own server, not for the archives.
         original = without_secrets(as_cited)
+        # The capture found is read (for a drifted source's quote, or to compare with the
+        # live page) from the fetch that proved it, read far enough for that.
+        reads = [self.fetcher.settings.max_quote_bytes
+                 if verdict.status is Status.DRIFTED and citation.source.quote else
+                 self.fetcher.settings.max_bytes
+                 if verdict.status not in LOOKUP_STATUSES
+                 and self.compares(citation, live, verdict) else None
+                 for citation, verdict in zip(citations, live.verdicts, strict=True)]
+        read = max((r for r in reads if r is not None), default=None)
         results = []
         for citation, verdict in zip(citations, live.verdicts, strict=True):
             result = self._result(citation, verdict, live.fetch)
             if self.archives is not None and verdict.status in LOOKUP_STATUSES:
                 self.progress.looking_up()
                 try:
-                    result = await self.fall_back(result, citation, original,
+                    result = await self.fall_back(result, citation, original, read,
                                                   stripped=original != as_cited)
                 except Exception as exc:  # the live result stands; say the lookup broke
                     failed = Lookup(None, LookupOutcome.FAILED, f"internal error: {exc!r}",
@@ -772,7 +784,8 @@ class Checker:
             elif self.archives is not None and self.compares(citation, live, verdict):
                 self.progress.looking_up()
                 try:
-                    result = await self.compared(result, citation, live, verdict, original)
+                    result = await self.compared(result, citation, live, verdict, original,
+                                                 read)
                 except Exception:  # a comparison that broke leaves the live result as it was
                     pass
                 finally:
@@ -789,12 +802,12 @@ class Checker:
                                title=citation.source.title, mode=mode)
 
     async def compared(self, result: LinkResult, citation: _Citation, live: _Live,
-                       verdict: Verdict, original: str) -> LinkResult:
+                       verdict: Verdict, original: str, read: int | None) -> LinkResult:
         """The result, unless the live page has nothing to do with the capture of the
         cited page nearest the case date (the domain changed hands): then ``drifted``,
         with the capture to cite."""
         assert self.archives is not None
-        found, asked = await self.archived(original, citation)
+        found, asked = await self.archived(original, citation, read)
         if found is None:
             return result
         if found.url not in self._replays:
@@ -810,11 +823,11 @@ class Checker:
             evidence=evidence_of(judged.status, found, asked),
             listing=self.archives.listing(original))
 
-    async def fall_back(self, result: LinkResult, citation: _Citation, original: str, *,
-                        stripped: bool) -> LinkResult:
+    async def fall_back(self, result: LinkResult, citation: _Citation, original: str,
+                        read: int | None, *, stripped: bool) -> LinkResult:
         """The result with what the archives hold."""
         assert self.archives is not None
-        found, asked = await self.archived(original, citation)
+        found, asked = await self.archived(original, citation, read)
         detail = result.detail
         shown = None  # whether the capture is known to hold the drifted source's quote
         quote = citation.source.quote
@@ -828,16 +841,17 @@ class Checker:
             listing=self.archives.listing(original),
             lookup_url=original if stripped else None)
 
-    async def archived(self, original: str, citation: _Citation
+    async def archived(self, original: str, citation: _Citation, read: int | None
                        ) -> tuple[Capture | None, tuple[Lookup, ...]]:
         """The archives' answer for ``original`` nearest the citation's date, asked once
-        however many citations want it."""
+        however many citations want it; ``read`` is how much of the capture found is to
+        be kept for reading, None when it will not be read."""
         lookup_key = (original, target_of(citation.case, self.options.as_of))
         if lookup_key not in self._lookups:
-            self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key))
+            self._lookups[lookup_key] = asyncio.create_task(self._lookup(*lookup_key, read))
         return await asyncio.shield(self._lookups[lookup_key])
 
-    async def _lookup(self, url: str, target: dt.datetime | None
+    async def _lookup(self, url: str, target: dt.datetime | None, read: int | None
                       ) -> tuple[Capture | None, tuple[Lookup, ...]]:
         """The archives' answer, or the capture an earlier run found (a capture does not
         change, so the archives need not be asked for it again)."""
@@ -848,17 +862,25 @@ class Checker:
             if known is not None:
                 return known, (Lookup(known.service, LookupOutcome.FOUND,
                                       "found by an earlier run", known, label=known.label),)
-        found, asked = await self.archives.lookup(url, target)
+        found, asked, proof = await self.archives.lookup_and_read(url, target, max_bytes=read)
+        if found is not None and proof is not None and read is not None:
+            self._proofs[found.url] = (proof, read)
         if memory is not None and found is not None:
             memory.found(url, target, found, self.clock())
         return found, asked
 
     async def read_capture(self, capture: Capture, max_bytes: int) -> Fetch | None:
-        """A capture's own text, read up to ``max_bytes``, fetched under its archive's own
-        budget for playback, as its other requests are, in its raw form (the page a person
-        opens may be the archive's banner with the capture in a frame)."""
+        """A capture's own text, read up to ``max_bytes``: from the fetch that proved it,
+        when the lookup kept it and it was read far enough (or whole); else fetched, under
+        its archive's own budget for playback, as its other requests are, in its raw form
+        (the page a person opens may be the archive's banner with the capture in a frame)."""
         archives = self.archives
         assert archives is not None
+        kept = self._proofs.pop(capture.url, None)
+        if kept is not None:
+            proof, read = kept
+            if proof.answer is not None and (not proof.answer.truncated or read >= max_bytes):
+                return proof
         fetch = await archives.replay(capture, max_bytes=max_bytes)
         if fetch is None:  # an archive not in this run: the address as given
             fetch = await self.fetcher.fetch(archives.readable(capture), want_body=True,

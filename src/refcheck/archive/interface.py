@@ -30,6 +30,14 @@ class ArchiveService(ABC):
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
         """The good capture of ``url`` nearest ``target`` (the newest, when None)."""
 
+    async def lookup_and_read(self, url: str, target: dt.datetime | None, *,
+                              max_bytes: int) -> tuple[Lookup, Fetch | None]:
+        """``lookup``, and the capture found as it was fetched to prove it, read up to
+        ``max_bytes``, for a caller that will read the capture's text: fetched once, not
+        once to prove it and again to read it. None where the service keeps no such fetch
+        (the caller then ``replay``s the capture)."""
+        return await self.lookup(url, target), None
+
     async def replay(self, capture: Capture, *, max_bytes: int | None = None) -> Fetch | None:
         """One of this archive's captures, fetched to be read (None: it cannot be)."""
         return None

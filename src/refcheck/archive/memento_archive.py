@@ -67,16 +67,27 @@ class MementoArchive(ArchiveService):
         return await self.client.get(self.raw_url(capture.url), limiter, max_bytes=max_bytes)
 
     async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+        return (await self.search(url, target, None))[0]
+
+    async def lookup_and_read(self, url: str, target: dt.datetime | None, *,
+                              max_bytes: int) -> tuple[Lookup, Fetch | None]:
+        return await self.search(url, target, max_bytes)
+
+    async def search(self, url: str, target: dt.datetime | None,
+                     max_bytes: int | None) -> tuple[Lookup, Fetch | None]:
+        """The lookup, and the good capture's fetch (its body read up to ``max_bytes``,
+        the usual cap when None)."""
         original = archivable(url)
         try:
             mementos = await self.timemap(self.address(self.info.timemap, original),
                                           self.requests)
         except ArchiveError as exc:
-            return self.failed(str(exc))
+            return self.failed(str(exc)), None
         if not mementos:
-            return self.not_archived()
+            return self.not_archived(), None
         candidates = [Candidate(m.when, m.uri, self.human_url(m.uri)) for m in mementos]
-        return await self.prove(candidates, self.requests, original, target)
+        return await self.prove(candidates, self.requests, original, target,
+                                max_bytes=max_bytes)
 
     # -- steps every Memento archive shares -------------------------------------------------
 
@@ -114,7 +125,8 @@ class MementoArchive(ArchiveService):
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
                     original: str, target: dt.datetime | None,
-                    more: Callable[[], Awaitable[list[Candidate]]] | None = None) -> Lookup:
+                    more: Callable[[], Awaitable[list[Candidate]]] | None = None, *,
+                    max_bytes: int | None = None) -> tuple[Lookup, Fetch | None]:
         """Fetch candidates until one is a good capture (at most ``settings.candidates``,
         3 by default), in ``next_to_try``'s order: nearest ``target`` first, then, past
         captures that are not the page, further back. A lookup failure ends the search
@@ -122,7 +134,9 @@ class MementoArchive(ArchiveService):
         skipped. ``more`` lists the captures outside ``candidates`` (which may be a window
         around ``target``), asked for once the search goes back in time. A replay that
         redirects (to the capture nearest the timestamp asked, say) is followed, and the
-        capture it lands on is the one reported, with its own date."""
+        capture it lands on is the one reported, with its own date. The good capture's
+        fetch (its body read up to ``max_bytes``) is returned with the lookup, so that a
+        caller that reads the capture need not fetch it again."""
         reasons: list[str] = []
         tried: set[dt.datetime] = set()  # the CDX lists a capture once per copy of it
         bad: list[dt.datetime] = []
@@ -139,7 +153,7 @@ class MementoArchive(ArchiveService):
             if candidate is None:
                 break
             tried.add(candidate.when)
-            check = await self.client.get(candidate.fetch_url, limiter)
+            check = await self.client.get(candidate.fetch_url, limiter, max_bytes=max_bytes)
             verdict = capture_problem(check, self.info.short)
             if verdict is None:
                 answer = check.answer
@@ -147,16 +161,16 @@ class MementoArchive(ArchiveService):
                 captured = parse_http_date(answer.headers["memento-datetime"]) or candidate.when
                 landed = self.human_url(answer.url) if check.hops else candidate.human_url
                 return self.found(Capture(self.info.key, landed, captured, original,
-                                          self.info.short))
+                                          self.info.short)), check
             failed, why = verdict
             if failed:
-                return self.failed(why)
+                return self.failed(why), None
             reasons.append(why)
             bad.append(candidate.when)
         if unlisted is not None:
-            return self.failed(unlisted)
+            return self.failed(unlisted), None
         if not reasons:
-            return self.not_archived()
+            return self.not_archived(), None
         none_usable = ("the capture tried is not usable" if len(reasons) == 1 else
                   f"none of the {len(reasons)} captures tried is usable")
-        return self.not_archived(f"{none_usable}: {reasons[0]}")
+        return self.not_archived(f"{none_usable}: {reasons[0]}"), None

@@ -37,17 +37,31 @@ class Archives:
 
     async def lookup(self, url: str, target: dt.datetime | None
                      ) -> tuple[Capture | None, tuple[Lookup, ...]]:
+        found, lookups, _ = await self.lookup_and_read(url, target, max_bytes=None)
+        return found, lookups
+
+    async def lookup_and_read(self, url: str, target: dt.datetime | None, *,
+                              max_bytes: int | None
+                              ) -> tuple[Capture | None, tuple[Lookup, ...], Fetch | None]:
+        """Each service asked in turn until one has a good capture; with ``max_bytes``,
+        also that capture as it was fetched to prove it (read up to ``max_bytes``), when
+        its service keeps it, so a caller that reads the capture need not fetch it again."""
         lookups: list[Lookup] = []
         for service in self.services:
+            proof = None
             try:
-                result = await service.lookup(url, target)
+                if max_bytes is None:
+                    result = await service.lookup(url, target)
+                else:
+                    result, proof = await service.lookup_and_read(url, target,
+                                                                  max_bytes=max_bytes)
             except ArchiveError as exc:
                 result = Lookup(service.info.key, LookupOutcome.FAILED, str(exc),
                                 label=service.info.short)
             lookups.append(result)
             if result.outcome is LookupOutcome.FOUND:
-                return result.capture, tuple(lookups)
-        return None, tuple(lookups)
+                return result.capture, tuple(lookups), proof
+        return None, tuple(lookups), None
 
     async def replay(self, capture: Capture, *, max_bytes: int | None = None) -> Fetch | None:
         """A capture one of this run's archives found, fetched to be read (compared with

@@ -24,7 +24,7 @@ from refcheck.archive.memento import (
     usable_cdx_row,
 )
 from refcheck.archive.memento_archive import MementoArchive
-from refcheck.model import Capture, Lookup
+from refcheck.model import Capture, Fetch, Lookup
 
 WINDOW = dt.timedelta(days=2 * 365)
 _RAW = re.compile(r"/web/(\d{1,14})id_/")
@@ -43,7 +43,8 @@ class Wayback(MementoArchive):
         """``…/web/{ts}/{url}`` → ``…/web/{ts}id_/{url}``: the bytes as captured."""
         return _REPLAY.sub(r"/web/\1id_/", capture_url, count=1)
 
-    async def lookup(self, url: str, target: dt.datetime | None) -> Lookup:
+    async def search(self, url: str, target: dt.datetime | None,
+                     max_bytes: int | None) -> tuple[Lookup, Fetch | None]:
         original = archivable(url)
         window: dict[str, str] = {}
         if target is not None:
@@ -51,7 +52,7 @@ class Wayback(MementoArchive):
                       "to": format_timestamp(target + WINDOW)[:8]}
         rows = await self._cdx(original, window)
         if isinstance(rows, Lookup):
-            return rows
+            return rows, None
         if rows:
             # A CDX 200 row is not proof: the capture may be an error page served 200, a
             # soft 404 or a parked domain. The nearest are fetched and judged; when they
@@ -64,8 +65,8 @@ class Wayback(MementoArchive):
                                             self.capture_url(timestamp, row.uri)))
             outside = (lambda: self._timemap_candidates(original)) if window else None
             return await self.prove(candidates, self.limiters["playback"], original, target,
-                                    more=outside)
-        return await self._from_timemap(original, target)
+                                    more=outside, max_bytes=max_bytes)
+        return await self._from_timemap(original, target, max_bytes)
 
     async def captured_since(self, url: str, since: dt.datetime) -> Lookup:
         """The newest good (200) capture of ``url`` taken since ``since`` (found), none
@@ -120,12 +121,14 @@ class Wayback(MementoArchive):
                                         self.capture_url(timestamp, original)))
         return candidates
 
-    async def _from_timemap(self, original: str, target: dt.datetime | None) -> Lookup:
+    async def _from_timemap(self, original: str, target: dt.datetime | None,
+                            max_bytes: int | None) -> tuple[Lookup, Fetch | None]:
         """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
         try:
             candidates = await self._timemap_candidates(original)
         except ArchiveError as exc:
-            return self.failed(str(exc))
+            return self.failed(str(exc)), None
         if not candidates:
-            return self.not_archived()
-        return await self.prove(candidates, self.limiters["playback"], original, target)
+            return self.not_archived(), None
+        return await self.prove(candidates, self.limiters["playback"], original, target,
+                                max_bytes=max_bytes)
