@@ -76,6 +76,13 @@ UKGWA: dict[str, list[tuple[str, int]]] = {
                               ("gone", [("20120601000000", 200), ("20130301000000", 404)]),
                               ("soft", [("20130301000000", 200)]))},
 }
+#: TimeMaps in pages (RFC 7089 4.3), each page linking to the next and the previous with the
+#: dates they cover: the captures nearest the case date are on the second page.
+PAGED: dict[str, list[list[tuple[str, int]]]] = {
+    "/lost/ukgwa-paged": [[("20080101000000", 200), ("20100101000000", 200)],
+                          [("20130601000000", 200), ("20131120000000", 200)]],
+}
+UKGWA.update({key: [c for page in pages for c in page] for key, pages in PAGED.items()})
 #: Text a capture holds besides the usual, by original.
 CAPTURE_TEXT = {"/drifted-page": "Family intervention workers are dedicated to the families "
                                  "and provide an antidote to fragmented activity.",
@@ -171,11 +178,18 @@ class FakeArchives:
     def ukgwa(self, h: Handler) -> None:
         base = h.server.url("/ukgwa")
         rest = h.path[len("/ukgwa/"):]
-        if rest.startswith("timemap/link/"):
-            original = rest[len("timemap/link/"):]
+        paged = re.match(r"^timemap/page(\d+)/link/(.+)$", rest)
+        if rest.startswith("timemap/link/") or paged:
+            number, original = (int(paged.group(1)), paged.group(2)) if paged else (
+                1, rest[len("timemap/link/"):])
             if self._ukgwa_misbehaves(h, original):
                 return
             captures = UKGWA.get(_key(original))
+            pages = PAGED.get(_key(original))
+            if pages:
+                h.send(200, self._timemap_page(base, original, pages, number).encode(),
+                       "application/link-format")
+                return
             if not captures:
                 h.send(404, b"<html><title>Not found</title></html>")
                 return
@@ -222,6 +236,27 @@ class FakeArchives:
                     f'rel="timemap"; type="application/link-format", '
                     f'<{base}/{ts}mp_/{original}>; rel="memento"; '
                     f'datetime="{_http_date(ts)}"'})
+
+    @staticmethod
+    def _timemap_page(base: str, original: str, pages: list[list[tuple[str, int]]],
+                      number: int) -> str:
+        """Page ``number`` (from 1) of a paged TimeMap: its mementos, then links to the
+        pages before and after it, with the dates they cover."""
+        def page_url(n: int) -> str:
+            return (f"{base}/timemap/link/{original}" if n == 1 else
+                    f"{base}/timemap/page{n}/link/{original}")
+
+        captures = pages[number - 1]
+        lines = [f'<{page_url(number)}>; rel="self"; type="application/link-format",',
+                 f'<{original}>; rel="original",']
+        lines += [f'<{base}/{ts}mp_/{original}>; rel="memento"; datetime="{_http_date(ts)}",'
+                  for ts, _ in captures]
+        for n, rel in ((number - 1, "prev"), (number + 1, "next")):
+            if 1 <= n <= len(pages):
+                lines.append(f'<{page_url(n)}>; rel="{rel}"; type="application/link-format"; '
+                             f'from="{_http_date(pages[n - 1][0][0])}"; '
+                             f'until="{_http_date(pages[n - 1][-1][0])}",')
+        return "\n".join(lines)
 
     def ukgwa_legacy(self, h: Handler, ts: str, original: str) -> None:
         """Pre-2021 addresses redirect to the current form."""

@@ -305,3 +305,23 @@ def test_a_bare_host_with_a_query_is_asked_for_with_its_slash_before_the_query(
     assert link["archive"]["original"] == "http://lapsed-charity.invalid/?page_id=12"
     assert link["listing"] == server.url(
         "/ukgwa/*/http://lapsed-charity.invalid/?page_id=12")
+
+
+def test_a_timemap_in_pages_is_read_to_the_page_nearest_the_date(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """UKGWA's first TimeMap page lists 2008 and 2010; it links (rel="next", RFC 7089 4.3)
+    to a page covering 2013. The capture nearest the case date, 20 November 2013, is on
+    that page: it used to be missed, and the 2010 capture offered, three years off."""
+    path = "/lost/ukgwa-paged"
+    link = check(run_cli, tmp_path, server, [path])[path]
+    assert link["archive"]["service"] == "ukgwa"
+    assert link["archive"]["captured"] == "2013-11-20T00:00:00+00:00"
+    # Without a date the newest is wanted, and it is on the last page too.
+    link = check(run_cli, tmp_path, server, [path], date=None)[path]
+    assert link["archive"]["captured"] == "2013-11-20T00:00:00+00:00"
+    # With a date on the first page, the second is not asked for.
+    server.reset_counts()
+    link = check(run_cli, tmp_path, server, [path], date="2008-02-01")[path]
+    assert link["archive"]["captured"] == "2008-01-01T00:00:00+00:00"
+    with server.lock:
+        assert not [p for p in server.seen if p.startswith("/ukgwa/timemap/page")]

@@ -353,3 +353,33 @@ def test_a_timemap_answered_with_a_page_is_a_failed_lookup_not_no_copy(body: str
     assert capture is None
     assert [(x.service, x.outcome) for x in lookups] == [("parliament", LookupOutcome.FAILED)]
     assert "not a list of captures" in lookups[0].detail
+
+
+def test_a_timemap_page_that_cannot_be_read_fails_the_lookup_not_no_copy() -> None:
+    """The first page's only capture is a 404 page; the page nearer the date (rel="next")
+    answers 503. Its captures may be the page: the lookup failed, the evidence is not lost."""
+    page = "https://publications.parliament.uk/pa/cm201213/cmselect/cmeduc/137/137.pdf"
+    first = (f'<https://parl.test/timemap/link/{page}>; rel="self",\n'
+             f'<https://parl.test/20090101000000/{page}>; rel="memento"; '
+             'datetime="Thu, 01 Jan 2009 00:00:00 GMT",\n'
+             f'<https://parl.test/timemap/2/link/{page}>; rel="next"; '
+             'type="application/link-format"; from="Fri, 01 Nov 2013 00:00:00 GMT",')
+    router = respx.MockRouter()
+    router.get(f"https://parl.test/timemap/link/{page}").respond(200, text=first)
+    router.get(f"https://parl.test/timemap/2/link/{page}").respond(503)
+    router.get(f"https://parl.test/20090101000000/{page}").respond(
+        404, headers={"Memento-Datetime": "Thu, 01 Jan 2009 00:00:00 GMT"})
+    settings = ArchiveSettings(order=(Archive.PARLIAMENT,),
+                               urls=((Archive.PARLIAMENT, "https://parl.test"),))
+    waits = Waits()
+
+    async def go() -> tuple[object, tuple[Lookup, ...]]:
+        async with Fetcher(transport=httpx.MockTransport(router.async_handler), sleep=waits,
+                           clock=waits.clock) as fetcher:
+            return await Archives.build(settings, fetcher).lookup(
+                page, dt.datetime(2013, 11, 29, tzinfo=dt.UTC))
+
+    capture, lookups = asyncio.run(go())
+    assert capture is None
+    assert [(x.service, x.outcome) for x in lookups] == [("parliament", LookupOutcome.FAILED)]
+    assert "503" in lookups[0].detail

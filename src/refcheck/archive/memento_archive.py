@@ -8,6 +8,7 @@ Parliament and National Records of Scotland web archives, which publish no CDX o
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Awaitable, Callable, Sequence
 
 from refcheck.archive import (
@@ -22,8 +23,47 @@ from refcheck.archive import (
 )
 from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem, lookup_problem
 from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
-from refcheck.archive.memento import parse_http_date, parse_link_format
+from refcheck.archive.memento import LinkEntry, parse_http_date, parse_link_format
 from refcheck.model import Capture, Fetch, Lookup, LookupOutcome
+
+#: A TimeMap's pages read at most, its first included: each is a request under the
+#: archive's budget for lookups.
+TIMEMAP_PAGES = 4
+#: The relations of a link from one TimeMap page to another (RFC 7089 4.3).
+PAGE_RELS = frozenset({"next", "prev", "timemap"})
+
+
+def _bounds(page: LinkEntry) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The dates a TimeMap page says it covers (``from``, ``until``), where it says."""
+    start, end = page.params.get("from"), page.params.get("until")
+    return (parse_http_date(start) if start else None,
+            parse_http_date(end) if end else None)
+
+
+def _page_distance(page: LinkEntry, target: dt.datetime | None) -> float:
+    """How far a TimeMap page's captures may be from ``target`` at the nearest: 0 when it
+    covers it or does not say what it covers; without a target, newer pages first."""
+    start, end = _bounds(page)
+    if target is None:
+        newest = end or start
+        return -newest.timestamp() if newest is not None else -math.inf
+    if start is not None and target < start:
+        return (start - target).total_seconds()
+    if end is not None and target > end:
+        return (target - end).total_seconds()
+    return 0.0
+
+
+def _may_be_nearer(page: LinkEntry, mementos: Sequence[Memento],
+                   target: dt.datetime | None) -> bool:
+    """Whether a TimeMap page may list a capture nearer ``target`` (newer, without one)
+    than any in ``mementos``."""
+    if target is None:
+        end = _bounds(page)[1]
+        newest = max(m.when for m in mementos)
+        return end is None or end > newest
+    nearest = min(abs((m.when - target).total_seconds()) for m in mementos)
+    return _page_distance(page, target) < nearest
 
 
 class MementoArchive(ArchiveService):
@@ -80,7 +120,7 @@ class MementoArchive(ArchiveService):
         original = archivable(url)
         try:
             mementos = await self.timemap(self.address(self.info.timemap, original),
-                                          self.requests)
+                                          self.requests, target)
         except ArchiveError as exc:
             return self.failed(str(exc)), None
         if not mementos:
@@ -103,16 +143,42 @@ class MementoArchive(ArchiveService):
     def failed(self, reason: str) -> Lookup:
         return Lookup(self.info.key, LookupOutcome.FAILED, reason, label=self.info.short)
 
-    async def timemap(self, url: str, limiter: RateLimiter) -> list[Memento]:
-        """The mementos a link-format TimeMap lists (none when the archive has none).
-        Raises ``ArchiveError`` when the archive could not say."""
+    async def timemap(self, url: str, limiter: RateLimiter,
+                      target: dt.datetime | None = None) -> list[Memento]:
+        """The mementos a link-format TimeMap lists (none when the archive has none), its
+        further pages included (RFC 7089 4.3: ``next``, ``prev`` or ``timemap`` links to
+        other TimeMaps, with the ``from``/``until`` they cover), as far as one of them may
+        hold a capture nearer ``target`` (newer, without one) than those listed so far, at
+        most ``TIMEMAP_PAGES`` pages in all. Raises ``ArchiveError`` when the archive could
+        not say, for the first page or a further one (the nearest capture may be there)."""
+        mementos, pages = await self._timemap_page(url, limiter)
+        seen = {url}
+        asked = 1
+        while pages and asked < TIMEMAP_PAGES:
+            pages = [p for p in pages if p.uri not in seen]
+            if not pages:
+                break
+            page = min(pages, key=lambda p: _page_distance(p, target))
+            pages.remove(page)
+            if mementos and not _may_be_nearer(page, mementos, target):
+                continue
+            seen.add(page.uri)
+            asked += 1
+            more, further = await self._timemap_page(page.uri, limiter)
+            mementos += more
+            pages += further
+        return mementos
+
+    async def _timemap_page(self, url: str, limiter: RateLimiter
+                            ) -> tuple[list[Memento], list[LinkEntry]]:
+        """One TimeMap page: its mementos, and the links to its other pages."""
         fetch = await self.client.get(url, limiter)
         problem = lookup_problem(fetch, self.info.short)
         if problem:
             raise ArchiveError(problem)
         assert fetch.answer is not None
         if fetch.answer.status == 404:
-            return []
+            return [], []
         text = fetch.answer.body.decode("utf-8", errors="replace")
         entries = parse_link_format(text)
         if text.strip() and not any(e.rels for e in entries):
@@ -120,8 +186,12 @@ class MementoArchive(ArchiveService):
             # did not say whether it has a copy, which is not "none".
             raise ArchiveError(f"{self.info.short} answered with a page that is not a list of "
                                "captures; try again later")
-        return [Memento(when, e.uri) for e in entries
-                if "memento" in e.rels and (when := e.datetime) is not None]
+        mementos = [Memento(when, e.uri) for e in entries
+                    if "memento" in e.rels and (when := e.datetime) is not None]
+        pages = [e for e in entries if e.rels & PAGE_RELS and "memento" not in e.rels
+                 and "self" not in e.rels and e.uri != url
+                 and "link-format" in e.params.get("type", "application/link-format")]
+        return mementos, pages
 
     async def prove(self, candidates: Sequence[Candidate], limiter: RateLimiter,
                     original: str, target: dt.datetime | None,

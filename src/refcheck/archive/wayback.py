@@ -63,7 +63,7 @@ class Wayback(MementoArchive):
                 candidates.append(Candidate(row.when,
                                             self.address(self.info.raw, row.uri, timestamp),
                                             self.capture_url(timestamp, row.uri)))
-            outside = (lambda: self._timemap_candidates(original)) if window else None
+            outside = (lambda: self._timemap_candidates(original, target)) if window else None
             return await self.prove(candidates, self.limiters["playback"], original, target,
                                     more=outside, max_bytes=max_bytes)
         return await self._from_timemap(original, target, max_bytes)
@@ -108,11 +108,12 @@ class Wayback(MementoArchive):
                     rows.append(Memento(when, str(row.get("original") or original)))
         return rows
 
-    async def _timemap_candidates(self, original: str) -> list[Candidate]:
+    async def _timemap_candidates(self, original: str, target: dt.datetime | None
+                                  ) -> list[Candidate]:
         """Every capture the TimeMap lists, to be fetched to prove itself (it gives no
         status). Raises ``ArchiveError`` when the archive could not say."""
         mementos = await self.timemap(self.address(self.info.timemap, original),
-                                      self.limiters["lookups"])
+                                      self.limiters["lookups"], target)
         candidates = []
         for memento in mementos:
             timestamp = format_timestamp(memento.when)
@@ -125,7 +126,7 @@ class Wayback(MementoArchive):
                             max_bytes: int | None) -> tuple[Lookup, Fetch | None]:
         """No 200 capture in the CDX window: the TimeMap lists every capture ever taken."""
         try:
-            candidates = await self._timemap_candidates(original)
+            candidates = await self._timemap_candidates(original, target)
         except ArchiveError as exc:
             return self.failed(str(exc)), None
         if not candidates:
