@@ -9,6 +9,9 @@ queries, so ``/page?spn=...`` is still a live page):
 
 - none: captured after two ``pending`` polls;
 - ``recent``: the CDX lists a capture of 1 June 2026 (nothing is saved);
+- ``recent-challenge``: the CDX lists a capture of 1 June 2026 as a 200, but the capture
+  is Cloudflare's "Just a moment…" challenge, not the page (captures replay at
+  ``/web/{ts}id_/{url}``, with ``Memento-Datetime``);
 - ``submit-error:CODE``: the save request itself answers HTTP 200 with the error;
 - ``error:CODE``: the job ends in that error;
 - ``429``: the first save request answers 429 with ``Retry-After: 30``;
@@ -96,6 +99,9 @@ class Handler(BaseHTTPRequestHandler):
         if parts.path == "/cdx/search/cdx":
             self.cdx(parse_qs(parts.query))
             return
+        if parts.path.startswith(f"/web/{RECENT_AT}id_/"):
+            self.replay(self.path[len(f"/web/{RECENT_AT}id_/"):])
+            return
         if not parts.path.startswith("/save/status/") or not self.authorised():
             if not parts.path.startswith("/save/status/"):
                 self.answer(404, {"message": "no such endpoint"})
@@ -120,12 +126,29 @@ class Handler(BaseHTTPRequestHandler):
                               "timestamp": CAPTURED_AT, "duration_sec": 6.5,
                               "resources": [url]})
 
+    def replay(self, url: str) -> None:
+        """A capture of 1 June 2026: the page, or a bot wall's challenge served 200."""
+        with self.server.lock:
+            self.server.replays.append(url)
+        title = ("Just a moment..." if behaviour(url) == "recent-challenge" else
+                 "Evaluation of the Springboard project")
+        text = ("Checking your browser before accessing the site." if "challenge" in title
+                else "The Springboard model of family preservation, as evaluated. " * 5)
+        data = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+                f"<p>{text}</p></body></html>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Memento-Datetime", "Mon, 01 Jun 2026 12:00:00 GMT")
+        self.end_headers()
+        self.wfile.write(data)
+
     def cdx(self, query: dict[str, list[str]]) -> None:
         url = query.get("url", [""])[0]
         with self.server.lock:
             self.server.cdx.append(query)
         body = "[]"
-        if behaviour(url) == "recent" and RECENT_AT[:8] >= query.get("from", ["0"])[0][:8]:
+        if behaviour(url).startswith("recent") and RECENT_AT[:8] >= query.get("from", ["0"])[0][:8]:
             # One row a line, as the Internet Archive's CDX writes them.
             body = '[["timestamp","original","statuscode"],\n' + json.dumps(
                 [RECENT_AT, url, "200"]) + "]"
@@ -150,6 +173,7 @@ class FakeSpn(ThreadingHTTPServer):
         self.submits: Counter[str] = Counter()
         self.polls: Counter[str] = Counter()
         self.cdx: list[dict[str, list[str]]] = []
+        self.replays: list[str] = []
         self.seen: list[tuple[str, str, dict[str, str]]] = []
         self.answered = 0  # jobs whose id was sent back
         self.arrival = threading.Condition(self.lock)
@@ -171,5 +195,6 @@ class FakeSpn(ThreadingHTTPServer):
             self.submits.clear()
             self.polls.clear()
             self.cdx.clear()
+            self.replays.clear()
             self.seen.clear()
             self.answered = 0

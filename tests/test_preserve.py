@@ -113,6 +113,22 @@ def test_a_page_captured_since_the_date_is_not_captured_again(
     assert "captured 26 November 2026" in later.stdout and spn.saved == [url]
 
 
+def test_a_recent_capture_that_is_a_bot_wall_s_challenge_is_no_capture_of_the_page(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """The CDX lists a capture since the date, as a 200; the capture is Cloudflare's "Just a
+    moment…" page, which keeps nothing of the evidence. It used to count as "already
+    captured", so the page was never saved; now the capture is fetched and judged, and the
+    page is captured."""
+    url = server.url("/page?spn=recent-challenge")
+    run = run_preserve(str(case_of(tmp_path, url)), "-f", "json")
+    (link,) = links(run)
+    assert link["outcome"] == "captured", link
+    assert spn.saved == [url]
+    assert "its captures since 26 November 2025 are not the page" in link["detail"]
+    assert "the capture is not the evidence (a bot check" in link["detail"]
+    assert spn.replays == [url]  # the capture was fetched to be judged
+
+
 def test_a_429_pauses_for_retry_after_and_the_capture_still_happens(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
         waits: Waits) -> None:

@@ -499,6 +499,10 @@ async def preserve(results: Sequence[LinkResult], *, since: dt.datetime, wayback
             saved = Saved(saved.outcome, f"{saved.detail} (the Wayback Machine could not say "
                           f"whether it had a recent capture: {recent.detail})",
                           saved.capture_url, saved.captured, saved.code, saved.job_id)
+        elif recent.detail:  # captures since the date, none of them the page
+            saved = Saved(saved.outcome, f"{saved.detail} (its captures since "
+                          f"{day(since)} are not the page: {recent.detail})",
+                          saved.capture_url, saved.captured, saved.code, saved.job_id)
         return saved
 
     out: list[tuple[LinkResult, str | None, asyncio.Task[Saved] | Saved]] = []

@@ -24,7 +24,7 @@ from refcheck.archive.memento import (
     usable_cdx_row,
 )
 from refcheck.archive.memento_archive import MementoArchive
-from refcheck.model import Capture, Fetch, Lookup
+from refcheck.model import Fetch, Lookup
 
 WINDOW = dt.timedelta(days=2 * 365)
 _RAW = re.compile(r"/web/(\d{1,14})id_/")
@@ -57,21 +57,30 @@ class Wayback(MementoArchive):
             # A CDX 200 row is not proof: the capture may be an error page served 200, a
             # soft 404 or a parked domain. The nearest are fetched and judged; when they
             # are not the page, the search goes back past the window, in the TimeMap.
-            candidates = []
-            for row in rows:
-                timestamp = format_timestamp(row.when)
-                candidates.append(Candidate(row.when,
-                                            self.address(self.info.raw, row.uri, timestamp),
-                                            self.capture_url(timestamp, row.uri)))
+            candidates = self._candidates(rows)
             outside = (lambda: self._timemap_candidates(original, target)) if window else None
             return await self.prove(candidates, self.limiters["playback"], original, target,
                                     more=outside, max_bytes=max_bytes)
         return await self._from_timemap(original, target, max_bytes)
 
+    def _candidates(self, rows: list[Memento]) -> list[Candidate]:
+        """CDX rows as captures to prove: fetched as captured (``id_``), shown as replayed."""
+        candidates = []
+        for row in rows:
+            timestamp = format_timestamp(row.when)
+            candidates.append(Candidate(row.when,
+                                        self.address(self.info.raw, row.uri, timestamp),
+                                        self.capture_url(timestamp, row.uri)))
+        return candidates
+
     async def captured_since(self, url: str, since: dt.datetime) -> Lookup:
-        """The newest good (200) capture of ``url`` taken since ``since`` (found), none
-        since then (not archived), or why the CDX could not say (failed); for ``refcheck
-        preserve``, which asks for a capture only of pages without a recent one."""
+        """The newest good capture of ``url`` taken since ``since`` (found), none since
+        then (not archived, with why when the captures listed are not the page), or why
+        the Wayback Machine could not say (failed); for ``refcheck preserve``, which asks
+        for a capture only of pages without a good recent one. A CDX 200 row is not
+        proof: the capture may be a bot wall's challenge, an error page served 200 or a
+        parked domain, which keeps nothing of the evidence; so the newest are fetched and
+        judged, as a lookup's are."""
         original = archivable(url)
         rows = await self._cdx(original, {"from": format_timestamp(since)[:8]})
         if isinstance(rows, Lookup):
@@ -79,10 +88,9 @@ class Wayback(MementoArchive):
         rows = [row for row in rows if row.when >= since]
         if not rows:
             return self.not_archived()
-        newest = max(rows)
-        return self.found(Capture(
-            self.info.key, self.capture_url(format_timestamp(newest.when), newest.uri),
-            newest.when, original, self.info.short))
+        lookup, _ = await self.prove(self._candidates(rows), self.limiters["playback"],
+                                     original, None)
+        return lookup
 
     async def _cdx(self, original: str, window: dict[str, str]) -> list[Memento] | Lookup:
         """The 200 captures the CDX index lists in ``window`` (``from``/``to``), or the
