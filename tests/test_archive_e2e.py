@@ -325,3 +325,16 @@ def test_a_timemap_in_pages_is_read_to_the_page_nearest_the_date(
     assert link["archive"]["captured"] == "2008-01-01T00:00:00+00:00"
     with server.lock:
         assert not [p for p in server.seen if p.startswith("/ukgwa/timemap/page")]
+
+
+def test_the_advice_for_a_failed_lookup_is_to_ask_again_later(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """UKGWA answered 503 and the Wayback Machine has nothing: no copy was found, but the
+    archive that failed may have one. The advice used to be only "find where the evidence
+    went", as if the archives had been asked; it now says which could not be asked, and
+    to run again later."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Evidence",
+                                  "url": server.url("/lost/ukgwa-503-nowhere")}])
+    text = " ".join(run_cli(str(case)).stdout.split())
+    assert ("a - dead; UKGWA could not be asked for an archived copy: run refcheck again "
+            "later, or find where the evidence went (look for yourself: ") in text

@@ -477,4 +477,16 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
         # were not the page. A person may still find one in the listing.
         return (f"{status.value}; no usable archived copy was found{look}: find where the "
                 "evidence went, or replace the source")
+    failed = [x.label or "an archive" for x in result.lookups
+              if x.outcome is LookupOutcome.FAILED]
+    if failed:
+        # An archive could not say whether it has a copy: asking again may find one.
+        return (f"{status.value}; {_names(failed)} could not be asked for an archived copy: "
+                f"run refcheck again later, or find where the evidence went{look}")
     return f"{status.value}; find where the evidence went{look}"
+
+
+def _names(names: list[str]) -> str:
+    """'UKGWA', 'UKGWA and the Wayback Machine', 'A, B and C'."""
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else f"{', '.join(unique[:-1])} and {unique[-1]}"
