@@ -100,6 +100,10 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/wayback-redirects": [("20131101000000", 200)],
     "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
     "/lost/wayback-lapsed": LAPSED,
+    # Captured every three hours from 2011 to 2015: more than one CDX answer holds.
+    "/lost/wayback-dense": [((dt.datetime(2011, 12, 1, tzinfo=dt.UTC)
+                              + dt.timedelta(hours=3 * i)).strftime("%Y%m%d%H%M%S"), 200)
+                            for i in range(8 * 365 * 4)],
     "http://lapsed-charity.invalid/?page_id=12": [("20130301000000", 200)],
     "http://springboard-families.org.uk/evaluation.html": [("20130615000000", 200)],
     "http://carers-trust-salford.org.uk/about/evaluation": [("20130701000000", 200)],
@@ -296,6 +300,8 @@ class FakeArchives:
                 if ts[:8] > query.get("to", ["99999999"])[0][:8].ljust(8, "9"):
                     continue
                 rows.append([ts, original, str(status)])
+            limit = int(query.get("limit", ["0"])[0] or 0)  # negative: the last rows
+            rows = rows[:limit] if limit > 0 else rows[limit:] if limit < 0 else rows
             between = "," if "cdx-one-line" in original else ",\n"
             body = "[]" if not rows else "[" + between.join(
                 json.dumps(r) for r in [["timestamp", "original", "statuscode"], *rows]) + "]"

@@ -338,3 +338,14 @@ def test_the_advice_for_a_failed_lookup_is_to_ask_again_later(
     text = " ".join(run_cli(str(case)).stdout.split())
     assert ("a - dead; UKGWA could not be asked for an archived copy: run refcheck again "
             "later, or find where the evidence went (look for yourself: ") in text
+
+
+def test_a_page_captured_more_often_than_one_cdx_answer_holds_gets_its_nearest_capture(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """Captured every three hours: the CDX's 5,000 rows from the window's start end in
+    2013-08, months before the case date. The capture of the date itself was missed, and
+    one of August offered; the rows either side of the date are now asked for too."""
+    path = "/lost/wayback-dense"
+    link = check(run_cli, tmp_path, server, [path])[path]
+    assert link["archive"]["service"] == "wayback"
+    assert link["archive"]["captured"] == "2013-11-29T12:00:00+00:00"  # the date, at noon

@@ -27,6 +27,12 @@ from refcheck.archive.memento_archive import MementoArchive
 from refcheck.model import Fetch, Lookup
 
 WINDOW = dt.timedelta(days=2 * 365)
+#: The most rows one CDX answer holds, from the window's start: a page captured more often
+#: fills it long before the target date.
+CDX_LIMIT = 5000
+#: The rows asked for on each side of the target when the window's answer was cut short
+#: (the CDX's negative ``limit`` counts back from the end).
+CDX_NEAR = 100
 _RAW = re.compile(r"/web/(\d{1,14})id_/")
 _REPLAY = re.compile(r"/web/(\d{1,14})/")
 
@@ -53,6 +59,10 @@ class Wayback(MementoArchive):
         rows = await self._cdx(original, window)
         if isinstance(rows, Lookup):
             return rows, None
+        if target is not None and len(rows) >= CDX_LIMIT:
+            rows = await self._near(original, target, window, rows)
+            if isinstance(rows, Lookup):
+                return rows, None
         if rows:
             # A CDX 200 row is not proof: the capture may be an error page served 200, a
             # soft 404 or a parked domain. The nearest are fetched and judged; when they
@@ -62,6 +72,23 @@ class Wayback(MementoArchive):
             return await self.prove(candidates, self.limiters["playback"], original, target,
                                     more=outside, max_bytes=max_bytes)
         return await self._from_timemap(original, target, max_bytes)
+
+    async def _near(self, original: str, target: dt.datetime, window: dict[str, str],
+                    rows: list[Memento]) -> list[Memento] | Lookup:
+        """A window's answer cut at ``CDX_LIMIT`` rows lists only its earliest captures,
+        which may end long before ``target``: the captures just before it and just after
+        it are asked for too (two more lookups, only for a page captured that often), so
+        the nearest are among the candidates. Where either cannot be asked, the lookup
+        fails: the nearest captures may be there."""
+        at = format_timestamp(target)
+        nearer = list(rows)
+        for side in ({"from": window["from"], "to": at, "limit": f"-{CDX_NEAR}"},
+                     {"from": at, "to": window["to"], "limit": str(CDX_NEAR)}):
+            more = await self._cdx(original, side)
+            if isinstance(more, Lookup):
+                return more
+            nearer += more
+        return nearer
 
     def _candidates(self, rows: list[Memento]) -> list[Candidate]:
         """CDX rows as captures to prove: fetched as captured (``id_``), shown as replayed."""
@@ -96,7 +123,8 @@ class Wayback(MementoArchive):
         """The 200 captures the CDX index lists in ``window`` (``from``/``to``), or the
         lookup's end when it cannot list them (the site excluded, the CDX failing)."""
         query = {"url": original, "output": "json", "fl": "timestamp,original,statuscode",
-                 "filter": "statuscode:200", "limit": "5000", **window}
+                 "filter": "statuscode:200", "limit": str(CDX_LIMIT)}
+        query.update(window)
         cdx = await self.client.get(f"{self.base}/cdx/search/cdx?{urlencode(query)}",
                                     self.limiters["lookups"])
         answer = cdx.answer
