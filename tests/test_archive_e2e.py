@@ -349,3 +349,25 @@ def test_a_page_captured_more_often_than_one_cdx_answer_holds_gets_its_nearest_c
     link = check(run_cli, tmp_path, server, [path])[path]
     assert link["archive"]["service"] == "wayback"
     assert link["archive"]["captured"] == "2013-11-29T12:00:00+00:00"  # the date, at noon
+
+
+def test_a_cited_list_of_captures_is_checked_for_the_capture_to_cite(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """``…/web/*/{url}`` and ``…/ukgwa/*/{url}`` are the archives' lists of captures: the
+    list page answers 200 whether or not any capture is the page, and it used to be ``ok``
+    with the evidence "live". Now the archives are asked which capture to cite: one found
+    is offered; none usable (a list of a 404 page's capture only) is ``soft-404``, lost."""
+    good = server.url(f"/wayback/web/*/{server.url('/lost/in-ukgwa')}")
+    bad = server.url(f"/ukgwa/*/{server.url('/lost/only-404-capture')}")
+    links = check(run_cli, tmp_path, server, [good, bad])
+    found = links[good.replace(server.base, "")]
+    assert found["status"] == "ok" and found["evidence"] == "archived"
+    assert found["archive"]["captured"] == "2013-11-01T09:30:00+00:00"
+    assert found["detail"] == (f"a list of the captures of {server.url('/lost/in-ukgwa')}, not "
+                               f"a capture; cite the capture of 1 November 2013: "
+                               f"{found['archive']['url']}")
+    none = links[bad.replace(server.base, "")]
+    assert none["status"] == "soft-404" and none["evidence"] == "lost"
+    assert none["detail"].startswith(
+        f"a list of the captures of {server.url('/lost/only-404-capture')}, not a capture, and "
+        "the archives asked have no usable capture of it (")

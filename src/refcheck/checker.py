@@ -38,6 +38,7 @@ from refcheck.model import (
     Case,
     CitedUrl,
     Confirm,
+    Evidence,
     Failure,
     FailureKind,
     Fetch,
@@ -49,6 +50,7 @@ from refcheck.model import (
     Source,
     Status,
     Verdict,
+    day,
 )
 from refcheck.probe import SiblingProbe, short_text
 from refcheck.text import contains_quote, page_text
@@ -136,6 +138,28 @@ def key_url(citations: list[_Citation]) -> str:
     cited = citations[0].cited
     assert cited is not None
     return cited.url
+
+
+def listed(result: LinkResult, original: str) -> LinkResult:
+    """A cited list of an archive's captures of ``original``, with what the archives said
+    of them: the capture to cite, nearest the date (``ok``, archived); none that is the
+    page, as every archive asked said (``soft-404``, lost: the list holds no evidence); or
+    undetermined, when one could not say."""
+    found = result.archive
+    listing = f"a list of the captures of {original}, not a capture"
+    if found is not None:
+        return dataclasses.replace(
+            result, detail=f"{listing}; cite the capture of {day(found.captured)}: {found.url}")
+    if result.lookups and all(x.outcome is LookupOutcome.NOT_ARCHIVED for x in result.lookups):
+        why = next((x.detail for x in result.lookups if x.detail), "")
+        return dataclasses.replace(
+            result, status=Status.SOFT_404,
+            detail=f"{listing}, and the archives asked have no usable capture of it"
+                   + (f" ({why})" if why else ""),
+            evidence=evidence_of(Status.SOFT_404, None, result.lookups))
+    return dataclasses.replace(
+        result, detail=f"{listing}; the archives could not say which capture is the page",
+        evidence=Evidence.UNKNOWN)
 
 
 def target_of(case: Case, as_of: dt.date | None) -> dt.datetime | None:
@@ -765,14 +789,20 @@ class Checker:
                  and self.compares(citation, live, verdict) else None
                  for citation, verdict in zip(citations, live.verdicts, strict=True)]
         read = max((r for r in reads if r is not None), default=None)
+        # A list of captures (``…/*/{url}``) is no capture: which of them is the evidence is
+        # what the archives are asked, as for a lost page.
+        listing = cited is not None and cited.timestamp is None and not cited.latest
         results = []
         for citation, verdict in zip(citations, live.verdicts, strict=True):
             result = self._result(citation, verdict, live.fetch)
-            if self.archives is not None and verdict.status in LOOKUP_STATUSES:
+            if self.archives is not None and (verdict.status in LOOKUP_STATUSES or (
+                    listing and verdict.status is Status.OK)):
                 self.progress.looking_up()
                 try:
                     result = await self.fall_back(result, citation, original, read,
                                                   stripped=original != as_cited)
+                    if listing and verdict.status is Status.OK:
+                        result = listed(result, original)
                 except Exception as exc:  # the live result stands; say the lookup broke
                     failed = Lookup(None, LookupOutcome.FAILED, f"internal error: {exc!r}",
                                     label="the archives")
