@@ -268,3 +268,17 @@ def test_a_redirect_that_names_no_address_is_the_sites_set_up_not_a_moment(
     text = " ".join(run_cli(case, "--no-archive", parts=simulated_web(waits)).stdout.split())
     assert "no Location header" in text
     assert "a - error; open it in a browser: this is how the server is set up" in text
+
+
+def test_the_capture_a_live_page_is_compared_with_is_fetched_once(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """The capture that proved itself in the lookup is the one compared with the live page:
+    one playback request to the Wayback Machine, not one to prove it and one to compare."""
+    case = str(write_case(tmp_path, _sources(server)[:1]))
+    server.reset_counts()
+    (link,) = json.loads(run_cli(case, "--format", "json",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "drifted"
+    with server.lock:
+        replays = [p for p in server.seen if p.startswith("/wayback/web/20130615000000")]
+    assert len(replays) == 1, replays
