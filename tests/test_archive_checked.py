@@ -317,3 +317,33 @@ def test_a_capture_found_for_a_quote_is_fetched_once_and_read_whole(
     with server.lock:
         captures = [p for p in server.seen if p.startswith("/ukgwa/20131001000000")]
     assert len(captures) == 1, captures
+
+
+def test_a_timemap_longer_than_the_usual_read_is_read_to_its_newest_captures(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A TimeMap lists its newest captures last. Read to the usual cap (1 KiB here, 2 MiB by
+    default: some 14,000 captures) only the oldest were seen, and the newest good capture
+    of the lapsed domain (2015) was never a candidate."""
+    path = "/lost/ukgwa-lapsed"
+    case = write_case(tmp_path, [{"id": "a", "title": "t", "url": server.url(path)}],
+                      date="2015-07-01")
+    run = run_cli(str(case), "--format", "json", "--archive", "ukgwa",
+                  parts=_reading(waits, max_bytes=1024))
+    link = json.loads(run.stdout)["links"][0]
+    assert link["archive"]["captured"] == "2015-06-01T00:00:00+00:00", link["lookups"]
+
+
+def test_a_timemap_longer_than_refcheck_reads_fails_the_lookup_not_no_copy(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    path = "/lost/ukgwa-lapsed"
+    case = write_case(tmp_path, [{"id": "a", "title": "t", "url": server.url(path)}],
+                      date="2015-07-01")
+    run = run_cli(str(case), "--format", "json", "--archive", "ukgwa",
+                  parts=_reading(waits, max_bytes=1024, max_quote_bytes=1024))
+    link = json.loads(run.stdout)["links"][0]
+    assert link["archive"] is None and link["evidence"] == "unknown"
+    (ukgwa,) = link["lookups"]
+    assert ukgwa["outcome"] == "failed"
+    assert ukgwa["detail"] == ("UKGWA's list of captures is longer than the 1 KiB refcheck "
+                               "reads, so not every capture could be considered; look through "
+                               "them in a browser")

@@ -25,6 +25,7 @@ from refcheck.archive.client import ArchiveClient, RateLimiter, capture_problem,
 from refcheck.archive.interface import ArchiveError, ArchiveService, Queue
 from refcheck.archive.memento import LinkEntry, parse_http_date, parse_link_format
 from refcheck.model import Capture, Fetch, Lookup, LookupOutcome
+from refcheck.verdict import too_long_to_read
 
 #: A TimeMap's pages read at most, its first included: each is a request under the
 #: archive's budget for lookups.
@@ -171,14 +172,23 @@ class MementoArchive(ArchiveService):
 
     async def _timemap_page(self, url: str, limiter: RateLimiter
                             ) -> tuple[list[Memento], list[LinkEntry]]:
-        """One TimeMap page: its mementos, and the links to its other pages."""
-        fetch = await self.client.get(url, limiter)
+        """One TimeMap page: its mementos, and the links to its other pages. A heavily
+        captured page's TimeMap runs to megabytes (about 150 bytes a capture), its newest
+        captures last: it is read as far as a document read for a quote (32 MiB), and one
+        longer still, whose captures are not all listed, fails the lookup rather than
+        choosing among its oldest."""
+        most = self.client.fetcher.settings.max_quote_bytes
+        fetch = await self.client.get(url, limiter, max_bytes=most)
         problem = lookup_problem(fetch, self.info.short)
         if problem:
             raise ArchiveError(problem)
         assert fetch.answer is not None
         if fetch.answer.status == 404:
             return [], []
+        if fetch.answer.truncated:
+            raise ArchiveError(f"{self.info.short}'s list of captures {too_long_to_read(most)}, "
+                               "so not every capture could be considered; look through them "
+                               "in a browser")
         text = fetch.answer.body.decode("utf-8", errors="replace")
         entries = parse_link_format(text)
         if text.strip() and not any(e.rels for e in entries):
