@@ -327,11 +327,11 @@ class FakeArchives:
                              f'datetime="{_http_date(ts)}",')
             h.send(200, "\n".join(lines).encode(), "application/link-format")
             return
-        match = re.match(r"^web/(\d{1,14}|\*)(id_)?/(.+)$", rest)
+        match = re.match(r"^web/(\d{1,14}|\d{0,14}\*)(id_)?/(.+)$", rest)
         if match:
             stamp, modifier, original = match.groups()
             captures = WAYBACK.get(_key(original))
-            if stamp == "*":
+            if stamp.endswith("*"):  # the calendar of captures (a year's, with digits)
                 h.send(200, b"<html><title>Wayback listing</title></html>")
                 return
             if not captures:

@@ -366,6 +366,9 @@ def test_a_cited_list_of_captures_is_checked_for_the_capture_to_cite(
     assert found["detail"] == (f"a list of the captures of {server.url('/lost/in-ukgwa')}, not "
                                f"a capture; cite the capture of 1 November 2013: "
                                f"{found['archive']['url']}")
+    calendar = server.url(f"/wayback/web/2013*/{server.url('/lost/in-ukgwa')}")
+    listed = check(run_cli, tmp_path, server, [calendar])[calendar.replace(server.base, "")]
+    assert listed["evidence"] == "archived" and listed["detail"] == found["detail"]
     none = links[bad.replace(server.base, "")]
     assert none["status"] == "soft-404" and none["evidence"] == "lost"
     assert none["detail"].startswith(

@@ -112,6 +112,9 @@ def test_pause_holds_every_later_request() -> None:
          "ukgwa", "http://cwdcouncil.org.uk/x", "20120119192332", True),
         ("https://web.archive.org/web/20130101000000/http://example.org/a?b=1", "wayback",
          "http://example.org/a?b=1", "20130101000000", False),
+        # The calendar of a year's captures, as copied from the Wayback Machine: a listing.
+        ("https://web.archive.org/web/2013*/http://example.org/a", "wayback",
+         "http://example.org/a", None, False),
         # Read from the archive table like the others: captures of the UK Parliament and
         # NRS web archives cited directly.
         ("https://webarchive.parliament.uk/20190101000000/https://www.parliament.uk/business/",

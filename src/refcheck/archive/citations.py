@@ -7,7 +7,7 @@ the archive's public hosts and on any configured base URL:
 - UKGWA now:       ``…/ukgwa/{ts}/{url}``, ``…/ukgwa/+/{url}``, ``…/ukgwa/*/{url}``
 - UKGWA pre-2021:  ``webarchive.nationalarchives.gov.uk/{ts}/{url}`` (also ``/+/``, ``/*/``)
                    and ``collections.europarchive.org/tna/{ts}/{url}``
-- Wayback:         ``web.archive.org/web/{ts}/{url}`` (and ``/web/*/{url}``)
+- Wayback:         ``web.archive.org/web/{ts}/{url}`` (and ``/web/*/{url}``, ``/web/2013*/{url}``)
 - UK Parliament and NRS: ``webarchive.parliament.uk/{ts}/{url}``,
                    ``webarchive.nrscotland.gov.uk/{ts}/{url}``
 """
@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from refcheck.archive import SERVICES, ArchiveSettings, ServiceInfo
 from refcheck.urls import host_of
 
-_CAPTURE = re.compile(r"^/(?P<ts>\d{4,14}|\*|\+)(?:[a-z]{2}_)?/(?P<original>.+)$")
+#: ``{ts}``, ``+`` (latest), ``*`` (every capture) or ``{ts}*`` (the captures from a year, a
+#: month, …: the Wayback Machine's calendar, as people copy it), then the original.
+_CAPTURE = re.compile(r"^/(?P<ts>\d{4,14}|\d{0,14}\*|\+)(?:[a-z]{2}_)?/(?P<original>.+)$")
 
 
 @dataclass(frozen=True)
