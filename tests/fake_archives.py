@@ -100,6 +100,8 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/wayback-redirects": [("20131101000000", 200)],
     "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
     "/lost/wayback-lapsed": LAPSED,
+    # Listed by the CDX, but played back as a page of the archive's own (no Memento-Datetime).
+    "/lost/wayback-no-memento": [("20131101000000", 200)],
     # Captured every three hours from 2011 to 2015: more than one CDX answer holds.
     "/lost/wayback-dense": [((dt.datetime(2011, 12, 1, tzinfo=dt.UTC)
                               + dt.timedelta(hours=3 * i)).strftime("%Y%m%d%H%M%S"), 200)
@@ -360,6 +362,9 @@ class FakeArchives:
             h.redirect(nearest, address(ts))
             return
         ts, status = exact[0]
+        if "no-memento" in key:  # a page of the archive's own where the capture should be
+            h.send(200, b"<html><title>Wayback Machine</title><body>Sorry.</body></html>")
+            return
         title = "Page not found" if status == 404 else f"Archived: {original}"
         text = CAPTURE_TEXT.get(key, "")
         body = CAPTURED.get((key, ts)) or MEMENTO_PAGE.format(title=title, text=text).encode()

@@ -347,3 +347,17 @@ def test_a_timemap_longer_than_refcheck_reads_fails_the_lookup_not_no_copy(
     assert ukgwa["detail"] == ("UKGWA's list of captures is longer than the 1 KiB refcheck "
                                "reads, so not every capture could be considered; look through "
                                "them in a browser")
+
+
+def test_a_listed_capture_served_without_memento_datetime_is_a_failed_lookup_not_no_copy(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The CDX lists a 200 capture; its playback is a page of the archive's own, without
+    Memento-Datetime (a failing archive, a proxy's page). It used to be one more capture
+    "not usable", and the evidence was called lost; the archive could not show its copy,
+    which says nothing of whether it has one."""
+    path = "/lost/wayback-no-memento"
+    link = check(run_cli, tmp_path, server, [path])[path]
+    assert link["archive"] is None and link["evidence"] == "unknown"
+    wayback = link["lookups"][1]
+    assert wayback["outcome"] == "failed"
+    assert "lists a capture here but served a page that is not one" in wayback["detail"]

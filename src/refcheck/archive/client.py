@@ -177,7 +177,8 @@ def capture_problem(fetch: Fetch, service: str) -> tuple[bool, str] | None:
     """None for a good capture; else (lookup failed?, why). A capture must come back as a
     2xx with ``Memento-Datetime`` and be judged as a live page would be: a replayed 404,
     an error page served 200, a parked domain or a redirect to the home page is not
-    evidence."""
+    evidence. An answer without ``Memento-Datetime`` is no capture at all: the lookup
+    failed (the archive listed one and did not serve it)."""
     answer = fetch.answer
     if answer is not None and "memento-datetime" in answer.headers:
         if not 200 <= answer.status < 300:
@@ -189,4 +190,8 @@ def capture_problem(fetch: Fetch, service: str) -> tuple[bool, str] | None:
     problem = lookup_problem(fetch, service)
     if problem:
         return True, problem
-    return False, "the archive served no capture (no Memento-Datetime)"
+    # The archive lists the capture but served something else (a page of its own, a proxy's
+    # or a captive portal's): it could not show the capture, which is not "no copy".
+    return True, (f"{service} lists a capture here but served a page that is not one (no "
+                  "Memento-Datetime): it may be failing, or withhold the site; look in a "
+                  "browser")
