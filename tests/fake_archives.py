@@ -100,6 +100,10 @@ WAYBACK: dict[str, list[tuple[str, int]]] = {
     "/lost/wayback-redirects": [("20131101000000", 200)],
     "/lost/cdx-one-line": [("20131111000000", 200), ("20120101000000", 200)],
     "/lost/wayback-lapsed": LAPSED,
+    # Captures of a redirect (replayed as a 301 with Memento-Datetime, as the Internet
+    # Archive does) to another page: one never archived, one archived.
+    "/lost/wayback-redirect-to-unarchived": [("20131101000000", 200), ("20120101000000", 200)],
+    "/lost/wayback-captured-move": [("20131101000000", 200)],
     # Listed by the CDX, but played back as a page of the archive's own (no Memento-Datetime).
     "/lost/wayback-no-memento": [("20131101000000", 200)],
     # Captured every three hours from 2011 to 2015: more than one CDX answer holds.
@@ -139,6 +143,12 @@ CAPTURED[("/drifted-long-capture", "20131001000000")] = LONG_CAPTURE
 REPLAY_REDIRECTS: dict[tuple[str, str], str] = {
     ("/lost/wayback-redirects", "20131101000000"): "20131015093000",
     ("/lost/ukgwa-redirects", "20131101000000"): "20131020000000",
+}
+
+#: Captures of a redirect to another page, by (original, timestamp): the other page's path.
+CAPTURED_REDIRECTS: dict[tuple[str, str], str] = {
+    ("/lost/wayback-redirect-to-unarchived", "20131101000000"): "/never-archived-target",
+    ("/lost/wayback-captured-move", "20131101000000"): "/lost/only-wayback",
 }
 
 #: What pywb (UKGWA) serves at a capture's address as a person opens it, ``…/{ts}/{url}``:
@@ -362,6 +372,11 @@ class FakeArchives:
             h.redirect(nearest, address(ts))
             return
         ts, status = exact[0]
+        if (key, ts) in CAPTURED_REDIRECTS:  # a replayed 301, Memento-Datetime and all
+            target = urlunsplit(urlsplit(original)._replace(path=CAPTURED_REDIRECTS[key, ts]))
+            h.redirect(301, address(ts).replace(original, target),
+                       headers={"Memento-Datetime": _http_date(ts)})
+            return
         if "no-memento" in key:  # a page of the archive's own where the capture should be
             h.send(200, b"<html><title>Wayback Machine</title><body>Sorry.</body></html>")
             return

@@ -361,3 +361,19 @@ def test_a_listed_capture_served_without_memento_datetime_is_a_failed_lookup_not
     wayback = link["lookups"][1]
     assert wayback["outcome"] == "failed"
     assert "lists a capture here but served a page that is not one" in wayback["detail"]
+
+
+def test_a_capture_of_a_redirect_leads_to_the_capture_of_the_page_it_redirected_to(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """The Wayback Machine replays a captured 301 as a 301 with Memento-Datetime, to its
+    capture of the page the address redirected to. Where that page was captured, it is the
+    copy (a person opening the capture lands there); where it never was, the replay ends in
+    a 404 without Memento-Datetime: that capture is no copy, and the next is tried, without
+    calling the lookup failed."""
+    moved, unarchived = "/lost/wayback-captured-move", "/lost/wayback-redirect-to-unarchived"
+    links = check(run_cli, tmp_path, server, [moved, unarchived], "--archive", "wayback")
+    assert links[moved]["evidence"] == "archived"
+    assert links[moved]["archive"]["url"] == server.url(
+        f"/wayback/web/20120505101010/{server.url('/lost/only-wayback')}")
+    assert links[unarchived]["evidence"] == "archived", links[unarchived]["lookups"]
+    assert links[unarchived]["archive"]["captured"] == "2012-01-01T00:00:00+00:00"

@@ -190,6 +190,10 @@ def capture_problem(fetch: Fetch, service: str) -> tuple[bool, str] | None:
     problem = lookup_problem(fetch, service)
     if problem:
         return True, problem
+    if answer is not None and answer.status == 404:
+        # Not in the archive after all, or a captured redirect to a page it does not hold.
+        return False, ("the capture leads to a page the archive does not hold" if fetch.hops
+                       else "the archive does not hold the capture it lists")
     # The archive lists the capture but served something else (a page of its own, a proxy's
     # or a captive portal's): it could not show the capture, which is not "no copy".
     return True, (f"{service} lists a capture here but served a page that is not one (no "
