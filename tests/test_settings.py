@@ -3,6 +3,7 @@ headers per host, and ``--show-settings``."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from collections.abc import Iterator
@@ -101,6 +102,7 @@ EVERY_KEY = {
     "archive": ('["wayback", "ukgwa"]', "wayback,ukgwa"),
     "no-archive": ("false", "false"),
     "as-of": ("2014-01-31", "2014-01-31"),
+    "compare-archive": ('"never"', "never"),
     "doi-url": ('"https://doi.example"', "https://doi.example"),
     "probe-url": ('"https://probe.example/"', "https://probe.example/"),
     "cache-dir": ('"memory"', "{folder}/memory"),
@@ -115,6 +117,38 @@ EVERY_KEY = {
     "archives": ('{ ukgwa_url = "https://ukgwa.example", wayback_requests_per_minute = 10 }',
                  None),
 }
+
+
+def test_every_option_of_the_check_can_be_kept_in_the_settings_file() -> None:
+    """"Every option can be kept in a settings file": `compare-archive = "never"` was
+    refused as an unknown setting ("did you mean `no-archive`?")."""
+    from refcheck import cli
+
+    not_settings = {"config", "check-only", "show-settings", "version",
+                    # in the [archives] table, as ukgwa_url and wayback_url
+                    "ukgwa-url", "wayback-url"}
+    command = cli.app.registered_commands[0].callback
+    assert command is not None
+    options = {name.replace("_", "-") for name in inspect.signature(command).parameters
+               if name not in ("ctx", "casefiles")}
+    options = {"report" if o == "reports" else o for o in options}
+    assert options - not_settings - set(KEYS) == set()
+
+
+def test_compare_archive_from_the_file_is_used_and_checked(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    case = case_in(tmp_path, server)
+    file = tmp_path / "refcheck.toml"
+    file.write_text('compare-archive = "never"\n')
+    assert settings(run_cli("--show-settings", str(case)))["compare-archive"] == (
+        "never", str(file))
+    shown = settings(run_cli("--show-settings", str(case), "--compare-archive", "always"))
+    assert shown["compare-archive"] == ("always", "option --compare-archive")
+    file.write_text('\ncompare-archive = "sometimes"\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2
+    assert (f"{file}:2: compare-archive: unknown value `sometimes`; expected one of: auto, "
+            "always, never") in run.stderr
 
 
 def test_every_key_of_the_settings_file_is_settled(

@@ -43,6 +43,7 @@ from refcheck.local import fit_to_descriptors
 from refcheck.model import DEFAULT_FAIL_ON, Archive, Confirm, Status
 from refcheck.shard import ShardSpec, parse_shard
 from refcheck.urls import url_problem
+from refcheck.verdict import COMPARE_MODES
 
 MakeFetcher = Callable[[HttpSettings], Fetcher]
 
@@ -182,9 +183,10 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
                                   str(file.path) if file else "default"))
 
     cache_dir, max_age, confirm = _memory(options, env, file, pick)
-    compare, _ = pick("compare-archive", "compare_archive", options.compare_archive,
-                      default="auto")
-    pick.show("compare-archive", str(compare))
+    compare, where = pick("compare-archive", "compare_archive", options.compare_archive,
+                          default="auto")
+    compare = parse_compare(str(compare), where)
+    pick.show("compare-archive", compare)
 
     form, where = pick("format", "format", options.format, default="terminal")
     form = parse_format(form, where)
@@ -456,6 +458,16 @@ def parse_date_option(text: str | None, where: str = "--as-of") -> dt.date | Non
     except ValueError:
         raise UsageError(f"{where}: `{text}` is not a date; expected YYYY-MM-DD, "
                          "e.g. 2013-11-29") from None
+
+
+def parse_compare(text: str, where: str = "--compare-archive") -> str:
+    """``--compare-archive`` (or the settings file's ``compare-archive``): auto, always or
+    never."""
+    mode = text.strip().lower()
+    if mode not in COMPARE_MODES:
+        raise UsageError(f"{where}: unknown value `{text}`; expected one of: "
+                         f"{', '.join(COMPARE_MODES)}")
+    return mode
 
 
 def parse_format(text: str, where: str = "--format") -> str:

@@ -110,6 +110,7 @@ KEYS: dict[str, Kind] = {
     "archive": TEXT_OR_TEXTS,
     "no-archive": FLAG,
     "as-of": Kind("date"),
+    "compare-archive": TEXT,
     "doi-url": TEXT,
     "probe-url": TEXT,
     "cache-dir": TEXT,
