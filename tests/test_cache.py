@@ -151,6 +151,33 @@ def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
     assert "unconfirmed" not in last.stdout
 
 
+def test_a_source_whose_quote_is_there_is_not_told_another_sources_drift(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """One page cited by two sources, one of them with a quote the page no longer has. The
+    memory keeps one observation of the page (drifted), and the source that quotes nothing
+    was shown `✓ ok` and, under it, "drifted since 26 November 2026 (3 runs over 3 days)"."""
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "The page", "url": server.url("/long-page")},
+        {"id": "b", "title": "The page, quoted", "url": server.url("/long-page"),
+         "quote": "a sentence the page never had"}])
+    day0 = waits.now
+    for _ in range(3):
+        run = run_cli(str(case), "-f", "json", "--no-archive", "--confirm", "2:2",
+                      parts=parts(waits))
+        waits.now += dt.timedelta(days=1)
+    fine, drifted = json.loads(run.stdout)["links"]
+    assert (fine["status"], fine["unconfirmed"]) == ("ok", False)
+    assert fine["history"]["failing_since"] is None and fine["history"]["failed_runs"] == 0
+    assert (drifted["status"], drifted["unconfirmed"]) == ("drifted", False)
+    assert drifted["history"]["failing_since"] == day0.isoformat()
+    assert drifted["history"]["failed_runs"] == 3
+    assert run.exit_code == 1
+    terminal = run_cli(str(case), "--no-archive", parts=parts(waits)).stdout
+    assert terminal.count("drifted since 26 November 2026 (4 runs over 4 days)") == 1
+    fine_block = terminal.split("The page, quoted")[0]
+    assert "since" not in fine_block and "first time" not in fine_block
+
+
 def test_a_first_failure_counts_once_whichever_link_fills_a_batch_of_writes(
         run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
     """The memory is written 100 observations at a time; the link whose observation filled

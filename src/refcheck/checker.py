@@ -42,6 +42,7 @@ from refcheck.model import (
     Failure,
     FailureKind,
     Fetch,
+    History,
     Hop,
     LinkResult,
     Lookup,
@@ -655,13 +656,28 @@ class Checker:
                     final_url=live.verdict.final_url, page_title=live.verdict.page_title,
                     redirects=live.fetch.hops, capture=live.verdict.capture,
                     quotes=live.quotes))
-        history = memory.history(url, observation)
+        # The URL's observation is its worst citation's: a source whose quote is gone
+        # makes it drifted. Each result is told the history as its own status makes it
+        # (a source whose quote is there is not "drifted since" anything).
+        histories: dict[Status, History | None] = {}
+
+        def history_of(status: Status) -> History | None:
+            if status not in histories:
+                histories[status] = memory.history(url, observation if observation is None
+                                                   or status in FAILING_STATUSES
+                                                   else dataclasses.replace(observation,
+                                                                            status=status))
+            return histories[status]
+
         confirm = self.options.confirm
-        return [dataclasses.replace(
-            r, cached_at=live.cached_at, history=history,
-            unconfirmed=(confirm is not None and history is not None
-                         and r.status in FAILING_STATUSES and not confirm.met(history)))
-            for r in results]
+        remembered = []
+        for r in results:
+            history = history_of(r.status)
+            remembered.append(dataclasses.replace(
+                r, cached_at=live.cached_at, history=history,
+                unconfirmed=(confirm is not None and history is not None
+                             and r.status in FAILING_STATUSES and not confirm.met(history))))
+        return remembered
 
     async def observe(self, url: str, *, want_body: bool) -> Findings:
         """What the web says about one URL: the I/O of a live check, no conclusions."""
