@@ -694,6 +694,28 @@ def test_a_clock_behind_the_memorys_runs_still_counts_the_streak_forwards(
         *args, parts=parts(waits)).stdout
 
 
+def test_a_run_whose_clock_was_ahead_does_not_hide_the_failures_after_it(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A runner whose clock was ten days ahead saw the link fine; the clock put right, the
+    link failed three nights running. Each night said "failed for the first time today; it
+    was fine on 6 December 2026" (a date still to come), and `--confirm 3:3` never counted
+    it: the streak was what came after the latest time stamp, not after the latest run."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/flaky503")}])
+    args = (str(case), "--no-archive", "--confirm", "3:3", "--fail-on", "error")
+    day0 = waits.now
+    waits.now = day0 + dt.timedelta(days=10)
+    assert run_cli(*args, parts=parts(waits)).exit_code == 0  # 503, then 200 on retry: ok
+    codes = []
+    for night in (1, 2, 3):
+        waits.now = day0 + dt.timedelta(days=night)
+        server.reset_counts()  # the next request gets the 503 again
+        run = run_cli(*args, "--retries", "0", parts=parts(waits))
+        codes.append(run.exit_code)
+    assert codes == [0, 0, 1]  # confirmed on the third night
+    assert "error since 27 November 2026 (3 runs over 3 days)" in run.stdout
+    assert "first time" not in run.stdout
+
+
 @pytest.mark.parametrize("command", ["info", "clear"])
 def test_cache_shows_its_folder_escaped_not_obeyed(tmp_path: Path, command: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

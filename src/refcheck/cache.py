@@ -243,15 +243,20 @@ class Memory:
         db = self._db
 
         def read() -> tuple[Any, Any, Any, list[Any]]:
-            # One question for a URL never seen before (most of a first run's).
-            first, count, last_ok = db.execute(
+            # One question for a URL never seen before (most of a first run's). The runs
+            # are in the order they were written (rowid), not by their clocks: a run whose
+            # clock was days ahead must not hide the failures written after it.
+            first, count, last_ok_row = db.execute(
                 "SELECT MIN(at), COUNT(*), MAX(CASE WHEN status NOT IN "
-                f"({marks}) THEN at END) FROM observations WHERE url = ?",
+                f"({marks}) THEN rowid END) FROM observations WHERE url = ?",
                 (*failing, key)).fetchone()
-            streak = db.execute(
-                "SELECT at, status, runs FROM observations WHERE url = ? AND at > ? "
-                "ORDER BY at", (key, last_ok if last_ok is not None else -1.0)
+            rows = db.execute(
+                "SELECT rowid, at, status, runs FROM observations WHERE url = ? AND "
+                "rowid >= ?", (key, last_ok_row if last_ok_row is not None else -1)
             ).fetchall() if count else []
+            last_ok = next((at for rowid, at, _, _ in rows if rowid == last_ok_row), None)
+            streak = [(at, status, runs) for rowid, at, status, runs in rows
+                      if rowid != last_ok_row]
             return first, count, last_ok, streak
 
         with self._guard():
@@ -531,20 +536,27 @@ def _prune(db: sqlite3.Connection, fine: Iterable[str], failing_now: Iterable[st
     """Drop the observations that nothing reads, of the URLs just seen ``fine`` (the runs
     before become dispensable) or ``failing_now`` (their streak grew), in the transaction
     that wrote their latest. What ``Memory.history`` reads of a URL is its first observation (first
-    seen), its latest that did not fail (last ok), and those after it (the failing streak:
+    seen), its latest that did not fail (last ok, the latest written: a clock set wrong
+    does not reorder the runs), and those after it (the failing streak:
     its first, its latest, how many runs, whether they agree on a status). So kept are the
     first, the last ok, and the streak's first and latest; the streak's other runs become
     one row per status, the earliest, standing for them all (``runs``). A URL then keeps at
     most a handful of rows, however many runs saw it."""
     failing = tuple(s.value for s in FAILING_STATUSES)
-    last_ok = (f"(SELECT MAX(at) FROM observations WHERE url = ?1 AND status NOT IN "
+    # The runs' order is the order they were written (rowid), whatever their clocks said.
+    last_ok = (f"(SELECT MAX(rowid) FROM observations WHERE url = ?1 AND status NOT IN "
                f"({','.join(f'?{i}' for i in range(2, len(failing) + 2))}))")
+    # Those stamped later than the last ok (two runs at once, the later to write the
+    # earlier to look) are left as they were: nothing reads them, and their number is
+    # the same however the runs' writes interleave.
     db.executemany(
-        f"DELETE FROM observations WHERE url = ?1 AND at < {last_ok} AND at > "
-        "(SELECT MIN(at) FROM observations WHERE url = ?1)",
+        f"DELETE FROM observations WHERE url = ?1 AND rowid < {last_ok} AND at > "
+        "(SELECT MIN(at) FROM observations WHERE url = ?1) AND at <= "
+        f"(SELECT at FROM observations WHERE rowid = {last_ok})",
         [(url, *failing) for url in fine])
-    streak_of = (f"SELECT rowid, status, runs FROM observations WHERE url = ?1 AND at > "
-                 f"COALESCE({last_ok}, -1.0) ORDER BY at, rowid")
+    # The streak's runs by their time, so that its earliest and latest are the ones kept.
+    streak_of = (f"SELECT rowid, status, runs FROM observations WHERE url = ?1 AND rowid > "
+                 f"COALESCE({last_ok}, -1) ORDER BY at, rowid")
     merged: list[tuple[int, int]] = []
     dropped: list[tuple[int]] = []
     for url in failing_now:
