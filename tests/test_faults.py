@@ -256,6 +256,51 @@ def test_running_out_of_file_descriptors_is_the_machines_fault_not_the_links(
     assert not report.network_unreachable
 
 
+def test_a_link_this_machine_could_not_check_is_not_remembered_as_failing(
+        tmp_path: Path) -> None:
+    """A nightly run out of file descriptors: its links were kept in the memory of past
+    runs as `error`, so the next night said "error since …" and `--confirm` counted the
+    machine's nights against the link, and the success kept for reuse was forgotten."""
+    import asyncio
+    import datetime as dt
+    import errno
+
+    from refcheck.cache import Memory
+    from refcheck.checker import CheckOptions, check
+    from refcheck.http import Fetcher
+    from refcheck.model import Case, CitedUrl, Confirm, Position, RunReport, Source
+    from tests.conftest import Waits
+    from tests.test_http import Raising
+
+    source = Source(id="a", title="A", position=Position("c.yaml", 1, 1),
+                    urls=(CitedUrl("https://a.test/report", Position("c.yaml", 2, 1)),))
+    case = Case(path="c.yaml", title="T", sources=(source,))
+    waits = Waits()
+    options = CheckOptions(probe_url=None, confirm=Confirm(2, 1),
+                           max_cache_age=dt.timedelta(0))
+
+    async def night(transport: Any) -> RunReport:
+        memory = Memory.open(tmp_path / "memory", warn=pytest.fail)
+        try:
+            async with Fetcher(transport=transport, sleep=waits) as fetcher:
+                return await check([case], fetcher, RunReport(), options, memory=memory,
+                                   clock=waits.clock)
+        finally:
+            memory.close()
+            waits.now += dt.timedelta(days=1)
+
+    emfile = Raising(OSError(errno.EMFILE, "Too many open files"))
+    for _ in range(3):
+        (result,) = asyncio.run(night(emfile)).results
+        assert result.failure is not None and result.failure.value == "local"
+        assert result.history is None or result.history.failed_runs == 0
+    refused = Raising(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"))
+    (result,) = asyncio.run(night(refused)).results
+    assert result.history is not None
+    assert (result.history.failed_runs, result.unconfirmed) == (1, True)  # its first failure
+    assert result.history.failing_since == result.checked_at
+
+
 def test_a_report_sent_to_a_device_or_pipe_is_written_to_it_not_renamed_over_it(
         tmp_path: Path, run_cli: Any) -> None:
     """`-o /dev/null` (as benchmarks do) or a named pipe: the report goes into it; the

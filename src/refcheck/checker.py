@@ -510,7 +510,9 @@ class Checker:
         results = await self.looked_up(citations, live)
         self._checked()
         failure = live.fetch.failure
-        observed = True
+        # A link this machine could not check (out of open files, memory) was not seen
+        # failing: the memory keeps nothing of it, and its streak neither grows nor ends.
+        observed = failure is None or failure.kind is not FailureKind.LOCAL
         if failure is not None and failure.kind in NETWORK_FAILURES:
             # Nothing concluded about a link the network did not carry until it is known
             # that the network works (its archive lookups may be what shows it).
