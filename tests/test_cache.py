@@ -544,6 +544,28 @@ def test_cache_info_and_clear(run_cli: Any, mixed_case: Path, waits: Waits,
     assert str(other) in cache_command("info", "--cache-dir", str(other))[1]
 
 
+@pytest.mark.parametrize("command", ["info", "clear"])
+def test_cache_finds_the_memory_when_the_settings_file_says_no_cache(
+        tmp_path: Path, command: str, memory_of_past_runs: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project that keeps `no-cache = true` in its settings file, and a memory an earlier
+    run left: `refcheck cache info` and `clear` ended with an AssertionError."""
+    from typer.testing import CliRunner
+
+    from refcheck.cache_command import app
+
+    (memory_of_past_runs / "memory.sqlite3").write_bytes(b"")
+    monkeypatch.delenv("REFCHECK_CACHE_DIR")
+    (tmp_path / "refcheck.toml").write_text(f'no-cache = true\ncache-dir = '
+                                            f'"{memory_of_past_runs.as_posix()}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [command], prog_name="refcheck cache")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 0
+    assert str(memory_of_past_runs) in result.stdout
+    assert (memory_of_past_runs / "memory.sqlite3").exists() is (command == "info")
+
+
 def test_clear_with_no_memory_on_a_read_only_disk_has_nothing_to_clear(
         memory_of_past_runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a read-only filesystem, removing a file that is not there fails with "Read-only

@@ -241,23 +241,27 @@ def cache_directory(options: Options, env: Mapping[str, str] | None = None) -> P
     env = os.environ if env is None else env
     path = settings_path(options, env)
     file = load_settings_file(path) if path is not None else None
-    directory, _, _ = _memory(dataclasses.replace(options, no_cache=False), env, file,
-                              _Picker(options, env, file))
-    assert directory is not None
-    return directory
+    # Whatever no-cache says: `refcheck cache clear` is for a memory a run left.
+    return _directory(options, env, _Picker(options, env, file))
 
 
-def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
-            pick: _Picker) -> tuple[Path | None, dt.timedelta, Confirm | None]:
-    from refcheck.cache import DEFAULT_MAX_AGE, default_directory, parse_age, parse_confirm
+def _directory(options: Options, env: Mapping[str, str], pick: _Picker) -> Path:
+    from refcheck.cache import default_directory
 
-    no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
-    pick.show("no-cache", _flag(no_cache))
     # An empty REFCHECK_CACHE_DIR (a CI variable left blank) is unset, as REFCHECK_CONFIG's.
     directory, _ = pick("cache-dir", "cache_dir", options.cache_dir,
                         env="REFCHECK_CACHE_DIR" if env.get("REFCHECK_CACHE_DIR") else None,
                         path=True)
-    cache_dir = Path(directory) if directory else default_directory()
+    return Path(directory) if directory else default_directory()
+
+
+def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
+            pick: _Picker) -> tuple[Path | None, dt.timedelta, Confirm | None]:
+    from refcheck.cache import DEFAULT_MAX_AGE, parse_age, parse_confirm
+
+    no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
+    pick.show("no-cache", _flag(no_cache))
+    cache_dir = _directory(options, env, pick)
     pick.show("cache-dir", str(cache_dir))
     age_text, where = pick("max-cache-age", "max_cache_age", options.max_cache_age)
     try:
