@@ -217,6 +217,40 @@ def test_quiet_and_strict_from_the_file(run_cli: Any, tmp_path: Path,
     assert server.seen == []  # stopped before any link was fetched
 
 
+def test_the_command_line_wins_over_the_settings_files_switches(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Any) -> None:
+    """A settings file with quiet, strict, no-archive and no-cache set to true: nothing on
+    the command line could turn them off. `--archive ukgwa` and `--cache-dir` were silently
+    ignored, `--confirm 3:3` was refused, and there was no `--no-quiet` or `--no-strict`."""
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Fine", "url": server.url("/page")},
+        {"id": "b", "title": "Gone", "url": server.url("/gone404"), "ulr": "typo"}])
+    file = tmp_path / "refcheck.toml"
+    file.write_text("quiet = true\nstrict = true\nno-archive = true\nno-cache = true\n")
+    shown = settings(run_cli("--show-settings", str(case)))
+    assert {k: shown[k] for k in ("quiet", "strict", "no-archive", "no-cache")} == dict.fromkeys(
+        ("quiet", "strict", "no-archive", "no-cache"), ("true", str(file)))
+    memory = tmp_path / "memory"
+    args = ("--no-quiet", "--no-strict", "--archive", "ukgwa", "--cache-dir", str(memory),
+            "--confirm", "3:3")
+    shown = settings(run_cli("--show-settings", str(case), *args))
+    assert shown["quiet"] == ("false", "option --no-quiet")
+    assert shown["strict"] == ("false", "option --no-strict")
+    assert shown["no-archive"] == ("false", "option --archive")
+    assert shown["archive"] == ("ukgwa", "option --archive")
+    assert shown["no-cache"] == ("false", "option --cache-dir")
+    run = run_cli(str(case), "-f", "json", *args)
+    assert run.exit_code == 0, run.stderr  # a warning, not an error; dead but unconfirmed
+    gone = json.loads(run.stdout)["links"][1]
+    assert [x["service"] for x in gone["lookups"]] == ["ukgwa"]
+    assert gone["history"]["failed_runs"] == 1 and gone["unconfirmed"]
+    assert (memory / "memory.sqlite3").exists()
+    assert "Fine" in run_cli(str(case), *args).stdout  # not quiet
+    # Typed both ways, the switch still wins, as it did.
+    run = run_cli(str(case), "--no-cache", "--confirm", "3:3", "--no-strict")
+    assert run.exit_code == 2 and "--confirm counts failures over past runs" in run.stderr
+
+
 def test_exclude_and_include_patterns(run_cli: Any, tmp_path: Path,
                                       server: EvidenceServer) -> None:
     case = case_in(tmp_path, server, "/page", "/gone404", "/forbidden", "/soft")

@@ -260,6 +260,13 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
     from refcheck.cache import DEFAULT_MAX_AGE, parse_age, parse_confirm
 
     no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
+    wanted = next((name for name in ("cache_dir", "max_cache_age", "confirm")
+                   if options.typed(name)), None)
+    if no_cache and not options.typed("no_cache") and wanted is not None:
+        # The settings file's no-cache, and an option of the memory typed: the command
+        # line wins.
+        no_cache = False
+        pick.origins["no-cache"] = f"option --{wanted.replace('_', '-')}"
     pick.show("no-cache", _flag(no_cache))
     cache_dir = _directory(options, env, pick)
     pick.show("cache-dir", str(cache_dir))
@@ -312,6 +319,11 @@ def _check_http_value(value: object, where: str) -> None:
                              "which a request header cannot carry; remove them")
 
 
+#: Switches with a way to be turned off on the command line (``--no-quiet``), over a
+#: settings file that turns them on.
+_NEGATED = frozenset({"quiet", "strict"})
+
+
 class _Picker:
     """Settles one setting at a time and remembers where each came from."""
 
@@ -330,6 +342,8 @@ class _Picker:
         (``--fail-on``, ``REFCHECK_X``, ``file:line: fail-on``)."""
         flag = f"--{option.replace('_', '-')}" if option != "reports" else "--report"
         if self.options.typed(option):
+            if value is False and option in _NEGATED:
+                flag = f"--no-{option}"
             self.origins[key] = f"option {flag}"
             return value, flag
         if env is not None and env in self.env:
@@ -363,6 +377,10 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
                            pick: _Picker | None = None) -> ArchiveSettings:
     pick = pick or _Picker(options, env, None)
     no_archive, _ = pick("no-archive", "no_archive", options.no_archive, default=False)
+    if no_archive and not options.typed("no_archive") and options.typed("archive"):
+        # The settings file's no-archive, and --archive typed: the command line wins.
+        no_archive = False
+        pick.origins["no-archive"] = "option --archive"
     text, where = pick("archive", "archive", options.archive)
     if no_archive and options.typed("archive"):
         if options.typed("no_archive"):

@@ -125,8 +125,8 @@ def main_command(
     reports: ReportsOption = None,
     quiet: QuietOption = False,
     strict: Annotated[bool, typer.Option(
-        "--strict", help="Treat case-file warnings as errors: exit 2 before any link is "
-        "fetched.")] = False,
+        "--strict/--no-strict", help="Treat case-file warnings as errors: exit 2 before "
+        "any link is fetched (--no-strict: not, whatever the settings file says).")] = False,
     fail_on: FailOnOption = ",".join(sorted(s.value for s in DEFAULT_FAIL_ON)),
     concurrency: ConcurrencyOption = 64,
     per_host: PerHostOption = 4,

@@ -22,7 +22,8 @@ ReportsOption = Annotated[list[str] | None, typer.Option(
     "(repeatable), e.g. --report junit:report.xml --report html:report.html.",
     show_default=False)]
 QuietOption = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Show only the sources that need attention, and the summary.")]
+    "--quiet/--no-quiet", "-q", help="Show only the sources that need attention, and the "
+    "summary (--no-quiet: everything, whatever the settings file says).")]
 
 # Checking.
 FailOnOption = Annotated[str, typer.Option(
