@@ -423,6 +423,26 @@ def test_a_memory_from_another_version_is_left_alone(
     assert run.stderr.count(WARNING) == 1 and "another version of refcheck" in run.stderr
 
 
+def test_a_memory_of_a_newer_refcheck_is_not_to_be_cleared(
+        run_cli: Any, mixed_case: Path, waits: Waits, memory_of_past_runs: Path) -> None:
+    """A CI job that pins an older refcheck beside one that upgraded, on one memory: the
+    older was told "`refcheck cache clear` starts it afresh", which forgets all the newer
+    one remembers. Now it is told to upgrade, or to keep a memory of its own."""
+    import sqlite3
+
+    with sqlite3.connect(memory_of_past_runs / "memory.sqlite3") as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '3')")
+    run = run_cli(str(mixed_case), "--no-archive", parts=parts(waits))
+    assert run.exit_code == 1
+    assert ("written by another version of refcheck, a newer one (schema 3, this one reads "
+            "2)") in run.stderr
+    assert "Upgrade refcheck" in run.stderr and "--cache-dir" in run.stderr
+    assert "starts it afresh" not in run.stderr
+    code, text = cache_command("info")
+    assert code == 0 and "a newer one" in text and "starts it afresh" not in text
+
+
 def test_a_read_only_cache_folder_is_reported_once_and_the_run_goes_on(
         tmp_path: Path, server: EvidenceServer) -> None:
     """In a real process that may not write the folder (root may write anywhere, so as root

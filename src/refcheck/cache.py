@@ -463,9 +463,7 @@ def connect(path: Path, *, create: bool) -> sqlite3.Connection:
     try:
         row = patiently(prepare)
         if row[0] != str(SCHEMA_VERSION):
-            raise MemoryUnavailable(f"it was written by another version of refcheck "
-                                    f"(schema {row[0]}, this one reads {SCHEMA_VERSION})",
-                                    CLEAR)
+            raise _other_version(row[0])
     except sqlite3.Error as exc:
         db.close()
         raise _unavailable(exc) from None
@@ -514,9 +512,7 @@ def summary(directory: Path) -> Summary:
             if "meta" in tables else None
         schema = found[0] if found is not None else "none"
         if schema not in ("1", str(SCHEMA_VERSION)):  # 1: the same, not yet pruned
-            raise MemoryUnavailable(f"it was written by another version of refcheck "
-                                    f"(schema {schema}, this one reads {SCHEMA_VERSION})",
-                                    CLEAR)
+            raise _other_version(schema)
         urls, observations, oldest, newest = db.execute(
             "SELECT COUNT(DISTINCT url), COUNT(*), MIN(at), MAX(at) FROM observations"
         ).fetchone()
@@ -668,6 +664,18 @@ def _reason(exc: BaseException) -> str:
 
 
 CLEAR = "`refcheck cache clear` starts it afresh."
+
+
+def _other_version(schema: str) -> MemoryUnavailable:
+    """A store this refcheck cannot read. One a newer refcheck wrote is that one's memory:
+    the advice is to upgrade, or to keep apart, never to clear it."""
+    newer = schema.isdigit() and int(schema) > SCHEMA_VERSION
+    return MemoryUnavailable(
+        f"it was written by another version of refcheck{', a newer one' if newer else ''} "
+        f"(schema {schema}, this one reads {SCHEMA_VERSION})",
+        "Upgrade refcheck (pip install -U refcheck) to use it, or give this one a memory "
+        "of its own (--cache-dir or REFCHECK_CACHE_DIR); `refcheck cache clear` would "
+        "forget all the newer one remembers." if newer else CLEAR)
 
 
 def _advice(exc: BaseException) -> str:
