@@ -419,6 +419,29 @@ def test_mistakes_in_the_settings_file_are_errors_naming_the_key(
     assert server.seen == []  # nothing fetched
 
 
+def test_a_misspelt_table_is_said_not_ignored(run_cli: Any, tmp_path: Path,
+                                             server: EvidenceServer) -> None:
+    """`[tool.refchek]` in pyproject.toml was not found at all, and `[archive]` (for
+    `[archives]`) said only "expected a list": the run went on with none of the settings,
+    or gave no hint of the table meant."""
+    project = tmp_path / "project"
+    case = case_in(project / "cases", server)
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.refchek]\nfail-on = ["dead"]\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2 and server.seen == []
+    assert (f"{project / 'pyproject.toml'}:4: [tool.refchek]: no refcheck settings are read "
+            "from it; did you mean [tool.refcheck]?") in run.stderr
+    # Another tool's table of a name like it is left alone.
+    (project / "pyproject.toml").write_text('[tool.refchecker]\nlevel = 3\n')
+    assert settings(run_cli("--show-settings", str(case)))["fail-on"][1] == "default"
+    (project / "refcheck.toml").write_text('\n[archive]\norder = ["ukgwa"]\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2
+    assert (f"{project / 'refcheck.toml'}:2: archive: this key is the --archive list (e.g. "
+            'archive = ["ukgwa", "wayback"]); did you mean the table [archives]?') in run.stderr
+
+
 @pytest.mark.parametrize(("toml", "message"), [
     ('fail-on = ["dead", 5]\n',
      '1: fail-on: expected a list of text in quotes, e.g. ["a", "b"]; item 2 is 5'),

@@ -185,9 +185,40 @@ def _has_tool_table(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    # Read only when the table may be there: most projects' pyproject.toml has none.
-    return "refcheck" in text and re.search(r"^\s*\[\s*tool\.refcheck\s*[\].]", text,
-                                             re.MULTILINE) is not None
+    # Read only when the table may be there: most projects' pyproject.toml has none. A
+    # table misspelt (`[tool.refchek]`) counts, so that the mistake is said, not ignored.
+    if "ref" not in text:
+        return False
+    names = _TOOL_TABLE.findall(text)
+    if "refcheck" in names:
+        return True
+    if not any(_close(name) for name in names):
+        return False
+    import tomllib
+
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return False
+    return _misspelt(tool) is not None
+
+
+_TOOL_TABLE = re.compile(r"^\s*\[\s*tool\.[\"']?([A-Za-z0-9_-]+)", re.MULTILINE)
+
+
+def _close(name: str) -> bool:
+    return name != "refcheck" and difflib.SequenceMatcher(
+        None, name.lower().replace("_", "-"), "refcheck").ratio() >= 0.8
+
+
+def _misspelt(tool: object) -> str | None:
+    """The ``[tool.NAME]`` table of pyproject.toml that is ``[tool.refcheck]`` misspelt:
+    a name close to it, holding a key refcheck knows (another tool's table is left
+    alone)."""
+    if not isinstance(tool, dict) or "refcheck" in tool:
+        return None
+    return next((name for name, table in tool.items() if _close(name)
+                 and isinstance(table, dict) and any(key in KEYS for key in table)), None)
 
 
 def load_settings_file(path: Path) -> SettingsFile:
@@ -211,6 +242,13 @@ def load_settings_file(path: Path) -> SettingsFile:
         tool = data.get("tool", {})
         data = tool.get("refcheck", {}) if isinstance(tool, dict) else {}
         prefix = "tool.refcheck."
+        wrong = _misspelt(tool)
+        if wrong is not None:
+            line = next((n for n, line in enumerate(text.splitlines(), 1)
+                         if wrong in _TOOL_TABLE.findall(line)), None)
+            raise UsageError(f"{path}{f':{line}' if line else ''}: [tool.{wrong}]: "
+                             "no refcheck settings are read from it; did you mean "
+                             "[tool.refcheck]?")
         if not isinstance(data, dict):
             raise UsageError(f"{path}: [tool.refcheck] must be a table")
     checker = _Checker(path, text, prefix)
@@ -219,6 +257,10 @@ def load_settings_file(path: Path) -> SettingsFile:
         kind = KEYS.get(key)
         if kind is None:
             checker.unknown(key)
+        elif key == "archive" and isinstance(value, dict):
+            raise checker.fail(key, "this key is the --archive list (e.g. archive = "
+                               '["ukgwa", "wayback"]); did you mean the table [archives]?',
+                               at=(key,))
         elif key not in ("archives", "accept", "headers"):
             values[key] = checker.value(key, kind, value)
     checker.statuses(values.get("fail-on"))
