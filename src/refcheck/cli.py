@@ -88,7 +88,8 @@ Examples:
 Exit codes:
   0    nothing needs attention
   1    a source is dead, soft-404, drifted or invalid (change the set with --fail-on)
-  2    usage or case-file error: nothing was checked
+  2    usage or case-file error: nothing was checked (or the report could not be
+       written: stderr says why)
   3    no network: nothing could be reached, nothing was concluded
   4    incomplete: this machine ran out of something (open files, memory); run again
   130  interrupted (Ctrl-C): the links checked so far are reported
