@@ -139,7 +139,7 @@ def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
     assert (gone["status"], gone["unconfirmed"], report["exit_code"]) == ("dead", True, 0)
     assert gone["history"] == {"first_seen": day0.isoformat(), "last_ok": None,
                                "failing_since": day0.isoformat(), "failed_runs": 2,
-                               "streak_status": "dead", "streak_days": 1}
+                               "streak_status": "dead", "streak_days": 1, "failed_before": None}
     fine = next(link for link in report["links"] if link["source"] == "b")
     assert fine["history"]["last_ok"] == day0.isoformat() and not fine["unconfirmed"]
     waits.now = day0 + dt.timedelta(days=1)
@@ -229,13 +229,13 @@ def test_the_memory_keeps_what_the_reports_read_and_drops_the_rest(
     report = json.loads(run.stdout)
     assert by_url["/page"]["history"] == {
         "first_seen": at(0), "last_ok": at(10), "failing_since": None, "failed_runs": 0,
-        "streak_status": None, "streak_days": 0}
+        "streak_status": None, "streak_days": 0, "failed_before": None}
     assert by_url["/gone404"]["history"] == {
         "first_seen": at(0), "last_ok": None, "failing_since": at(0), "failed_runs": 11,
-        "streak_status": "dead", "streak_days": 11}
+        "streak_status": "dead", "streak_days": 11, "failed_before": None}
     assert by_url["/switch"]["history"] == {
         "first_seen": at(0), "last_ok": at(2), "failing_since": at(3), "failed_runs": 8,
-        "streak_status": None, "streak_days": 8}
+        "streak_status": None, "streak_days": 8, "failed_before": None}
     assert report["exit_code"] == 1
     _, text = cache_command("info")
     # Fine: the first and the latest; gone: the streak's first, its middle, its latest;
@@ -245,10 +245,13 @@ def test_the_memory_keeps_what_the_reports_read_and_drops_the_rest(
     assert f"({day0:%Y-%m-%d %H:%M} to {day0 + dt.timedelta(days=10):%Y-%m-%d %H:%M} UTC)" \
         in text
     assert "dead since 26 November 2026 (12 runs over 12 days)" in on(11).stdout
-    assert "failed for the first time today; it was fine on 7 December 2026" in on(12).stdout
-    # Fine again, then failing: the unsteady link's old streak is dropped (first, last
-    # fine, latest); the gone link's middle row now stands for eleven runs.
-    assert "links seen: 3, in 8 observations" in cache_command("info")[1]
+    # Not "failed for the first time": it failed on nights 3 to 10.
+    assert ("failed today; it was fine on 7 December 2026, and failed before that on 6 "
+            "December 2026") in on(12).stdout
+    # Fine again, then failing: the unsteady link's old streak is dropped (first, its
+    # latest failure, last fine, latest); the gone link's middle row now stands for eleven
+    # runs.
+    assert "links seen: 3, in 9 observations" in cache_command("info")[1]
     server.reset_counts()
     waits.now += dt.timedelta(hours=3)
     reused = links(run_cli(str(case), "--no-archive", "-f", "json", parts=parts(waits)),
@@ -296,7 +299,7 @@ def test_a_memory_that_kept_every_run_is_pruned_by_the_next_run(
     gone = links(run, server)["/gone404"]
     assert gone["history"] == {
         "first_seen": day0.isoformat(), "last_ok": None, "failing_since": day0.isoformat(),
-        "failed_runs": 31, "streak_status": "dead", "streak_days": 31}
+        "failed_runs": 31, "streak_status": "dead", "streak_days": 31, "failed_before": None}
     assert gone["unconfirmed"] is False and run.exit_code == 1
     assert links(run, server)["/page"]["history"]["first_seen"] == day0.isoformat()
     assert "links seen: 2, in 5 observations" in cache_command("info")[1]
@@ -320,11 +323,14 @@ def test_a_fine_run_ends_a_failing_streak(
     fine = run_cli(*args, "-f", "json", parts=parts(waits))  # the 200 now
     assert links(fine, server)["/flaky503"]["history"] == {
         "first_seen": "2026-11-26T09:00:00+00:00", "last_ok": "2026-11-27T09:00:00+00:00",
-        "failing_since": None, "failed_runs": 0, "streak_status": None, "streak_days": 0}
+        "failing_since": None, "failed_runs": 0, "streak_status": None, "streak_days": 0,
+        "failed_before": None}
     server.reset_counts()
     waits.now += dt.timedelta(days=1)
     again = run_cli(*args, "--retries", "0", parts=parts(waits))
-    assert "failed for the first time today; it was fine on 27 November 2026" in again.stdout
+    assert ("failed today; it was fine on 27 November 2026, and failed before that on 26 "
+            "November 2026") in again.stdout
+    assert "first time" not in again.stdout  # it failed on the 26th
 
 
 def test_archive_captures_found_are_not_asked_for_again(

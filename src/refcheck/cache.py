@@ -242,7 +242,7 @@ class Memory:
         marks = ",".join("?" * len(failing))
         db = self._db
 
-        def read() -> tuple[Any, Any, Any, list[Any]]:
+        def read() -> tuple[Any, Any, Any, list[Any], Any]:
             # One question for a URL never seen before (most of a first run's). The runs
             # are in the order they were written (rowid), not by their clocks: a run whose
             # clock was days ahead must not hide the failures written after it.
@@ -257,11 +257,18 @@ class Memory:
             last_ok = next((at for rowid, at, _, _ in rows if rowid == last_ok_row), None)
             streak = [(at, status, runs) for rowid, at, status, runs in rows
                       if rowid != last_ok_row]
-            return first, count, last_ok, streak
+            # For a failing link that was fine before: whether it had failed before that
+            # (a link that comes and goes has not "failed for the first time").
+            before = db.execute(
+                f"SELECT at FROM observations WHERE url = ? AND status IN ({marks}) AND "
+                "rowid < ? ORDER BY rowid DESC LIMIT 1", (key, *failing, last_ok_row)
+            ).fetchone() if last_ok_row is not None and (streak or failing_now) else None
+            return first, count, last_ok, streak, before[0] if before else None
 
+        failing_now = now is not None and now.status in FAILING_STATUSES
         with self._guard():
-            first, count, last_ok, streak = (patiently(read) if self._known(key)
-                                             else (0.0, 0, None, []))
+            first, count, last_ok, streak, before = (patiently(read) if self._known(key)
+                                                     else (0.0, 0, None, [], None))
             # A row may stand for several runs of the streak (``_prune``).
             seen = [(_moment(at), Status(status), int(runs)) for at, status, runs in streak
                     if status in failing]
@@ -284,7 +291,8 @@ class Memory:
                 failing_since=seen[0][0] if seen else None,
                 failed_runs=sum(runs for _, _, runs in seen),
                 streak_status=next(iter(statuses)) if len(statuses) == 1 else None,
-                streak_days=((seen[-1][0].date() - seen[0][0].date()).days + 1) if seen else 0)
+                streak_days=((seen[-1][0].date() - seen[0][0].date()).days + 1) if seen else 0,
+                failed_before=_moment(before) if before is not None and seen else None)
         return None
 
     def capture(self, url: str, target: dt.datetime | None,
@@ -544,11 +552,15 @@ def _prune(db: sqlite3.Connection, fine: Iterable[str], failing_now: Iterable[st
                f"({','.join(f'?{i}' for i in range(2, len(failing) + 2))}))")
     # Those stamped later than the last ok (two runs at once, the later to write the
     # earlier to look) are left as they were: nothing reads them, and their number is
-    # the same however the runs' writes interleave.
+    # the same however the runs' writes interleave. The latest failure before the last ok
+    # is kept: the link has failed before.
+    statuses = ','.join(f'?{i}' for i in range(2, len(failing) + 2))
     db.executemany(
         f"DELETE FROM observations WHERE url = ?1 AND rowid < {last_ok} AND at > "
         "(SELECT MIN(at) FROM observations WHERE url = ?1) AND at <= "
-        f"(SELECT at FROM observations WHERE rowid = {last_ok})",
+        f"(SELECT at FROM observations WHERE rowid = {last_ok}) AND rowid IS NOT "
+        f"(SELECT MAX(rowid) FROM observations WHERE url = ?1 AND status IN ({statuses}) "
+        f"AND rowid < {last_ok})",
         [(url, *failing) for url in fine])
     # The streak's runs by their time, so that its earliest and latest are the ones kept.
     streak_of = (f"SELECT rowid, status, runs FROM observations WHERE url = ?1 AND rowid > "

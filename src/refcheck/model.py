@@ -295,6 +295,9 @@ class History:
     streak_status: Status | None = None
     #: Calendar days (UTC) the streak covers, the first and the latest run's included.
     streak_days: int = 0
+    #: For a failing link that was fine before: the latest run that failed before that
+    #: (None when it had not failed before, as far as the memory knows).
+    failed_before: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

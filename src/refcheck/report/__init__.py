@@ -269,7 +269,13 @@ def memory_lines(result: LinkResult, confirm: Confirm | None = None) -> list[str
                      "run; --max-cache-age 0 checks it again)")
     history = result.history
     if history is not None and history.failed_runs and history.failing_since is not None:
-        if history.failed_runs == 1:
+        if history.failed_runs == 1 and history.failed_before is not None \
+                and history.last_ok is not None:
+            # A link that comes and goes: it has failed before.
+            lines.append(f"failed {_when(history.failing_since, now)}; it was fine "
+                         f"on {day(history.last_ok)}, and failed before that on "
+                         f"{day(history.failed_before)}")
+        elif history.failed_runs == 1:
             before = (f"; it was fine on {day(history.last_ok)}"
                       if history.last_ok is not None else "")
             lines.append(f"failed for the first time {_when(history.failing_since, now)}"

@@ -153,6 +153,7 @@ def _history(history: History | None, stamp: _Stamps) -> dict[str, Any] | None:
         "failed_runs": history.failed_runs,
         "streak_status": history.streak_status,
         "streak_days": history.streak_days,
+        "failed_before": stamp(history.failed_before) if history.failed_before else None,
     }
 
 
@@ -653,7 +654,8 @@ class _Reader:
             failing_since=self.moment(data, "failing_since", where, optional=True),
             failed_runs=self.number(data, "failed_runs", where),
             streak_status=self.choice(data, "streak_status", where, Status, optional=True),
-            streak_days=self.number(data, "streak_days", where, optional=True, default=0))
+            streak_days=self.number(data, "streak_days", where, optional=True, default=0),
+            failed_before=self.moment(data, "failed_before", where, optional=True))
 
     def _shard(self, data: dict[str, Any] | None) -> Shard | None:
         if data is None:
