@@ -474,6 +474,11 @@ def test_a_misspelt_table_is_said_not_ignored(run_cli: Any, tmp_path: Path,
      "`wayback_requests_per_minute`?"),
     ("archives = 5\n", '1: archives: expected a table, e.g. [archives] order = ["ukgwa", '
      '"wayback"]; found 5'),
+    # A report in the file was blamed on --report, which nobody typed, and --check-only
+    # and --show-settings let it through.
+    ("quiet = true\nreport = ['junit']\n", "2: report: `junit` is not FORMAT:PATH; expected "
+     "e.g. junit:report.xml, with FORMAT one of: terminal, json"),
+    ("report = ['jnuit:r.xml']\n", "1: report: `jnuit:"),
     # pyproject.toml's table copied into refcheck.toml, as the README's example shows it
     ("[tool.refcheck]\nfail-on = ['dead']\n", "1: tool: unknown setting; only "
      "pyproject.toml keeps them in [tool.refcheck]: in this file, write the keys without "

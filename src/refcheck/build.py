@@ -201,9 +201,11 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
             form = named.value
             pick.show("format", form)
             pick.origins["format"] = f"the name of the output file ({output_text})"
-    reports, _ = pick("report", "reports", options.reports or None, default=())
+    reports, where = pick("report", "reports", options.reports or None, default=())
     if file is not None and pick.origins["report"] == str(file.path):
         reports = tuple(_report(r, file) for r in reports)
+    for text in reports:
+        parse_report(text, where)
     pick.show("report", " ".join(reports) or "(none)")
     quiet, _ = pick("quiet", "quiet", options.quiet, default=False)
     pick.show("quiet", _flag(quiet))
@@ -490,6 +492,25 @@ def parse_compare(text: str, where: str = "--compare-archive") -> str:
         raise UsageError(f"{where}: unknown value `{text}`; expected one of: "
                          f"{', '.join(COMPARE_MODES)}")
     return mode
+
+
+def parse_report(text: str, where: str = "--report") -> tuple[str, Path]:
+    """A ``FORMAT:PATH`` of ``--report`` (or of the settings file's ``report``, ``where``
+    it is): the format's name and the path."""
+    from refcheck.report import Format, format_of_file
+
+    name, colon, path = text.partition(":")
+    formats = [f.value for f in Format]
+    if not colon or not path or name.strip().lower() not in formats:
+        if colon and path:  # a path, after a word that names no format
+            why = f": `{name}` is not a report format; FORMAT is one of: {', '.join(formats)}"
+        else:
+            why = f"; expected e.g. junit:report.xml, with FORMAT one of: {', '.join(formats)}"
+            guess = format_of_file(text) if not colon else None
+            if guess is not None:
+                why += f" (for this file: {where} {guess.value}:{text})"
+        raise UsageError(f"{where}: `{text}` is not FORMAT:PATH{why}")
+    return name.strip().lower(), Path(path)
 
 
 def parse_format(text: str, where: str = "--format") -> str:

@@ -24,6 +24,7 @@ from refcheck.build import (
     build_archives,
     build_settings,
     fitted_to_descriptors,
+    parse_report,
 )
 from refcheck.checker import check
 from refcheck.errors import CaseFileError, Problem, UsageError
@@ -62,7 +63,7 @@ from refcheck.options import (
     UserAgentOption,
 )
 from refcheck.reading import read_all, read_case
-from refcheck.report import Format, Renderer, format_of_file, literal
+from refcheck.report import Format, Renderer, literal
 from refcheck.verdict import Comparison
 
 if TYPE_CHECKING:
@@ -404,23 +405,8 @@ def opened_destinations(form: Format, output: Path | None, quiet: bool,
 
 
 def parse_report_option(text: str) -> tuple[Format, Path]:
-    name, colon, path = text.partition(":")
-    try:
-        form = Format(name.strip().lower())
-    except ValueError:
-        form = None
-    if not colon or not path or form is None:
-        formats = ", ".join(Format)
-        if colon and path:  # a path, after a word that names no format
-            why = f": `{name}` is not a report format; FORMAT is one of: {formats}"
-        else:
-            why = f"; expected e.g. junit:report.xml, with FORMAT one of: {formats}"
-            guess = format_of_file(text) if not colon else None
-            if guess is not None:
-                why += f" (for this file: --report {guess.value}:{text})"
-        raise UsageError(f"--report: `{text}` is not FORMAT:PATH{why}")
-    return form, Path(path)
-
+    form, path = parse_report(text)
+    return Format(form), path
 
 
 class Destination:
