@@ -497,6 +497,24 @@ def test_settings_file_errors_name_the_line_and_what_is_wrong(
     assert "found a list" not in run.stderr
 
 
+def test_an_output_from_the_settings_file_that_cannot_be_written_names_the_file(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
+    """An output or report set in the settings file, in a folder that does not exist or
+    over the case file itself, was blamed on --output or --report, which nobody typed."""
+    case = case_in(tmp_path, server)
+    file = tmp_path / "refcheck.toml"
+    file.write_text('quiet = true\noutput = "no-such-folder/r.txt"\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2 and server.seen == []
+    assert f"refcheck: {file}:2: output: cannot write the report to " in run.stderr
+    file.write_text(f'report = ["json:{case.name}"]\n')
+    run = run_cli(str(case))
+    assert run.exit_code == 2 and server.seen == []
+    assert f"refcheck: {file}:1: report: {case} is one of the files being read" in run.stderr
+    run = run_cli(str(case), "--report", f"json:{case}")  # typed: the option is named
+    assert f"refcheck: --report: {case} is one of the files being read" in run.stderr
+
+
 def test_a_settings_file_says_where_each_key_is(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text("[project]\nname = 'x'\n\n[tool.refcheck]\nretries = 2\n")

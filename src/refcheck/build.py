@@ -117,6 +117,10 @@ class RunSettings:
     format: str = "terminal"
     output: Path | None = None
     reports: tuple[str, ...] = ()  # FORMAT:PATH, paths from a settings file made absolute
+    #: How a problem with the output or a report names where it was set: the option, or
+    #: the settings file's line (``refcheck.toml:3: output``).
+    output_where: str = "--output"
+    report_where: str = "--report"
     quiet: bool = False
     strict: bool = False
     cache_dir: Path | None = None  # the memory of past runs; None with --no-cache
@@ -191,7 +195,7 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
     form, where = pick("format", "format", options.format, default="terminal")
     form = parse_format(form, where)
     pick.show("format", form)
-    output_text, _ = pick("output", "output", options.output, path=True)
+    output_text, output_where = pick("output", "output", options.output, path=True)
     pick.show("output", str(output_text) if output_text else "(standard output)")
     if output_text and pick.origins["format"] == "default":
         from refcheck.report import format_of_file
@@ -221,6 +225,7 @@ def build_settings(options: Options, env: Mapping[str, str] | None = None) -> Ru
                            max_cache_age=max_age, confirm=confirm,
                            compare_archive=str(compare)),
         format=form, output=Path(output_text) if output_text else None, reports=reports,
+        output_where=output_where, report_where=where,
         quiet=bool(quiet), strict=bool(strict), cache_dir=cache_dir,
         file=path, shown=pick.settled(), shard=shard,
     )

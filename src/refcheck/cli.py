@@ -242,7 +242,9 @@ def main_command(
             settings = dataclasses.replace(settings, check=check_options)
         destinations = opened_destinations(Format(settings.format), settings.output,
                                            settings.quiet, extra,
-                                           [Path(case.path) for case in loaded])
+                                           [Path(case.path) for case in loaded],
+                                           output_option=settings.output_where,
+                                           report_option=settings.report_where)
     except UsageError as exc:
         _err(f"refcheck: {exc}")
         raise typer.Exit(ExitCode.USAGE) from None
@@ -382,12 +384,13 @@ def checked_only(loaded: list[Case], warnings: list[Problem]) -> None:
 
 def opened_destinations(form: Format, output: Path | None, quiet: bool,
                         extra: list[tuple[Format, Path]],
-                        inputs: Sequence[Path] = ()) -> list[Destination]:
+                        inputs: Sequence[Path] = (), *, output_option: str = "--output",
+                        report_option: str = "--report") -> list[Destination]:
     """The main report (``--format``, ``--output``) and each ``--report FORMAT:PATH``,
     opened before anything is fetched or merged, so a path that cannot be written is said
     at once; none may be one of ``inputs``, the files being checked."""
-    destinations = [Destination(form, output, quiet=quiet)]
-    destinations += [Destination(extra_form, path, option="--report")
+    destinations = [Destination(form, output, quiet=quiet, option=output_option)]
+    destinations += [Destination(extra_form, path, option=report_option)
                      for extra_form, path in extra]
     written: dict[Path, Destination] = {}
     for destination in destinations:
