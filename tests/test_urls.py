@@ -257,3 +257,26 @@ def test_every_address_httpx_refuses_is_a_defect_and_no_real_cited_one_is() -> N
             httpx.URL(url)
         assert address_defect(url) is not None, url
     assert [u for u in cited_urls() if address_defect(u) is not None] == []
+
+
+@pytest.mark.parametrize(("cited", "landed"), [
+    ("http://www.bbc.co.uk/news/uk-12345", "https://www.bbc.co.uk/news/uk-12345"
+     "?at_medium=RSS&at_campaign=KARANGA"),
+    ("http://e.org/reports/annual", "http://e.org/reports/annual?utm_source=old-site"
+     "&utm_medium=redirect"),
+    ("https://www.theguardian.com/society/2012/oct/17/carers?CMP=share_btn_tw",
+     "https://www.theguardian.com/society/2012/oct/17/carers"),
+    ("https://www.sciencedirect.com/science/article/pii/S0140673612607809",
+     "https://www.sciencedirect.com/science/article/pii/S0140673612607809?via%3Dihub"),
+])
+def test_a_redirect_that_only_adds_tracking_is_the_same_page(cited: str, landed: str) -> None:
+    assert is_trivial_move(cited, landed)
+
+
+def test_a_move_is_cited_without_its_tracking_parameters() -> None:
+    assert without_session("https://www.sciencedirect.com/science/article/pii/S01406736"
+                           "12607809?via%3Dihub") == ("https://www.sciencedirect.com/science/"
+                                                      "article/pii/S0140673612607809")
+    # Parameters that choose the page stay, whatever they are next to.
+    assert without_session("http://e.org/view.php?id=12&utm_source=x&via=email") == \
+        "http://e.org/view.php?id=12&via=email"

@@ -774,3 +774,22 @@ def test_a_quote_past_the_most_refcheck_reads_is_not_checked_never_missing() -> 
         assert result.detail.endswith(
             "; it is longer than the 64 KiB refcheck reads, so the quote was not checked: "
             "look for it in a browser"), result.detail
+
+
+@pytest.mark.parametrize(("cited", "location"), [
+    ("http://www.bbc.co.uk/news/uk-12345",
+     "https://www.bbc.co.uk/news/uk-12345?at_medium=RSS&at_campaign=KARANGA"),
+    ("http://c.org.uk/reports/annual", "https://c.org.uk/reports/annual?utm_source=old"),
+])
+def test_a_redirect_that_only_adds_tracking_is_ok(cited: str, location: str) -> None:
+    result = _redirect_case(cited, location)
+    assert result.status is Status.OK, result.detail
+
+
+def test_a_move_is_cited_without_the_tracking_the_server_added() -> None:
+    result = _redirect_case("http://linkinghub.elsevier.com/retrieve/pii/S0140673612607809",
+                            "https://www.sciencedirect.com/science/article/pii/"
+                            "S0140673612607809?via%3Dihub")
+    assert result.status is Status.MOVED
+    assert result.detail == ("moved to https://www.sciencedirect.com/science/article/pii/"
+                             "S0140673612607809; cite the new address")

@@ -504,6 +504,26 @@ def _is_session(name: str, value: str) -> bool:
     return name.lower() in SESSION_PARAMS and not names_a_page(name, value)
 
 
+#: Query parameters that say where a visitor came from and choose nothing on the page:
+#: Google Analytics' ``utm_*``, the BBC's ``at_medium``/``at_campaign``, the Guardian's
+#: ``CMP``, ad networks' click ids, mailing lists' ids, ScienceDirect's ``via=ihub`` (the
+#: DOI's linking hub), Google Books' ``redir_esc=y``. A server that adds one on its way to
+#: the page has sent the visitor to the same page.
+_TRACKING = re.compile(
+    r"utm_\w+|at_(?:medium|campaign|custom\d+|link_\w+|ptr_name|format|bbc_team)|fbclid|gclid|"
+    r"dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|_ga|_gl|_hsenc|_hsmi|mkt_tok|ocid|cmpid|cmp|"
+    r"icid|s_cid|xtor", re.IGNORECASE)
+_TRACKING_PAIRS = frozenset({("via", "ihub"), ("redir_esc", "y")})
+
+
+def _is_tracking(name: str, value: str) -> bool:
+    name = unquote(name)
+    if not value and "=" in name:  # ``?via%3Dihub``, as ScienceDirect writes it
+        name, _, value = name.partition("=")
+    return bool(_TRACKING.fullmatch(name)) or (
+        (name.lower(), unquote(value).lower()) in _TRACKING_PAIRS)
+
+
 #: Springer Nature's cookie check (nature.com, link.springer.com): a visitor that did not
 #: keep the cookie its sign-in service set is sent back to the page it asked for with
 #: ``?error=cookies_not_supported&code=…``, the code that visit's own. The same page.
@@ -518,7 +538,8 @@ def _is_cookie_check(pair: str, checked: bool) -> bool:
 def without_session(url: str) -> str:
     """``url`` without a visitor's session in its path or query: the address to cite when
     a server put one there on the way (a session is one visitor's, and expires), nor
-    Springer Nature's ``?error=cookies_not_supported&code=…``."""
+    Springer Nature's ``?error=cookies_not_supported&code=…``, nor the parameters that
+    only track where the visitor came from (``utm_source``, ``at_medium``, ``via=ihub``)."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -531,6 +552,7 @@ def without_session(url: str) -> str:
         checked = _COOKIE_CHECK in (p.lower() for p in pairs)
         query = "&".join(pair for pair in pairs
                          if not _is_session(*pair.partition("=")[::2])
+                         and not _is_tracking(*pair.partition("=")[::2])
                          and not _is_cookie_check(pair, checked))
     if path == parts.path and query == parts.query:
         return url
