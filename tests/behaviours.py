@@ -213,6 +213,12 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("young carers guidance, withdrawn by GOV.UK, replaced",
      "http://www.education.gov.uk:{port}/publications/standard/youngcarers", "moved", {}),
     ("Sure Start closure story, moved by its site", "/news/sure-start-closure", "moved", {}),
+
+
+    # Healthy pages of the sites REF case studies cite most, as they answer today.
+    ("news story moved to the paper's new address, 'could not be found' in its opening",
+     "http://www.guardian.co.uk:{port}/uk/2012/oct/17/moorland-search-missing-brothers",
+     "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

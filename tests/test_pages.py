@@ -622,3 +622,15 @@ def test_an_h1_saying_we_could_not_find_the_page_you_were_looking_for_is_an_erro
     body = rot.site_page("Anytown Council", "<h1>Sorry, we couldn\u2019t find the page you were "
                          f"looking for</h1>{_LONG_PROSE}", title="Anytown Council")
     assert verdict(body)[0] is Status.SOFT_404
+
+
+def test_a_moved_story_whose_opening_sentence_says_could_not_be_found_is_a_move() -> None:
+    """guardian.co.uk stories redirect to theguardian.com: the move is no sign that the
+    story's own words ("the two boys could not be found") are an error notice."""
+    status, detail = verdict(rot.MISSING_BOYS, url="http://www.guardian.co.uk/uk/2012/oct/17/x",
+                             landed="https://www.theguardian.com/uk/2012/oct/17/x")
+    assert status is Status.MOVED, detail
+    headline = rot.news_article("Why the missing plane could not be found", "A year on.")
+    status, detail = verdict(headline, url="http://www.guardian.co.uk/world/2015/mar/08/x",
+                             landed="https://www.theguardian.com/world/2015/mar/08/x")
+    assert status is Status.MOVED, detail

@@ -501,6 +501,12 @@ class ErrorSign:
 
     text: str  # the words, as the page puts them
     strong: bool  # a title part or main heading that is nothing but an error's name
+    #: Said in a heading of its own, not the page's name: a notice put above what the page
+    #: shows ("Sorry, that page can't be found" over a site's latest news), where a
+    #: redirect that led there agrees. A title's words, a headline repeating the title and
+    #: a sentence of the opening paragraph are the page's own ("Why the plane could not be
+    #: found"), and a move of the page says nothing about them.
+    notice: bool = False
 
 
 def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
@@ -519,9 +525,13 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
             return ErrorSign(heading, True)
     if _ERROR_WORDING.search(title):
         return ErrorSign(title, False)
-    for text in (*page.headings[:4], page.lead):
-        if text and _ERROR_WORDING.search(text):
-            return ErrorSign(_sentence(text, _ERROR_WORDING), False)
+    named = _squash(title).lower()
+    for heading in page.headings[:4]:
+        if heading and _ERROR_WORDING.search(heading):
+            return ErrorSign(_sentence(heading, _ERROR_WORDING), False,
+                             notice=_squash(heading).lower() not in named)
+    if page.lead and _ERROR_WORDING.search(page.lead):
+        return ErrorSign(_sentence(page.lead, _ERROR_WORDING), False)
     return None
 
 

@@ -623,9 +623,11 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
     sign = error_sign(answer, page)
     # Error wording counts where error pages put it, and only with corroboration unless
     # it is the whole of a title part or main heading: a page with little prose of its
-    # own, a title that is only the site's name, or a page reached by a redirect. "Not
-    # found" in a long article's title is not an error page.
-    if sign is not None and (sign.strong or page.says_little or redirected
+    # own, a title that is only the site's name, or a notice heading on a page reached by
+    # a redirect. "Not found" in a long article's title is not an error page, nor is "the
+    # boys could not be found" in a moved article's first paragraph.
+    if sign is not None and (sign.strong or page.says_little
+                             or (redirected and sign.notice)
                              or is_generic_title(page.title, answer.url)):
         said = f"a page that says \u201c{_short(sign.text)}\u201d"
         if _REFUSAL.search(sign.text):  # "403 Forbidden" served 200: a refusal, not a loss
