@@ -219,6 +219,13 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("news story moved to the paper's new address, 'could not be found' in its opening",
      "http://www.guardian.co.uk:{port}/uk/2012/oct/17/moorland-search-missing-brothers",
      "moved", {}),
+    ("story headlined 'Page not found \u2013 why the web forgets'",
+     "http://www.theguardian.com:{port}/technology/2013/may/01/link-rot", "ok", {}),
+    ("review of the novel 'Nothing Found Here'",
+     "http://www.theguardian.com:{port}/books/2013/may/03/nothing-found-here-review", "ok", {}),
+    ("exhibition '404 Not Found' on a university's news pages",
+     "http://www.nottingham.ac.uk:{port}/news/pressreleases/2013/may/404-exhibition.aspx", "ok",
+     {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

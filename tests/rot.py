@@ -540,6 +540,20 @@ MISSING_BOYS = news_article("Moorland search for missing brothers called off",
                             "searching the moors above Oldham.")
 
 
+#: Stories, a review and an exhibition whose names begin with an error's.
+WEB_FORGETS = news_article("Page not found \u2013 why the web forgets",
+                           "Link rot is eating the record of the last two decades.",
+                           section="Technology")
+NOTHING_FOUND = news_article("Nothing Found Here \u2013 review",
+                             "A novel of absence, set in an empty seaside town.",
+                             section="Books")
+EXHIBITION_404 = site_page("University of Nottingham", "<article><h1>404 Not Found \u2013 an "
+                           "exhibition about digital loss</h1><p>An exhibition at the "
+                           f"Djanogly Gallery.</p><p>{ARTICLE}</p></article>",
+                           title="404 Not Found \u2013 an exhibition about digital loss - "
+                           "The University of Nottingham")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -568,7 +582,11 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     # Healthy pages of the sites REF case studies cite most.
     "www.guardian.co.uk": _guardian_moved,
     "www.theguardian.com": _paths({
-        "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS)}),
+        "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS),
+        "/technology/2013/may/01/link-rot": _send(WEB_FORGETS),
+        "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND)}),
+    "www.nottingham.ac.uk": _paths({
+        "/news/pressreleases/2013/may/404-exhibition.aspx": _send(EXHIBITION_404)}),
     "springboard-project.org.uk": _every_path(_sedo("springboard-project.org.uk")),
     "familiesfirst-salford.org.uk": _every_path(_godaddy("familiesfirst-salford.org.uk")),
     "parentingmatters.co.uk": _every_path(_dan("parentingmatters.co.uk")),

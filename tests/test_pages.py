@@ -634,3 +634,17 @@ def test_a_moved_story_whose_opening_sentence_says_could_not_be_found_is_a_move(
     status, detail = verdict(headline, url="http://www.guardian.co.uk/world/2015/mar/08/x",
                              landed="https://www.theguardian.com/world/2015/mar/08/x")
     assert status is Status.MOVED, detail
+
+
+@pytest.mark.parametrize("body", [rot.WEB_FORGETS, rot.NOTHING_FOUND, rot.EXHIBITION_404])
+def test_a_headline_that_begins_with_an_errors_name_is_a_page(body: bytes) -> None:
+    """The title's first part is "Page not found", "Nothing Found Here", "404 Not Found",
+    but the page's heading goes on: a story, a review, an exhibition, and long."""
+    assert verdict(body) == (Status.OK, "200 OK")
+
+
+def test_an_error_pages_heading_with_the_sites_name_is_still_an_error_page() -> None:
+    body = rot.site_page("Salford City Council", "<h1>Page not found - Salford City Council"
+                         "</h1><p>Try the search.</p>",
+                         title="Page not found | Salford City Council")
+    assert verdict(body)[0] is Status.SOFT_404

@@ -519,6 +519,8 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
     title = page.title
     for part in title_segments(title):
         if _ERROR_PHRASE.match(part):
+            if _headline_with(page, part):
+                break  # "Page not found - why the web forgets": a story's headline
             return ErrorSign(title, True)
     for heading in page.h1[:2]:
         if _ERROR_PHRASE.match(heading):
@@ -533,6 +535,21 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
     if page.lead and _ERROR_WORDING.search(page.lead):
         return ErrorSign(_sentence(page.lead, _ERROR_WORDING), False)
     return None
+
+
+def _headline_with(page: Page, part: str) -> bool:
+    """Whether the page's main heading is a headline that goes on past an error's name in
+    its title ("Page not found - why the web forgets", "404 Not Found - an exhibition
+    about digital loss", "Not found: the hidden carers"): the title names an article, a
+    book or a show, and the words are its own. An error page's heading is the error's
+    name, the site's, or nothing."""
+    said = _squash(part).lower()
+    for heading in page.h1[:2]:
+        text = _squash(heading).lower()
+        if said in text and len(text.split()) >= len(said.split()) + 2 \
+                and not _ERROR_PHRASE.match(heading):
+            return True
+    return False
 
 
 def _sentence(text: str, pattern: re.Pattern[str]) -> str:
