@@ -226,6 +226,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("exhibition '404 Not Found' on a university's news pages",
      "http://www.nottingham.ac.uk:{port}/news/pressreleases/2013/may/404-exhibition.aspx", "ok",
      {}),
+    ("short news story headlined 'MP's Twitter account suspended'",
+     "http://www.bbc.co.uk:{port}/news/uk-politics-21234567", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -554,6 +554,15 @@ EXHIBITION_404 = site_page("University of Nottingham", "<article><h1>404 Not Fou
                            "The University of Nottingham")
 
 
+#: A short news story (a few paragraphs, as the BBC's are) headlined with a suspension.
+ACCOUNT_SUSPENDED_STORY = site_page(
+    "BBC News", "<article><h1>MP's Twitter account suspended after abuse</h1><p>The "
+    "account of the MP for Salford was suspended on Tuesday after complaints from other "
+    "users.</p><p>A spokesperson for the company said it did not comment on individual "
+    "accounts, but that its rules on abuse applied to everyone.</p></article>",
+    title="MP's Twitter account suspended after abuse - BBC News")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -585,6 +594,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS),
         "/technology/2013/may/01/link-rot": _send(WEB_FORGETS),
         "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND)}),
+    "www.bbc.co.uk": _paths({"/news/uk-politics-21234567": _send(ACCOUNT_SUSPENDED_STORY)}),
     "www.nottingham.ac.uk": _paths({
         "/news/pressreleases/2013/may/404-exhibition.aspx": _send(EXHIBITION_404)}),
     "springboard-project.org.uk": _every_path(_sedo("springboard-project.org.uk")),

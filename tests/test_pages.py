@@ -115,6 +115,8 @@ def test_a_registrars_own_pages_are_not_resellers() -> None:
     (rot.CPANEL_SUSPENDED, "http://a.org.uk/cgi-sys/suspendedpage.cgi"),  # cPanel
     (rot.WPCOM_SUSPENDED, URL),  # WordPress.com
     ("<title>Website Expired</title><p>Contact the owner.</p>", URL),  # Squarespace
+    ("<title>Store unavailable</title><h1>Sorry, this shop is currently unavailable.</h1>",
+     URL),  # Shopify
 ])
 def test_suspended_hosting_is_soft_404(body: bytes | str, url: str) -> None:
     status, detail = verdict(body, url=url)
@@ -135,6 +137,13 @@ def test_a_news_story_headed_with_a_suspension_is_ok(title: str) -> None:
     """A hosting company's notice is short; an article so headed is the evidence."""
     assert verdict(rot.article(title, "The account was suspended on Tuesday.")) == (
         Status.OK, "200 OK")
+
+
+def test_a_short_news_story_headed_with_a_suspension_is_ok() -> None:
+    """A story of two paragraphs, as short as a host's notice: its headline says whose
+    account was suspended, which a notice does not."""
+    assert verdict(rot.ACCOUNT_SUSPENDED_STORY, url="https://www.bbc.co.uk/news/uk-21234567"
+                   ) == (Status.OK, "200 OK")
 
 
 @pytest.mark.parametrize("body", [

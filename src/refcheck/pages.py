@@ -706,7 +706,8 @@ _SUSPENDED = re.compile(
 
 def suspended_sign(answer: Answer, page: Page | None = None) -> str | None:
     """A hosting company's "account suspended" (or "site expired") page, or None. A long
-    page is no notice: a news story headed "Katie Hopkins' Twitter account suspended"."""
+    page is no notice, nor is a short one whose headline has words of its own before it: a
+    news story headed "Katie Hopkins' Twitter account suspended"."""
     page = page or read_page(answer)
     if page is None:
         return None
@@ -715,10 +716,32 @@ def suspended_sign(answer: Answer, page: Page | None = None) -> str | None:
         return page.title or "Account Suspended"
     if page.main_length >= NOTICE_MAX_MAIN:
         return None
-    for text in (page.title, *page.headings[:4], page.lead if page.short else ""):
-        if text and _SUSPENDED.search(text):
-            return _short(_sentence(text, _SUSPENDED))
+    for text in (*title_segments(page.title), *page.headings[:4],
+                 page.lead if page.short else ""):
+        notice = _notice(text, _SUSPENDED) if text else None
+        if notice is not None:  # the first saying it says which it is: a notice or a story
+            return _short(_sentence(text, _SUSPENDED)) if notice else None
     return None
+
+
+#: Words a host's notice may open with before it says what happened ("This account has been
+#: suspended", "Sorry, this shop is currently unavailable", "Looks like this domain isn't
+#: connected to a website yet").
+_NOTICE_OPENERS = frozenset({"this", "the", "your", "our", "sorry", "oops", "whoops", "hmm",
+                             "looks", "like", "it", "seems", "error", "notice", "warning",
+                             "unfortunately", "we", "are", "we're", "we\u2019re", "has",
+                             "been"})
+
+
+def _notice(text: str, pattern: re.Pattern[str]) -> bool | None:
+    """Whether ``pattern`` is found in ``text`` as a notice says it, opening the text
+    (True); found after words of a sentence's own, as a headline has it ("MP's Twitter
+    account suspended after abuse": False); or not found (None)."""
+    match = pattern.search(text)
+    if match is None:
+        return None
+    before = re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", text[:match.start()].lower())
+    return all(word in _NOTICE_OPENERS for word in before)
 
 
 #: Web servers' and hosts' default pages: what a server shows before (or after) a site is
