@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.rot import DH_PUBLICATION
+
 # (path on the test server, or a full URL; expected status; words the detail must contain)
 BEHAVIOURS: list[tuple[str, str, str]] = [
     ("/page", "ok", "200 OK"),
@@ -228,6 +230,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      {}),
     ("short news story headlined 'MP's Twitter account suspended'",
      "http://www.bbc.co.uk:{port}/news/uk-politics-21234567", "ok", {}),
+    ("department's page kept by GOV.UK, the rest of its old site sent to UKGWA",
+     "http://www.dh.gov.uk:{port}" + DH_PUBLICATION, "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

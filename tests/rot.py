@@ -563,6 +563,31 @@ ACCOUNT_SUSPENDED_STORY = site_page(
     title="MP's Twitter account suspended after abuse - BBC News")
 
 
+#: A department's old site, handed over to GOV.UK: the pages GOV.UK kept are sent to their
+#: new addresses, every other address to The National Archives' capture of it.
+DH_PUBLICATION = ("/en/Publicationsandstatistics/Publications/PublicationsPolicyAndGuidance/"
+                  "DH_4006068")
+GOVUK_PUBLICATION = site_page("GOV.UK", f"<main><h1>Carers at the heart of 21st-century "
+                              f"families and communities</h1><p>{ARTICLE}</p></main>",
+                              title="Carers at the heart of 21st-century families and "
+                              "communities - GOV.UK")
+
+
+def _transitioned(h: Handler, path: str) -> None:
+    port = h.server.server_address[1]
+    if path == DH_PUBLICATION:
+        h.redirect(301, f"http://www.gov.uk:{port}/government/publications/carers-strategy")
+    else:
+        h.redirect(301, f"http://webarchive.nationalarchives.gov.uk:{port}/20130107105354/"
+                        f"http://www.dh.gov.uk{path}")
+
+
+def _ukgwa_frame(h: Handler, path: str) -> None:
+    """UKGWA's banner, the capture in a frame: answered 200 whatever the capture is."""
+    h.send(200, site_page("UK Government Web Archive", "<iframe src=\"/capture\"></iframe>",
+                          title="UK Government Web Archive"))
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -594,6 +619,9 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS),
         "/technology/2013/may/01/link-rot": _send(WEB_FORGETS),
         "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND)}),
+    "www.dh.gov.uk": _transitioned,
+    "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
+    "www.gov.uk": _paths({"/government/publications/carers-strategy": _send(GOVUK_PUBLICATION)}),
     "www.bbc.co.uk": _paths({"/news/uk-politics-21234567": _send(ACCOUNT_SUSPENDED_STORY)}),
     "www.nottingham.ac.uk": _paths({
         "/news/pressreleases/2013/may/404-exhibition.aspx": _send(EXHIBITION_404)}),

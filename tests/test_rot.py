@@ -282,3 +282,24 @@ def test_the_capture_a_live_page_is_compared_with_is_fetched_once(
     with server.lock:
         replays = [p for p in server.seen if p.startswith("/wayback/web/20130615000000")]
     assert len(replays) == 1, replays
+
+
+def test_a_site_handed_to_govuk_that_archives_what_it_did_not_keep_is_a_move() -> None:
+    """GOV.UK's redirects for a closed department's site: the page it kept goes to its new
+    address, a made-up address beside it to The National Archives' capture (web
+    continuity). Three sites, but no lapsed domain: the cited page has moved."""
+    router = respx.MockRouter()
+    cited = "http://www.dh.gov.uk/en/Publications/DH_4006068"
+    new = "https://www.gov.uk/government/publications/carers-strategy"
+    router.get(cited).respond(301, headers={"Location": new})
+    router.get(new).respond(200, html=rot.GOVUK_PUBLICATION.decode())
+    router.get(url__startswith="http://www.dh.gov.uk/en/Publications/refcheck-probe-").mock(
+        side_effect=lambda request: httpx.Response(301, headers={
+            "Location": f"https://webarchive.nationalarchives.gov.uk/ukgwa/20130107105354/"
+                        f"{request.url}"}))
+    frame = router.get(url__startswith="https://webarchive.nationalarchives.gov.uk/ukgwa/")
+    frame.respond(200, html="<title>UK Government Web Archive</title><iframe></iframe>")
+    (result,) = run(router, [cited]).results
+    assert frame.called  # the probe was sent, and went to the archive
+    assert result.status is Status.MOVED, result.detail
+    assert result.detail == f"moved to {new}; cite the new address"

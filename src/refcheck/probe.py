@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from refcheck.archive.citations import original_of_capture
 from refcheck.http import Fetcher
 from refcheck.model import Answer, Fetch
 from refcheck.text import html_text, normalise
@@ -130,6 +131,11 @@ class SiblingProbe:
         probe = await self._sibling(fetch)
         if answer is None or probe is None or probe.answer is None or not probe.hops \
                 or not 200 <= probe.answer.status < 300:
+            return None
+        if original_of_capture(probe.answer.url) is not None:
+            # Sent into a web archive: a closed body's site handed over to GOV.UK maps the
+            # pages it kept to their new addresses and sends the rest to The National
+            # Archives' capture of them (web continuity). No advertiser buys that traffic.
             return None
         cited, landed, sent = (site_of(host_of(u)) for u in (origin(fetch), answer.url,
                                                               probe.answer.url))
