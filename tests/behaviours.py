@@ -232,6 +232,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.bbc.co.uk:{port}/news/uk-politics-21234567", "ok", {}),
     ("department's page kept by GOV.UK, the rest of its old site sent to UKGWA",
      "http://www.dh.gov.uk:{port}" + DH_PUBLICATION, "moved", {}),
+    ("NHS Choices condition page, sent from its SharePoint address to the condition's",
+     "http://www.nhs.uk:{port}/conditions/Aspergillosis/Pages/Introduction.aspx", "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

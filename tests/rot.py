@@ -588,6 +588,11 @@ def _ukgwa_frame(h: Handler, path: str) -> None:
                           title="UK Government Web Archive"))
 
 
+#: NHS Choices' SharePoint address of a condition's page, and where it is now.
+NHS_CONDITION = site_page("NHS", f"<main><h1>Aspergillosis</h1><p>{ARTICLE}</p></main>",
+                          title="Aspergillosis - NHS")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -622,6 +627,10 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
     "www.gov.uk": _paths({"/government/publications/carers-strategy": _send(GOVUK_PUBLICATION)}),
+    "www.nhs.uk": _paths({
+        "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
+                                                                 301),
+        "/conditions/aspergillosis/": _send(NHS_CONDITION)}),
     "www.bbc.co.uk": _paths({"/news/uk-politics-21234567": _send(ACCOUNT_SUSPENDED_STORY)}),
     "www.nottingham.ac.uk": _paths({
         "/news/pressreleases/2013/may/404-exhibition.aspx": _send(EXHIBITION_404)}),

@@ -172,6 +172,15 @@ def test_meta_refresh_is_followed_as_a_redirect() -> None:
         ("https://c.gov.uk/News/2012/Carers-Week.aspx", "https://c.gov.uk/news/", True),
         ("https://c.gov.uk/CYP/News%20Items/2012/item", "https://c.gov.uk/news%20items", True),
         ("https://c.gov.uk/Cms/Articles/1234", "https://c.gov.uk/articles/1234", False),
+        # A folder's own page, sent to the folder: NHS Choices' SharePoint addresses, now
+        # the condition's page; but a news item's page in SharePoint is an item.
+        ("http://www.nhs.uk/conditions/Aspergillosis/Pages/Introduction.aspx",
+         "https://www.nhs.uk/conditions/aspergillosis/", False),
+        ("https://c.gov.uk/services/carers/overview", "https://c.gov.uk/services/carers/",
+         False),
+        ("https://c.gov.uk/news/Pages/default.aspx", "https://c.gov.uk/news/", False),
+        ("https://c.gov.uk/news/Pages/carers-week.aspx", "https://c.gov.uk/news/", True),
+        ("https://c.gov.uk/news/2012/overview", "https://c.gov.uk/news/", True),
     ],
 )
 def test_section_roots(original: str, final: str, root: bool) -> None:

@@ -742,8 +742,19 @@ def is_section_root(original: str, final: str) -> bool:
         return False
     rest = deep[starts[0] + len(top):]
     # A document is no section (Plone's ``…/report.pdf/view`` sent to ``…/report.pdf``), nor
-    # is the page itself without its view (``…/item/print`` sent to ``…/item``).
-    return not (_NAMES_A_FILE.search(top[-1]) or all(p.lower() in _PAGE_VIEWS for p in rest))
+    # is the page itself without its view (``…/item/print`` sent to ``…/item``), nor a
+    # folder's own page sent to the folder: SharePoint's ``/Conditions/Depression/Pages/
+    # Introduction.aspx`` (NHS Choices) to ``/conditions/depression/``.
+    return not (_NAMES_A_FILE.search(top[-1]) or all(_shows_the_folder(p) for p in rest))
+
+
+def _shows_the_folder(segment: str) -> bool:
+    """Whether an address's last segments, below a folder, name that folder's own page: a
+    view of it (``view``, ``print``), SharePoint's ``Pages`` library, or a folder's first
+    page (``Introduction.aspx``, ``overview``)."""
+    name = segment.lower()
+    return (name in _PAGE_VIEWS or name == "pages"
+            or name.rsplit(".", 1)[0] in _FOLDER_PAGES)
 
 
 #: A path segment that names a document or a static page (``report.pdf``, ``annual.html``);
@@ -753,6 +764,9 @@ _NAMES_A_FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|txt|
 #: The last segment of an address that shows its page another way: Plone's ``view``, a
 #: print view, an AMP copy.
 _PAGE_VIEWS = frozenset({"view", "print", "amp", "index", "index.html", "index.htm"})
+#: What a folder's first page is called, below it (``Introduction.aspx``, ``overview``).
+_FOLDER_PAGES = frozenset({"introduction", "overview", "summary", "default", "index", "home",
+                           "main", "welcome", "landing", "start"})
 
 
 _DOI_HOSTS = ("doi.org", "dx.doi.org", "www.doi.org")
