@@ -234,6 +234,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.dh.gov.uk:{port}" + DH_PUBLICATION, "moved", {}),
     ("NHS Choices condition page, sent from its SharePoint address to the condition's",
      "http://www.nhs.uk:{port}/conditions/Aspergillosis/Pages/Introduction.aspx", "moved", {}),
+    ("a site search cited on purpose, sent to the search's new address",
+     "http://www.nice.org.uk:{port}/Search.do?searchText=young+carers", "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -616,6 +616,18 @@ def _paths(routes: dict[str, Callable[[Handler], None]]) -> Callable[[Handler, s
     return serve
 
 
+def _query_paths(routes: dict[str, Callable[[Handler], None]]) -> Callable[[Handler, str],
+                                                                         None]:
+    """As ``_paths``, for a site whose addresses have queries: routed by path and query."""
+    def serve(h: Handler, path: str) -> None:
+        route = routes.get(h.path)
+        if route is None:
+            h.send(404, b"<title>Not Found</title><h1>Not Found</h1>")
+        else:
+            route(h)
+    return serve
+
+
 #: Other sites, by host name: each answers every path as its (lapsed) owner now does.
 SITES: dict[str, Callable[[Handler, str], None]] = {
     # Healthy pages of the sites REF case studies cite most.
@@ -627,6 +639,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
     "www.gov.uk": _paths({"/government/publications/carers-strategy": _send(GOVUK_PUBLICATION)}),
+    # A site search cited on purpose, at the search's old address.
+    "www.nice.org.uk": _query_paths({
+        "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),
+        "/search?q=young+carers": _send(site_page("NICE", "<h1>Search results for young "
+                                                  "carers</h1><ul><li><a href=\"/guidance/"
+                                                  "ng150\">Supporting adult carers</a></li>"
+                                                  "</ul>", title="Search | NICE"))}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),

@@ -276,6 +276,15 @@ def test_a_redirect_to_a_site_search_is_soft_404_never_moved(landed: str) -> Non
     assert status is Status.SOFT_404 and "site search" in detail
 
 
+def test_a_cited_search_sent_to_the_sites_new_search_is_a_move() -> None:
+    """The case study cited a search on purpose (its results are the evidence): sent to
+    the new search for the same words, it has moved."""
+    status, detail = verdict(rot.article("Search", "Results for young carers."),
+                             url="http://www.nice.org.uk/Search.do?searchText=young+carers",
+                             landed="https://www.nice.org.uk/search?q=young+carers")
+    assert status is Status.MOVED, detail
+
+
 def test_a_redirect_to_sharepoint_search_results_anywhere_is_soft_404() -> None:
     """SharePoint's results page in a subsite, titled with the site's name only."""
     status, detail = verdict(rot.article("Springboard Trust", "Latest news."),
@@ -657,3 +666,11 @@ def test_an_error_pages_heading_with_the_sites_name_is_still_an_error_page() -> 
                          "</h1><p>Try the search.</p>",
                          title="Page not found | Salford City Council")
     assert verdict(body)[0] is Status.SOFT_404
+
+
+def test_a_cited_search_sent_to_a_search_elsewhere_on_the_site_is_a_move() -> None:
+    """search.ft.com's searches now answer at www.ft.com/search, under other parameters."""
+    status, detail = verdict(rot.article("Search results", "Results for Roro."),
+                             url="http://search.ft.com/search?queryText=Roro",
+                             landed="https://www.ft.com/search?q=Roro&sort=date")
+    assert status is Status.MOVED, detail

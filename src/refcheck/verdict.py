@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from refcheck.archive.citations import Citation, original_of_capture
 from refcheck.archive.memento import parse_http_date, parse_timestamp
@@ -580,10 +580,24 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
         return Status.SOFT_404, f"redirects to an error page ({landed}): the cited page is gone"
     # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
     # they no longer have.
-    if is_search_url(landed) and not is_search_url(origin):
+    if is_search_url(landed) and not is_search_url(origin) and not _same_search(origin, landed):
         return Status.SOFT_404, (f"redirects to a site search ({landed}): the site no longer "
                                  "has the cited page")
     return None
+
+
+def _same_search(origin: str, landed: str) -> bool:
+    """Whether a site search a redirect led to searches for what the cited address asked
+    for in its own query (``/Search.do?q=carers`` sent to ``/search?q=carers``): the cited
+    address was that search, at its old address. A site that sends its lost pages to a
+    search puts the old page's name there (``/search?q=evaluation-report``), not its
+    query."""
+    try:
+        asked = {v.strip().lower() for _, v in parse_qsl(urlsplit(origin).query) if v.strip()}
+        found = {v.strip().lower() for _, v in parse_qsl(urlsplit(landed).query) if v.strip()}
+    except ValueError:
+        return False
+    return bool(asked & found)
 
 
 def _what_it_shows(answer: Answer, page: Page, origin: str,
@@ -644,7 +658,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
         return Status.SOFT_404, (f"a page saying \u201c{_short(closed)}\u201d, not the cited "
                                  "page: the body or website that published the evidence has "
                                  "closed or moved on, and the page is gone")
-    searched = search_sign(page) if redirected else None
+    # (A search cited on purpose, sent to the site's new search for the same words, has
+    # moved.)
+    searched = (search_sign(page) if redirected and not is_search_url(origin)
+                and not _same_search(origin, answer.url) else None)
     if searched is not None:  # sent to a search for the old page, by an address of its own
         return Status.SOFT_404, (f"a site search (\u201c{_short(searched)}\u201d): the site "
                                  "no longer has the cited page")
