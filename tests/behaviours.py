@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rot import DH_PUBLICATION
+from tests.rot import AWARD_QUOTE, DH_PUBLICATION
 
 # (path on the test server, or a full URL; expected status; words the detail must contain)
 BEHAVIOURS: list[tuple[str, str, str]] = [
@@ -236,6 +236,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.nhs.uk:{port}/conditions/Aspergillosis/Pages/Introduction.aspx", "moved", {}),
     ("a site search cited on purpose, sent to the search's new address",
      "http://www.nice.org.uk:{port}/Search.do?searchText=young+carers", "moved", {}),
+    ("council news item in Windows-1252, with the quote", "http://www.salford.gov.uk:{port}"
+     "/news/2012/young-carers-award.htm", "ok", {"quote": AWARD_QUOTE}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

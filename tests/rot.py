@@ -593,6 +593,14 @@ NHS_CONDITION = site_page("NHS", f"<main><h1>Aspergillosis</h1><p>{ARTICLE}</p><
                           title="Aspergillosis - NHS")
 
 
+#: A council's news item of 2012, saved in Windows-1252 and declaring nothing (its curly
+#: apostrophe one byte, 0x92), and the sentence a case study quotes from it.
+AWARD_QUOTE = "the council\u2019s young carers service has won a national award"
+AWARD_1252 = ("<html><head><title>Young carers award</title></head><body><h1>Young carers "
+              "award</h1><p>The council\u2019s young carers service has won a national award "
+              f"for its work with schools.</p><p>{ARTICLE}</p></body></html>").encode("cp1252")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -646,6 +654,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "carers</h1><ul><li><a href=\"/guidance/"
                                                   "ng150\">Supporting adult carers</a></li>"
                                                   "</ul>", title="Search | NICE"))}),
+    "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
+                                                                             "text/html")}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),

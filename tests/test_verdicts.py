@@ -32,6 +32,7 @@ from refcheck.probe import near_identical, sibling_of
 from refcheck.text import contains_quote, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
 from refcheck.verdict import classify
+from tests import rot
 from tests.conftest import Waits
 from tests.pdfs import make_pdf
 
@@ -802,3 +803,16 @@ def test_a_move_is_cited_without_the_tracking_the_server_added() -> None:
     assert result.status is Status.MOVED
     assert result.detail == ("moved to https://www.sciencedirect.com/science/article/pii/"
                              "S0140673612607809; cite the new address")
+
+
+@pytest.mark.parametrize("declared", ["text/html", "text/html; charset=iso-8859-1",
+                                      "text/html; charset=windows-1252"])
+def test_a_quote_is_read_in_the_encoding_of_its_page(declared: str) -> None:
+    """An old council page in Windows-1252 (declared as such, as Latin-1, or not at all):
+    its curly apostrophe is one byte, and the quote that has it is there."""
+    router = respx.MockRouter()
+    router.get("https://a.test/p").respond(200, content=rot.AWARD_1252,
+                                           headers={"content-type": declared})
+    (result,) = run(router, _case(["https://a.test/p"], quote=rot.AWARD_QUOTE)).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail.endswith("the quote is there")

@@ -13,6 +13,7 @@ import logging
 import re
 import unicodedata
 
+from refcheck.classify import charset_of, decoded
 from refcheck.model import Answer
 
 _SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -34,8 +35,10 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip().casefold()
 
 
-def html_text(body: bytes) -> str:
-    text = body.decode("utf-8", errors="replace")
+def html_text(body: bytes, codec: str | None = "utf-8") -> str:
+    """A page's text, its bytes read in ``codec`` (as ``classify.decoded`` reads them: a
+    page that declares nothing and is not UTF-8 is Windows-1252, as browsers read it)."""
+    text = decoded(body, codec)
     text = _COMMENTS.sub(" ", _SCRIPTS.sub(" ", text))
     return html.unescape(_TAGS.sub(" ", text))
 
@@ -73,7 +76,9 @@ def page_text(answer: Answer) -> str | None:
     elif answer.body.startswith(DOCUMENT_STARTS):
         return None
     elif answer.content_type in ("text/html", "application/xhtml+xml", "text/plain", ""):
-        text = html_text(answer.body)
+        # In the encoding the page declares: an old council page in Windows-1252 has its
+        # "council\u2019s" as one byte, which UTF-8 cannot read.
+        text = html_text(answer.body, charset_of(answer))
     else:
         return None
     return text if text and text.strip() else None
