@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rot import AWARD_QUOTE, DH_PUBLICATION
+from tests.rot import AWARD_QUOTE, DH_PUBLICATION, RESPITE_QUOTE
 
 # (path on the test server, or a full URL; expected status; words the detail must contain)
 BEHAVIOURS: list[tuple[str, str, str]] = [
@@ -238,6 +238,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.nice.org.uk:{port}/Search.do?searchText=young+carers", "moved", {}),
     ("council news item in Windows-1252, with the quote", "http://www.salford.gov.uk:{port}"
      "/news/2012/young-carers-award.htm", "ok", {"quote": AWARD_QUOTE}),
+    ("report page opening with a drop capital, with the quote", "http://www.salfordcarers"
+     ".org.uk:{port}/reports/respite-breaks", "ok", {"quote": RESPITE_QUOTE}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

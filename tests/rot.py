@@ -601,6 +601,16 @@ AWARD_1252 = ("<html><head><title>Young carers award</title></head><body><h1>You
               f"for its work with schools.</p><p>{ARTICLE}</p></body></html>").encode("cp1252")
 
 
+#: A charity's report page opening with a drop capital: "<span>T</span>he", one word on
+#: the screen.
+RESPITE_QUOTE = "The evaluation found that respite breaks made the greatest difference"
+DROP_CAP = site_page("Salford Carers", "<article><h1>Respite breaks evaluation</h1><p><span "
+                     "class=\"dropcap\">T</span>he evaluation found that <a href=\"/respite"
+                     "\">respite breaks</a> made the <em>greatest</em> difference.</p>"
+                     f"<p>{ARTICLE}</p></article>",
+                     title="Respite breaks evaluation | Salford Carers")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -656,6 +666,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "</ul>", title="Search | NICE"))}),
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
+    "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP)}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),

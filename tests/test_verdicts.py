@@ -29,7 +29,7 @@ from refcheck.model import (
     decide,
 )
 from refcheck.probe import near_identical, sibling_of
-from refcheck.text import contains_quote, normalise
+from refcheck.text import contains_quote, html_text, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
 from refcheck.verdict import classify
 from tests import rot
@@ -360,6 +360,16 @@ def test_quote_matching_ignores_case_spacing_and_typography() -> None:
     assert normalise("  A\u2019s   B ") == "a's b"
     # A soft hyphen (U+00AD, invisible on the page, common in PDFs) does not break a word.
     assert contains_quote("a co\u00adordinated approach", "a coordinated approach")
+
+
+@pytest.mark.parametrize("text", [
+    html_text(rot.DROP_CAP),  # "<span>T</span>he": one word on the screen
+    "The eval uation found that res pite breaks made the greatest differ ence",  # pypdf
+    "The evaluation found thatrespite breaks made the greatestdifference",  # pypdf again
+])
+def test_a_quote_matches_words_the_page_or_pdf_text_splits_or_joins(text: str) -> None:
+    assert contains_quote(text, rot.RESPITE_QUOTE)
+    assert not contains_quote(text, "The evaluation found that short breaks made")
 
 
 @pytest.mark.parametrize("home", [

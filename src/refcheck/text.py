@@ -85,6 +85,12 @@ def page_text(answer: Answer) -> str | None:
 
 
 def contains_quote(text: str, quote: str) -> bool:
-    """Whether ``quote`` appears in ``text``, ignoring case, spacing and typography."""
+    """Whether ``quote`` appears in ``text``, ignoring case, spacing and typography. Where
+    the words do not match as spaced, they are matched without spaces: a page's markup
+    splits words a browser shows whole (a drop capital, ``<span>T</span>he``) and PDF text
+    has spaces a reader never sees ("Fam ily"), or loses those it does."""
     wanted = normalise(quote).strip("\"'. ")
-    return bool(wanted) and wanted in normalise(text)
+    if not wanted:
+        return False
+    have = normalise(text)
+    return wanted in have or _SPACE.sub("", wanted) in _SPACE.sub("", have)
