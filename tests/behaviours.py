@@ -240,6 +240,9 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "/news/2012/young-carers-award.htm", "ok", {"quote": AWARD_QUOTE}),
     ("report page opening with a drop capital, with the quote", "http://www.salfordcarers"
      ".org.uk:{port}/reports/respite-breaks", "ok", {"quote": RESPITE_QUOTE}),
+    ("the same page, quoted with words left out", "http://www.salfordcarers.org.uk:{port}"
+     "/reports/respite-breaks", "ok",
+     {"quote": "The evaluation found that [\u2026] made the greatest difference"}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -372,6 +372,18 @@ def test_a_quote_matches_words_the_page_or_pdf_text_splits_or_joins(text: str) -
     assert not contains_quote(text, "The evaluation found that short breaks made")
 
 
+@pytest.mark.parametrize("quote", [
+    "the evaluation found that ... made the greatest difference",
+    "The evaluation found that [\u2026] made the greatest difference",
+    "\u201cThe evaluation found that respite breaks (...) the greatest difference\u201d",
+])
+def test_a_quote_that_leaves_words_out_matches_its_parts_in_order(quote: str) -> None:
+    text = html_text(rot.DROP_CAP)
+    assert contains_quote(text, quote)
+    assert not contains_quote(text, "made the greatest difference ... the evaluation found")
+    assert not contains_quote(text, "the evaluation found that ... made no difference")
+
+
 @pytest.mark.parametrize("home", [
     # Springer Nature's cookie check, on the way back from its sign-in service.
     "https://link.springer.com/?error=cookies_not_supported&code=7c1e2a4b-9f3d",

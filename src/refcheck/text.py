@@ -88,9 +88,29 @@ def contains_quote(text: str, quote: str) -> bool:
     """Whether ``quote`` appears in ``text``, ignoring case, spacing and typography. Where
     the words do not match as spaced, they are matched without spaces: a page's markup
     splits words a browser shows whole (a drop capital, ``<span>T</span>he``) and PDF text
-    has spaces a reader never sees ("Fam ily"), or loses those it does."""
-    wanted = normalise(quote).strip("\"'. ")
-    if not wanted:
+    has spaces a reader never sees ("Fam ily"), or loses those it does. A quote that leaves
+    words out ("…", "[...]") matches where its parts are there, in order."""
+    parts = [p.strip("\"'. ") for p in _ELISION.split(normalise(quote))]
+    parts = [p for p in parts if p]
+    if not parts:
         return False
     have = normalise(text)
-    return wanted in have or _SPACE.sub("", wanted) in _SPACE.sub("", have)
+    if _in_order(parts, have):
+        return True
+    return _in_order([_SPACE.sub("", p) for p in parts], _SPACE.sub("", have))
+
+
+#: Where a quote leaves words out: "…", "...", "[…]", "(...)".
+_ELISION = re.compile(r"\s*[\[(]?\s*\.{3,}\s*[\])]?\s*")
+
+
+def _in_order(parts: list[str], text: str) -> bool:
+    """Whether each part is in ``text``, each after the one before (a quote with words left
+    out, "the service ... has won", is its parts, in order)."""
+    at = 0
+    for part in parts:
+        found = text.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
