@@ -243,6 +243,9 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("the same page, quoted with words left out", "http://www.salfordcarers.org.uk:{port}"
      "/reports/respite-breaks", "ok",
      {"quote": "The evaluation found that [\u2026] made the greatest difference"}),
+    ("YouTube video, quoted from its description (drawn by the page's scripts)",
+     "http://www.youtube.com:{port}/watch?v=Exf02R1FnXY", "ok",
+     {"quote": "Young carers talk about school and respite breaks"}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

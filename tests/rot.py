@@ -611,6 +611,14 @@ DROP_CAP = site_page("Salford Carers", "<article><h1>Respite breaks evaluation</
                      title="Respite breaks evaluation | Salford Carers")
 
 
+#: YouTube's watch page as it is served: Polymer's <ytd-app>, the video's title and
+#: description only in the scripts' data.
+YOUTUBE_WATCH = (b'<!DOCTYPE html><html lang="en-GB"><head><title>Young carers in Salford - '
+                 b'YouTube</title></head><body><script>var ytInitialData = {"description": '
+                 b'"Young carers talk about school and respite breaks"};</script><ytd-app '
+                 b'disable-upgrade="true"></ytd-app></body></html>')
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -667,6 +675,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP)}),
+    "www.youtube.com": _paths({"/watch": _send(YOUTUBE_WATCH)}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),

@@ -306,6 +306,22 @@ def test_a_web_applications_page_is_not_taken_for_a_catch_all(shell: str) -> Non
     assert result.detail.endswith("open it in a browser to confirm")
 
 
+def test_a_quote_on_a_page_drawn_by_its_scripts_is_not_called_missing() -> None:
+    """A video's page, a tweet: the words are drawn in the browser, so a quote refcheck
+    cannot see is not checked, and the user is told to look."""
+    router = respx.MockRouter()
+    router.get(host="www.youtube.com").respond(200, html=rot.YOUTUBE_WATCH.decode())
+    (result,) = run(router, _case(["https://www.youtube.com/watch?v=Exf02R1FnXY"],
+                                  quote="Young carers talk about school")).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail.endswith("cannot read its text and the quote was not checked: look "
+                                  "for it in a browser")
+    # A quote it does show is found.
+    (result,) = run(router, _case(["https://www.youtube.com/watch?v=Exf02R1FnXY"],
+                                  quote="Young carers in Salford")).results
+    assert result.detail.endswith("the quote is there"), result.detail
+
+
 #: A small site built with Next.js that shows its home page, drawn on the server inside
 #: Next's root element, at any address it no longer has.
 NEXT_HOME = (

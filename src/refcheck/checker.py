@@ -53,6 +53,7 @@ from refcheck.model import (
     Verdict,
     day,
 )
+from refcheck.pages import app_shell, is_html
 from refcheck.probe import SiblingProbe, short_text
 from refcheck.text import contains_quote, page_text
 from refcheck.urls import (
@@ -589,6 +590,9 @@ class Checker:
                if answer is not None and answer.truncated else None)
 
         present: set[str] = set()
+        # A web application's shell (a tweet on x.com, a video's page) has its text drawn
+        # by its scripts: a quote not in the few words it has is not missing.
+        drawn = answer is not None and is_html(answer) and app_shell(answer)
 
         def found(quote: str | None) -> bool | None:
             if not text:  # a page's text (a PDF's especially) is read once, if at all
@@ -605,7 +609,8 @@ class Checker:
                      else with_quote(verdict, c.source.quote,
                                      found(c.source.quote)
                                      if verdict.status in (Status.OK, Status.MOVED) else None,
-                                     cut=cut),
+                                     cut=cut,
+                                     drawn=drawn and found(c.source.quote) is not True),
                      findings.fetch, self.options.accept, c.source.quote)
             for c in citations)
         quotes = frozenset(c.source.quote for c, v in zip(citations, verdicts, strict=True)

@@ -186,12 +186,18 @@ def worth_probing(findings: Findings, verdict: Verdict,
 
 
 def with_quote(verdict: Verdict, quote: str | None, found: bool | None, *,
-               cut: int | None = None) -> Verdict:
+               cut: int | None = None, drawn: bool = False) -> Verdict:
     """A live page must still hold the quote its source cites, or it has drifted.
     ``found`` is None when the page's text could not be read, or the quote is not in the
-    part read; ``cut`` is the most that is read, when the page was longer."""
+    part read; ``cut`` is the most that is read, when the page was longer; ``drawn`` when
+    the page is a web application's shell, its text drawn in the browser."""
     if not quote or verdict.status not in (Status.OK, Status.MOVED):
         return verdict
+    if drawn:
+        return dataclasses.replace(
+            verdict, detail=f"{verdict.detail}; the page is drawn by its scripts in the "
+                            "browser, so refcheck cannot read its text and the quote was not "
+                            "checked: look for it in a browser")
     if found is None and cut is not None:
         return dataclasses.replace(
             verdict, detail=f"{verdict.detail}; it {too_long_to_read(cut)}, so the quote was "
