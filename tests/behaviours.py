@@ -246,6 +246,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("YouTube video, quoted from its description (drawn by the page's scripts)",
      "http://www.youtube.com:{port}/watch?v=Exf02R1FnXY", "ok",
      {"quote": "Young carers talk about school and respite breaks"}),
+    ("short news item on a site with a hidden login pop-up",
+     "http://www.salfordcarers.org.uk:{port}/news/2013/young-carers-award", "ok", {}),
+    ("long report page on a site with a hidden login pop-up headed Sign in",
+     "http://www.salfordcarers.org.uk:{port}/reports/respite-evaluation", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

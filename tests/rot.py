@@ -619,6 +619,24 @@ YOUTUBE_WATCH = (b'<!DOCTYPE html><html lang="en-GB"><head><title>Young carers i
                  b'disable-upgrade="true"></ytd-app></body></html>')
 
 
+#: The login pop-up a small site's theme (Bootstrap's modal) carries hidden on every page,
+#: before the page's content: its heading "Sign in", a password field.
+LOGIN_MODAL = ("<div class=\"modal fade\" id=\"loginModal\" role=\"dialog\" aria-hidden=\"true"
+               "\"><div class=\"modal-dialog\"><h1>Sign in</h1><form action=\"/user/login\">"
+               "<input name=\"name\"><input type=\"password\" name=\"pass\"><button>Sign in"
+               "</button></form></div></div>")
+#: A short news item, and a long one, on such a site.
+AWARD_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Young carers award</h1><p>"
+                             "Our young carers service has won a national award for its work "
+                             "with schools across Salford.</p>",
+                             title="Young carers award | Salford Carers")
+REPORT_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Respite breaks: the "
+                              f"evaluation</h1><p>{ARTICLE}</p>",
+                              title="Respite breaks: the evaluation | Salford Carers")
+#: A sign-in wall drawn as a pop-up over a page with nothing else: still a sign-in page.
+MODAL_WALL = site_page("Members", LOGIN_MODAL, title="Members")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -674,7 +692,9 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "</ul>", title="Search | NICE"))}),
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
-    "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP)}),
+    "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),
+                                        "/news/2013/young-carers-award": _send(AWARD_WITH_MODAL),
+                                        "/reports/respite-evaluation": _send(REPORT_WITH_MODAL)}),
     "www.youtube.com": _paths({"/watch": _send(YOUTUBE_WATCH)}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",

@@ -674,3 +674,17 @@ def test_a_cited_search_sent_to_a_search_elsewhere_on_the_site_is_a_move() -> No
                              url="http://search.ft.com/search?queryText=Roro",
                              landed="https://www.ft.com/search?q=Roro&sort=date")
     assert status is Status.MOVED, detail
+
+
+@pytest.mark.parametrize("body", [rot.AWARD_WITH_MODAL, rot.REPORT_WITH_MODAL])
+def test_a_login_pop_up_hidden_on_every_page_is_no_sign_in_page(body: bytes) -> None:
+    """A small site's theme carries its login form in a Bootstrap modal (role="dialog",
+    its heading "Sign in", a password field) on every page: a short news item and a long
+    report are pages, not sign-in pages."""
+    assert verdict(body, url="https://www.salfordcarers.org.uk/news/2013/award") == (
+        Status.OK, "200 OK")
+
+
+def test_a_login_pop_up_over_a_page_with_nothing_else_is_a_sign_in_page() -> None:
+    status, detail = verdict(rot.MODAL_WALL, url="https://members.example.org/reports/2012")
+    assert status is Status.BLOCKED and "sign-in page" in detail

@@ -89,6 +89,9 @@ _BLOCK = frozenset({"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", 
                     "title", "center", "table", "ul", "ol", "pre", "hr"})
 _SPACE = re.compile(r"\s+")
 _MAIN_CAP = 20_000
+#: Main text shorter than this, beside a login pop-up, is no page of its own: the pop-up is
+#: what a person sees.
+DIALOG_ONLY_TEXT = 60
 
 
 class _Reader(HTMLParser):
@@ -117,6 +120,8 @@ class _Reader(HTMLParser):
         self.hidden_depth = 0
         self.chrome = ""
         self.chrome_depth = 0
+        self.dialog = False  # the chrome we are in is a dialog: a login or cookie pop-up
+        self.dialog_password = False
         self.in_script = False
         self.content = 0  # open <article>/<main>: a <header> inside is the page's own
 
@@ -125,9 +130,12 @@ class _Reader(HTMLParser):
             self.media = True
         # A password field in the site's chrome is a login box in its sidebar or header,
         # on every page: only one in the page's own content makes a sign-in page.
-        if tag == "input" and not self.chrome and any(
+        if tag == "input" and any(
                 k == "type" and (v or "").lower() == "password" for k, v in attrs):
-            self.password = True
+            if not self.chrome:
+                self.password = True
+            elif self.dialog:
+                self.dialog_password = True
         if tag == "script":
             self.in_script = True
             source = next((v for k, v in attrs if k == "src" and v), None)
@@ -154,9 +162,12 @@ class _Reader(HTMLParser):
         elif tag in _CHROME or (tag == "header" and not self.content) or (
                 tag not in ("body", "html", "main", "article") and _is_chrome(attrs)):
             self.chrome, self.chrome_depth = tag, 1
+            self.dialog = tag == "dialog" or _is_dialog(attrs)
         if tag == "title" and not self.title_seen:
             self.in_title = self.title_seen = True
-        elif tag in ("h1", "h2") and self.heading is None:
+        elif tag in ("h1", "h2") and self.heading is None and not (self.chrome and self.dialog):
+            # (A pop-up's heading, "Sign in" over the login form every page carries hidden,
+            # is not the page's.)
             self.heading, self.heading_tag = [], tag
         elif tag == "p" and self.paragraph is None and not self.chrome:
             self.paragraph = []
@@ -227,12 +238,34 @@ class _Reader(HTMLParser):
 
 
 def _is_chrome(attrs: list[tuple[str, str | None]]) -> bool:
+    if _is_dialog(attrs):
+        return True
     for name, value in attrs:
         if name in ("id", "class", "role") and value:
             if name == "role" and value.lower() in ("navigation", "contentinfo", "banner"):
                 return True
             if any(_CHROME_NAME.match(token) for token in value.split()):
                 return True
+    return False
+
+
+#: A pop-up's class: Bootstrap's ``modal``, and the like (``login-modal``, ``popup``).
+_DIALOG_NAME = re.compile(r"^(?:[a-z]+[-_])?(?:modal|popup|lightbox)$", re.IGNORECASE)
+
+
+def _is_dialog(attrs: list[tuple[str, str | None]]) -> bool:
+    """A pop-up dialog, whatever element it is drawn in (``role="dialog"``,
+    ``aria-modal``, Bootstrap's ``class="modal"``): the login form or the notice a site
+    keeps hidden on every page until it is asked for, not the page's own content."""
+    for name, value in attrs:
+        if not value:
+            continue
+        if name == "role" and value.lower() in ("dialog", "alertdialog"):
+            return True
+        if name == "aria-modal" and value.lower() == "true":
+            return True
+        if name == "class" and any(_DIALOG_NAME.match(t) for t in value.split()):
+            return True
     return False
 
 
@@ -306,7 +339,10 @@ def _read(answer: Answer, whole: bool) -> Page:
         page = Page(_squash("".join(reader.title))[:300], tuple(reader.headings),
                     tuple(reader.h1), lead[:600], main, reader.main_length, reader.prose_length,
                     reader.visible_length, _squash("".join(reader.visible))[:2000],
-                    reader.password, "".join(reader.scripts), tuple(reader.script_sources),
+                    # A login pop-up is the page's only content when there is no other.
+                    reader.password or (reader.dialog_password
+                                        and reader.main_length < DIALOG_ONLY_TEXT),
+                    "".join(reader.scripts), tuple(reader.script_sources),
                     reader.media)
     return page
 
