@@ -250,6 +250,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.salfordcarers.org.uk:{port}/news/2013/young-carers-award", "ok", {}),
     ("long report page on a site with a hidden login pop-up headed Sign in",
      "http://www.salfordcarers.org.uk:{port}/reports/respite-evaluation", "ok", {}),
+    ("research data notes in plain text: 'could not be found', 'domain is for sale'",
+     "http://data.salford.ac.uk:{port}/young-carers/2012/notes.txt", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -637,6 +637,15 @@ REPORT_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Respite break
 MODAL_WALL = site_page("Members", LOGIN_MODAL, title="Members")
 
 
+#: A research data set's notes, a plain-text file (no title, as none has one), whose first
+#: lines say what the data lacks.
+DATA_NOTES = ("Survey of young carers in Salford, 2012: notes on the data\n\nRecords for 12 "
+              "carers could not be found in the register and are left out of the tables. The "
+              "project's old domain is for sale; the data stays here.\n\n" + "carer,age,"
+              "hours_a_week,school_days_missed\n" + "".join(
+                  f"{i},{11 + i % 7},{10 + i % 30},{i % 12}\n" for i in range(120))).encode()
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -692,6 +701,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "</ul>", title="Search | NICE"))}),
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
+    "data.salford.ac.uk": _paths({"/young-carers/2012/notes.txt": _send(DATA_NOTES,
+                                                                        "text/plain")}),
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),
                                         "/news/2013/young-carers-award": _send(AWARD_WITH_MODAL),
                                         "/reports/respite-evaluation": _send(REPORT_WITH_MODAL)}),

@@ -688,3 +688,12 @@ def test_a_login_pop_up_hidden_on_every_page_is_no_sign_in_page(body: bytes) -> 
 def test_a_login_pop_up_over_a_page_with_nothing_else_is_a_sign_in_page() -> None:
     status, detail = verdict(rot.MODAL_WALL, url="https://members.example.org/reports/2012")
     assert status is Status.BLOCKED and "sign-in page" in detail
+
+
+def test_a_plain_text_file_is_not_an_error_or_parked_page_for_having_no_title() -> None:
+    """A data set's notes in plain text: no title (none has one), and its opening says
+    records "could not be found" and the old domain "is for sale". Not an error page, not a
+    parked domain; a plain-text error page says little, and is still one."""
+    url = "https://data.salford.ac.uk/young-carers/2012/notes.txt"
+    assert verdict(rot.DATA_NOTES, url=url, ctype="text/plain") == (Status.OK, "200 OK")
+    assert verdict("404 page not found", url=url, ctype="text/plain")[0] is Status.SOFT_404

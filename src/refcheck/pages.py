@@ -717,7 +717,7 @@ def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
                             and len(titled[len(host):].split()) <= 4)
     opening = page.visible[:2000]
     words = _FOR_SALE.search(opening)
-    if words and (bare or page.short or not page.title):
+    if words and (bare or page.short or (not page.title and is_html(answer))):
         return f"\u201c{_short(_sentence(opening, _FOR_SALE))}\u201d"
     if names_domain and (page.main_length < 200 or _SPONSORED.search(opening)):
         # Bodis, ParkingCrew, Sedo: titled with the bare domain, then sponsored links or
