@@ -252,6 +252,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.salfordcarers.org.uk:{port}/reports/respite-evaluation", "ok", {}),
     ("research data notes in plain text: 'could not be found', 'domain is for sale'",
      "http://data.salford.ac.uk:{port}/young-carers/2012/notes.txt", "ok", {}),
+    ("charity's home page titled with its name, 'could not be found' in its opening",
+     "http://www.missingpeople.org.uk:{port}/", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

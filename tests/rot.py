@@ -646,6 +646,14 @@ DATA_NOTES = ("Survey of young carers in Salford, 2012: notes on the data\n\nRec
                   f"{i},{11 + i % 7},{10 + i % 30},{i % 12}\n" for i in range(120))).encode()
 
 
+#: A charity's home page, cited as the charity's: titled with its name, and its opening
+#: sentence says what the charity is for.
+MISSING_PEOPLE_HOME = site_page(
+    "Missing People", "<main><p>Every year thousands of children run away from home, and "
+    "some could not be found for weeks. We search, we support the families left behind, "
+    f"and we campaign for change.</p><p>{ARTICLE}</p></main>", title="Missing People")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -701,6 +709,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "</ul>", title="Search | NICE"))}),
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
+    "www.missingpeople.org.uk": _paths({"/": _send(MISSING_PEOPLE_HOME)}),
     "data.salford.ac.uk": _paths({"/young-carers/2012/notes.txt": _send(DATA_NOTES,
                                                                         "text/plain")}),
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),

@@ -697,3 +697,12 @@ def test_a_plain_text_file_is_not_an_error_or_parked_page_for_having_no_title() 
     url = "https://data.salford.ac.uk/young-carers/2012/notes.txt"
     assert verdict(rot.DATA_NOTES, url=url, ctype="text/plain") == (Status.OK, "200 OK")
     assert verdict("404 page not found", url=url, ctype="text/plain")[0] is Status.SOFT_404
+
+
+def test_a_home_page_titled_with_its_name_may_say_could_not_be_found_in_its_opening() -> None:
+    """A title that is only the site's name corroborates an error's words in a heading, as
+    CMS error pages keep the site's title; not a long page's own opening sentence."""
+    url = "https://www.missingpeople.org.uk/"
+    assert verdict(rot.MISSING_PEOPLE_HOME, url=url) == (Status.OK, "200 OK")
+    assert verdict(rot.SITE_NAME_H2, url="http://www.salfordcvs.org.uk/x/y.html")[0] is \
+        Status.SOFT_404

@@ -543,6 +543,9 @@ class ErrorSign:
     #: a sentence of the opening paragraph are the page's own ("Why the plane could not be
     #: found"), and a move of the page says nothing about them.
     notice: bool = False
+    #: Said only in the page's opening paragraph: a sentence of its own ("Many people who
+    #: go missing could not be found"), which counts only on a page that says little.
+    lead: bool = False
 
 
 def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
@@ -569,7 +572,7 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
             return ErrorSign(_sentence(heading, _ERROR_WORDING), False,
                              notice=_squash(heading).lower() not in named)
     if page.lead and _ERROR_WORDING.search(page.lead):
-        return ErrorSign(_sentence(page.lead, _ERROR_WORDING), False)
+        return ErrorSign(_sentence(page.lead, _ERROR_WORDING), False, lead=True)
     return None
 
 

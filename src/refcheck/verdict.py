@@ -648,8 +648,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
     # boys could not be found" in a moved article's first paragraph.
     if sign is not None and (sign.strong or page.says_little
                              or (redirected and sign.notice)
-                             # (a plain-text file has no title to be generic)
-                             or (is_html(answer) and is_generic_title(page.title, answer.url))):
+                             # (a plain-text file has no title to be generic; a page's
+                             # opening sentence is its own, whatever its title)
+                             or (is_html(answer) and not sign.lead
+                                 and is_generic_title(page.title, answer.url))):
         said = f"a page that says \u201c{_short(sign.text)}\u201d"
         if _REFUSAL.search(sign.text):  # "403 Forbidden" served 200: a refusal, not a loss
             return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
