@@ -448,6 +448,22 @@ def test_a_moved_page_may_match_the_old_addresss_own_name() -> None:
     assert "old address's name" in getattr(change, "why", "")
 
 
+def test_a_move_to_the_next_editions_page_is_left_not_written() -> None:
+    """A redirect from last year's report to this year's (a "latest report" address) is a
+    page about the same thing, but not the evidence cited."""
+    moved = result(Status.MOVED, "https://a.example/reports/annual-report-2012",
+                   final="https://a.example/reports/annual-report-2013",
+                   title="Annual report 2013", source_title="Annual report 2012")
+    kept = decide_change(moved)
+    assert kept is not None and not hasattr(kept, "new_url")
+    assert "does not match the source's title" in kept.why
+    by_name = result(Status.MOVED, "https://a.example/news/annual-report-2012",
+                     final="https://b.example/n/123", title="Annual Report 2013 | News",
+                     source_title="Council news, 2012")
+    kept = decide_change(by_name)
+    assert kept is not None and not hasattr(kept, "new_url")
+
+
 @pytest.mark.parametrize(("page", "source", "same"), [
     ("Working with troubled families: a guide to evidence and good practice - GOV.UK",
      "Working with Troubled Families: A guide to the evidence and good practice (DCLG, 2012)",
@@ -459,6 +475,15 @@ def test_a_moved_page_may_match_the_old_addresss_own_name() -> None:
     ("Local Government | LGiU", "All Party Parliamentary Local Government Group (2009) "
      "Primary Justice: an inquiry into justice in communities", False),
     ("Page moved", "Annual report 2012", False),
+    # Another edition: the numbers differ, however alike the words.
+    ("Annual report 2013", "Annual report 2012", False),
+    ("Annual Report 2012-13 | Children's Trust", "Children's Trust annual report 2011-12",
+     False),
+    ("Health strategy 2015-2020", "Health strategy 2010-2015", False),
+    # A number only one title has (a date the page adds) is no other edition.
+    ("Troubled families: progress report, 12 June 2012 - GOV.UK",
+     "Troubled families progress report (DCLG, 2012)", True),
+    ("Annual report 2012 | Children's Trust", "Children's Trust annual report", True),
 ])
 def test_same_evidence_by_title(page: str, source: str, same: bool) -> None:
     assert same_evidence(page, source) is same

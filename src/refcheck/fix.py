@@ -105,11 +105,23 @@ def same_evidence(page_title: str, reference: str) -> bool:
     old address's own name) names: alike, and sharing a fair part of the reference's words,
     so a page called "Local Government" does not pass for every council report."""
     words = title_words(reference)
-    shared = words & title_words(page_title)
+    page_words = title_words(page_title)
+    shared = words & page_words
     if not words or len(shared) < min(2, len(words)):
+        return False
+    # Numbers name an edition: "Annual report 2013" is not the 2012 report it replaced,
+    # however alike the words, when each title has a number the other lacks.
+    numbers, page_numbers = _numbers(words), _numbers(page_words)
+    if numbers - page_numbers and page_numbers - numbers:
         return False
     return (len(shared) / len(words) >= SHARED_WORDS
             and title_similarity(page_title, reference) >= SAME_TITLE)
+
+
+def _numbers(words: frozenset[str]) -> frozenset[str]:
+    """The numbers among a title's words (``2011``, ``12`` of "2011-12"), without leading
+    zeros."""
+    return frozenset(w.lstrip("0") or "0" for w in words if w.isdecimal())
 
 
 def address_name(url: str) -> str | None:
