@@ -260,6 +260,10 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/chain/1": lambda h: h.redirect(301, "/chain/2"),
     "/chain/2": lambda h: h.redirect(302, "../chain/3"),
     "/chain/3": lambda h: h.redirect(301, "/new/home-of-evidence"),
+    # A redirect that only adds where the visitor came from, and a move that adds it too.
+    "/tracked": lambda h: h.redirect(301, "/tracked?utm_source=old-site&utm_medium=redirect")
+    if "?" not in h.path else _page(h),
+    "/moved-tracked": lambda h: h.redirect(301, "/new/home-of-evidence?utm_campaign=move"),
     "/new/home-of-evidence": _page,
     # A download that hands out a signed address (as S3 behind a repository does).
     "/signed/1": lambda h: h.redirect(302, "/new/home-of-evidence?X-Amz-Expires=10"

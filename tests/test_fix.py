@@ -69,6 +69,26 @@ def test_a_moved_page_with_the_sources_title_gets_its_new_address(
     assert "matches the source's title" in run.stdout
 
 
+def test_tracking_parameters_a_redirect_adds_are_never_written(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """A server that only adds ``?utm_source=…`` sends the visitor to the page cited: the
+    link is ok and nothing changes; a real move that adds them is cited without them."""
+    title = "Evaluation of the Springboard project (Blackpool, 2012)"
+    same = server.url("/tracked")
+    moved = server.url("/moved-tracked")
+    path = case_file(tmp_path, f"  - id: a\n    title: {title}\n    url: {same}\n"
+                               f"  - id: b\n    title: {title}\n    url: {moved}\n")
+    before = path.read_text()
+    run = run_fix(str(path))
+    assert run.exit_code == 0, run.stderr
+    new = server.url("/new/home-of-evidence")
+    assert path.read_text() == before.replace(
+        f"    url: {moved}\n", f"    # was: {moved} (moved, {TODAY})\n    url: {new}\n")
+    assert "utm_" not in path.read_text() + run.stdout
+    assert f"{path}:12:10: b: moved → {new} " in run.stdout
+    assert f"{path}:10:10" not in run.stdout
+
+
 def test_a_moved_page_with_another_title_is_left_and_the_reason_given(
         tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
     path = case_file(tmp_path, "  - id: a\n    title: Annual report of the Children's Trust\n"

@@ -180,6 +180,10 @@ def test_host_of_agrees_with_a_full_split() -> None:
          "supported&code=40571a11-7f18", "https://link.springer.com/article/10.1007/"
          "s10953-011-9719-x"),
         ("http://e.org/area?code=E06000001", "http://e.org/area?code=E06000001"),
+        # Where the visitor came from says nothing about the page.
+        ("https://e.org/r?id=7&utm_source=old-site&utm_medium=redirect&fbclid=IwAR0",
+         "https://e.org/r?id=7"),
+        ("https://e.org/r?ref=annual", "https://e.org/r?ref=annual"),
     ],
 )
 def test_a_visitors_session_is_taken_out_of_an_address(url: str, clean: str) -> None:

@@ -588,9 +588,9 @@ def _comparable(url: str) -> tuple[str, str, str]:
 
 def is_trivial_move(original: str, final: str) -> bool:
     """http→https, ``www.`` added or dropped, a trailing slash, a folder's ``index.html``
-    named or dropped, a default port, a visitor's session added, the path's letter case or
-    percent-encoding changed, the query's parameters put in another order: the same page
-    (the server names its own spelling of the cited address)."""
+    named or dropped, a default port, a visitor's session or tracking parameters added, the
+    path's letter case or percent-encoding changed, the query's parameters put in another
+    order: the same page (the server names its own spelling of the cited address)."""
     try:
         return _comparable(original) == _comparable(final)
     except ValueError:
