@@ -617,3 +617,23 @@ def test_a_case_file_reached_by_a_link_is_fixed_where_it_is_and_the_link_kept(
     assert f"# was: {old} (dead, {TODAY})" in real.read_text()
     assert f"{link}: 1 URL changed" in run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.yaml", "shared.yaml"]
+
+
+def test_fix_run_twice_changes_nothing_the_second_time(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    drifted = server.url("/drifted-page")
+    path = case_file(tmp_path, (
+        f"  - id: a\n    title: Evaluation of the Springboard project (Blackpool, 2012)\n"
+        f"    url: {server.url('/chain/1')}#page=4\n"
+        f"  - id: b\n    title: Council report\n    url: \"{server.url('/lost/in-ukgwa')}\"\n"
+        f"  - id: c\n    title: Evaluation\n    url: {drifted}\n"
+        "    quote: Family intervention workers are dedicated to the families\n"
+        f"  - id: f\n    title: CWDC research events\n"
+        f"    url: {server.url(f'/20120119192332/{CWDC}')}\n"))
+    first = run_fix(str(path))
+    assert "4 URLs changed" in first.stderr, first.stdout + first.stderr
+    after = path.read_bytes()
+    second = run_fix(str(path))
+    assert path.read_bytes() == after
+    assert second.exit_code == 0, second.stdout + second.stderr
+    assert "nothing to change" in second.stderr

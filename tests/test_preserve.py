@@ -254,6 +254,19 @@ def test_links_that_are_not_live_are_skipped_and_a_move_is_kept_at_its_new_addre
     assert f"(asked for {new})" in run.stdout and spn.saved == [new]
 
 
+def test_a_page_behind_a_signed_redirect_is_captured_at_its_cited_address(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """A download that hands out a signed address (S3's X-Amz-Signature) is ok as cited;
+    the signed address without its signature answers 403, so Save Page Now would capture
+    an error page: the address asked for is the cited one, whose redirect it follows."""
+    cited = server.url("/signed/1")
+    run = run_preserve(str(case_of(tmp_path, cited)), "-f", "json")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert spn.saved == [cited]
+    assert links(run)[0]["asked"] == cited and links(run)[0]["outcome"] == "captured"
+    assert "X-Amz" not in run.stdout
+
+
 def test_credentials_are_neither_sent_to_the_archive_nor_shown(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
     run = run_preserve(str(case_of(tmp_path, server.url("/page?token=s3cret"))), "-f", "json")

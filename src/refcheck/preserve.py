@@ -49,7 +49,7 @@ from refcheck.archive.wayback import Wayback
 from refcheck.classify import retry_after_seconds, wait_words
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher
 from refcheck.model import Archive, LinkResult, LookupOutcome, Status, day
-from refcheck.urls import host_of, mask, without_secrets
+from refcheck.urls import credentials_in, host_of, mask, without_secrets, without_session
 
 DEFAULT_SPN_URL = "https://web.archive.org"
 SPN_ENV = "REFCHECK_SPN_URL"
@@ -477,10 +477,16 @@ LIVE = (Status.OK, Status.MOVED)
 
 def address_to_keep(result: LinkResult) -> str | None:
     """The address whose capture keeps the evidence: where a live link's page is now (a
-    move's new address, a short link's target), without credentials; None when not live."""
+    move's new address, a short link's target), without credentials or a visitor's
+    session; None when not live. Where the server led to an address with credentials it
+    added (a signed download, S3's ``X-Amz-Signature``), that address without them answers
+    an error, so the cited address is captured: Save Page Now follows its redirect."""
     if result.cited is None or result.status not in LIVE or result.archive is not None:
         return None
-    return without_secrets(result.final_url or result.cited.url)
+    cited, final = result.cited.url, result.final_url
+    if final is None or credentials_in(without_session(final)) - credentials_in(cited):
+        return without_secrets(cited)
+    return without_secrets(without_session(final))
 
 
 async def preserve(results: Sequence[LinkResult], *, since: dt.datetime, wayback: Wayback,
