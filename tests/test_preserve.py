@@ -342,6 +342,32 @@ def test_the_status_of_a_job_is_polled_until_success(waits: Waits) -> None:
     assert waits.asked[:3] == [5.0, 7.5, 20.0]
 
 
+def test_a_status_poll_that_meets_a_passing_server_error_keeps_polling(waits: Waits) -> None:
+    """The Internet Archive's front servers answer 502 or 503 now and then: the capture is
+    still being made, so a poll that meets one is not the capture failing."""
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").respond(json={"url": "https://a.test/",
+                                                       "job_id": "spn2-1"})
+    router.get("https://spn.test/save/status/spn2-1").mock(side_effect=[
+        httpx.Response(502, html="<h1>502 Bad Gateway</h1>"),
+        httpx.Response(503, html="<h1>503 Service Unavailable</h1>"),
+        httpx.Response(200, json={"status": "success", "timestamp": "20261126090500",
+                                  "original_url": "https://a.test/"})])
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.CAPTURED, saved.detail
+
+
+def test_a_status_poll_that_keeps_meeting_server_errors_says_the_capture_may_appear(
+        waits: Waits) -> None:
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").respond(json={"url": "https://a.test/",
+                                                       "job_id": "spn2-1"})
+    router.get("https://spn.test/save/status/spn2-1").respond(502, html="Bad Gateway")
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.FAILED and saved.job_id == "spn2-1"
+    assert "502 Bad Gateway" in saved.detail and "may still appear" in saved.detail
+
+
 def test_a_settings_value_is_shown_escaped_not_obeyed(
         tmp_path: Path, run_preserve: Any) -> None:
     case = tmp_path / "case.yaml"

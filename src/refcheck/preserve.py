@@ -347,7 +347,19 @@ class SavePageNow:
                 broken += 1
                 if broken >= 3:
                     return Saved(SaveOutcome.FAILED, "could not ask Save Page Now how the "
-                                 f"capture went: {_why(exc)} (job {job})", job_id=job)
+                                 f"capture went: {_why(exc)} (job {job}); the capture may "
+                                 "still appear in the Wayback Machine: run refcheck preserve "
+                                 "again later to see", job_id=job)
+                continue
+            if response.status_code >= 500:
+                # A front server's passing fault (502, 503, 504): the capture goes on.
+                broken += 1
+                if broken >= 3:
+                    return Saved(SaveOutcome.FAILED, "could not ask Save Page Now how the "
+                                 f"capture went: it answered {_status(response.status_code)} "
+                                 f"{broken} times (job {job}); the capture may still appear "
+                                 "in the Wayback Machine: run refcheck preserve again later "
+                                 "to see", code=str(response.status_code), job_id=job)
                 continue
             broken = 0
             if response.status_code == 429:
