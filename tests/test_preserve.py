@@ -306,6 +306,46 @@ def client_run(router: respx.MockRouter, waits: Waits, url: str) -> Saved:
     return asyncio.run(go())
 
 
+def client_runs(router: respx.MockRouter, waits: Waits, *urls: str) -> list[Saved]:
+    """Each URL saved in turn by one client, as a run saves its links."""
+    async def go() -> list[Saved]:
+        fetcher = Fetcher(sleep=waits, clock=waits.clock)
+        async with SavePageNow("https://spn.test", Keys("a", "b"), fetcher,
+                               capture_base="https://web.test",
+                               transport=httpx.MockTransport(router.async_handler)) as spn:
+            return [await spn.save(url) for url in urls]
+    return asyncio.run(go())
+
+
+def test_captures_of_yours_still_running_are_waited_for_not_refused(waits: Waits) -> None:
+    """Save Page Now's limit on your captures running at once (a run just stopped leaves
+    its captures running): refcheck waits and asks again, as for a 429."""
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").mock(side_effect=[
+        httpx.Response(200, json={"status": "error", "status_ext": "error:user-session-limit",
+                                  "message": "You have already reached the limit of active "
+                                             "sessions."}),
+        httpx.Response(200, json={"url": "https://a.test/", "job_id": "spn2-1"})])
+    router.get("https://spn.test/save/status/spn2-1").respond(
+        json={"status": "success", "timestamp": "20261126090500",
+              "original_url": "https://a.test/"})
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.CAPTURED, saved.detail
+    assert 60.0 in waits.asked
+
+
+def test_the_accounts_captures_for_the_day_spent_nothing_more_is_sent(waits: Waits) -> None:
+    router = respx.MockRouter()
+    save = router.post("https://spn.test/save").respond(json={
+        "status": "error", "message": "You cannot make more than 4,000 captures per day."})
+    first, second = client_runs(router, waits, "https://a.test/", "https://b.test/")
+    assert save.call_count == 1
+    for saved in (first, second):
+        assert saved.outcome is SaveOutcome.REFUSED
+        assert "run refcheck preserve again tomorrow" in saved.detail
+        assert "4,000 captures per day" in saved.detail
+
+
 def test_a_redirect_from_save_page_now_is_not_followed(waits: Waits) -> None:
     router = respx.MockRouter(assert_all_called=False)
     router.post("https://spn.test/save").respond(302, headers={"Location": "https://x.test/"})

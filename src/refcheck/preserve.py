@@ -33,6 +33,7 @@ import datetime as dt
 import http
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -83,6 +84,11 @@ POLL_FOR = 300.0
 WAIT_AFTER_429 = 60.0
 MAX_WAIT_AFTER_429 = 600.0
 SUBMIT_TRIES = 3
+#: Save Page Now's answer when the captures of yours already running are as many as it
+#: allows (retried after a wait, as wayback-machine-spn-scripts' spn.sh does), and the
+#: message it gives when the account's captures for the day are spent (spn.sh stops then).
+BUSY = "error:user-session-limit"
+DAILY_LIMIT = re.compile(r"more than [\d,.]+ captures (?:per|a) day", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -299,7 +305,7 @@ class SavePageNow:
             return await self._poll(job, url)
 
     async def _submit(self, url: str) -> str | Saved:
-        for _ in range(SUBMIT_TRIES):
+        for tried in range(1, SUBMIT_TRIES + 1):
             await self._budget.wait()
             if self.stopped is not None:
                 return self.stopped
@@ -315,13 +321,18 @@ class SavePageNow:
                     return paused
                 continue
             answer = self._read(response)
+            if isinstance(answer, dict) and answer.get("status") == "error":
+                answer = spn_error(answer)
             if isinstance(answer, Saved):
+                if answer.code == BUSY and tried < SUBMIT_TRIES:
+                    # Captures of yours still running (another tool's, or those a run that
+                    # was stopped left): they end in a minute or two, so wait and ask again.
+                    self._budget.pause(self.limits.wait_after_429)
+                    continue
                 return answer
             job = answer.get("job_id")
             if isinstance(job, str) and job:
                 return job
-            if answer.get("status") == "error":
-                return spn_error(answer)
             return Saved(SaveOutcome.FAILED, "Save Page Now answered without a job: "
                          f"{_said(answer)}")
         return Saved(SaveOutcome.REFUSED, f"Save Page Now was still rate-limiting after "
@@ -417,6 +428,17 @@ class SavePageNow:
             answer = json.loads(response.content)
         except ValueError:
             answer = None
+        said = str(answer.get("message") or "") if isinstance(answer, dict) else ""
+        if DAILY_LIMIT.search(said):
+            # The account's captures for the day are spent: every later link would be
+            # refused the same way, so none is sent.
+            self.stopped = Saved(
+                SaveOutcome.REFUSED, "your account has made as many captures today as Save "
+                f"Page Now allows ({said.strip()[:200]}); nothing more was sent: run "
+                "refcheck preserve again tomorrow",
+                code=str(answer.get("status_ext") or code) if isinstance(answer, dict)
+                else str(code))
+            return self.stopped
         if isinstance(answer, dict) and answer.get("status") == "error" and \
                 answer.get("status_ext"):
             return spn_error(answer)
