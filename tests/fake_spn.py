@@ -16,7 +16,8 @@ queries, so ``/page?spn=...`` is still a live page):
 - ``error:CODE``: the job ends in that error;
 - ``429``: the first save request answers 429 with ``Retry-After: 30``;
 - ``429-for-an-hour``: every save request answers 429 with ``Retry-After: 3600``;
-- ``pending``: the job never ends.
+- ``pending``: the job never ends;
+- ``excluded``: the CDX answers 403, as for a site the Wayback Machine excludes.
 """
 
 from __future__ import annotations
@@ -147,6 +148,14 @@ class Handler(BaseHTTPRequestHandler):
         url = query.get("url", [""])[0]
         with self.server.lock:
             self.server.cdx.append(query)
+        if behaviour(url) == "excluded":
+            data = b"AdministrativeAccessControlException: Blocked Site Error"
+            self.send_response(403)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         body = "[]"
         if behaviour(url).startswith("recent") and RECENT_AT[:8] >= query.get("from", ["0"])[0][:8]:
             # One row a line, as the Internet Archive's CDX writes them.

@@ -129,6 +129,18 @@ def test_a_recent_capture_that_is_a_bot_wall_s_challenge_is_no_capture_of_the_pa
     assert spn.replays == [url]  # the capture was fetched to be judged
 
 
+def test_a_site_the_wayback_machine_excludes_is_refused_without_spending_a_capture(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """Its captures are never shown, a new one no more than the old: "captured" would be
+    a false comfort, and the capture one of the day's."""
+    run = run_preserve(str(case_of(tmp_path, server.url("/page?spn=excluded"))), "-f", "json")
+    (link,) = links(run)
+    assert spn.saved == [] and run.exit_code == 1
+    assert link["outcome"] == "refused"
+    assert "the Wayback Machine excludes this site" in link["detail"]
+    assert "nothing was sent" in link["detail"]
+
+
 def test_a_429_pauses_for_retry_after_and_the_capture_still_happens(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
         waits: Waits) -> None:

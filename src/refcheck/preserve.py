@@ -46,7 +46,7 @@ import httpx
 from refcheck.archive import SERVICES
 from refcheck.archive.client import RateLimiter
 from refcheck.archive.memento import parse_timestamp
-from refcheck.archive.wayback import Wayback
+from refcheck.archive.wayback import EXCLUDED, Wayback
 from refcheck.classify import retry_after_seconds, wait_words
 from refcheck.http import DEFAULT_USER_AGENT, Fetcher
 from refcheck.model import Archive, LinkResult, LookupOutcome, Status, day
@@ -531,6 +531,10 @@ async def preserve(results: Sequence[LinkResult], *, since: dt.datetime, wayback
 
     async def keep(address: str) -> Saved:
         recent = await wayback.captured_since(address, since)
+        if recent.outcome is LookupOutcome.NOT_ARCHIVED and recent.detail == EXCLUDED:
+            return Saved(SaveOutcome.REFUSED, f"{EXCLUDED} (its owner asked): a capture made "
+                         "now would not be shown either, so nothing was sent; keep a copy "
+                         "of your own (a PDF of the page), or ask the site's owner")
         if recent.outcome is LookupOutcome.FOUND and recent.capture is not None:
             return Saved(SaveOutcome.RECENT, f"already captured {day(recent.capture.captured)}",
                          capture_url=recent.capture.url, captured=recent.capture.captured)

@@ -37,6 +37,11 @@ _RAW = re.compile(r"/web/(\d{1,14})id_/")
 _REPLAY = re.compile(r"/web/(\d{1,14})/")
 
 
+#: What a lookup says when the Wayback Machine excludes the site (its owner asked): it
+#: shows none of its captures, old or new.
+EXCLUDED = "the Wayback Machine excludes this site"
+
+
 class Wayback(MementoArchive):
     def capture_url(self, timestamp: str, original: str) -> str:
         return self.address(self.info.capture, original, timestamp)
@@ -131,7 +136,7 @@ class Wayback(MementoArchive):
         if answer is not None and answer.status == 403 and (
                 b"AdministrativeAccessControlException" in answer.body
                 or b"Blocked Site" in answer.body):
-            return self.not_archived("the Wayback Machine excludes this site")
+            return self.not_archived(EXCLUDED)
         problem = lookup_problem(cdx, self.info.short)
         if problem:
             return self.failed(problem)
