@@ -141,6 +141,16 @@ def test_a_site_the_wayback_machine_excludes_is_refused_without_spending_a_captu
     assert "nothing was sent" in link["detail"]
 
 
+def test_a_since_date_still_to_come_is_refused_before_anything_is_sent(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """--since 2062-01-01 for 2026-01-01 would count no capture as recent, and spend a
+    capture on every live link."""
+    run = run_preserve(str(case_of(tmp_path, server.url("/page"))), "--since", "2062-01-01")
+    assert run.exit_code == 2
+    assert "--since: 2062-01-01 is in the future" in run.stderr
+    assert spn.saved == [] and spn.cdx == []
+
+
 def test_a_429_pauses_for_retry_after_and_the_capture_still_happens(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
         waits: Waits) -> None:

@@ -169,10 +169,15 @@ def _date(text: str | None) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        when = dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--since: `{text}` is not a date; expected YYYY-MM-DD, e.g. "
                          "2026-01-01") from None
+    # A day to come (a mistyped year) would have every live link captured again.
+    if when > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise UsageError(f"--since: {when.isoformat()} is in the future; give the date "
+                         "from which a capture counts as recent (default: a year ago)")
+    return when
 
 
 def preserve_files(request: PreserveRequest, parts: PreserveParts) -> int:
