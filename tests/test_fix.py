@@ -3,6 +3,7 @@ file changed meanwhile, several URLs, and documents; against the local evidence 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -24,7 +25,17 @@ from refcheck.fix import (
 )
 from refcheck.fix_command import app
 from refcheck.http import Fetcher, HttpSettings
-from refcheck.model import Case, CitedUrl, LinkResult, Position, Source, Status
+from refcheck.model import (
+    Archive,
+    Capture,
+    Case,
+    CitedUrl,
+    Evidence,
+    LinkResult,
+    Position,
+    Source,
+    Status,
+)
 from tests.conftest import Run, Waits, parts_with
 from tests.fake_archives import CWDC
 from tests.server import EvidenceServer
@@ -449,6 +460,19 @@ def test_credentials_the_cited_address_had_are_kept_in_its_new_one() -> None:
                                 final="https://b.example/area?code=E06000001",
                                 title="Annual report 2012"))
     assert getattr(area, "new_url", None) == "https://b.example/area?code=E06000001"
+
+
+def test_a_page_that_drifted_without_a_quote_is_not_said_to_hold_one() -> None:
+    """Drifted with no quote: the page no longer shows what its capture of the case date
+    does (the domain changed hands). The capture is cited; no quote is claimed."""
+    capture = Capture(Archive.WAYBACK, "https://web.archive.org/web/20131101000000/"
+                      "https://a.example/r", dt.datetime(2013, 11, 1, tzinfo=dt.UTC),
+                      "https://a.example/r", "the Wayback Machine")
+    drifted = dataclasses.replace(result(Status.DRIFTED, "https://a.example/r"),
+                                  archive=capture, evidence=Evidence.ARCHIVED)
+    change = decide_change(drifted)
+    assert getattr(change, "new_url", None) == capture.url
+    assert "quote" not in getattr(change, "why", "quote")
 
 
 def test_blocked_and_erroring_links_are_never_rewritten() -> None:

@@ -291,7 +291,8 @@ def _lost(result: LinkResult) -> Change | Kept:
     status = result.status.value
     capture = result.archive
     if capture is not None and _has_good_copy(result):
-        holds = "; the quote is in it" if result.status is Status.DRIFTED else ""
+        holds = ("; the quote is in it" if result.source.quote else "; it shows the page "
+                 "cited") if result.status is Status.DRIFTED else ""
         return Change(result, capture.url, status,
                       f"{status} → the archived copy in {capture.label or capture.service} "
                       f"of {day(capture.captured)}: {capture.url}{holds}")
