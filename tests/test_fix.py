@@ -166,6 +166,27 @@ def test_a_drifted_page_is_cited_by_the_capture_that_holds_the_quote(
     assert run.exit_code == 1
 
 
+def test_a_drifted_page_whose_capture_cannot_be_read_for_the_quote_is_left(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capture with no text to read (a scanned PDF, say) is not shown to hold the quote:
+    the link is left, never cited by a capture said to hold what nobody read in it."""
+    from refcheck.text import page_text
+
+    monkeypatch.setattr("refcheck.checker.page_text",
+                        lambda answer: None if "/ukgwa/" in answer.url else page_text(answer))
+    old = server.url("/drifted-page")
+    path = case_file(tmp_path, f"  - id: c\n    title: Evaluation\n    url: {old}\n"
+                               "    quote: Family intervention workers are dedicated to the "
+                               "families\n")
+    before = path.read_bytes()
+    run = run_fix(str(path))
+    assert path.read_bytes() == before
+    assert "the quote is in it" not in run.stdout
+    assert "could not be shown to hold the quote" in run.stdout
+    assert run.exit_code == 1
+
+
 def test_a_pre_2021_ukgwa_address_gets_its_current_form(
         tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
     old = server.url(f"/20120119192332/{CWDC}")
