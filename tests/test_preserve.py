@@ -404,6 +404,20 @@ def test_the_status_of_a_job_is_polled_until_success(waits: Waits) -> None:
     assert waits.asked[:3] == [5.0, 7.5, 20.0]
 
 
+def test_a_status_poll_told_to_wait_an_hour_is_not_waited_for(waits: Waits) -> None:
+    """A 429 on a status poll asking for longer than a capture is waited for: the link is
+    reported at once with its job, not after an hour of waiting."""
+    router = respx.MockRouter()
+    router.post("https://spn.test/save").respond(json={"url": "https://a.test/",
+                                                       "job_id": "spn2-1"})
+    router.get("https://spn.test/save/status/spn2-1").respond(
+        429, headers={"Retry-After": "3600"})
+    saved = client_run(router, waits, "https://a.test/")
+    assert saved.outcome is SaveOutcome.FAILED and saved.job_id == "spn2-1"
+    assert "asked to wait 60 minutes" in saved.detail and "may still appear" in saved.detail
+    assert sum(waits.asked) < 300
+
+
 def test_a_status_poll_that_meets_a_passing_server_error_keeps_polling(waits: Waits) -> None:
     """The Internet Archive's front servers answer 502 or 503 now and then: the capture is
     still being made, so a poll that meets one is not the capture failing."""

@@ -375,7 +375,16 @@ class SavePageNow:
             broken = 0
             if response.status_code == 429:
                 asked = retry_after_seconds(_headers(response), clock())
-                wait = max(wait, self.limits.wait_after_429 if asked is None else asked)
+                pause = self.limits.wait_after_429 if asked is None else asked
+                if not pause <= (deadline - clock()).total_seconds():
+                    # Waiting as asked would outlast the time a capture is waited for.
+                    return Saved(SaveOutcome.FAILED, "Save Page Now asked to wait "
+                                 f"{wait_words(pause)} before it is asked again how the "
+                                 f"capture went (429 Too Many Requests) (job {job}); the "
+                                 "capture may still appear in the Wayback Machine: run "
+                                 "refcheck preserve again later to see", code="429",
+                                 job_id=job)
+                wait = max(wait, pause)
                 continue
             answer = self._read(response)
             if isinstance(answer, Saved):
