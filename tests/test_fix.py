@@ -414,6 +414,20 @@ def test_a_url_that_comes_from_the_doi_field_is_not_rewritten() -> None:
     assert out == text and "doi:" in refused[0][1]
 
 
+def test_a_comment_line_ends_as_the_line_it_is_put_above() -> None:
+    """A file whose lines end in both ways (a header added on Unix to a Windows file): the
+    comment takes the line ending of the URL's own line, so the lines about it stay as
+    they were."""
+    text = ("# added by a script\ncase:\r\n  title: T\r\nsources:\r\n  - id: a\r\n"
+            "    title: A\r\n    url: https://old.example/a\r\n")
+    out, refused = rewrite(text, [Edit(7, 10, "https://old.example/a", "https://new.example/a",
+                                       "was: https://old.example/a")])
+    assert not refused
+    assert out == text.replace("    url: https://old.example/a\r\n",
+                               "    # was: https://old.example/a\r\n"
+                               "    url: https://new.example/a\r\n")
+
+
 def test_rewrite_refuses_text_that_is_not_yaml() -> None:
     with pytest.raises(RewriteError):
         rewrite("a: [unclosed\n", [])

@@ -397,7 +397,7 @@ def rewrite(text: str, edits: Sequence[Edit]) -> tuple[str, list[tuple[Edit, str
         line_start = starts[node.start_mark.line]
         indent = text[line_start:len(text) - len(text[line_start:].lstrip(" \t"))]
         operations.append((line_start, 0, node.start_mark.column, line_start,
-                           f"{indent}# {edit.comment}{newline}"))
+                           f"{indent}# {edit.comment}{_newline(text, line_start, newline)}"))
     out = text
     for offset, _kind, _column, end, replacement in sorted(operations, reverse=True):
         out = out[:offset] + replacement + out[end:]
@@ -473,9 +473,13 @@ def _line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in _BREAK.finditer(text))]
 
 
-def _newline(text: str) -> str:
-    found = _BREAK.search(text)
-    return found.group(0) if found and found.group(0) in ("\r\n", "\r") else "\n"
+def _newline(text: str, at: int = 0, default: str | None = None) -> str:
+    """The line break of the line at ``at`` (a comment put above a line ends as it does,
+    in a file whose lines end in both ways); on the last line, ``default`` or the first."""
+    found = _BREAK.search(text, at)
+    if found is None:
+        return default if default is not None else "\n"
+    return found.group(0) if found.group(0) in ("\r\n", "\r") else "\n"
 
 
 def edits_for(changes: Sequence[Change]) -> list[Edit]:
