@@ -289,6 +289,25 @@ def test_a_page_behind_a_signed_redirect_is_captured_at_its_cited_address(
     assert "X-Amz" not in run.stdout
 
 
+def test_a_move_to_a_page_not_shown_to_be_the_evidence_is_captured_with_a_caution(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """The page a move leads to is captured, but "captured" alone would say the evidence
+    is kept: when its title does not match the source's (the rule refcheck fix cites a
+    move by), the user is told to check it."""
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Annual report of the Children's Trust",
+         "url": server.url("/chain/1")},
+        {"id": "b", "title": "Evaluation of the Springboard project (Blackpool, 2012)",
+         "url": server.url("/moved-tracked")}])
+    run = run_preserve(str(case), "-f", "json")
+    other, same = links(run)
+    assert other["outcome"] == same["outcome"] == "captured"
+    assert "not shown to be the source's evidence: check it is the same evidence" in \
+        other["detail"]
+    assert "\u201cEvaluation of the Springboard project\u201d" in other["detail"]
+    assert "check it" not in same["detail"]
+
+
 def test_credentials_are_neither_sent_to_the_archive_nor_shown(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
     run = run_preserve(str(case_of(tmp_path, server.url("/page?token=s3cret"))), "-f", "json")

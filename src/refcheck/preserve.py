@@ -29,6 +29,7 @@ waited without one, as for the other Internet Archive services).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import http
 import json
@@ -611,9 +612,25 @@ def _so_far(out: Sequence[tuple[LinkResult, str | None, asyncio.Task[Saved] | Sa
         else:
             value = Saved(SaveOutcome.NOT_SENT, "refcheck was stopped before it was sent")
         assert result.cited is not None
+        if result.status is Status.MOVED and address is not None and value.outcome in (
+                SaveOutcome.CAPTURED, SaveOutcome.RECENT):
+            value = dataclasses.replace(value, detail=value.detail + _unconfirmed_move(result))
         preserved.append(Preserved(result, address, value,
                                    government=is_uk_government(address or result.cited.url)))
     return preserved
+
+
+def _unconfirmed_move(result: LinkResult) -> str:
+    """What to add to a moved link's capture when the page it now leads to is not shown to
+    be the evidence (by the rule `refcheck fix` cites a move by): the capture is of that
+    page, whatever it is."""
+    from refcheck.fix import Change, decide_change
+
+    if isinstance(decide_change(result), Change):
+        return ""
+    title = f", titled \u201c{result.page_title}\u201d," if result.page_title else ""
+    return (f"; this is a capture of the page the address now leads to{title} which is not "
+            "shown to be the source's evidence: check it is the same evidence")
 
 
 async def _safely(keep: Any, address: str) -> Saved:
