@@ -17,7 +17,9 @@ queries, so ``/page?spn=...`` is still a live page):
 - ``429``: the first save request answers 429 with ``Retry-After: 30``;
 - ``429-for-an-hour``: every save request answers 429 with ``Retry-After: 3600``;
 - ``pending``: the job never ends;
-- ``excluded``: the CDX answers 403, as for a site the Wayback Machine excludes.
+- ``excluded``: the CDX answers 403, as for a site the Wayback Machine excludes;
+- ``unlisted``: a capture made at 08:30 that the CDX does not list yet; Save Page Now
+  answers with it when told ``if_not_archived_within`` (else it captures anew).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ACCESS = "test-access-key"
 SECRET = "test-secret-k3y-do-not-print"
 CAPTURED_AT = "20261126090130"
 RECENT_AT = "20260601120000"
+UNLISTED_AT = "20261126083000"  # before the run (the injected clock starts at 09:00)
 
 
 def behaviour(url: str) -> str:
@@ -90,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         with server.lock:
             job = f"spn2-{len(server.jobs) + 1:040d}"
             server.jobs[job] = url
+            if what == "unlisted" and form.get("if_not_archived_within"):
+                server.reused.add(job)
         self.answer(200, {"url": url, "job_id": job})
         with server.lock:
             server.answered += 1
@@ -123,9 +128,11 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, {"status": "error", "status_ext": what, "job_id": job,
                               "message": f"Capture failed ({what}).", "resources": []})
         else:
+            with server.lock:
+                reused = job in server.reused
             self.answer(200, {"status": "success", "job_id": job, "original_url": url,
-                              "timestamp": CAPTURED_AT, "duration_sec": 6.5,
-                              "resources": [url]})
+                              "timestamp": UNLISTED_AT if reused else CAPTURED_AT,
+                              "duration_sec": 6.5, "resources": [url]})
 
     def replay(self, url: str) -> None:
         """A capture of 1 June 2026: the page, or a bot wall's challenge served 200."""
@@ -177,6 +184,7 @@ class FakeSpn(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.lock = threading.Lock()
         self.jobs: dict[str, str] = {}
+        self.reused: set[str] = set()  # jobs answered with a capture made before
         self.saved: list[str] = []
         self.forms: list[dict[str, list[str]]] = []
         self.submits: Counter[str] = Counter()
@@ -199,6 +207,7 @@ class FakeSpn(ThreadingHTTPServer):
     def reset(self) -> None:
         with self.lock:
             self.jobs.clear()
+            self.reused.clear()
             self.saved.clear()
             self.forms.clear()
             self.submits.clear()

@@ -91,12 +91,31 @@ def test_a_live_page_without_a_recent_capture_is_captured(
     assert f"  captured 26 November 2026, 09:01 UTC: {capture}\n" in run.stdout
     assert "1 captured, 0 already captured since 26 November 2025" in run.stdout
     assert spn.saved == [url]
-    assert spn.forms[0] == {"url": [url], "skip_first_archive": ["1"]}
+    form = dict(spn.forms[0])
+    # Save Page Now makes no capture where it has one since --since, in seconds.
+    within = int(form.pop("if_not_archived_within")[0])
+    assert 365 * 86_400 < within < 366 * 86_400
+    assert form == {"url": [url], "skip_first_archive": ["1"]}
     assert spn.cdx[0]["from"] == ["20251126"] and spn.cdx[0]["url"] == [url]
     posted = [headers for method, _, headers in spn.seen if method == "POST"]
     assert posted[0]["Authorization"] == f"LOW {ACCESS}:{SECRET}"
     assert posted[0]["Accept"] == "application/json"
     assert posted[0]["User-Agent"] == DEFAULT_USER_AGENT
+
+
+def test_a_capture_the_wayback_machine_does_not_list_yet_is_not_made_again(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """Run again at once after a stop, the captures just made are not in the CDX yet: Save
+    Page Now, told to make none where it has one since --since, answers with the one it
+    made, which is reported already captured, not captured anew."""
+    url = server.url("/page?spn=unlisted")
+    run = run_preserve(str(case_of(tmp_path, url)), "-f", "json")
+    (link,) = links(run)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert link["outcome"] == "already-captured"
+    assert "already captured 26 November 2026, 08:30 UTC" in link["detail"]
+    assert "no new capture was made" in link["detail"]
+    assert link["capture_url"] == f"{spn.base}/web/20261126083000/{url}"
 
 
 def test_a_page_captured_since_the_date_is_not_captured_again(

@@ -20,7 +20,9 @@ https://gist.github.com/regstuff/82e690db2f1d91ba59f6681c1abad6cf, and its chang
   ``status_ext`` (``error:blocked-url``, ``error:too-many-daily-captures``, ...).
 - ``capture_all=1`` would also capture 4xx/5xx answers; refcheck captures only live pages,
   so it is not sent. ``skip_first_archive=1`` ("skip checking if a capture is a first")
-  makes captures faster and is sent.
+  makes captures faster and is sent. ``if_not_archived_within`` (a time, or seconds):
+  "capture web page only if the latest existing capture at the Archive is older than" it,
+  else the recent capture is answered; sent as the seconds since ``--since``.
 Not confirmed from the documents found: the status-poll answer's exact HTTP codes for an
 expired job, and whether a 429 from ``/save`` always carries ``Retry-After`` (60 s is
 waited without one, as for the other Internet Archive services).
@@ -85,6 +87,9 @@ POLL_FOR = 300.0
 WAIT_AFTER_429 = 60.0
 MAX_WAIT_AFTER_429 = 600.0
 SUBMIT_TRIES = 3
+#: A capture Save Page Now reports taken this long before it was asked for is one it had
+#: already (its clock and this machine's may differ by a little).
+RECENT_MARGIN = dt.timedelta(minutes=10)
 #: Save Page Now's answer when the captures of yours already running are as many as it
 #: allows (retried after a wait, as wayback-machine-spn-scripts' spn.sh does), and the
 #: message it gives when the account's captures for the day are spent (spn.sh stops then).
@@ -259,8 +264,12 @@ class SavePageNow:
     def __init__(self, base: str, keys: Keys, fetcher: Fetcher, *, capture_base: str,
                  transport: httpx.AsyncBaseTransport | None = None,
                  user_agent: str = DEFAULT_USER_AGENT, timeout: float = 30.0,
-                 limits: SpnLimits | None = None) -> None:
+                 limits: SpnLimits | None = None, since: dt.datetime | None = None) -> None:
         self.base = base.rstrip("/")
+        #: A capture since then is recent: Save Page Now is told to make none where it has
+        #: one (``if_not_archived_within``), which the Wayback Machine's index may not list
+        #: yet (a run stopped and started again at once), and answers with that one.
+        self.since = since
         self.capture_base = capture_base.rstrip("/")
         self._auth = {"Authorization": keys.authorization()}
         self.fetcher = fetcher
@@ -299,11 +308,12 @@ class SavePageNow:
         async with self._running:
             if self.stopped is not None:
                 return self.stopped
+            asked_at = self.fetcher.clock()
             job = await self._submit(url)
             if isinstance(job, Saved):
                 return job
             self.asked[url] = job
-            return await self._poll(job, url)
+            return await self._poll(job, url, asked_at)
 
     async def _submit(self, url: str) -> str | Saved:
         for tried in range(1, SUBMIT_TRIES + 1):
@@ -311,9 +321,12 @@ class SavePageNow:
             if self.stopped is not None:
                 return self.stopped
             self.asked.setdefault(url, None)
+            form = {"url": url, "skip_first_archive": "1"}
+            if self.since is not None:
+                within = (self.fetcher.clock() - self.since).total_seconds()
+                form["if_not_archived_within"] = str(max(1, int(within)))
             try:
-                response = await self._send("POST", f"{self.base}/save",
-                                            data={"url": url, "skip_first_archive": "1"})
+                response = await self._send("POST", f"{self.base}/save", data=form)
             except httpx.HTTPError as exc:
                 return Saved(SaveOutcome.FAILED, f"could not reach Save Page Now: {_why(exc)}")
             if response.status_code == 429:
@@ -340,7 +353,7 @@ class SavePageNow:
                      f"{SUBMIT_TRIES} tries (429 Too Many Requests); run refcheck preserve "
                      "again later", code="429")
 
-    async def _poll(self, job: str, url: str) -> Saved:
+    async def _poll(self, job: str, url: str, asked_at: dt.datetime | None = None) -> Saved:
         clock = self.fetcher.clock
         deadline = clock() + dt.timedelta(seconds=self.limits.poll_for)
         wait = self.limits.poll_first
@@ -400,9 +413,15 @@ class SavePageNow:
                 if when is None:
                     return Saved(SaveOutcome.FAILED, "Save Page Now reported success without "
                                  f"a usable timestamp ({stamp!r}) (job {job})", job_id=job)
+                capture = self.capture_url(stamp, original)
+                if asked_at is not None and when < asked_at - RECENT_MARGIN:
+                    # Save Page Now answered with a capture it had already made.
+                    return Saved(SaveOutcome.RECENT, f"already captured {_moment(when)} (Save "
+                                 "Page Now's own record, which the Wayback Machine may not "
+                                 "list yet); no new capture was made", capture_url=capture,
+                                 captured=when, job_id=job)
                 return Saved(SaveOutcome.CAPTURED, f"captured {_moment(when)}",
-                             capture_url=self.capture_url(stamp, original), captured=when,
-                             job_id=job)
+                             capture_url=capture, captured=when, job_id=job)
             if status == "error":
                 return spn_error(answer, job)
             return Saved(SaveOutcome.FAILED, f"Save Page Now answered an unknown status "

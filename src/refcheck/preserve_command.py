@@ -293,11 +293,12 @@ async def _preserve(loaded: list[Case], request: PreserveRequest, parts: Preserv
                                max_wait_after_429=archives.max_wait_after_429)
         info = SERVICES[Archive.WAYBACK]
         wayback = Wayback(info, archives.base(Archive.WAYBACK), client, archives)
+        start = dt.datetime(since.year, since.month, since.day, tzinfo=dt.UTC)
         async with SavePageNow(base, keys, fetcher, capture_base=archives.base(Archive.WAYBACK),
                                transport=parts.spn_transport,
                                user_agent=settings.http.user_agent,
-                               timeout=max(30.0, settings.http.read_timeout)) as spn:
-            start = dt.datetime(since.year, since.month, since.day, tzinfo=dt.UTC)
+                               timeout=max(30.0, settings.http.read_timeout),
+                               since=start) as spn:
             preserved = await preserve(_in_order(report), since=start, wayback=wayback,
                                        spn=spn)
             # Every link is done: stopped while the connections close, nothing is lost.
