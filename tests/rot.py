@@ -699,7 +699,6 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND)}),
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
-    "www.gov.uk": _paths({"/government/publications/carers-strategy": _send(GOVUK_PUBLICATION)}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),
@@ -772,6 +771,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                  301)}),
     "youngcarersnetwork.org.uk": _every_path(PROJECT_CLOSED),
     "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
+                          "/government/publications/carers-strategy": _send(GOVUK_PUBLICATION),
                           "/government/organisations/department-for-education":
                               _send(GOVUK_DFE),
                           "/government/publications/young-carers-guidance":
