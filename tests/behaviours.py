@@ -214,6 +214,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://www.education.gov.uk:{port}/", "moved", {}),
     ("young carers guidance, withdrawn by GOV.UK, replaced",
      "http://www.education.gov.uk:{port}/publications/standard/youngcarers", "moved", {}),
+    ("young carers project page, moved, now saying the project has closed",
+     "/research/projects/young-carers", "moved", {}),
     ("Sure Start closure story, moved by its site", "/news/sure-start-closure", "moved", {}),
 
 

@@ -515,6 +515,11 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/news/2013/carers-week/print": _to("/news/2013/carers-week", 301),
     "/news/2013/carers-week": _send(CARERS_WEEK),
     "/cwdc/research-report": _to("http://www.gov.uk:{port}" + GOVUK_ORGANISATION, 301),
+    "/research/projects/young-carers": _to("/research/young-carers-project", 301),
+    "/research/young-carers-project": _send(site_page(
+        "Salford Carers", "<h1>Young carers project</h1><p>This project has now closed. The "
+        "final report is available below.</p><p><a href=\"/research/final-report.pdf\">Final "
+        "report (PDF)</a></p>", title="Young carers project | Salford Carers")),
     "/news/sure-start-closure": _to("/news/2013/ordsall-sure-start-centre-has-closed", 301),
     "/news/2013/ordsall-sure-start-centre-has-closed": _send(CLOSURE_STORY),
     # Retry-After longer than refcheck waits.

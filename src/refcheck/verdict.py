@@ -657,13 +657,13 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
             return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
                                     "the server refuses automated checks; check it in a browser")
         return Status.SOFT_404, f"{said} ({describe_status(answer.status, answer.reason)})"
-    # A redirect to a notice that the body or site has closed (GOV.UK's page for a closed
-    # body, where its old addresses are sent): it names the publisher, not the evidence.
-    # On the cited site itself only a short notice counts: a news story about a closure
-    # that the site moved is the page.
+    # A redirect to another site's notice that the body or site has closed (GOV.UK's page
+    # for a closed body, where its old addresses are sent): it names the publisher, not
+    # the evidence. On the cited site itself the page may well be the cited one, moved
+    # (a project's page that now says the project has closed, a story about a closure);
+    # a site that shows one notice for every address is the probe's to find.
     closed = closure_sign(page) if redirected else None
-    if closed is not None and (page.says_little or site_of(host_of(answer.url))
-                               != site_of(host_of(origin))):
+    if closed is not None and site_of(host_of(answer.url)) != site_of(host_of(origin)):
         return Status.SOFT_404, (f"a page saying \u201c{_short(closed)}\u201d, not the cited "
                                  "page: the body or website that published the evidence has "
                                  "closed or moved on, and the page is gone")
