@@ -155,6 +155,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("redirect to consent.youtube.com", "/video/watch", "blocked", {}),
     ("redirect to Yahoo's consent page", "/news/yahoo-story", "blocked", {}),
     ("Google consent page served 200", "/maps/consent", "blocked", {}),
+    ("redirect to the site's own cookie page, to come back",
+     "/council/young-carers-strategy", "blocked", {}),
     # The wrong kind of answer.
     ("cited PDF answered by the HTML home page", "/docs/annual-report-2012.pdf", "soft-404",
      {}),

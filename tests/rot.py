@@ -478,6 +478,15 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/news/yahoo-story": _to("http://guce.yahoo.com:{port}/consent?brandType=nonEu&done="
                              "https%3A%2F%2Fnews.yahoo.com%2Fstory"),
     "/maps/consent": _send(GOOGLE_CONSENT),
+    # A council that sends a visitor who has not chosen to its own cookie page, to come
+    # back after; and its cookie policy, which a page may cite.
+    "/council/young-carers-strategy": _to("/cookies?returnUrl=%2Fcouncil%2Fyoung-carers-"
+                                          "strategy"),
+    "/cookies": _send(site_page("Northshire County Council", "<h1>Cookies on our website</h1>"
+                                "<p>We use some essential cookies to make this website work. "
+                                "We would like to set additional cookies to understand how you "
+                                "use the site.</p><button>Accept all</button><button>Reject "
+                                "additional cookies</button>", title="Cookies | Northshire")),
     # The wrong kind of answer.
     "/docs/annual-report-2012.pdf": _send(SITE_HOME),
     "/docs/evaluation.pdf": _send(SITE_ERROR),

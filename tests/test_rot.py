@@ -26,7 +26,8 @@ LANDINGS = ["/old/Evaluation.aspx", "/old/evaluation-2012.htm", "/old/strategy.p
             "/old/services/young-carers.aspx", "/old/docs/carers-strategy.htm",
             "/old/report.html", "/old/news-item", "/old/page.php",
             "/old/publication/123", "/blog/2013/06/annual-report/", "/js-home/report.html",
-            "/intranet/report", "/video/watch", "/news/yahoo-story"]
+            "/intranet/report", "/video/watch", "/news/yahoo-story",
+            "/council/young-carers-strategy"]
 
 
 def test_nobody_is_told_to_cite_an_error_search_login_or_consent_landing(

@@ -1127,6 +1127,15 @@ def is_login_url(url: str) -> bool:
         return False
 
 
+#: A site's own cookie page, where some sites send a visitor who has not chosen yet, with
+#: the address to go back to: ``/cookies?returnUrl=%2Freports%2F2012``.
+_COOKIE_PAGE = re.compile(r"/(?:cookies|cookie-?policy|cookie-?settings|cookie-?preferences|"
+                          r"cookie-?notice|privacy-?settings)/?$", re.IGNORECASE)
+_RETURN_PARAM = re.compile(r"(?:return|redirect|continue|next|back|destination|goto|target|"
+                           r"origin|referr?er)(?:[-_]?(?:url|uri|to|path|page))?",
+                           re.IGNORECASE)
+
+
 def is_consent_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -1134,6 +1143,8 @@ def is_consent_url(url: str) -> bool:
         return False
     if _CONSENT_HOST.match(parts.hostname or ""):
         return True
+    if _COOKIE_PAGE.search(parts.path):
+        return any(_RETURN_PARAM.fullmatch(name) for name, _ in parse_qsl(parts.query))
     return bool(_CONSENT_PATH.search(parts.path)) and bool(parts.query)
 
 
