@@ -176,6 +176,13 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("redirect to a private network's address",
      "http://www.carersnet.org.uk:{port}/reports/annual", "error", {}),
     ("redirect to localhost", "http://www.carersnet.org.uk:{port}/reports/staff", "error", {}),
+    # YouTube answers 200 for every video page: what its player says decides.
+    ("a YouTube video that was removed", "http://www.youtube.com:{port}/watch?v=removed-film",
+     "soft-404", {}),
+    ("a YouTube video made private", "http://www.youtube.com:{port}/watch?v=private-film",
+     "blocked", {}),
+    ("a YouTube video that plays", "http://www.youtube.com:{port}/watch?v=young-carers-film",
+     "ok", {}),
     # Retry-After longer than refcheck waits.
     ("503 asking for ten minutes", "/busy503", "error", {}),
     # Traps: real pages that must stay ok (or moved).

@@ -376,6 +376,38 @@ CAPTURE_TEXTS = {
 }
 
 
+# -- YouTube ---------------------------------------------------------------------------------
+
+
+def _youtube(title: str, playability: str) -> bytes:
+    """YouTube's watch page as a script-less visitor gets it: drawn by its scripts in
+    ``<ytd-app>``, the player's data inline, 200 whether or not the video plays."""
+    return ("<!DOCTYPE html><html lang=\"en-GB\"><head><title>" + title + "</title><script "
+            "src=\"/s/desktop/1a2b3c/jsbin/desktop_polymer.vflset/desktop_polymer.js\">"
+            "</script></head><body><ytd-app></ytd-app><script>var ytInitialPlayerResponse = "
+            "{\"responseContext\":{\"serviceTrackingParams\":[]},\"playabilityStatus\":"
+            + playability + ",\"videoDetails\":{}};</script></body></html>").encode()
+
+
+YOUTUBE_VIDEOS = {
+    "young-carers-film": _youtube("Young carers in Salford - YouTube",
+                                  "{\"status\":\"OK\",\"playableInEmbed\":true}"),
+    "removed-film": _youtube(" - YouTube", "{\"status\":\"ERROR\",\"reason\":\"Video "
+                             "unavailable\",\"errorScreen\":{}}"),
+    "private-film": _youtube(" - YouTube", "{\"status\":\"LOGIN_REQUIRED\",\"reason\":"
+                             "\"This video is private\",\"messages\":[]}"),
+}
+
+
+def _youtube_site(h: Handler, path: str) -> None:
+    video = h.path.partition("?v=")[2].split("&")[0]
+    page = YOUTUBE_VIDEOS.get(video) if path == "/watch" else None
+    if page is None:
+        h.send(404, b"<title>404 Not Found</title>")
+    else:
+        h.send(200, page)
+
+
 # -- a body that closed ------------------------------------------------------------------
 
 #: GOV.UK's page for a closed body, where the body's old addresses are sent: the body's
@@ -776,6 +808,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/reports/annual": _to("http://10.0.0.5/reports/annual"),
         "/reports/staff": _to("http://localhost/reports/staff", 301),
         "/reports/local": _to("http://127.0.0.1:{port}/internal/report")}),
+    "www.youtube.com": _youtube_site,
     "www.education.gov.uk": _paths({
         "/publications/standard/youngcarers": _to(
             "http://www.gov.uk:{port}/government/publications/young-carers-guidance", 301),

@@ -304,3 +304,20 @@ def test_a_site_handed_to_govuk_that_archives_what_it_did_not_keep_is_a_move() -
     assert frame.called  # the probe was sent, and went to the archive
     assert result.status is Status.MOVED, result.detail
     assert result.detail == f"moved to {new}; cite the new address"
+
+
+def test_a_youtube_video_that_no_longer_plays_is_not_the_evidence(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """YouTube answers 200 for every video page, drawn by its scripts: a removed video is
+    a soft 404 with YouTube's own words, a private one is blocked, one that plays is ok."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": v, "title": f"Film {v}", "url": f"http://www.youtube.com:{port}/watch?v={v}"}
+        for v in ("removed-film", "private-film", "young-carers-film")]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["removed-film"]["status"] == "soft-404"
+    assert "(\u201cVideo unavailable\u201d)" in links["removed-film"]["detail"]
+    assert links["private-film"]["status"] == "blocked"
+    assert "This video is private" in links["private-film"]["detail"]
+    assert links["young-carers-film"]["status"] == "ok"

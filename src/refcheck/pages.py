@@ -10,6 +10,7 @@ decisions, with the corroboration they need, are ``verdict.py``'s.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import weakref
@@ -1040,6 +1041,40 @@ def govuk_organisation(url: str) -> str | None:
         return None
     match = _GOVUK_ORGANISATION.match(parts.path)
     return match.group(1) if match else None
+
+
+#: YouTube's watch page says in its player's data whether the video plays: ``"status":
+#: "ERROR"`` for a video removed or never there (the page is answered 200 all the same),
+#: ``LOGIN_REQUIRED`` for a private or age-restricted one, ``UNPLAYABLE`` for one blocked
+#: in this country or for this visitor.
+_PLAYABILITY = re.compile(rb'"playabilityStatus"\s*:\s*\{\s*"status"\s*:\s*"([A-Z_]+)"'
+                          rb'(?:\s*,\s*"reason"\s*:\s*("(?:[^"\\]|\\.){0,300}"))?')
+_YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtube-nocookie.com",
+                  "www.youtube-nocookie.com")
+
+
+def video_unavailable(answer: Answer) -> tuple[str, str] | None:
+    """(YouTube's status, its reason) when a YouTube video page says the video does not
+    play (``ERROR``, ``LOGIN_REQUIRED``, ``UNPLAYABLE``), else None."""
+    if host_of(answer.url) not in _YOUTUBE_HOSTS:
+        return None
+    try:
+        path = urlsplit(answer.url).path
+    except ValueError:
+        return None
+    if not (path == "/watch" or path.startswith(("/embed/", "/shorts/", "/live/"))):
+        return None
+    match = _PLAYABILITY.search(answer.body)
+    if match is None or match.group(1) == b"OK":
+        return None
+    status = match.group(1).decode("ascii")
+    reason = ""
+    if match.group(2):
+        try:
+            reason = str(json.loads(match.group(2).decode("utf-8", errors="replace")))
+        except ValueError:
+            reason = ""
+    return status, reason
 
 
 _SEARCH_SEGMENT = re.compile(

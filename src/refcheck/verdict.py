@@ -72,6 +72,7 @@ from refcheck.pages import (
     telling_words_shared,
     title_overlap,
     title_segments,
+    video_unavailable,
     words_of,
     worth_reading,
 )
@@ -512,6 +513,18 @@ def classify(fetch: Fetch) -> Verdict:
             final_url=final_url,
             page_title=title,
         )
+    # A YouTube video that no longer plays: its page answers 200 whatever the video.
+    video = video_unavailable(answer)
+    if video is not None:
+        playability, reason = video
+        said = f" (\u201c{_short(reason)}\u201d)" if reason else ""
+        if playability == "ERROR":
+            return Verdict(Status.SOFT_404, f"{via}YouTube's page for a video that is not "
+                           f"there{said}: the video has been removed or never existed",
+                           final_url=final_url, page_title=title)
+        return Verdict(Status.BLOCKED, f"{via}YouTube's page for a video it will not play "
+                       f"here{said}: it may be private, age-restricted or blocked in this "
+                       "country; check it in a browser", final_url=final_url, page_title=title)
     # Most pages say nothing any rule reads: those are not parsed at all.
     page = (read_page(answer) if redirected or worth_reading(answer, title)
             or document_kind(origin) else None)
