@@ -265,6 +265,11 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "http://data.salford.ac.uk:{port}/young-carers/2012/notes.txt", "ok", {}),
     ("charity's home page titled with its name, 'could not be found' in its opening",
      "http://www.missingpeople.org.uk:{port}/", "ok", {}),
+    ("short news story: the missing walker 'could not be found'",
+     "http://www.manchestereveningnews.co.uk:{port}/news/local-news/"
+     "search-missing-walker-called-off-1234567", "ok", {}),
+    ("short news story: a police search, 'but nothing was found'",
+     "http://www.salfordstar.com:{port}/article.asp?id=1234", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -700,6 +700,18 @@ MISSING_PEOPLE_HOME = site_page(
     f"and we campaign for change.</p><p>{ARTICLE}</p></main>", title="Missing People")
 
 
+#: Short news stories (a few sentences, as a local paper's briefs are) whose words an
+#: error page might use of a page.
+WALKER_STORY = site_page("Manchester Evening News", "<article><h1>Search for missing walker "
+                         "called off</h1><p>Mountain rescue teams said the walker could not be "
+                         "found after two days on Kinder Scout.</p><p>The search will resume "
+                         "when the weather clears.</p></article>",
+                         title="Search for missing walker called off - Manchester Evening News")
+RAID_STORY = site_page("Salford Star", "<article><h1>Police raid on Chapel Street</h1><p>Officers "
+                       "searched the flat for three hours, but nothing was found.</p></article>",
+                       title="Police raid on Chapel Street | Salford Star")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -755,6 +767,10 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
     "www.missingpeople.org.uk": _paths({"/": _send(MISSING_PEOPLE_HOME)}),
+    "www.manchestereveningnews.co.uk": _paths({
+        "/news/local-news/search-missing-walker-called-off-1234567": _send(WALKER_STORY)}),
+    "www.salfordstar.com": _paths({"/article.asp?id=1234": _send(RAID_STORY),
+                                   "/article.asp": _send(RAID_STORY)}),
     "data.salford.ac.uk": _paths({"/young-carers/2012/notes.txt": _send(DATA_NOTES,
                                                                         "text/plain")}),
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),

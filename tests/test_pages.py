@@ -706,3 +706,13 @@ def test_a_home_page_titled_with_its_name_may_say_could_not_be_found_in_its_open
     assert verdict(rot.MISSING_PEOPLE_HOME, url=url) == (Status.OK, "200 OK")
     assert verdict(rot.SITE_NAME_H2, url="http://www.salfordcvs.org.uk/x/y.html")[0] is \
         Status.SOFT_404
+
+
+@pytest.mark.parametrize("body", [rot.WALKER_STORY, rot.RAID_STORY])
+def test_a_short_story_may_say_someone_could_not_be_found_or_nothing_was(body: bytes) -> None:
+    """What an error page cannot find is the page: a news brief that says the walker "could
+    not be found", or "nothing was found" in a search of a flat, is a page."""
+    assert verdict(body) == (Status.OK, "200 OK")
+    # And a short page that says so of the page is still an error page.
+    assert verdict("<title>Salford Star</title><p>The article you asked for could not be "
+                   "found.</p>")[0] is Status.SOFT_404

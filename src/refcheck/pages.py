@@ -518,7 +518,10 @@ _ERROR_WORDING = re.compile(
     # IIS and SharePoint: "…might have been removed, had its name changed, or is
     # temporarily unavailable".
     r"|\bhad\s+its\s+name\s+changed\b"
-    r"|\b(?:can|could)(?:\s*not|n[\u2019']t|[\u2019']t)\s+be\s+found"
+    # What cannot be found is the page ("The page you requested could not be found", "The
+    # resource cannot be found"), not a person in a news story ("he could not be found").
+    r"|\b(?:page|web\s*page|file|document|resource|content|url|link|item|article|address)"
+    r"\b(?:\s+[\w\u2019']+){0,5}?\s+(?:can|could)(?:\s*not|n[\u2019']t|[\u2019']t)\s+be\s+found"
     r"|\b(?:page|file|document)\s+(?:does\s*n[o\u2019']?t|does\s+not)\s+exist"
     r"|\bpage\s+you\s*(?:requested|are\s+looking\s+for|were\s+looking\s+for|"
     r"[\u2019']re\s+looking\s+for)\b"
@@ -526,7 +529,9 @@ _ERROR_WORDING = re.compile(
     r"|we\s+can[\u2019']?t\s+find\s+(?:the|that|this)\s+page"
     r"|\bhttp\s+status\s+404\b|\bhttp\s+error\s+404\b"  # Tomcat, IIS
     r"|\bserver\s+error\s+in\s+'[^']*'\s+application\b"  # ASP.NET
-    r"|\bnothing\s+(?:was\s+)?found\b"  # WordPress: "It looks like nothing was found"
+    # WordPress: "It looks like nothing was found at this location" (not "the police
+    # searched the house, but nothing was found").
+    r"|\bnothing\s+(?:was\s+)?found\s+(?:at\s+this\s+(?:location|address)|here)\b"
     r"|^sorry,?\s+something\s+went\s+wrong\b"  # SharePoint
     r"|\ban?\s+(?:unexpected\s+)?error\s+(?:has\s+)?occurred\b",  # SharePoint 2010, CMSs
     re.IGNORECASE)
