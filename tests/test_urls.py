@@ -88,6 +88,10 @@ def test_masking_keeps_the_punctuation_after_a_url_in_prose(text: str, shown: st
          True),
         ("http://e.org/view.php?id=12&type=report", "http://e.org/view.php?id=13&type=report",
          False),
+        # The query's own spelling: a space as + or %20, a letter escaped or not.
+        ("http://e.org/search?q=young+carers", "https://e.org/search?q=young%20carers", True),
+        ("http://e.org/show.asp?title=Caf%E9", "http://e.org/show.asp?title=Caf%e9", True),
+        ("http://e.org/search?q=young+carers", "http://e.org/search?q=young", False),
     ],
 )
 def test_trivial_moves(original: str, final: str, trivial: bool) -> None:

@@ -854,3 +854,10 @@ def test_a_quote_is_read_in_the_encoding_of_its_page(declared: str) -> None:
     (result,) = run(router, _case(["https://a.test/p"], quote=rot.AWARD_QUOTE)).results
     assert result.status is Status.OK, result.detail
     assert result.detail.endswith("the quote is there")
+
+
+def test_a_redirect_that_respells_the_query_is_ok() -> None:
+    """The server's own spelling of the cited search: the same page, not a move."""
+    result = _redirect_case("http://c.org.uk/publications?title=young+carers&year=2012",
+                            "https://c.org.uk/publications?year=2012&title=young%20carers")
+    assert result.status is Status.OK, result.detail

@@ -582,7 +582,10 @@ def _comparable(url: str) -> tuple[str, str, str]:
     if port in (80, 443):
         port = None
     path = _INDEX_FILE.sub("/", unquote(parts.path)).rstrip("/").lower() or ""
-    query = "&".join(sorted(parts.query.split("&"))) if "&" in parts.query else parts.query
+    # The query as its parameters say it, whatever their order or their spelling
+    # (``?q=young+carers`` is ``?q=young%20carers``).
+    query = "&".join(f"{k}={v}" for k, v in sorted(parse_qsl(parts.query,
+                                                             keep_blank_values=True)))
     return (f"{host}:{port}" if port else host, path, query)
 
 
