@@ -88,6 +88,13 @@ def test_masking_keeps_the_punctuation_after_a_url_in_prose(text: str, shown: st
          True),
         ("http://e.org/view.php?id=12&type=report", "http://e.org/view.php?id=13&type=report",
          False),
+        # A site's mobile host, and its desktop one.
+        ("http://en.m.wikipedia.org/wiki/Young_carer", "https://en.wikipedia.org/wiki/"
+         "Young_carer", True),
+        ("http://m.bbc.co.uk/news/uk-12345", "https://www.bbc.co.uk/news/uk-12345", True),
+        ("http://mobile.example.org/a", "http://example.org/a", True),
+        ("http://m.example.org/a", "http://n.example.org/a", False),
+        ("http://en.m.wikipedia.org/wiki/A", "https://de.wikipedia.org/wiki/A", False),
         # The query's own spelling: a space as + or %20, a letter escaped or not.
         ("http://e.org/search?q=young+carers", "https://e.org/search?q=young%20carers", True),
         ("http://e.org/show.asp?title=Caf%E9", "http://e.org/show.asp?title=Caf%e9", True),

@@ -861,3 +861,9 @@ def test_a_redirect_that_respells_the_query_is_ok() -> None:
     result = _redirect_case("http://c.org.uk/publications?title=young+carers&year=2012",
                             "https://c.org.uk/publications?year=2012&title=young%20carers")
     assert result.status is Status.OK, result.detail
+
+
+def test_a_mobile_address_sent_to_the_desktop_site_is_ok() -> None:
+    result = _redirect_case("http://en.m.wikipedia.org/wiki/Young_carer",
+                            "https://en.wikipedia.org/wiki/Young_carer")
+    assert result.status is Status.OK, result.detail

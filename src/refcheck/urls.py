@@ -578,6 +578,12 @@ def _comparable(url: str) -> tuple[str, str, str]:
     parts = urlsplit(without_session(url))
     host = (parts.hostname or "").lower()
     host = host.removeprefix("www.")
+    # A site's mobile host is the site (``m.bbc.co.uk``, ``en.m.wikipedia.org``,
+    # ``mobile.example.org``): a visitor sent from it to the desktop host has the same page.
+    labels = host.split(".")
+    if len(labels) >= 3:
+        kept = [label for label in labels[:-2] if label not in ("m", "mobile")]
+        host = ".".join([*kept, *labels[-2:]]).removeprefix("www.")
     port = parts.port
     if port in (80, 443):
         port = None
