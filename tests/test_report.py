@@ -587,3 +587,23 @@ def test_junit_counts_links_not_checked_for_want_of_a_network_as_skipped() -> No
     text = out.getvalue()
     assert '<testsuites name="refcheck" tests="3" failures="0" skipped="3">' in text
     assert text.count('<skipped message="not checked: no network connection') == 2
+
+
+def test_markdown_says_what_its_exit_code_means() -> None:
+    """The job summary ended "Exit code 130." or "Exit code 3.", which tells an impact
+    officer reading it nothing; and "1 link(s)"."""
+    run = report()
+    assert markdown_of(run).endswith(
+        "Exit code 1: 1 link in the fail-on set (dead, drifted, invalid, soft-404).\n")
+    run.interrupted = True
+    assert markdown_of(run).endswith(
+        "Exit code 130: interrupted (Ctrl-C): the report is partial.\n")
+    run.results[2:] = []
+    run.interrupted = False
+    assert markdown_of(run).endswith("Exit code 0: nothing fails the check.\n")
+
+
+def markdown_of(run: RunReport) -> str:
+    out = io.StringIO()
+    Format.markdown.renderer().render(run, decide(run), out)
+    return out.getvalue()

@@ -70,6 +70,18 @@ def symbol(status: Status) -> str:
     return f"{STATUS_INFO[status][0]} {status.value}"
 
 
+#: What an exit code other than 1 tells the reader of a job summary.
+_EXIT_MEANINGS = {
+    ExitCode.OK: "nothing fails the check",
+    ExitCode.NO_NETWORK: "no network, so nothing was concluded about the evidence",
+    ExitCode.INCOMPLETE: "incomplete: some links could not be checked (see above); run "
+                         "refcheck again",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C): the report is partial",
+    ExitCode.TERMINATED: "stopped (SIGTERM, as when a CI job is cancelled): the report is "
+                         "partial",
+}
+
+
 class MarkdownRenderer(Renderer):
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         out.write(markdown(report, outcome))
@@ -134,7 +146,9 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
                     f"| {md_url(result.cited.url) if result.cited else '–'} | {detail} |")
         lines.append("")
     code = int(outcome.exit_code)
-    lines.append(f"Exit code {code}" + (f": {len(outcome.failing)} link(s) in the fail-on set "
-                                        f"({', '.join(sorted(s.value for s in outcome.fail_on))})"
-                                        if outcome.failing else "") + ".")
+    failing = len(outcome.failing)
+    why = (f"{failing} link{'' if failing == 1 else 's'} in the fail-on set "
+           f"({', '.join(sorted(s.value for s in outcome.fail_on))})"
+           if outcome.exit_code is ExitCode.ATTENTION else _EXIT_MEANINGS.get(outcome.exit_code))
+    lines.append(f"Exit code {code}" + (f": {why}" if why else "") + ".")
     return "\n".join(lines) + "\n"
