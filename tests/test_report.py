@@ -607,3 +607,26 @@ def markdown_of(run: RunReport) -> str:
     out = io.StringIO()
     Format.markdown.renderer().render(run, decide(run), out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("form", ["terminal", "markdown", "html"])
+def test_every_report_counts_the_sources_its_action_list_is_of(form: str) -> None:
+    """Markdown and HTML counted only links ("3 links: 1 ok, 1 moved, 1 dead") above an
+    action list and a filter of sources, so a source with a dead copy and a live one made
+    the counts disagree with no word of why. They now count the sources too, as the
+    terminal does, and say why the two differ."""
+    run = report()
+    dead = run.results[2]
+    assert dead.cited is not None
+    copy = CitedUrl("https://e.org/copy.pdf", Position("c.yaml", 11, 10))
+    source = dataclasses.replace(dead.source, urls=(dead.cited, copy))
+    run.results[2] = dataclasses.replace(dead, source=source)
+    run.results.append(dataclasses.replace(dead, source=source, cited=copy, status=Status.OK,
+                                           detail="200 OK", http_status=200))
+    out = io.StringIO()
+    Format(form).renderer().render(run, decide(run), out)
+    text = out.getvalue()
+    assert "4 links in 1 case file: 1 ok, 1 moved, 1 dead, 1 no-url" in text
+    assert "3 sources: 1 ok, 1 moved, 1 no-url" in text
+    assert ("a source with several URLs takes the best of them, so the counts of sources and "
+            "of links differ") in text

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -392,6 +393,22 @@ def sources(report: RunReport) -> list[SourceView]:
         if result is not None:
             group.append(result)
     return views
+
+
+def source_counts(report: RunReport, views: list[SourceView]) -> list[str]:
+    """The sources' verdicts counted ("14 sources: 4 ok, 4 dead"), and, where they differ
+    from the links' counts, why: what every report says under the links' counts, so that
+    the "What to do" list (of sources) and the counts of links add up."""
+    if not views:
+        return []
+    verdicts = Counter(v.verdict for v in views)
+    counts = report.counts()
+    lines = [f"{len(views)} source{'s' if len(views) != 1 else ''}: "
+             + ", ".join(f"{verdicts[s]} {s.value}" for s in Status if verdicts[s])]
+    if any(verdicts[s] != counts[s] for s in Status):
+        lines.append("(a source with several URLs takes the best of them, so the counts of "
+                     "sources and of links differ)")
+    return lines
 
 
 def not_checked(report: RunReport) -> list[Unchecked]:

@@ -27,6 +27,7 @@ from refcheck.report import (
     literal,
     not_checked,
     run_notes,
+    source_counts,
     sources,
 )
 from refcheck.urls import url_in_prose
@@ -115,6 +116,8 @@ def page(report: RunReport, outcome: Outcome) -> str:
                  f"{html.escape(summary or 'nothing to check')}. refcheck {__version__}"
                  + (f", {report.finished_at:%d %B %Y %H:%M} UTC" if report.finished_at
                     else "") + ".</p>")
+    if views:
+        parts.append(f"<p>{html.escape(' '.join(source_counts(report, views)))}.</p>")
     evidence = report.evidence_counts()
     if any(evidence.values()):
         parts.append(f"<p>Evidence: {evidence[Evidence.LIVE]} live, "
@@ -142,7 +145,7 @@ def page(report: RunReport, outcome: Outcome) -> str:
         parts += [f"<li>{quoting(w.headline())}</li>" for w in report.warnings]
         parts.append("</ul>")
     present = Counter(v.verdict for v in views)
-    parts.append('<div class="filters" aria-label="Show sources by status"><strong>Show:'
+    parts.append('<div class="filters" aria-label="Show sources by status"><strong>Show sources:'
                  "</strong> ")
     parts += [f'<label><input type="checkbox" value="{s.value}" checked> {badge(s)} '
               f"({present[s]})</label>" for s in Status if present[s]]

@@ -21,6 +21,7 @@ from refcheck.report import (
     literal,
     not_checked,
     run_notes,
+    source_counts,
     sources,
 )
 from refcheck.urls import url_in_prose
@@ -110,6 +111,7 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
     links = len(report.results)
     lines += [f"{links} link{'' if links == 1 else 's'} in {len(report.cases)} case file"
               f"{'s' if len(report.cases) != 1 else ''}: {summary or 'nothing to check'}.", ""]
+    lines += [" ".join(source_counts(report, views)) + ".", ""] if views else []
     evidence = report.evidence_counts()
     if any(evidence.values()):
         lines += [f"Evidence: {evidence[Evidence.LIVE]} live, {evidence[Evidence.ARCHIVED]} "

@@ -13,7 +13,6 @@ title is printed, never interpreted.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import TextIO
 
 from rich.cells import cell_len
@@ -43,6 +42,7 @@ from refcheck.report import (
     not_checked,
     not_checked_for_want_of_network,
     run_notes,
+    source_counts,
     sources,
 )
 
@@ -172,13 +172,8 @@ class TerminalRenderer(Renderer):
         parts = [f"{counts[s]} {s.value}" for s in Status if counts[s]]
         say(Text(f"{total} link{'s' if total != 1 else ''} in {files} case file"
                  f"{'s' if files != 1 else ''}: " + (", ".join(parts) or "nothing to check")))
-        verdicts = Counter(v.verdict for v in views)
-        if views:
-            by_source = ", ".join(f"{verdicts[s]} {s.value}" for s in Status if verdicts[s])
-            say(Text(f"{len(views)} source{'s' if len(views) != 1 else ''}: {by_source}"))
-            if any(verdicts[s] != counts[s] for s in Status):
-                say(Text("  (a source with several URLs takes the best of them, so the counts "
-                         "of sources and of links differ)", style="dim"))
+        for index, line in enumerate(source_counts(report, views)):
+            say(Text(f"  {line}", style="dim") if index else Text(line))
         evidence = report.evidence_counts()
         if any(evidence.values()):
             say(Text(
