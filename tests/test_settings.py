@@ -651,3 +651,19 @@ def test_archive_typed_beats_no_archive_in_the_file_and_both_typed_is_refused(
     assert run.exit_code == 2
     assert run.stderr == ("refcheck: --archive and --no-archive: one says which archives to "
                           "look in and the other turns them off; give only one of them\n")
+
+
+def test_every_mistake_in_a_settings_file_is_named_at_once(tmp_path: Path) -> None:
+    """A settings file with three mistakes was refused for the first alone: the user
+    fixed it, ran again, was refused for the second, and so on. All are named at once,
+    each at its line."""
+    path = tmp_path / "refcheck.toml"
+    path.write_text('fail_on = ["dead"]\nconcurrency = "lots"\ntimeout = 20\n'
+                    '[archives]\norder = ["ukgwa", "waybak"]\n')
+    with pytest.raises(UsageError) as info:
+        load_settings_file(path)
+    assert str(info.value).splitlines() == [
+        f"{path}:1: fail_on: unknown setting; did you mean `fail-on`?",
+        f'{path}:2: concurrency: expected a whole number from 1 to 1024; found "lots"',
+        f"{path}:5: archives.order: unknown archive `waybak`; expected a comma-separated list "
+        "of: ukgwa, wayback, parliament, nrs"]

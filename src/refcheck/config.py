@@ -27,10 +27,11 @@ and every request budget it has. Options and environment variables win over the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,26 +254,49 @@ def load_settings_file(path: Path) -> SettingsFile:
             raise UsageError(f"{path}: [tool.refcheck] must be a table")
     checker = _Checker(path, text, prefix)
     values: dict[str, Any] = {}
+    # Every mistake in the file is reported at once, not one a run.
+    problems: list[str] = []
     for key, value in data.items():
         kind = KEYS.get(key)
-        if kind is None:
-            checker.unknown(key)
-        elif key == "archive" and isinstance(value, dict):
-            raise checker.fail(key, "this key is the --archive list (e.g. archive = "
-                               '["ukgwa", "wayback"]); did you mean the table [archives]?',
-                               at=(key,))
-        elif key not in ("archives", "accept", "headers"):
-            values[key] = checker.value(key, kind, value)
-    checker.statuses(values.get("fail-on"))
-    checker.archive_names("archive", values.get("archive"))
+        with _noted(problems):
+            if kind is None:
+                checker.unknown(key)
+            elif key == "archive" and isinstance(value, dict):
+                raise checker.fail(key, "this key is the --archive list (e.g. archive = "
+                                   '["ukgwa", "wayback"]); did you mean the table [archives]?',
+                                   at=(key,))
+            elif key not in ("archives", "accept", "headers"):
+                values[key] = checker.value(key, kind, value)
+    with _noted(problems):
+        checker.statuses(values.get("fail-on"))
+    with _noted(problems):
+        checker.archive_names("archive", values.get("archive"))
     for key in ("exclude", "include"):
-        checker.patterns(key, values.get(key, ()))
-    return SettingsFile(
-        path=path, values=values,
-        archives=checker.archives(data["archives"]) if "archives" in data else Config(),
-        accept=checker.accept(data.get("accept", {})),
-        headers=checker.headers(data.get("headers", {})),
-        lines=tuple(checker.lines), prefix=prefix)
+        with _noted(problems):
+            checker.patterns(key, values.get(key, ()))
+    archives = Config()
+    accept: tuple[tuple[str, frozenset[int]], ...] = ()
+    headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    with _noted(problems):
+        archives = checker.archives(data["archives"]) if "archives" in data else Config()
+    with _noted(problems):
+        accept = checker.accept(data.get("accept", {}))
+    with _noted(problems):
+        headers = checker.headers(data.get("headers", {}))
+    if problems:
+        raise UsageError("\n".join(problems))
+    return SettingsFile(path=path, values=values, archives=archives, accept=accept,
+                        headers=headers, lines=tuple(checker.lines), prefix=prefix)
+
+
+@contextlib.contextmanager
+def _noted(problems: list[str]) -> Iterator[None]:
+    """A settings-file check whose error is kept in ``problems`` instead of stopping
+    the others."""
+    try:
+        yield
+    except UsageError as exc:
+        problems.append(str(exc))
 
 
 class _Checker:
