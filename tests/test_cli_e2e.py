@@ -125,7 +125,7 @@ def test_terminal_report_reads_without_colour(tmp_path: Path, server: EvidenceSe
     assert "\x1b" not in run.stdout
     assert "✓ ok 200" in run.stdout and "✗ dead 404" in run.stdout
     assert "2 links in 1 case file: 1 ok, 1 dead" in run.stdout
-    assert "✗ 1 link needs attention (dead)." in run.stdout
+    assert "✗ 1 link fails the run (dead), so the exit code is 1." in run.stdout
     assert "What to do (1 of 2 sources):" in run.stdout
     assert run.exit_code == 1
     assert "checking" not in run.stderr  # no progress bar when stderr is not a terminal
@@ -605,5 +605,5 @@ def test_a_case_file_named_twice_is_checked_and_counted_once(
     run = run_cli(str(case), str(folder), "cases/./case.yaml", "--no-archive")
     assert run.exit_code == 1
     assert "2 links in 1 case file: 1 ok, 1 dead" in run.stdout
-    assert "✗ 1 link needs attention (dead)." in run.stdout
+    assert "✗ 1 link fails the run (dead), so the exit code is 1." in run.stdout
     assert run.stdout.count("a  Gone") == 1

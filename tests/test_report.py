@@ -630,3 +630,19 @@ def test_every_report_counts_the_sources_its_action_list_is_of(form: str) -> Non
     assert "3 sources: 1 ok, 1 moved, 1 no-url" in text
     assert ("a source with several URLs takes the best of them, so the counts of sources and "
             "of links differ") in text
+
+
+def test_the_terminal_says_how_many_links_fail_the_run_and_the_exit_code() -> None:
+    """"✗ 1 link needs attention (dead)" stood under "What to do (2 of 3 sources)": two
+    counts of "attention" that did not agree (a move needs attention, and does not fail
+    the run). It now says which links fail the run, and the exit code that follows (none
+    when the run was interrupted, whose code is 130)."""
+    run = report()
+    out = io.StringIO()
+    Format.terminal.renderer().render(run, decide(run), out)
+    assert "What to do (2 of 3 sources):" in out.getvalue()
+    assert "✗ 1 link fails the run (dead), so the exit code is 1.\n" in out.getvalue()
+    run.interrupted = True
+    out = io.StringIO()
+    Format.terminal.renderer().render(run, decide(run), out)
+    assert "✗ 1 link fails the run (dead).\n" in out.getvalue()

@@ -198,9 +198,13 @@ class TerminalRenderer(Renderer):
         failing = len(outcome.failing)
         if failing:
             kinds = ", ".join(sorted({r.status.value for r in outcome.failing}))
+            # Of the sources in "What to do", these are the ones that fail the run (a
+            # blocked page, a move, are warnings): said as such, so the counts add up.
+            code = (", so the exit code is 1" if outcome.exit_code is ExitCode.ATTENTION
+                    else "")
             say(Text(
-                f"✗ {failing} link{'s' if failing != 1 else ''} need{'s' if failing == 1 else ''}"
-                f" attention ({kinds}).", style="bold red"))
+                f"✗ {failing} link{'s' if failing != 1 else ''} fail{'s' if failing == 1 else ''}"
+                f" the run ({kinds}){code}.", style="bold red"))
         elif not report.interrupted and todo:
             # Blocked or erroring links, which --fail-on lets pass: the run passes, but the
             # sources above still want a look.
