@@ -202,3 +202,15 @@ def test_ctrl_c_during_out_dir_says_what_was_written(
         f"refcheck extract: interrupted (Ctrl-C) after line 1 of {records}: 1 case file "
         f"written to {out_dir}, each whole; the records after it were not read. Run the "
         "command again to write them all.\n")
+
+
+def test_a_case_file_given_to_extract_is_told_to_be_checked(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`refcheck extract case.yaml` was told "no section 5 … found; is this a REF impact
+    case study?", of a case file; now it is told it is one already, and how to check it."""
+    case = tmp_path / "case.yaml"
+    case.write_text("case:\n  title: T\nsources: []\n")
+    assert run_extract([str(case)]) == 2
+    assert capsys.readouterr().err == (
+        f"refcheck extract: {case}: already a case file (YAML), which refcheck checks as it "
+        f"is: refcheck {case}. Extract from the case study itself (its PDF, .docx or text)\n")

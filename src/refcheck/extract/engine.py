@@ -63,6 +63,10 @@ def read_document(path: Path) -> Document | records.Record:
         return docx.read(path)
     if suffix == ".json":
         return records.read_json(path)
+    if suffix in (".yaml", ".yml"):
+        raise ExtractionError(f"{path}: already a case file (YAML), which refcheck checks as it "
+                              f"is: refcheck {path}. Extract from the case study itself (its "
+                              "PDF, .docx or text)")
     if suffix in (".jsonl", ".gz"):
         raise ExtractionError(f"{path}: a JSON-lines file of records; extract it with "
                               "--out-dir DIR, one case file per record")
