@@ -331,13 +331,15 @@ def test_the_advice_for_a_failed_lookup_is_to_ask_again_later(
         run_cli: Any, tmp_path: Path, server: EvidenceServer) -> None:
     """UKGWA answered 503 and the Wayback Machine has nothing: no copy was found, but the
     archive that failed may have one. The advice used to be only "find where the evidence
-    went", as if the archives had been asked; it now says which could not be asked, and
-    to run again later."""
+    went", as if the archives had been asked; it now says which could not say, and to look
+    in its listing or run again later."""
     case = write_case(tmp_path, [{"id": "a", "title": "Evidence",
                                   "url": server.url("/lost/ukgwa-503-nowhere")}])
     text = " ".join(run_cli(str(case)).stdout.split())
-    assert ("a - dead; UKGWA could not be asked for an archived copy: run refcheck again "
-            "later, or find where the evidence went (look for yourself: ") in text
+    listing = server.url(f"/ukgwa/*/{server.url('/lost/ukgwa-503-nowhere')}")
+    assert ("a - dead; UKGWA could not say whether it holds an archived copy: look for "
+            f"yourself: {listing}, or run refcheck again later; else find where the evidence "
+            "went") in text
 
 
 def test_a_page_captured_more_often_than_one_cdx_answer_holds_gets_its_nearest_capture(

@@ -504,8 +504,13 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
               if x.outcome is LookupOutcome.FAILED]
     if failed:
         # An archive could not say whether it has a copy: asking again may find one.
-        return (f"{status.value}; {_names(failed)} could not be asked for an archived copy: "
-                f"run refcheck again later, or find where the evidence went{look}")
+        # (Why is in its lookup's detail: a 429 passes, a list of captures too long to read
+        # does not, so both ways to look are given.)
+        listed_at = f": {result.listing}" if result.listing else " in the archive"
+        holds = "it holds" if len(set(failed)) == 1 else "they hold"
+        return (f"{status.value}; {_names(failed)} could not say whether {holds} an "
+                f"archived copy: look for yourself{listed_at}, or run refcheck again later; "
+                "else find where the evidence went")
     return f"{status.value}; find where the evidence went{look}"
 
 
