@@ -393,7 +393,7 @@ class Checker:
         self._lookups: dict[tuple[str, dt.datetime | None],
                             asyncio.Task[tuple[Capture | None, tuple[Lookup, ...]]]] = {}
         self._capture_texts: dict[str, asyncio.Task[tuple[str | None, str | None]]] = {}
-        self._replays: dict[str, asyncio.Task[Fetch | None]] = {}
+        self._replays: dict[str, asyncio.Task[Fetch]] = {}
         #: Captures as a lookup fetched them to prove them, with the most read of each, kept
         #: for the one reader that asked for them (so a capture is fetched once, not twice).
         self._proofs: dict[str, tuple[Fetch, int]] = {}
@@ -922,7 +922,7 @@ class Checker:
             memory.found(url, target, found, self.clock())
         return found, asked
 
-    async def read_capture(self, capture: Capture, max_bytes: int) -> Fetch | None:
+    async def read_capture(self, capture: Capture, max_bytes: int) -> Fetch:
         """A capture's own text, read up to ``max_bytes``: from the fetch that proved it,
         when the lookup kept it and it was read far enough (or whole); else fetched, under
         its archive's own budget for playback, as its other requests are, in its raw form
@@ -950,9 +950,8 @@ class Checker:
             async def read() -> tuple[str | None, str | None]:
                 most = self.fetcher.settings.max_quote_bytes
                 fetch = await self.read_capture(capture, most)
-                answer = fetch.answer if fetch is not None else None
-                problem = capture_problem(fetch, capture.label or "the archive") \
-                    if fetch is not None else (True, "no answer")
+                answer = fetch.answer
+                problem = capture_problem(fetch, capture.label or "the archive")
                 if answer is None or problem is not None:
                     # A 429, a time-out, an answer that is no capture: nothing was read.
                     why = problem[1] if problem is not None else "no answer"
