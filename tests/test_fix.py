@@ -187,6 +187,20 @@ def test_a_drifted_page_whose_capture_cannot_be_read_for_the_quote_is_left(
     assert run.exit_code == 1
 
 
+def test_a_cited_list_of_captures_is_replaced_by_the_capture_that_is_the_page(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    page = server.url("/lost/in-ukgwa")
+    listing = server.url(f"/wayback/web/*/{page}")
+    path = case_file(tmp_path, f"  - id: b\n    title: Council report\n    url: \"{listing}\"\n")
+    run = run_fix(str(path))
+    assert run.exit_code == 0, run.stdout + run.stderr
+    capture = server.url(f"/ukgwa/20131101093000/{page}")
+    assert (f"    # was: {listing} (list of captures, {TODAY})\n    url: \"{capture}\"\n"
+            in path.read_text())
+    assert f"a list of captures → the capture of 1 November 2013 that is the page: {capture}" \
+        in run.stdout
+
+
 def test_a_pre_2021_ukgwa_address_gets_its_current_form(
         tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
     old = server.url(f"/20120119192332/{CWDC}")
