@@ -803,18 +803,18 @@ class Checker:
         as_cited = live.archived_as or (cited.original if cited else url)
         # Credentials in the cited URL are for its own server, not for the archives.
         original = without_secrets(as_cited)
+        # A list of captures (``…/*/{url}``) is no capture: which of them is the evidence is
+        # what the archives are asked, as for a lost page.
+        listing = cited is not None and cited.timestamp is None and not cited.latest
         # The capture found is read (for a drifted source's quote, or to compare with the
         # live page) from the fetch that proved it, read far enough for that.
         reads = [self.fetcher.settings.max_quote_bytes
                  if verdict.status is Status.DRIFTED and citation.source.quote else
                  self.fetcher.settings.max_bytes
-                 if verdict.status not in LOOKUP_STATUSES
+                 if verdict.status not in LOOKUP_STATUSES and not listing
                  and self.compares(citation, live, verdict) else None
                  for citation, verdict in zip(citations, live.verdicts, strict=True)]
         read = max((r for r in reads if r is not None), default=None)
-        # A list of captures (``…/*/{url}``) is no capture: which of them is the evidence is
-        # what the archives are asked, as for a lost page.
-        listing = cited is not None and cited.timestamp is None and not cited.latest
         results = []
         for citation, verdict in zip(citations, live.verdicts, strict=True):
             result = self._result(citation, verdict, live.fetch)
