@@ -9,8 +9,9 @@ fetched again (failures are always checked again); and the archive captures foun
 do not change, so a second run does not wait on the Wayback Machine for them.
 
 Two runs may share the file (WAL mode; writes wait for each other up to ``BUSY_SECONDS``).
-Nothing here may stop a run: a file that is corrupt, locked or in a folder that cannot be
-written is reported once (through ``warn``) and the run goes on without the memory. Nothing
+Nothing here may stop a run: a file that is locked or in a folder that cannot be written
+is reported once (through ``warn``) and the run goes on without the memory; a damaged one
+is said once, kept as ``memory.sqlite3.damaged``, and a new memory started (``_set_aside``). Nothing
 secret is stored: URLs pass through ``urls.without_secrets`` and text through ``urls.mask``.
 """
 
@@ -162,13 +163,21 @@ class MemoryUnavailable(Exception):
     """The memory cannot be opened or read (the message says why, ``advice`` what to
     do)."""
 
-    def __init__(self, reason: str, advice: str = "") -> None:
+    def __init__(self, reason: str, advice: str = "", *, damaged: bool = False) -> None:
         super().__init__(reason)
         self.advice = advice
+        self.damaged = damaged  # the file is not an SQLite database, or an inconsistent one
 
 
 def _unavailable(exc: BaseException) -> MemoryUnavailable:
-    return MemoryUnavailable(_reason(exc), _advice(exc))
+    return MemoryUnavailable(_reason(exc), _advice(exc), damaged=_damaged(exc))
+
+
+def _damaged(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text
+        or getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")))
 
 
 class Memory:
@@ -190,6 +199,7 @@ class Memory:
         self._clock = clock
         self._version_asked = 0.0  # when (``clock``) the store was last asked if it changed
         self._stale = False  # another run has written since ``_seen`` was read
+        self._inode: int | None = None  # the file's, as opened: set aside only if still it
 
     @classmethod
     def open(cls, directory: Path, *, warn: Warn,
@@ -197,10 +207,45 @@ class Memory:
         path = directory / FILE_NAME
         memory = cls(path, None, warn, clock=clock)
         try:
-            memory._db = connect(path, create=True)
+            memory._opened()
         except MemoryUnavailable as exc:
-            memory._fail(str(exc), exc.advice)
+            if not exc.damaged:
+                memory._fail(str(exc), exc.advice)
+                return memory
+            # A damaged file (a copy cut short, a disk that failed) would be reported on
+            # every run until someone cleared it, each run without a memory (a nightly job
+            # in CI, whose memory is restored from its cache, for ever): it is set aside,
+            # kept, and a new memory started.
+            kept = _set_aside(path, memory._inode)
+            try:
+                memory._opened()
+            except MemoryUnavailable as again:
+                memory._fail(str(again), again.advice)
+                return memory
+            warn(f"refcheck: the memory of past runs ({path}) cannot be used: {exc}. "
+                 + (f"It is kept as {kept}, and a new memory is started" if kept else
+                    "A new memory is started")
+                 + ": what earlier runs saw of each link is not known to this run, and its "
+                 "failures count as first failures.")
         return memory
+
+    def _opened(self) -> None:
+        """Open the store, and read which URLs it holds (``_known``): a damaged file is
+        found now, not half-way through the run. Raises MemoryUnavailable."""
+        try:
+            self._inode = self.path.stat().st_ino
+        except OSError:
+            self._inode = None
+        self._db = connect(self.path, create=True)
+        if self._inode is None:
+            with contextlib.suppress(OSError):
+                self._inode = self.path.stat().st_ino
+        try:
+            self._known("")
+        except (sqlite3.Error, OSError) as exc:
+            self._db.close()
+            self._db = None
+            raise _unavailable(exc) from None
 
     @property
     def usable(self) -> bool:
@@ -431,7 +476,17 @@ class Memory:
         try:
             yield
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as exc:
-            self._fail(_reason(exc), _advice(exc))
+            advice = _advice(exc)
+            if _damaged(exc) and self._db is not None:
+                # Damage found part-way through: this run goes on without the memory, and
+                # the file is set aside now, so that the next run starts a new one.
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._db = None
+                kept = _set_aside(self.path, self._inode)
+                advice = (f"It is kept as {kept}, and the next run starts a new memory."
+                          if kept else "The next run starts a new memory.")
+            self._fail(_reason(exc), advice)
 
     def _fail(self, reason: str, advice: str) -> None:
         if self._db is not None:
@@ -652,6 +707,32 @@ def clear(directory: Path) -> list[Path]:
     return removed
 
 
+def _set_aside(path: Path, inode: int | None) -> Path | None:
+    """Move the damaged store at ``path`` and its WAL files (which a new store must not
+    read) to ``memory.sqlite3.damaged``, replacing one set aside before, unless another
+    run has done so already (``path`` is no longer the file, ``inode``, found damaged).
+    Where it went, or None when it could not be moved (it is then removed, so that a new
+    store can be made)."""
+    try:
+        if inode is None or path.stat().st_ino != inode:
+            return None
+    except OSError:
+        return None
+    kept = path.with_name(path.name + ".damaged")
+    for old, new in zip(_files(path), _files(kept), strict=True):
+        try:
+            if old.exists():
+                os.replace(old, new)
+            else:
+                new.unlink(missing_ok=True)
+        except OSError:
+            with contextlib.suppress(OSError):
+                old.unlink()
+            if old == path:
+                return None
+    return kept
+
+
 def _files(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
@@ -693,6 +774,9 @@ def _other_version(schema: str) -> MemoryUnavailable:
 def _advice(exc: BaseException) -> str:
     """What to do about ``exc``: wait for a lock, write elsewhere, or start afresh."""
     text = str(exc)
+    if _damaged(exc):
+        return (f"The next run keeps it as {FILE_NAME}.damaged and starts a new memory "
+                "(or run `refcheck cache clear` now to start afresh).")
     if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
         return ("Wait for the other run to finish (or close the program that has the file "
                 "open); the next run uses the memory again.")
