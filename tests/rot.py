@@ -401,7 +401,9 @@ YOUTUBE_VIDEOS = {
 
 def _youtube_site(h: Handler, path: str) -> None:
     video = h.path.partition("?v=")[2].split("&")[0]
-    page = YOUTUBE_VIDEOS.get(video) if path == "/watch" else None
+    # Exf02R1FnXY: a real video's page, as YouTube serves it today.
+    page = (YOUTUBE_WATCH if video == "Exf02R1FnXY" else YOUTUBE_VIDEOS.get(video)) \
+        if path == "/watch" else None
     if page is None:
         h.send(404, b"<title>404 Not Found</title>")
     else:
@@ -776,7 +778,6 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),
                                         "/news/2013/young-carers-award": _send(AWARD_WITH_MODAL),
                                         "/reports/respite-evaluation": _send(REPORT_WITH_MODAL)}),
-    "www.youtube.com": _paths({"/watch": _send(YOUTUBE_WATCH)}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),
