@@ -172,10 +172,8 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("sign-in page for every address",
      "http://members.salfordcarers.org.uk:{port}/reports/annual-2012.html", "blocked", {}),
     ("password form on a short page", "/portal/evidence.html", "blocked", {}),
-    # Redirects into the site's own network, or to the visitor's machine: never followed.
-    ("redirect to a private network's address",
-     "http://www.carersnet.org.uk:{port}/reports/annual", "error", {}),
-    ("redirect to localhost", "http://www.carersnet.org.uk:{port}/reports/staff", "error", {}),
+    ("young carers report, sent to another site on the same machine",
+     "http://www.carersnet.org.uk:{port}/reports/young-carers-2013", "moved", {}),
     # YouTube answers 200 for every video page: what its player says decides.
     ("a YouTube video that was removed", "http://www.youtube.com:{port}/watch?v=removed-film",
      "soft-404", {}),

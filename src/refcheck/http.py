@@ -478,7 +478,8 @@ class Fetcher:
                 # again changes nothing.
                 raise _BadRedirect(f"a {status} redirect with no Location header, so it "
                                    "names no address at all")
-            return Hop(url, status, _redirect_target(request, location or "")), None
+            return Hop(url, status, _redirect_target(request, location or "",
+                                                     _peer(response))), None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body, truncated = b"", False
         if want_body or content_type in BODY_TYPES:
@@ -499,7 +500,7 @@ class Fetcher:
                        or meta_refresh_target(body) or script_redirect_target(body))
             if refresh:
                 try:
-                    target = _redirect_target(request, refresh)
+                    target = _redirect_target(request, refresh, _peer(response))
                 except _BadRedirect:
                     target = url  # an unusable refresh is ignored: the page itself answers
                 if target != url:
@@ -713,9 +714,17 @@ def _utf8_or_latin1(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _redirect_target(request: httpx.Request, location: str) -> str:
+def _peer(response: httpx.Response) -> str | None:
+    """The address the answer came from, where the transport says (refcheck's own does)."""
+    peer = response.extensions.get("server_addr")
+    return peer if isinstance(peer, str) else None
+
+
+def _redirect_target(request: httpx.Request, location: str, peer: str | None = None) -> str:
     """Where a redirect (a Location header or a meta refresh) sends, as an absolute
-    http(s) address; relative targets are resolved against the request."""
+    http(s) address; relative targets are resolved against the request. A public
+    server's redirect into a private network (judged by the address the answer came from,
+    ``peer``, or else by the request's host) is refused."""
     try:
         target = str(request.url.join(location.strip()))
     except httpx.InvalidURL as exc:
@@ -727,7 +736,7 @@ def _redirect_target(request: httpx.Request, location: str) -> str:
     if defect is not None:
         raise _BadRedirect(f"{location!r}: {_what(defect)}")
     inside = _internal(httpx.URL(target).host)
-    if inside is not None and _internal(request.url.host) is None:
+    if inside is not None and _internal(peer or request.url.host) is None:
         # A public site sending its visitors to an address of its own network, or to the
         # visitor's own machine: a mistake in its set-up, which no visitor can follow (and
         # not one to try from here, on this machine's network).

@@ -254,6 +254,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.transport: asyncio.Transport | None = None
+        self.peer: str | None = None  # the address connected to
         self.closed = False
         self.idle_since = 0.0
         self._parser: httptools.HttpResponseParser | None = None
@@ -279,6 +280,8 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport (asyncio's own, or another loop's that only quacks like one).
         self.transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else None
 
     def data_received(self, data: bytes) -> None:
         parser = self._parser
@@ -584,7 +587,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             status,
             headers=headers,
             stream=_Body(self, key, connection, read_timeout),
-            extensions={"http_version": version, "reason_phrase": reason},
+            extensions={"http_version": version, "reason_phrase": reason,
+                        "server_addr": connection.peer},
             request=request,
         )
 
