@@ -823,6 +823,9 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.youtube.com": _youtube_site,
     # A site that sends a page to another site on the same machine (here, the test
     # server's own address): followed, as a browser there would.
+    # Short links to pages since lost, which the archives keep.
+    "bit.ly": _paths({"/3yCarers": _to("http://127.0.0.1:{port}/lost/in-ukgwa", 301),
+                      "/3yBreaks": _to("http://127.0.0.1:{port}/lost/only-wayback", 301)}),
     "www.carersnet.org.uk": _paths({"/reports/young-carers-2013": _to(
         "http://127.0.0.1:{port}/research/report-2013", 301)}),
     "www.education.gov.uk": _paths({

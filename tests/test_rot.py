@@ -330,3 +330,21 @@ def test_a_youtube_video_that_no_longer_plays_is_not_the_evidence(
     assert links["private-film"]["status"] == "blocked"
     assert "This video is private" in links["private-film"]["detail"]
     assert links["young-carers-film"]["status"] == "ok"
+
+
+def test_a_dead_short_links_archived_copy_is_the_page_it_led_to(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A bit.ly link whose page is gone: the archives keep the page, not the short link,
+    so the copy offered is the capture of the page it expanded to."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Young carers report", "url": f"http://bit.ly:{port}/3yCarers"},
+        {"id": "b", "title": "Short breaks report", "url": f"http://bit.ly:{port}/3yBreaks"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "dead" and links["a"]["evidence"] == "archived"
+    assert links["a"]["archive"]["url"].endswith("/lost/in-ukgwa")
+    assert links["b"]["status"] == "dead" and links["b"]["evidence"] == "archived"
+    assert links["b"]["archive"]["url"].endswith("/lost/only-wayback")
+    text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
+    assert "a - dead; cite the archived copy of" in text

@@ -60,6 +60,7 @@ from refcheck.urls import (
     dedupe_key,
     doi_of,
     host_of,
+    is_short_link,
     retired_short_link,
     url_problem,
     without_secrets,
@@ -349,7 +350,7 @@ class _Live:
     #: When the memory of past runs saw this success (nothing was fetched now).
     cached_at: dt.datetime | None = None
     #: The address the archives are asked for instead of the cited one: the page a DOI
-    #: points to (the archives keep pages, not DOIs).
+    #: or a short link points to (the archives keep pages, not DOIs or short links).
     archived_as: str | None = None
 
 
@@ -552,6 +553,9 @@ class Checker:
             del self._answered[key]
         live = self._concluded(findings, verdict, citations)
         landing = findings.doi.landing if findings.doi is not None else None
+        if is_short_link(url) and findings.fetch.hops:
+            # The archives keep the page a short link leads to, not the short link.
+            live = dataclasses.replace(live, archived_as=findings.fetch.hops[0].location)
         if landing is not None:
             live = dataclasses.replace(live, archived_as=landing.url)
             if verdict.status is not Status.OK:
