@@ -268,6 +268,9 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
      "search-missing-walker-called-off-1234567", "ok", {}),
     ("short news story: a police search, 'but nothing was found'",
      "http://www.salfordstar.com:{port}/article.asp?id=1234", "ok", {}),
+    ("news story cited by an address cut short, sent by its ID to its own",
+     "http://www.dailymail.co.uk:{port}/news/article-2235334/Agnes-Collier-17-paralysed-",
+     "moved", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

@@ -714,6 +714,24 @@ RAID_STORY = site_page("Salford Star", "<article><h1>Police raid on Chapel Stree
                        title="Police raid on Chapel Street | Salford Star")
 
 
+#: The Daily Mail: a story is read from the ID in its folder (``article-2235334``), and any
+#: other words after it are sent to the story's own; a case study cites the address cut
+#: short, as it was copied out of a PDF.
+MAIL_STORY = "/news/article-2235334/Agnes-Collier-17-paralysed-crash-awarded-compensation.html"
+MAIL_ARTICLE = news_article("Agnes Collier, 17, paralysed in crash, awarded compensation",
+                            "A teenager paralysed in a crash that killed her mother has been "
+                            "awarded compensation.", site="Mail Online", section="News")
+
+
+def _mail(h: Handler, path: str) -> None:
+    if path == MAIL_STORY:
+        h.send(200, MAIL_ARTICLE)
+    elif path.startswith("/news/article-2235334/"):
+        h.redirect(301, MAIL_STORY)
+    else:
+        h.send(404, b"<title>Not Found</title>")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -768,6 +786,7 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                   "</ul>", title="Search | NICE"))}),
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
+    "www.dailymail.co.uk": _mail,
     "www.missingpeople.org.uk": _paths({"/": _send(MISSING_PEOPLE_HOME)}),
     "www.manchestereveningnews.co.uk": _paths({
         "/news/local-news/search-missing-walker-called-off-1234567": _send(WALKER_STORY)}),

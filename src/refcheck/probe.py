@@ -90,13 +90,15 @@ def near_identical(cited: Answer, probe: Answer, *, cited_url: str | None = None
     return matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
-#: A folder named by a number: an item's ID (``/news/123/``, ``/news/2240057985/``), but
-#: not a year (``/news/2012/``: archives by year are folders of their own).
-_ITEM_ID = re.compile(r"(?!(?:19|20)\d\d$)\d{2,}")
+#: A folder named by a number: an item's ID (``/news/123/``, ``/news/2240057985/``, the
+#: Daily Mail's ``/news/article-2235334/``), but not a year (``/news/2012/``,
+#: ``/report-2012/``: archives by year are folders of their own).
+_ITEM_ID = re.compile(r"(?:[a-z]+[-_])?(?!(?:19|20)\d\d$)\d{2,}", re.IGNORECASE)
 
 
 def in_an_items_folder(url: str) -> bool:
-    """Whether ``url`` ends in a slug after an item's ID (``/news/123/council-wins-award``).
+    """Whether ``url`` ends in a slug after an item's ID (``/news/123/council-wins-award``,
+    ``/news/article-2235334/Agnes-Collier-awarded-compensation.html``).
     Many sites read the item from the ID alone and show it, or redirect to its right slug,
     for any words after it: a made-up address beside it gets the same page, and that
     proves nothing, so such a page is not probed."""
