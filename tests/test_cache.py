@@ -839,3 +839,13 @@ def test_a_quote_not_checked_on_a_page_too_long_to_read_is_not_remembered_as_fou
         assert link["detail"].endswith("; it is longer than the 256 KiB refcheck reads, so the "
                                        "quote was not checked: look for it in a browser")
         waits.now += dt.timedelta(hours=3)
+
+
+def test_a_page_behind_a_bot_wall_is_not_said_to_have_failed(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A 403 or a bot check says nothing of the page: the report says it could not be
+    checked, not that it failed."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": server.url("/forbidden")}])
+    run = run_cli(str(case), "--no-archive", parts=parts(waits))
+    assert "could not be checked (blocked) for the first time today" in run.stdout
+    assert "failed" not in run.stdout.split("What to do")[0]

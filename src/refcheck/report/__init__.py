@@ -279,7 +279,10 @@ def memory_lines(result: LinkResult, confirm: Confirm | None = None) -> list[str
         elif history.failed_runs == 1:
             before = (f"; it was fine on {day(history.last_ok)}"
                       if history.last_ok is not None else "")
-            lines.append(f"failed for the first time {_when(history.failing_since, now)}"
+            # A page behind a bot wall or a sign-in has not failed: it could not be seen.
+            what = ("could not be checked (blocked)" if result.status is Status.BLOCKED
+                    else "failed")
+            lines.append(f"{what} for the first time {_when(history.failing_since, now)}"
                          f"{before}")
         else:
             what = history.streak_status.value if history.streak_status else "failing"
