@@ -217,3 +217,15 @@ def test_a_cited_pdf_that_cannot_be_read_leaves_its_quote_unknown(
     assert link["status"] == "ok", (link["status"], link["detail"])
     assert link["detail"].endswith("could not read the page's text, so the quote was not "
                                    "checked"), link["detail"]
+
+
+def test_a_document_refused_is_not_called_a_case_file(tmp_path: Path, run_cli: Any) -> None:
+    """A PDF without section 5 was refused, then told "correct the case file and run
+    again", of a file that is no case file."""
+    document = tmp_path / "study.txt"
+    document.write_text("An annual report\n\nhttp://www.example.org/report.pdf\n")
+    run = run_cli(str(document))
+    assert run.exit_code == 2
+    assert "case file" not in run.stderr.replace("no case files", "")
+    assert run.stderr.endswith(
+        "refcheck: nothing was checked; correct what is named above and run again.\n")

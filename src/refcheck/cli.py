@@ -252,7 +252,9 @@ def main_command(
         for problem in exc.problems:
             _err(str(problem))
         why = " (--strict: warnings count as errors)" if strict else ""
-        _err(f"refcheck: nothing was checked{why}; correct the case file and run again.")
+        # What is named above may be a case file, a case-study document or a folder.
+        _err(f"refcheck: nothing was checked{why}; correct what is named above and run "
+             "again.")
         raise typer.Exit(ExitCode.USAGE) from None
     except KeyboardInterrupt:
         _err("refcheck: interrupted (Ctrl-C) while reading the case files; nothing was "

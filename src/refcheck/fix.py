@@ -639,8 +639,8 @@ def fix_files(request: FixRequest, parts: Parts) -> int:
     except CaseFileError as exc:
         for problem in exc.problems:
             say(str(problem), err=True)
-        say("refcheck fix: nothing was checked or changed; correct the case file and run "
-             "again.", err=True)
+        say("refcheck fix: nothing was checked or changed; correct what is named above and "
+            "run again.", err=True)
         return ExitCode.USAGE
     except Refused as exc:
         say(f"refcheck fix: {exc}", err=True)
