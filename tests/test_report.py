@@ -646,3 +646,23 @@ def test_the_terminal_says_how_many_links_fail_the_run_and_the_exit_code() -> No
     out = io.StringIO()
     Format.terminal.renderer().render(run, decide(run), out)
     assert "✗ 1 link fails the run (dead).\n" in out.getvalue()
+
+
+def test_the_csv_of_an_interrupted_run_has_a_row_for_each_link_not_checked() -> None:
+    """The CSV of a run stopped by Ctrl-C held the links checked and nothing else: in a
+    spreadsheet, a partial run passed for the whole. Each link not checked is now a row,
+    without a status, whose detail says so."""
+    import csv
+
+    run = report()
+    del run.results[1]  # the council page was still being fetched
+    run.interrupted = True
+    out = io.StringIO()
+    Format.csv.renderer().render(run, decide(run), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert len(rows) == 3
+    left = rows[-1]
+    assert (left["source"], left["title"], left["url"], left["line"], left["status"]) == (
+        "b", "Council page", "http://council.example.gov.uk/think-family", "11", "")
+    assert left["detail"] == ("not checked: the run was stopped before this link was "
+                              "checked; run refcheck again")

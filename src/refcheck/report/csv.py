@@ -2,7 +2,8 @@
 
 UTF-8 with a byte-order mark, so Excel reads accents and symbols correctly. Cells that a
 spreadsheet would take for a formula (starting ``=``, ``+``, ``-``, ``@``) are prefixed with
-an apostrophe: a page title must never run as a formula on a member of staff's machine."""
+an apostrophe: a page title must never run as a formula on a member of staff's machine.
+After Ctrl-C, each link not checked is a row without a status that says so."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import csv
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport
-from refcheck.report import Renderer, archive_lines, literal, sources
+from refcheck.report import Renderer, archive_lines, literal, not_checked, sources
 
 COLUMNS = ("file", "source", "kind", "title", "url", "line", "column", "status",
            "source_status", "http_status", "final_url", "detail", "page_title", "evidence",
@@ -42,3 +43,15 @@ class CsvRenderer(Renderer):
                     capture.captured.date().isoformat() if capture else None,
                     "; ".join(archive_lines(result, report.as_of)),
                     result.checked_at.isoformat(timespec="seconds"))])
+        # After Ctrl-C, the links not checked are rows too, without a status, so that the
+        # spreadsheet of a partial run does not pass for the whole.
+        titles = {(c.path, s.kind, s.id): s.title for c in report.cases for s in c.sources}
+        for item in not_checked(report):
+            writer.writerow([cell(v) for v in (
+                item.file, item.source, item.kind.value,
+                titles.get((item.file, item.kind, item.source)), item.url, item.line, None,
+                None, None, None, None, NOT_CHECKED, None, None, None, None, None, None)])
+
+
+#: The detail of a link an interrupted run did not check.
+NOT_CHECKED = "not checked: the run was stopped before this link was checked; run refcheck again"
