@@ -666,3 +666,22 @@ def test_the_csv_of_an_interrupted_run_has_a_row_for_each_link_not_checked() -> 
         "b", "Council page", "http://council.example.gov.uk/think-family", "11", "")
     assert left["detail"] == ("not checked: the run was stopped before this link was "
                               "checked; run refcheck again")
+
+
+@pytest.mark.parametrize(("detail", "href"), [
+    ("see https://en.wikipedia.org/wiki/Salford_(city) for the place",
+     "https://en.wikipedia.org/wiki/Salford_(city)"),
+    ("moved (to https://e.org/new]); cite it", "https://e.org/new"),
+])
+def test_terminal_links_end_where_the_url_ends(detail: str, href: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a terminal a URL in a detail is a link you can click; it stopped before a
+    bracket of the URL's own (…/Salford_(city), clicked, opened …/Salford_(city), a
+    404), unlike the Markdown and HTML links. It ends where they end."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    run = report()
+    run.results[2] = dataclasses.replace(run.results[2], detail=detail)
+    out = Tty()
+    Format.terminal.renderer(color=True).render(run, decide(run), out)
+    targets = re.findall(r"\x1b]8;[^;]*;([^\x1b]*)\x1b", out.getvalue())
+    assert href in targets

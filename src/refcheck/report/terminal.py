@@ -45,6 +45,7 @@ from refcheck.report import (
     source_counts,
     sources,
 )
+from refcheck.urls import url_in_prose
 
 #: Wide enough that a report written to a file or pipe never folds a line.
 PLAIN_WIDTH = 10_000
@@ -250,7 +251,9 @@ class _Lines:
         at = 0
         for match in _URL.finditer(text):
             line.append(text[at:match.start()], style=style)
-            url = match.group(0).rstrip(".,;:)\u201d")
+            # As Markdown and HTML end a link: a URL's own brackets stay in it
+            # (…/Salford_(city)), the sentence's punctuation after it does not.
+            url = url_in_prose(match.group(0))
             self.url(line, url)
             at = match.start() + len(url)
         line.append(text[at:], style=style)
