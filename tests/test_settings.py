@@ -667,3 +667,14 @@ def test_every_mistake_in_a_settings_file_is_named_at_once(tmp_path: Path) -> No
         f'{path}:2: concurrency: expected a whole number from 1 to 1024; found "lots"',
         f"{path}:5: archives.order: unknown archive `waybak`; expected a comma-separated list "
         "of: ukgwa, wayback, parliament, nrs"]
+
+
+def test_confirm_with_no_cache_says_what_to_do(run_cli: Any, tmp_path: Path,
+                                              server: EvidenceServer) -> None:
+    """It said why the two cannot go together, and not what to do about it."""
+    case = case_in(tmp_path, server)
+    run = run_cli(str(case), "--confirm", "3:3", "--no-cache")
+    assert run.exit_code == 2
+    assert run.stderr == ("refcheck: --confirm: --confirm counts failures over past runs, "
+                          "which --no-cache (or no-cache in the settings file) turns off; "
+                          "give one of them, not both\n")

@@ -291,7 +291,8 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
     pick.show("confirm", f"{confirm.runs}:{confirm.days}" if confirm else "(off)")
     if confirm is not None and no_cache:
         raise UsageError(f"{where}: --confirm counts failures over past runs, which "
-                         "--no-cache (or no-cache in the settings file) turns off")
+                         "--no-cache (or no-cache in the settings file) turns off; give one "
+                         "of them, not both")
     return (None if no_cache else cache_dir), max_age, confirm
 
 
