@@ -104,7 +104,7 @@ class Handler(BaseHTTPRequestHandler):
             stamp = "20130301000000" if path.startswith("/continuity/") else "+"
             self.redirect(301, self.server.url(f"/ukgwa/{stamp}/{self.server.url(path)}"))
             return
-        legacy = re.match(r"^/(\d{14}|\+)/(https?:/.+)$", self.path)
+        legacy = re.match(r"^/(\d{14}|\+|\*)/(https?:/.+)$", self.path)
         if legacy:
             archives.ukgwa_legacy(self, legacy.group(1), legacy.group(2))
             return

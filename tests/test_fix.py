@@ -199,6 +199,13 @@ def test_a_cited_list_of_captures_is_replaced_by_the_capture_that_is_the_page(
             in path.read_text())
     assert f"a list of captures → the capture of 1 November 2013 that is the page: {capture}" \
         in run.stdout
+    # In UKGWA's pre-2021 form too: the capture, not the list's current form.
+    legacy = server.url(f"/*/{CWDC}")
+    path = case_file(tmp_path, f"  - id: f\n    title: CWDC research events\n    url: {legacy}\n")
+    run = run_fix(str(path))
+    assert f"url: {server.url('/ukgwa/20120119192332/' + CWDC)}\n" in path.read_text(), \
+        run.stdout
+    assert "a list of captures → the capture of 19 January 2012" in run.stdout
 
 
 def test_a_pre_2021_ukgwa_address_gets_its_current_form(

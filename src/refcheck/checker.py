@@ -152,7 +152,8 @@ def listed(result: LinkResult, original: str) -> LinkResult:
     listing = f"a list of the captures of {original}, not a capture"
     if found is not None:
         return dataclasses.replace(
-            result, detail=f"{listing}; cite the capture of {day(found.captured)}: {found.url}")
+            result, status=Status.OK, final_url=None,
+            detail=f"{listing}; cite the capture of {day(found.captured)}: {found.url}")
     if result.lookups and all(x.outcome is LookupOutcome.NOT_ARCHIVED for x in result.lookups):
         why = next((x.detail for x in result.lookups if x.detail), "")
         return dataclasses.replace(
@@ -161,8 +162,8 @@ def listed(result: LinkResult, original: str) -> LinkResult:
                    + (f" ({why})" if why else ""),
             evidence=evidence_of(Status.SOFT_404, None, result.lookups))
     return dataclasses.replace(
-        result, detail=f"{listing}; the archives could not say which capture is the page",
-        evidence=Evidence.UNKNOWN)
+        result, detail=f"{listing}; the archives could not say which capture is the page "
+                       f"({result.detail})", evidence=Evidence.UNKNOWN)
 
 
 def target_of(case: Case, as_of: dt.date | None) -> dt.datetime | None:
@@ -822,13 +823,14 @@ class Checker:
         results = []
         for citation, verdict in zip(citations, live.verdicts, strict=True):
             result = self._result(citation, verdict, live.fetch)
-            if self.archives is not None and (verdict.status in LOOKUP_STATUSES or (
-                    listing and verdict.status is Status.OK)):
+            # (A pre-2021 UKGWA list redirects to the current one: a move, of the list.)
+            listed_now = listing and verdict.status in (Status.OK, Status.MOVED)
+            if self.archives is not None and (verdict.status in LOOKUP_STATUSES or listed_now):
                 self.progress.looking_up()
                 try:
                     result = await self.fall_back(result, citation, original, read,
                                                   stripped=original != as_cited)
-                    if listing and verdict.status is Status.OK:
+                    if listed_now:
                         result = listed(result, original)
                 except Exception as exc:  # the live result stands; say the lookup broke
                     failed = Lookup(None, LookupOutcome.FAILED, f"internal error: {exc!r}",

@@ -200,6 +200,15 @@ def _decision(result: LinkResult, *, upgrade_https: bool,
         return None
     status = result.status
     citation = recognise(cited.url, archive_settings) if archive_settings else None
+    if (citation is not None and citation.timestamp is None and not citation.latest
+            and status is Status.OK and result.archive is not None
+            and result.evidence is Evidence.ARCHIVED):
+        # A list of captures: the capture the archives found to be the page is the one to
+        # cite (the list itself is no copy of the evidence), in any of its forms.
+        capture = result.archive
+        return Change(result, capture.url, "list of captures",
+                      f"a list of captures → the capture of {day(capture.captured)} that is "
+                      f"the page: {capture.url}")
     if citation is not None and citation.legacy:
         if status is Status.OK:
             return Change(result, citation.current, "pre-2021 UKGWA address",
@@ -217,15 +226,6 @@ def _decision(result: LinkResult, *, upgrade_https: bool,
             return Kept(result, f"a pre-2021 {citation.service.short} address that did not "
                         f"answer as a capture ({status.value}); its current form would be "
                         f"{citation.current}: check it before citing it")
-    if (citation is not None and citation.timestamp is None and not citation.latest
-            and status is Status.OK and result.archive is not None
-            and result.evidence is Evidence.ARCHIVED):
-        # A list of captures: the capture the archives found to be the page is the one to
-        # cite (the list itself is no copy of the evidence).
-        capture = result.archive
-        return Change(result, capture.url, "list of captures",
-                      f"a list of captures → the capture of {day(capture.captured)} that is "
-                      f"the page: {capture.url}")
     if status is Status.MOVED:
         return _moved(result)
     if status is Status.ARCHIVED and result.archive is not None:
