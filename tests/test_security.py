@@ -155,6 +155,14 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("https://e.org/viewtopic.php?t=5&sid=0123456789abcdef0123456789abcdef",
      "https://e.org/viewtopic.php?t=5&sid=****"),
     ("http://e.org/readstory.asp?sid=106&ln=5.0.1", "http://e.org/readstory.asp?sid=106&ln=5.0.1"),
+    # Written without the scheme, as a case file may hold it; an email address is no
+    # password, nor is a mailto: address.
+    ("//bob:hunter2@e.org/x", "//****:****@e.org/x"),
+    ("url `bob:hunter2@e.org/x` has no scheme", "url `****:****@e.org/x` has no scheme"),
+    ("see (bob:hunter2@10.0.0.1/x)", "see (****:****@10.0.0.1/x)"),
+    ("https://e.org/a?next=//u:hunter2@b.org/", "https://e.org/a?next=//****:****@b.org/"),
+    ("write to bob@example.org", "write to bob@example.org"),
+    ("mailto:someone@example.org", "mailto:someone@example.org"),
 ])
 def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
     assert mask(url) == shown
@@ -287,3 +295,17 @@ def test_a_user_agent_that_is_no_header_value_is_refused_before_anything_is_fetc
                 ) in run.stderr
         assert "\x1b" not in run.stderr and "\x00" not in run.stderr
     assert server.seen == []
+
+
+@pytest.mark.parametrize("url", ["//bob:PW-s3cr3t@evidence.example.org/r.pdf",
+                                 "bob:PW-s3cr3t@evidence.example.org/r.pdf"])
+def test_a_password_in_an_address_without_its_scheme_is_not_shown_in_the_error(
+        tmp_path: Path, run_cli: Any, url: str) -> None:
+    """The case file's error quotes the address: its password is masked there too, and the
+    user is told what is missing (not that ``bob:`` is a scheme refcheck does not check)."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": url}])
+    run = run_cli(str(case))
+    assert run.exit_code == 2
+    assert "s3cr3t" not in run.stderr and "`bob:`" not in run.stderr
+    assert ("has no scheme; expected an address starting with https:// "
+            "(https://****:****@evidence.example.org/r.pdf?)") in run.stderr

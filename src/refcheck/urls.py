@@ -37,6 +37,14 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 #: ``scheme://userinfo@``: the userinfo runs to the last ``@`` before the path starts.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#\[\]<>\"']*)@")
+#: The same address written without its scheme, as a case file may hold it (and an error
+#: then quotes it): ``//user:pw@host/`` and ``user:pw@host/``, starting a word (or a
+#: parameter's value: ``?next=//user:pw@host/``). Without the
+#: ``//`` only a ``user:password`` counts, before a host with a dot in it, so that an email
+#: address is not taken for one, nor is ``mailto:someone@host``.
+_BARE_USERINFO = re.compile(
+    r"(?i)(?<![^\s(<\[\"'`=])(//|(?!mailto:)(?=[\w.~%!$*+-]+:))"
+    r"([^\s/?#\[\]<>\"'`]*)@(?=[a-z0-9-]+\.[a-z0-9.-]|\[|[0-9])")
 #: Where a parameter's name starts: ``?name=``, ``&name=``, ``;name=`` (in a path, or a
 #: query separated by semicolons) and ``#name=`` (OAuth's implicit flow puts
 #: ``access_token`` in the fragment).
@@ -85,7 +93,7 @@ def mask(text: str) -> str:
         return f"{match.group(1)}{MASK}:{MASK}@" if ":" in user else f"{match.group(1)}{MASK}@"
 
     if "@" in text:
-        text = _USERINFO.sub(userinfo, text)
+        text = _BARE_USERINFO.sub(userinfo, _USERINFO.sub(userinfo, text))
     if "=" in text:
         text = _mask_params_in_prose(text)
     return text
@@ -337,10 +345,13 @@ def url_problem(value: str) -> UrlProblem | None:
         parts = urlsplit(value)
     except ValueError:
         return _defect(value)  # an unclosed `[`, say
-    if not parts.scheme:
-        if value.startswith("www.") or "." in value.split("/", 1)[0]:
+    # ``bob:pw@host/`` is read as the scheme ``bob:``, and ``//host/`` as no scheme: both
+    # are web addresses written without theirs.
+    if not parts.scheme or _BARE_USERINFO.match(value):
+        bare = value.removeprefix("//")
+        if bare.startswith("www.") or "." in bare.split("/", 1)[0]:
             return UrlProblem("has no scheme; expected an address starting with https:// "
-                              f"(https://{value}?)", fatal=True)
+                              f"(https://{bare}?)", fatal=True)
         return UrlProblem("is not a web address; expected one starting with http:// or "
                           "https://", fatal=True)
     if parts.scheme.lower() not in ("http", "https"):
