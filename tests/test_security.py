@@ -162,6 +162,10 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("see (bob:hunter2@10.0.0.1/x)", "see (****:****@10.0.0.1/x)"),
     ("https://e.org/a?next=//u:hunter2@b.org/", "https://e.org/a?next=//****:****@b.org/"),
     ("write to bob@example.org", "write to bob@example.org"),
+    # A name with a percent-escape is the server's name without it; the archives are
+    # never sent such a parameter, and no report shows its value.
+    ("https://e.org/x?%74oken=abc&to%6Ben=def&access%5Ftoken=g",
+     "https://e.org/x?%74oken=****&to%6Ben=****&access%5Ftoken=****"),
     ("mailto:someone@example.org", "mailto:someone@example.org"),
 ])
 def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:

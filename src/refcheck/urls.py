@@ -70,10 +70,13 @@ _COMPOUND_SECRET = re.compile(
 
 @functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
-    """Whether a query or fragment parameter of this name carries a credential."""
+    """Whether a query or fragment parameter of this name carries a credential. The name
+    is read as the server reads it, its percent-escapes undone (``%74oken`` is ``token``)."""
+    if "%" in name:
+        name = unquote(name)
     if name.lower() in NOT_SECRET:
         return False
-    words = _NAME_WORDS.findall(name.replace("%5F", "_").replace("%5f", "_"))
+    words = _NAME_WORDS.findall(name)
     return any(word.lower() in SECRET_WORDS or _COMPOUND_SECRET.fullmatch(word.lower())
                for word in words)
 
