@@ -528,6 +528,28 @@ def test_a_cookie_that_could_smuggle_a_header_is_not_sent_back(value: str) -> No
     assert "cookie" not in sent and "x-injected" not in sent
 
 
+@pytest.mark.parametrize(("start", "then", "sent"), [
+    ("https://files.example.ac.uk/a", "http://files.example.ac.uk/b", False),  # in clear
+    ("https://files.example.ac.uk/a", "https://files.example.ac.uk:8443/b", False),
+    ("http://files.example.ac.uk/a", "http://files.example.ac.uk:8080/b", False),
+    ("http://files.example.ac.uk/a", "https://files.example.ac.uk/b", True),  # upgraded
+    ("https://files.example.ac.uk/a", "https://files.example.ac.uk/b", True),
+])
+def test_the_settings_files_headers_follow_no_redirect_out_of_https_or_to_another_port(
+        start: str, then: str, sent: bool) -> None:
+    """An API key configured for a host goes with the redirect that stays where it was
+    first sent; one to http (in clear, for anyone on the way to read) or to another port
+    (another server, perhaps anyone's) gets none."""
+    router = respx.MockRouter()
+    first = router.get(start).respond(302, headers={"Location": then})
+    second = router.get(then).respond(200, html="<title>Report</title>")
+    result = fetch(router, start, host_headers=(
+        ("files.example.ac.uk", (("X-Api-Key", "hunter2"),)),))
+    assert result.answer is not None and result.answer.status == 200
+    assert first.calls.last.request.headers["x-api-key"] == "hunter2"
+    assert second.calls.last.request.headers.get("x-api-key") == ("hunter2" if sent else None)
+
+
 def test_a_user_agent_with_a_line_break_is_never_sent() -> None:
     router = respx.MockRouter(assert_all_called=False)
     route = router.get("https://a.test/x").respond(200)

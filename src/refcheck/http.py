@@ -80,7 +80,8 @@ class HttpSettings:
     max_large_reads_bytes: int = 128 * 1024 * 1024
     user_agent: str = DEFAULT_USER_AGENT
     #: Extra request headers by host (the settings file's ``headers``), sent to that host
-    #: only, never to another host a redirect leads to.
+    #: only, never to another host a redirect leads to, nor over a redirect from https to
+    #: http or to another port.
     host_headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     #: At most this many idle connections kept (``pool_size``): what the file-descriptor
     #: limit leaves for them (``local.fit_to_descriptors``); None, as many as are useful.
@@ -336,6 +337,9 @@ class Fetcher:
         # Cookies set during this chain, by host, sent back to that host on later hops: the
         # "set a cookie and come again" gates of publishers. Nothing is kept between links.
         cookies: dict[str, dict[str, str]] = {}
+        # Where each host was first asked in this chain (its scheme and port): the settings
+        # file's headers for a host follow no redirect that leaves https or that port.
+        origins: dict[str, tuple[str, int | None]] = {}
         current = url
         seen = {url.split("#", 1)[0]}
         budget = [deadline]  # seconds left; time queued for a slot is not spent
@@ -358,7 +362,7 @@ class Fetcher:
                     slot = wanted
                 cookies_before = _cookie_state(cookies)
                 hop, answer = await self._request(transport, current, budget, cookies,
-                                                  want_body, cap, reserved)
+                                                  want_body, cap, reserved, origins)
                 if answer is not None:
                     if answer.status == 429:
                         # Asked to slow down: widened before the slot is given up, so the
@@ -414,6 +418,7 @@ class Fetcher:
         want_body: bool,
         cap: int,
         reserved: _Reservation | None,
+        origins: dict[str, tuple[str, int | None]],
     ) -> tuple[Hop | None, Answer | None]:
         """One request, made while holding its host's slot. The request is built only now:
         a run's thousands of waiting links then hold no requests, and the first ones go out
@@ -421,7 +426,13 @@ class Fetcher:
         target = httpx.URL(url)
         headers = [(b"Host", target.netloc), *self._headers]
         if self._host_headers:
-            headers.extend(self._host_headers.get(target.host, ()))
+            mine_by_settings = self._host_headers.get(target.host)
+            if mine_by_settings:
+                scheme, port = origins.setdefault(target.host, (target.scheme, target.port))
+                # A redirect from https to http, or to another port of the host (another
+                # server), would carry them in clear or to whoever listens there.
+                if port == target.port and not (scheme == "https" and target.scheme == "http"):
+                    headers.extend(mine_by_settings)
         mine = cookies.get(target.host)
         if mine:
             headers.append((b"Cookie", "; ".join(
