@@ -274,6 +274,26 @@ def test_the_words_a_link_is_over_stay_in_the_title(tmp_path: Path) -> None:
         ("S4", "Hough, M. (2013) Policing.")]
 
 
+def test_docx_plain_paragraphs_are_a_source_each(tmp_path: Path) -> None:
+    # No ids, no blank paragraphs between: Word spaces its paragraphs itself.
+    body = _HEAD + "".join([
+        _p(_t("The following are held on file:")),
+        _p(_t("Letter from the Director, Anglian Water, 12 March 2013")),
+        _p(_t("Environment Agency report http://www.example.org/ea.pdf (2011)")),
+        _p(_t("BBC News, 4 May 2012")),
+        _p(_t("http://www.bbc.co.uk/news/uk-123")),
+        _p(_t("Met Office guidance http://www.example.org/met")),
+    ])
+    loaded = loads_cleanly(extract(_docx(tmp_path, body)).to_yaml())
+    sources = [(s.title, [u.url for u in s.urls]) for s in loaded.case.sources]
+    assert sources == [
+        ("Letter from the Director, Anglian Water, 12 March 2013", []),
+        ("Environment Agency report (2011)", ["http://www.example.org/ea.pdf"]),
+        ("BBC News, 4 May 2012", ["http://www.bbc.co.uk/news/uk-123"]),
+        ("Met Office guidance", ["http://www.example.org/met"]),
+    ]
+
+
 def test_docx_text_box_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
     # Word writes a text box twice (for itself and for older readers), inside a run of the
     # paragraph it is anchored in.

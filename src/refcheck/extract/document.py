@@ -29,12 +29,16 @@ class Place:
 class Line:
     """One printed line. For a PDF, ``gap`` is how far short of the right margin it ends
     and ``lead`` the width of its first word (points): whether a URL at the end of a line
-    continues on the next depends on them. None where the input has no geometry."""
+    continues on the next depends on them. None where the input has no geometry.
+    ``paragraph`` is True for the first line of a paragraph where the document itself
+    marks its paragraphs (a Word paragraph), so that no blank line is needed between
+    two."""
 
     text: str
     place: Place
     gap: float | None = None
     lead: float | None = None
+    paragraph: bool = False
 
 
 @dataclass(frozen=True)

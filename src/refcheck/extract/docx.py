@@ -201,9 +201,10 @@ def parse(body: bytes, rels: bytes, name: str, *,
     pending = list(blocks)
     while pending:
         current = pending.pop(0)
-        for parts in current.texts:
+        for index, parts in enumerate(current.texts):
             place = Place(line=len(lines) + 1)
-            lines.append(Line(text="".join(parts).rstrip(), place=place))
+            lines.append(Line(text="".join(parts).rstrip(), place=place,
+                              paragraph=index == 0))
             current.places.append(place)
         pending[:0] = current.inner
     links = []

@@ -157,6 +157,7 @@ def _entries(items: Sequence[sections.Item], kind: str, links: Sequence[Link],
              pool: _Pool) -> list[Entry]:
     out: list[Entry] = []
     seen: set[str] = set()
+    numbered = any(item.id is not None for item in items)
     for number, item in enumerate(items, start=1):
         if not any(line.text.strip() for line in item.lines):
             continue
@@ -164,7 +165,8 @@ def _entries(items: Sequence[sections.Item], kind: str, links: Sequence[Link],
         urls = _with_links(found, item, links)
         urls = [pool.confirm(u) for u in urls]
         urls = _dedupe(urls)
-        if item.id is None and not urls and kind == "source" and _is_preamble(item, out):
+        if (item.id is None and not urls and kind == "source"
+                and _is_preamble(item, out, numbered=numbered, first=number == 1)):
             continue
         label = item.id or str(number)
         unique = label
@@ -186,10 +188,20 @@ def _entries(items: Sequence[sections.Item], kind: str, links: Sequence[Link],
     return out
 
 
-def _is_preamble(item: sections.Item, before: list[Entry]) -> bool:
+#: What a section's preamble says of the sources, where no ids are printed.
+_PREAMBLE = re.compile(r":\s*$|\b(?:following|below)\b|\ball\b.*\b(?:available|held|on "
+                       r"request|on file)\b", re.IGNORECASE)
+
+
+def _is_preamble(item: sections.Item, before: list[Entry], *, numbered: bool,
+                 first: bool) -> bool:
     """Lines before the first numbered item ("All documents are available on request");
-    a bullet is an item, not a preamble."""
-    return not before and not item.id_text
+    a bullet is an item, not a preamble. Where no ids are printed, only the first
+    paragraph can be one, and only where it speaks of the sources (`The following are
+    held on file:`): the others without a URL are sources (`Letter from the Director`)."""
+    if item.id_text or before:
+        return False
+    return numbered or (first and bool(_PREAMBLE.search(_item_text(item))))
 
 
 def _item_text(item: sections.Item) -> str:

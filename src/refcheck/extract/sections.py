@@ -40,6 +40,8 @@ _NOT_OUTPUTS = re.compile(
     r"\b|evidence of (?:the )?quality\b|research funding\b|key research awards\b)",
     re.IGNORECASE)
 _URLISH = re.compile(r"https?:|www\.|doi", re.IGNORECASE)
+#: A line that is a URL and nothing else (brackets and a full stop aside).
+_ONLY_URL = re.compile(r"^\s*[<(\[]?\s*(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
 #: The template's fields: `Institution: X`, or the label alone on its line with the value
 #: on the next (`Institution:` / `University of Cambridge`, `Title of case study` / ...).
 _FIELD = re.compile(r"^\s*(title of case study|institution|unit of assessment)"
@@ -227,7 +229,13 @@ def items(lines: Sequence[Line]) -> list[Item]:
         if current.lines:
             out.append(current)
         return out
-    # No ids printed: one item per paragraph (after a blank line) or bullet.
+    # No ids printed: one item per paragraph (after a blank line) or bullet. Where the
+    # document marks its own paragraphs (Word's) and leaves no blank line between them,
+    # each paragraph is an item, save one that is only a URL after a citation without one
+    # (its author pressed Enter before the link).
+    inked = [index for index, line in enumerate(lines) if line.text.strip()]
+    by_paragraph = bool(inked) and any(line.paragraph for line in lines) and all(
+        line.text.strip() for line in lines[inked[0]:inked[-1] + 1])
     for line in lines:
         if not line.text.strip():
             if current.lines:
@@ -235,10 +243,12 @@ def items(lines: Sequence[Line]) -> list[Item]:
                 current = Item(None)
             continue
         bullet = _BULLET.match(line.text)
-        if bullet:
+        if bullet or (by_paragraph and line.paragraph and current.lines
+                      and not (_ONLY_URL.match(line.text) and not any(
+                          _URLISH.search(before.text) for before in current.lines))):
             if current.lines:
                 out.append(current)
-            current = Item(None, id_text=bullet.group())
+            current = Item(None, id_text=bullet.group() if bullet else "")
         current.lines.append(line)
     if current.lines:
         out.append(current)
