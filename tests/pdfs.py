@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 
-def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None) -> bytes:
-    """A one-page PDF printing ``lines`` in Helvetica. ``to_unicode`` gives the font a
+def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None,
+             more_pages: list[list[str]] | None = None) -> bytes:
+    """A PDF printing ``lines`` in Helvetica, and ``more_pages`` on pages of their own
+    after it. ``to_unicode`` gives the font a
     text map (a ToUnicode CMap): each printable ASCII character maps to itself, except the
     characters given, which map to the UTF-16 code units in hex given (``{"~": "D83D"}``)."""
 
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = "BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(
-        f"({escape(line)}) Tj T*" for line in lines) + " ET"
+    pages = [lines, *(more_pages or [])]
+    streams = ["BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(
+        f"({escape(line)}) Tj T*" for line in page) + " ET" for page in pages]
     font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    # Objects 1-2 the catalogue and page tree, 3-4 the first page and its text, 5 the
+    # font (6 its text map), then each further page and its text.
+    extra = 7 if to_unicode is not None else 6
+    kids = ["3 0 R", *(f"{extra + 2 * n} 0 R" for n in range(len(pages) - 1))]
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
         "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+        f"<< /Length {len(streams[0])} >>\nstream\n{streams[0]}\nendstream",
         font,
     ]
     if to_unicode is not None:
@@ -31,6 +38,10 @@ def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None) -> b
                 + "endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end")
         objects[4] = font.replace(">>", "/ToUnicode 6 0 R >>")
         objects.append(f"<< /Length {len(cmap)} >>\nstream\n{cmap}\nendstream")
+    for n, stream in enumerate(streams[1:]):
+        objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
+                       f"{extra + 2 * n + 1} 0 R /Resources << /Font << /F1 5 0 R >> >> >>")
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -757,6 +757,22 @@ def test_pdf_from_its_text_layer(tmp_path: Path) -> None:
     loads_cleanly(extraction.to_yaml())
 
 
+def test_pdf_url_wrapped_over_a_page_break(tmp_path: Path) -> None:
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Impact case study (REF3b)", "Title of case study: Changing how poverty is measured",
+        "5. Sources to corroborate the impact",
+        "[1] Cabinet Office (2010) State of the nation. http://www.example.org/reports/",
+        "[2] Scotsman article, 2005. http://www.scotsman.com/news/sci-tech/counting-on-",
+    ], more_pages=[["Impact case study (REF3b)", "Page 2",
+                    "squirrels-for-help-1-671374 (the local press)",
+                    "[3] Met Office http://www.metoffice.gov.uk/services"]]))
+    assert _sources(path) == {
+        "[1]": ["http://www.example.org/reports/"],
+        "[2]": ["http://www.scotsman.com/news/sci-tech/counting-on-squirrels-for-help-1-671374"],
+        "[3]": ["http://www.metoffice.gov.uk/services"]}
+
+
 def test_pdf_text_map_giving_half_a_character_still_gives_a_case_file(tmp_path: Path) -> None:
     # A broken ToUnicode map: pypdf gives half a UTF-16 pair (a lone surrogate) for a glyph.
     path = tmp_path / "case.pdf"

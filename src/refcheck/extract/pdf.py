@@ -249,6 +249,12 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
         gap = None if margin is None else max(0.0, margin - extent[1])
         lines.append(Line(text=text, place=place, gap=gap, lead=_lead(row)))
     links = _links(page, rows, extents, by_row)
+    # A page's end is not a blank line: a URL or a paragraph goes on over the page break
+    # (past the running foot and head, which the sections leave out).
+    while lines and not lines[-1].text:
+        lines.pop()
+    while lines and not lines[0].text:
+        lines.pop(0)
     return lines, links, chars
 
 
