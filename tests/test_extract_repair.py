@@ -108,6 +108,31 @@ def test_geometry_a_line_ending_short_of_the_margin_does_not_continue() -> None:
     assert repair.continues(url, "utcomes", wrap=True) is None
 
 
+def test_geometry_a_word_cut_at_the_margin_continues_a_slug_a_folder_and_a_number() -> None:
+    # A generator that cuts long words at the margin (ReportLab's, Word's for a URL
+    # longer than the line) leaves a character or two of 10-point text: 6 to 12 points.
+    slug = "http://www.education.gov.uk/speeches/michael-gove-speaks-to-the-ro"
+    assert repair.continues(slug, "yal-society-on-maths-and-science.", wrap=True, gap=12.0,
+                            lead=198.0) == repair.Join("wrap")
+    assert repair.continues("http://www.profpaulharper.com/home/school-o", "utreach",
+                            wrap=True, gap=6.0, lead=42.0) is not None
+    assert repair.continues("http://www.portraitsoftware.com/products/",
+                            "portrait-uplift-optimizer", wrap=True, gap=0.0,
+                            lead=150.0) is not None
+    assert repair.continues("https://twitter.com/gemgemloulou/status/24143845006104", "5760",
+                            wrap=True, gap=0.0, lead=24.0) is not None
+    # Short of the margin by more than the next word, or by more than a few of its
+    # characters, the line was ended on purpose.
+    assert repair.continues("http://www.profpaulharper.com/home/school-o", "utreach",
+                            wrap=True, gap=30.0, lead=42.0) is None
+    assert repair.continues("http://www.example.org/report/", "state-of-the-art",
+                            wrap=True, gap=30.0, lead=80.0) is None
+    assert repair.continues("http://www.example.org/report/", "well-known", wrap=True,
+                            gap=0.0, lead=50.0) is None
+    assert repair.continues("https://twitter.com/x/status/2414", "2013", wrap=True,
+                            gap=30.0, lead=24.0) is None
+
+
 def test_geometry_a_hyphen_break_short_of_the_margin_still_continues() -> None:
     # pdfs/00: Word broke at the URL's hyphen; the rest (181 pt) did not fit in 126 pt.
     assert repair.continues("http://www.cbs.nl/NR/rdonlyres/2FC2BE74-1AF0-462A-9C76-",

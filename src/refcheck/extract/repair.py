@@ -216,10 +216,36 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
     if any(c.isdigit() for c in token) and any(c.isalpha() for c in token) \
             and not re.match(r"^\d+(st|nd|rd|th|s)\b", token):
         return Join("wrap")
-    if gap is not None and gap <= 2.0 and token[0].isalpha() and last.isalnum():
+    if last == "/" and re.match(r"[a-z0-9]+(?:-[a-z0-9]+){2,}\b", token) \
+            and _full(gap, lead, token):
+        # A slug after its folder, at the margin (`…/products/` / `portrait-uplift-
+        # optimizer`): a word of the sentence is seldom three joined by hyphens.
+        return Join("wrap", uncertain=True)
+    if not last.isalnum():
+        return None
+    if last.isdigit() and token.rstrip(".,;:)").isdigit() and _full(gap, lead, token):
+        # A number broken at the margin (`…/status/24143845006104` / `5760`).
+        return Join("wrap", uncertain=True)
+    segment = re.split(r"[/?&=#]", url)[-1]
+    if token[0].islower() and re.search(r"[a-z0-9]-[a-z0-9]", token) and "-" in segment:
+        # A slug broken inside a word (`…/michael-gove-speaks-to-the-ro` / `yal-society-on-
+        # maths`): its words are joined by hyphens as the URL's are.
+        return Join("wrap", uncertain=not _full(gap, lead, token))
+    if token[0].isalpha() and _full(gap, lead, token):
         # A word broken at the margin with no separator: likely, not proven.
         return Join("wrap", uncertain=True)
     return None
+
+
+def _full(gap: float | None, lead: float | None, token: str) -> bool:
+    """Whether the line ends at the right margin, to within two points or two or three
+    characters of the next line's text (a breaker cutting a word at the margin leaves
+    less than a character or two; the average width is the next word's)."""
+    if gap is None:
+        return False
+    if gap <= 2.0:
+        return True
+    return lead is not None and bool(token) and gap <= 2.5 * lead / len(token)
 
 
 def _space_join(url: str, token: str, strong: bool) -> Join | None:
