@@ -97,6 +97,22 @@ def test_a_short_link_ending_a_sentence_is_not_joined_to_the_next() -> None:
     assert [f.url for f in finder.find(lines)] == ["http://bit.ly/AbC12x"]
 
 
+def test_a_url_broken_inside_its_scheme_is_found_whole() -> None:
+    text = ("Pegg (2012) http://www.jonathanpegg.com/pages/content/index.asp?PageID=255 and htt\n"
+            "p://www.example.org/a/report.pdf (cited), the archived http:\n"
+            "//www.bbc.co.uk/news and http://webarchive.nationalarchives.gov.uk/+/http:\n"
+            "//www.hm-treasury.gov.uk/sternreview_index.htm with h\n"
+            "ttps://example.com/x, but not with\n"
+            "tp://example.org/y")
+    found = finder.find(from_text(text, "x").lines)
+    assert [f.url for f in found] == [
+        "http://www.jonathanpegg.com/pages/content/index.asp?PageID=255",
+        "http://www.example.org/a/report.pdf", "http://www.bbc.co.uk/news",
+        "http://webarchive.nationalarchives.gov.uk/+/http://www.hm-treasury.gov.uk/"
+        "sternreview_index.htm", "https://example.com/x"]
+    assert found[1].printed == "htt\np://www.example.org/a/report.pdf"
+
+
 def test_geometry_a_line_ending_short_of_the_margin_does_not_continue() -> None:
     url = ("https://www.gov.uk/government/uploads/system/uploads/attachment_data/file/136551/"
            "Improving_o")

@@ -88,6 +88,16 @@ def find(lines: Sequence[Line]) -> list[Found]:
     i = 0
     while i < len(tokens):
         token = tokens[i]
+        head = _split_scheme(tokens, i)
+        if head is not None:
+            # `htt` / `p://www.…`: a URL broken inside its scheme begins on this line.
+            build = _Build([(token, head, ""), (tokens[i + 1], tokens[i + 1].text, "")],
+                           ["wrap"])
+            i = _grow(build, tokens, i + 1, lines)
+            result = _finish(build, lines, doi=False)
+            if result is not None:
+                found.append(result)
+            continue
         start = _START.search(token.text)
         if start is not None:
             begin = start.start()
@@ -111,6 +121,26 @@ def find(lines: Sequence[Line]) -> list[Found]:
             continue
         i += 1
     return found
+
+
+#: The start of a scheme at a line's end, and the rest of it at the next line's start.
+_SCHEME_HEAD = re.compile(r"(?:^|(?<=[\s(\[<\"'\u201c]))(h|ht|htt|http|https|https?:|https?:/)$",
+                          re.IGNORECASE)
+
+
+def _split_scheme(tokens: list[_Token], i: int) -> str | None:
+    """The scheme's first letters where a URL is broken inside its scheme at a line's
+    end (`htt` / `p://www.…`, `http:/` / `/www.…`); None otherwise."""
+    if i + 1 >= len(tokens):
+        return None
+    token, following = tokens[i], tokens[i + 1]
+    if following.line != token.line + 1 or not following.first:
+        return None
+    match = _SCHEME_HEAD.search(token.text)
+    if match is None:
+        return None
+    joined = match.group(1) + following.text
+    return match.group(1) if re.match(r"https?://\S", joined, re.IGNORECASE) else None
 
 
 def _doi_start(tokens: list[_Token], i: int) -> tuple[int, str] | None:

@@ -202,6 +202,9 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
     if ends_file_name(url) and token[0] not in "?#&=/;%" and not _extends_ending(url, token):
         # A complete file name ends the URL: `…/rr715.pdf` / `p33`, `…/rr834.htm` / `Grants`.
         return None
+    if token.startswith("/") and re.search(r"https?:/?$", url, re.IGNORECASE):
+        # An archived URL's own, broken inside its scheme (`…/+/http:` / `//www.…`).
+        return Join("wrap")
     if last in ".,;:!)]'\"":
         # A sentence ends here, unless what follows is a file ending or more host name;
         # a capitalised word (`Article`, `Epub`) begins the next sentence.
