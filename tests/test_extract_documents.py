@@ -773,6 +773,44 @@ def test_pdf_url_wrapped_over_a_page_break(tmp_path: Path) -> None:
         "[3]": ["http://www.metoffice.gov.uk/services"]}
 
 
+def sources_titles(path: Path) -> list[str]:
+    return [s.title for s in loads_cleanly(extract(path).to_yaml()).case.sources]
+
+
+def test_pdf_paragraphs_set_apart_by_space_are_a_source_each(tmp_path: Path) -> None:
+    # No ids, no blank lines: Word's space after each paragraph sets the sources apart,
+    # and a page break ends one where its last line stops short of the margin.
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Impact case study (REF3b)", "Title of case study: Changing how poverty is measured",
+        "5. Sources to corroborate the impact",
+        "Letter from the Director of Policy, Child Poverty Action Group, confirming the",
+        "use of the measures in its briefings to ministers, 2012.",
+        "Cabinet Office (2010) State of the nation report: poverty, worklessness and",
+        "welfare dependency in the UK. http://www.example.org/state-of-the-nation.pdf",
+        "Department for Work and Pensions, Households Below Average Income 2011, the",
+        "series that adopted the measure (2012).",
+        "Guardian, 2 May 2012: a leading article on the measure, its critics and the",
+    ], space_before=frozenset({1, 3, 5, 7, 9}), more_pages=[[
+        # A paragraph goes on past the page's head and number, however far apart.
+        "Impact case study (REF3b)", "Page 2", "reply of the government.",
+        "BBC News, 4 May 2012, reporting the measure and its use by the Treasury in its",
+        "budget statement http://www.bbc.co.uk/news/uk-123",
+        "Hansard, HC Deb 4 May 2012, col. 12, the minister's statement on the measure",
+    ]]))
+    loaded = loads_cleanly(extract(path).to_yaml())
+    sources = [(s.title[:20], [u.url for u in s.urls]) for s in loaded.case.sources]
+    assert sources == [
+        ("Letter from the Dire", []),
+        ("Cabinet Office (2010", ["http://www.example.org/state-of-the-nation.pdf"]),
+        ("Department for Work ", []),
+        ("Guardian, 2 May 2012", []),
+        ("BBC News, 4 May 2012", ["http://www.bbc.co.uk/news/uk-123"]),
+        ("Hansard, HC Deb 4 Ma", []),
+    ]
+    assert sources_titles(path)[3].endswith("its critics and the reply of the government.")
+
+
 def test_pdf_text_map_giving_half_a_character_still_gives_a_case_file(tmp_path: Path) -> None:
     # A broken ToUnicode map: pypdf gives half a UTF-16 pair (a lone surrogate) for a glyph.
     path = tmp_path / "case.pdf"

@@ -37,6 +37,7 @@ class _Piece:
     x0: float
     x1: float
     y: float
+    size: float = 0.0  # the font's size on the page, in points
 
 
 @dataclass
@@ -227,17 +228,22 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
                 rows.append(_PageLine())
             if part:
                 width = widths.measure(part) / 1000.0 * float(size or 0) * scale
-                rows[-1].pieces.append(_Piece(part, x, x + width, y))
+                rows[-1].pieces.append(_Piece(part, x, x + width, y,
+                                              float(size or 0) * scale))
 
     page.extract_text(visitor_text=visit)
     extents = [row.extent() for row in rows]
     margin = _right_margin([e[1] for e in extents if e is not None])
+    spaced = _spaced(rows, extents)
     lines: list[Line] = []
     by_row: dict[int, Place] = {}
     count = 0
     chars = 0
     for index, (row, extent) in enumerate(zip(rows, extents, strict=True)):
         text = row.text.rstrip()
+        if index in spaced:
+            # The space before a paragraph is read as the blank line it stands for.
+            lines.append(Line(text="", place=Place(line=max(count, 1), page=number)))
         if not text.strip() or extent is None:
             # Kept, so that a blank line still ends a URL; it has no number of its own.
             lines.append(Line(text="", place=Place(line=max(count, 1), page=number)))
@@ -256,6 +262,37 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
     while lines and not lines[0].text:
         lines.pop(0)
     return lines, links, chars
+
+
+#: How much more than its lines' spacing a paragraph's space before it must be, and at
+#: least how many lines of a size its spacing is measured on.
+PARAGRAPH_SPACE = 1.3
+MIN_SPACED_LINES = 5
+
+
+def _spaced(rows: list[_PageLine], extents: list[tuple[float, float, float] | None],
+            ) -> set[int]:
+    """The rows that start a paragraph set apart by space before it, not by a blank line
+    (Word's spacing after a paragraph): each is further below the row before it than its
+    lines' own spacing, measured among the page's rows of the same font size."""
+    steps: list[tuple[int, float, float]] = []  # row, its step down, its size
+    previous: tuple[float, float] | None = None  # baseline and size of the row before
+    for index, (row, extent) in enumerate(zip(rows, extents, strict=True)):
+        if extent is None:
+            continue
+        size = round(max((p.size for p in row.pieces if p.text.strip()), default=0.0), 1)
+        if previous is not None and previous[1] == size and size > 0:
+            steps.append((index, previous[0] - extent[2], size))
+        previous = (extent[2], size)
+    by_size: dict[float, list[float]] = {}
+    for _, step, size in steps:
+        if step > 0:
+            by_size.setdefault(size, []).append(step)
+    spacing = {size: sorted(found)[len(found) // 4] for size, found in by_size.items()
+               if len(found) >= MIN_SPACED_LINES}
+    return {index for index, step, size in steps
+            if size in spacing and step > spacing[size] * PARAGRAPH_SPACE
+            and step > spacing[size] + size * 0.25}
 
 
 def _lead(row: _PageLine) -> float | None:

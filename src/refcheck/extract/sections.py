@@ -91,7 +91,7 @@ class Sections:
 
 def split(document: Document) -> Sections:
     """Find the title, the institution and sections 3 and 5 of a case study."""
-    lines = [line for line in document.lines if not _FURNITURE.match(line.text)]
+    lines = _page_breaks(_without_furniture(document.lines))
     title, institution = _fields(lines)
     starts: dict[int, int] = {}
     #: Where each section's text begins: after its heading's one line, or two.
@@ -125,6 +125,43 @@ def split(document: Document) -> Sections:
     section_5 = lines[bodies[5]:]
     return Sections(title, institution, references, items(section_5), True, ref2014,
                     section_3, section_5)
+
+
+def _without_furniture(lines: Sequence[Line]) -> list[Line]:
+    """The lines without the running heads and feet (and page numbers); at a PDF's page
+    break, without the blank lines around them too, which part them from the text, not
+    one paragraph from the next (``_page_breaks`` decides that)."""
+    out: list[Line] = []
+    run: list[Line] = []  # blank lines and furniture since the last line of text
+    for line in lines:
+        if not line.text.strip() or _FURNITURE.match(line.text):
+            run.append(line)
+            continue
+        pages = {kept.place.page for kept in run} | {line.place.page}
+        if out:
+            pages.add(out[-1].place.page)
+        at_break = None not in pages and len(pages) > 1
+        out.extend(kept for kept in run
+                   if not at_break and not _FURNITURE.match(kept.text))
+        run = []
+        out.append(line)
+    out.extend(kept for kept in run if not _FURNITURE.match(kept.text))
+    return out
+
+
+def _page_breaks(lines: list[Line]) -> list[Line]:
+    """A PDF's page break, its running foot and head left out, is a blank line where the
+    page's last line was ended on purpose, short of the margin by more than the next
+    page's first word (a paragraph ends there); elsewhere a paragraph or a URL goes on."""
+    out: list[Line] = []
+    for line in lines:
+        before = out[-1] if out else None
+        if (before is not None and before.text and line.text
+                and before.place.page != line.place.page and before.gap is not None
+                and line.lead is not None and before.gap > line.lead + 8.0):
+            out.append(Line(text="", place=before.place))
+        out.append(line)
+    return out
 
 
 def _wrapped_heading(n: int, lines: Sequence[Line], index: int) -> bool:
