@@ -178,6 +178,35 @@ def test_a_source_whose_quote_is_there_is_not_told_another_sources_drift(
     assert "since" not in fine_block and "first time" not in fine_block
 
 
+def test_every_report_says_what_the_memory_knows_not_only_the_terminal(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A nightly job with --confirm 3:3: the job summary (Markdown), the annotations, the
+    JUnit and HTML reports showed a dead link and a passing job, with no word of why (the
+    failure not yet confirmed) nor since when it had failed; only the terminal said so."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Gone", "url": server.url("/gone404")}])
+    day0 = waits.now
+
+    def night(n: int) -> dict[str, str]:
+        waits.now = day0 + dt.timedelta(days=n)
+        formats = ("markdown", "junit", "html")
+        run = run_cli(str(case), "--no-archive", "--confirm", "3:3", "-f", "github",
+                      *(f"--report={f}:{tmp_path / f}" for f in formats), parts=parts(waits))
+        return {"github": run.stdout, **{f: (tmp_path / f).read_text() for f in formats}}
+
+    first = night(0)
+    for form, text in first.items():
+        assert "failed for the first time today" in text, form
+        assert "unconfirmed: not counted towards the exit code until it has failed in 3 " \
+               "runs over 3 days" in text, form
+    assert first["github"].startswith("::warning ")
+    night(1)
+    third = night(2)
+    for form, text in third.items():
+        assert "dead since 26 November 2026" in text and "3 runs over 3 days" in text, form
+        assert "unconfirmed" not in text, form
+    assert third["github"].startswith("::error ")
+
+
 def test_a_first_failure_counts_once_whichever_link_fills_a_batch_of_writes(
         run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
     """The memory is written 100 observations at a time; the link whose observation filled

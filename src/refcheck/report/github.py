@@ -18,6 +18,7 @@ from refcheck.report import (
     action,
     interruption,
     literal,
+    memory_lines,
     not_checked,
     run_notes,
     sources,
@@ -58,7 +59,11 @@ class GithubRenderer(Renderer):
                     position = result.cited.position if result.cited else view.source.position
                     kind = "error" if id(result) in failing else "warning"
                     title = f"{literal(view.label)}: {result.status.value}"
-                    out.write(command(kind, literal(action(view, report.as_of)),
+                    # What the memory of past runs says ("dead since …", "unconfirmed: …"):
+                    # why a dead link is a warning under --confirm, not an error.
+                    message = "; ".join([action(view, report.as_of),
+                                         *memory_lines(result, report.confirm)])
+                    out.write(command(kind, literal(message),
                                       file=literal(position.file), line=position.line,
                                       col=position.column, title=title) + "\n")
         for warning in report.warnings:

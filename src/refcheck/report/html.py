@@ -25,6 +25,7 @@ from refcheck.report import (
     code_parts,
     interruption,
     literal,
+    memory_lines,
     not_checked,
     run_notes,
     source_counts,
@@ -190,7 +191,8 @@ def _source(view: SourceView, report: RunReport) -> str:
         url = link(result.cited.url) if result.cited else '<span class="dim">no URL</span>'
         code = f" {result.http_status}" if result.http_status else ""
         parts.append(f'<div class="link">{badge(result.status)}{code} {url}</div>')
-        notes = [result.detail, *archive_lines(result, report.as_of)]
+        notes = [result.detail, *memory_lines(result, report.confirm),
+                 *archive_lines(result, report.as_of)]
         if result.page_title and result.status in (Status.OK, Status.MOVED):
             notes.insert(1, f"page title \u201c{result.page_title}\u201d")
         parts += [f'<div class="note">↳ {text(note)}</div>' for note in notes]

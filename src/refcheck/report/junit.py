@@ -18,6 +18,7 @@ from refcheck.report import (
     archive_lines,
     interruption,
     literal,
+    memory_lines,
     not_checked,
     not_checked_for_want_of_network,
     run_notes,
@@ -84,7 +85,9 @@ class JunitRenderer(Renderer):
                                          name=f"{literal(view.label)} {url}", time="0")
                     counts["tests"] += 1
                     details = "\n".join(literal(t) for t in
-                                        [result.detail, *archive_lines(result, report.as_of)])
+                                        [result.detail,
+                                         *memory_lines(result, report.confirm),
+                                         *archive_lines(result, report.as_of)])
                     if id(result) in failing:
                         counts["failures"] += 1
                         failure = ET.SubElement(test, "failure", type=result.status.value,

@@ -19,6 +19,7 @@ from refcheck.report import (
     code_parts,
     interruption,
     literal,
+    memory_lines,
     not_checked,
     run_notes,
     source_counts,
@@ -140,7 +141,8 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
         for view in (v for v in views if v.case.path == case.path):
             for index, result in enumerate(view.results):
                 detail = "<br>".join(md_text(t) for t in
-                                     [result.detail, *archive_lines(result, report.as_of)])
+                                     [result.detail, *memory_lines(result, report.confirm),
+                                      *archive_lines(result, report.as_of)])
                 lines.append(
                     f"| {md_text(view.label) if index == 0 else ''} "
                     f"| {md_text(view.source.title) if index == 0 else ''} "
