@@ -151,6 +151,16 @@ def test_compare_archive_from_the_file_is_used_and_checked(
             "always, never") in run.stderr
 
 
+@pytest.mark.parametrize(("age", "shown"), [("0.5s", "0.5s"), ("90.5s", "90.5s"),
+                                             ("1.5d", "36h"), ("0", "0"), ("90s", "90s")])
+def test_show_settings_shows_the_cache_age_that_will_be_used(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, age: str, shown: str) -> None:
+    """`--max-cache-age 0.5s` was shown as `0` (no reuse) and `90.5s` as `90s`."""
+    case = case_in(tmp_path, server)
+    result = settings(run_cli("--show-settings", str(case), "--max-cache-age", age))
+    assert result["max-cache-age"] == (shown, "option --max-cache-age")
+
+
 def test_every_key_of_the_settings_file_is_settled(
         run_cli: Any, tmp_path: Path, server: EvidenceServer,
         monkeypatch: pytest.MonkeyPatch) -> None:

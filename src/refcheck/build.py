@@ -553,7 +553,10 @@ def _flag(value: object) -> str:
 
 
 def _duration(age: dt.timedelta) -> str:
-    seconds = int(age.total_seconds())
+    total = age.total_seconds()
+    seconds = int(total)
+    if total != seconds:  # `--max-cache-age 0.5s` is not 0
+        return f"{total:g}s"
     for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
