@@ -402,6 +402,9 @@ def test_a_corrupt_memory_is_reported_once_kept_aside_and_a_new_one_started(
     healed = run_cli(str(mixed_case), "-f", "json", "--no-archive", parts=parts(waits))
     assert WARNING not in healed.stderr
     assert links(healed, server)["/gone404"]["history"]["failed_runs"] == 2
+    # `refcheck cache clear` forgets it all, the damaged copy too.
+    assert cache_command("clear")[0] == 0
+    assert list(memory_of_past_runs.iterdir()) == []
 
 
 def test_a_damaged_memory_is_said_to_be_damaged_in_plain_words(

@@ -692,9 +692,11 @@ def _read_only(path: Path) -> sqlite3.Connection:
 
 
 def clear(directory: Path) -> list[Path]:
-    """Delete the store (and its WAL files); the files that were removed."""
+    """Delete the store (and its WAL files, and a damaged one set aside); the files that
+    were removed."""
     removed = []
-    for file in _files(directory / FILE_NAME):
+    path = directory / FILE_NAME
+    for file in [*_files(path), *_files(path.with_name(path.name + ".damaged"))]:
         # Not there is nothing to remove: on a read-only disk the removal would fail all
         # the same ("Read-only file system").
         if not os.path.lexists(file):
