@@ -13,6 +13,8 @@ queries, so ``/page?spn=...`` is still a live page):
   is Cloudflare's "Just a moment…" challenge, not the page (captures replay at
   ``/web/{ts}id_/{url}``, with ``Memento-Datetime``);
 - ``submit-error:CODE``: the save request itself answers HTTP 200 with the error;
+- ``echo-keys``: the save request answers an error whose message repeats the request's
+  ``Authorization`` header (no real service is known to; refcheck must not show it);
 - ``error:CODE``: the job ends in that error;
 - ``429``: the first save request answers 429 with ``Retry-After: 30``;
 - ``429-for-an-hour``: every save request answers 429 with ``Retry-After: 3600``;
@@ -84,6 +86,11 @@ class Handler(BaseHTTPRequestHandler):
         if what == "429-for-an-hour" or (what == "429" and tries == 1):
             wait = "3600" if what == "429-for-an-hour" else "30"
             self.answer(429, {"message": "Too Many Requests"}, {"Retry-After": wait})
+            return
+        if what == "echo-keys":
+            self.answer(200, {"status": "error", "status_ext": "error:bad-request",
+                              "message": "Bad request with Authorization: "
+                                         f"{self.headers.get('Authorization')}"})
             return
         if what.startswith("submit-error:"):
             code = what.removeprefix("submit-")

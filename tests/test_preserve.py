@@ -274,6 +274,19 @@ def test_keys_the_archive_refuses_are_reported_for_every_link(
     assert len(spn.saved) <= 2  # at most the captures already under way
 
 
+def test_keys_the_service_echoes_back_are_never_shown(
+        tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn) -> None:
+    """Save Page Now's own words are shown to the user: should they ever repeat the
+    request's Authorization header, the keys in them are not."""
+    run = run_preserve(str(case_of(tmp_path, server.url("/page?spn=echo-keys"))), "-f",
+                       "json")
+    (link,) = links(run)
+    assert link["outcome"] == "refused"
+    assert "LOW [your access key]:[your secret key]" in link["detail"]
+    for output in (run.stdout, run.stderr):
+        assert SECRET not in output and ACCESS not in output
+
+
 def test_a_job_that_never_ends_times_out_without_real_waiting(
         tmp_path: Path, run_preserve: Any, server: EvidenceServer, spn: FakeSpn,
         waits: Waits) -> None:

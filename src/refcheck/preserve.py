@@ -272,6 +272,9 @@ class SavePageNow:
         self.since = since
         self.capture_base = capture_base.rstrip("/")
         self._auth = {"Authorization": keys.authorization()}
+        #: What Save Page Now says is shown to the user: never with the keys in it, should
+        #: the service ever echo the request's Authorization back in a message.
+        self._keys = (keys.secret, keys.access)
         self.fetcher = fetcher
         self.limits = limits or SpnLimits()
         self._budget = RateLimiter(self.limits.per_minute, 60.0, fetcher)
@@ -307,13 +310,21 @@ class SavePageNow:
         """Ask for a capture of ``url`` and wait for the job to end."""
         async with self._running:
             if self.stopped is not None:
-                return self.stopped
+                return self._unkeyed(self.stopped)
             asked_at = self.fetcher.clock()
             job = await self._submit(url)
             if isinstance(job, Saved):
-                return job
+                return self._unkeyed(job)
             self.asked[url] = job
-            return await self._poll(job, url, asked_at)
+            return self._unkeyed(await self._poll(job, url, asked_at))
+
+    def _unkeyed(self, saved: Saved) -> Saved:
+        """``saved`` with the user's keys taken out of anything the service said."""
+        detail = saved.detail
+        for key, name in zip(self._keys, ("[your secret key]", "[your access key]"),
+                             strict=True):
+            detail = detail.replace(key, name)
+        return saved if detail == saved.detail else dataclasses.replace(saved, detail=detail)
 
     async def _submit(self, url: str) -> str | Saved:
         for tried in range(1, SUBMIT_TRIES + 1):
