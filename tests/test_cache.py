@@ -139,7 +139,8 @@ def test_confirm_counts_a_failure_only_after_the_runs_and_days_asked_for(
     assert (gone["status"], gone["unconfirmed"], report["exit_code"]) == ("dead", True, 0)
     assert gone["history"] == {"first_seen": day0.isoformat(), "last_ok": None,
                                "failing_since": day0.isoformat(), "failed_runs": 2,
-                               "streak_status": "dead", "streak_days": 1, "failed_before": None}
+                               "streak_status": "dead", "streak_days": 1, "failed_before": None,
+        "recovered_from": None, "recovered_runs": 0}
     fine = next(link for link in report["links"] if link["source"] == "b")
     assert fine["history"]["last_ok"] == day0.isoformat() and not fine["unconfirmed"]
     waits.now = day0 + dt.timedelta(days=1)
@@ -258,13 +259,16 @@ def test_the_memory_keeps_what_the_reports_read_and_drops_the_rest(
     report = json.loads(run.stdout)
     assert by_url["/page"]["history"] == {
         "first_seen": at(0), "last_ok": at(10), "failing_since": None, "failed_runs": 0,
-        "streak_status": None, "streak_days": 0, "failed_before": None}
+        "streak_status": None, "streak_days": 0, "failed_before": None,
+        "recovered_from": None, "recovered_runs": 0}
     assert by_url["/gone404"]["history"] == {
         "first_seen": at(0), "last_ok": None, "failing_since": at(0), "failed_runs": 11,
-        "streak_status": "dead", "streak_days": 11, "failed_before": None}
+        "streak_status": "dead", "streak_days": 11, "failed_before": None,
+        "recovered_from": None, "recovered_runs": 0}
     assert by_url["/switch"]["history"] == {
         "first_seen": at(0), "last_ok": at(2), "failing_since": at(3), "failed_runs": 8,
-        "streak_status": None, "streak_days": 8, "failed_before": None}
+        "streak_status": None, "streak_days": 8, "failed_before": None,
+        "recovered_from": None, "recovered_runs": 0}
     assert report["exit_code"] == 1
     _, text = cache_command("info")
     # Fine: the first and the latest; gone: the streak's first, its middle, its latest;
@@ -328,7 +332,8 @@ def test_a_memory_that_kept_every_run_is_pruned_by_the_next_run(
     gone = links(run, server)["/gone404"]
     assert gone["history"] == {
         "first_seen": day0.isoformat(), "last_ok": None, "failing_since": day0.isoformat(),
-        "failed_runs": 31, "streak_status": "dead", "streak_days": 31, "failed_before": None}
+        "failed_runs": 31, "streak_status": "dead", "streak_days": 31, "failed_before": None,
+        "recovered_from": None, "recovered_runs": 0}
     assert gone["unconfirmed"] is False and run.exit_code == 1
     assert links(run, server)["/page"]["history"]["first_seen"] == day0.isoformat()
     assert "links seen: 2, in 5 observations" in cache_command("info")[1]
@@ -353,13 +358,44 @@ def test_a_fine_run_ends_a_failing_streak(
     assert links(fine, server)["/flaky503"]["history"] == {
         "first_seen": "2026-11-26T09:00:00+00:00", "last_ok": "2026-11-27T09:00:00+00:00",
         "failing_since": None, "failed_runs": 0, "streak_status": None, "streak_days": 0,
-        "failed_before": None}
+        "failed_before": None,
+        "recovered_from": "2026-11-26T09:00:00+00:00", "recovered_runs": 1}
     server.reset_counts()
     waits.now += dt.timedelta(days=1)
     again = run_cli(*args, "--retries", "0", parts=parts(waits))
     assert ("failed today; it was fine on 27 November 2026, and failed before that on 26 "
             "November 2026") in again.stdout
     assert "first time" not in again.stdout  # it failed on the 26th
+
+
+def test_a_link_fine_again_says_so_once(
+        run_cli: Any, tmp_path: Path, server: EvidenceServer, waits: Waits) -> None:
+    """A link that failed two nights and is fine on the third: the report said nothing of
+    it (only "ok"), so a watcher could not tell a link that came back from one that never
+    left."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A", "url": server.url("/flaky503")}])
+    args = (str(case), "--no-archive", "--max-cache-age", "0")
+    for _ in range(2):
+        server.reset_counts()  # a 503
+        run_cli(*args, "--retries", "0", parts=parts(waits))
+        waits.now += dt.timedelta(days=1)
+    back = run_cli(*args, "-f", "json", parts=parts(waits))  # the 503, then 200 on retry
+    (link,) = links(back, server).values()
+    assert link["status"] == "ok"
+    assert (link["history"]["recovered_from"], link["history"]["recovered_runs"]) == (
+        "2026-11-26T09:00:00+00:00", 2)
+    waits.now += dt.timedelta(days=1)
+    server.reset_counts()
+    text = run_cli(*args, "--retries", "1", parts=parts(waits)).stdout
+    assert "fine again" not in text  # said by the run that ends the streak only
+    for _ in range(3):  # 30 November, 1 and 2 December
+        waits.now += dt.timedelta(days=1)
+        server.reset_counts()
+        run_cli(*args, "--retries", "0", parts=parts(waits))
+    waits.now += dt.timedelta(days=1)
+    server.reset_counts()
+    text = run_cli(*args, "--retries", "1", parts=parts(waits)).stdout
+    assert "fine again: it had failed since 30 November 2026 (3 runs)" in text
 
 
 def test_archive_captures_found_are_not_asked_for_again(

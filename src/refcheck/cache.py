@@ -311,6 +311,7 @@ class Memory:
             return first, count, last_ok, streak, before[0] if before else None
 
         failing_now = now is not None and now.status in FAILING_STATUSES
+        recovered: tuple[dt.datetime, int] | None = None
         with self._guard():
             first, count, last_ok, streak, before = (patiently(read) if self._known(key)
                                                      else (0.0, 0, None, [], None))
@@ -324,6 +325,10 @@ class Memory:
                 if now.status in FAILING_STATUSES:
                     seen.append((now.at, now.status, 1))
                 else:
+                    # Fine again: the streak this run ends is said once.
+                    if seen:
+                        recovered = (min(at for at, _, _ in seen),
+                                     sum(runs for _, _, runs in seen))
                     seen, ok_at = [], now.at
             if first_at is None:
                 return None
@@ -337,7 +342,9 @@ class Memory:
                 failed_runs=sum(runs for _, _, runs in seen),
                 streak_status=next(iter(statuses)) if len(statuses) == 1 else None,
                 streak_days=((seen[-1][0].date() - seen[0][0].date()).days + 1) if seen else 0,
-                failed_before=_moment(before) if before is not None and seen else None)
+                failed_before=_moment(before) if before is not None and seen else None,
+                recovered_from=recovered[0] if recovered else None,
+                recovered_runs=recovered[1] if recovered else 0)
         return None
 
     def capture(self, url: str, target: dt.datetime | None,

@@ -675,10 +675,16 @@ class Checker:
 
         def history_of(status: Status) -> History | None:
             if status not in histories:
-                histories[status] = memory.history(url, observation if observation is None
-                                                   or status in FAILING_STATUSES
-                                                   else dataclasses.replace(observation,
-                                                                            status=status))
+                seen = observation
+                own = seen is None or status is seen.status
+                if seen is not None and not own and status not in FAILING_STATUSES:
+                    seen = dataclasses.replace(seen, status=status)
+                history = memory.history(url, seen)
+                if history is not None and not own:
+                    # The streak is the URL's worst citation's: this one did not end it.
+                    history = dataclasses.replace(history, recovered_from=None,
+                                                  recovered_runs=0)
+                histories[status] = history
             return histories[status]
 
         confirm = self.options.confirm

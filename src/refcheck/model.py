@@ -298,6 +298,10 @@ class History:
     #: For a failing link that was fine before: the latest run that failed before that
     #: (None when it had not failed before, as far as the memory knows).
     failed_before: dt.datetime | None = None
+    #: For a link this run found fine again: the first run of the failing streak it ended,
+    #: and how many runs that streak had (said by the run that ends it only).
+    recovered_from: dt.datetime | None = None
+    recovered_runs: int = 0
 
 
 @dataclass(frozen=True)

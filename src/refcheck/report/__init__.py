@@ -269,6 +269,10 @@ def memory_lines(result: LinkResult, confirm: Confirm | None = None) -> list[str
         lines.append(f"checked {_ago(now - result.cached_at)} (remembered from an earlier "
                      "run; --max-cache-age 0 checks it again)")
     history = result.history
+    if history is not None and history.recovered_from is not None and not history.failed_runs:
+        runs = history.recovered_runs
+        lines.append(f"fine again: it had failed since {day(history.recovered_from)} "
+                     f"({runs} run{'s' if runs != 1 else ''})")
     if history is not None and history.failed_runs and history.failing_since is not None:
         if history.failed_runs == 1 and history.failed_before is not None \
                 and history.last_ok is not None:

@@ -154,6 +154,8 @@ def _history(history: History | None, stamp: _Stamps) -> dict[str, Any] | None:
         "streak_status": history.streak_status,
         "streak_days": history.streak_days,
         "failed_before": stamp(history.failed_before) if history.failed_before else None,
+        "recovered_from": stamp(history.recovered_from) if history.recovered_from else None,
+        "recovered_runs": history.recovered_runs,
     }
 
 
@@ -655,7 +657,10 @@ class _Reader:
             failed_runs=self.number(data, "failed_runs", where),
             streak_status=self.choice(data, "streak_status", where, Status, optional=True),
             streak_days=self.number(data, "streak_days", where, optional=True, default=0),
-            failed_before=self.moment(data, "failed_before", where, optional=True))
+            failed_before=self.moment(data, "failed_before", where, optional=True),
+            recovered_from=self.moment(data, "recovered_from", where, optional=True),
+            recovered_runs=self.number(data, "recovered_runs", where, optional=True,
+                                       default=0))
 
     def _shard(self, data: dict[str, Any] | None) -> Shard | None:
         if data is None:
