@@ -385,10 +385,6 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
                            pick: _Picker | None = None) -> ArchiveSettings:
     pick = pick or _Picker(options, env, None)
     no_archive, _ = pick("no-archive", "no_archive", options.no_archive, default=False)
-    if no_archive and not options.typed("no_archive") and options.typed("archive"):
-        # The settings file's no-archive, and --archive typed: the command line wins.
-        no_archive = False
-        pick.origins["no-archive"] = "option --archive"
     text, where = pick("archive", "archive", options.archive)
     if no_archive and options.typed("archive"):
         if options.typed("no_archive"):
