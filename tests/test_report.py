@@ -450,7 +450,7 @@ def test_an_interrupted_report_names_the_links_it_did_not_check(form: str) -> No
     if form == "json":
         assert json.loads(text)["not_checked"] == [
             {"file": "c.yaml", "line": 11, "source": "b", "kind": "source",
-             "url": "http://council.example.gov.uk/think-family"}]
+             "url": "http://council.example.gov.uk/think-family", "title": "Council page"}]
         return
     assert "Not checked (1); run refcheck again to check them" in text
     assert "c.yaml:11: b" in text and "council.example.gov.uk/think-family" in text

@@ -371,6 +371,7 @@ class Unchecked:
     source: str  # the source's id
     kind: SourceKind
     url: str | None
+    title: str | None = None  # the source's (a report from before it was kept has none)
 
     @property
     def label(self) -> str:

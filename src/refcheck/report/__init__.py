@@ -426,7 +426,7 @@ def not_checked(report: RunReport) -> list[Unchecked]:
         return list(report.unchecked)
     done = {(r.case.path, r.source.kind, r.source.id, r.cited) for r in report.results}
     return [Unchecked(case.path, (cited.position if cited else source.position).line,
-                      source.id, source.kind, cited.url if cited else None)
+                      source.id, source.kind, cited.url if cited else None, source.title)
             for case in report.cases for source in case.sources
             for cited in (source.urls or (None,))
             if (case.path, source.kind, source.id, cited) not in done]

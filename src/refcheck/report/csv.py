@@ -45,11 +45,9 @@ class CsvRenderer(Renderer):
                     result.checked_at.isoformat(timespec="seconds"))])
         # After Ctrl-C, the links not checked are rows too, without a status, so that the
         # spreadsheet of a partial run does not pass for the whole.
-        titles = {(c.path, s.kind, s.id): s.title for c in report.cases for s in c.sources}
         for item in not_checked(report):
             writer.writerow([cell(v) for v in (
-                item.file, item.source, item.kind.value,
-                titles.get((item.file, item.kind, item.source)), item.url, item.line, None,
+                item.file, item.source, item.kind.value, item.title, item.url, item.line, None,
                 None, None, None, None, NOT_CHECKED, None, None, None, None, None, None)])
 
 

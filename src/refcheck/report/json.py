@@ -300,7 +300,8 @@ class JsonRenderer(Renderer):
             "merged": _merged(report.merged),
             "not_checked": masked([{"file": item.file, "line": item.line,
                                     "source": item.source, "kind": item.kind.value,
-                                    "url": item.url} for item in not_checked(report)]),
+                                    "url": item.url, "title": item.title}
+                                   for item in not_checked(report)]),
         }
         warnings = masked([{"file": w.file, "line": w.line, "column": w.column,
                             "message": w.message, "excerpt": w.excerpt}
@@ -534,7 +535,8 @@ class _Reader:
                             "reference") from None
         return Unchecked(self.text(data, "file", where), self.number(data, "line", where),
                          self.text(data, "source", where), source_kind,
-                         self.text(data, "url", where, optional=True))
+                         self.text(data, "url", where, optional=True),
+                         self.text(data, "title", where, optional=True))
 
     def _status(self, value: Any, where: str) -> Status:
         try:
