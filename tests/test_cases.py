@@ -343,10 +343,14 @@ def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning
     ("http://a.test/annual\u2010report.pdf", "character 21 is a typographic dash (`\u2010`, "
      "U+2010), which copying from a PDF or Word puts for `-`: write `-` there"),
     ("http://a.test/annual\u2011report.pdf", "a typographic dash (`\u2011`, U+2011)"),
+    ("http://www.nice.org.uk/guidance/index.jsp?action=download&amp;o=58975", "`&amp;` is "
+     "how HTML writes `&` (the address was copied out of a web page's source or the REF2014 "
+     "data): write `&` there"),
 ])
 def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: str) -> None:
-    """A closing quote, an encoded space or quote, a typographic hyphen: each is requested
-    as written (and would be dead), so the case file says what to change."""
+    """A closing quote, an encoded space or quote, a typographic hyphen, HTML's `&amp;`:
+    each is requested as written (and would be dead), so the case file says what to
+    change."""
     text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
     (found,) = [str(w) for w in cases.parse(text, "c.yaml").warnings]
     assert found.startswith(f"c.yaml:6:10: warning: source a url `{url}`: ")
@@ -450,3 +454,9 @@ def test_references_indented_under_case_are_warned_of_so() -> None:
         "case.yaml:3:3: warning: `references:` is indented under `case:`, so it is read as "
         "part of the case; start it at the beginning of its line, as `case:` is, and indent "
         "its items under it; until then it is ignored"]
+
+
+def test_an_ampersand_as_written_in_a_query_is_no_mistake() -> None:
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: http://www.nice"
+            ".org.uk/guidance/index.jsp?action=download&o=58975\n")
+    assert cases.parse(text, "c.yaml").warnings == []

@@ -453,6 +453,12 @@ def copied_tail(value: str) -> tuple[str, str] | None:
     return None
 
 
+#: ``&amp;`` between a query's parameters (``?action=download&amp;o=58975``): HTML's
+#: ``&``, copied with the address out of a page's source or the REF2014 records, which
+#: hold the case studies' HTML.
+_ENTITY_IN_QUERY = re.compile(r"\?[^#]*?(&amp;)(?=[^&=#;]+=|&|#|$)", re.IGNORECASE)
+
+
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
@@ -464,6 +470,11 @@ def url_hint(value: str) -> str | None:
         ending, what = tail
         return (f"remove the trailing {what}, copied with the address: "
                 f"`{value[:-len(ending)]}` was probably meant")
+    entity = _ENTITY_IN_QUERY.search(value)
+    if entity is not None:
+        return (f"`{entity.group(1)}` is how HTML writes `&` (the address was copied out of a "
+                "web page's source or the REF2014 data): write `&` there, or the server gets "
+                f"a parameter named `{entity.group(1)[1:]}…`")
     dash = _TYPOGRAPHIC_HYPHENS.search(value)
     if dash is not None:
         return (f"character {dash.start() + 1} is a typographic dash (`{dash.group()}`, "
