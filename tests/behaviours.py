@@ -271,6 +271,10 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("news story cited by an address cut short, sent by its ID to its own",
      "http://www.dailymail.co.uk:{port}/news/article-2235334/Agnes-Collier-17-paralysed-",
      "moved", {}),
+    ("a tweet, cited at twitter.com, which sends it to x.com's page for scripts",
+     "http://twitter.com:{port}/salfordcarers/status/241438450061045760", "moved", {}),
+    ("a tweet on x.com, titled with the bare domain, 'Something went wrong' till it runs",
+     "http://x.com:{port}/salfordcarers/status/241438450061045761", "ok", {}),
     # The domain changed hands; and a redesign of the same page, which did not.
     ("Springboard families evaluation",
      "http://springboard-families.org.uk:{port}/evaluation.html", "drifted", {}),

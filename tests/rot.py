@@ -732,6 +732,23 @@ def _mail(h: Handler, path: str) -> None:
         h.send(404, b"<title>Not Found</title>")
 
 
+#: A tweet on x.com, as x.com answers a client without JavaScript: titled with the bare
+#: domain, a notice that JavaScript is needed, and its scripts' fallback text.
+X_SHELL = ("<!DOCTYPE html><html dir=\"ltr\" lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<title>x.com</title><script src=\"https://abs.twimg.com/responsive-web/client-"
+           "web/main.js\"></script></head><body><noscript><div><h1>JavaScript is not "
+           "available.</h1><p>We\u2019ve detected that JavaScript is disabled in this browser. "
+           "Please enable JavaScript or switch to a supported browser to continue using x.com."
+           "</p></div></noscript><div id=\"react-root\"><div id=\"ScriptLoadFailure\"><span>"
+           "Something went wrong, but don\u2019t fret \u2014 let\u2019s give it another shot."
+           "</span></div></div></body></html>").encode()
+
+
+def _twitter(h: Handler, path: str) -> None:
+    """twitter.com: every address sent to the same one on x.com."""
+    h.redirect(301, f"http://x.com:{h.server.server_address[1]}{path}")
+
+
 def _guardian_moved(h: Handler, path: str) -> None:
     """guardian.co.uk: every story sent to the same path on theguardian.com."""
     h.redirect(301, f"http://www.theguardian.com:{h.server.server_address[1]}{path}")
@@ -787,6 +804,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.salford.gov.uk": _paths({"/news/2012/young-carers-award.htm": _send(AWARD_1252,
                                                                              "text/html")}),
     "www.dailymail.co.uk": _mail,
+    "twitter.com": _twitter,
+    "x.com": _every_path(X_SHELL),
     "www.missingpeople.org.uk": _paths({"/": _send(MISSING_PEOPLE_HOME)}),
     "www.manchestereveningnews.co.uk": _paths({
         "/news/local-news/search-missing-walker-called-off-1234567": _send(WALKER_STORY)}),

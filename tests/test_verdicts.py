@@ -342,6 +342,19 @@ def test_a_page_drawn_on_the_server_in_an_applications_element_is_still_a_catch_
     assert "cannot see" not in result.detail
 
 
+def test_a_tweet_on_x_com_is_a_web_application_not_a_parked_domain() -> None:
+    """x.com titles every page with its bare domain and, without JavaScript, shows only
+    its scripts' fallback ("Something went wrong, but don't fret"): not a parked domain,
+    not an error page, but a page refcheck cannot see, and it says so."""
+    router = respx.MockRouter()
+    router.get(host="x.com").respond(200, html=rot.X_SHELL.decode())
+    (result,) = run(router, _case(["https://x.com/salfordcarers/status/241438450061045760"])
+                    ).results
+    assert result.status is Status.OK, result.detail
+    assert result.detail.endswith("refcheck cannot see whether this one holds the evidence; "
+                                  "open it in a browser to confirm")
+
+
 def test_a_parking_lander_drawn_by_a_script_is_still_a_catch_all() -> None:
     router = respx.MockRouter()
     router.get(host="salfordcarers.org.uk").respond(200, html=(

@@ -691,17 +691,28 @@ _APP_MOUNT = re.compile(
 APP_SHELL_MAX_TEXT = 200
 
 
+#: A page that says it needs JavaScript to show anything: x.com's "JavaScript is not
+#: available … Please enable JavaScript or switch to a supported browser".
+_NEEDS_SCRIPTS = re.compile(
+    rb"\bjavascript\s+is\s+(?:not\s+available|disabled|required|turned\s+off)"
+    rb"|\b(?:enable|turn\s+on|requires?|need)\s+(?:to\s+enable\s+)?javascript\b"
+    rb"|\bswitch\s+to\s+a\s+supported\s+browser\b", re.IGNORECASE)
+
+
 def app_shell(answer: Answer, page: Page | None = None) -> bool:
     """Whether a page is a web application's shell: next to no text, and the element its
     scripts draw the page on. Such an application shows the same shell at every address
     and decides in the browser what each one holds, so the shell says nothing of whether
     the cited address still shows the evidence. A domain's parking page is drawn by a
-    script too, but is titled with the bare domain name."""
+    script too, but is titled with the bare domain name; an application titled so (x.com)
+    says that it needs JavaScript, which a parking lander does not."""
     page = page or read_page(answer)
-    if page is None or not page.short or page.prose_length > APP_SHELL_MAX_TEXT \
-            or _BARE_DOMAIN.match(page.title):
+    if page is None or not page.short or page.prose_length > APP_SHELL_MAX_TEXT:
         return False
-    return _APP_MOUNT.search(answer.body[:READ_BYTES]) is not None
+    head = answer.body[:READ_BYTES]
+    if _BARE_DOMAIN.match(page.title) and not _NEEDS_SCRIPTS.search(head):
+        return False
+    return _APP_MOUNT.search(head) is not None
 
 
 def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
@@ -728,7 +739,8 @@ def parking_sign(answer: Answer, page: Page | None = None) -> str | None:
     words = _FOR_SALE.search(opening)
     if words and (bare or page.short or (not page.title and is_html(answer))):
         return f"\u201c{_short(_sentence(opening, _FOR_SALE))}\u201d"
-    if names_domain and (page.main_length < 200 or _SPONSORED.search(opening)):
+    if names_domain and (page.main_length < 200 or _SPONSORED.search(opening)) \
+            and not app_shell(answer, page):
         # Bodis, ParkingCrew, Sedo: titled with the bare domain, then sponsored links or
         # nothing until a script fills the page.
         return f"titled with the bare domain name ({page.title}) and no content of its own"

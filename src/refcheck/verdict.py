@@ -654,6 +654,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
                                  f"{_short(placeholder)}\u201d), not the evidence: the site "
                                  "that held it is gone")
     sign = error_sign(answer, page)
+    if sign is not None and not sign.strong and app_shell(answer, page):
+        # A web application's few words are its shell's, shown at every address until its
+        # scripts run (x.com's "Something went wrong, but don't fret"): not the page's.
+        sign = None
     # Error wording counts where error pages put it, and only with corroboration unless
     # it is the whole of a title part or main heading: a page with little prose of its
     # own, a title that is only the site's name, or a notice heading on a page reached by
