@@ -154,6 +154,13 @@ def test_home_pages(url: str, home: bool) -> None:
         ("https://mail.e.gov.uk/CookieAuth.dll?GetLogon?curl=Z2F&reason=0", True),  # TMG
         ("https://e.org/blog/logging-in-the-lab", False),
         ("https://e.org/authors/smith", False),
+        # Single sign-on's short names, which are folders' names too.
+        ("https://sso.e.ac.uk/cas/login?service=https%3A%2F%2Fe.ac.uk%2F", True),
+        ("https://e.ac.uk/auth?return=/x", True),
+        ("https://e.org/sso", True),
+        ("https://www.brookings.edu/about/projects/idp/un-mandate/chaloka-beyani", False),
+        ("http://www.joburg-archive.co.za/2012/pdfs/idp/idp201216.pdf", False),
+        ("https://e.ac.uk/cas/news/2013/centre-wins-award", False),
     ],
 )
 def test_login_pages(url: str, login: bool) -> None:

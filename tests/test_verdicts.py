@@ -880,3 +880,11 @@ def test_a_mobile_address_sent_to_the_desktop_site_is_ok() -> None:
     result = _redirect_case("http://en.m.wikipedia.org/wiki/Young_carer",
                             "https://en.wikipedia.org/wiki/Young_carer")
     assert result.status is Status.OK, result.detail
+
+
+def test_a_move_into_a_folder_named_like_single_sign_on_is_a_move() -> None:
+    """Brookings' project on internally displaced people is /projects/idp/: a page moved
+    there has moved, it was not sent to a sign-in."""
+    result = _redirect_case("http://www.brookings.edu/research/reports/2012/idp-mandate",
+                            "https://www.brookings.edu/projects/idp/un-mandate/report")
+    assert result.status is Status.MOVED, result.detail

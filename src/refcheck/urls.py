@@ -686,9 +686,14 @@ def _echoes(cited: str) -> Callable[[str], bool] | None:
 
 
 _LOGIN_PATH = re.compile(
-    r"/(login|log-in|log_in|logon|signin|sign-in|sign_in|sso|saml2?|idp|cas|auth|authenticate|"
+    r"/(login|log-in|log_in|logon|signin|sign-in|sign_in|saml2?|authenticate|"
     r"oauth2?|users/sign_in|account/login|accounts/login|shibboleth\.sso|"
-    r"cookieauth\.dll)(/|\.|$|\?)",  # the last, Microsoft TMG/ISA's form-based sign-in
+    r"cookieauth\.dll)(/|\.|$|\?)"  # the last, Microsoft TMG/ISA's form-based sign-in
+    # Single sign-on's short names are also folders' names (Brookings' /projects/idp/, on
+    # internally displaced people; a centre's /cas/): a sign-in only as the address's
+    # last part, or before a sign-in's own (CAS's /cas/login, Shibboleth's /idp/profile).
+    r"|/(sso|idp|cas|auth)(?:/?(?:\?|$)|\.\w{2,4}(?:\?|$)|/(?:login|logon|signin|sign-in|"
+    r"authori[sz]e|oauth2?|saml2?|profile|sso|realms)\b)",
     re.IGNORECASE,
 )
 #: Sign-in hosts, and the federations' "where are you from" services (WAYF) that send a
