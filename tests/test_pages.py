@@ -324,6 +324,20 @@ def test_a_redirect_to_a_consent_page_is_blocked(landed: str) -> None:
     assert "cite the" not in detail
 
 
+@pytest.mark.parametrize("landed", [
+    "https://www.gmc-uk.org/guidance/ethical_guidance/consent?lang=en",
+    "https://www.legislation.gov.uk/ukpga/2005/9/crossheading/consent?view=plain",
+])
+def test_a_move_to_a_page_about_consent_is_a_move(landed: str) -> None:
+    """The GMC's guidance on consent, the Mental Capacity Act's part on it: pages named
+    consent with a query of their own are pages, not a consent wall (which says where to
+    go back to)."""
+    status, detail = verdict(rot.article("Consent", "Guidance for doctors."),
+                             url="http://www.gmc-uk.org/guidance/consent_guidance.asp",
+                             landed=landed)
+    assert status is Status.MOVED, detail
+
+
 def test_a_consent_host_passed_on_the_way_back_to_the_page_is_no_landing() -> None:
     """Publishers that set a consent cookie on a consent host and send the browser back."""
     answer = Answer(URL, 200, "OK", {"content-type": HTML}, rot.HIDDEN_CARERS)

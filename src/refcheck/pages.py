@@ -1183,9 +1183,10 @@ def is_login_url(url: str) -> bool:
 #: the address to go back to: ``/cookies?returnUrl=%2Freports%2F2012``.
 _COOKIE_PAGE = re.compile(r"/(?:cookies|cookie-?policy|cookie-?settings|cookie-?preferences|"
                           r"cookie-?notice|privacy-?settings)/?$", re.IGNORECASE)
-_RETURN_PARAM = re.compile(r"(?:return|redirect|continue|next|back|destination|goto|target|"
-                           r"origin|referr?er)(?:[-_]?(?:url|uri|to|path|page))?",
-                           re.IGNORECASE)
+#: The parameters that carry the address a wall sends the visitor back to.
+_RETURN_PARAM = re.compile(r"(?:return|redirect|continue|next|back|destination|dest|goto|"
+                           r"target|origin|referr?er|done|callback|url|ref)"
+                           r"(?:[-_]?(?:url|uri|to|path|page))?", re.IGNORECASE)
 
 
 def is_consent_url(url: str) -> bool:
@@ -1197,7 +1198,12 @@ def is_consent_url(url: str) -> bool:
         return True
     if _COOKIE_PAGE.search(parts.path):
         return any(_RETURN_PARAM.fullmatch(name) for name, _ in parse_qsl(parts.query))
-    return bool(_CONSENT_PATH.search(parts.path)) and bool(parts.query)
+    # A consent wall at a site's own address says where to go back to once answered
+    # (``/consent?redirectUri=…``); a page about consent may have a query of its own
+    # (the GMC's guidance ``/guidance/consent?lang=en``, legislation's ``…/consent?view=``).
+    return bool(_CONSENT_PATH.search(parts.path)) and any(
+        _RETURN_PARAM.fullmatch(name) or value.lower().startswith(("http://", "https://", "/"))
+        for name, value in parse_qsl(parts.query, keep_blank_values=True))
 
 
 _DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|zip|epub)$", re.IGNORECASE)
