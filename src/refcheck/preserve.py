@@ -323,7 +323,8 @@ class SavePageNow:
         detail = saved.detail
         for key, name in zip(self._keys, ("[your secret key]", "[your access key]"),
                              strict=True):
-            detail = detail.replace(key, name)
+            if len(key) >= 8:  # real keys have 16 characters; a letter is no key to find
+                detail = detail.replace(key, name)
         return saved if detail == saved.detail else dataclasses.replace(saved, detail=detail)
 
     async def _submit(self, url: str) -> str | Saved:
