@@ -211,3 +211,15 @@ def test_output_named_for_a_format_gets_that_format(
     assert (tmp_path / name).read_text(encoding="utf-8").startswith(start)
     run = run_cli(str(case), "-o", str(tmp_path / name), "-f", "terminal")
     assert (tmp_path / name).read_text(encoding="utf-8").startswith("\nTest case")
+
+
+def test_output_dash_is_standard_output(tmp_path: Path, run_cli: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` wrote the report to a file named `-` ("json report written to -"), where
+    other tools take `-` for standard output; so does refcheck now."""
+    monkeypatch.chdir(tmp_path)
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "-f", "json", "-o", "-")
+    assert run.exit_code == 0
+    assert json.loads(run.stdout)["summary"]["links"] == 1
+    assert not (tmp_path / "-").exists() and "written to" not in run.stderr

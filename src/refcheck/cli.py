@@ -391,6 +391,8 @@ def opened_destinations(form: Format, output: Path | None, quiet: bool,
     """The main report (``--format``, ``--output``) and each ``--report FORMAT:PATH``,
     opened before anything is fetched or merged, so a path that cannot be written is said
     at once; none may be one of ``inputs``, the files being checked."""
+    if output is not None and str(output) == "-":  # `-o -`: standard output, as is usual
+        output = None
     destinations = [Destination(form, output, quiet=quiet, option=output_option)]
     destinations += [Destination(extra_form, path, option=report_option)
                      for extra_form, path in extra]
