@@ -717,3 +717,19 @@ def test_fix_run_twice_changes_nothing_the_second_time(
     assert path.read_bytes() == after
     assert second.exit_code == 0, second.stdout + second.stderr
     assert "nothing to change" in second.stderr
+
+
+def test_a_dead_url_with_a_copying_mistake_is_left_with_the_mistake_named(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """`url: …/page.` (a full stop copied with it) is dead as written; fix said "no
+    archive asked holds a good copy: find where the evidence went". It names the mistake,
+    as the case-file warning and the reports do."""
+    url = server.url("/page") + "."
+    path = case_file(tmp_path, f"  - id: b\n    title: Report\n    url: {url}\n")
+    before = path.read_bytes()
+    run = run_fix(str(path))
+    assert path.read_bytes() == before
+    assert (f"b: dead as written, which looks damaged: remove the trailing full stop: "
+            f"`{server.url('/page')}` was probably meant; correct it by hand, then check "
+            "again") in run.stdout
+    assert "find where the evidence went" not in run.stdout

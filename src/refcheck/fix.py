@@ -51,7 +51,14 @@ from refcheck.model import (
     decide,
 )
 from refcheck.report import literal
-from refcheck.urls import credentials_in, is_trivial_move, mask, unwrap_url, without_session
+from refcheck.urls import (
+    credentials_in,
+    is_trivial_move,
+    mask,
+    unwrap_url,
+    url_hint,
+    without_session,
+)
 
 if TYPE_CHECKING:
     from refcheck.cli import Parts
@@ -308,6 +315,12 @@ def _lost(result: LinkResult) -> Change | Kept:
     if capture is not None and result.status is Status.DRIFTED:
         return Kept(result, f"drifted, and the archived copy of {day(capture.captured)} "
                     "could not be shown to hold the quote: find the passage by hand")
+    hint = url_hint(result.cited.url) if result.cited is not None and result.status in (
+        Status.DEAD, Status.SOFT_404) else None
+    if hint is not None:
+        # The case-file warning's mistake is the likeliest reason (as the reports say).
+        return Kept(result, f"{status} as written, which looks damaged: {hint}; correct it "
+                    "by hand, then check again")
     if result.evidence is Evidence.LOST:
         return Kept(result, f"{status}, and no archive asked holds a good copy: find where "
                     "the evidence went")
