@@ -685,3 +685,18 @@ def test_terminal_links_end_where_the_url_ends(detail: str, href: str,
     Format.terminal.renderer(color=True).render(run, decide(run), out)
     targets = re.findall(r"\x1b]8;[^;]*;([^\x1b]*)\x1b", out.getvalue())
     assert href in targets
+
+
+def test_an_invalid_url_is_told_how_to_correct_it() -> None:
+    """"invalid; correct the URL on line 10 of c.yaml", and not how."""
+    run = report()
+    dead = run.results[2]
+    assert dead.cited is not None
+    cited = dataclasses.replace(dead.cited, url="https://e.org/annual report.pdf")
+    run.results[2] = dataclasses.replace(dead, cited=cited, status=Status.INVALID,
+                                         http_status=None)
+    out = io.StringIO()
+    Format.terminal.renderer().render(run, decide(run), out)
+    assert ("a - invalid; correct the URL on line 10 of c.yaml: remove the space (often damage "
+            "from copying out of a PDF), or write %20 where the address really has one\n"
+            ) in out.getvalue()

@@ -474,7 +474,9 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
         return f"archived; cite the archived copy of {day(capture.captured)}: {capture.url}"
     if status is Status.INVALID:
         where = result.cited.position.line if result.cited else result.source.position.line
-        return f"invalid; correct the URL on line {where} of {view.case.path}"
+        hint = url_hint(result.cited.url) if result.cited is not None else None
+        return (f"invalid; correct the URL on line {where} of {view.case.path}"
+                + (f": {hint}" if hint else ""))
     if status in (Status.BLOCKED, Status.ERROR):
         if not_checked_for_want_of_network(result):
             return "not checked (no network); run refcheck again when connected"
