@@ -700,3 +700,23 @@ def test_an_invalid_url_is_told_how_to_correct_it() -> None:
     assert ("a - invalid; correct the URL on line 10 of c.yaml: remove the space (often damage "
             "from copying out of a PDF), or write %20 where the address really has one\n"
             ) in out.getvalue()
+
+
+def test_github_says_no_network_once_not_on_every_link() -> None:
+    """Without a network `--format github` wrote one warning per link, all alike ("not
+    checked (no network); run refcheck again when connected"), 15 for one case file, and
+    none said it as the job's error. It is said once, as an error, with the count."""
+    from refcheck.verdict import no_network
+
+    run = report()
+    verdict = no_network("https://www.gov.uk/")
+    run.results[1:] = [dataclasses.replace(r, status=verdict.status, detail=verdict.detail,
+                                           http_status=None, final_url=None, redirects=())
+                       for r in run.results[1:]]
+    run.network_unreachable = True
+    out = io.StringIO()
+    Format.github.renderer().render(run, decide(run), out)
+    assert out.getvalue() == (
+        "::error title=refcheck::not checked: no network connection (nothing could be "
+        "reached, not even https://www.gov.uk/); connect to the internet and run refcheck "
+        "again (2 links not checked)\n")

@@ -20,6 +20,7 @@ from refcheck.report import (
     literal,
     memory_lines,
     not_checked,
+    not_checked_for_want_of_network,
     run_notes,
     sources,
 )
@@ -51,10 +52,18 @@ class GithubRenderer(Renderer):
 
     def render(self, report: RunReport, outcome: Outcome, out: TextIO) -> None:
         failing = {id(r) for r in outcome.failing}
+        unchecked = [r for r in report.results if not_checked_for_want_of_network(r)]
+        if unchecked:
+            # Said once, not as an annotation on every link (15 alike for one case file).
+            out.write(f"::error title={_property('refcheck')}::"
+                      f"{_data(literal(unchecked[0].detail))} ({len(unchecked)} link"
+                      f"{'' if len(unchecked) == 1 else 's'} not checked)\n")
         for view in sources(report):
             if not view.needs_action:
                 continue
             for result in view.results:
+                if not_checked_for_want_of_network(result):
+                    continue
                 if result.status is view.verdict or id(result) in failing:
                     position = result.cited.position if result.cited else view.source.position
                     kind = "error" if id(result) in failing else "warning"
