@@ -223,3 +223,14 @@ def test_output_dash_is_standard_output(tmp_path: Path, run_cli: Any,
     assert run.exit_code == 0
     assert json.loads(run.stdout)["summary"]["links"] == 1
     assert not (tmp_path / "-").exists() and "written to" not in run.stderr
+
+
+def test_output_under_a_file_says_it_is_a_file(tmp_path: Path, run_cli: Any) -> None:
+    """`-o case.yaml/report.json` said "Not a directory; check that the folder case.yaml
+    exists", of a file that plainly exists."""
+    case = write_case(tmp_path, [{"id": "a", "title": "A letter"}])
+    run = run_cli(str(case), "-o", str(case / "report.json"))
+    assert run.exit_code == 2
+    assert run.stderr == (f"refcheck: --output: cannot write the report to {case}/report.json: "
+                          f"Not a directory; {case} is a file, not a folder; give a path in a "
+                          "folder\n")

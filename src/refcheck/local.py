@@ -48,9 +48,14 @@ class ReportFile:
             fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
                                              dir=folder)
         except OSError as exc:
+            # The nearest folder on the way that is a file (`-o case.yaml/report.json`),
+            # if any: said as such, not as a folder that may be missing.
+            blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+            advice = (f"{blocker} is a file, not a folder; give a path in a folder"
+                      if blocker is not None else
+                      f"check that the folder {folder} exists and that you may write there")
             raise UsageError(f"{option}: cannot write the report to {path}: "
-                             f"{exc.strerror or exc}; check that the folder {folder} exists "
-                             "and that you may write there") from None
+                             f"{exc.strerror or exc}; {advice}") from None
         self._temporary = Path(temporary)
         self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
 
