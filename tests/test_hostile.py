@@ -525,3 +525,54 @@ def test_a_page_in_an_encoding_we_did_not_ask_for_is_not_called_empty(coding: by
            b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
     _, verdict, _ = serve(once(raw), path)
     assert verdict.status is Status.OK, verdict.detail
+
+
+# -- pages written to be slow to read -------------------------------------------------------
+
+
+def _within(seconds: float, work: Any) -> Any:
+    """``work()``'s result, or a failure if it has not finished in ``seconds``: a bound
+    hundreds of times what the work needs (milliseconds), far below what it took when
+    each tag was read to the end of the page (minutes)."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"still reading after {seconds} s"
+    return result[0]
+
+
+SLOW_PAGES = {
+    "unclosed titles": b"<title" * 40_000,
+    "titles without content's end": b"<title>" * 36_000,
+    "unclosed scripts": b"<p>location</p>" + b"<script>" * 32_000,
+    "unclosed meta tags": b"<meta http-equiv" * 16_000,
+    "tags that never end": b"< x=" * 64_000,
+    "unclosed app notices": b"<noscript" * 28_000,
+}
+
+
+@pytest.mark.parametrize("body", list(SLOW_PAGES.values()), ids=list(SLOW_PAGES))
+def test_a_page_of_tags_that_never_close_is_judged_in_one_pass(body: bytes) -> None:
+    """A server's page of 256 KB of ``<title<title…`` (or unclosed scripts, meta tags)
+    used to hold the whole run for minutes while refcheck read from each tag to the end of
+    the page, and every other link in flight timed out meanwhile: now it is judged as any
+    page is, at once."""
+    _, verdict, _ = _within(30, lambda: serve(once(answer(body))))
+    assert verdict.status in (Status.OK, Status.SOFT_404), verdict.detail
+
+
+@pytest.mark.parametrize("body", [b"<script>" * 500_000, b"<!--" * 1_000_000,
+                                  b"<style" * 660_000, b"< x=" * 1_000_000],
+                         ids=["scripts", "comments", "styles", "brackets"])
+def test_a_quote_is_looked_for_in_megabytes_of_unclosed_tags_in_one_pass(body: bytes) -> None:
+    """A quote is looked for in up to 32 MiB of a page: 4 MiB of unclosed tags, which took
+    hours, is read at once."""
+    from refcheck.model import Answer
+    from refcheck.text import contains_quote, page_text
+
+    page = Answer("http://e.test/", 200, "OK", {"content-type": "text/html"},
+                  body + b"<p>Evidence of impact</p>")
+    text = _within(60, lambda: page_text(page))
+    assert text is not None and contains_quote(text, "evidence of impact")
+

@@ -326,13 +326,16 @@ def _read(answer: Answer, whole: bool) -> Page:
                     len(plain), plain[:2000], False, "", (), False)
     else:
         reader = _Reader()
+        # The parser is never closed: what it holds back at the end is a tag, comment or
+        # declaration the page never ends, which a browser does not show either. Closing it
+        # made Python's parser (before 3.11.13) read from each of those openings to the
+        # end of the page: minutes of CPU for 256 KB of ``<x<x<x…``, while nothing else in
+        # the run moved (CVE-2025-6069).
         try:
             for start in range(0, len(text), CHUNK):
                 reader.feed(text[start:start + CHUNK])
                 if not whole and _plainly_long(reader):
                     break
-            else:
-                reader.close()
         except (AssertionError, ValueError):  # pragma: no cover - the parser is lenient
             pass
         main = _squash("".join(reader.main))
@@ -393,7 +396,8 @@ def _has_trigger(body: bytes) -> bool:
     return bool(_ANY_TRIGGER.find_matches_as_indexes(body[:READ_BYTES].lower()))
 
 
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+#: Linear in the page, as classify's patterns are (see there).
+_TITLE = re.compile(rb"<title[^<>]*>((?:(?!<title\b).)*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def _title_of(body: bytes) -> str:
@@ -680,10 +684,10 @@ _BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$", re
 #: application's own root element is named so too: Angular's ``<app-root>``, DSpace 7's
 #: ``<ds-app>``, YouTube's ``<ytd-app>`` (custom elements have a hyphen in their names).
 _APP_MOUNT = re.compile(
-    rb"<(?:div|main|section)\b[^>]*\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|q-app|svelte|"
+    rb"<(?:div|main|section)\b[^<>]*\bid\s*=\s*[\"']?(?:root|app|__next|__nuxt|q-app|svelte|"
     rb"main-app|react-root|application)[\"'\s>]|<[a-z][a-z0-9-]*-(?:app|root)[\s>]"
     rb"|\bng-app\b|\bdata-reactroot\b"
-    rb"|<noscript\b[^>]*>[^<]{0,200}\b(?:enable|turn\s+on|requires?|need)\b[^<]{0,80}"
+    rb"|<noscript\b[^<>]*>[^<]{0,200}\b(?:enable|turn\s+on|requires?|need)\b[^<]{0,80}"
     rb"javascript", re.IGNORECASE)
 #: A shell's own text, outside its links (YouTube's hidden guide links), is a loading notice
 #: at most: a page drawn on the server inside the same element (Next.js's ``__next``, Nuxt's,
