@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import shutil
 import socket
 import socketserver
@@ -576,3 +577,55 @@ def test_a_quote_is_looked_for_in_megabytes_of_unclosed_tags_in_one_pass(body: b
     text = _within(60, lambda: page_text(page))
     assert text is not None and contains_quote(text, "evidence of impact")
 
+
+def _form_drawn(times: int) -> bytes:
+    """A PDF of a kilobyte whose one page draws a form saying "Hello" ``times`` times: each
+    drawing is read again, so its text takes as long to read as a book's."""
+    import zlib as _zlib
+
+    content = _zlib.compress(b"/X1 Do\n" * times, 9)
+    form = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources "
+        b"<< /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(content),
+                                                                          content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 "
+        b"5 0 R >> >> /Length %d >>\nstream\n%s\nendstream" % (len(form), form)]
+    data, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table = b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    return data + (b"xref\n0 %d\n0000000000 65535 f \n%strailer\n<< /Size %d /Root 1 0 R >>\n"
+                   b"startxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table, len(objects) + 1,
+                                                  len(data)))
+
+
+def test_a_pdf_that_takes_hours_to_read_leaves_its_quote_unchecked(
+        tmp_path: Path, run_cli: Any, server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its reading stops at the budget (a clock here that moves a second at each step),
+    and the run goes on; a plain PDF read under the same clock has its quote found."""
+    from refcheck import text
+    from tests import server as served
+    from tests.conftest import write_case
+    from tests.pdfs import make_pdf
+
+    ticks = iter(range(10**9))
+    monkeypatch.setattr(text, "_cpu_seconds", lambda: float(next(ticks)), raising=False)
+    routes = {"/drawn.pdf": _form_drawn(20_000), "/plain.pdf": make_pdf(["Hello there"])}
+    def sending(pdf: bytes) -> Any:
+        return lambda h: h.send(200, pdf, content_type="application/pdf")
+
+    for path, pdf in routes.items():
+        monkeypatch.setitem(served.ROUTES, path, sending(pdf))
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Drawn", "url": server.url("/drawn.pdf"), "quote": "Hello"},
+        {"id": "b", "title": "Plain", "url": server.url("/plain.pdf"), "quote": "Hello"}])
+    links = json.loads(run_cli(str(case), "-f", "json", "--no-archive").stdout)["links"]
+    assert [link["status"] for link in links] == ["ok", "ok"]
+    assert links[0]["detail"].endswith(
+        "could not read the page's text, so the quote was not checked"), links[0]["detail"]
+    assert links[1]["detail"].endswith("the quote is there"), links[1]["detail"]

@@ -11,6 +11,7 @@ import html
 import io
 import logging
 import re
+import time
 import unicodedata
 
 from refcheck.classify import charset_of, decoded
@@ -46,17 +47,44 @@ def html_text(body: bytes, codec: str | None = "utf-8") -> str:
     return html.unescape(_TAGS.sub(" ", text))
 
 
+#: The most CPU seconds reading one PDF's text may take. A PDF can be made to take hours (a
+#: form drawn a million times from a page of a few bytes, pages that decompress to
+#: gigabytes), and nothing else in the run moves meanwhile; a real report of hundreds of
+#: pages takes a few seconds.
+PDF_SECONDS = 20.0
+#: This thread's CPU time (the budget is the PDF's work, not the machine's load).
+_cpu_seconds = time.thread_time
+
+
+class _OutOfTime(Exception):
+    pass
+
+
 def pdf_text(body: bytes) -> str | None:
-    """The text layer of a PDF, or None when it cannot be read (scanned, broken, cut off)."""
+    """The text layer of a PDF, or None when it cannot be read (scanned, broken, cut off,
+    or taking more than ``PDF_SECONDS`` to read)."""
     try:
         from pypdf import PdfReader
         from pypdf.errors import DependencyError, PyPdfError
     except ImportError:  # pragma: no cover - pypdf is a dependency
         return None
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    clock = _cpu_seconds
+    deadline = clock() + PDF_SECONDS
+
+    def in_time(*_: object) -> None:  # before each drawing operator, and each page
+        if clock() > deadline:
+            raise _OutOfTime
+
     try:
         reader = PdfReader(io.BytesIO(body), strict=False)
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        texts = []
+        for page in reader.pages:
+            in_time()
+            texts.append(page.extract_text(visitor_operand_before=in_time) or "")
+        return "\n".join(texts)
+    except _OutOfTime:
+        return None
     # What pypdf raises on the broken PDFs real evidence includes (as ``extract`` reads
     # them), and on AES where the cryptography package is missing from the install.
     except (PyPdfError, DependencyError, ValueError, KeyError, TypeError, OSError,
