@@ -308,6 +308,10 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
     ('"http://a.b/\\u0000x"', "the invisible control character `\\x00` (character 12) cannot "
      "be part of a web address; delete it (it is often left by text pasted from a document)"),
     ('"http://a.test/lost/\\e[2J"', "the invisible control character `\\x1b` (character 20)"),
+    # The C1 controls: ESC [ in one character (CSI), and the next line of old Unicode text
+    # (NEL), which is no space to write %20 for.
+    ('"http://a.test/lost/\\x9b2J"', "the invisible control character `\\x9b` (character 20)"),
+    ('"http://a.test/lost/a\\x85b"', "the invisible control character `\\x85` (character 21)"),
     ('"http://a.test/lost/re\\u00adport.pdf"', "the invisible character `\\xad` (soft "
      "hyphen, character 22) cannot be part of a web address; delete it (it is often left by "
      "text pasted from a document or a web page)"),

@@ -233,12 +233,14 @@ class UrlProblem:
     hinted: bool = False
 
 
-_WHITESPACE = re.compile(r"\s")
+#: A space, a tab, a line break; not NEL (``\x85``), a control character that is no space.
+_WHITESPACE = re.compile(r"[^\S\x85]")
 
 #: The longest URL httpx, which builds every request, accepts.
 MAX_URL_LENGTH = 65536
 #: ASCII control characters, which httpx refuses anywhere in a URL.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+#: C0 and C1 controls: ``\x9b`` is ESC [ in one character, to a terminal.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: ``scheme://`` and the authority after it (``user@host:port``), as httpx splits them.
 _AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
 _IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
