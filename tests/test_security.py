@@ -162,6 +162,8 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("see (bob:hunter2@10.0.0.1/x)", "see (****:****@10.0.0.1/x)"),
     ("https://e.org/a?next=//u:hunter2@b.org/", "https://e.org/a?next=//****:****@b.org/"),
     ("write to bob@example.org", "write to bob@example.org"),
+    ("url `e.org/x?access_token=abc` has no scheme",
+     "url `e.org/x?access_token=****` has no scheme"),
     # A name with a percent-escape is the server's name without it; the archives are
     # never sent such a parameter, and no report shows its value.
     ("https://e.org/x?%74oken=abc&to%6Ben=def&access%5Ftoken=g",

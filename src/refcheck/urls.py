@@ -49,9 +49,10 @@ _BARE_USERINFO = re.compile(
 #: query separated by semicolons) and ``#name=`` (OAuth's implicit flow puts
 #: ``access_token`` in the fragment).
 _PARAM_NAME = re.compile(r"([?&#;])([^=&;#?/\s<>\"']+)=")
-#: Where a secret value ends.
-_VALUE_END = re.compile(r"[&;#\s<>\"']|\Z")
-_PATH_VALUE_END = re.compile(r"[&;#?/\s<>\"']|\Z")
+#: Where a secret value ends: a backquote too, which closes an address quoted in a message
+#: (``url `e.org/x?token=****` has no scheme``).
+_VALUE_END = re.compile(r"[&;#\s<>\"'`]|\Z")
+_PATH_VALUE_END = re.compile(r"[&;#?/\s<>\"'`]|\Z")
 
 
 #: URLs whose answers below are remembered: as many as a whole-corpus audit has (each is
