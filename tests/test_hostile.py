@@ -629,3 +629,43 @@ def test_a_pdf_that_takes_hours_to_read_leaves_its_quote_unchecked(
     assert links[0]["detail"].endswith(
         "could not read the page's text, so the quote was not checked"), links[0]["detail"]
     assert links[1]["detail"].endswith("the quote is there"), links[1]["detail"]
+
+
+def test_other_links_are_checked_while_a_page_is_read_for_its_quote(
+        tmp_path: Path, run_cli: Any, server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a PDF for a quote may take seconds: other links go on meanwhile, rather
+    than every link in flight waiting (and timing out) until it is done. Here the other
+    link's server answers only once the reading has begun, with a redirect that must be
+    followed while the reading lasts."""
+    from refcheck import checker
+    from refcheck.text import page_text
+    from tests import server as served
+    from tests.conftest import write_case
+    from tests.pdfs import make_pdf
+
+    pdf = make_pdf(["Family intervention workers are dedicated to the families."])
+    reading = threading.Event()
+
+    def held(h: Any) -> None:
+        reading.wait(20)
+        h.redirect(302, "/page")
+
+    monkeypatch.setitem(served.ROUTES, "/slow.pdf", lambda h: h.send(
+        200, pdf, content_type="application/pdf"))
+    monkeypatch.setitem(served.ROUTES, "/held", held)
+    meanwhile: list[bool] = []
+
+    def slow_reading(answer: Any) -> str | None:
+        reading.set()
+        meanwhile.append(server.wait_for("/page", timeout=20))
+        return page_text(answer)
+
+    monkeypatch.setattr(checker, "page_text", slow_reading)
+    case = write_case(tmp_path, [
+        {"id": "a", "title": "Report", "url": server.url("/slow.pdf"),
+         "quote": "Family intervention workers"},
+        {"id": "b", "title": "Page", "url": server.url("/held")}])
+    run = run_cli(str(case), "-f", "json", "--no-archive")
+    links = json.loads(run.stdout)["links"]
+    assert meanwhile == [True]
+    assert links[0]["detail"].endswith("the quote is there"), links[0]["detail"]

@@ -552,7 +552,14 @@ class Checker:
                     verdict = judge(dataclasses.replace(findings, sent_elsewhere=sent))
         finally:
             del self._answered[key]
-        live = self._concluded(findings, verdict, citations)
+        answer = findings.fetch.answer
+        # The page's text, for the quotes, is read on a thread of its own: reading a PDF
+        # may take seconds (up to text.PDF_SECONDS), and every other link goes on meanwhile.
+        read = ((await asyncio.to_thread(page_text, answer),)
+                if answer is not None and findings.doi is None
+                and verdict.status in (Status.OK, Status.MOVED)
+                and any(c.source.quote for c in citations) else None)
+        live = self._concluded(findings, verdict, citations, read)
         landing = findings.doi.landing if findings.doi is not None else None
         if is_short_link(url) and findings.fetch.hops:
             # The archives keep the page a short link leads to, not the short link.
@@ -583,11 +590,13 @@ class Checker:
         return dataclasses.replace(findings, doi=record)
 
     def _concluded(self, findings: Findings, verdict: Verdict,
-                   citations: list[_Citation]) -> _Live:
+                   citations: list[_Citation],
+                   read: tuple[str | None] | None = None) -> _Live:
         """The verdict for each citation: the quote its source cites looked for on the
-        page, and the settings file's accepted statuses applied."""
+        page (in ``read``, its text when already read), and the settings file's accepted
+        statuses applied."""
         answer = findings.fetch.answer
-        text: list[str | None] = []
+        text: list[str | None] = list(read) if read is not None else []
 
         # A body cut at the most refcheck reads is not the whole page: a quote not found in
         # it may be further on, so it is not checked, never missing.
@@ -969,7 +978,7 @@ class Checker:
                     why = problem[1] if problem is not None else "no answer"
                     return None, f"could not be read ({why})"
                 cut = too_long_to_read(most) if answer.truncated else None
-                text = page_text(answer)
+                text = await asyncio.to_thread(page_text, answer)  # as a live page's
                 return text, cut or (None if text is not None else "could not be read as text")
             self._capture_texts[capture.url] = asyncio.create_task(read())
         text, unread = await asyncio.shield(self._capture_texts[capture.url])
