@@ -375,6 +375,14 @@ def test_headers_go_to_their_host_only_and_are_never_shown(
     ('[headers."a.example"]\n"Bad Name" = "v"\n', "not a header name"),
     ('[headers."a.example"]\nHost = "evil.example"\n', "refcheck sets this header itself"),
     ('[headers]\n"a.example" = "v"\n', "expected a table of header names and values"),
+    # A key no request's host can be: its headers would silently never be sent.
+    ('[headers."files.example.ac.uk:8443"]\nX-Key = "v"\n', 'headers."files.example.ac.uk:'
+     '8443": `files.example.ac.uk:8443` is not a host name; expected the host alone, as in '
+     '"files.example.ac.uk" (no scheme, port, path or wildcard)'),
+    ('[headers."https://a.example/"]\nX-Key = "v"\n', "is not a host name"),
+    ('[headers."*.example.ac.uk"]\nX-Key = "v"\n', "is not a host name"),
+    ('[accept]\n"www.linkedin.com:443" = [999]\n', 'accept."www.linkedin.com:443": '
+     "`www.linkedin.com:443` is not a host name"),
 ])
 def test_bad_headers_are_refused_without_showing_the_value(
         run_cli: Any, tmp_path: Path, server: EvidenceServer, toml: str,
@@ -688,3 +696,13 @@ def test_confirm_with_no_cache_says_what_to_do(run_cli: Any, tmp_path: Path,
     assert run.stderr == ("refcheck: --confirm: --confirm counts failures over past runs, "
                           "which --no-cache (or no-cache in the settings file) turns off; "
                           "give one of them, not both\n")
+
+
+def test_an_ipv6_host_is_keyed_as_a_url_writes_it(run_cli: Any, tmp_path: Path,
+                                                  server: EvidenceServer) -> None:
+    """``[headers."[::1]"]``: the host of ``http://[::1]:8080/`` is ``::1``, which the
+    headers and accepted statuses are then keyed by."""
+    (tmp_path / "refcheck.toml").write_text('[headers."[::1]"]\nX-Api-Key = "k"\n'
+                                            '[accept]\n"[::1]" = [999]\n')
+    shown = run_cli("--show-settings", str(case_in(tmp_path, server))).stdout
+    assert 'headers."::1".X-Api-Key' in shown and 'accept."::1"' in shown

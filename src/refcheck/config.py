@@ -375,6 +375,8 @@ class _Checker:
                             '"www.linkedin.com" = [999]')
         accepted = []
         for host, codes in table.items():
+            if (bad := _not_a_host(host)) is not None:
+                raise self.fail(f'accept."{host}"', bad, at=(host, "accept"))
             wrong = _not_statuses(codes)
             if wrong is not None:
                 raise self.fail(f'accept."{host}"', "expected a list of HTTP statuses, e.g. "
@@ -450,6 +452,8 @@ class _Checker:
                             'example.ac.uk"] X-Api-Key = "..."')
         found = []
         for host, headers in table.items():
+            if (bad := _not_a_host(host)) is not None:
+                raise self.fail(f'headers."{host}"', bad, at=(host, "headers"))
             if not isinstance(headers, dict):
                 raise self.fail(f'headers."{host}"', "expected a table of header names and "
                                 'values, e.g. X-Api-Key = "..."', at=(host, "headers"))
@@ -505,7 +509,21 @@ def _not_statuses(codes: object) -> str | None:
 
 
 def _host(text: str) -> str:
-    return text.strip().lower().rstrip(".")
+    """As a request names the host: an IPv6 address without its brackets."""
+    return text.strip().lower().rstrip(".").removeprefix("[").removesuffix("]")
+
+
+#: What a table of hosts (``accept``, ``headers``) is keyed by: a host name or an IP address
+#: as a URL names it, alone. A key with a scheme, port, path or wildcard would match no
+#: request, and its headers would silently never be sent.
+_HOST_KEY = re.compile(r"[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]?")
+
+
+def _not_a_host(text: str) -> str | None:
+    if _HOST_KEY.fullmatch(text.strip()):
+        return None
+    return (f"`{text}` is not a host name; expected the host alone, as in "
+            '"files.example.ac.uk" (no scheme, port, path or wildcard)')
 
 
 def _closest(key: str, known: list[str]) -> str:
