@@ -372,6 +372,8 @@ def test_headers_go_to_their_host_only_and_are_never_shown(
      'headers."a.example".X-Key: the value may not hold a line break, NUL or another '
      "control character"),
     ('[headers."a.example"]\nX-Key = "nul\\u0000"\n', "may not hold a line break, NUL"),
+    ('[headers."a.example"]\nX-Key = "one\\u0085Injected: two"\n', "may not hold a line "
+     "break, NUL"),
     ('[headers."a.example"]\n"Bad Name" = "v"\n', "not a header name"),
     ('[headers."a.example"]\nHost = "evil.example"\n', "refcheck sets this header itself"),
     ('[headers]\n"a.example" = "v"\n', "expected a table of header names and values"),

@@ -469,7 +469,8 @@ class _Checker:
                 # The value is never shown: it may be a password.
                 if not isinstance(value, str):
                     raise self.fail(where, "expected the value as text in quotes", at=line)
-                if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
+                # C1 controls too: \x85 is a line break to some readers of the request.
+                if any((ord(ch) < 32 and ch != "\t") or 127 <= ord(ch) <= 159 for ch in value):
                     raise self.fail(where, "the value may not hold a line break, NUL or "
                                     "another control character", at=line)
                 try:
