@@ -294,6 +294,28 @@ def test_docx_plain_paragraphs_are_a_source_each(tmp_path: Path) -> None:
     ]
 
 
+def _row(*cells: str) -> str:
+    return "<w:tr>" + "".join(f"<w:tc>{cell}</w:tc>" for cell in cells) + "</w:tr>"
+
+
+def test_docx_table_of_sources_with_an_id_cell_a_row(tmp_path: Path) -> None:
+    # One source a row, its id in a cell of its own, as Word shows it side by side.
+    table = "<w:tbl>" + "".join([
+        _row(_p(_t("Ref")), _p(_t("Source"))),
+        _row(_p(_t("a")), _p(_t("Letter from the Director, Anglian Water"))),
+        _row(_p(_t("b")), _p(_t("Environment Agency report http://www.example.org/ea.pdf"))),
+        _row(_p(_t("c")), _p(_t("BBC News, 4 May 2012")),
+             _p(_t("http://www.bbc.co.uk/news/uk-123"))),
+    ]) + "</w:tbl>"
+    loaded = loads_cleanly(extract(_docx(tmp_path, _HEAD + table)).to_yaml())
+    sources = [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources]
+    assert sources == [
+        ("a", "Letter from the Director, Anglian Water", []),
+        ("b", "Environment Agency report", ["http://www.example.org/ea.pdf"]),
+        ("c", "BBC News, 4 May 2012", ["http://www.bbc.co.uk/news/uk-123"]),
+    ]
+
+
 def test_docx_text_box_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
     # Word writes a text box twice (for itself and for older readers), inside a run of the
     # paragraph it is anchored in.

@@ -119,6 +119,7 @@ class _Paragraph:
     list_id: str | None = None
     level: int | None = None
     hidden: bool = False
+    label: str | None = None  # Word's label, where it numbers the paragraph
 
 
 @dataclass(eq=False)
@@ -253,6 +254,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
     #: prints it); and how deep in paragraph marks' and changed formatting's properties.
     runs: list[bool] = []
     properties = 0
+    #: For each open table row, where in ``blocks`` each of its cells begins.
+    rows: list[list[int]] = []
 
     def close(anchor: _Anchor | None, paragraph: _Paragraph | None) -> None:
         if anchor is None or not anchor.target or (anchor.hidden and not anchor.words):
@@ -284,6 +287,10 @@ def _read_part(xml: bytes, targets: dict[str, str],
                 note = element.get(f"{_W}id")
             elif tag == f"{_W}p":
                 open_paragraphs.append(_Paragraph())
+            elif tag == f"{_W}tr" and not open_paragraphs:
+                rows.append([])
+            elif tag == f"{_W}tc" and not open_paragraphs and rows:
+                rows[-1].append(len(blocks))
             elif tag == f"{_W}r":
                 runs.append(bool(open_paragraphs) and open_paragraphs[-1].hidden)
             elif tag in (f"{_W}pPr", f"{_W}rPrChange"):
@@ -311,6 +318,8 @@ def _read_part(xml: bytes, targets: dict[str, str],
                 else:
                     blocks.append(paragraph)
                 fields.clear()  # a field ends in its paragraph
+        elif tag == f"{_W}tr" and not open_paragraphs and rows:
+            _side_by_side(blocks, rows.pop())
         elif tag in (f"{_W}hyperlink", f"{_W}fldSimple") and hyperlinks:
             close(hyperlinks.pop(), paragraph)
         elif tag == f"{_W}r" and runs:
@@ -363,6 +372,31 @@ def _read_part(xml: bytes, targets: dict[str, str],
     return blocks, anchors, by_note
 
 
+#: A table cell that holds an item's id and nothing else (`5.1`, `a`, `[S3]`, `E1.`).
+_ID_CELL = re.compile(r"^[\[(]?(?:[A-Za-z]{0,4}\d{1,3}(?:\.\d{1,3})?[a-z]?|[A-Za-z]|[ivxIVX]{1,5})"
+                      r"[\])]?[.:)]?$")
+
+
+def _side_by_side(blocks: list[_Paragraph], cells: list[int]) -> None:
+    """A table row whose first cell holds only an item's id (`5.1` | `Letter from …`), as
+    a table of sources has it, read as Word shows it: the id, a tab and the next cell's
+    text, on one line. Read a cell a paragraph, the id would be an item of its own."""
+    if len(cells) < 2 or cells[1] - cells[0] != 1:
+        return
+    first = blocks[cells[0]]
+    text = "".join(part for parts in first.texts for part in parts).strip()
+    label = text or (first.label or "").strip()
+    if not label or not _ID_CELL.match(label) or first.inner or len(first.texts) > 1:
+        return
+    following = next((paragraph for paragraph in blocks[cells[1]:]
+                      if any(part.strip() for parts in paragraph.texts for part in parts)),
+                     None)
+    if following is None:
+        return
+    following.texts[0].insert(0, f"{label}\t")
+    del blocks[cells[0]]
+
+
 def _properties(paragraph: _Paragraph, element: ElementTree.Element,
                 numbering: Numbering) -> None:
     """A paragraph's style and numbering, from its properties (w:pPr)."""
@@ -382,5 +416,6 @@ def _number(paragraph: _Paragraph, numbering: Numbering) -> None:
     """Put Word's label (``1.``, ``(a)``, ``•``) before a numbered paragraph's text. The
     paragraph is counted even where it shows no text, but is not given a label alone."""
     label = numbering.label(paragraph.style, paragraph.list_id, paragraph.level)
+    paragraph.label = label
     if label and any(text.strip() for parts in paragraph.texts for text in parts):
         paragraph.texts[0].insert(0, f"{label} ")

@@ -61,6 +61,10 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("lettered", re.compile(r"^\s*([a-z]|[ivx]{1,4})[.)](?=\s)")),
     # `A.` `B.` or `I.` `II.`: only in sequence, from A or I (`F. Bechhofer`, an initial).
     ("upper", re.compile(r"^\s*([A-Z]|[IVX]{1,4})[.)](?=\s|$)")),
+    # Any short label before a tab: a table's id cell (`a` | `Letter …`, read side by
+    # side) or an id typed with a tab after it.
+    ("tabbed", re.compile(r"^\s*([\[(]?(?:[A-Za-z]{0,4}\d{1,3}(?:\.\d{1,3})?[a-z]?|[A-Za-z]|"
+                          r"[ivxIVX]{1,5})[\])]?)[.:)]?\t")),
 )
 #: A bullet at the start of a line: with no ids printed, each bullet starts an item.
 _BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7]\s+(?=\S)")
