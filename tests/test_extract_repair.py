@@ -142,11 +142,26 @@ def test_geometry_a_word_cut_at_the_margin_continues_a_slug_a_folder_and_a_numbe
     assert repair.continues("http://www.profpaulharper.com/home/school-o", "utreach",
                             wrap=True, gap=30.0, lead=42.0) is None
     assert repair.continues("http://www.example.org/report/", "state-of-the-art",
-                            wrap=True, gap=30.0, lead=80.0) is None
+                            wrap=True, gap=100.0, lead=80.0) is None
     assert repair.continues("http://www.example.org/report/", "well-known", wrap=True,
                             gap=0.0, lead=50.0) is None
     assert repair.continues("https://twitter.com/x/status/2414", "2013", wrap=True,
                             gap=30.0, lead=24.0) is None
+
+
+def test_a_url_broken_after_a_slash_as_word_breaks_urls_continues() -> None:
+    # Word breaks a long URL after `/`, leaving the line as short as the rest is long.
+    assert repair.continues("http://www.theorsociety.com/", "Pages/Awards/Beale.aspx#2011",
+                            wrap=True, gap=33.0, lead=154.0) == repair.Join("wrap")
+    assert repair.continues("http://youtu.be/", "LnQYJa9-aR0", wrap=True, gap=11.0,
+                            lead=60.5) == repair.Join("wrap")
+    assert repair.continues("http://www.education.gov.uk/speeches/a00191729/",
+                            "michael-gove-speaks-to-the-royal-society", wrap=True, gap=49.5,
+                            lead=297.0) is not None
+    # Words of the sentence after a URL that ends in `/` are not taken.
+    for word in ("and/or", "McDonald", "Pages", "well-known"):
+        assert repair.continues("http://www.example.org/", word, wrap=True, gap=11.0,
+                                lead=60.0) is None, word
 
 
 def test_geometry_a_hyphen_break_short_of_the_margin_still_continues() -> None:

@@ -127,7 +127,9 @@ def looks_like_url_part(token: str) -> bool:
     if not core or _DATE.match(core):
         return False
     if any(mark in core for mark in ("/", "=", "_", "~", "?", "#")):
-        return not is_stop_word(core.split("/", 1)[0]) or core.startswith("/")
+        # `and/or` is a word of the sentence; `Pages/Awards/Beale.aspx` is a path.
+        return (not is_stop_word(core.split("/", 1)[0]) or core.startswith("/")
+                or core.count("/") >= 2 or has_extension(core))
     if "&" in core and len(core) > 1:
         return True
     if _ESCAPE.search(core) or has_extension(core):
@@ -214,15 +216,19 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
         return None
     if strong:
         return Join("wrap")
+    if last == "/" and _CODE.match(token):
+        # A short link's code or a video's id after its folder (`youtu.be/` /
+        # `LnQYJa9-aR0`): letters of both cases and digits, which no word mixes.
+        return Join("wrap")
     if token[0].isupper():
         return None
     if any(c.isdigit() for c in token) and any(c.isalpha() for c in token) \
             and not re.match(r"^\d+(st|nd|rd|th|s)\b", token):
         return Join("wrap")
-    if last == "/" and re.match(r"[a-z0-9]+(?:-[a-z0-9]+){2,}\b", token) \
-            and _full(gap, lead, token):
-        # A slug after its folder, at the margin (`…/products/` / `portrait-uplift-
-        # optimizer`): a word of the sentence is seldom three joined by hyphens.
+    if last == "/" and re.match(r"[a-z0-9]+(?:-[a-z0-9]+){2,}\b", token):
+        # A slug after its folder, too long for the line's end (`…/products/` /
+        # `portrait-uplift-optimizer`): a word of the sentence is seldom three joined
+        # by hyphens.
         return Join("wrap", uncertain=True)
     if not last.isalnum():
         return None
@@ -238,6 +244,11 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
         # A word broken at the margin with no separator: likely, not proven.
         return Join("wrap", uncertain=True)
     return None
+
+
+#: An identifier of letters of both cases (one after its first) and digits.
+_CODE = re.compile(r"^(?=[A-Za-z0-9_-]*\d)(?=.[A-Za-z0-9_-]*[a-z])(?=.[A-Za-z0-9_-]*[A-Z])"
+                   r"[A-Za-z0-9_-]{5,}[.,;:)]?$")
 
 
 def _full(gap: float | None, lead: float | None, token: str) -> bool:
