@@ -18,7 +18,7 @@ BEHAVIOURS: list[tuple[str, str, str]] = [
     ("/soft", "soft-404", "Page not found"),
     ("/head405", "ok", "200 OK"),
     ("/head404", "ok", "200 OK"),
-    # Under the --deadline 1 these tests run with, Retry-After: 7 (and 1) is more than half
+    # Under the --deadline (1 to 4 s) these tests run with, Retry-After: 7 is more than half
     # a try's deadline: reported, not waited for.
     ("/ratelimited", "blocked", "the server asked us to wait 7 seconds; try later"),
     ("/flaky503", "ok", "200 OK"),

@@ -71,8 +71,9 @@ def test_labelled_behaviours_confusion_table_is_diagonal(
     expected["doi-field"] = "ok"
 
     # Every live page is compared with its capture (a domain that changed hands): the
-    # labelled run is too long for --compare-archive auto.
-    run = run_cli(str(write_case(tmp_path, sources)), "--format", "json", "--deadline", "1",
+    # labelled run is too long for --compare-archive auto. A deadline the trickling page
+    # meets, and an honest answer on a loaded machine does not.
+    run = run_cli(str(write_case(tmp_path, sources)), "--format", "json", "--deadline", "4",
                   "--compare-archive", "always", parts=simulated_web(waits))
     links = json.loads(run.stdout)["links"]
     reported = {link["source"]: link["status"] for link in links}
