@@ -164,6 +164,24 @@ def test_a_url_broken_after_a_slash_as_word_breaks_urls_continues() -> None:
                                 lead=60.0) is None, word
 
 
+def test_an_archived_url_broken_after_the_archives_prefix_continues() -> None:
+    for prefix, rest in (("http://webarchive.nationalarchives.gov.uk/20130129110402/",
+                          "http://www.hm-treasury.gov.uk/as2011_documents.htm"),
+                         ("http://webarchive.nationalarchives.gov.uk/+/http://",
+                          "www.cst.gov.uk/reports/files/report.pdf"),
+                         ("http://webarchive.nationalarchives.gov.uk/+/",
+                          "http://www.cst.gov.uk/reports/files/report.pdf")):
+        lines = from_text(f"Report {prefix}\n{rest} (2011)", "x").lines
+        assert [f.url for f in finder.find(lines)] == [prefix + rest]
+    # Another URL, or a DOI, after a folder of numbers is a URL of its own.
+    lines = from_text("http://eprints.lse.ac.uk/00000283/\nDOI:10.1111/1467-923X.00138",
+                      "x").lines
+    assert next(f.url for f in finder.find(lines)) == "http://eprints.lse.ac.uk/00000283/"
+    lines = from_text("http://www.example.org/\nhttp://www.example.com/", "x").lines
+    assert [f.url for f in finder.find(lines)] == ["http://www.example.org/",
+                                                   "http://www.example.com/"]
+
+
 def test_geometry_a_hyphen_break_short_of_the_margin_still_continues() -> None:
     # pdfs/00: Word broke at the URL's hyphen; the rest (181 pt) did not fit in 126 pt.
     assert repair.continues("http://www.cbs.nl/NR/rdonlyres/2FC2BE74-1AF0-462A-9C76-",

@@ -176,6 +176,12 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
     false) continue ``url``? ``gap`` and ``lead`` are the PDF's geometry: how far short of
     the right margin the URL's line ends, and the width of the next line's first word;
     ``alone`` says the token is all of its line (so it is not an item's label)."""
+    if token[:1].isalnum() and (url.endswith("://") or (
+            re.match(r"https?:|www\.", token, re.IGNORECASE)
+            and _ARCHIVE_PREFIX.search(url))):
+        # The host after its scheme (`http://` / `www.…`), or the archived URL after an
+        # archive's prefix (`…/+/` / `http://www.cst.gov.uk/…`).
+        return Join("wrap")
     if not token or starts_url(token) or token[0] in "([{<\"'\u201c\u2018`\u2014\u2013\u2022*":
         return None
     if token == "=":
@@ -249,6 +255,11 @@ def continues(url: str, token: str, *, wrap: bool, gap: float | None = None,
 #: An identifier of letters of both cases (one after its first) and digits.
 _CODE = re.compile(r"^(?=[A-Za-z0-9_-]*\d)(?=.[A-Za-z0-9_-]*[a-z])(?=.[A-Za-z0-9_-]*[A-Z])"
                    r"[A-Za-z0-9_-]{5,}[.,;:)]?$")
+
+
+#: The end of a web archive's URL, before the archived one: the UK Government Web
+#: Archive's `/+/`, a Wayback timestamp `/20130107105354/`.
+_ARCHIVE_PREFIX = re.compile(r"/(?:\+|\d{14})/$")
 
 
 def _full(gap: float | None, lead: float | None, token: str) -> bool:
