@@ -121,6 +121,15 @@ def test_refusals_are_blocked(code: int) -> None:
     assert "check it in a browser" in verdict.detail
 
 
+def test_linkedins_999_without_a_reason_is_named_not_unknown() -> None:
+    # LinkedIn sends 999 with no reason phrase: the report said "999 unknown status".
+    verdict = classify(fetch(Answer(URL, 999, "", {"content-type": "text/html"}, b"")))
+    assert verdict.status is Status.BLOCKED
+    assert "unknown status" not in verdict.detail
+    assert verdict.detail == ("a bot check (999 Request Denied, LinkedIn's refusal of "
+                              "automated requests); check it in a browser")
+
+
 def test_451_is_a_page_withheld_for_legal_reasons_not_a_refusal_of_robots() -> None:
     # US news sites answer 451 to every visitor from the UK and the EU: a browser here gets
     # it too, so the report must not say the server refuses automated checks.

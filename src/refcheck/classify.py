@@ -432,6 +432,7 @@ UNOFFICIAL_STATUSES = {
     525: "SSL Handshake Failed (Cloudflare: the site's own server's TLS failed)",
     526: "Invalid SSL Certificate (Cloudflare: the site's own server's certificate)",
     530: "Origin Error (Cloudflare: the site's own server could not be found or reached)",
+    999: "Request Denied, LinkedIn's refusal of automated requests",
 }
 
 
