@@ -143,6 +143,11 @@ ROT: list[tuple[str, str, str, dict[str, str]]] = [
     ("redirect to the home page, the error in its query", "/old/evaluation-2012.htm",
      "soft-404", {}),
     ("redirect to /index.php?notfound=1", "/old/strategy.php", "soft-404", {}),
+    ("redirect to the council's A-Z of services", "/socialcare/carers/young-carers-grant.aspx",
+     "soft-404", {}),
+    ("redirect to the site map", "/publications/2011/annual-review.htm", "soft-404", {}),
+    # Cited on purpose, the index is the page.
+    ("the A-Z of services, cited as itself", "/a-z/y", "ok", {}),
     ("redirect to the home page, the cited path in its query",
      "/old/services/young-carers.aspx", "soft-404", {}),
     ("redirect to /index.php?oldurl=, the cited address", "/old/docs/carers-strategy.htm",

@@ -494,6 +494,16 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/old/docs/carers-strategy.htm": _to("/index.php?oldurl={base}/old/docs/carers-strategy"
                                          ".htm"),
     "/old/publication/123": _to("/search?q=publication+123"),
+    # A council's redesign sends what it lost to its A-Z of services, or to the site map.
+    "/socialcare/carers/young-carers-grant.aspx": _to("/a-z/y", 301),
+    "/a-z/y": _send(site_page("Evidence Trust", "<h1>A to Z of services: Y</h1><ul><li><a "
+                              "href=\"/youth-services\">Youth services</a></li><li><a "
+                              "href=\"/young-people\">Young people</a></li></ul>",
+                              title="A to Z: Y | Evidence Trust")),
+    "/publications/2011/annual-review.htm": _to("/sitemap.aspx"),
+    "/sitemap.aspx": _send(site_page("Evidence Trust", "<h1>Site map</h1><ul><li><a href="
+                                     "\"/about\">About us</a></li></ul>",
+                                     title="Site map | Evidence Trust")),
     "/search": _send(site_page("Evidence Trust", "<h1>Search results</h1><p>0 results for "
                                "\u201cpublication 123\u201d.</p>",
                                title="Search | Evidence Trust")),

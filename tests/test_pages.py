@@ -10,7 +10,14 @@ import pytest
 
 from refcheck.classify import page_title, script_redirect_target
 from refcheck.model import Answer, Archive, Capture, Fetch, Hop, Status
-from refcheck.pages import is_error_url, is_generic_title, is_search_url, read_page, reseller_of
+from refcheck.pages import (
+    is_error_url,
+    is_generic_title,
+    is_search_url,
+    is_site_index,
+    read_page,
+    reseller_of,
+)
 from refcheck.text import page_text
 from refcheck.verdict import changed_hands, classify, worth_comparing
 from tests import rot
@@ -300,6 +307,23 @@ def test_a_redirect_to_a_search_results_page_is_soft_404() -> None:
     assert status is Status.SOFT_404 and "site search" in detail
     assert verdict(body, url="http://www.salfordcarers.org.uk/find-it/annual")[0] is \
         Status.OK  # a search cited as such is what it is
+
+
+def test_a_sites_a_to_z_and_site_map_are_indexes_and_pages_named_so_are_not() -> None:
+    for url in ("http://www.salford.gov.uk/a-z", "http://www.salford.gov.uk/a-to-z/y",
+                "http://www.salford.gov.uk/en/atoz/", "http://a.org/sitemap.aspx",
+                "http://a.org/site-map", "http://a.org/cy/a-z/c"):
+        assert is_site_index(url), url
+    for url in ("http://a.org/news/a-z-of-caring", "http://a.org/azure/report",
+                "http://a.org/docs/a-z-guide.pdf", "http://a.org/services/az/report",
+                "http://a.org/sitemaps/2012/report.html"):
+        assert not is_site_index(url), url
+    body = rot.site_page("Salford Council", "<h1>A to Z of services: Y</h1><ul><li>Youth "
+                         "services</li></ul>", title="A to Z: Y")
+    status, detail = verdict(body, landed="http://www.salfordcarers.org.uk/a-z/y")
+    assert status is Status.SOFT_404
+    assert detail == ("redirects to the site's index of its pages "
+                      "(http://www.salfordcarers.org.uk/a-z/y): the cited page is gone")
 
 
 def test_addresses_with_error_or_search_in_their_words_are_pages() -> None:

@@ -1047,6 +1047,23 @@ def is_error_url(url: str) -> bool:
     return any(_ERROR_SEGMENT.match(unquote(s)) for s in parts.path.split("/") if s)
 
 
+#: A site's index of everything it has: councils send the pages a redesign lost to their
+#: A-Z of services (``/a-z``, ``/a-to-z/y``, ``/atoz``), others to the site map.
+_SITE_INDEX = re.compile(
+    r"^(?:/[a-z]{2}(?:-[a-z]{2})?)?/(?:a-?z|a-to-z|atoz|a-z-of-services|az-index|az|"
+    r"site-?map|site-?index)(?:/[a-z])?(?:\.(?:s?html?|aspx?|php|jsp|cfm))?/?$",
+    re.IGNORECASE)
+
+
+def is_site_index(url: str) -> bool:
+    """An address that is a site's A-Z of its pages or its site map (``/a-z``,
+    ``/a-to-z/y``, ``/sitemap.aspx``)."""
+    try:
+        return _SITE_INDEX.match(urlsplit(url).path or "/") is not None
+    except ValueError:
+        return False
+
+
 _GOVUK_ORGANISATION = re.compile(r"^/government/organisations/([a-z0-9-]+)(?:/about)?/?$",
                                  re.IGNORECASE)
 

@@ -56,6 +56,7 @@ from refcheck.pages import (
     is_html,
     is_login_url,
     is_search_url,
+    is_site_index,
     is_trivial,
     is_viewer,
     login_sign,
@@ -597,6 +598,10 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
     # ASP.NET's /Error.aspx?aspxerrorpath=, /404.html, /not-found?url=, /pagenotfound.
     if is_error_url(landed) and not is_error_url(origin):
         return Status.SOFT_404, f"redirects to an error page ({landed}): the cited page is gone"
+    # A council's A-Z of services, a site map: where a redesign sends what it lost.
+    if is_site_index(landed) and not is_site_index(origin):
+        return Status.SOFT_404, (f"redirects to the site's index of its pages ({landed}): the "
+                                 "cited page is gone")
     # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
     # they no longer have.
     if is_search_url(landed) and not is_search_url(origin) and not _same_search(origin, landed):
