@@ -138,6 +138,22 @@ def test_web_continuity_into_a_capture_of_a_404_is_cited_by_a_good_capture(
     assert "20130301000000" not in path.read_text()
 
 
+def test_a_dead_url_of_a_source_whose_other_url_works_is_said_to_be_removable(
+        tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
+    """The source's evidence is live at its other URL: the lost one is not told to find
+    where the evidence went."""
+    gone, page = server.url("/gone404"), server.url("/page")
+    path = case_file(tmp_path, f"  - id: b\n    title: Report\n    urls:\n      - {gone}\n"
+                               f"      - {page}\n")
+    before = path.read_bytes()
+    run = run_fix(str(path))
+    assert path.read_bytes() == before
+    text = " ".join(run.stdout.split())
+    assert (f"dead, and no archive asked holds a good copy; the source's other URL works "
+            f"({page}): remove this one from the source, or find where its evidence went"
+            ) in text
+
+
 def test_a_dead_page_without_any_copy_is_left_and_fails_the_run(
         tmp_path: Path, run_fix: Any, server: EvidenceServer) -> None:
     path = case_file(tmp_path, f"  - id: b\n    title: Report\n    url: {server.url('/gone404')}\n")

@@ -166,6 +166,9 @@ def plan(results: Sequence[LinkResult], *, upgrade_https: bool = False,
     changes: list[Change] = []
     kept: list[Kept] = []
     seen: set[tuple[str, int, int]] = set()
+    # A source's URL that works: a lost one beside it need not be replaced.
+    working = {_source_key(r): r.cited.url for r in results
+               if r.cited is not None and r.status is Status.OK}
     for result in results:
         cited = result.cited
         if cited is None:
@@ -175,7 +178,8 @@ def plan(results: Sequence[LinkResult], *, upgrade_https: bool = False,
             continue
         seen.add(where)
         decision = decide_change(result, upgrade_https=upgrade_https,
-                                 archive_settings=archive_settings)
+                                 archive_settings=archive_settings,
+                                 works_beside=working.get(_source_key(result)))
         if isinstance(decision, Change):
             changes.append(decision)
         elif isinstance(decision, Kept):
@@ -183,13 +187,19 @@ def plan(results: Sequence[LinkResult], *, upgrade_https: bool = False,
     return changes, kept
 
 
+def _source_key(result: LinkResult) -> tuple[str, str, str]:
+    return (result.case.path, result.source.kind.value, result.source.id)
+
+
 def decide_change(result: LinkResult, *, upgrade_https: bool = False,
-                  archive_settings: ArchiveSettings | None = None) -> Change | Kept | None:
+                  archive_settings: ArchiveSettings | None = None,
+                  works_beside: str | None = None) -> Change | Kept | None:
     """The rewrite rule for one result (None: nothing to do or say). The cited URL's
     fragment (``#page=4``, ``#section-3``) goes with it to the new address, as a browser
-    takes it over a redirect: it says where in the evidence to look."""
+    takes it over a redirect: it says where in the evidence to look. ``works_beside`` is
+    another URL of the same source that works, if any."""
     decision = _decision(result, upgrade_https=upgrade_https,
-                         archive_settings=archive_settings)
+                         archive_settings=archive_settings, works_beside=works_beside)
     if not isinstance(decision, Change) or result.cited is None:
         return decision
     _, hash_sign, fragment = result.cited.url.partition("#")
@@ -201,7 +211,8 @@ def decide_change(result: LinkResult, *, upgrade_https: bool = False,
 
 
 def _decision(result: LinkResult, *, upgrade_https: bool,
-              archive_settings: ArchiveSettings | None) -> Change | Kept | None:
+              archive_settings: ArchiveSettings | None,
+              works_beside: str | None = None) -> Change | Kept | None:
     cited = result.cited
     if cited is None:
         return None
@@ -241,7 +252,7 @@ def _decision(result: LinkResult, *, upgrade_https: bool,
                       f"capture of {day(result.archive.captured)} → that capture: "
                       f"{result.archive.url}")
     if status in (Status.DEAD, Status.SOFT_404, Status.DRIFTED):
-        return _lost(result)
+        return _lost(result, works_beside)
     if status is Status.OK and cited.url.lower().startswith("http://") and _upgradable(result):
         assert result.final_url is not None
         if upgrade_https:
@@ -303,7 +314,7 @@ def _moved(result: LinkResult) -> Change | Kept:
                 "evidence, then cite it by hand")
 
 
-def _lost(result: LinkResult) -> Change | Kept:
+def _lost(result: LinkResult, works_beside: str | None = None) -> Change | Kept:
     status = result.status.value
     capture = result.archive
     if capture is not None and _has_good_copy(result):
@@ -321,6 +332,10 @@ def _lost(result: LinkResult) -> Change | Kept:
         # The case-file warning's mistake is the likeliest reason (as the reports say).
         return Kept(result, f"{status} as written, which looks damaged: {hint}; correct it "
                     "by hand, then check again")
+    if result.evidence is Evidence.LOST and works_beside is not None:
+        return Kept(result, f"{status}, and no archive asked holds a good copy; the source's "
+                    f"other URL works ({works_beside}): remove this one from the source, "
+                    "or find where its evidence went")
     if result.evidence is Evidence.LOST:
         return Kept(result, f"{status}, and no archive asked holds a good copy: find where "
                     "the evidence went")
