@@ -169,6 +169,13 @@ def test_no_format_shows_a_planted_secret_or_a_raw_escape(
     ("https://e.org/x?%74oken=abc&to%6Ben=def&access%5Ftoken=g",
      "https://e.org/x?%74oken=****&to%6Ben=****&access%5Ftoken=****"),
     ("mailto:someone@example.org", "mailto:someone@example.org"),
+    # A password holding a character no address can hold there: the URL is invalid, but
+    # it is shown. An @ in a path after a port is no password.
+    ("https://bob:pa#ss@e.org/x", "https://****:****@e.org/x"),
+    ("see `https://bob:p/ss?w@10.0.0.1:8080/x` there",
+     "see `https://****:****@10.0.0.1:8080/x` there"),
+    ("https://e.org:8443/@carers/story", "https://e.org:8443/@carers/story"),
+    ("https://medium.com/@carers/story-1a2b", "https://medium.com/@carers/story-1a2b"),
 ])
 def test_one_masking_function_covers_every_form(url: str, shown: str) -> None:
     assert mask(url) == shown
@@ -315,3 +322,22 @@ def test_a_password_in_an_address_without_its_scheme_is_not_shown_in_the_error(
     assert "s3cr3t" not in run.stderr and "`bob:`" not in run.stderr
     assert ("has no scheme; expected an address starting with https:// "
             "(https://****:****@evidence.example.org/r.pdf?)") in run.stderr
+
+
+@pytest.mark.parametrize("url", ["https://bob:PW#s3cr3t@evidence.example.org/r.pdf",
+                                 "https://bob:PW?s3cr3t@evidence.example.org/r.pdf",
+                                 "https://bob:PW/s3cr3t@evidence.example.org/r.pdf"])
+def test_a_password_no_parser_finds_is_not_shown_nor_part_of_it_named_a_port(
+        tmp_path: Path, run_cli: Any, url: str) -> None:
+    """A password with ``#``, ``?`` or ``/`` in it ends the host for every parser: the
+    address is invalid and never requested, and neither its report nor the case file's
+    warning shows the password (nor calls its first part a port to delete)."""
+    case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": url}])
+    for args in (("--check-only",), ("-f", "json", "--no-archive")):
+        run = run_cli(str(case), *args)
+        for output in (run.stdout, run.stderr):
+            assert "s3cr3t" not in output and "PW" not in output
+    link = json.loads(run.stdout)["links"][0]
+    assert link["status"] == "invalid"
+    assert link["url"] == "https://****:****@evidence.example.org/r.pdf"
+    assert "take the user name and password out of the case file" in link["detail"]

@@ -45,6 +45,13 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#\[\]<>\"']*)@")
 _BARE_USERINFO = re.compile(
     r"(?i)(?<![^\s(<\[\"'`=])(//|(?!mailto:)(?=[\w.~%!$*+-]+:))"
     r"([^\s/?#\[\]<>\"'`]*)@(?=[a-z0-9-]+\.[a-z0-9.-]|\[|[0-9])")
+#: A password written with a character an address cannot hold there (``#``, ``?``, ``/``):
+#: no parser finds the user's part (``https://bob:pa#ss@e.org/``, taken as a fragment), and
+#: the address is invalid, never requested; but it is shown, so what looks like
+#: ``user:password@host`` is masked. Not a port (``host:8080/@user``, a path with ``@``).
+_RAW_USERINFO = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s/?#\[\]<>\"'`@:]+:(?!\d*(?:[/?#]|$))"
+    r"[^\s@<>\"'`]*[/?#][^\s@<>\"'`]*)@(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d+)?(?:[/?#\s`'\")]|$))")
 #: Where a parameter's name starts: ``?name=``, ``&name=``, ``;name=`` (in a path, or a
 #: query separated by semicolons) and ``#name=`` (OAuth's implicit flow puts
 #: ``access_token`` in the fragment).
@@ -97,7 +104,8 @@ def mask(text: str) -> str:
         return f"{match.group(1)}{MASK}:{MASK}@" if ":" in user else f"{match.group(1)}{MASK}@"
 
     if "@" in text:
-        text = _BARE_USERINFO.sub(userinfo, _USERINFO.sub(userinfo, text))
+        text = _BARE_USERINFO.sub(userinfo, _USERINFO.sub(userinfo, _RAW_USERINFO.sub(
+            userinfo, text)))
     if "=" in text:
         text = _mask_params_in_prose(text)
     return text
@@ -270,6 +278,12 @@ def address_defect(url: str) -> str | None:
     authority = _AUTHORITY.match(url)
     if authority is None:
         return None
+    if "@" in url and _RAW_USERINFO.match(url):
+        # Said without the host or port a parser would make of it: that is the password.
+        return ("the address holds a user name and a password with a `#`, `?` or `/` in it, "
+                "which ends the address's host there, so it cannot be requested as written; "
+                "take the user name and password out of the case file (it is shared), or "
+                "write those characters as %23, %3F and %2F")
     host_port = authority.group(1).rpartition("@")[2]
     if host_port.startswith("["):
         end = host_port.rfind("]")
