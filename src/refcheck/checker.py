@@ -604,9 +604,7 @@ class Checker:
                if answer is not None and answer.truncated else None)
 
         present: set[str] = set()
-        # A web application's shell (a tweet on x.com, a video's page) has its text drawn
-        # by its scripts: a quote not in the few words it has is not missing.
-        drawn = answer is not None and is_html(answer) and app_shell(answer)
+        shell: list[bool] = []
 
         def found(quote: str | None) -> bool | None:
             if not text:  # a page's text (a PDF's especially) is read once, if at all
@@ -618,13 +616,25 @@ class Checker:
                 return True
             return None if cut else False
 
+        def drawn() -> bool:
+            # A web application's shell (a tweet on x.com, a video's page) has its text
+            # drawn by its scripts: a quote not in the few words it has is not missing.
+            # Asked only of a page a quote was not found in, and once: it parses the page,
+            # which ``classify`` spares most pages.
+            if not shell:
+                shell.append(answer is not None and is_html(answer) and app_shell(answer))
+            return shell[0]
+
+        def quoted(quote: str) -> Verdict:
+            if verdict.status not in (Status.OK, Status.MOVED):
+                return verdict  # no page to look in
+            there = found(quote)  # once: it normalises the page's whole text
+            return with_quote(verdict, quote, there, cut=cut,
+                              drawn=there is not True and drawn())
+
         verdicts = tuple(
             accepted(verdict if findings.doi is not None or not c.source.quote
-                     else with_quote(verdict, c.source.quote,
-                                     found(c.source.quote)
-                                     if verdict.status in (Status.OK, Status.MOVED) else None,
-                                     cut=cut,
-                                     drawn=drawn and found(c.source.quote) is not True),
+                     else quoted(c.source.quote),
                      findings.fetch, self.options.accept, c.source.quote)
             for c in citations)
         quotes = frozenset(c.source.quote for c, v in zip(citations, verdicts, strict=True)
