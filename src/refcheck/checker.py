@@ -894,10 +894,13 @@ class Checker:
         found, asked = await self.archived(original, citation, read)
         if found is None:
             return result
-        if found.url not in self._replays:
-            self._replays[found.url] = asyncio.create_task(
-                self.read_capture(found, self.fetcher.settings.max_bytes))
-        replay = await asyncio.shield(self._replays[found.url])
+        try:
+            if found.url not in self._replays:
+                self._replays[found.url] = asyncio.create_task(
+                    self.read_capture(found, self.fetcher.settings.max_bytes))
+            replay = await asyncio.shield(self._replays[found.url])
+        finally:
+            self._spent(found)
         judged = changed_hands(verdict, live.fetch.answer, found,
                                replay.answer if replay is not None else None)
         if judged is verdict:
@@ -915,10 +918,13 @@ class Checker:
         detail = result.detail
         shown = None  # whether the capture is known to hold the drifted source's quote
         quote = citation.source.quote
-        if found is not None and result.status is Status.DRIFTED and quote:
-            quote_found, unread = await self.quote_in_capture(found, quote)
-            detail = quote_in_capture_detail(detail, found, quote_found, unread)
-            shown = quote_found is True  # not read whole: not shown to hold it
+        try:
+            if found is not None and result.status is Status.DRIFTED and quote:
+                quote_found, unread = await self.quote_in_capture(found, quote)
+                detail = quote_in_capture_detail(detail, found, quote_found, unread)
+                shown = quote_found is True  # not read whole: not shown to hold it
+        finally:
+            self._spent(found)
         return dataclasses.replace(
             result, detail=detail, archive=found, lookups=asked,
             evidence=evidence_of(result.status, found, asked, shown),
@@ -952,6 +958,14 @@ class Checker:
         if memory is not None and found is not None:
             memory.found(url, target, found, self.clock())
         return found, asked
+
+    def _spent(self, capture: Capture | None) -> None:
+        """Forget the fetch that proved ``capture`` once its reader is done: ``read_capture``
+        takes it when it reads the capture, but a capture that was read already (for
+        another link, or a lookup for another date) or not at all would otherwise keep its
+        body, up to --max-bytes, for the rest of the run."""
+        if capture is not None:
+            self._proofs.pop(capture.url, None)
 
     async def read_capture(self, capture: Capture, max_bytes: int) -> Fetch:
         """A capture's own text, read up to ``max_bytes``: from the fetch that proved it,
