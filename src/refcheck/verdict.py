@@ -316,12 +316,7 @@ def quote_in_capture_detail(detail: str, capture: Capture, found: bool | None,
 
 def too_long_to_read(cut: int) -> str:
     """Of a document read only in part: why a quote not found in it is not checked."""
-    return f"is longer than the {readable_size(cut)} refcheck reads"
-
-
-def readable_size(size: int) -> str:
-    """A number of bytes as a person reads it: 32 MiB, 64 KiB."""
-    return _size(size)
+    return f"is longer than the {_size(cut)} refcheck reads"
 
 
 # -- what an HTTP exchange means ------------------------------------------------------
