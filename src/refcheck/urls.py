@@ -661,12 +661,12 @@ _HOME_PATH = re.compile(
 )
 
 
-#: Query parameters that choose no content: where the visitor came from (``utm_source``,
-#: ``ref``, ``fbclid``), and the language or region the front page is shown in. Not
-#: ``src``, ``source`` or ``from``: ``/?src=report.pdf`` may well choose a page.
+#: Query parameters that choose no content: where the visitor came from (``ref``, and the
+#: tracking parameters, ``_is_tracking``'s), and the language or region the front page is
+#: shown in. Not ``src``, ``source`` or ``from``: ``/?src=report.pdf`` may well choose a
+#: page.
 _NOT_CONTENT = re.compile(
-    r"utm_\w*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|ref|referrer|referer|"
-    r"campaign|lang|language|locale|hl|ln|region|country|redirected",
+    r"ref|referrer|referer|campaign|lang|language|locale|hl|ln|region|country|redirected",
     re.IGNORECASE)
 _HOME_VALUE = re.compile(rf"(?:{_HOME_NAMES})", re.IGNORECASE)
 
@@ -686,7 +686,8 @@ def is_home_page(url: str, *, sent_from: str | None = None) -> bool:
     if not _HOME_PATH.match(parts.path or "/"):
         return False
     echoed = _echoes(sent_from) if sent_from else None
-    return all(_NOT_CONTENT.fullmatch(name) or _HOME_VALUE.fullmatch(value)
+    return all(_NOT_CONTENT.fullmatch(name) or _is_tracking(name, value)
+               or _HOME_VALUE.fullmatch(value)
                or (echoed is not None and echoed(value))
                for name, value in parse_qsl(parts.query, keep_blank_values=True))
 
