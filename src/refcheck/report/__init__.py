@@ -436,6 +436,11 @@ def not_checked(report: RunReport) -> list[Unchecked]:
 UNCHECKED_SHOWN = 20
 
 
+#: "What to do" of an interrupted run none of whose sources checked needs attention.
+NOTHING_CHECKED_NEEDS_ATTENTION = ("No source checked needs attention, but the links not "
+                                   "checked are still to be checked (above).")
+
+
 def interruption(report: RunReport) -> str | None:
     """What every report says of a run stopped by Ctrl-C or SIGTERM (None for one that
     ran to its end): how many links were checked, so that no report of a partial run

@@ -16,6 +16,7 @@ from typing import TextIO
 from refcheck import __version__
 from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
 from refcheck.report import (
+    NOTHING_CHECKED_NEEDS_ATTENTION,
     STATUS_INFO,
     UNCHECKED_SHOWN,
     Renderer,
@@ -169,8 +170,7 @@ def _actions(report: RunReport, outcome: Outcome, views: list[SourceView]) -> li
     if outcome.exit_code is ExitCode.NO_NETWORK:
         return []
     if not todo and report.interrupted:
-        return ["<h2>What to do</h2><p>No source checked needs attention, but the links not "
-                "checked are still to be checked (above).</p>"]
+        return [f"<h2>What to do</h2><p>{html.escape(NOTHING_CHECKED_NEEDS_ATTENTION)}</p>"]
     if not todo:
         return ["<h2>What to do</h2><p>Nothing: no source needs attention.</p>"]
     rows = ["<h2>What to do</h2><table><thead><tr><th>Source</th><th>Case file</th>"

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from refcheck.model import Evidence, ExitCode, Outcome, RunReport, Status
 from refcheck.report import (
+    NOTHING_CHECKED_NEEDS_ATTENTION,
     STATUS_INFO,
     UNCHECKED_SHOWN,
     Renderer,
@@ -126,8 +127,7 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
                   f"{md_text(action(v, report.as_of))} |" for v in todo]
         lines.append("")
     elif report.interrupted:
-        lines += ["No source checked needs attention, but the links not checked are still "
-                  "to be checked (above).", ""]
+        lines += [NOTHING_CHECKED_NEEDS_ATTENTION, ""]
     elif not todo:
         lines += ["✓ No source needs attention.", ""]
     if report.warnings:
