@@ -425,7 +425,10 @@ def audit(tmp_path: Path, server: EvidenceServer) -> Path:
     """The labelled behaviours (the local server, and the hosts of the simulated web),
     with DOIs, sources with URLs on several hosts and a source without a URL, in two case
     files."""
-    items = labelled(server, free_port())
+    # Not the page that trickles until the deadline cuts it off: whether each run's other
+    # answers came in before that deadline is the machine's load, not the shards' doing
+    # (test_labelled judges it).
+    items = [item for item in labelled(server, free_port()) if item[0] != "/trickle"]
     sources: list[dict[str, Any]] = [
         {"id": f"L{i}", "title": label, "url": url, **extra}
         for i, (label, url, _, extra) in enumerate(items)]
@@ -447,8 +450,7 @@ def test_merged_shards_report_what_one_run_reports(audit: Path, tmp_path: Path,
                                                    server: EvidenceServer, run_cli: Any,
                                                    waits: Waits) -> None:
     parts = simulated_web(waits)
-    # A deadline the trickling page meets, and an answer from a loaded machine does not.
-    common = ("--deadline", "4", "--no-cache")
+    common = ("--no-cache",)
     server.reset_counts()
     whole_run = run_cli(str(audit), "--format", "json", *common, parts=parts)
     whole = json.loads(whole_run.stdout)
