@@ -838,15 +838,20 @@ class Checker:
         listing = cited is not None and cited.timestamp is None and not cited.latest
         # The capture found is read (for a drifted source's quote, or to compare with the
         # live page) from the fetch that proved it, read far enough for that.
+        # Which live citations are compared with their capture: asked once (it may read
+        # the page), so that the read asked of the lookup and the readers agree.
+        comparing = [self.archives is not None and verdict.status not in LOOKUP_STATUSES
+                     and not listing and self.compares(citation, live, verdict)
+                     for citation, verdict in zip(citations, live.verdicts, strict=True)]
         reads = [self.fetcher.settings.max_quote_bytes
                  if verdict.status is Status.DRIFTED and citation.source.quote else
-                 self.fetcher.settings.max_bytes
-                 if verdict.status not in LOOKUP_STATUSES and not listing
-                 and self.compares(citation, live, verdict) else None
-                 for citation, verdict in zip(citations, live.verdicts, strict=True)]
+                 self.fetcher.settings.max_bytes if compare else None
+                 for citation, verdict, compare in zip(citations, live.verdicts, comparing,
+                                                       strict=True)]
         read = max((r for r in reads if r is not None), default=None)
         results = []
-        for citation, verdict in zip(citations, live.verdicts, strict=True):
+        for citation, verdict, compare in zip(citations, live.verdicts, comparing,
+                                              strict=True):
             result = self._result(citation, verdict, live.fetch)
             # (A pre-2021 UKGWA list redirects to the current one: a move, of the list.)
             listed_now = listing and verdict.status in (Status.OK, Status.MOVED)
@@ -865,7 +870,7 @@ class Checker:
                                                                       (failed,)))
                 finally:
                     self.progress.looked_up()
-            elif self.archives is not None and self.compares(citation, live, verdict):
+            elif compare:
                 self.progress.looking_up()
                 try:
                     result = await self.compared(result, citation, live, verdict, original,
