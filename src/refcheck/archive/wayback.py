@@ -155,13 +155,8 @@ class Wayback(MementoArchive):
         status). Raises ``ArchiveError`` when the archive could not say."""
         mementos = await self.timemap(self.address(self.info.timemap, original),
                                       self.limiters["lookups"], target)
-        candidates = []
-        for memento in mementos:
-            timestamp = format_timestamp(memento.when)
-            candidates.append(Candidate(memento.when,
-                                        self.address(self.info.raw, original, timestamp),
-                                        self.capture_url(timestamp, original)))
-        return candidates
+        # Each at the original's address (a TimeMap's mementos are the archive's URLs).
+        return self._candidates([Memento(m.when, original) for m in mementos])
 
     async def _from_timemap(self, original: str, target: dt.datetime | None,
                             max_bytes: int | None) -> tuple[Lookup, Fetch | None]:
