@@ -18,6 +18,8 @@ import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tests.pdfs import make_pdf
+
 if TYPE_CHECKING:
     from tests.server import Handler
 
@@ -304,6 +306,7 @@ CONDITIONAL_SCRIPT = article("Short breaks survey 2013", "The results of our sur
                              "\"/welcome\"; }</script>")
 RESEARCH_REPORT = article("Young carers research report 2013", "Our research report.")
 CARERS_WEEK = article("Carers week 2013", "What young carers told us this week.")
+PHP_PDF_QUOTE = "Respite breaks made the greatest difference to attendance"
 PLONE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 BUDGET_STORY = article("Error in budget figures corrected", "The council corrected its "
                        "figures for carers' support.")
@@ -541,6 +544,10 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/files/annual-report.docx": _send(SITE_HOME, "application/vnd.openxmlformats-"
                                        "officedocument.wordprocessingml.document"),
     "/files/s3/report-2013.pdf": _send(PLONE_PDF + b"%" + b"x" * 4096, "binary/octet-stream"),
+    # A PHP download script's PDF: the blank line its include printed first, and PHP's
+    # default type, text/html. Readers find the header within the first kilobyte.
+    "/download.php/young-carers-report.pdf": _send(b"\r\n" + make_pdf([PHP_PDF_QUOTE]),
+                                                   "text/html; charset=UTF-8"),
     "/empty/report.html": _send(b""),
     "/data/young-carers-2012.csv": _send(b"year,carers\n2012,40\n", "text/plain"),
     "/status/report-2012": _send(b"OK", "text/plain"),

@@ -351,3 +351,18 @@ def test_a_dead_short_links_archived_copy_is_the_page_it_led_to(
     assert links["b"]["archive"]["url"].endswith("/lost/only-wayback")
     text = " ".join(run_cli(case, parts=simulated_web(waits)).stdout.split())
     assert "a - dead; cite the archived copy of" in text
+
+
+def test_a_pdf_after_a_scripts_blank_line_sent_as_html_is_the_document(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A download script's PDF that starts with the blank line its include printed, sent
+    as text/html (PHP's default): PDF readers find its header within the first kilobyte,
+    so it is the cited document, and its quote is read from its text."""
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Young carers report",
+         "url": server.url("/download.php/young-carers-report.pdf"),
+         "quote": rot.PHP_PDF_QUOTE}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "ok", link["detail"]
+    assert "not checked" not in link["detail"]  # the quote was read, and found

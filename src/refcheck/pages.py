@@ -25,7 +25,7 @@ from ahocorasick_rs import BytesAhoCorasick
 
 from refcheck.classify import charset_of, decoded, is_document_type, starts_like_html
 from refcheck.model import Answer
-from refcheck.text import DOCUMENT_STARTS
+from refcheck.text import starts_like_document
 from refcheck.urls import host_of, is_home_page
 
 #: How much of a page is read: error pages, parking pages and walls say what they are at
@@ -278,7 +278,7 @@ def is_html(answer: Answer) -> bool:
     """An HTML answer: so typed (and not a document sent so), or untyped or typed as a
     document and starting like HTML."""
     if answer.content_type in HTML:
-        return not answer.body.startswith(DOCUMENT_STARTS)
+        return not starts_like_document(answer.body)
     if answer.content_type == "" or is_document_type(answer.content_type):
         # Untyped, or an HTML page sent as a document (only its start is read).
         return starts_like_html(answer.body)

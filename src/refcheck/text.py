@@ -14,7 +14,7 @@ import re
 import time
 import unicodedata
 
-from refcheck.classify import charset_of, decoded
+from refcheck.classify import charset_of, decoded, starts_like_html
 from refcheck.model import Answer
 
 #: Linear in the page, as classify's patterns are (see there): a page of 32 MiB of unclosed
@@ -97,14 +97,32 @@ def pdf_text(body: bytes) -> str | None:
 #: Excel 97-2003; RTF. A download script that does not name its type sends text/html
 #: (PHP's default), and the document is there all the same.
 DOCUMENT_STARTS = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf")
+#: How far into a file a PDF reader looks for ``%PDF-``: Acrobat and pypdf read a PDF whose
+#: header follows a byte-order mark, blank lines or a script's stray output.
+PDF_HEADER_WITHIN = 1024
+
+
+def is_pdf_body(body: bytes) -> bool:
+    """Whether a body is a PDF as readers see it: ``%PDF-`` at its start, or within its first
+    kilobyte after whatever a download script printed first (a byte-order mark, a blank
+    line, a PHP warning), though not in a web page's own text."""
+    return body.startswith(b"%PDF") or (b"%PDF-" in body[:PDF_HEADER_WITHIN]
+                                        and not starts_like_html(body))
+
+
+def starts_like_document(body: bytes) -> bool:
+    """Whether a body is a document (PDF, Word, Excel, PowerPoint, RTF), whatever it was sent
+    as."""
+    return is_pdf_body(body) or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(
+        DOCUMENT_STARTS)
 
 
 def page_text(answer: Answer) -> str | None:
     """The readable text of a page or PDF; None when there is none to read (a Word file,
     whatever type it was sent as)."""
-    if answer.content_type == "application/pdf" or answer.body.startswith(b"%PDF"):
+    if answer.content_type == "application/pdf" or is_pdf_body(answer.body):
         text = pdf_text(answer.body)
-    elif answer.body.startswith(DOCUMENT_STARTS):
+    elif starts_like_document(answer.body):
         return None
     elif answer.content_type in ("text/html", "application/xhtml+xml", "text/plain", ""):
         # In the encoding the page declares: an old council page in Windows-1252 has its
