@@ -604,6 +604,12 @@ MISSING_BOYS = news_article("Moorland search for missing brothers called off",
                             "Police said the two boys could not be found after a week of "
                             "searching the moors above Oldham.")
 
+#: A story about a closure, which the paper's move to its new domain sent there: the story,
+#: though its opening sentence says "The project has closed".
+PROJECT_CLOSES = news_article("Salford young carers project closes as funding ends",
+                              "The project has closed, leaving 200 young carers without the "
+                              "respite breaks it ran for a decade.")
+
 
 #: Stories, a review and an exhibition whose names begin with an error's.
 WEB_FORGETS = news_article("Page not found \u2013 why the web forgets",
@@ -808,7 +814,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
     "www.theguardian.com": _paths({
         "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS),
         "/technology/2013/may/01/link-rot": _send(WEB_FORGETS),
-        "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND)}),
+        "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND),
+        "/society/2012/mar/01/salford-young-carers-project-closes": _send(PROJECT_CLOSES)}),
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
     # A site search cited on purpose, at the search's old address.

@@ -366,3 +366,19 @@ def test_a_pdf_after_a_scripts_blank_line_sent_as_html_is_the_document(
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "ok", link["detail"]
     assert "not checked" not in link["detail"]  # the quote was read, and found
+
+
+def test_a_story_about_a_closure_moved_to_the_papers_new_domain_is_a_move(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """guardian.co.uk's stories are sent to theguardian.com, another site by its domain: a
+    story reporting that a project has closed is still the story, moved, not a notice that
+    the body that published the evidence has closed."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Project closes (Guardian)",
+         "url": f"http://www.guardian.co.uk:{port}/society/2012/mar/01/"
+                "salford-young-carers-project-closes"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]
+    assert link["final_url"].startswith(f"http://www.theguardian.com:{port}/society/")

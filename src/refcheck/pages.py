@@ -968,7 +968,7 @@ def closure_sign(page: Page) -> str | None:
     the evidence has closed, been replaced or renamed, or None: the website's own notice
     ("This website has now closed"), or, as GOV.UK's page for a closed body has it, the
     body named by the page's heading or title ("Children's Workforce Development Council
-    has closed")."""
+    has closed"). A long page's "The project has closed" is a story's sentence."""
     names = {_squash(n).lower() for n in (*page.h1[:1], *title_segments(page.title)[:1]) if n}
     for text in (*page.headings[:4], page.lead):
         match = _CLOSED.search(text) if text else None
@@ -977,7 +977,11 @@ def closure_sign(page: Page) -> str | None:
         stop = text.rfind(". ", 0, match.start())
         begins = stop + 2 if stop >= 0 else 0
         subject = _squash(text[begins:match.start()]).rstrip(",").lower()
-        if subject in names or _CLOSED_SUBJECT.fullmatch(subject):
+        # (A site's or project's own words, "The project has closed", are a notice only on
+        # a page that is little more than that: a news story reporting a closure says so
+        # too.)
+        if subject in names or (_CLOSED_SUBJECT.fullmatch(subject)
+                                and page.main_length < NOTICE_MAX_MAIN):
             ends = text.find(". ", match.end())
             return text[begins: ends + 1 if ends >= 0 else len(text)]
     return None
