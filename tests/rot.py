@@ -899,6 +899,9 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                  301)}),
     "youngcarersnetwork.org.uk": _every_path(PROJECT_CLOSED),
     "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
+                          # GOV.UK's own short address for an organisation's page.
+                          "/dfe": _to("/government/organisations/department-for-education",
+                                      301),
                           "/government/publications/carers-strategy": _send(GOVUK_PUBLICATION),
                           "/government/organisations/department-for-education":
                               _send(GOVUK_DFE),

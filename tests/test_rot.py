@@ -382,3 +382,17 @@ def test_a_story_about_a_closure_moved_to_the_papers_new_domain_is_a_move(
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
     assert link["final_url"].startswith(f"http://www.theguardian.com:{port}/society/")
+
+
+def test_govuks_short_address_for_an_organisation_is_a_move_to_its_page(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """``www.gov.uk/dfe`` is GOV.UK's own short address for the Department for Education's
+    page, and is sent there: the organisation was cited, not a page it published, so the
+    redirect is a move, not a soft 404."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Department for Education", "url": f"http://www.gov.uk:{port}/dfe"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]
+    assert link["final_url"].endswith("/government/organisations/department-for-education")

@@ -1085,6 +1085,24 @@ def govuk_organisation(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+def is_govuk_alias_of(url: str, organisation: str) -> bool:
+    """Whether an address is GOV.UK's own short address for an organisation's page: one
+    word that spells the organisation's slug in short (``www.gov.uk/dfe`` for
+    ``department-for-education``, ``/hmrc``, ``/ofsted``), not a guide GOV.UK withdrew."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if (parts.hostname or "").lower() not in ("www.gov.uk", "gov.uk"):
+        return False
+    alias = parts.path.strip("/").lower()
+    slug = organisation.lower()
+    if not alias.isalpha() or alias[0] != slug[0]:
+        return False
+    letters = iter(slug)
+    return all(letter in letters for letter in alias)  # its letters, in the slug's order
+
+
 #: YouTube's watch page says in its player's data whether the video plays: ``"status":
 #: "ERROR"`` for a video removed or never there (the page is answered 200 all the same),
 #: ``LOGIN_REQUIRED`` for a private or age-restricted one, ``UNPLAYABLE`` for one blocked

@@ -53,6 +53,7 @@ from refcheck.pages import (
     is_consent_url,
     is_error_url,
     is_generic_title,
+    is_govuk_alias_of,
     is_html,
     is_login_url,
     is_search_url,
@@ -553,7 +554,9 @@ def classify(fetch: Fetch) -> Verdict:
     # sent (when the page does not say it closed): the publisher's page, never the cited
     # one, unless the body itself was cited by its home page.
     body = govuk_organisation(answer.url) if redirected else None
-    if body is not None and govuk_organisation(origin) is None and not is_home_page(origin):
+    # (GOV.UK's own short address for the organisation, ``www.gov.uk/dfe``, cites it.)
+    if body is not None and govuk_organisation(origin) is None and not is_home_page(origin) \
+            and not is_govuk_alias_of(origin, body):
         name = (title_segments(title)[0] if title and title_segments(title) else body)
         return Verdict(Status.SOFT_404,
                        f"redirects to GOV.UK's page for {name} ({answer.url}), not to the cited "
