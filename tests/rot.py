@@ -909,6 +909,12 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                               _send(GOVUK_WITHDRAWN),
                           "/government/consultations/young-carers": _send(GOVUK_CONSULTATION)}),
     "carers-trust-salford.org.uk": _paths({"/about/evaluation": _send(REDESIGNED)}),
+    # An international body's country office, its page moved to the country's code
+    # (Azerbaijan's, az): the office's page, not an A-Z.
+    "www.childrens-fund.org": _paths({
+        "/azerbaijan/": _to("/az/", 301),
+        "/az/": _send(site_page("Children's Fund", "<h1>Children's Fund in Azerbaijan</h1>"
+                                f"<p>{ARTICLE}</p>", title="Azerbaijan | Children's Fund"))}),
     "www.northshire.gov.uk": _paths({
         "/socialcare/youngcarers/strategy2012.htm": _to("/children-and-families/young-carers/"
                                                         "strategy", 301),

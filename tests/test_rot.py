@@ -396,3 +396,17 @@ def test_govuks_short_address_for_an_organisation_is_a_move_to_its_page(
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
     assert link["final_url"].endswith("/government/organisations/department-for-education")
+
+
+def test_a_country_offices_page_moved_to_its_country_code_az_is_a_move(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """``/az/`` is Azerbaijan's code on an international body's site as well as some
+    councils' A-Z: a country office's page sent there, titled for the country and not for
+    an index, is a move, not a redirect to the site's index of its pages."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Children's Fund in Azerbaijan",
+         "url": f"http://www.childrens-fund.org:{port}/azerbaijan/"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]

@@ -1054,18 +1054,27 @@ def is_error_url(url: str) -> bool:
 #: A site's index of everything it has: councils send the pages a redesign lost to their
 #: A-Z of services (``/a-z``, ``/a-to-z/y``, ``/atoz``), others to the site map.
 _SITE_INDEX = re.compile(
-    r"^(?:/[a-z]{2}(?:-[a-z]{2})?)?/(?:a-?z|a-to-z|atoz|a-z-of-services|az-index|az|"
+    r"^(?:/[a-z]{2}(?:-[a-z]{2})?)?/(a-?z|a-to-z|atoz|a-z-of-services|az-index|az|"
     r"site-?map|site-?index)(?:/[a-z])?(?:\.(?:s?html?|aspx?|php|jsp|cfm))?/?$",
     re.IGNORECASE)
+#: What an A-Z of a site's pages is titled: "A-Z of services", "A to Z: Y", "Site map".
+_INDEX_TITLE = re.compile(r"\ba\s*(?:-|\u2013|to)\s*z\b|\bsite\s*(?:map|index)\b|\bindex\b",
+                          re.IGNORECASE)
 
 
-def is_site_index(url: str) -> bool:
+def is_site_index(url: str, *, title: str | None = None) -> bool:
     """An address that is a site's A-Z of its pages or its site map (``/a-z``,
-    ``/a-to-z/y``, ``/sitemap.aspx``)."""
+    ``/a-to-z/y``, ``/sitemap.aspx``). Given the ``title`` of the page there, ``/az``,
+    which is also Azerbaijan's and Azerbaijani's code (an international body's page for
+    its office there, ``/az/``), counts only where the title names an A-Z."""
     try:
-        return _SITE_INDEX.match(urlsplit(url).path or "/") is not None
+        match = _SITE_INDEX.match(urlsplit(url).path or "/")
     except ValueError:
         return False
+    if match is None:
+        return False
+    return (title is None or match.group(1).lower() != "az"
+            or _INDEX_TITLE.search(title) is not None)
 
 
 _GOVUK_ORGANISATION = re.compile(r"^/government/organisations/([a-z0-9-]+)(?:/about)?/?$",

@@ -597,7 +597,7 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
     if is_error_url(landed) and not is_error_url(origin):
         return Status.SOFT_404, f"redirects to an error page ({landed}): the cited page is gone"
     # A council's A-Z of services, a site map: where a redesign sends what it lost.
-    if is_site_index(landed) and not is_site_index(origin):
+    if is_site_index(landed, title=page_title(answer)) and not is_site_index(origin):
         return Status.SOFT_404, (f"redirects to the site's index of its pages ({landed}): the "
                                  "cited page is gone")
     # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
