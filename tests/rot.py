@@ -818,6 +818,14 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/society/2012/mar/01/salford-young-carers-project-closes": _send(PROJECT_CLOSES)}),
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
+    # A comparison site whose ``cmp`` chooses what is compared (not the Guardian's CMP
+    # campaign tag): its comparison moved, the choice kept.
+    "www.carecompare.org.uk": _query_paths({
+        "/compare.php?cmp=respite-vs-day-care": _to("/compare?cmp=respite-vs-day-care", 301),
+        "/compare?cmp=respite-vs-day-care": _send(site_page(
+            "Care Compare", f"<h1>Respite breaks compared with day care</h1><p>{ARTICLE}</p>",
+            title="Respite breaks vs day care | Care Compare")),
+        "/compare?cmp=respite-vs-home-care": _to("/compare?cmp=respite-vs-day-care", 301)}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

@@ -410,3 +410,25 @@ def test_a_country_offices_page_moved_to_its_country_code_az_is_a_move(
     (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
+
+
+def test_a_query_the_cited_address_chose_its_page_by_is_kept_in_the_move(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A comparison site's ``?cmp=`` chooses what is compared, though the Guardian's
+    ``CMP`` is a campaign tag of the same name: a comparison cited with it, moved, is to be
+    cited with it (never without, which is another page), and one sent to another
+    comparison is no same page."""
+    port = server.server_address[1]
+    site = f"http://www.carecompare.org.uk:{port}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Respite compared",
+         "url": f"{site}/compare.php?cmp=respite-vs-day-care"},
+        {"id": "b", "title": "Home care compared",
+         "url": f"{site}/compare?cmp=respite-vs-home-care"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "moved", links["a"]["detail"]
+    assert links["a"]["detail"] == (f"moved to {site}/compare?cmp=respite-vs-day-care; cite "
+                                    "the new address")
+    assert links["b"]["status"] == "moved", links["b"]["detail"]
+    assert f"{site}/compare?cmp=respite-vs-day-care" in links["b"]["detail"]

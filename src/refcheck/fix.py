@@ -256,7 +256,7 @@ def _decision(result: LinkResult, *, upgrade_https: bool,
     if status is Status.OK and cited.url.lower().startswith("http://") and _upgradable(result):
         assert result.final_url is not None
         if upgrade_https:
-            new = without_session(result.final_url)
+            new = without_session(result.final_url, cited=cited.url)
             return Change(result, new, "https", f"redirects to the same page over https → {new}")
         return None
     if status in (Status.BLOCKED, Status.ERROR):
@@ -287,8 +287,9 @@ def _has_good_copy(result: LinkResult) -> bool:
 
 def _moved(result: LinkResult) -> Change | Kept:
     # The address to cite has no visitor's session in it, if the server added one.
-    new = without_session(result.final_url) if result.final_url is not None else None
     assert result.cited is not None
+    new = (without_session(result.final_url, cited=result.cited.url)
+           if result.final_url is not None else None)
     if new is None:
         return Kept(result, "moved, but refcheck did not see where to; check it by hand")
     if credentials_in(new) - credentials_in(result.cited.url):

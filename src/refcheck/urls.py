@@ -577,15 +577,19 @@ def _is_cookie_check(pair: str, checked: bool) -> bool:
                         or unquote(pair.partition("=")[0]).lower() == "code")
 
 
-def without_session(url: str) -> str:
+def without_session(url: str, *, cited: str | None = None) -> str:
     """``url`` without a visitor's session in its path or query: the address to cite when
     a server put one there on the way (a session is one visitor's, and expires), nor
     Springer Nature's ``?error=cookies_not_supported&code=…``, nor the parameters that
-    only track where the visitor came from (``utm_source``, ``at_medium``, ``via=ihub``)."""
+    only track where the visitor came from (``utm_source``, ``at_medium``, ``via=ihub``).
+    A parameter named as a tracking one that the ``cited`` address has too is kept: the
+    citer chose it, and a name such as ``cmp`` (the Guardian's campaign tag) may choose
+    the page on another site (a comparison site's ``?cmp=respite-vs-day-care``)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
+    chosen = _param_names(cited) if cited is not None else frozenset()
     path = _ASPNET_SESSION.sub("", _SESSION_PATH_PARAM.sub(
         lambda m: m.group(0) if names_a_page(m.group(1), m.group(2)) else "", parts.path))
     query = parts.query
@@ -594,11 +598,25 @@ def without_session(url: str) -> str:
         checked = _COOKIE_CHECK in (p.lower() for p in pairs)
         query = "&".join(pair for pair in pairs
                          if not _is_session(*pair.partition("=")[::2])
-                         and not _is_tracking(*pair.partition("=")[::2])
+                         and not (_is_tracking(*pair.partition("=")[::2])
+                                  and _param_name(pair) not in chosen)
                          and not _is_cookie_check(pair, checked))
     if path == parts.path and query == parts.query:
         return url
     return urlunsplit(parts._replace(path=path, query=query))
+
+
+def _param_name(pair: str) -> str:
+    return unquote(pair.partition("=")[0]).lower()
+
+
+def _param_names(url: str) -> frozenset[str]:
+    """The names of an address's query parameters, as ``_param_name`` spells them."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return frozenset()
+    return frozenset(_param_name(pair) for pair in query.split("&") if pair)
 
 
 #: Second-level names under which a country's organisations register theirs:
@@ -616,8 +634,9 @@ def site_of(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _comparable(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(without_session(url))
+def _comparable(url: str, other: str) -> tuple[str, str, str]:
+    # (A tracking parameter both addresses name is compared: ``?cmp=`` may choose a page.)
+    parts = urlsplit(without_session(url, cited=other))
     host = (parts.hostname or "").lower()
     host = host.removeprefix("www.")
     # A site's mobile host is the site (``m.bbc.co.uk``, ``en.m.wikipedia.org``,
@@ -643,7 +662,7 @@ def is_trivial_move(original: str, final: str) -> bool:
     path's letter case or percent-encoding changed, the query's parameters put in another
     order: the same page (the server names its own spelling of the cited address)."""
     try:
-        return _comparable(original) == _comparable(final)
+        return _comparable(original, final) == _comparable(final, original)
     except ValueError:
         return False
 

@@ -563,8 +563,8 @@ def classify(fetch: Fetch) -> Verdict:
                        "page: the body that published it has closed or merged, and the page "
                        "is gone", final_url=final_url, page_title=title)
     if redirected:
-        return Verdict(Status.MOVED, f"moved to {without_session(answer.url)}; cite the new "
-                       "address",
+        return Verdict(Status.MOVED, f"moved to {without_session(answer.url, cited=origin)}; "
+                       "cite the new address",
                        final_url=final_url, page_title=title)
     detail = describe_status(code, answer.reason)
     if fetch.hops:
