@@ -432,3 +432,22 @@ def test_a_query_the_cited_address_chose_its_page_by_is_kept_in_the_move(
                                     "the new address")
     assert links["b"]["status"] == "moved", links["b"]["detail"]
     assert f"{site}/compare?cmp=respite-vs-day-care" in links["b"]["detail"]
+
+
+def test_a_quote_with_the_quoters_brackets_and_spaced_dots_is_found(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A quote as quotations are written: a capital changed in brackets ("[T]he"), the
+    quoter's words in brackets, words left out with ". . ." (the legal style). The page
+    holds what the quote quotes, so it is ok, not drifted."""
+    port = server.server_address[1]
+    url = f"http://www.salfordcarers.org.uk:{port}/reports/respite-breaks"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Respite", "url": url,
+         "quote": "[T]he evaluation found that respite breaks . . . made the greatest "
+                  "difference [to young carers]"},
+        {"id": "b", "title": "Respite", "url": url,
+         "quote": "[T]he evaluation found that respite breaks made no difference"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "ok", links["a"]["detail"]
+    assert links["b"]["status"] == "drifted", links["b"]["detail"]

@@ -138,7 +138,8 @@ def contains_quote(text: str, quote: str) -> bool:
     the words do not match as spaced, they are matched without spaces: a page's markup
     splits words a browser shows whole (a drop capital, ``<span>T</span>he``) and PDF text
     has spaces a reader never sees ("Fam ily"), or loses those it does. A quote that leaves
-    words out ("…", "[...]") matches where its parts are there, in order."""
+    words out ("…", "[...]", ". . .") or puts the quoter's in square brackets ("[T]he",
+    "[sic]") matches where its other parts are there, in order."""
     parts = [p.strip("\"'. ") for p in _ELISION.split(normalise(quote))]
     parts = [p for p in parts if p]
     if not parts:
@@ -149,8 +150,10 @@ def contains_quote(text: str, quote: str) -> bool:
     return _in_order([_SPACE.sub("", p) for p in parts], _SPACE.sub("", have))
 
 
-#: Where a quote leaves words out: "…", "...", "[…]", "(...)".
-_ELISION = re.compile(r"\s*[\[(]?\s*\.{3,}\s*[\])]?\s*")
+#: Where a quote leaves words out or puts its own in: "…", "...", ". . ." (the legal
+#: style), "[…]", "(...)", and the quoter's words in square brackets, which stand in for
+#: the page's: "[T]he service", "the council [Salford] agreed", "[sic]".
+_ELISION = re.compile(r"\s*(?:[\[(]?\s*(?:\.{3,}|\.(?:\s\.){2,})\s*[\])]?|\[[^\[\]]{0,80}\])\s*")
 
 
 def _in_order(parts: list[str], text: str) -> bool:
