@@ -861,6 +861,23 @@ def test_pdf_text_map_giving_half_a_character_still_gives_a_case_file(tmp_path: 
         ("Another report of the evaluation", "http://www.example.org/b.pdf")]
 
 
+def test_pdf_ligatures_inside_a_url_are_read_as_their_letters(tmp_path: Path) -> None:
+    # A typesetter joins f-i and f-l into one glyph; the PDF's text map gives U+FB01/U+FB02,
+    # which no URL holds: requested as printed, the address is another one.
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Title of case study: Cleaner rivers",
+        "5. Sources to corroborate the impact",
+        "1. Environment Agency pro~le, http://www.example.org/pro~les/over^ow.pdf",
+    ], to_unicode={"~": "FB01", "^": "FB02"}))
+    extraction = extract(path)
+    loaded = loads_cleanly(extraction.to_yaml())
+    assert [u.url for u in loaded.case.sources[0].urls] == [
+        "http://www.example.org/profiles/overflow.pdf"]
+    assert "printed (page 1, line 3): http://www.example.org/pro\ufb01les/over\ufb02ow.pdf" \
+        in extraction.to_yaml()
+
+
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 

@@ -43,6 +43,8 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("entity", "HTML entities in the text (`&amp;`)", "entities decoded"),
     Rule("invisible", "soft hyphens, zero-width spaces or typographic dashes inside the URL",
          "removed, or read as `-`"),
+    Rule("ligature", "a ligature the typesetter printed inside the URL (`ﬁ`, `ﬂ`, `ﬀ`: "
+         "`pro\ufb01le`)", "read as its letters (`profile`)"),
     Rule("no-scheme", "no scheme (`www.evaloc.org.uk`)", "`http://` added"),
     Rule("one-slash", "`http:/` with one slash at the start", "the second slash added"),
     Rule("trailing", "punctuation of the sentence after the URL (`.`, `,`, `;`, `:`)",
@@ -297,6 +299,10 @@ def _space_join(url: str, token: str, strong: bool) -> Join | None:
 _INVISIBLE = str.maketrans({"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "",
                             "\ufeff": "", "\u2010": "-", "\u2011": "-", "\u2012": "-",
                             "\u2013": "-"})
+#: The Latin ligatures of Unicode's Alphabetic Presentation Forms, as a PDF's text map gives
+#: them for the glyphs a typesetter joined: no URL holds one, its letters were typed.
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi",
+                            "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
 _TRAILING = ".,;:!?'\"`\\\u2019\u201d\u2026*"
 _CLOSERS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _GLUED = re.compile(
@@ -336,6 +342,7 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
     if "&" in url and ";" in url:
         apply("entity", html.unescape(url))
     apply("invisible", url.translate(_INVISIBLE))
+    apply("ligature", url.translate(_LIGATURES))
     if doi:
         return Cleaned(url, tuple(rules))
     apply("ocr-pipe", _PIPE.sub("l", url))
