@@ -134,6 +134,29 @@ def test_bullets_are_sources_of_their_own(tmp_path: Path) -> None:
         ("3", "Briefing", ["http://www.example.org/b"])]
 
 
+@pytest.mark.parametrize("mark", ["-", "\u2013", "\u2014", "*"])
+def test_hyphen_and_dash_bullets_are_sources_of_their_own(tmp_path: Path, mark: str) -> None:
+    # A list typed with hyphens or dashes for bullets; one line starting with a dash inside
+    # a source (`- 15`) is a wrapped line, not a bullet.
+    path = tmp_path / "case.txt"
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    f"{mark} Letter from the Director of Public Health\n"
+                    f"{mark} Environment Agency report http://www.example.org/a.pdf\n"
+                    f"{mark} Briefing http://www.example.org/b\n", encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Letter from the Director of Public Health", []),
+        ("2", "Environment Agency report", ["http://www.example.org/a.pdf"]),
+        ("3", "Briefing", ["http://www.example.org/b"])]
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "Hansard, HC Deb, 4 May 2012, columns 12\n- 15\n\n"
+                    "Environment Agency report http://www.example.org/a.pdf\n",
+                    encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [s.title for s in loaded.case.sources] == [
+        "Hansard, HC Deb, 4 May 2012, columns 12 - 15", "Environment Agency report"]
+
+
 _MARKDOWN = """\
 # Impact case study (REF3)
 

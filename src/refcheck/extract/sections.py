@@ -68,6 +68,10 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 #: A bullet at the start of a line: with no ids printed, each bullet starts an item.
 _BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7]\s+(?=\S)")
+#: Marks that are bullets where a list is made of them (a hyphen, a dash, `*`, an arrow),
+#: but may also start a wrapped line (`pages 12` / `- 15`): each is a bullet where two or
+#: more lines start with it.
+_MARK = re.compile(r"^\s*([-\u2013\u2014*\u27a2\uf0d8])\s+(?=\S)")
 
 
 @dataclass
@@ -277,6 +281,7 @@ def items(lines: Sequence[Line]) -> list[Item]:
     inked = [index for index, line in enumerate(lines) if line.text.strip()]
     by_paragraph = bool(inked) and any(line.paragraph for line in lines) and all(
         line.text.strip() for line in lines[inked[0]:inked[-1] + 1])
+    marks = Counter(mark.group(1) for line in lines if (mark := _MARK.match(line.text)))
     for line in lines:
         if not line.text.strip():
             if current.lines:
@@ -284,6 +289,8 @@ def items(lines: Sequence[Line]) -> list[Item]:
                 current = Item(None)
             continue
         bullet = _BULLET.match(line.text)
+        if bullet is None and (mark := _MARK.match(line.text)) and marks[mark.group(1)] >= 2:
+            bullet = mark
         if bullet or (by_paragraph and line.paragraph and current.lines
                       and not (_ONLY_URL.match(line.text) and not any(
                           _URLISH.search(before.text) for before in current.lines))):
