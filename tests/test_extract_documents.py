@@ -157,6 +157,24 @@ def test_hyphen_and_dash_bullets_are_sources_of_their_own(tmp_path: Path, mark: 
         "Hansard, HC Deb, 4 May 2012, columns 12 - 15", "Environment Agency report"]
 
 
+@pytest.mark.parametrize("heading", [
+    "Sources to corroborate", "5. Sources", "5 Sources:", "Corroborating sources",
+    "5. Corroborating evidence", "Section 5: Sources to corroborate"])
+def test_section_5_under_another_templates_heading(tmp_path: Path, heading: str) -> None:
+    # Drafts and other templates word section 5's heading otherwise; a sentence starting
+    # with the same words is not a heading.
+    path = tmp_path / "case.txt"
+    path.write_text("Title of case study: T\n4. Details of the impact\n"
+                    "Sources to corroborate this are listed below, http://www.example.org/x\n"
+                    f"{heading}\n1. Letter from the Director\n"
+                    "2. Environment Agency report http://www.example.org/a.pdf\n",
+                    encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Letter from the Director", []),
+        ("2", "Environment Agency report", ["http://www.example.org/a.pdf"])]
+
+
 _MARKDOWN = """\
 # Impact case study (REF3)
 

@@ -29,6 +29,14 @@ _HEADING = {n: re.compile(rf"{_NUMBER}(?:{n}\s*[.):\-\u2013\u2014]?\s*)?{words}"
 #: the` / `impact`).
 _NUMBERED = {n: re.compile(rf"{_NUMBER}{n}\s*[.):\-\u2013\u2014]?\s*[A-Za-z]", re.IGNORECASE)
              for n in _HEADINGS}
+#: Section 5's heading as other templates and drafts word it (`Sources to corroborate`,
+#: `Corroborating sources`, `5. Sources`), looked for only where the template's is not
+#: printed, and only as a line of its own: a sentence may start with the same words.
+_LOOSE_5 = re.compile(
+    rf"{_NUMBER}(?:(?:5\s*[.):\-\u2013\u2014]?\s*)?(?:sources\s+(?:to|that)\s+corroborate"
+    r"(?:\s+(?:the\s+)?impact)?|corroborating\s+(?:sources|evidence)|sources\s+of\s+"
+    r"corroboration|(?:sources\s+of\s+)?corroboration)|5\s*[.):\-\u2013\u2014]?\s*"
+    r"(?:sources?|evidence)(?:\s+of\s+(?:the\s+)?impact)?)\s*:?\s*$", re.IGNORECASE)
 #: Running heads and feet of the template's pages.
 _FURNITURE = re.compile(
     r"^\s*(?:impact case study \(ref\s*3b?\)|page \d+( of \d+)?|\d{1,3})\s*$", re.IGNORECASE)
@@ -113,6 +121,12 @@ def split(document: Document) -> Sections:
             if _wrapped_heading(n, lines, index):
                 starts[n], bodies[n] = index, index + 2
                 break
+    if 5 not in starts:
+        after = max(starts.values(), default=-1)
+        loose = next((index for index in range(after + 1, len(lines))
+                      if _LOOSE_5.match(lines[index].text)), None)
+        if loose is not None:
+            starts[5], bodies[5] = loose, loose + 1
     text = "\n".join(line.text for line in document.lines[:40])
     ref2014 = (bool(re.search(r"\(REF3b\)|\bREF\s?2014\b", text))
                or _latest_year(document) <= 2013)
