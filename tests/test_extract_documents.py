@@ -919,6 +919,24 @@ def test_pdf_ligatures_inside_a_url_are_read_as_their_letters(tmp_path: Path) ->
         in extraction.to_yaml()
 
 
+def test_pdf_bullet_on_a_line_of_its_own_starts_a_source(tmp_path: Path) -> None:
+    # A bullet set a point or two off its text's baseline is a line of its own in the text
+    # layer; each still starts a source, not a `•` at the end of the one before.
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Title of case study: Cleaner rivers",
+        "5. Sources to corroborate the impact",
+        "~", "Letter from the Director of Public Health",
+        "~", "Environment Agency report, http://www.example.org/a.pdf",
+        "~", "Briefing http://www.example.org/b",
+    ], to_unicode={"~": "2022"}))
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Letter from the Director of Public Health", []),
+        ("2", "Environment Agency report", ["http://www.example.org/a.pdf"]),
+        ("3", "Briefing", ["http://www.example.org/b"])]
+
+
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 

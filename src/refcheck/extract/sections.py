@@ -75,11 +75,12 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"[ivxIVX]{1,5})[\])]?)[.:)]?\t")),
 )
 #: A bullet at the start of a line: with no ids printed, each bullet starts an item.
-_BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7]\s+(?=\S)")
+#: A PDF may give the bullet a line of its own, set a little above or below its text.
+_BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7](?:\s+(?=\S)|\s*$)")
 #: Marks that are bullets where a list is made of them (a hyphen, a dash, `*`, an arrow),
 #: but may also start a wrapped line (`pages 12` / `- 15`): each is a bullet where two or
 #: more lines start with it.
-_MARK = re.compile(r"^\s*([-\u2013\u2014*\u27a2\uf0d8])\s+(?=\S)")
+_MARK = re.compile(r"^\s*([-\u2013\u2014*\u27a2\uf0d8])(?:\s+(?=\S)|\s*$)")
 
 
 @dataclass
