@@ -5,12 +5,15 @@ from __future__ import annotations
 
 def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None,
              more_pages: list[list[str]] | None = None,
-             space_before: frozenset[int] = frozenset()) -> bytes:
+             space_before: frozenset[int] = frozenset(),
+             column: list[str] | None = None) -> bytes:
     """A PDF printing ``lines`` in Helvetica, 14 points apart, and ``more_pages`` on pages
     of their own after it. ``space_before`` numbers the lines (of every page, from 0) set
     8 points further down, as Word spaces paragraphs. ``to_unicode`` gives the font a
     text map (a ToUnicode CMap): each printable ASCII character maps to itself, except the
-    characters given, which map to the UTF-16 code units in hex given (``{"~": "D83D"}``)."""
+    characters given, which map to the UTF-16 code units in hex given (``{"~": "D83D"}``).
+    ``column`` is a second column of the first page, its lines beside the first ones, from
+    x = 320."""
 
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -19,6 +22,9 @@ def make_pdf(lines: list[str], *, to_unicode: dict[str, str] | None = None,
     streams = ["BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(
         ("0 -8 Td " if index in space_before else "") + f"({escape(line)}) Tj T*"
         for index, line in enumerate(page)) + " ET" for page in pages]
+    if column:
+        streams[0] += " BT /F1 11 Tf 320 780 Td 14 TL " + " ".join(
+            f"({escape(line)}) Tj T*" for line in column) + " ET"
     font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     # Objects 1-2 the catalogue and page tree, 3-4 the first page and its text, 5 the
     # font (6 its text map), then each further page and its text.

@@ -937,6 +937,35 @@ def test_pdf_bullet_on_a_line_of_its_own_starts_a_source(tmp_path: Path) -> None
         ("3", "Briefing", ["http://www.example.org/b"])]
 
 
+def test_pdf_url_cut_at_a_columns_edge_is_joined(tmp_path: Path) -> None:
+    # A page of two columns: the left column's lines run to its own edge, far short of the
+    # page's, and a URL cut there goes on on the next line.
+    path = tmp_path / "case.pdf"
+    path.write_bytes(make_pdf([
+        "Title of case study: Cleaner rivers for all",
+        "5. Sources to corroborate the impact",
+        "1. Environment Agency, plan for the rivers of",
+        "England, http://www.example.org/reports/plans",
+        "forrivers2014.pdf",
+        "2. Letter from the Director of Public Health",
+    ], column=[
+        "3. Briefing of the House of Commons Library on",
+        "the state of the rivers and lakes of England,",
+        "http://www.example.org/briefings/rivers.html",
+        "4. Hansard, HC Deb 4 May 2012, col 12, on the",
+        "rivers of England and the agency's report of",
+    ]))
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.id, s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("1", "Environment Agency, plan for the rivers of England",
+         ["http://www.example.org/reports/plansforrivers2014.pdf"]),
+        ("2", "Letter from the Director of Public Health", []),
+        ("3", "Briefing of the House of Commons Library on the state of the rivers and lakes "
+         "of England", ["http://www.example.org/briefings/rivers.html"]),
+        ("4", "Hansard, HC Deb 4 May 2012, col 12, on the rivers of England and the "
+         "agency\u2019s report of", [])]
+
+
 def test_encrypted_pdf_is_refused(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 

@@ -233,7 +233,7 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
 
     page.extract_text(visitor_text=visit)
     extents = [row.extent() for row in rows]
-    margin = _right_margin([e[1] for e in extents if e is not None])
+    margins = _column_margins(extents)
     spaced = _spaced(rows, extents)
     lines: list[Line] = []
     by_row: dict[int, Place] = {}
@@ -252,6 +252,7 @@ def _read_page(page: Any, number: int) -> tuple[list[Line], list[Link], int]:
         chars += len(text.strip())
         place = Place(line=count, page=number)
         by_row[index] = place
+        margin = margins[index]
         gap = None if margin is None else max(0.0, margin - extent[1])
         lines.append(Line(text=text, place=place, gap=gap, lead=_lead(row)))
     links = _links(page, rows, extents, by_row)
@@ -311,6 +312,29 @@ def _lead(row: _PageLine) -> float | None:
         if start is not None and piece is row.pieces[-1]:
             return piece.x1 - start
     return None
+
+
+def _column_margins(extents: list[tuple[float, float, float] | None]) -> list[float | None]:
+    """Each row's right margin: that of its column. Rows whose spans overlap, one after
+    another across the page, are a column; on a page of two columns a line of the left
+    one runs to the left column's edge, far short of the page's."""
+    spans = sorted((e[0], e[1], index) for index, e in enumerate(extents) if e is not None)
+    columns: list[list[int]] = []
+    reach = float("-inf")
+    for x0, x1, index in spans:
+        if not columns or x0 > reach:
+            columns.append([])
+        columns[-1].append(index)
+        reach = max(reach, x1)
+    page = _right_margin([e[1] for e in extents if e is not None])
+    margins: list[float | None] = [page] * len(extents)
+    if len(columns) > 1:
+        for column in columns:
+            edges = [extents[index][1] for index in column]  # type: ignore[index]
+            margin = _right_margin(edges) if len(edges) >= 3 else page
+            for index in column:
+                margins[index] = margin
+    return margins
 
 
 def _right_margin(right_edges: list[float]) -> float | None:
