@@ -120,6 +120,49 @@ def test_url_that_is_not_http_is_an_error(url: str, expected: str) -> None:
     assert expected in found
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [  # each as the REF2014 records print it
+        ("htttp://www.bbc.co.uk/programmes/b0137tff", "`htttp://`; write "
+         "`http://www.bbc.co.uk/programmes/b0137tff`"),
+        ("http//www.pediatrics.org/x", "`http//`; write `http://www.pediatrics.org/x`"),
+        ("http//:www.psi-web.org", "`http//:`; write `http://www.psi-web.org`"),
+        ("http:/www.sciencedirect.com/science", "`http:/`; write "
+         "`http://www.sciencedirect.com/science`"),
+        ('"http:// cinemastandrews.org.uk/"', "`http:// `; write `http://cinemastandrews.org.uk/`"),
+        ("https;//www.example.org/x", "`https;//`; write `https://www.example.org/x`"),
+        ("http://http://www.example.org/x", "`http://http://`; write `http://www.example.org/x`"),
+        ("ｈｔｔｐ：／／www.example.org/x", "write `http://www.example.org/x`"),
+        ("ttp://www.example.org/x", "`ttp://`; write `http://www.example.org/x`"),
+    ],
+)
+def test_a_mistyped_scheme_is_an_error_naming_the_repair(url: str, expected: str) -> None:
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    (found,) = problems(text)
+    assert found.startswith("case.yaml:6:10: error: source a url")
+    assert "begins with a mistyped scheme" in found and expected in found
+
+
+def test_a_scheme_in_capitals_is_not_mistyped() -> None:
+    text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: Http://e.org/x\n"
+    assert cases.parse(text, "case.yaml").warnings == []
+
+
+def test_backslashes_for_slashes_are_an_error_naming_the_repair() -> None:
+    # As the REF2014 records print a DOI typed on Windows.
+    url = "http://dx.doi.org\\10.1007\\s11214-010-9654-y"
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+    (found,) = problems(text)
+    assert found.startswith("case.yaml:6:10: error: source a url")
+    assert "write `http://dx.doi.org/10.1007/s11214-010-9654-y`" in found
+
+
+def test_a_doi_written_as_a_url_says_how_to_write_it() -> None:
+    text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: doi:10.1002/car.934\n"
+    (found,) = problems(text)
+    assert "`doi: 10.1002/car.934`" in found and "`https://doi.org/10.1002/car.934`" in found
+
+
 def test_unknown_key_warns_with_closest_known_key() -> None:
     text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    ulr: http://x.org/\n"
     loaded = cases.parse(text, "c.yaml")

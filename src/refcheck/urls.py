@@ -347,11 +347,52 @@ def _host_defect(host: str) -> str | None:
     return None
 
 
+#: A scheme typed or copied wrong: ``htttp://``, ``ttp://``, ``http//``, ``http//:``,
+#: ``http:/``, ``https;//``, ``http:\\``, ``http:// host`` (the REF2014 records hold each).
+_SCHEME_TYPO = re.compile(r"(?i)(?:h{1,3}t{1,3}p{1,3}|t{1,2}p{1,2})(s?)\s*([:;]{0,2})\s*"
+                          r"([/\\]{0,3})\s*:?\s*(?=[a-z0-9\[])")
+#: Letters, colon and slashes as a full-width font prints them (U+FF48 for `h`, U+FF1A for `:`).
+_FULL_WIDTH_SCHEME = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a]*[\uff1a:;][\uff0f/]*")
+
+
+def mistyped_scheme(value: str) -> tuple[str, str] | None:
+    """A URL whose ``http://`` or ``https://`` was typed or copied wrong, or twice
+    (``http://http://``): (the damaged beginning as written, the URL repaired), or None.
+    The repair is certain: nothing but the scheme is changed."""
+    text = value
+    wide = _FULL_WIDTH_SCHEME.match(text)
+    if wide is not None and not wide.group().isascii():
+        text = unicodedata.normalize("NFKC", wide.group()) + text[wide.end():]
+    rest, secure = text, ""
+    while (typo := _SCHEME_TYPO.match(rest)) is not None and (typo.group(2) or typo.group(3)):
+        rest, secure = rest[typo.end():], typo.group(1).lower()
+    repaired = f"http{secure}://{_slashes(rest)}"
+    damaged = value[:len(value) - len(rest)]
+    if rest == text or damaged.lower() == f"http{secure}://" or "." not in host_of(repaired):
+        return None  # `Http://` is `http://`: a scheme's letter case is not its own
+    return damaged, repaired
+
+
+def _slashes(address: str) -> str:
+    """``\\`` for ``/`` before the query, as a browser reads it (``dx.doi.org\\10.1007\\…``,
+    typed on Windows)."""
+    path, mark, query = address.partition("?")
+    return path.replace("\\", "/") + mark + query
+
+
 @functools.lru_cache(maxsize=URLS_REMEMBERED)
 def url_problem(value: str) -> UrlProblem | None:
     """The one URL validator: None for an http(s) address refcheck can request. What
     cannot be requested as written (``address_defect``) is a problem that is not fatal:
     the case-file reader warns, and the run reports the link ``invalid``."""
+    typo = mistyped_scheme(value)
+    if typo is not None:
+        damaged, repaired = typo
+        return UrlProblem(f"begins with a mistyped scheme, `{damaged}`; write "
+                          f"`{repaired}`", fatal=True)
+    if "\\" in value.partition("?")[0] and value[:8].lower().startswith(("http://", "https://")):
+        return UrlProblem("has `\\` where a web address has `/` (a browser reads it as `/`); "
+                          f"write `{_slashes(value)}`", fatal=True)
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
                           "it, or write %20 where the address really has a space", fatal=False,
@@ -374,6 +415,10 @@ def url_problem(value: str) -> UrlProblem | None:
                               f"(https://{bare}?)", fatal=True)
         return UrlProblem("is not a web address; expected one starting with http:// or "
                           "https://", fatal=True)
+    doi = normalise_doi(value) if parts.scheme.lower() == "doi" else None
+    if doi is not None:
+        return UrlProblem(f"is a DOI, not a web address; write it under `doi:` (`doi: {doi}`), "
+                          f"or as the URL `https://doi.org/{doi}`", fatal=True)
     if parts.scheme.lower() not in ("http", "https"):
         return UrlProblem(f"uses `{parts.scheme}:`; refcheck checks http:// and https:// "
                           "addresses only", fatal=True)
@@ -479,6 +524,8 @@ _ENTITY_IN_QUERY = re.compile(r"\?[^#]*?(&amp;)(?=[^&=#;]+=|&|#|$)", re.IGNORECA
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
+    if mistyped_scheme(value) is not None:
+        return None  # url_problem says what to write
     if _WHITESPACE.search(value):
         return ("remove the space (often damage from copying out of a PDF), or write %20 "
                 "where the address really has one")
