@@ -393,6 +393,13 @@ def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning
     ("http://www.nice.org.uk/guidance/index.jsp?action=download&amp;o=58975", "`&amp;` is "
      "how HTML writes `&` (the address was copied out of a web page's source or the REF2014 "
      "data): write `&` there"),
+    # As seven REF2014 records hold them: `&sect` and `&para` read as entities.
+    ("http://www.rcophth.ac.uk/page.asp?section=444\u00a7ionTitle=Quality+Standards",
+     "`\u00a7` in the query is `&sect` read as an HTML entity (the `&` before a parameter's "
+     "name, decoded by a web page or the REF2014 data): write "
+     "`http://www.rcophth.ac.uk/page.asp?section=444&sectionTitle=Quality+Standards`"),
+    ("http://www.uimp.es/x.php?tipo=ACA\u00b6metros=actividad",
+     "write `http://www.uimp.es/x.php?tipo=ACA&parametros=actividad`"),
 ])
 def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: str) -> None:
     """A closing quote, an encoded space or quote, a typographic hyphen, HTML's `&amp;`:
@@ -402,6 +409,13 @@ def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: 
     (found,) = [str(w) for w in cases.parse(text, "c.yaml").warnings]
     assert found.startswith(f"c.yaml:6:10: warning: source a url `{url}`: ")
     assert hint in found
+
+
+def test_a_letter_or_sign_of_the_query_itself_is_no_entity() -> None:
+    for url in ("http://a.test/search?q=po\u00e9tique=1", "http://a.test/a\u00a7b=1",
+                "http://a.test/?price=\u00a35"):
+        text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
+        assert cases.parse(text, "c.yaml").warnings == [], url
 
 
 def test_a_joiner_inside_a_persian_or_indic_word_of_an_address_is_its_own() -> None:

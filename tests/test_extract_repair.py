@@ -509,3 +509,19 @@ def test_a_footnote_number_or_a_backslash_behind_the_url_is_not_part_of_it() -> 
     assert doi.doi == "10.1063/1.1469218"
     assert short.url == "http://tinyurl.com/kyqmcng" and "glued" in short.rules
     assert award.url == "http://www.queensawardsmagazine.com/2012winners"
+
+
+def test_a_query_ampersand_read_as_an_entity_is_restored() -> None:
+    """Seven REF2014 records hold `?section=444&#167;ionTitle=…`: `&sectionTitle` read as
+    `&sect` + `ionTitle`. The `&` and the name are restored, certainly; so they are when a
+    document writes `&sectionTitle` unescaped beside an `&amp;`, which decoding the
+    entities would otherwise damage."""
+    doc = from_text("5. Sources to corroborate the impact\n"
+                    "[e] http://www.rcophth.ac.uk/page.asp?section=444&#167;ionTitle=Quality\n"
+                    "[f] http://a.test/landing.asp?section=1&sectionTitle=The+Active&amp;x=1\n",
+                    "t.txt")
+    got = finder.find(doc.lines)
+    assert [f.url for f in got] == [
+        "http://www.rcophth.ac.uk/page.asp?section=444&sectionTitle=Quality",
+        "http://a.test/landing.asp?section=1&sectionTitle=The+Active&x=1"]
+    assert all("entity-name" in f.rules and not f.uncertain for f in got)

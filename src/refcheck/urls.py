@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html.entities
 import ipaddress
 import re
 import unicodedata
@@ -521,6 +522,34 @@ def copied_tail(value: str) -> tuple[str, str] | None:
 _ENTITY_IN_QUERY = re.compile(r"\?[^#]*?(&amp;)(?=[^&=#;]+=|&|#|$)", re.IGNORECASE)
 
 
+#: The characters HTML's entities written without their ``;`` stand for (``&sect`` is ``§``,
+#: ``&para`` is ``¶``, ``&not`` is ``¬``), each with its entity's name: decoding a page
+#: that writes a query's ``&`` unescaped turns ``?a=1&sectionTitle=x`` into
+#: ``?a=1§ionTitle=x``, as the REF2014 records hold seven addresses.
+_LEGACY_ENTITIES = {char: name for name, char in sorted(html.entities.html5.items(),
+                                                       key=lambda item: item[0].islower())
+                    if not name.endswith(";") and len(char) == 1 and not char.isascii()
+                    and not unicodedata.category(char).startswith("L")}  # é may be the word's
+_ENTITY_DECODED = re.compile(
+    rf"(?<=[A-Za-z0-9_.+%~-])([{''.join(sorted(_LEGACY_ENTITIES))}])(?=[A-Za-z0-9_]*=)")
+
+
+def entity_decoded(value: str) -> tuple[str, str] | None:
+    """A query's ``&`` and the parameter name after it read as an HTML entity
+    (``?section=444§ionTitle=…`` for ``?section=444&sectionTitle=…``): (the character,
+    the URL repaired), or None. Certain: no address writes ``§`` between a value and the
+    next parameter's name."""
+    query = value.find("?")
+    if query < 0:
+        return None
+    before, after = value[:query + 1], value[query + 1:].split("#", 1)[0]
+    found = _ENTITY_DECODED.search(after)
+    if found is None:
+        return None
+    repaired = _ENTITY_DECODED.sub(lambda m: "&" + _LEGACY_ENTITIES[m.group(1)], after)
+    return found.group(1), before + repaired + value[query + 1 + len(after):]
+
+
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
@@ -539,6 +568,12 @@ def url_hint(value: str) -> str | None:
         return (f"`{entity.group(1)}` is how HTML writes `&` (the address was copied out of a "
                 "web page's source or the REF2014 data): write `&` there, or the server gets "
                 f"a parameter named `{entity.group(1)[1:]}…`")
+    decoded = entity_decoded(value)
+    if decoded is not None:
+        char, repaired = decoded
+        return (f"`{char}` in the query is `&{_LEGACY_ENTITIES[char]}` read as an HTML entity "
+                f"(the `&` before a parameter's name, decoded by a web page or the REF2014 "
+                f"data): write `{repaired}`")
     dash = _TYPOGRAPHIC_HYPHENS.search(value)
     if dash is not None:
         return (f"character {dash.start() + 1} is a typographic dash (`{dash.group()}`, "

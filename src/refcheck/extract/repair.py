@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from refcheck.urls import copied_tail
+from refcheck.urls import copied_tail, entity_decoded
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("confirmed", "a damaged printing of a URL the document also prints cleanly",
          "the clean printing used"),
     Rule("entity", "HTML entities in the text (`&amp;`)", "entities decoded"),
+    Rule("entity-name", "a query's `&` and the parameter's name read as an HTML entity "
+         "(`?section=444§ionTitle=…`, as the REF2014 records hold it)",
+         "the `&` and the name restored (`&sectionTitle=`)"),
     Rule("invisible", "soft hyphens, zero-width spaces or typographic dashes inside the URL",
          "removed, or read as `-`"),
     Rule("ligature", "a ligature the typesetter printed inside the URL (`ﬁ`, `ﬂ`, `ﬀ`: "
@@ -341,6 +344,8 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
 
     if "&" in url and ";" in url:
         apply("entity", html.unescape(url))
+    if (decoded := entity_decoded(url)) is not None:
+        apply("entity-name", decoded[1])
     apply("invisible", url.translate(_INVISIBLE))
     apply("ligature", url.translate(_LIGATURES))
     if doi:
