@@ -525,3 +525,24 @@ def test_a_query_ampersand_read_as_an_entity_is_restored() -> None:
         "http://www.rcophth.ac.uk/page.asp?section=444&sectionTitle=Quality",
         "http://a.test/landing.asp?section=1&sectionTitle=The+Active&x=1"]
     assert all("entity-name" in f.rules and not f.uncertain for f in got)
+
+
+def test_a_mistyped_scheme_is_found_and_repaired() -> None:
+    """As the REF2014 records print them; each was left in the title, and the source
+    written without a URL (or, doubled or with backslashes, written as printed)."""
+    doc = from_text("5. Sources to corroborate the impact\n"
+                    "[1] BBC, available online: htttp://www.bbc.co.uk/programmes/b0137tff;\n"
+                    "[2] Cuneiform Texts (http//oracc.org/dccmt)\n"
+                    "[3] Journal website http//:www.performance-research.org\n"
+                    "[4] Doubled http://http://www.example.org/x and https;//www.example.org/y\n"
+                    "[5] Solar http://dx.doi.org\\10.1007\\s11214-010-9654-y\n", "t.txt")
+    got = finder.find(doc.lines)
+    assert [(f.url, f.printed) for f in got] == [
+        ("http://www.bbc.co.uk/programmes/b0137tff", "htttp://www.bbc.co.uk/programmes/b0137tff"),
+        ("http://oracc.org/dccmt", "http//oracc.org/dccmt"),
+        ("http://www.performance-research.org", "http//:www.performance-research.org"),
+        ("http://www.example.org/x", "http://http://www.example.org/x"),
+        ("https://www.example.org/y", "https;//www.example.org/y"),
+        ("http://dx.doi.org/10.1007/s11214-010-9654-y",
+         "http://dx.doi.org\\10.1007\\s11214-010-9654-y")]
+    assert all(f.rules == ("scheme",) and not f.uncertain for f in got)

@@ -367,14 +367,14 @@ def mistyped_scheme(value: str) -> tuple[str, str] | None:
     rest, secure = text, ""
     while (typo := _SCHEME_TYPO.match(rest)) is not None and (typo.group(2) or typo.group(3)):
         rest, secure = rest[typo.end():], typo.group(1).lower()
-    repaired = f"http{secure}://{_slashes(rest)}"
+    repaired = f"http{secure}://{backslashes_as_slashes(rest)}"
     damaged = value[:len(value) - len(rest)]
     if rest == text or damaged.lower() == f"http{secure}://" or "." not in host_of(repaired):
         return None  # `Http://` is `http://`: a scheme's letter case is not its own
     return damaged, repaired
 
 
-def _slashes(address: str) -> str:
+def backslashes_as_slashes(address: str) -> str:
     """``\\`` for ``/`` before the query, as a browser reads it (``dx.doi.org\\10.1007\\…``,
     typed on Windows)."""
     path, mark, query = address.partition("?")
@@ -393,7 +393,7 @@ def url_problem(value: str) -> UrlProblem | None:
                           f"`{repaired}`", fatal=True)
     if "\\" in value.partition("?")[0] and value[:8].lower().startswith(("http://", "https://")):
         return UrlProblem("has `\\` where a web address has `/` (a browser reads it as `/`); "
-                          f"write `{_slashes(value)}`", fatal=True)
+                          f"write `{backslashes_as_slashes(value)}`", fatal=True)
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
                           "it, or write %20 where the address really has a space", fatal=False,

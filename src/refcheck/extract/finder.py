@@ -13,6 +13,9 @@ from refcheck.urls import normalise_doi
 
 _START = re.compile(
     r"(?<![A-Za-z0-9@.\-/])(?:https?:/{1,3}|www\.|(?:dx\.)?doi\.org/10\.|"
+    # A scheme typed or copied wrong, as `urls.mistyped_scheme` reads it: `htttp://`,
+    # `http//`, `https;//`, `http:\\`.
+    r"h{1,3}t{1,3}p{1,3}s?(?:[:;]{1,2}[/\\]{0,3}|[/\\]{2,3}:?)(?=[A-Za-z0-9])|"
     # A host name without scheme or www., with a path: `bit.ly/1fLIkjF`, `gov.uk/dfe`.
     r"(?:[a-z0-9-]+\.)+(?:uk|com|org|net|gov|edu|int|eu|ly|io|info|ms|gl|me|co|in)/(?=\S))",
     re.IGNORECASE)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from refcheck.urls import copied_tail, entity_decoded
+from refcheck.urls import backslashes_as_slashes, copied_tail, entity_decoded, mistyped_scheme
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
          "`pro\ufb01le`)", "read as its letters (`profile`)"),
     Rule("no-scheme", "no scheme (`www.evaloc.org.uk`)", "`http://` added"),
     Rule("one-slash", "`http:/` with one slash at the start", "the second slash added"),
+    Rule("scheme", "a scheme typed wrong or twice (`htttp://`, `http//`, `http//:`, "
+         "`https;//`, `http:\\`, `http://http://`), or `\\` for `/` (`dx.doi.org\\10.1007\\…`)",
+         "`http://` or `https://` written, and `/` for `\\`"),
     Rule("trailing", "punctuation of the sentence after the URL (`.`, `,`, `;`, `:`)",
          "removed"),
     Rule("encoded-tail", "a space or closing quote after the URL, percent-encoded with it "
@@ -351,6 +354,11 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
     if doi:
         return Cleaned(url, tuple(rules))
     apply("ocr-pipe", _PIPE.sub("l", url))
+    apply("one-slash", _ONE_SLASH.sub(r"\1://", url))
+    if (typo := mistyped_scheme(url)) is not None:
+        apply("scheme", typo[1])
+    elif "\\" in url.partition("?")[0] and url.lower().startswith(("http://", "https://")):
+        apply("scheme", backslashes_as_slashes(url))
     if not url.lower().startswith(("http:", "https:")):
         apply("no-scheme", ("https://" if url.lower().startswith(("doi.org", "dx.doi.org"))
                             else "http://") + url)
