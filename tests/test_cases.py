@@ -364,6 +364,9 @@ def test_plain_web_addresses_skip_the_split_without_changing_any_answer(
      "after the `:`, or delete `:99999` to use the usual port"),
     (f"http://{'a' * 300}.com/", "a part of the host name is 300 characters long, more than "
      "the 63 allowed between dots (and 253 for the whole name)"),
+    # As a REF2014 record prints it: requested, it would be `dead` for a host not found.
+    ("http://www,ras.org.uk/images/beyondthestars.pdf", "the host name `www,ras.org.uk` has "
+     "a `,`, which no host name has: `www.ras.org.uk` was probably meant"),
 ])
 def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning: str) -> None:
     """--check-only (and the pre-commit hook, and --strict) warn of every address the run

@@ -316,6 +316,11 @@ def address_defect(url: str) -> str | None:
     return None
 
 
+#: What a host name never holds, though a URL's parser lets it through (``www,ras.org.uk``,
+#: as a REF2014 record prints it): no resolver looks it up.
+_NOT_IN_A_HOST = re.compile(r"[,;!$'()*+={}|^`\"]")
+
+
 def _host_defect(host: str) -> str | None:
     """``address_defect`` for a host that is not in brackets."""
     if not host:
@@ -335,6 +340,12 @@ def _host_defect(host: str) -> str | None:
         except httpx.InvalidURL:
             return f"the host name `{host}` is not a valid international domain name"
     name = name[:-1] if name.endswith(".") else name  # the root's dot, rarely written
+    sign = _NOT_IN_A_HOST.search(name)
+    if sign is not None:
+        meant = (f": `{host.replace(',', '.')}` was probably meant" if sign.group() == ","
+                 else "; check that it was copied correctly")
+        return (f"the host name `{host}` has a `{sign.group()}`, which no host name has"
+                f"{meant}")
     if not name or name.startswith(".") or name.endswith(".") or ".." in name:
         return f"the host name `{host}` has an empty part between dots; remove the extra `.`"
     longest = max(map(len, name.split("."))) if len(name) > 63 else 0
