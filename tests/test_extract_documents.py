@@ -134,7 +134,7 @@ def test_bullets_are_sources_of_their_own(tmp_path: Path) -> None:
         ("3", "Briefing", ["http://www.example.org/b"])]
 
 
-@pytest.mark.parametrize("mark", ["-", "\u2013", "\u2014", "*"])
+@pytest.mark.parametrize("mark", ["-", "\u2013", "*"])
 def test_hyphen_and_dash_bullets_are_sources_of_their_own(tmp_path: Path, mark: str) -> None:
     # A list typed with hyphens or dashes for bullets; one line starting with a dash inside
     # a source (`- 15`) is a wrapped line, not a bullet.
@@ -155,6 +155,20 @@ def test_hyphen_and_dash_bullets_are_sources_of_their_own(tmp_path: Path, mark: 
     loaded = loads_cleanly(extract(path).to_yaml())
     assert [s.title for s in loaded.case.sources] == [
         "Hansard, HC Deb, 4 May 2012, columns 12 - 15", "Environment Agency report"]
+    # Remarks under each citation, indented or after an em dash, are the citation's.
+    path.write_text("Title of case study: T\n5. Sources to corroborate the impact\n"
+                    "  Hansard, HC Deb, 4 May 2012\n      - the minister cites the study\n\n"
+                    "  Environment Agency report http://www.example.org/a.pdf\n"
+                    "      - accessed on 12/08/13\n\n"
+                    "  Briefing http://www.example.org/b\n  \u2014 impact on policy\n\n"
+                    "  Guidelines http://www.example.org/c\n  \u2014 impact on practice\n",
+                    encoding="utf-8")
+    loaded = loads_cleanly(extract(path).to_yaml())
+    assert [(s.title, [u.url for u in s.urls]) for s in loaded.case.sources] == [
+        ("Hansard, HC Deb, 4 May 2012 - the minister cites the study", []),
+        ("Environment Agency report", ["http://www.example.org/a.pdf"]),
+        ("Briefing \u2014 impact on policy", ["http://www.example.org/b"]),
+        ("Guidelines \u2014 impact on practice", ["http://www.example.org/c"])]
 
 
 @pytest.mark.parametrize("heading", [

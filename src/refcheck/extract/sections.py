@@ -78,9 +78,10 @@ _ID_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 #: A PDF may give the bullet a line of its own, set a little above or below its text.
 _BULLET = re.compile(r"^\s*[\u2022\u2023\u25aa\u25cf\u25e6\uf0a7\uf0b7](?:\s+(?=\S)|\s*$)")
 #: Marks that are bullets where a list is made of them (a hyphen, a dash, `*`, an arrow),
-#: but may also start a wrapped line (`pages 12` / `- 15`): each is a bullet where two or
-#: more lines start with it.
-_MARK = re.compile(r"^\s*([-\u2013\u2014*\u27a2\uf0d8])(?:\s+(?=\S)|\s*$)")
+#: but may also start a wrapped line (`pages 12` / `- 15`) or a remark indented under a
+#: citation (`  - the report was accessed on 12/08/13`): see ``_bullet_marks``. An em dash
+#: is left out: it starts a remark on the citation above far more often than a bullet.
+_MARK = re.compile(r"^(\s*)([-\u2013*\u27a2\uf0d8])(?:\s+(?=\S)|\s*$)")
 
 
 @dataclass
@@ -296,7 +297,7 @@ def items(lines: Sequence[Line]) -> list[Item]:
     inked = [index for index, line in enumerate(lines) if line.text.strip()]
     by_paragraph = bool(inked) and any(line.paragraph for line in lines) and all(
         line.text.strip() for line in lines[inked[0]:inked[-1] + 1])
-    marks = Counter(mark.group(1) for line in lines if (mark := _MARK.match(line.text)))
+    marks = _bullet_marks(lines)
     for line in lines:
         if not line.text.strip():
             if current.lines:
@@ -304,7 +305,7 @@ def items(lines: Sequence[Line]) -> list[Item]:
                 current = Item(None)
             continue
         bullet = _BULLET.match(line.text)
-        if bullet is None and (mark := _MARK.match(line.text)) and marks[mark.group(1)] >= 2:
+        if bullet is None and (mark := _MARK.match(line.text)) and mark.group(2) in marks:
             bullet = mark
         if bullet or (by_paragraph and line.paragraph and current.lines
                       and not (_ONLY_URL.match(line.text) and not any(
@@ -316,6 +317,25 @@ def items(lines: Sequence[Line]) -> list[Item]:
     if current.lines:
         out.append(current)
     return out
+
+
+def _bullet_marks(lines: Sequence[Line]) -> set[str]:
+    """The marks (``_MARK``) that are the section's bullets: each that starts two lines or
+    more, and stands furthest left, at most one other line starting further left (an
+    indented `- ` is a remark under the citation above it)."""
+    marked: dict[str, list[int]] = {}
+    others: list[int] = []
+    for line in lines:
+        if not line.text.strip():
+            continue
+        mark = _MARK.match(line.text)
+        if mark:
+            marked.setdefault(mark.group(2), []).append(len(mark.group(1)))
+        else:
+            others.append(len(line.text) - len(line.text.lstrip()))
+    left = sorted(others)[1] if len(others) > 1 else None
+    return {mark for mark, indents in marked.items()
+            if len(indents) >= 2 and (left is None or max(indents) <= left)}
 
 
 _ROMAN = tuple(roman(n).upper() for n in range(1, 21))  # I to XX
