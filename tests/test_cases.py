@@ -403,6 +403,15 @@ def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning
      "`http://www.rcophth.ac.uk/page.asp?section=444&sectionTitle=Quality+Standards`"),
     ("http://www.uimp.es/x.php?tipo=ACA\u00b6metros=actividad",
      "write `http://www.uimp.es/x.php?tipo=ACA&parametros=actividad`"),
+    # The citation's words and brackets copied with the address.
+    ("http://a.test/x.pdf(accessed 12 May 2013).", "remove `(accessed 12 May 2013).`, the "
+     "citation's note copied with it: `http://a.test/x.pdf` was probably meant"),
+    ("http://a.test/x.pdf).", "remove the `).` at the end: `http://a.test/x.pdf` was "
+     "probably meant"),
+    ("http://a.test/x.pdf>", "remove the trailing `>`: `http://a.test/x.pdf` was probably "
+     "meant"),
+    ("http://a.test/news/2012/annual-rep\u2026", "the address ends in `\u2026`, as one "
+     "shortened for display does, so the rest of it is missing"),
 ])
 def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: str) -> None:
     """A closing quote, an encoded space or quote, a typographic hyphen, HTML's `&amp;`:
@@ -412,6 +421,19 @@ def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: 
     (found,) = [str(w) for w in cases.parse(text, "c.yaml").warnings]
     assert found.startswith(f"c.yaml:6:10: warning: source a url `{url}`: ")
     assert hint in found
+
+
+@pytest.mark.parametrize(("url", "hint"), [
+    ("Available at: http://a.test/x", "remove `Available at:` before the address: "
+     "`http://a.test/x` was probably meant"),
+    ("http://a.test/x.pdf [accessed 3 May 2013]", "remove `[accessed 3 May 2013]`, the "
+     "citation's note copied with it: `http://a.test/x.pdf` was probably meant"),
+])
+def test_the_citations_words_copied_with_an_address_are_named(url: str, hint: str) -> None:
+    """Not "remove the space": the words to remove, and the address left."""
+    text = f'case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: "{url}"\n'
+    (found,) = [str(w) for w in cases.parse(text, "c.yaml").warnings]
+    assert found == f"c.yaml:6:10: warning: source a url `{url}`: {hint}"
 
 
 def test_a_letter_or_sign_of_the_query_itself_is_no_entity() -> None:

@@ -475,7 +475,8 @@ def _joins_letters(value: str, at: int) -> bool:
 
 #: Punctuation that ends a sentence, left behind when a URL is copied out of prose.
 _TRAILING = {".": "full stop", ",": "comma", ";": "semicolon", ":": "colon",
-             ")": "closing bracket", "]": "closing bracket"}
+             ")": "closing bracket", "]": "closing bracket", ">": "`>`"}
+_OPENED_BY = {")": "(", "]": "[", ">": "<"}
 _WRAPPERS = (("<", ">", "the < > around it"), ("\u201c", "\u201d", "the curly quotes around it"),
              ("\u2018", "\u2019", "the curly quotes around it"), ('"', '"', "the quotes around it"),
              ("(", ")", "the brackets around it"))
@@ -566,6 +567,9 @@ def url_hint(value: str) -> str | None:
     or None."""
     if mistyped_scheme(value) is not None:
         return None  # url_problem says what to write
+    around = _text_around(value)
+    if around is not None:
+        return around
     if _WHITESPACE.search(value):
         return ("remove the space (often damage from copying out of a PDF), or write %20 "
                 "where the address really has one")
@@ -590,13 +594,45 @@ def url_hint(value: str) -> str | None:
         return (f"character {dash.start() + 1} is a typographic dash (`{dash.group()}`, "
                 "U+{:04X}), which copying from a PDF or Word puts for `-`: write `-` "
                 "there".format(ord(dash.group())))
-    last = value[-1:]
-    if last in _TRAILING:
-        if last in ")]" and value.count("(" if last == ")" else "[") >= value.count(last):
-            return None  # balanced: CRITA_FINAL(1).pdf keeps its bracket
-        if last == "." and value.endswith(".."):
-            return None
-        return (f"remove the trailing {_TRAILING[last]}: `{value[:-1]}` was probably meant")
+    if value.endswith("\u2026"):
+        return ("the address ends in `\u2026`, as one shortened for display does, so the rest "
+                "of it is missing: copy the whole address from the page's address bar")
+    kept = _without_trailing(value)
+    if kept == value:
+        return None
+    cut = value[len(kept):]
+    what = (f"trailing {_TRAILING[cut]}" if len(cut) == 1 else f"`{cut}` at the end")
+    return f"remove the {what}: `{kept}` was probably meant"
+
+
+def _without_trailing(value: str) -> str:
+    """``value`` without the sentence's punctuation and the closing brackets it did not
+    open (``…report.pdf).`` is ``…report.pdf``); ``..`` (a parent folder) is kept."""
+    while value and value[-1] in _TRAILING and not value.endswith(".."):
+        last = value[-1]
+        if last in ")]>" and value.count(_OPENED_BY[last]) >= value.count(last):
+            break  # balanced: CRITA_FINAL(1).pdf keeps its bracket
+        value = value[:-1]
+    return value
+
+
+#: Text written before an address in the same value (``Available at: http://…``).
+_TEXT_BEFORE = re.compile(r"(?i)^(?!https?:)(\S.*?[\s:(\[<])(?=https?://|www\.)")
+#: A citation's note glued on after the address (``report.pdf(accessed 12 May 2013)``).
+_NOTE_AFTER = re.compile(r"(?i)\s*[(\[]\s*(?:last\s+|date\s+)?(?:accessed|viewed|retrieved|"
+                         r"visited|archived|consulted)\b.*$")
+
+
+def _text_around(value: str) -> str | None:
+    """The words of the citation copied with the address into the value: the fix."""
+    before = _TEXT_BEFORE.match(value)
+    if before is not None:
+        return (f"remove `{before.group(1).strip()}` before the address: "
+                f"`{_without_trailing(value[before.end():].strip())}` was probably meant")
+    note = _NOTE_AFTER.search(value)
+    if note is not None and note.start() > 0 and "://" in value[:note.start()]:
+        return (f"remove `{note.group().strip()}`, the citation's note copied with it: "
+                f"`{_without_trailing(value[:note.start()])}` was probably meant")
     return None
 
 
