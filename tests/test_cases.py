@@ -410,6 +410,10 @@ def test_an_address_the_run_calls_invalid_is_a_located_warning(url: str, warning
      "probably meant"),
     ("http://a.test/x.pdf>", "remove the trailing `>`: `http://a.test/x.pdf` was probably "
      "meant"),
+    ("http://www.ccfmoz.com/agenda/cin&#233;ma-cinema/", "`&#233;` is how HTML writes "
+     "`\u00e9` (the address was copied out of a web page's source or the REF2014 data), and "
+     "its `#` would end the address there: write `\u00e9` for it"),
+    ("http://a.test/annual&#8211;report.pdf", "write `\u2013` (for a dash, `-`) for it"),
     ("http://a.test/news/2012/annual-rep\u2026", "the address ends in `\u2026`, as one "
      "shortened for display does, so the rest of it is missing"),
 ])
@@ -426,6 +430,9 @@ def test_what_copying_leaves_in_an_address_is_a_located_warning(url: str, hint: 
 @pytest.mark.parametrize(("url", "hint"), [
     ("Available at: http://a.test/x", "remove `Available at:` before the address: "
      "`http://a.test/x` was probably meant"),
+    ("http://www.example.org/evalu- ation.pdf", "remove the space in `evalu- ation` (a line "
+     "break's, from copying out of a PDF): the hyphen may be the line break's too, so try "
+     "`evalu-ation` and `evaluation`"),
     ("http://a.test/x.pdf [accessed 3 May 2013]", "remove `[accessed 3 May 2013]`, the "
      "citation's note copied with it: `http://a.test/x.pdf` was probably meant"),
 ])

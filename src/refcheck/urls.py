@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import html.entities
 import ipaddress
 import re
@@ -562,6 +563,13 @@ def entity_decoded(value: str) -> tuple[str, str] | None:
     return found.group(1), before + repaired + value[query + 1 + len(after):]
 
 
+#: An HTML entity, named or numbered (``&#8211;``, ``&eacute;``).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.IGNORECASE)
+#: A word broken at a line's end with a hyphen, and the space the break left
+#: (``evalu- ation.pdf``).
+_BREAK_HYPHEN = re.compile(r"([A-Za-z0-9]+)-[^\S\x85]+([A-Za-z0-9]+)")
+
+
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
@@ -571,6 +579,12 @@ def url_hint(value: str) -> str | None:
     if around is not None:
         return around
     if _WHITESPACE.search(value):
+        broken = _BREAK_HYPHEN.search(value)
+        if broken is not None:
+            word = broken.group(1) + broken.group(2)
+            return (f"remove the space in `{broken.group()}` (a line break's, from copying out of "
+                    f"a PDF): the hyphen may be the line break's too, so try "
+                    f"`{broken.group(1)}-{broken.group(2)}` and `{word}`")
         return ("remove the space (often damage from copying out of a PDF), or write %20 "
                 "where the address really has one")
     tail = copied_tail(value)
@@ -578,6 +592,18 @@ def url_hint(value: str) -> str | None:
         ending, what = tail
         return (f"remove the trailing {what}, copied with the address: "
                 f"`{value[:-len(ending)]}` was probably meant")
+    written = _ENTITY.search(value)
+    if written is not None and written.group().lower() != "&amp;" \
+            and (char := html.unescape(written.group())) != written.group() \
+            and (written.group()[1] == "#" or "?" not in value[:written.start()]):
+        # A named one in a query may be a parameter (`?a=1&copy;`); a numbered one never is.
+        as_dash = (" (for a dash, `-`)" if _TYPOGRAPHIC_HYPHENS.match(char) or char == "\u2014"
+                   else "")
+        ends = (", and its `#` would end the address there" if written.group()[1] == "#"
+                else "")
+        return (f"`{written.group()}` is how HTML writes `{char}` (the address was copied out "
+                f"of a web page's source or the REF2014 data){ends}: write `{char}`{as_dash} for "
+                "it")
     entity = _ENTITY_IN_QUERY.search(value)
     if entity is not None:
         return (f"`{entity.group(1)}` is how HTML writes `&` (the address was copied out of a "
