@@ -252,6 +252,17 @@ def test_a_page_named_by_a_short_sid_is_looked_up_and_shown_as_cited(
     assert url in run.stdout and "without its credentials" not in run.stdout
 
 
+def test_a_fragment_left_out_of_the_archives_question_is_not_called_a_credential(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """A dead link cited with a fragment (or with `&#8211;` copied from HTML, whose `#`
+    begins one) was reported "the archives were asked for the address without its
+    credentials": it has none, and the fragment is never sent to anyone."""
+    for url in (server.url("/gone#section-2"), server.url("/gone&#8211;report")):
+        case = write_case(tmp_path, [{"id": "a", "title": "Report", "url": url}])
+        run = run_cli(str(case))
+        assert "dead" in run.stdout and "credentials" not in run.stdout, url
+
+
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # "set the clipboard to `rm -rf ~`"
 CLEAR = "\x1b[2J"
 

@@ -859,7 +859,8 @@ class Checker:
                 self.progress.looking_up()
                 try:
                     result = await self.fall_back(result, citation, original, read,
-                                                  stripped=original != as_cited)
+                                                  # (a fragment is never sent: no secret)
+                                                  stripped=original != dedupe_key(as_cited))
                     if listed_now:
                         result = listed(result, original)
                 except Exception as exc:  # the live result stands; say the lookup broke
