@@ -109,7 +109,8 @@ def test_duplicate_source_ids_name_both_lines() -> None:
     [
         ("ftp://example.org/x", "uses `ftp:`; refcheck checks http:// and https:// addresses"),
         ("www.example.org/x", "has no scheme; expected an address starting with https://"),
-        ("mailto:someone@example.org", "uses `mailto:`"),
+        ("mailto:someone@example.org", "is an email address (`mailto:`), not a web page: "
+         "refcheck checks web pages; write it under `note:` instead"),
         ("http:///path-only", "has no host name"),
     ],
 )
@@ -157,10 +158,15 @@ def test_backslashes_for_slashes_are_an_error_naming_the_repair() -> None:
     assert "write `http://dx.doi.org/10.1007/s11214-010-9654-y`" in found
 
 
-def test_a_doi_written_as_a_url_says_how_to_write_it() -> None:
-    text = "case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: doi:10.1002/car.934\n"
+@pytest.mark.parametrize("url", ["doi:10.1002/car.934", '"DOI: 10.1002/car.934"',
+                                 "10.1002/car.934"])
+def test_a_doi_written_as_a_url_says_how_to_write_it(url: str) -> None:
+    """Not `uses doi:`, "remove the space" or `https://10.1002/car.934?`."""
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    url: {url}\n"
     (found,) = problems(text)
-    assert "`doi: 10.1002/car.934`" in found and "`https://doi.org/10.1002/car.934`" in found
+    assert found == (f"case.yaml:6:10: error: source a url `{url.strip(chr(34))}` is a DOI, "
+                     "not a web address; write it under `doi:` (`doi: 10.1002/car.934`), or "
+                     "as the URL `https://doi.org/10.1002/car.934`")
 
 
 def test_unknown_key_warns_with_closest_known_key() -> None:

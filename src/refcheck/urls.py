@@ -386,6 +386,14 @@ def mistyped_scheme(value: str) -> tuple[str, str] | None:
     return damaged, repaired
 
 
+def _doi_not_url(value: str) -> str | None:
+    """The DOI written where a URL goes, as a DOI (``doi:10.1002/car.934``,
+    ``DOI: 10.1002/car.934``, ``10.1002/car.934``), not as a doi.org address; or None."""
+    if value[:1] not in "1dD" or value.lower().startswith(("doi.org", "dx.doi.org")):
+        return None
+    return normalise_doi(value)
+
+
 def backslashes_as_slashes(address: str) -> str:
     """``\\`` for ``/`` before the query, as a browser reads it (``dx.doi.org\\10.1007\\…``,
     typed on Windows)."""
@@ -398,6 +406,10 @@ def url_problem(value: str) -> UrlProblem | None:
     """The one URL validator: None for an http(s) address refcheck can request. What
     cannot be requested as written (``address_defect``) is a problem that is not fatal:
     the case-file reader warns, and the run reports the link ``invalid``."""
+    doi = _doi_not_url(value)
+    if doi is not None:
+        return UrlProblem(f"is a DOI, not a web address; write it under `doi:` (`doi: {doi}`), "
+                          f"or as the URL `https://doi.org/{doi}`", fatal=True)
     typo = mistyped_scheme(value)
     if typo is not None:
         damaged, repaired = typo
@@ -428,10 +440,9 @@ def url_problem(value: str) -> UrlProblem | None:
                               f"(https://{bare}?)", fatal=True)
         return UrlProblem("is not a web address; expected one starting with http:// or "
                           "https://", fatal=True)
-    doi = normalise_doi(value) if parts.scheme.lower() == "doi" else None
-    if doi is not None:
-        return UrlProblem(f"is a DOI, not a web address; write it under `doi:` (`doi: {doi}`), "
-                          f"or as the URL `https://doi.org/{doi}`", fatal=True)
+    if parts.scheme.lower() == "mailto":
+        return UrlProblem("is an email address (`mailto:`), not a web page: refcheck checks "
+                          "web pages; write it under `note:` instead", fatal=True)
     if parts.scheme.lower() not in ("http", "https"):
         return UrlProblem(f"uses `{parts.scheme}:`; refcheck checks http:// and https:// "
                           "addresses only", fatal=True)
@@ -573,7 +584,7 @@ _BREAK_HYPHEN = re.compile(r"([A-Za-z0-9]+)-[^\S\x85]+([A-Za-z0-9]+)")
 def url_hint(value: str) -> str | None:
     """A likely mistake in a URL that can still be requested as written: the fix, in words,
     or None."""
-    if mistyped_scheme(value) is not None:
+    if mistyped_scheme(value) is not None or _doi_not_url(value) is not None:
         return None  # url_problem says what to write
     around = _text_around(value)
     if around is not None:
