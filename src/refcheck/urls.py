@@ -413,11 +413,15 @@ def url_problem(value: str) -> UrlProblem | None:
     typo = mistyped_scheme(value)
     if typo is not None:
         damaged, repaired = typo
-        return UrlProblem(f"begins with a mistyped scheme, `{damaged}`; write "
-                          f"`{repaired}`", fatal=True)
+        # `http://http://…` (the host `http`) and `http:// host` are web addresses that
+        # cannot be requested as meant: like others, reported `invalid` while the rest of
+        # the links are checked.
+        return UrlProblem(f"begins with a mistyped scheme, `{damaged}`; write `{repaired}`",
+                          fatal=not value[:8].lower().startswith(("http://", "https://")))
     if "\\" in value.partition("?")[0] and value[:8].lower().startswith(("http://", "https://")):
+        # Requested, the host would be all of `dx.doi.org\\10.1007\\…`: never found.
         return UrlProblem("has `\\` where a web address has `/` (a browser reads it as `/`); "
-                          f"write `{backslashes_as_slashes(value)}`", fatal=True)
+                          f"write `{backslashes_as_slashes(value)}`", fatal=False)
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
                           "it, or write %20 where the address really has a space", fatal=False,
