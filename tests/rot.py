@@ -826,6 +826,15 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
             "Care Compare", f"<h1>Respite breaks compared with day care</h1><p>{ARTICLE}</p>",
             title="Respite breaks vs day care | Care Compare")),
         "/compare?cmp=respite-vs-home-care": _to("/compare?cmp=respite-vs-day-care", 301)}),
+    # Folders named as single sign-on's are (internally displaced people's, a Centre for
+    # Advanced Studies'): pages moved into them are pages, not sign-ins.
+    "www.displacement-institute.org": _paths({
+        "/research/idp-project.html": _to("/projects/idp/", 301),
+        "/projects/idp/": _send(site_page("Displacement Institute", "<h1>Project on "
+                                          f"internal displacement</h1><p>{ARTICLE}</p>")),
+        "/staff/jsmith.htm": _to("/cas/profile/jane-smith", 301),
+        "/cas/profile/jane-smith": _send(site_page("Displacement Institute", "<h1>Professor "
+                                                   f"Jane Smith</h1><p>{ARTICLE}</p>"))}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

@@ -451,3 +451,18 @@ def test_a_quote_with_the_quoters_brackets_and_spaced_dots_is_found(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "ok", links["a"]["detail"]
     assert links["b"]["status"] == "drifted", links["b"]["detail"]
+
+
+def test_a_page_moved_into_a_folder_named_idp_or_cas_is_a_move_not_a_sign_in(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """``/projects/idp/`` (internally displaced people) and ``/cas/profile/…`` (a Centre for
+    Advanced Studies' staff) are folders that single sign-on's short names spell: a page
+    moved there, with no sign-in's query or path after them, is a move."""
+    site = f"http://www.displacement-institute.org:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "IDP project", "url": f"{site}/research/idp-project.html"},
+        {"id": "b", "title": "Jane Smith", "url": f"{site}/staff/jsmith.htm"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "moved", links["a"]["detail"]
+    assert links["b"]["status"] == "moved", links["b"]["detail"]

@@ -897,10 +897,13 @@ _LOGIN_PATH = re.compile(
     r"oauth2?|users/sign_in|account/login|accounts/login|shibboleth\.sso|"
     r"cookieauth\.dll)(/|\.|$|\?)"  # the last, Microsoft TMG/ISA's form-based sign-in
     # Single sign-on's short names are also folders' names (Brookings' /projects/idp/, on
-    # internally displaced people; a centre's /cas/): a sign-in only as the address's
-    # last part, or before a sign-in's own (CAS's /cas/login, Shibboleth's /idp/profile).
-    r"|/(sso|idp|cas|auth)(?:/?(?:\?|$)|\.\w{2,4}(?:\?|$)|/(?:login|logon|signin|sign-in|"
-    r"authori[sz]e|oauth2?|saml2?|profile|sso|realms)\b)",
+    # internally displaced people; a centre's /cas/, its staff at /cas/profile/…): a
+    # sign-in only as the address's last part asked with a query (/auth?return=…; /sso
+    # alone too), as a script (/auth.php), or before a sign-in's own part (CAS's
+    # /cas/login, Shibboleth's /idp/profile/SAML2, Keycloak's /auth/realms/).
+    r"|/(?:sso|idp|cas|auth)/?\?|/sso/?$|/(?:sso|auth)\.\w{2,4}(?:\?|$)"
+    r"|/(?:sso|idp|cas|auth)/(?:login|logon|signin|sign-in|authori[sz]e|oauth2?|saml2?|sso)"
+    r"(?:[/?.]|$)|/idp/profile/|/auth/realms/",
     re.IGNORECASE,
 )
 #: Sign-in hosts, and the federations' "where are you from" services (WAYF) that send a
