@@ -835,6 +835,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/staff/jsmith.htm": _to("/cas/profile/jane-smith", 301),
         "/cas/profile/jane-smith": _send(site_page("Displacement Institute", "<h1>Professor "
                                                    f"Jane Smith</h1><p>{ARTICLE}</p>"))}),
+    # A site run by one script that is asked for each page by its path (a front
+    # controller's ``index.php?page=/…``): a page sent there is the page, not the home page.
+    "www.salfordyouth.org.uk": _query_paths({
+        "/about/history": _to("/index.php?page=/about/history", 301),
+        "/index.php?page=/about/history": _send(site_page(
+            "Salford Youth", f"<h1>Our history</h1><p>{ARTICLE}</p>",
+            title="Our history | Salford Youth"))}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

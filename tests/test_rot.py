@@ -466,3 +466,17 @@ def test_a_page_moved_into_a_folder_named_idp_or_cas_is_a_move_not_a_sign_in(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "moved", links["a"]["detail"]
     assert links["b"]["status"] == "moved", links["b"]["detail"]
+
+
+def test_a_page_sent_to_the_script_that_shows_it_by_its_path_is_a_move(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A site whose one script shows each page by its path, ``index.php?page=/about/
+    history``: a page sent there is the page, moved, not the home page told where the
+    visitor came from (``/?redirect=/old/page``)."""
+    site = f"http://www.salfordyouth.org.uk:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Our history", "url": f"{site}/about/history"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]
+    assert link["detail"].startswith(f"moved to {site}/index.php?page=/about/history;")

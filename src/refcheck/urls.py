@@ -867,7 +867,8 @@ def is_home_page(url: str, *, sent_from: str | None = None) -> bool:
     are front pages, ``/?p=123`` and ``/index.php?id=5`` are not. Reached by a redirect
     from ``sent_from``, a query that only names that address (``/?redirect=/old/page``,
     ``/?oldurl=http://…``) chooses no page either: the site says where the visitor came
-    from."""
+    from. Not a parameter a site's script shows its pages by (``/index.php?page=/about/
+    history``): that asks for the page."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -877,8 +878,15 @@ def is_home_page(url: str, *, sent_from: str | None = None) -> bool:
     echoed = _echoes(sent_from) if sent_from else None
     return all(_NOT_CONTENT.fullmatch(name) or _is_tracking(name, value)
                or _HOME_VALUE.fullmatch(value)
-               or (echoed is not None and echoed(value))
+               or (echoed is not None and not _ROUTE_PARAM.fullmatch(name) and echoed(value))
                for name, value in parse_qsl(parts.query, keep_blank_values=True))
+
+
+#: The parameters by which one script shows each page of a site (a front controller's
+#: ``index.php?page=/about/history``, ``?q=``, ``?route=``): naming the cited path there
+#: asks for that page, not for the home page.
+_ROUTE_PARAM = re.compile(r"page|q|path|route|r|p|pg|file|view|node|doc|document|content|"
+                          r"section|module|action|id|item|article|show", re.IGNORECASE)
 
 
 def _echoes(cited: str) -> Callable[[str], bool] | None:
