@@ -945,7 +945,15 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/children-and-families/young-carers/strategy": _send(council_page(
             "Young carers strategy", YOUNG_CARERS_STRATEGY)),
         "/socialcare/youngcarers/evaluation.htm": _to("/children-and-families/", 301),
-        "/children-and-families/": _send(CHILDREN_AND_FAMILIES)}),
+        "/children-and-families/": _send(CHILDREN_AND_FAMILIES),
+        # A short news item about a place that moved: "The site" is the recycling site.
+        "/news/2013/recycling-site-moves.htm": _send(council_page(
+            "Recycling site moves", "<h1>Recycling site moves</h1><p>From 1 April the "
+            "household waste recycling site at Frederick Road will close. The site has moved "
+            "to Cobden Street, open seven days a week.</p>")),
+        "/news/2013/website-moves.htm": _send(council_page(
+            "Young carers service", "<h1>Young carers service</h1><p>This site has moved. "
+            "Please visit our new website, www.northshire-youngcarers.org.uk.</p>"))}),
 }
 
 

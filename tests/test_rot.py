@@ -480,3 +480,20 @@ def test_a_page_sent_to_the_script_that_shows_it_by_its_path_is_a_move(
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
     assert link["detail"].startswith(f"moved to {site}/index.php?page=/about/history;")
+
+
+def test_a_short_news_item_about_a_place_that_moved_is_the_page(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A council's short news item, "The site has moved to Cobden Street": the site is a
+    recycling site, and the item is the page, ok. A page whose notice says the website has
+    moved, and where to, is still a soft 404."""
+    site = f"http://www.northshire.gov.uk:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Recycling", "url": f"{site}/news/2013/recycling-site-moves.htm"},
+        {"id": "b", "title": "Young carers service",
+         "url": f"{site}/news/2013/website-moves.htm"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "ok", links["a"]["detail"]
+    assert links["b"]["status"] == "soft-404", links["b"]["detail"]
+    assert "This site has moved" in links["b"]["detail"]

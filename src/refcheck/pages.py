@@ -517,8 +517,13 @@ _ERROR_WORDING = re.compile(
     r"|\b(?:this|the)\s+(?:page|content|item|document)\s+has\s+been\s+(?:re)?moved"
     # A notice left where a page was: "This page has moved to our new website", "Sorry,
     # this page isn't here".
-    r"|\b(?:this|the)\s+(?:page|content|document|site|website)\s+(?:has\s+(?:now\s+)?|is\s+"
+    r"|\b(?:this|the)\s+(?:page|content|document|website)\s+(?:has\s+(?:now\s+)?|is\s+"
     r"now\s+)moved\b|\b(?:this|that|the)\s+page\s+(?:isn[\u2019']t|is\s+not)\s+here\b"
+    # (A "site" that moved may be a recycling site or a clinic's, "The site has moved to
+    # Cobden Street": only one said to move on the web is a website.)
+    r"|\b(?:this|the)\s+site\s+(?:has\s+(?:now\s+)?|is\s+now\s+)moved\b.{0,120}?"
+    r"(?:www\.|https?://|\bweb|\bonline\b|\b(?:web\s+)?address\b|\bdomain\b|\burl\b|"
+    r"\blink\b|\bclick\b)"
     # IIS and SharePoint: "…might have been removed, had its name changed, or is
     # temporarily unavailable".
     r"|\bhad\s+its\s+name\s+changed\b"
