@@ -842,6 +842,15 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/index.php?page=/about/history": _send(site_page(
             "Salford Youth", f"<h1>Our history</h1><p>{ARTICLE}</p>",
             title="Our history | Salford Youth"))}),
+    # A charity that changed its name and domain: its old addresses sent to the same
+    # paths on the new one, where a short news item says one of its sites has closed.
+    "www.salfordfamilies.org.uk": lambda h, path: h.redirect(
+        301, f"http://www.familiesfirst-northwest.org.uk:{h.server.server_address[1]}{path}"),
+    "www.familiesfirst-northwest.org.uk": _paths({
+        "/news/2013/ordsall": _send(site_page(
+            "Families First", "<h1>Ordsall drop-in</h1><p>Our Ordsall site has now closed; "
+            "families will be seen at the Langworthy hub from 1 April.</p>",
+            title="Ordsall drop-in | Families First"))}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

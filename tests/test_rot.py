@@ -497,3 +497,17 @@ def test_a_short_news_item_about_a_place_that_moved_is_the_page(
     assert links["a"]["status"] == "ok", links["a"]["detail"]
     assert links["b"]["status"] == "soft-404", links["b"]["detail"]
     assert "This site has moved" in links["b"]["detail"]
+
+
+def test_a_news_item_saying_a_charitys_premises_closed_is_the_page_on_its_new_domain(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A charity's new domain holds its short news item "Our Ordsall site has now closed":
+    the site is a drop-in centre, not the website, so the item, sent from the old domain,
+    is a move, not a notice that the website has closed."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Ordsall drop-in",
+         "url": f"http://www.salfordfamilies.org.uk:{port}/news/2013/ordsall"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]

@@ -959,12 +959,15 @@ _CLOSED = re.compile(
     r"maintained))\b",
     re.IGNORECASE)
 #: Who a closure notice is about: the website or the body itself ("This website has now
-#: closed", "The project has closed", "The Young Carers Network website has closed"), not a
+#: closed", "The project has closed", "The Young Carers Network website has closed"; a
+#: "site" only as "this site", since "Our Ordsall site" is premises), not a
 #: publication ("This guidance has been replaced by …", on a withdrawn GOV.UK page that is
 #: still the evidence) nor a consultation or a service ("This consultation has closed").
 _CLOSED_SUBJECT = re.compile(
-    r"(?:sorry,?\s+)?(?:this|the|our)\s+(?:(?:[\w'\u2019&-]+\s+){0,5}(?:web\s*site|site)|"
-    r"organi[sz]ation|body|project|programme|program|agency|charity|partnership)",
+    r"(?:sorry,?\s+)?(?:(?:this|the|our)\s+(?:(?:[\w'\u2019&-]+\s+){0,5}web\s*site|"
+    r"organi[sz]ation|body|project|programme|program|agency|charity|partnership)"
+    # (Only this site: "Our Ordsall site has now closed" is a drop-in centre.)
+    r"|this\s+site)",
     re.IGNORECASE)
 
 
