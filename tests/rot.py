@@ -851,6 +851,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
             "Families First", "<h1>Ordsall drop-in</h1><p>Our Ordsall site has now closed; "
             "families will be seen at the Langworthy hub from 1 April.</p>",
             title="Ordsall drop-in | Families First"))}),
+    # GitHub's page for a PDF in a repository: an HTML viewer at an address ending .pdf.
+    "github.com": _paths({"/salford-carers/evaluation/blob/main/report-2013.pdf": _send(
+        "<!DOCTYPE html><html><head><title>evaluation/report-2013.pdf at main \u00b7 "
+        "salford-carers/evaluation \u00b7 GitHub</title></head><body><div id=\"repo-content"
+        "\"><h1>report-2013.pdf</h1><p>Latest commit: final report of the young carers "
+        "evaluation</p><a href=\"/salford-carers/evaluation/raw/main/report-2013.pdf\">"
+        "Download raw file</a></div></body></html>")}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

@@ -511,3 +511,16 @@ def test_a_news_item_saying_a_charitys_premises_closed_is_the_page_on_its_new_do
     (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
+
+
+def test_githubs_page_for_a_pdf_in_a_repository_is_a_viewer_not_a_lost_document(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """GitHub shows a repository's PDF in an HTML page at an address ending ``.pdf``
+    (``…/blob/main/report-2013.pdf``), as Dropbox and Google Drive do: the page is the
+    document's, not an HTML page where the document should be."""
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Evaluation report", "url": f"http://github.com:"
+         f"{server.server_address[1]}/salford-carers/evaluation/blob/main/report-2013.pdf"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "ok", link["detail"]

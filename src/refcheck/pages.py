@@ -1271,10 +1271,12 @@ _DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|zip|epub)$
 
 #: Hosts that show a document in an HTML viewer at an address ending in its name:
 #: Dropbox, Box, OneDrive and SharePoint Online, Google Drive, Issuu, Scribd, Academia.edu,
-#: ResearchGate.
+#: ResearchGate; the code hosts' pages for a file in a repository (GitHub's and GitLab's
+#: ``…/blob/main/report.pdf``, Bitbucket's ``…/src/…``).
 _VIEWERS = ("dropbox.com", "box.com", "onedrive.live.com", "1drv.ms", "sharepoint.com",
             "docs.google.com", "drive.google.com", "issuu.com", "scribd.com",
-            "academia.edu", "researchgate.net", "slideshare.net")
+            "academia.edu", "researchgate.net", "slideshare.net", "github.com", "gitlab.com",
+            "bitbucket.org")
 
 
 def is_viewer(url: str) -> bool:
