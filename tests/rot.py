@@ -858,6 +858,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "\"><h1>report-2013.pdf</h1><p>Latest commit: final report of the young carers "
         "evaluation</p><a href=\"/salford-carers/evaluation/raw/main/report-2013.pdf\">"
         "Download raw file</a></div></body></html>")}),
+    # A regulator's guidance on cookies, moved, reached from its home page (``?ref=``):
+    # the evidence, not a cookie wall.
+    "www.infocommissioner.org.uk": _query_paths({
+        "/pecr/cookies.aspx": _to("/guide-to-pecr/cookies?ref=home", 301),
+        "/guide-to-pecr/cookies?ref=home": _send(site_page(
+            "Information Commissioner", "<h1>Guidance on the use of cookies and similar "
+            f"technologies</h1><p>{ARTICLE}</p>", title="Cookies | Information Commissioner"))}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

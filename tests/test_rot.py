@@ -524,3 +524,20 @@ def test_githubs_page_for_a_pdf_in_a_repository_is_a_viewer_not_a_lost_document(
     (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "ok", link["detail"]
+
+
+def test_guidance_on_cookies_moved_with_a_ref_tag_is_a_move_not_a_cookie_wall(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A regulator's guidance on cookies, moved to ``…/guide-to-pecr/cookies?ref=home``:
+    a cookie wall sends the visitor back to an address (``/cookies?returnUrl=/reports``);
+    ``ref=home`` names none, so this is the guidance, moved, not a cookie page in the way
+    (the site's own, ``/cookies?returnUrl=…``, still is)."""
+    site = f"http://www.infocommissioner.org.uk:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Cookie guidance", "url": f"{site}/pecr/cookies.aspx"},
+        {"id": "b", "title": "Young carers strategy",
+         "url": server.url("/council/young-carers-strategy")}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "moved", links["a"]["detail"]
+    assert links["b"]["status"] == "blocked", links["b"]["detail"]

@@ -1249,6 +1249,11 @@ _RETURN_PARAM = re.compile(r"(?:return|redirect|continue|next|back|destination|d
                            r"(?:[-_]?(?:url|uri|to|path|page))?", re.IGNORECASE)
 
 
+def _is_address(value: str) -> bool:
+    """Whether a parameter's value is an address to go back to: a path or a URL."""
+    return value.lower().startswith(("http://", "https://", "/"))
+
+
 def is_consent_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -1257,13 +1262,15 @@ def is_consent_url(url: str) -> bool:
     if _CONSENT_HOST.match(parts.hostname or ""):
         return True
     if _COOKIE_PAGE.search(parts.path):
-        return any(_RETURN_PARAM.fullmatch(name) for name, _ in parse_qsl(parts.query))
+        # A wall sends the visitor back to an address (``?returnUrl=/reports/2012``); a
+        # page on cookies reached with ``?ref=home`` names none.
+        return any(_RETURN_PARAM.fullmatch(name) and _is_address(value)
+                   for name, value in parse_qsl(parts.query))
     # A consent wall at a site's own address says where to go back to once answered
     # (``/consent?redirectUri=…``); a page about consent may have a query of its own
     # (the GMC's guidance ``/guidance/consent?lang=en``, legislation's ``…/consent?view=``).
     return bool(_CONSENT_PATH.search(parts.path)) and any(
-        _RETURN_PARAM.fullmatch(name) or value.lower().startswith(("http://", "https://", "/"))
-        for name, value in parse_qsl(parts.query, keep_blank_values=True))
+        _is_address(value) for _, value in parse_qsl(parts.query, keep_blank_values=True))
 
 
 _DOCUMENT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|csv|zip|epub)$", re.IGNORECASE)
