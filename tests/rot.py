@@ -943,7 +943,10 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/childrenandyoungpeople/families/b0070575/youngcarers": _to(
             "http://www.gov.uk:{port}/government/organisations/department-for-education", 301),
         "/": _to("http://www.gov.uk:{port}/government/organisations/department-for-education",
-                 301)}),
+                 301),
+        # The department's own "about us", sent to its page on GOV.UK ("about").
+        "/aboutdfe/about-us": _to("http://www.gov.uk:{port}/government/organisations/"
+                                  "department-for-education/about", 301)}),
     "youngcarersnetwork.org.uk": _every_path(PROJECT_CLOSED),
     "www.gov.uk": _paths({GOVUK_ORGANISATION: _send(GOVUK_CLOSED),
                           # GOV.UK's own short address for an organisation's page.
@@ -951,6 +954,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                       301),
                           "/government/publications/carers-strategy": _send(GOVUK_PUBLICATION),
                           "/government/organisations/department-for-education":
+                              _send(GOVUK_DFE),
+                          "/government/organisations/department-for-education/about":
                               _send(GOVUK_DFE),
                           "/government/publications/young-carers-guidance":
                               _send(GOVUK_WITHDRAWN),

@@ -541,3 +541,20 @@ def test_guidance_on_cookies_moved_with_a_ref_tag_is_a_move_not_a_cookie_wall(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "moved", links["a"]["detail"]
     assert links["b"]["status"] == "blocked", links["b"]["detail"]
+
+
+def test_a_bodys_about_us_page_sent_to_its_page_on_govuk_is_a_move(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A department's "about us" page, cited for what the body is, sent to its "about"
+    page on GOV.UK: the body was cited, and its page on GOV.UK says the same, so it is a
+    move, as the body's home page sent there is; a deep page sent there is a soft 404."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "About the DfE",
+         "url": f"http://www.education.gov.uk:{port}/aboutdfe/about-us"},
+        {"id": "b", "title": "Young carers (DCSF)", "url": f"http://www.education.gov.uk:{port}"
+         "/childrenandyoungpeople/families/b0070575/youngcarers"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "moved", links["a"]["detail"]
+    assert links["b"]["status"] == "soft-404", links["b"]["detail"]

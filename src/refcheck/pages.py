@@ -1102,6 +1102,20 @@ def govuk_organisation(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+_ABOUT_PAGE = re.compile(r"(?:about|about-?us|about_us|who-?we-?are)(?:\.\w{2,5})?",
+                         re.IGNORECASE)
+
+
+def is_about_page(url: str) -> bool:
+    """Whether an address is a body's page about itself (``/about-us``, ``/aboutdfe/
+    about-us.aspx``, ``/who-we-are``), where the body, not a page it published, is cited."""
+    try:
+        segments = [s for s in urlsplit(url).path.split("/") if s]
+    except ValueError:
+        return False
+    return bool(segments) and _ABOUT_PAGE.fullmatch(unquote(segments[-1])) is not None
+
+
 def is_govuk_alias_of(url: str, organisation: str) -> bool:
     """Whether an address is GOV.UK's own short address for an organisation's page: one
     word that spells the organisation's slug in short (``www.gov.uk/dfe`` for

@@ -50,6 +50,7 @@ from refcheck.pages import (
     document_kind,
     error_sign,
     govuk_organisation,
+    is_about_page,
     is_consent_url,
     is_error_url,
     is_generic_title,
@@ -554,9 +555,10 @@ def classify(fetch: Fetch) -> Verdict:
     # sent (when the page does not say it closed): the publisher's page, never the cited
     # one, unless the body itself was cited by its home page.
     body = govuk_organisation(answer.url) if redirected else None
-    # (GOV.UK's own short address for the organisation, ``www.gov.uk/dfe``, cites it.)
+    # (GOV.UK's own short address for the organisation, ``www.gov.uk/dfe``, and the body's
+    # page about itself, ``/about-us``, cite it.)
     if body is not None and govuk_organisation(origin) is None and not is_home_page(origin) \
-            and not is_govuk_alias_of(origin, body):
+            and not is_govuk_alias_of(origin, body) and not is_about_page(origin):
         name = (title_segments(title)[0] if title and title_segments(title) else body)
         return Verdict(Status.SOFT_404,
                        f"redirects to GOV.UK's page for {name} ({answer.url}), not to the cited "
