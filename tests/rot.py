@@ -704,6 +704,13 @@ AWARD_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Young carers a
 REPORT_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Respite breaks: the "
                               f"evaluation</h1><p>{ARTICLE}</p>",
                               title="Respite breaks: the evaluation | Salford Carers")
+#: A video, a gallery and an embedded report on such a site: a heading and the media.
+VIDEO_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Watch: the awards</h1>"
+                             "<video src=\"/media/awards-2013.mp4\" controls></video>",
+                             title="Young carers awards video | Salford Carers")
+GALLERY_WITH_MODAL = site_page("Salford Carers", LOGIN_MODAL + "<h1>Gallery</h1><img src=\""
+                               "/media/1.jpg\" alt=\"\"><img src=\"/media/2.jpg\" alt=\"\">",
+                               title="Respite breaks in pictures | Salford Carers")
 #: A sign-in wall drawn as a pop-up over a page with nothing else: still a sign-in page.
 MODAL_WALL = site_page("Members", LOGIN_MODAL, title="Members")
 
@@ -886,7 +893,9 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
                                                                         "text/plain")}),
     "www.salfordcarers.org.uk": _paths({"/reports/respite-breaks": _send(DROP_CAP),
                                         "/news/2013/young-carers-award": _send(AWARD_WITH_MODAL),
-                                        "/reports/respite-evaluation": _send(REPORT_WITH_MODAL)}),
+                                        "/reports/respite-evaluation": _send(REPORT_WITH_MODAL),
+                                        "/video/awards-2013": _send(VIDEO_WITH_MODAL),
+                                        "/gallery/respite-2013": _send(GALLERY_WITH_MODAL)}),
     "www.nhs.uk": _paths({
         "/conditions/Aspergillosis/Pages/Introduction.aspx": _to("/conditions/aspergillosis/",
                                                                  301),

@@ -558,3 +558,18 @@ def test_a_bodys_about_us_page_sent_to_its_page_on_govuk_is_a_move(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "moved", links["a"]["detail"]
     assert links["b"]["status"] == "soft-404", links["b"]["detail"]
+
+
+def test_a_video_or_gallery_beside_a_hidden_login_pop_up_is_the_page(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A site that keeps a login pop-up hidden on every page: a page that is a heading and
+    a video, or a gallery of pictures, has little text but content of its own, so it is
+    ok, not a sign-in page (a pop-up over nothing at all still is)."""
+    site = f"http://www.salfordcarers.org.uk:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Awards video", "url": f"{site}/video/awards-2013"},
+        {"id": "b", "title": "Respite gallery", "url": f"{site}/gallery/respite-2013"}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "ok", links["a"]["detail"]
+    assert links["b"]["status"] == "ok", links["b"]["detail"]

@@ -117,6 +117,7 @@ class _Reader(HTMLParser):
         self.scripts: list[str] = []
         self.script_sources: list[str] = []
         self.media = False
+        self.own_media = False
         self.hidden = ""  # the tag of the hidden element we are in, and how deep
         self.hidden_depth = 0
         self.chrome = ""
@@ -129,6 +130,8 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _MEDIA:
             self.media = True
+            if not self.chrome and not self.hidden:
+                self.own_media = True  # a video, picture or embedded document of the page's
         # A password field in the site's chrome is a login box in its sidebar or header,
         # on every page: only one in the page's own content makes a sign-in page.
         if tag == "input" and any(
@@ -343,8 +346,9 @@ def _read(answer: Answer, whole: bool) -> Page:
         page = Page(_squash("".join(reader.title))[:300], tuple(reader.headings),
                     tuple(reader.h1), lead[:600], main, reader.main_length, reader.prose_length,
                     reader.visible_length, _squash("".join(reader.visible))[:2000],
-                    # A login pop-up is the page's only content when there is no other.
-                    reader.password or (reader.dialog_password
+                    # A login pop-up is the page's only content when there is no other:
+                    # no text, and no video, picture or embedded document.
+                    reader.password or (reader.dialog_password and not reader.own_media
                                         and reader.main_length < DIALOG_ONLY_TEXT),
                     "".join(reader.scripts), tuple(reader.script_sources),
                     reader.media)
