@@ -544,6 +544,18 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/files/annual-report.docx": _send(SITE_HOME, "application/vnd.openxmlformats-"
                                        "officedocument.wordprocessingml.document"),
     "/files/s3/report-2013.pdf": _send(PLONE_PDF + b"%" + b"x" * 4096, "binary/octet-stream"),
+    # A PDF shown at its own address in Mozilla's pdf.js viewer (a CMS's plug-in), and
+    # one in an HTML page that embeds it: the document, in the browser's reader.
+    "/publications/annual-report-2013.pdf": _send(
+        "<!DOCTYPE html><html dir=\"ltr\"><head><title>PDF.js viewer</title><script src=\""
+        "/pdfjs/build/pdf.mjs\" type=\"module\"></script><script src=\"/pdfjs/web/viewer.mjs"
+        "\" type=\"module\"></script></head><body><div id=\"outerContainer\"><div id=\""
+        "viewerContainer\"><div id=\"viewer\" class=\"pdfViewer\"></div></div></div>"
+        "</body></html>"),
+    "/publications/evaluation-2013.pdf": _send(
+        "<!DOCTYPE html><html><head><title>Evaluation 2013</title></head><body><embed src=\""
+        "/files/evaluation-2013.pdf\" type=\"application/pdf\" width=\"100%\" height=\"900"
+        "\"></body></html>"),
     # A PHP download script's PDF: the blank line its include printed first, and PHP's
     # default type, text/html. Readers find the header within the first kilobyte.
     "/download.php/young-carers-report.pdf": _send(b"\r\n" + make_pdf([PHP_PDF_QUOTE]),

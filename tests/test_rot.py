@@ -573,3 +573,19 @@ def test_a_video_or_gallery_beside_a_hidden_login_pop_up_is_the_page(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "ok", links["a"]["detail"]
     assert links["b"]["status"] == "ok", links["b"]["detail"]
+
+
+def test_a_pdf_shown_at_its_address_in_a_viewer_page_is_the_document(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A PDF a CMS shows at its own address in Mozilla's pdf.js viewer, or in a page that
+    embeds it (``<embed type="application/pdf">``): the page is the document's reader, not
+    an HTML page where the document should be."""
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Annual report", "url": server.url(
+            "/publications/annual-report-2013.pdf")},
+        {"id": "b", "title": "Evaluation", "url": server.url(
+            "/publications/evaluation-2013.pdf")}]))
+    links = {link["source"]: link for link in json.loads(run_cli(
+        case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
+    assert links["a"]["status"] == "ok", links["a"]["detail"]
+    assert links["b"]["status"] == "ok", links["b"]["detail"]

@@ -1309,6 +1309,21 @@ def is_viewer(url: str) -> bool:
     return any(host == v or host.endswith("." + v) for v in _VIEWERS)
 
 
+#: An HTML page that shows a PDF: Mozilla's pdf.js viewer (its ``viewerContainer``, its
+#: scripts), or a page that embeds the document (``<embed type="application/pdf">``,
+#: ``<object data="….pdf">``, ``<iframe src="….pdf">``).
+_SHOWS_A_PDF = re.compile(
+    rb"\bid\s*=\s*[\"']?viewerContainer\b|/pdf(?:\.worker)?(?:\.min)?\.m?js\b|\bpdfjsLib\b"
+    rb"|<(?:embed|object|iframe)\b[^<>]*(?:\btype\s*=\s*[\"']?application/pdf"
+    rb"|\b(?:src|data)\s*=\s*[\"']?[^\"'\s<>]*\.pdf\b)", re.IGNORECASE)
+
+
+def shows_a_pdf(answer: Answer) -> bool:
+    """Whether an HTML page is a reader for a PDF (pdf.js, or an embedded document): where
+    a CMS shows the cited PDF at its own address, the document is there."""
+    return _SHOWS_A_PDF.search(answer.body[:READ_BYTES]) is not None
+
+
 def document_kind(url: str) -> str | None:
     """The kind of document an address names by its extension ("PDF", "DOCX"), or None."""
     try:

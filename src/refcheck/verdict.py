@@ -71,6 +71,7 @@ from refcheck.pages import (
     reseller_of,
     resemblance,
     search_sign,
+    shows_a_pdf,
     suspended_sign,
     telling_words_shared,
     title_overlap,
@@ -697,7 +698,8 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
         return Status.SOFT_404, (f"a site search (\u201c{_short(searched)}\u201d): the site "
                                  "no longer has the cited page")
     kind = document_kind(origin)
-    if kind is not None and not redirected and is_html(answer) and not is_viewer(origin):
+    if kind is not None and not redirected and is_html(answer) and not is_viewer(origin) \
+            and not (kind == "PDF" and shows_a_pdf(answer)):
         # A CMS that answers every address it lost with its home or error page, 200.
         titled = f" (\u201c{_short(page.title)}\u201d)" if page.title else ""
         return Status.SOFT_404, (f"an HTML page{titled} where a {kind} document was cited: "
