@@ -399,6 +399,9 @@ YOUTUBE_VIDEOS = {
                              "unavailable\",\"errorScreen\":{}}"),
     "private-film": _youtube(" - YouTube", "{\"status\":\"LOGIN_REQUIRED\",\"reason\":"
                              "\"This video is private\",\"messages\":[]}"),
+    # What YouTube answers an automated visitor from a data centre, for any video.
+    "bot-checked-film": _youtube(" - YouTube", "{\"status\":\"LOGIN_REQUIRED\",\"reason\":"
+                                 "\"Sign in to confirm you\u2019re not a bot\"}"),
 }
 
 

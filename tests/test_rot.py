@@ -589,3 +589,19 @@ def test_a_pdf_shown_at_its_address_in_a_viewer_page_is_the_document(
         case, "--format", "json", "--no-archive", parts=simulated_web(waits)).stdout)["links"]}
     assert links["a"]["status"] == "ok", links["a"]["detail"]
     assert links["b"]["status"] == "ok", links["b"]["detail"]
+
+
+def test_youtubes_bot_check_is_said_to_be_one_not_a_private_video(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """YouTube asks an automated visitor from a data centre to "Sign in to confirm you're
+    not a bot", whatever the video: blocked, said to be YouTube's check of automated
+    visitors, not that the video may be private or restricted."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Film", "url": f"http://www.youtube.com:{port}/watch?v="
+                                            "bot-checked-film"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "blocked"
+    assert "YouTube's check of automated visitors" in link["detail"], link["detail"]
+    assert "private" not in link["detail"]

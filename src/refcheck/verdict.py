@@ -521,6 +521,10 @@ def classify(fetch: Fetch) -> Verdict:
             return Verdict(Status.SOFT_404, f"{via}YouTube's page for a video that is not "
                            f"there{said}: the video has been removed or never existed",
                            final_url=final_url, page_title=title)
+        if _BOT_CHECK.search(reason):
+            return Verdict(Status.BLOCKED, f"{via}YouTube's check of automated visitors"
+                           f"{said}, which it shows for any video: the video may well be there; "
+                           "check it in a browser", final_url=final_url, page_title=title)
         return Verdict(Status.BLOCKED, f"{via}YouTube's page for a video it will not play "
                        f"here{said}: it may be private, age-restricted or blocked in this "
                        "country; check it in a browser", final_url=final_url, page_title=title)
@@ -717,6 +721,10 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
 
 _REFUSAL = re.compile(r"\b(?:401|403|forbidden|unauthori[sz]ed|access\s+denied)\b",
                       re.IGNORECASE)
+
+
+#: YouTube's words to an automated visitor ("Sign in to confirm you're not a bot").
+_BOT_CHECK = re.compile(r"\bnot\s+a\s+(?:ro)?bot\b", re.IGNORECASE)
 
 
 def _sign_in(url: str) -> bool:
