@@ -625,6 +625,13 @@ PROJECT_CLOSES = news_article("Salford young carers project closes as funding en
                               "The project has closed, leaving 200 young carers without the "
                               "respite breaks it ran for a decade.")
 
+#: A long story with subheadings, one quoting what a hospital said of a lost file.
+LOST_RECORDS = site_page("The Guardian", "<article><h1>Hospital loses young carers' records"
+                         f"</h1><p>{ARTICLE}</p><h2>\u2018The file could not be found\u2019"
+                         f"</h2><p>{ARTICLE}</p><h2>What happens next</h2><p>{ARTICLE}</p>"
+                         "</article>", title="Hospital loses young carers' records | Society | "
+                         "The Guardian")
+
 
 #: Stories, a review and an exhibition whose names begin with an error's.
 WEB_FORGETS = news_article("Page not found \u2013 why the web forgets",
@@ -837,7 +844,8 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/uk/2012/oct/17/moorland-search-missing-brothers": _send(MISSING_BOYS),
         "/technology/2013/may/01/link-rot": _send(WEB_FORGETS),
         "/books/2013/may/03/nothing-found-here-review": _send(NOTHING_FOUND),
-        "/society/2012/mar/01/salford-young-carers-project-closes": _send(PROJECT_CLOSES)}),
+        "/society/2012/mar/01/salford-young-carers-project-closes": _send(PROJECT_CLOSES),
+        "/society/2012/jun/05/hospital-loses-young-carers-records": _send(LOST_RECORDS)}),
     "www.dh.gov.uk": _transitioned,
     "webarchive.nationalarchives.gov.uk": _ukgwa_frame,
     # A comparison site whose ``cmp`` chooses what is compared (not the Guardian's CMP

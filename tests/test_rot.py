@@ -605,3 +605,17 @@ def test_youtubes_bot_check_is_said_to_be_one_not_a_private_video(
     assert link["status"] == "blocked"
     assert "YouTube's check of automated visitors" in link["detail"], link["detail"]
     assert "private" not in link["detail"]
+
+
+def test_a_moved_storys_subheading_quoting_a_lost_file_is_no_error_notice(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """A long story, moved to the paper's new domain, with a subheading below its headline
+    quoting a hospital, "'The file could not be found'": the story's own words, not a
+    notice heading the page, so the story is a move."""
+    port = server.server_address[1]
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Lost records", "url": f"http://www.guardian.co.uk:{port}/society/"
+                                                    "2012/jun/05/hospital-loses-young-carers-records"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]

@@ -556,9 +556,10 @@ class ErrorSign:
 
     text: str  # the words, as the page puts them
     strong: bool  # a title part or main heading that is nothing but an error's name
-    #: Said in a heading of its own, not the page's name: a notice put above what the page
-    #: shows ("Sorry, that page can't be found" over a site's latest news), where a
-    #: redirect that led there agrees. A title's words, a headline repeating the title and
+    #: Said in a heading of its own, not the page's name, heading the page: a notice put
+    #: above what the page shows ("Sorry, that page can't be found" over a site's latest
+    #: news), where a redirect that led there agrees (a subheading below the headline is
+    #: the page's own). A title's words, a headline repeating the title and
     #: a sentence of the opening paragraph are the page's own ("Why the plane could not be
     #: found"), and a move of the page says nothing about them.
     notice: bool = False
@@ -586,10 +587,12 @@ def error_sign(answer: Answer, page: Page | None = None) -> ErrorSign | None:
     if _ERROR_WORDING.search(title):
         return ErrorSign(title, False)
     named = _squash(title).lower()
-    for heading in page.headings[:4]:
+    for at, heading in enumerate(page.headings[:4]):
         if heading and _ERROR_WORDING.search(heading):
+            # (A notice heads the page; a subheading after the page's headline is the
+            # page's own: "'The file could not be found'" over a moved story's section.)
             return ErrorSign(_sentence(heading, _ERROR_WORDING), False,
-                             notice=_squash(heading).lower() not in named)
+                             notice=at == 0 and _squash(heading).lower() not in named)
     if page.lead and _ERROR_WORDING.search(page.lead):
         return ErrorSign(_sentence(page.lead, _ERROR_WORDING), False, lead=True)
     return None
