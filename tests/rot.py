@@ -895,6 +895,13 @@ SITES: dict[str, Callable[[Handler, str], None]] = {
         "/guide-to-pecr/cookies?ref=home": _send(site_page(
             "Information Commissioner", "<h1>Guidance on the use of cookies and similar "
             f"technologies</h1><p>{ARTICLE}</p>", title="Cookies | Information Commissioner"))}),
+    # A Drupal site without clean addresses: each page is the front script's ``?q=`` path
+    # (``/?q=node/123``), not a search.
+    "www.carersforum-drupal.org.uk": _query_paths({
+        "/node/123": _to("/?q=node/123", 301),
+        "/?q=node/123": _send(site_page("Carers Forum", "<h1>Young carers forum report</h1>"
+                                        f"<p>{ARTICLE}</p>",
+                                        title="Forum report | Carers Forum"))}),
     # A site search cited on purpose, at the search's old address.
     "www.nice.org.uk": _query_paths({
         "/Search.do?searchText=young+carers": _to("/search?q=young+carers", 301),

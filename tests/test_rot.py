@@ -619,3 +619,16 @@ def test_a_moved_storys_subheading_quoting_a_lost_file_is_no_error_notice(
     (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
                                  parts=simulated_web(waits)).stdout)["links"]
     assert link["status"] == "moved", link["detail"]
+
+
+def test_a_drupal_page_sent_to_its_q_path_is_a_move_not_a_site_search(
+        tmp_path: Path, server: EvidenceServer, run_cli: Any, waits: Waits) -> None:
+    """Drupal without clean addresses shows every page at the front script's ``?q=`` path
+    (``/?q=node/123``): a page sent there is the page, moved, not a search of the site for
+    what it lost (``/?q=young+carers+report`` is one)."""
+    site = f"http://www.carersforum-drupal.org.uk:{server.server_address[1]}"
+    case = str(write_case(tmp_path, [
+        {"id": "a", "title": "Forum report", "url": f"{site}/node/123"}]))
+    (link,) = json.loads(run_cli(case, "--format", "json", "--no-archive",
+                                 parts=simulated_web(waits)).stdout)["links"]
+    assert link["status"] == "moved", link["detail"]

@@ -1183,6 +1183,12 @@ _SEARCH_PARAMS = frozenset({"s", "q", "query", "search", "searchterm", "search_t
                             "text", "qt"})
 
 
+#: A Drupal page's internal path, as its ``?q=`` carries it: ``node/123``,
+#: ``taxonomy/term/7``, ``user/5``, ``node/123/edit``.
+_DRUPAL_PATH = re.compile(r"(?:node|taxonomy/term|user|comment)/\d+(?:/[\w-]+)*/?",
+                          re.IGNORECASE)
+
+
 def is_search_url(url: str) -> bool:
     """A site search: ``/search?q=old+page``, SharePoint's ``/search/results.aspx?k=``,
     WordPress's ``/?s=old-page``, Drupal's ``/search/node/old-page``."""
@@ -1192,7 +1198,10 @@ def is_search_url(url: str) -> bool:
         return False
     if any(_SEARCH_SEGMENT.match(s) for s in parts.path.split("/") if s):
         return True
-    params = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    # (Drupal without clean addresses shows each page at the front script's ``?q=`` path,
+    # ``/?q=node/123``: a path, not words searched for.)
+    params = {k.lower() for k, v in parse_qsl(parts.query, keep_blank_values=True)
+              if not (k.lower() == "q" and _DRUPAL_PATH.fullmatch(v))}
     path = parts.path.strip("/").lower()
     # The front page's search, and SharePoint's results page in any site (/land/results.aspx).
     searches = path in ("", "index.php", "index.html", "default.aspx") or path.endswith(
