@@ -234,3 +234,32 @@ def test_output_under_a_file_says_it_is_a_file(tmp_path: Path, run_cli: Any) -> 
     assert run.stderr == (f"refcheck: --output: cannot write the report to {case}/report.json: "
                           f"Not a directory; {case} is a file, not a folder; give a path in a "
                           "folder\n")
+
+
+# -- one mixed run, read as its reader reads it --------------------------------------------
+
+def _mixed_case(tmp_path: Path, server: EvidenceServer) -> Path:
+    b = server.base
+    return write_case(tmp_path, [
+        {"id": "b", "title": "Blocked", "url": f"{b}/challenge"},
+        {"id": "c", "title": "Moved with tracking", "url": f"{b}/moved-tracked"},
+        {"id": "d", "title": "Dead", "url": f"{b}/gone404"},
+        {"id": "i", "title": "Drifted", "url": f"{b}/drifted-page",
+         "quote": "a sentence that is not there at all"},
+        {"id": "l", "title": "Paywall", "url": f"{b}/paywall"},
+        {"id": "t", "title": "Served over http only", "url": b.replace("http:", "https:")
+         + "/page"},
+    ], date="2013-11-29")
+
+
+def test_a_moved_page_is_to_be_cited_without_the_tracking_the_server_added(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """The link's detail said "moved to …/new/home-of-evidence", and What to do said to
+    cite "…/new/home-of-evidence?utm_campaign=move", the server's tag, which README says is
+    left out: the two lines named two addresses to cite."""
+    case = str(_mixed_case(tmp_path, server))
+    new = server.url("/new/home-of-evidence")
+    for form in ("terminal", "markdown", "github"):
+        text = run_cli(case, "--format", form).stdout
+        assert "utm_campaign" not in text
+        assert "is the same evidence, then cite " in text and new in text
