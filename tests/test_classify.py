@@ -118,7 +118,7 @@ def test_pdf_is_ok_without_reading_it() -> None:
 def test_refusals_are_blocked(code: int) -> None:
     verdict = classify(fetch(answer(code, title="Forbidden")))
     assert verdict.status is Status.BLOCKED
-    assert "check it in a browser" in verdict.detail
+    assert "open it in a browser" in verdict.detail
 
 
 def test_linkedins_999_without_a_reason_is_named_not_unknown() -> None:
@@ -127,7 +127,7 @@ def test_linkedins_999_without_a_reason_is_named_not_unknown() -> None:
     assert verdict.status is Status.BLOCKED
     assert "unknown status" not in verdict.detail
     assert verdict.detail == ("a bot check (999 Request Denied, LinkedIn's refusal of "
-                              "automated requests); check it in a browser")
+                              "automated requests); open it in a browser")
 
 
 def test_451_is_a_page_withheld_for_legal_reasons_not_a_refusal_of_robots() -> None:
@@ -137,7 +137,7 @@ def test_451_is_a_page_withheld_for_legal_reasons_not_a_refusal_of_robots() -> N
     assert verdict.status is Status.BLOCKED
     assert verdict.detail == (
         "451 Unavailable For Legal Reasons: the site withholds the page for legal reasons, "
-        "often from every visitor in the UK or the EU; check it in a browser, and if it is "
+        "often from every visitor in the UK or the EU; open it in a browser, and if it is "
         "withheld there too, cite an archived copy")
 
 

@@ -263,3 +263,15 @@ def test_a_moved_page_is_to_be_cited_without_the_tracking_the_server_added(
         text = run_cli(case, "--format", form).stdout
         assert "utm_campaign" not in text
         assert "is the same evidence, then cite " in text and new in text
+
+
+def test_blocked_links_say_open_it_in_a_browser_in_their_detail_and_in_what_to_do(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """A bot wall's detail said "check it in a browser" and the same link's action "open
+    it in a browser and confirm the evidence is there": one advice, two wordings."""
+    case = str(_mixed_case(tmp_path, server))
+    text = " ".join(run_cli(case, "--format", "terminal").stdout.split())
+    assert "a bot check (403 Forbidden); open it in a browser" in text
+    assert "not paid for it; open it in a browser, and if it is not there" in text
+    assert "b - blocked; open it in a browser and confirm the evidence is there" in text
+    assert "check it in a browser" not in text

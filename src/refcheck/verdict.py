@@ -392,7 +392,7 @@ def classify(fetch: Fetch) -> Verdict:
             Status.BLOCKED,
             f"{service} shows a warning page instead of following the short link{to}: it "
             "warns about links it takes for spam or phishing, and about links to other short "
-            "links; check it in a browser",
+            "links; open it in a browser",
             final_url=final_url, page_title=title)
     interstitial = (shortener_interstitial(answer.body)
                     # on the shortener's own host, however it got there (http to https,
@@ -403,13 +403,13 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(
             Status.BLOCKED,
             f"{interstitial} shows a page of its own instead of following the short link, "
-            "and where it leads could not be read from it; check it in a browser",
+            "and where it leads could not be read from it; open it in a browser",
             page_title=title)
 
     if is_bot_challenge(answer, title):
         return Verdict(
             Status.BLOCKED,
-            f"{via}a bot check ({describe_status(code, answer.reason)}); check it in a browser",
+            f"{via}a bot check ({describe_status(code, answer.reason)}); open it in a browser",
             final_url=final_url,
             page_title=title,
         )
@@ -422,7 +422,7 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(
             Status.BLOCKED,
             f"{via}{describe_status(code, answer.reason)}: the site withholds the page for "
-            "legal reasons, often from every visitor in the UK or the EU; check it in a "
+            "legal reasons, often from every visitor in the UK or the EU; open it in a "
             "browser, and if it is withheld there too, cite an archived copy",
             final_url=final_url,
             page_title=title,
@@ -444,7 +444,7 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(
             Status.BLOCKED,
             f"{via}{describe_status(code, answer.reason)}: the page is behind a paywall, or "
-            "the site's owner has not paid for it; check it in a browser, and if it is "
+            "the site's owner has not paid for it; open it in a browser, and if it is "
             "not there, cite an archived copy",
             final_url=final_url,
             page_title=title,
@@ -453,7 +453,7 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(
             Status.BLOCKED,
             f"{via}{describe_status(code, answer.reason)}: the server refuses automated "
-            "checks; check it in a browser",
+            "checks; open it in a browser",
             final_url=final_url,
             page_title=title,
         )
@@ -470,7 +470,7 @@ def classify(fetch: Fetch) -> Verdict:
         return Verdict(
             Status.BLOCKED,
             f"{via}429 Too Many Requests after {fetch.attempts} tries: the site is rate-limiting; "
-            "check it in a browser or later",
+            "open it in a browser or later",
             final_url=final_url,
         )
     if 500 <= code < 600:
@@ -485,7 +485,7 @@ def classify(fetch: Fetch) -> Verdict:
     if fetch.hops and _sign_in(answer.url) and not _sign_in(fetch.url):
         return Verdict(
             Status.BLOCKED,
-            f"redirects to a login page ({answer.url}); check it in a browser, signed in if "
+            f"redirects to a login page ({answer.url}); open it in a browser, signed in if "
             "the evidence needs it",
             final_url=final_url,
             page_title=title,
@@ -524,10 +524,10 @@ def classify(fetch: Fetch) -> Verdict:
         if _BOT_CHECK.search(reason):
             return Verdict(Status.BLOCKED, f"{via}YouTube's check of automated visitors"
                            f"{said}, which it shows for any video: the video may well be there; "
-                           "check it in a browser", final_url=final_url, page_title=title)
+                           "open it in a browser", final_url=final_url, page_title=title)
         return Verdict(Status.BLOCKED, f"{via}YouTube's page for a video it will not play "
                        f"here{said}: it may be private, age-restricted or blocked in this "
-                       "country; check it in a browser", final_url=final_url, page_title=title)
+                       "country; open it in a browser", final_url=final_url, page_title=title)
     # Most pages say nothing any rule reads: those are not parsed at all.
     page = (read_page(answer) if redirected or worth_reading(answer, title)
             or document_kind(origin) else None)
@@ -593,7 +593,7 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
     # page may be there behind the question, which only a person can answer.
     if is_consent_url(landed) and not is_consent_url(origin):
         return Status.BLOCKED, (f"redirects to a cookie-consent page ({landed}): a person "
-                                "must answer it before the page shows; check it in a browser")
+                                "must answer it before the page shows; open it in a browser")
     # HugeDomains, Dan.com, Sedo, Afternic, GoDaddy's aftermarket: a lapsed domain's
     # visitors are sent to its sale listing.
     seller = reseller_of(landed)
@@ -639,7 +639,7 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
         # A sign-in page says nothing about the evidence behind it, even when the site
         # shows it for every address.
         return Status.BLOCKED, (f"a sign-in page (\u201c{_short(wall)}\u201d): the evidence "
-                                "may be behind it; check it in a browser, signed in if the "
+                                "may be behind it; open it in a browser, signed in if the "
                                 "evidence needs it")
     consent = consent_sign(answer, page)
     if consent is not None:
@@ -682,7 +682,7 @@ def _what_it_shows(answer: Answer, page: Page, origin: str,
         said = f"a page that says \u201c{_short(sign.text)}\u201d"
         if _REFUSAL.search(sign.text):  # "403 Forbidden" served 200: a refusal, not a loss
             return Status.BLOCKED, (f"{said} ({describe_status(answer.status, answer.reason)}): "
-                                    "the server refuses automated checks; check it in a browser")
+                                    "the server refuses automated checks; open it in a browser")
         return Status.SOFT_404, f"{said} ({describe_status(answer.status, answer.reason)})"
     # A redirect to another site's notice that the body or site has closed (GOV.UK's page
     # for a closed body, where its old addresses are sent): it names the publisher, not
