@@ -275,3 +275,14 @@ def test_blocked_links_say_open_it_in_a_browser_in_their_detail_and_in_what_to_d
     assert "not paid for it; open it in a browser, and if it is not there" in text
     assert "b - blocked; open it in a browser and confirm the evidence is there" in text
     assert "check it in a browser" not in text
+
+
+def test_a_tls_failure_is_said_in_words_not_openssls_name(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """https:// to a server that speaks only http was "secure connection failed
+    (WRONG_VERSION_NUMBER)": OpenSSL's name, which says nothing to the reader."""
+    case = str(_mixed_case(tmp_path, server))
+    links = json.loads(run_cli(case, "--format", "json").stdout)["links"]
+    detail = next(link["detail"] for link in links if link["source"] == "t")
+    assert detail == ("secure connection failed (the server did not answer in https at this "
+                      "address: it may serve the page only at http://)")

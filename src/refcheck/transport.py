@@ -99,6 +99,17 @@ _CERTIFICATE_PROBLEMS = {
     64: "certificate is for a different address",
 }
 _OUTDATED = "the server only offers an outdated TLS version"
+#: OpenSSL's reasons a reader meets most, in words they can act on (its own name for the
+#: reason, WRONG_VERSION_NUMBER, says nothing to them).
+_TLS_REASONS = {
+    # What came back was no TLS: mostly a site that serves only http:// at that address.
+    "WRONG_VERSION_NUMBER": "the server did not answer in https at this address: it may "
+                            "serve the page only at http://",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE": "the server and refcheck share no way to encrypt the "
+                                     "connection",
+    "UNEXPECTED_EOF_WHILE_READING": "the server closed the connection while setting up "
+                                    "encryption",
+}
 
 
 def _certificate(exc: BaseException) -> Failure:
@@ -119,7 +130,7 @@ def _tls(exc: BaseException) -> Failure:
     if reason == "TLSV1_ALERT_NO_APPLICATION_PROTOCOL" or (
             reason is None and "alert no application protocol" in str(error)):
         return Failure(FailureKind.HTTP2_ONLY, "")
-    return Failure(FailureKind.TLS, reason or str(error))
+    return Failure(FailureKind.TLS, _TLS_REASONS.get(reason or "", reason or str(error)))
 
 
 #: errno values that mean this machine, not the server, ran out of something.
