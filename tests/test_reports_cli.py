@@ -286,3 +286,16 @@ def test_a_tls_failure_is_said_in_words_not_openssls_name(
     detail = next(link["detail"] for link in links if link["source"] == "t")
     assert detail == ("secure connection failed (the server did not answer in https at this "
                       "address: it may serve the page only at http://)")
+
+
+def test_a_drifted_pages_capture_without_the_quote_is_not_offered_as_the_copy(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """Under "the capture of 1 October 2013 lacks it too" the report went on "archived copy
+    in UKGWA: …", the words it uses for a copy to cite."""
+    case = str(_mixed_case(tmp_path, server))
+    for form in ("terminal", "markdown", "html"):
+        text = " ".join(run_cli(case, "--format", form).stdout.split())
+        assert "the capture of 1 October 2013 lacks it too" in text
+        assert "nearest archived copy in UKGWA: " in text
+        assert "; archived copy in UKGWA" not in text and "↳ archived copy in UKGWA" not in text
+        assert ">archived copy in UKGWA" not in text and "<br>archived copy in UKGWA" not in text

@@ -236,7 +236,11 @@ def archive_lines(result: LinkResult, as_of: dt.date | None = None) -> list[str]
     target = as_of or result.case.date
     capture = result.archive
     if capture is not None and result.status not in (Status.OK, Status.ARCHIVED):
-        lines.append(f"archived copy in {capture.label or capture.service}"
+        # A drifted page's copy counts only if the quote is in it: one that lacks it, or
+        # was not read for it (as the detail says), is the nearest copy, not one to cite.
+        which = ("nearest archived copy" if result.status is Status.DRIFTED
+                 and result.evidence is not Evidence.ARCHIVED else "archived copy")
+        lines.append(f"{which} in {capture.label or capture.service}"
                      f": {capture.url} ({describe_age(capture.captured.date(), target)})")
     elif capture is not None:
         lines.append(describe_age(capture.captured.date(), target))
