@@ -299,3 +299,17 @@ def test_a_drifted_pages_capture_without_the_quote_is_not_offered_as_the_copy(
         assert "nearest archived copy in UKGWA: " in text
         assert "; archived copy in UKGWA" not in text and "↳ archived copy in UKGWA" not in text
         assert ">archived copy in UKGWA" not in text and "<br>archived copy in UKGWA" not in text
+
+
+def test_what_to_do_lists_what_fails_the_run_first(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """What to do was in case-file order: a blocked page (check it when you can) came
+    before a dead one (the evidence is gone), whatever their importance."""
+    case = str(_mixed_case(tmp_path, server))
+    text = run_cli(case, "--format", "terminal").stdout
+    todo = text.split("What to do")[1].split("\n")[1:7]
+    assert [line.split()[0] for line in todo] == ["d", "i", "b", "c", "l", "t"]
+    markdown = run_cli(case, "--format", "markdown").stdout.split("## What to do")[1]
+    rows = [line.split("|")[1].strip() for line in markdown.splitlines()
+            if line.startswith("| ") and not line.startswith("| Source")][:6]
+    assert rows == ["d", "i", "b", "c", "l", "t"]

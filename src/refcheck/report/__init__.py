@@ -406,6 +406,15 @@ def sources(report: RunReport) -> list[SourceView]:
     return views
 
 
+def to_do(views: list[SourceView], outcome: Outcome) -> list[SourceView]:
+    """The sources that need something, as every report's "What to do" lists them: those
+    that fail the run first (the evidence dead, lost or changed, or the case file wrong),
+    then the rest (moved, blocked, erroring, archived), each part in case-file order."""
+    failing = {id(r) for r in outcome.failing}
+    todo = [v for v in views if v.needs_action]
+    return sorted(todo, key=lambda v: not any(id(r) in failing for r in v.results))
+
+
 def source_counts(report: RunReport, views: list[SourceView]) -> list[str]:
     """The sources' verdicts counted ("14 sources: 4 ok, 4 dead"), and, where they differ
     from the links' counts, why: what every report says under the links' counts, so that

@@ -31,6 +31,7 @@ from refcheck.report import (
     run_notes,
     source_counts,
     sources,
+    to_do,
 )
 from refcheck.urls import url_in_prose
 
@@ -166,7 +167,7 @@ def page(report: RunReport, outcome: Outcome) -> str:
 
 
 def _actions(report: RunReport, outcome: Outcome, views: list[SourceView]) -> list[str]:
-    todo = [v for v in views if v.needs_action]
+    todo = to_do(views, outcome)
     if outcome.exit_code is ExitCode.NO_NETWORK:
         return []
     if not todo and report.interrupted:

@@ -25,6 +25,7 @@ from refcheck.report import (
     run_notes,
     source_counts,
     sources,
+    to_do,
 )
 from refcheck.urls import url_in_prose
 
@@ -119,7 +120,7 @@ def markdown(report: RunReport, outcome: Outcome) -> str:
         lines += [f"Evidence: {evidence[Evidence.LIVE]} live, {evidence[Evidence.ARCHIVED]} "
                   f"only in an archive, {evidence[Evidence.LOST]} lost, "
                   f"{evidence[Evidence.UNKNOWN]} undetermined.", ""]
-    todo = [v for v in views if v.needs_action]
+    todo = to_do(views, outcome)
     if todo and outcome.exit_code is not ExitCode.NO_NETWORK:
         lines += ["## What to do", "", "| Source | Case file | Status | What to do |",
                   "|---|---|---|---|"]

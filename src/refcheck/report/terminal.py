@@ -44,6 +44,7 @@ from refcheck.report import (
     run_notes,
     source_counts,
     sources,
+    to_do,
 )
 from refcheck.urls import url_in_prose
 
@@ -157,7 +158,7 @@ class TerminalRenderer(Renderer):
         total = len(report.results)
         files = len(report.cases)
         say(Text(""))
-        todo = [v for v in views if v.needs_action]
+        todo = to_do(views, outcome)
         if todo and outcome.exit_code is not ExitCode.NO_NETWORK:
             say(Text(f"What to do ({len(todo)} of {len(views)} source"
                      f"{'s' if len(views) != 1 else ''}):", style="bold"))
