@@ -313,3 +313,22 @@ def test_what_to_do_lists_what_fails_the_run_first(
     rows = [line.split("|")[1].strip() for line in markdown.splitlines()
             if line.startswith("| ") and not line.startswith("| Source")][:6]
     assert rows == ["d", "i", "b", "c", "l", "t"]
+
+
+def test_junit_says_what_to_do_under_each_link_that_needs_something(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """A JUnit failure said "dead: 404 Not Found" and what the archives hold, never what
+    to do, which every other report says ("find where the evidence went, …")."""
+    case = str(_mixed_case(tmp_path, server))
+    out = tmp_path / "r.xml"
+    run_cli(case, "--format", "terminal", "--report", f"junit:{out}")
+    tests = {t.get("name", "").split()[0]: t for t in ET.parse(out).getroot().iter("testcase")}
+    failure = tests["d"].find("failure")
+    assert failure is not None and failure.text is not None
+    assert failure.text.splitlines()[-1].startswith(
+        "what to do: dead; no usable archived copy was found (look for yourself: ")
+    assert failure.text.endswith("): find where the evidence went, or replace the source")
+    blocked = tests["b"].find("system-out")
+    assert blocked is not None and blocked.text is not None
+    assert blocked.text.splitlines()[-1] == ("what to do: blocked; open it in a browser and "
+                                             "confirm the evidence is there")

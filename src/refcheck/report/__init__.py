@@ -478,6 +478,14 @@ SET_UP_FAILURES = frozenset({FailureKind.TLS, FailureKind.HTTP2_ONLY, FailureKin
                              FailureKind.BAD_REDIRECT})
 
 
+def link_action(view: SourceView, result: LinkResult,
+                as_of: dt.date | None = None) -> str | None:
+    """What to do, said by the reports of one link a row (CSV, JUnit): the source's action,
+    on the link its verdict comes from; None for a source that needs nothing, and for its
+    other URLs (a dead copy beside a live one needs nothing done)."""
+    return action(view, as_of) if view.needs_action and result is view.decisive else None
+
+
 def action(view: SourceView, as_of: dt.date | None = None) -> str:
     """What is wrong with a source and the one thing to do, in a sentence:
     "dead; cite the archived copy of 1 March 2013: URL"."""

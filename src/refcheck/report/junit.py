@@ -17,6 +17,7 @@ from refcheck.report import (
     Renderer,
     archive_lines,
     interruption,
+    link_action,
     literal,
     memory_lines,
     not_checked,
@@ -88,6 +89,9 @@ class JunitRenderer(Renderer):
                                         [result.detail,
                                          *memory_lines(result, report.confirm),
                                          *archive_lines(result, report.as_of)])
+                    todo = link_action(view, result, report.as_of)
+                    if todo is not None:
+                        details += f"\nwhat to do: {literal(todo)}"
                     if id(result) in failing:
                         counts["failures"] += 1
                         failure = ET.SubElement(test, "failure", type=result.status.value,
