@@ -3,6 +3,8 @@ can see and CI can catch, and the options around them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -332,3 +334,16 @@ def test_junit_says_what_to_do_under_each_link_that_needs_something(
     assert blocked is not None and blocked.text is not None
     assert blocked.text.splitlines()[-1] == ("what to do: blocked; open it in a browser and "
                                              "confirm the evidence is there")
+
+
+def test_the_spreadsheet_says_what_to_do_for_each_link_that_needs_something(
+        tmp_path: Path, run_cli: Any, server: EvidenceServer) -> None:
+    """The CSV had each link's detail but no column of what to do: a member of staff
+    working through the spreadsheet was not told to cite a copy or find the evidence."""
+    case = str(_mixed_case(tmp_path, server))
+    text = run_cli(case, "--format", "csv").stdout.lstrip("\ufeff")
+    rows = {row["source"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["b"]["what_to_do"] == ("blocked; open it in a browser and confirm the "
+                                       "evidence is there")
+    assert rows["d"]["what_to_do"].endswith(
+        "): find where the evidence went, or replace the source")

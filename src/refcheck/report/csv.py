@@ -11,11 +11,18 @@ import csv
 from typing import TextIO
 
 from refcheck.model import Outcome, RunReport
-from refcheck.report import Renderer, archive_lines, literal, not_checked, sources
+from refcheck.report import (
+    Renderer,
+    archive_lines,
+    link_action,
+    literal,
+    not_checked,
+    sources,
+)
 
 COLUMNS = ("file", "source", "kind", "title", "url", "line", "column", "status",
            "source_status", "http_status", "final_url", "detail", "page_title", "evidence",
-           "archive_url", "archive_captured", "archive_notes", "checked_at")
+           "archive_url", "archive_captured", "archive_notes", "checked_at", "what_to_do")
 
 
 def cell(value: object) -> str:
@@ -42,13 +49,14 @@ class CsvRenderer(Renderer):
                     capture.url if capture else None,
                     capture.captured.date().isoformat() if capture else None,
                     "; ".join(archive_lines(result, report.as_of)),
-                    result.checked_at.isoformat(timespec="seconds"))])
+                    result.checked_at.isoformat(timespec="seconds"),
+                    link_action(view, result, report.as_of))])
         # After Ctrl-C, the links not checked are rows too, without a status, so that the
         # spreadsheet of a partial run does not pass for the whole.
         for item in not_checked(report):
             writer.writerow([cell(v) for v in (
                 item.file, item.source, item.kind.value, item.title, item.url, item.line, None,
-                None, None, None, None, NOT_CHECKED, None, None, None, None, None, None)])
+                None, None, None, None, NOT_CHECKED, None, None, None, None, None, None, None)])
 
 
 #: The detail of a link an interrupted run did not check.
