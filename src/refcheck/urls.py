@@ -372,6 +372,11 @@ def mistyped_scheme(value: str) -> tuple[str, str] | None:
     """A URL whose ``http://`` or ``https://`` was typed or copied wrong, or twice
     (``http://http://``): (the damaged beginning as written, the URL repaired), or None.
     The repair is certain: nothing but the scheme is changed."""
+    # Asked of every URL a case file holds: one whose `http://` is followed by a host's
+    # first character (not `h` or `t`, which may begin a scheme typed twice) is well formed.
+    after = 7 if value.startswith("http://") else 8 if value.startswith("https://") else 0
+    if after and value[after:after + 1].isalnum() and value[after] not in "hHtT":
+        return None
     text = value
     wide = _FULL_WIDTH_SCHEME.match(text)
     if wide is not None and not wide.group().isascii():
@@ -568,7 +573,7 @@ def entity_decoded(value: str) -> tuple[str, str] | None:
     the URL repaired), or None. Certain: no address writes ``§`` between a value and the
     next parameter's name."""
     query = value.find("?")
-    if query < 0:
+    if query < 0 or value.isascii():  # each character an entity stands for is not ASCII
         return None
     before, after = value[:query + 1], value[query + 1:].split("#", 1)[0]
     found = _ENTITY_DECODED.search(after)
@@ -607,7 +612,7 @@ def url_hint(value: str) -> str | None:
         ending, what = tail
         return (f"remove the trailing {what}, copied with the address: "
                 f"`{value[:-len(ending)]}` was probably meant")
-    written = _ENTITY.search(value)
+    written = _ENTITY.search(value) if "&" in value else None
     if written is not None and written.group().lower() != "&amp;" \
             and (char := html.unescape(written.group())) != written.group() \
             and (written.group()[1] == "#" or "?" not in value[:written.start()]):
@@ -670,7 +675,7 @@ def _text_around(value: str) -> str | None:
     if before is not None:
         return (f"remove `{before.group(1).strip()}` before the address: "
                 f"`{_without_trailing(value[before.end():].strip())}` was probably meant")
-    note = _NOTE_AFTER.search(value)
+    note = _NOTE_AFTER.search(value) if "(" in value or "[" in value else None
     if note is not None and note.start() > 0 and "://" in value[:note.start()]:
         return (f"remove `{note.group().strip()}`, the citation's note copied with it: "
                 f"`{_without_trailing(value[:note.start()])}` was probably meant")
