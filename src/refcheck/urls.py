@@ -406,6 +406,15 @@ def backslashes_as_slashes(address: str) -> str:
     return path.replace("\\", "/") + mark + query
 
 
+def backslashed(value: str) -> str | None:
+    """An http(s) address with ``\\`` for ``/`` before its query (``http://dx.doi.org\\
+    10.1007\\…``): the address as a browser reads it, or None."""
+    if "\\" not in value or "\\" not in value.partition("?")[0] \
+            or not value[:8].lower().startswith(("http://", "https://")):
+        return None
+    return backslashes_as_slashes(value)
+
+
 @functools.lru_cache(maxsize=URLS_REMEMBERED)
 def url_problem(value: str) -> UrlProblem | None:
     """The one URL validator: None for an http(s) address refcheck can request. What
@@ -423,10 +432,11 @@ def url_problem(value: str) -> UrlProblem | None:
         # the links are checked.
         return UrlProblem(f"begins with a mistyped scheme, `{damaged}`; write `{repaired}`",
                           fatal=not value[:8].lower().startswith(("http://", "https://")))
-    if "\\" in value.partition("?")[0] and value[:8].lower().startswith(("http://", "https://")):
+    slashed = backslashed(value)
+    if slashed is not None:
         # Requested, the host would be all of `dx.doi.org\\10.1007\\…`: never found.
         return UrlProblem("has `\\` where a web address has `/` (a browser reads it as `/`); "
-                          f"write `{backslashes_as_slashes(value)}`", fatal=False)
+                          f"write `{slashed}`", fatal=False)
     if _WHITESPACE.search(value):
         return UrlProblem("contains a space, often damage from copying out of a PDF; remove "
                           "it, or write %20 where the address really has a space", fatal=False,

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from refcheck.urls import backslashes_as_slashes, copied_tail, entity_decoded, mistyped_scheme
+from refcheck.urls import backslashed, copied_tail, entity_decoded, mistyped_scheme
 
 
 @dataclass(frozen=True)
@@ -357,8 +357,8 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
     apply("one-slash", _ONE_SLASH.sub(r"\1://", url))
     if (typo := mistyped_scheme(url)) is not None:
         apply("scheme", typo[1])
-    elif "\\" in url.partition("?")[0] and url.lower().startswith(("http://", "https://")):
-        apply("scheme", backslashes_as_slashes(url))
+    elif (slashed := backslashed(url)) is not None:
+        apply("scheme", slashed)
     if not url.lower().startswith(("http:", "https:")):
         apply("no-scheme", ("https://" if url.lower().startswith(("doi.org", "dx.doi.org"))
                             else "http://") + url)
