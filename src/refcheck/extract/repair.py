@@ -362,7 +362,6 @@ def clean(candidate: str, *, doi: bool = False) -> Cleaned:
     if not url.lower().startswith(("http:", "https:")):
         apply("no-scheme", ("https://" if url.lower().startswith(("doi.org", "dx.doi.org"))
                             else "http://") + url)
-    apply("one-slash", _ONE_SLASH.sub(r"\1://", url))
     while (tail := copied_tail(url)) is not None and tail[0].startswith("%"):
         apply("encoded-tail", url[:-len(tail[0])])
     apply("doi-prefix", _DOI_LOST_10.sub(r"\g<1>10.\2", url))
