@@ -147,10 +147,12 @@ def decode(raw: bytes, name: str) -> str:
             name, None, None, "this file is UTF-16 text (Windows' \"Unicode\"); save it as "
             "UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)")])
     body = raw.removeprefix(b"\xef\xbb\xbf")
-    problem = not_utf8(name, body)
-    if problem is not None:
-        raise CaseFileError([problem])
-    return body.decode("utf-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        problem = not_utf8(name, body)  # where, and what the byte would be
+        assert problem is not None
+        raise CaseFileError([problem]) from None
 
 
 def utf16(data: bytes) -> str | None:
