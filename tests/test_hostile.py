@@ -563,6 +563,17 @@ def test_a_page_of_tags_that_never_close_is_judged_in_one_pass(body: bytes) -> N
     assert verdict.status in (Status.OK, Status.SOFT_404), verdict.detail
 
 
+def test_a_page_cited_as_a_pdf_that_embeds_no_end_is_judged_in_one_pass() -> None:
+    """An HTML page of 256 KB answered for a cited PDF is read for a document it embeds:
+    one ``<iframe`` of ``src=src=…`` was read from each ``src=`` to the tag's end (the
+    better part of a minute, every other link waiting); now it is judged at once, as any
+    HTML page where a PDF was cited."""
+    body = b"<iframe " + b"src=" * 64_000
+    _, verdict, _ = _within(30, lambda: serve(once(answer(body)), "/report.pdf"))
+    assert verdict.status is Status.SOFT_404, verdict.detail
+    assert "where a PDF document was cited" in verdict.detail
+
+
 @pytest.mark.parametrize("tag", ["<script>", "<!--", "<style"])
 def test_a_quote_is_looked_for_in_megabytes_of_unclosed_tags_in_one_pass(tag: str) -> None:
     """A quote is looked for in up to 32 MiB of a page: 4 MiB of unclosed tags, which took

@@ -1321,19 +1321,31 @@ def is_viewer(url: str) -> bool:
     return any(host == v or host.endswith("." + v) for v in _VIEWERS)
 
 
-#: An HTML page that shows a PDF: Mozilla's pdf.js viewer (its ``viewerContainer``, its
-#: scripts), or a page that embeds the document (``<embed type="application/pdf">``,
-#: ``<object data="….pdf">``, ``<iframe src="….pdf">``).
-_SHOWS_A_PDF = re.compile(
-    rb"\bid\s*=\s*[\"']?viewerContainer\b|/pdf(?:\.worker)?(?:\.min)?\.m?js\b|\bpdfjsLib\b"
-    rb"|<(?:embed|object|iframe)\b[^<>]*(?:\btype\s*=\s*[\"']?application/pdf"
-    rb"|\b(?:src|data)\s*=\s*[\"']?[^\"'\s<>]*\.pdf\b)", re.IGNORECASE)
+#: Mozilla's pdf.js viewer, which shows a PDF in an HTML page.
+_PDF_JS = re.compile(
+    rb"\bid\s*=\s*[\"']?viewerContainer\b|/pdf(?:\.worker)?(?:\.min)?\.m?js\b|\bpdfjsLib\b",
+    re.IGNORECASE)
+#: A tag that embeds a document, up to its end; its type, and each address it names. Each
+#: is read once (a tag's address read to its end from every ``src=`` in a page of
+#: ``<iframe src=src=src=…`` took the better part of a minute).
+_EMBEDDING = re.compile(rb"<(?:embed|object|iframe)\b[^<>]*", re.IGNORECASE)
+_PDF_TYPE = re.compile(rb"\btype\s*=\s*[\"']?application/pdf", re.IGNORECASE)
+_EMBEDDED = re.compile(rb"\b(?:src|data)\s*=\s*[\"']?([^\"'\s<>]*)", re.IGNORECASE)
+_PDF_NAME = re.compile(rb"\.pdf\b", re.IGNORECASE)
 
 
 def shows_a_pdf(answer: Answer) -> bool:
-    """Whether an HTML page is a reader for a PDF (pdf.js, or an embedded document): where
+    """Whether an HTML page is a reader for a PDF: Mozilla's pdf.js viewer (its
+    ``viewerContainer``, its scripts), or a page that embeds the document (``<embed
+    type="application/pdf">``, ``<object data="….pdf">``, ``<iframe src="….pdf">``). Where
     a CMS shows the cited PDF at its own address, the document is there."""
-    return _SHOWS_A_PDF.search(answer.body[:READ_BYTES]) is not None
+    body = answer.body[:READ_BYTES]
+    if _PDF_JS.search(body) is not None:
+        return True
+    return any(_PDF_TYPE.search(tag.group()) is not None
+               or any(_PDF_NAME.search(named.group(1)) is not None
+                      for named in _EMBEDDED.finditer(tag.group()))
+               for tag in _EMBEDDING.finditer(body))
 
 
 def document_kind(url: str) -> str | None:
