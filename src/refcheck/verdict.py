@@ -491,7 +491,7 @@ def classify(fetch: Fetch) -> Verdict:
             page_title=title,
         )
     if redirected:
-        landing = _landing(fetch, origin)
+        landing = _landing(fetch, origin, title)
         if landing is not None:
             status, detail = landing
             return Verdict(status, detail, final_url=final_url, page_title=title)
@@ -581,9 +581,11 @@ def classify(fetch: Fetch) -> Verdict:
 
 # -- what a page is, when it is not the evidence ----------------------------------------------
 
-def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
+def _landing(fetch: Fetch, origin: str, title: str | None) -> tuple[Status, str] | None:
     """Where a redirect led, when that is no page at all: a cookie-consent host, a domain
-    reseller, an error address or a site search. Never a move: nobody should cite these."""
+    reseller, an error address, the site's A-Z or map (told by ``title``, the page's there,
+    where its address is ambiguous) or a site search. Never a move: nobody should cite
+    these."""
     answer = fetch.answer
     assert answer is not None
     # Where the chain ended: a consent host or an error address passed on the way (a
@@ -604,7 +606,7 @@ def _landing(fetch: Fetch, origin: str) -> tuple[Status, str] | None:
     if is_error_url(landed) and not is_error_url(origin):
         return Status.SOFT_404, f"redirects to an error page ({landed}): the cited page is gone"
     # A council's A-Z of services, a site map: where a redesign sends what it lost.
-    if is_site_index(landed, title=page_title(answer)) and not is_site_index(origin):
+    if is_site_index(landed, title=title) and not is_site_index(origin):
         return Status.SOFT_404, (f"redirects to the site's index of its pages ({landed}): the "
                                  "cited page is gone")
     # Sites (WordPress's /?s=, SharePoint's /search/results.aspx?k=) that search for what
