@@ -128,7 +128,7 @@ def page_text(answer: Answer) -> str | None:
     whatever type it was sent as)."""
     if answer.content_type == "application/pdf" or is_pdf_body(answer.body):
         text = pdf_text(answer.body)
-    elif starts_like_document(answer.body):
+    elif _DOCUMENT_START.match(answer.body):  # no PDF (asked above): Word's, Excel's, RTF
         return None
     elif answer.content_type in ("text/html", "application/xhtml+xml", "text/plain", ""):
         # In the encoding the page declares: an old council page in Windows-1252 has its
