@@ -357,3 +357,21 @@ def test_a_doi_field_with_a_hash_or_question_mark_is_looked_up_whole(doi: str) -
     (result,) = asyncio.run(asyncio.wait_for(go(), 10)).results
     assert result.status is Status.OK
     assert result.detail.startswith(f"registered DOI {doi}; it points to {TARGET}")
+
+
+@pytest.mark.parametrize("record", [
+    {"responseCode": 200, "handle": DOI},  # the handle API's "values not found"
+    {"responseCode": 1, "handle": DOI, "values": [
+        {"index": 100, "type": "HS_ADMIN", "data": {"format": "admin", "value": {}}}]},
+])
+def test_a_registered_doi_with_no_web_address_says_so_and_what_to_do(
+        record: dict[str, Any]) -> None:
+    # The DOI system answered: it is not a failure to ask it, and nothing is fetched.
+    router = respx.MockRouter()
+    router.get(HANDLE).respond(200, json=record)
+    result = _run(router)
+    assert result.status is Status.ERROR
+    assert result.detail == (f"DOI {DOI} is registered but names no web page, so it leads a "
+                             "reader nowhere; ask the publisher (the DOI's registrant) to point "
+                             "it at the work's page, or cite that page")
+    assert [str(c.request.url) for c in router.calls] == [HANDLE]

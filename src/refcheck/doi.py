@@ -1,6 +1,7 @@
 """DOIs checked with the DOI system's handle API, so that a publisher's bot wall cannot
 make a registered DOI look dead. ``{base}/api/handles/{doi}`` answers ``responseCode`` 1
-for a registered DOI (with the URL it points to) and 100, with HTTP 404, for none. The
+for a registered DOI (with the URL it points to), 200 for one registered with no values
+(so no URL) and 100, with HTTP 404, for none. The
 page a registered DOI points to is fetched too (``landing``), as any cited link is, so that
 a target that is plainly gone (a 404, a lapsed domain) is not reported live. What the
 answers mean is ``verdict.judge``'s."""

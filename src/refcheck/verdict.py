@@ -105,7 +105,7 @@ class DoiRecord:
 
     doi: str
     fetch: Fetch  # the handle API's answer (or failure)
-    code: int | None  # its responseCode: 1 registered, 100 not found
+    code: int | None  # its responseCode: 1 registered, 100 not found, 200 no values
     target: str | None  # the web address the DOI points to
     landing: Fetch | None = None  # the fetch of ``target``, when it was fetched
 
@@ -888,10 +888,13 @@ def _doi(record: DoiRecord) -> Verdict:
     if answer is None:
         return Verdict(Status.ERROR,
                        f"could not ask the DOI system: {classify(record.fetch).detail}")
-    if record.code == 1:
-        if record.target:
-            return _doi_landing(record, record.target)
-        return Verdict(Status.ERROR, f"DOI {doi} is registered but names no web page")
+    if record.code == 1 and record.target:
+        return _doi_landing(record, record.target)
+    if record.code in (1, 200):
+        # 200 is the handle API's "values not found": the DOI exists, with no web address.
+        return Verdict(Status.ERROR, f"DOI {doi} is registered but names no web page, so "
+                       "it leads a reader nowhere; ask the publisher (the DOI's registrant) "
+                       "to point it at the work's page, or cite that page")
     if record.code == 100:
         return Verdict(Status.DEAD, f"DOI {doi} is not registered: no such DOI exists; "
                        "check it for typing errors")
