@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 from typing import Any
 
@@ -29,6 +30,7 @@ from refcheck.model import (
     decide,
 )
 from refcheck.probe import near_identical, sibling_of
+from refcheck.report import Format
 from refcheck.text import contains_quote, html_text, normalise
 from refcheck.urls import doi_of, is_section_root, normalise_doi
 from refcheck.verdict import classify
@@ -585,6 +587,26 @@ def test_springer_natures_cookie_check_is_the_cited_page_not_a_move() -> None:
     assert moved.status is Status.MOVED
     assert moved.detail == ("moved to https://www.nature.com/articles/nature09512; cite the "
                             "new address")
+
+
+def test_a_move_through_springers_cookie_check_is_to_be_cited_without_it() -> None:
+    # link.springer.com/10.1007/… (a DOI's usual target) moves to /article/10.1007/…, by
+    # way of the cookie check: the report's "What to do" names the article's address, not
+    # one with this visit's ?error=cookies_not_supported&code=….
+    router = respx.MockRouter()
+    article = "https://link.springer.com/article/10.1007/s10826-012-9664-0"
+    _springer_nature_cookie_check(router, article)
+    old = "http://link.springer.com/10.1007/s10826-012-9664-0"
+    router.get(old).respond(301, headers={"Location": article})
+    report = run(router, _case([old]), sibling_probe=False)
+    (result,) = report.results
+    assert result.status is Status.MOVED
+    out = io.StringIO()
+    Format.terminal.renderer().render(report, decide(report), out)
+    text = out.getvalue()
+    assert f"a - moved; check that the new page (\u201cReport\u201d) is the same evidence, " \
+           f"then cite {article}\n" in text
+    assert "cookies_not_supported" not in text.split("What to do", 1)[1]
 
 
 def test_a_maintenance_page_is_an_error_to_try_again_not_a_lost_site() -> None:

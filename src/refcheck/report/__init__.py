@@ -494,13 +494,11 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
     capture = result.archive
     if status is Status.MOVED:
         title = f" (\u201c{result.page_title}\u201d)" if result.page_title else ""
-        # The address to cite, as the link's detail gives it: without the visitor's
-        # session or the tracking parameters the server added on the way.
-        new = (without_session(result.final_url, cited=result.cited.url)
-               if result.final_url is not None and result.cited is not None
-               else result.final_url)
-        return (f"moved; check that the new page{title} is the same evidence, then cite "
-                f"{new}")
+        # The address to cite is the verdict's: the page's, without the session or the
+        # cookie check (Springer's ?error=cookies_not_supported&code=…) the server added.
+        new = (without_session(result.final_url, cited=result.cited.url if result.cited
+                               else None) if result.final_url else result.final_url)
+        return f"moved; check that the new page{title} is the same evidence, then cite {new}"
     if status is Status.ARCHIVED and capture is not None:
         return f"archived; cite the archived copy of {day(capture.captured)}: {capture.url}"
     if status is Status.INVALID:
