@@ -375,3 +375,16 @@ def test_a_registered_doi_with_no_web_address_says_so_and_what_to_do(
                              "reader nowhere; ask the publisher (the DOI's registrant) to point "
                              "it at the work's page, or cite that page")
     assert [str(c.request.url) for c in router.calls] == [HANDLE]
+
+
+def test_a_doi_whose_publisher_sends_robots_to_its_cookie_check_is_ok() -> None:
+    router = respx.MockRouter()
+    _registered(router)
+    router.get(TARGET).respond(302, headers={
+        "Location": "https://journal.example.org/action/cookieAbsent"})
+    router.get("https://journal.example.org/action/cookieAbsent").respond(
+        200, html="<title>Cookie absent</title><p>Cookies must be enabled.</p>")
+    result = _run(router)
+    assert result.status is Status.OK
+    assert result.detail == (f"registered DOI {DOI}; it points to {TARGET}; the publisher "
+                             "refuses automated checks, so the page itself was not seen")

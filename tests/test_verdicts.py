@@ -910,3 +910,23 @@ def test_a_move_into_a_folder_named_like_single_sign_on_is_a_move() -> None:
     result = _redirect_case("http://www.brookings.edu/research/reports/2012/idp-mandate",
                             "https://www.brookings.edu/projects/idp/un-mandate/report")
     assert result.status is Status.MOVED, result.detail
+
+
+@pytest.mark.parametrize("page", [
+    "https://onlinelibrary.wiley.com/doi/full/10.1002/car.934",
+    "https://www.tandfonline.com/doi/abs/10.1080/13575279.2012.713850",
+])
+def test_a_publishers_cookie_check_is_blocked_never_a_move(page: str) -> None:
+    # Atypon's platforms send a visitor that did not send back their cookie to
+    # /action/cookieAbsent: nobody should cite that, and the article is there for a browser.
+    router = respx.MockRouter()
+    host = page.split("/doi/")[0]
+    router.get(page).respond(302, headers={"Location": f"{host}/action/cookieAbsent"})
+    router.get(f"{host}/action/cookieAbsent").respond(200, html=(
+        "<title>Cookie absent</title><h1>Cookies disabled</h1><p>Cookies must be enabled "
+        "to use this site. Please enable cookies in your browser.</p>"))
+    (result,) = run(router, _case([page]), sibling_probe=False).results
+    assert result.status is Status.BLOCKED
+    assert result.detail == (f"redirects to the site's cookie check ({host}/action/"
+                             "cookieAbsent): it shows the page only to a browser that keeps "
+                             "its cookies; open it in a browser")

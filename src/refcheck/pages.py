@@ -1284,6 +1284,21 @@ def _is_address(value: str) -> bool:
     return value.lower().startswith(("http://", "https://", "/"))
 
 
+#: A publisher's cookie check, where a visitor that did not send back the cookie it was
+#: set is sent: Atypon's ``/action/cookieAbsent`` (Wiley Online Library, Taylor & Francis
+#: Online, SAGE Journals, ACS, Annual Reviews), and the ``/cookies-required`` or
+#: ``/nocookies`` pages of others.
+_COOKIE_CHECK_PATH = re.compile(r"/(?:action/)?(?:cookie-?absent|cookies?-?(?:required|disabled|"
+                                r"check|test)|no-?cookies?)(?:\.\w+)?/?$", re.IGNORECASE)
+
+
+def is_cookie_check_url(url: str) -> bool:
+    try:
+        return bool(_COOKIE_CHECK_PATH.search(urlsplit(url).path))
+    except ValueError:
+        return False
+
+
 def is_consent_url(url: str) -> bool:
     try:
         parts = urlsplit(url)

@@ -52,6 +52,7 @@ from refcheck.pages import (
     govuk_organisation,
     is_about_page,
     is_consent_url,
+    is_cookie_check_url,
     is_error_url,
     is_generic_title,
     is_govuk_alias_of,
@@ -596,6 +597,12 @@ def _landing(fetch: Fetch, origin: str, title: str | None) -> tuple[Status, str]
     if is_consent_url(landed) and not is_consent_url(origin):
         return Status.BLOCKED, (f"redirects to a cookie-consent page ({landed}): a person "
                                 "must answer it before the page shows; open it in a browser")
+    # Wiley's, Taylor & Francis's, SAGE's /action/cookieAbsent: the page is there, for a
+    # browser that keeps the cookie the site set.
+    if is_cookie_check_url(landed) and not is_cookie_check_url(origin):
+        return Status.BLOCKED, (f"redirects to the site's cookie check ({landed}): it shows "
+                                "the page only to a browser that keeps its cookies; open it "
+                                "in a browser")
     # HugeDomains, Dan.com, Sedo, Afternic, GoDaddy's aftermarket: a lapsed domain's
     # visitors are sent to its sale listing.
     seller = reseller_of(landed)
