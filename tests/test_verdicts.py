@@ -930,3 +930,44 @@ def test_a_publishers_cookie_check_is_blocked_never_a_move(page: str) -> None:
     assert result.detail == (f"redirects to the site's cookie check ({host}/action/"
                              "cookieAbsent): it shows the page only to a browser that keeps "
                              "its cookies; open it in a browser")
+
+
+                             "its cookies; check it in a browser")
+
+
+def _what_to_do(report: RunReport) -> str:
+    out = io.StringIO()
+    Format.terminal.renderer().render(report, decide(report), out)
+    return out.getvalue().split("What to do", 1)[1]
+
+
+@pytest.mark.parametrize(("page", "doi"), [
+    ("https://onlinelibrary.wiley.com/doi/10.1002/car.934/full", "10.1002/car.934"),
+    ("https://www.tandfonline.com/doi/abs/10.1080/13575279.2012.713850",
+     "10.1080/13575279.2012.713850"),
+    ("https://link.springer.com/article/10.1007/s10826-012-9664-0",
+     "10.1007/s10826-012-9664-0"),
+])
+def test_a_publisher_page_that_refuses_robots_is_to_be_cited_by_its_doi(
+        page: str, doi: str) -> None:
+    router = respx.MockRouter()
+    router.get(page).respond(403, html="<title>Just a moment...</title>",
+                             headers={"cf-mitigated": "challenge"})
+    report = run(router, _case([page]), sibling_probe=False)
+    assert report.results[0].status is Status.BLOCKED
+    assert (f"a - blocked; open it in a browser and confirm the evidence is there; its "
+            f"address names the DOI {doi}: cite https://doi.org/{doi} (or give it as the "
+            "source's `doi:`), which refcheck checks with the DOI system\n"
+            in _what_to_do(report))
+
+
+def test_a_blocked_page_whose_doi_the_source_cites_too_is_not_told_to_cite_it() -> None:
+    page = "https://onlinelibrary.wiley.com/doi/full/10.1002/car.934"
+    router = respx.MockRouter()
+    router.get(page).respond(403)
+    router.get("https://doi.test/api/handles/10.1002/car.934").respond(
+        500, json={"responseCode": 2})
+    report = run(router, _case([page, "https://doi.org/10.1002/CAR.934"]),
+                 sibling_probe=False, doi_url="https://doi.test")
+    assert "a - blocked; open it in a browser and confirm the evidence is there\n" in \
+        _what_to_do(report)

@@ -1058,6 +1058,33 @@ def doi_of(url: str) -> str | None:
     return candidate if _DOI.match(candidate) else None
 
 
+#: Where a publisher's address names its article's DOI: the ``/doi/`` of Atypon's platforms
+#: (Wiley Online Library, Taylor & Francis Online, SAGE Journals: ``/doi/abs/10.1080/…``,
+#: ``/doi/10.1002/car.934/full``) and Springer's ``/article/10.1007/…``, ``/chapter/…``.
+_PUBLISHER_DOI = re.compile(
+    r"/(?:doi(?:/(?:abs|full|pdf|epdf|pdfdirect|epub|reader|fulltext|book|figure|suppl))?"
+    r"|article|chapter|book|referenceworkentry|protocol|content/pdf)"
+    r"/(10\.\d{4,9}/[^/?#]+)(?:/(?:full|abstract|pdf|epdf|references|fulltext))?/?$",
+    re.IGNORECASE)
+
+
+def doi_in_publisher_url(url: str) -> str | None:
+    """The DOI a publisher's article address names in its path, or None: ``10.1002/car.934``
+    for ``https://onlinelibrary.wiley.com/doi/full/10.1002/car.934``."""
+    if doi_of(url):
+        return None
+    try:
+        match = _PUBLISHER_DOI.search(urlsplit(url).path)
+    except ValueError:
+        return None
+    if match is None:
+        return None
+    doi = unquote(match.group(1))
+    if doi.lower().endswith(".pdf") and "/content/pdf/" in url.lower():
+        doi = doi[:-4]
+    return doi if _DOI.match(doi) else None
+
+
 def normalise_doi(text: str) -> str | None:
     """``doi:10.1002/car.934``, ``https://doi.org/10.1002/car.934`` or the bare DOI → the
     bare DOI; None when it is not one."""

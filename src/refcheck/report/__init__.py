@@ -36,7 +36,7 @@ from refcheck.model import (
     best_status,
     day,
 )
-from refcheck.urls import mask, url_hint, without_session
+from refcheck.urls import doi_in_publisher_url, doi_of, mask, url_hint, without_session
 from refcheck.verdict import NO_NETWORK_DETAIL, QUOTE_NOT_CHECKED_IN_CAPTURE
 
 
@@ -515,7 +515,7 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
                       "running again will not change")
         copy = (f" (an archived copy of {day(capture.captured)} exists: {capture.url})"
                 if capture is not None else "")
-        return f"{status.value}; {advice}{copy}"
+        return f"{status.value}; {advice}{copy}{_cite_the_doi(view, result)}"
     if capture is not None:  # dead, soft-404, drifted with a good copy
         if status is Status.DRIFTED and QUOTE_NOT_CHECKED_IN_CAPTURE in result.detail:
             return (f"drifted; refcheck could not check the archived copy of "
@@ -550,6 +550,20 @@ def action(view: SourceView, as_of: dt.date | None = None) -> str:
                 f"archived copy: look for yourself{listed_at}, or run refcheck again later; "
                 "else find where the evidence went")
     return f"{status.value}; find where the evidence went{look}"
+
+
+def _cite_the_doi(view: SourceView, result: LinkResult) -> str:
+    """For a publisher's page that could not be seen, whose address names the article's
+    DOI, and a source that does not cite that DOI already: to cite the DOI instead, which
+    refcheck checks with the DOI system, whatever the publisher shows robots."""
+    doi = doi_in_publisher_url(result.cited.url) if result.cited is not None else None
+    if doi is None or any((doi_of(u.url) or "").lower() == doi.lower()
+                          for u in view.source.urls) or (
+            view.source.doi or "").lower() == doi.lower():
+        return ""
+    escaped = doi.replace("#", "%23").replace("?", "%3F")
+    return (f"; its address names the DOI {doi}: cite https://doi.org/{escaped} (or give it "
+            "as the source's `doi:`), which refcheck checks with the DOI system")
 
 
 def _names(names: list[str]) -> str:
