@@ -388,3 +388,22 @@ def test_a_doi_whose_publisher_sends_robots_to_its_cookie_check_is_ok() -> None:
     assert result.status is Status.OK
     assert result.detail == (f"registered DOI {DOI}; it points to {TARGET}; the publisher "
                              "refuses automated checks, so the page itself was not seen")
+
+
+@pytest.mark.parametrize(("status", "record", "said"), [
+    (429, {"responseCode": 2, "message": "Too many requests"}, "429 Too Many Requests"),
+    (500, {"responseCode": 2, "handle": DOI}, "500 Internal Server Error"),
+    (503, None, "503 Service Unavailable"),
+])
+def test_a_handle_api_in_trouble_is_retried_then_an_error_to_run_again_never_dead(
+        status: int, record: dict[str, Any] | None, said: str) -> None:
+    router = respx.MockRouter()
+    if record is None:
+        handle = router.get(HANDLE).respond(status, html="<title>Service Unavailable</title>")
+    else:
+        handle = router.get(HANDLE).respond(status, json=record)
+    result = _run(router, retries=2)
+    assert handle.call_count == 3
+    assert result.status is Status.ERROR
+    assert result.detail == (f"could not ask the DOI system: it answered {said} after 3 "
+                             f"tries; this says nothing of DOI {DOI}: run refcheck again later")

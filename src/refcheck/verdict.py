@@ -911,8 +911,15 @@ def _doi(record: DoiRecord) -> Verdict:
         return Verdict(Status.ERROR, "could not ask the DOI system: its answer "
                        f"({describe_status(answer.status, answer.reason)}) was not the handle "
                        "API's; check --doi-url and the network, then run again")
+    # A 429 or 5xx (responseCode 2) after the retries: the DOI system's trouble, which
+    # says nothing of the DOI.
+    fetch = record.fetch
+    tries = f" after {fetch.attempts} tries" if fetch.attempts > 1 else ""
+    wait = (f", asking us to wait {wait_words(fetch.retry_after)}"
+            if fetch.retry_after is not None else "")
     return Verdict(Status.ERROR, "could not ask the DOI system: it answered "
-                   f"{describe_status(answer.status, answer.reason)}")
+                   f"{describe_status(answer.status, answer.reason)}{tries}{wait}; this says "
+                   f"nothing of DOI {doi}: run refcheck again later")
 
 
 def _doi_landing(record: DoiRecord, target: str) -> Verdict:
