@@ -499,6 +499,28 @@ def test_a_doi_also_cited_as_its_url_in_other_letters_is_checked_once() -> None:
     assert [u.url for u in source.urls] == ["https://doi.org/10.1002/CAR.934"]
 
 
+@pytest.mark.parametrize(("doi", "ending"), [
+    ("'doi: 10.1002/car.934.'", "full stop"),
+    ("'10.1002/car.934,'", "comma"),
+    ("https://doi.org/10.1002/car.934)", "closing bracket"),
+])
+def test_a_doi_with_a_sentences_punctuation_is_warned_of_as_a_url_is(
+        doi: str, ending: str) -> None:
+    # Copied out of prose as a URL is: the DOI system does not know it with the full stop,
+    # and a warning before the run says why it will be reported not registered.
+    text = f"case:\n  title: T\nsources:\n  - id: a\n    title: A\n    doi: {doi}\n"
+    (warning,) = cases.parse(text, "c.yaml").warnings
+    assert f"source a doi `{doi.strip(chr(39))}`: remove the trailing {ending}" in str(warning)
+    assert str(warning).endswith(": `10.1002/car.934` was probably meant")
+
+
+def test_a_sici_doi_ending_in_its_own_bracket_is_not_warned_of() -> None:
+    text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
+            "    doi: '10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0'\n"
+            "  - id: b\n    title: B\n    doi: '10.1175/1520-0469(1999)056'\n")
+    assert cases.parse(text, "c.yaml").warnings == []
+
+
 def test_a_space_in_an_address_is_warned_of_once() -> None:
     text = ("case:\n  title: T\nsources:\n  - id: a\n    title: A\n"
             "    url: http://a.test/Boyle C hris.pdf\n")

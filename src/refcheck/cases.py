@@ -526,6 +526,11 @@ class _Reader:
                         ok = False
                     else:
                         fields["doi"] = doi
+                        # Warned of as in a cited URL: a sentence's full stop or bracket.
+                        hint = url_hint(f"https://doi.org/{doi}")
+                        if hint is not None:
+                            self.warn(value, f"{label} doi `{doi_text}`: "
+                                      + hint.replace("`https://doi.org/", "`"))
                         mark = value.start_mark
                         doi_position = Position(self.name, mark.line + 1, mark.column + 1)
             elif key in ("title", "quote", "note") and key in known:
