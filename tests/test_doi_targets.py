@@ -207,7 +207,30 @@ def test_a_sign_in_wall_leaves_the_doi_ok() -> None:
     router.get("https://idp.example.org/login?return=/article/view/123").respond(
         200, html="<title>Sign in</title><form><input type=password></form>")
     result = _run(router)
-    assert result.status is Status.OK and "refuses automated checks" in result.detail
+    assert result.status is Status.OK
+    assert result.detail == (f"registered DOI {DOI}; it points to {TARGET}; the publisher's "
+                             "page sends a visitor to sign in (https://idp.example.org/login?"
+                             "return=/article/view/123), so the page itself was not seen")
+
+
+@pytest.mark.parametrize("sign_in", [
+    "https://journal.example.org/Shibboleth.sso/Login?target=https%3A%2F%2Fjournal.example.org"
+    "%2Farticle%2Fview%2F123",
+    "https://login.openathens.net/saml/2/sso/journal.example.org?SAMLRequest=fZJN",
+    "https://wayf.ukfederation.org.uk/DS?entityID=https%3A%2F%2Fjournal.example.org",
+])
+def test_a_doi_whose_publisher_asks_for_an_institutions_sign_in_is_ok_and_says_so(
+        sign_in: str) -> None:
+    router = respx.MockRouter()
+    _registered(router)
+    router.get(TARGET).respond(302, headers={"Location": sign_in})
+    router.get(sign_in).respond(200, html=(
+        "<title>Sign in</title><h1>Find your institution</h1><form><input name=q></form>"))
+    result = _run(router)
+    assert result.status is Status.OK
+    assert result.detail == (f"registered DOI {DOI}; it points to {TARGET}; the publisher's "
+                             f"page sends a visitor to sign in ({sign_in}), so the page itself "
+                             "was not seen")
 
 
 def test_a_publisher_that_times_out_leaves_the_doi_ok() -> None:

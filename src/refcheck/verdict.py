@@ -941,6 +941,14 @@ def _doi_landing(record: DoiRecord, target: str) -> Verdict:
             f"{verdict.detail}; ask the publisher (the DOI's registrant) to point the DOI at "
             "the work's current page, or cite an archived copy",
             final_url=verdict.final_url or target, page_title=verdict.page_title)
+    answer = landing.answer
+    if verdict.status is Status.BLOCKED and answer is not None and _sign_in(answer.url) \
+            and not _sign_in(target):
+        # An institution's sign-in (Shibboleth, OpenAthens): the publisher asks who the
+        # reader is, not whether it is a robot.
+        return Verdict(Status.OK, f"{registered}; the publisher's page sends a visitor to "
+                       f"sign in ({answer.url}), so the page itself was not seen",
+                       final_url=target)
     if verdict.status is Status.BLOCKED:
         return Verdict(Status.OK, f"{registered}; the publisher refuses automated checks, "
                        "so the page itself was not seen", final_url=target)
