@@ -932,9 +932,6 @@ def test_a_publishers_cookie_check_is_blocked_never_a_move(page: str) -> None:
                              "its cookies; open it in a browser")
 
 
-                             "its cookies; check it in a browser")
-
-
 def _what_to_do(report: RunReport) -> str:
     out = io.StringIO()
     Format.terminal.renderer().render(report, decide(report), out)
