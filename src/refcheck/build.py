@@ -267,13 +267,8 @@ def _memory(options: Options, env: Mapping[str, str], file: SettingsFile | None,
     from refcheck.cache import DEFAULT_MAX_AGE, parse_age, parse_confirm
 
     no_cache, _ = pick("no-cache", "no_cache", options.no_cache, default=False)
-    wanted = next((name for name in ("cache_dir", "max_cache_age", "confirm")
-                   if options.typed(name)), None)
-    if no_cache and not options.typed("no_cache") and wanted is not None:
-        # The settings file's no-cache, and an option of the memory typed: the command
-        # line wins.
-        no_cache = False
-        pick.origins["no-cache"] = f"option --{wanted.replace('_', '-')}"
+    no_cache = pick.undone("no-cache", "no_cache", no_cache,
+                           ("cache_dir", "max_cache_age", "confirm"))
     pick.show("no-cache", _flag(no_cache))
     cache_dir = _directory(options, env, pick)
     pick.show("cache-dir", str(cache_dir))
@@ -370,6 +365,16 @@ class _Picker:
     def show(self, key: str, text: str) -> None:
         self.values[key] = text
 
+    def undone(self, key: str, option: str, on: bool, undoing: tuple[str, ...]) -> bool:
+        """A switch (``no-cache``) as settled, given the options that undo it: one the
+        settings file turns on gives way to an undoing option typed (``--cache-dir``), as
+        every setting of the file gives way to its option; typed itself, it stays."""
+        typed = next((name for name in undoing if self.options.typed(name)), None)
+        if not on or typed is None or self.options.typed(option):
+            return on
+        self.origins[key] = f"option --{typed.replace('_', '-')}"
+        return False
+
     def settled(self) -> tuple[Setting, ...]:
         """Every setting, in the order of the settings file's keys."""
         main = [Setting(k, v, self.origins.get(k, "default")) for k, v in self.values.items()]
@@ -386,14 +391,10 @@ def build_archive_settings(config: Config, options: Options, env: Mapping[str, s
     pick = pick or _Picker(options, env, None)
     no_archive, _ = pick("no-archive", "no_archive", options.no_archive, default=False)
     text, where = pick("archive", "archive", options.archive)
-    if no_archive and options.typed("archive"):
-        if options.typed("no_archive"):
-            raise UsageError("--archive and --no-archive: one says which archives to look in "
-                             "and the other turns them off; give only one of them")
-        # The settings file's no-archive gives way to an --archive typed, as every
-        # setting of the file gives way to its option.
-        no_archive = False
-        pick.origins["no-archive"] = "option --archive"
+    if no_archive and options.typed("archive") and options.typed("no_archive"):
+        raise UsageError("--archive and --no-archive: one says which archives to look in "
+                         "and the other turns them off; give only one of them")
+    no_archive = pick.undone("no-archive", "no_archive", no_archive, ("archive",))
     if text is None and config.archives is not None and not options.typed("archive"):
         text, where = config.archives, "archives.order"
         if pick.file is not None:
